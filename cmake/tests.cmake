@@ -1,0 +1,57 @@
+find_package(GTest REQUIRED)
+include(GoogleTest)
+
+# Unit tests live next to the code they test (foo_test.cpp beside foo.cpp).
+file(GLOB_RECURSE BARRIER_UNIT_TESTS CONFIGURE_DEPENDS src/*_test.cpp)
+file(GLOB BARRIER_TEST_FAKES CONFIGURE_DEPENDS tests/fakes/*.cpp)
+add_executable(barrier_unit_tests ${BARRIER_UNIT_TESTS} ${BARRIER_TEST_FAKES})
+target_compile_options(barrier_unit_tests PRIVATE ${BARRIER_WARNINGS})
+target_include_directories(barrier_unit_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(barrier_unit_tests PRIVATE barrier_server barrier_lambda barrier_adapters
+  GTest::gtest_main GTest::gmock)
+target_compile_definitions(barrier_unit_tests PRIVATE
+  BARRIER_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
+gtest_discover_tests(barrier_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120 LABELS unit)
+
+# Integration tests: real servers on loopback (IdP, dynalite, moto, redis, nginx).
+file(GLOB BARRIER_INTEGRATION_TESTS CONFIGURE_DEPENDS tests/integration/*_test.cpp)
+if(BARRIER_INTEGRATION_TESTS)
+  file(GLOB BARRIER_INTEGRATION_SUPPORT CONFIGURE_DEPENDS tests/integration/support/*.cpp)
+  add_executable(barrier_integration_tests ${BARRIER_INTEGRATION_TESTS}
+    ${BARRIER_INTEGRATION_SUPPORT} ${BARRIER_TEST_FAKES})
+  target_compile_options(barrier_integration_tests PRIVATE ${BARRIER_WARNINGS})
+  target_include_directories(barrier_integration_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(barrier_integration_tests PRIVATE barrier_server barrier_lambda
+    barrier_adapters GTest::gtest_main GTest::gmock)
+  target_compile_definitions(barrier_integration_tests PRIVATE
+    BARRIER_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}"
+    BARRIER_BINARY="$<TARGET_FILE:barrier>")
+  add_dependencies(barrier_integration_tests barrier)
+  gtest_discover_tests(barrier_integration_tests DISCOVERY_TIMEOUT 60
+    PROPERTIES TIMEOUT 300 LABELS integration)
+endif()
+
+# Fuzz corpora replay as ordinary tests: each target is linked with a small
+# driver that feeds every file of tests/fuzz/corpus/<name>/ to it.
+file(GLOB BARRIER_FUZZ_TARGETS CONFIGURE_DEPENDS tests/fuzz/*_fuzz.cpp)
+foreach(src ${BARRIER_FUZZ_TARGETS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name}_replay ${src} tests/fuzz/replay_main.cpp)
+  target_compile_options(${name}_replay PRIVATE ${BARRIER_WARNINGS})
+  target_link_libraries(${name}_replay PRIVATE barrier_adapters)
+  string(REGEX REPLACE "_fuzz$" "" corpus ${name})
+  add_test(NAME fuzz_replay.${corpus}
+    COMMAND ${name}_replay ${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/corpus/${corpus})
+  set_tests_properties(fuzz_replay.${corpus} PROPERTIES TIMEOUT 120 LABELS fuzz)
+endforeach()
+
+# Node.js tests (node --test): the wasm checker, the edge handler, the IdP, the browser.
+# They find the builds through environment variables set here.
+file(GLOB BARRIER_NODE_TESTS CONFIGURE_DEPENDS tests/node/*.test.mjs)
+foreach(src ${BARRIER_NODE_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME node.${name} COMMAND node --test --test-reporter=spec ${src}
+    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  set_tests_properties(node.${name} PROPERTIES TIMEOUT 600 LABELS node
+    ENVIRONMENT "BARRIER_BINARY=$<TARGET_FILE:barrier>;BARRIER_WASM_DIR=${CMAKE_CURRENT_SOURCE_DIR}/build/wasm;BARRIER_SOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}")
+endforeach()

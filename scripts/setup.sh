@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every apt and npm dependency of barrier that is missing.
+# Idempotent and quiet when there is nothing to do. Uses sudo when not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libssl-dev libcurl4-openssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev
+  libyaml-cpp-dev libsqlite3-dev sqlite3 libhiredis-dev libcli11-dev libzip-dev zip unzip
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 lld-14 libclang-rt-14-dev wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
+  libclang-rt-14-dev-wasm32
+  nodejs npm redis-server nginx-light chromium wrk curl ca-certificates
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  # nodejs/npm may come from elsewhere (the machine's own Node 20); accept the commands.
+  case "$pkg" in
+    nodejs) command -v node >/dev/null && continue ;;
+    npm) command -v npm >/dev/null && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages (oidc-provider, dynalite, playwright-core, ...), pinned by package-lock.json.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi

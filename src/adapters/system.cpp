@@ -1,0 +1,135 @@
+#include "adapters/system.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace barrier {
+
+namespace {
+
+class SystemClock : public Clock {
+ public:
+  int64_t nowMillis() override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
+};
+
+class OsRandom : public Random {
+ public:
+  void fill(uint8_t* data, size_t size) override {
+    if (RAND_bytes(data, static_cast<int>(size)) != 1) {
+      std::fputs("barrier: the OS random source failed; refusing to continue\n", stderr);
+      std::abort();
+    }
+  }
+};
+
+class OpenSslCrypto : public Crypto {
+ public:
+  Digest sha256(std::string_view data) override {
+    Digest out{};
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+    return out;
+  }
+
+  Digest hmacSha256(std::string_view key, std::string_view data) override {
+    Digest out{};
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+    return out;
+  }
+
+  bool verifyRs256(std::string_view modulus, std::string_view exponent,
+                   std::string_view signing_input, std::string_view signature) override {
+    EVP_PKEY* key = makeRsaKey(modulus, exponent);
+    if (key == nullptr) return false;
+    bool ok = false;
+    if (EVP_MD_CTX* ctx = EVP_MD_CTX_new()) {
+      ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+           EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                            signature.size(),
+                            reinterpret_cast<const unsigned char*>(signing_input.data()),
+                            signing_input.size()) == 1;
+      EVP_MD_CTX_free(ctx);
+    }
+    EVP_PKEY_free(key);
+    return ok;
+  }
+
+ private:
+  // RSA public key from raw big-endian n and e; nullptr when malformed or
+  // weaker than 2048 bits.
+  static EVP_PKEY* makeRsaKey(std::string_view modulus, std::string_view exponent) {
+    if (modulus.empty() || exponent.empty() || modulus.size() > 1024 || exponent.size() > 16)
+      return nullptr;
+    BIGNUM* n = BN_bin2bn(reinterpret_cast<const unsigned char*>(modulus.data()),
+                          static_cast<int>(modulus.size()), nullptr);
+    BIGNUM* e = BN_bin2bn(reinterpret_cast<const unsigned char*>(exponent.data()),
+                          static_cast<int>(exponent.size()), nullptr);
+    EVP_PKEY* key = nullptr;
+    OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+    if (n && e && bld && BN_num_bits(n) >= 2048 &&
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1) {
+      OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+      EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+      if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1) {
+        if (EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) key = nullptr;
+      }
+      EVP_PKEY_CTX_free(ctx);
+      OSSL_PARAM_free(params);
+    }
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(n);
+    BN_free(e);
+    return key;
+  }
+};
+
+class StderrLog : public Log {
+ public:
+  explicit StderrLog(LogLevel min) : min_(min) {}
+  bool enabled(LogLevel level) const override { return level >= min_; }
+  void write(LogLevel level, std::string_view event, const LogFields& fields) override {
+    if (!enabled(level)) return;
+    nlohmann::json line;
+    using namespace std::chrono;
+    line["time"] = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() /
+                   1000.0;
+    line["level"] = logLevelName(level);
+    line["event"] = std::string(event);
+    for (const auto& [k, v] : fields) line[k] = v;
+    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text += '\n';
+    std::lock_guard<std::mutex> lock(mu_);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  }
+
+ private:
+  LogLevel min_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+std::unique_ptr<Clock> makeSystemClock() { return std::make_unique<SystemClock>(); }
+std::unique_ptr<Random> makeOsRandom() { return std::make_unique<OsRandom>(); }
+std::unique_ptr<Crypto> makeOpenSslCrypto() { return std::make_unique<OpenSslCrypto>(); }
+std::unique_ptr<Log> makeStderrLog(LogLevel min_level) {
+  return std::make_unique<StderrLog>(min_level);
+}
+
+}  // namespace barrier

@@ -1,0 +1,123 @@
+// The configuration model: parse -> validate once -> immutable Config.
+//
+// One model for every shape. `barrier.yaml` (gateway), environment variables
+// (Lambda manager) and the baked `config.json` (Lambda@Edge checker) are all
+// turned into the same JSON document and go through parseConfig(), so a field
+// means the same thing everywhere. YAML reading lives outside the core
+// (src/adapters/yaml_config.*); this header needs only JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace barrier {
+
+struct ProviderConfig {
+  enum class Type { kCognito, kOidc };
+  Type type = Type::kCognito;
+
+  // Cognito preset: issuer, JWKS and hosted-UI endpoints derive from these.
+  std::string region;        // e.g. eu-west-1
+  std::string user_pool_id;  // e.g. eu-west-1_AbCdEf123
+  std::string domain;        // hosted-UI domain, e.g. auth.example.com or x.auth.<region>.amazoncognito.com
+
+  // Generic OIDC: endpoints come from <issuer>/.well-known/openid-configuration.
+  std::string issuer;
+
+  std::string client_id;
+  std::string client_secret;  // optional; sent by HTTP Basic when set
+  std::vector<std::string> scopes{"openid", "email", "profile"};
+  std::string groups_claim = "cognito:groups";
+  std::vector<std::string> required_groups;  // site-wide; empty = any signed-in user
+  bool userinfo = false;                     // also call the userinfo endpoint
+  int timeout_ms = 5000;                     // every call to the provider
+
+  // Explicit endpoints override the derived/discovered ones.
+  std::string authorization_endpoint;
+  std::string token_endpoint;
+  std::string userinfo_endpoint;
+  std::string logout_endpoint;
+  std::string jwks_uri;
+};
+
+struct SessionConfig {
+  std::string cookie_name = "barrier";
+  int64_t lifetime = 8 * 3600;  // seconds a session lives after login
+  int64_t login_lifetime = 300;  // seconds a login flow may take
+  // Raw key bytes (base64 in the file). The first signs; all verify.
+  std::vector<std::string> signing_keys;
+};
+
+struct CacheConfig {
+  int64_t ttl = 300;           // positive entries, never past valid_until
+  int64_t negative_ttl = 5;    // unknown ids
+  int64_t max_entries = 10000; // LRU bound
+};
+
+// Requests whose path matches `pattern` need one of `groups`.
+// Patterns: exact ("/admin"), prefix with trailing '*' ("/admin/*"), or a
+// '*' anywhere matching any run of characters.
+struct AccessRule {
+  std::string pattern;
+  std::vector<std::string> groups;
+};
+
+struct StoreConfig {
+  enum class Type { kMemory, kSqlite, kRedis, kDynamoDb };
+  Type type = Type::kSqlite;
+  std::string path = "barrier-sessions.db";  // sqlite
+  std::string url;                           // redis: redis://host:port/db
+  std::string table = "barrier-sessions";    // dynamodb
+  std::string region;                        // dynamodb
+  std::string endpoint;                      // dynamodb endpoint override (dynalite, moto)
+};
+
+struct OriginConfig {
+  std::string prefix = "/";  // longest matching prefix wins
+  std::string static_root;   // serve files from this folder, or
+  std::string upstream;      // proxy to this http:// URL
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;  // 0 = number of cores
+  std::vector<OriginConfig> origins;
+  bool trust_forwarded_proto = false;  // honour X-Forwarded-Proto from a TLS proxy
+  int64_t max_header_bytes = 16 * 1024;
+  int64_t max_body_bytes = 10 * 1024 * 1024;
+  int64_t idle_timeout = 60;      // seconds a keep-alive connection may idle
+  int64_t upstream_timeout = 30;  // seconds
+  std::string log_level = "info";
+};
+
+struct Config {
+  // The public URL of the protected site: https://www.example.com
+  // (http:// only for localhost demos; cookies are then not Secure).
+  std::string site_url;
+  SessionConfig session;
+  CacheConfig cache;
+  ProviderConfig provider;
+  StoreConfig store;
+  ServerConfig server;
+  std::vector<std::string> public_paths;  // pass untouched, same patterns as AccessRule
+  std::vector<AccessRule> rules;          // first match wins
+  int64_t retry_after = 5;                // seconds, on 503
+
+  // Derived by validate(): scheme and host of site_url.
+  std::string site_scheme;  // "https" or "http"
+  std::string site_host;    // host[:port]
+  bool secureCookies() const { return site_scheme == "https"; }
+};
+
+// Parses a JSON document (text) into a Config and validates it. Errors name
+// the field: "session.lifetime must be at least 60 s, got 5".
+// `source` names the file in messages ("barrier.yaml").
+Result<Config> parseConfigJson(std::string_view json_text, std::string_view source);
+
+// Cross-field rules and derived fields; called by parseConfigJson.
+Status validate(Config& config);
+
+}  // namespace barrier

@@ -1,0 +1,43 @@
+// The session table's record (DESIGN §4). One type for both kinds: a
+// `session` (a logged-in visitor) and a `login` (an OAuth flow in progress).
+// Only a record of kind kSession may ever let a request through.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace barrier {
+
+enum class RecordKind { kSession, kLogin };
+
+const char* recordKindName(RecordKind kind);  // "session" | "login"
+// false for anything but exactly "session" or "login".
+bool parseRecordKind(std::string_view text, RecordKind& out);
+
+struct SessionRecord {
+  std::string key;  // base64url SHA-256 of the cookie's id (never the id itself)
+  RecordKind kind = RecordKind::kSession;
+  int64_t valid_until = 0;  // epoch seconds; checked in code, TTL is housekeeping
+  int64_t created_at = 0;
+
+  // Identity (sessions).
+  std::string sub;
+  std::string username;
+  std::string email;
+  std::vector<std::string> groups;
+
+  // Flow state (login records).
+  std::string secret;
+  std::string code_verifier;
+  std::string nonce;
+  std::string path;
+
+  bool isLiveSession(int64_t now) const {
+    return kind == RecordKind::kSession && valid_until > now;
+  }
+  bool isLiveLogin(int64_t now) const { return kind == RecordKind::kLogin && valid_until > now; }
+};
+
+}  // namespace barrier
