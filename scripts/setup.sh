@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git
   libssl-dev libcurl4-openssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev
   libyaml-cpp-dev libsqlite3-dev sqlite3 libhiredis-dev libcli11-dev libzip-dev zip unzip
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -1,0 +1,51 @@
+// RFC 6265 cookies: parsing Cookie request headers and serialising Set-Cookie.
+//
+// The parser is lenient where browsers are and strict where it matters:
+// a malformed neighbour (`a="x; barrier=...`) never hides a later valid pair,
+// every Cookie header is read, and repeated names are all returned in order
+// (the checker tries each). Names are matched exactly, never by substring.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/http/message.h"
+
+namespace barrier {
+
+struct Cookie {
+  std::string name;
+  std::string value;  // surrounding DQUOTEs removed; not percent-decoded
+};
+
+// All pairs of one Cookie header value, in order. Never fails: garbage
+// segments are skipped. Bounded: at most kMaxCookies pairs are returned.
+std::vector<Cookie> parseCookieHeader(std::string_view header);
+// All pairs of every Cookie header of `headers`, in order.
+std::vector<Cookie> parseCookies(const Headers& headers);
+// Every value of cookie `name` across all Cookie headers, in order.
+std::vector<std::string> cookieValues(const Headers& headers, std::string_view name);
+
+constexpr size_t kMaxCookies = 256;
+
+enum class SameSite { kLax, kStrict, kNone };
+
+struct SetCookie {
+  std::string name;
+  std::string value;
+  std::string path = "/";
+  std::optional<int64_t> max_age;  // seconds; 0 clears
+  bool http_only = true;
+  bool secure = true;
+  SameSite same_site = SameSite::kLax;
+};
+
+// "name=value; Path=/; Max-Age=300; HttpOnly; Secure; SameSite=Lax"
+std::string serializeSetCookie(const SetCookie& cookie);
+// A Set-Cookie that deletes `name` (empty value, Max-Age=0, same attributes).
+std::string clearCookie(std::string_view name, bool secure, std::string_view path = "/");
+
+}  // namespace barrier
