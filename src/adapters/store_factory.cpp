@@ -1,0 +1,21 @@
+#include "adapters/store_factory.h"
+
+#include "adapters/memory_store.h"
+
+namespace barrier {
+
+Result<std::unique_ptr<SessionStore>> makeStore(const StoreConfig& config) {
+  switch (config.type) {
+    case StoreConfig::Type::kMemory:
+      return makeMemoryStore();
+    case StoreConfig::Type::kSqlite:
+      return Status::invalid("store.type: sqlite is not built yet");
+    case StoreConfig::Type::kRedis:
+      return Status::invalid("store.type: redis is not built yet");
+    case StoreConfig::Type::kDynamoDb:
+      return Status::invalid("store.type: dynamodb is not built yet");
+  }
+  return Status::invalid("store.type: unknown");
+}
+
+}  // namespace barrier
