@@ -30,6 +30,10 @@ std::vector<Cookie> parseCookies(const Headers& headers);
 std::vector<std::string> cookieValues(const Headers& headers, std::string_view name);
 
 constexpr size_t kMaxCookies = 256;
+// Bytes of one Cookie header that are read; the rest is ignored.
+constexpr size_t kMaxCookieHeaderBytes = 64 * 1024;
+// Longest name + value accepted for one pair (browsers store at most 4096).
+constexpr size_t kMaxCookieBytes = 4096;
 
 enum class SameSite { kLax, kStrict, kNone };
 
@@ -44,6 +48,9 @@ struct SetCookie {
 };
 
 // "name=value; Path=/; Max-Age=300; HttpOnly; Secure; SameSite=Lax"
+// Bytes that are not RFC 6265 token chars (name) or cookie-octets (value),
+// and ';' or control characters in the path, are dropped, so a value can
+// never add an attribute or a header. Max-Age=0 also adds an Expires in 1970.
 std::string serializeSetCookie(const SetCookie& cookie);
 // A Set-Cookie that deletes `name` (empty value, Max-Age=0, same attributes).
 std::string clearCookie(std::string_view name, bool secure, std::string_view path = "/");

@@ -8,6 +8,7 @@
 // else becomes "/".
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,16 @@ namespace barrier {
 // when safe, "/" otherwise.
 std::string safeReturnPath(std::string_view decoded);
 bool isSafeReturnPath(std::string_view decoded);
+
+// Longer return paths are refused (they are stored in the login record).
+constexpr size_t kMaxReturnPathBytes = 2048;
+
+// Makes a safe path valid in a Location header without changing what the
+// browser requests: bytes a URL may not hold raw (space, '"', '<', '>', '\',
+// '^', '`', '{', '|', '}', '[', ']', controls, every non-ASCII UTF-8 byte,
+// and a '%' not starting an escape) become %XX; existing %XX escapes and
+// reserved characters (/ ? & = # ...) stay as they are.
+// "/a b?q=caf\xC3\xA9&x=%26" -> "/a%20b?q=caf%C3%A9&x=%26".
+std::string encodeForLocation(std::string_view safe_path);
 
 }  // namespace barrier

@@ -1,0 +1,150 @@
+#include "core/http/cookie.h"
+
+namespace barrier {
+
+namespace {
+
+bool isCtl(unsigned char c) { return c < 0x20 || c == 0x7F; }
+
+// RFC 7230 tchar: the characters allowed in a cookie name.
+bool isTokenChar(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return true;
+  if (c >= 'a' && c <= 'z') return true;
+  if (c >= '0' && c <= '9') return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// RFC 6265 cookie-octet: what serializeSetCookie lets through in a value.
+bool isCookieOctet(unsigned char c) {
+  return c == 0x21 || (c >= 0x23 && c <= 0x2B) || (c >= 0x2D && c <= 0x3A) ||
+         (c >= 0x3C && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
+}
+
+std::string_view trimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool hasCtl(std::string_view s) {
+  for (char c : s) {
+    if (isCtl(static_cast<unsigned char>(c))) return true;
+  }
+  return false;
+}
+
+// One `name=value` segment. Segments without '=', with an empty name or with
+// control characters are skipped: they cannot be a cookie we set, and
+// skipping them (rather than failing the header) is what keeps a malformed
+// neighbour from hiding ours.
+bool parsePair(std::string_view segment, Cookie& out) {
+  size_t eq = segment.find('=');
+  if (eq == std::string_view::npos) return false;
+  std::string_view name = trimSpace(segment.substr(0, eq));
+  std::string_view value = trimSpace(segment.substr(eq + 1));
+  if (name.empty() || name.size() + value.size() > kMaxCookieBytes) return false;
+  if (hasCtl(name) || hasCtl(value)) return false;
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    value = value.substr(1, value.size() - 2);
+  }
+  out.name.assign(name);
+  out.value.assign(value);
+  return true;
+}
+
+void appendPairs(std::string_view header, std::vector<Cookie>& out) {
+  // Oversized headers are read up to the bound; a pair cut off at the end is
+  // at worst a wrong value, which the cookie MAC then refuses.
+  if (header.size() > kMaxCookieHeaderBytes) header = header.substr(0, kMaxCookieHeaderBytes);
+  // ';' always separates pairs, even inside an unbalanced quote: browsers
+  // split the same way, so `a="x; barrier=v` yields barrier=v.
+  while (!header.empty() && out.size() < kMaxCookies) {
+    size_t semi = header.find(';');
+    std::string_view segment = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    Cookie cookie;
+    if (parsePair(segment, cookie)) out.push_back(std::move(cookie));
+  }
+}
+
+const char* sameSiteName(SameSite same_site) {
+  switch (same_site) {
+    case SameSite::kLax: return "Lax";
+    case SameSite::kStrict: return "Strict";
+    case SameSite::kNone: return "None";
+  }
+  return "Lax";
+}
+
+// Drops every byte `keep` refuses: a Set-Cookie built from a stray ';' or
+// CR/LF could otherwise add attributes or headers.
+template <class Pred>
+std::string filtered(std::string_view text, Pred keep) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (keep(static_cast<unsigned char>(c))) out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Cookie> parseCookieHeader(std::string_view header) {
+  std::vector<Cookie> out;
+  appendPairs(header, out);
+  return out;
+}
+
+std::vector<Cookie> parseCookies(const Headers& headers) {
+  std::vector<Cookie> out;
+  for (const auto& header : headers) {
+    if (out.size() >= kMaxCookies) break;
+    if (equalsIgnoreCase(header.name, "cookie")) appendPairs(header.value, out);
+  }
+  return out;
+}
+
+std::vector<std::string> cookieValues(const Headers& headers, std::string_view name) {
+  std::vector<std::string> out;
+  for (auto& cookie : parseCookies(headers)) {
+    if (cookie.name == name) out.push_back(std::move(cookie.value));
+  }
+  return out;
+}
+
+std::string serializeSetCookie(const SetCookie& cookie) {
+  std::string out = filtered(cookie.name, isTokenChar);
+  out += '=';
+  out += filtered(cookie.value, isCookieOctet);
+  std::string path = filtered(cookie.path, [](unsigned char c) { return !isCtl(c) && c != ';'; });
+  if (!path.empty()) out += "; Path=" + path;
+  if (cookie.max_age) {
+    int64_t max_age = *cookie.max_age < 0 ? 0 : *cookie.max_age;
+    out += "; Max-Age=" + std::to_string(max_age);
+    // Clients older than RFC 6265 only understand Expires.
+    if (max_age == 0) out += "; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+  }
+  if (cookie.http_only) out += "; HttpOnly";
+  if (cookie.secure) out += "; Secure";
+  out += "; SameSite=";
+  out += sameSiteName(cookie.same_site);
+  return out;
+}
+
+std::string clearCookie(std::string_view name, bool secure, std::string_view path) {
+  SetCookie cookie;
+  cookie.name = std::string(name);
+  cookie.path = std::string(path);
+  cookie.max_age = 0;
+  cookie.secure = secure;
+  return serializeSetCookie(cookie);
+}
+
+}  // namespace barrier
