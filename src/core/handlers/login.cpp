@@ -1,0 +1,87 @@
+#include "core/handlers/login.h"
+
+#include "core/encoding.h"
+#include "core/handlers/pages.h"
+#include "core/http/cookie.h"
+#include "core/http/query.h"
+#include "core/http/return_path.h"
+#include "core/oidc/authorize.h"
+
+namespace barrier {
+
+namespace {
+
+// The return path, decoded exactly once by the query parser; anything not
+// a same-site relative reference becomes "/" (open-redirect fix, flaw 2).
+std::string returnPath(const Request& request) {
+  QueryParams params = parseQuery(request.query);
+  auto path = queryParam(params, "path");
+  if (!path || path->size() > kMaxReturnPathBytes) return "/";
+  return safeReturnPath(*path);
+}
+
+Response unavailable(const char* what) {
+  Response r = pageResponse(503, "Sign-in is unavailable",
+                            std::string(what) + " Please try again in a moment.",
+                            PageLink{"Try again", kSignInPath});
+  r.headers.set("Retry-After", "5");
+  return r;
+}
+
+}  // namespace
+
+Response handleLogin(IdentityContext& ctx, const Request& request) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    Response r = pageResponse(405, "Method not allowed", "Sign-in starts with a GET request.");
+    r.headers.set("Allow", "GET, HEAD");
+    return r;
+  }
+  auto endpoints = ctx.oidc.endpoints();
+  if (!endpoints) {
+    ctx.ports.log.write(LogLevel::kError, "login.provider_unavailable",
+                        {{"error", endpoints.status().toString()}});
+    return unavailable("The identity provider cannot be reached.");
+  }
+  auto issued = ctx.codec.issue(ctx.ports.random);
+  if (!issued) return unavailable("Sign-in is not configured (no signing key).");
+
+  FlowState flow = makeFlowState(ctx.ports.random);
+  Pkce pkce = makePkce(ctx.ports.random, ctx.ports.crypto);
+  int64_t now = ctx.ports.clock.now();
+  SessionRecord record;
+  record.key = issued->store_key;
+  record.kind = RecordKind::kLogin;
+  record.created_at = now;
+  record.valid_until = now + ctx.config.session.login_lifetime;
+  record.secret = flow.secret;
+  record.code_verifier = pkce.verifier;
+  record.nonce = base64UrlEncode(ctx.ports.random.bytes(32));
+  record.path = returnPath(request);
+  if (Status s = ctx.ports.store.putNew(record); !s) {
+    ctx.ports.log.write(LogLevel::kError, "login.store_error", {{"error", s.toString()}});
+    return unavailable("The session store is unavailable.");
+  }
+
+  AuthorizeParams params;
+  params.client_id = ctx.config.provider.client_id;
+  params.redirect_uri = ctx.redirectUri();
+  params.scopes = ctx.config.provider.scopes;
+  params.state = encodeState(flow);
+  params.code_challenge = pkce.challenge;
+  params.nonce = record.nonce;
+
+  Response r;
+  r.status = 302;
+  r.headers.add("Location", buildAuthorizeUrl(endpoints->authorization_endpoint, params));
+  SetCookie cookie;
+  cookie.name = ctx.flowCookieName(flow.flow);
+  cookie.value = issued->cookie_value;
+  cookie.path = kFlowCookiePath;
+  cookie.max_age = ctx.config.session.login_lifetime;
+  cookie.secure = ctx.config.secureCookies();
+  r.headers.add("Set-Cookie", serializeSetCookie(cookie));
+  ctx.ports.log.write(LogLevel::kInfo, "login.start", {{"flow", flow.flow}});
+  return r;
+}
+
+}  // namespace barrier

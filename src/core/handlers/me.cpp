@@ -1,0 +1,50 @@
+#include "core/handlers/me.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/oidc/json_util.h"
+
+namespace barrier {
+
+namespace {
+
+Response jsonResponse(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.headers.add("Content-Type", "application/json");
+  r.headers.add("Cache-Control", "no-store");
+  r.headers.add("X-Content-Type-Options", "nosniff");
+  r.body = json::dump(body);
+  return r;
+}
+
+}  // namespace
+
+Response handleMe(IdentityContext& ctx, const Request& request) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    Response r = jsonResponse(405, {{"error", "method_not_allowed"}});
+    r.headers.set("Allow", "GET, HEAD");
+    return r;
+  }
+  int64_t now = ctx.ports.clock.now();
+  for (const auto& key : ctx.keysFromCookie(request, ctx.config.session.cookie_name)) {
+    auto record = ctx.ports.store.get(key);
+    if (!record) {
+      Response r = jsonResponse(503, {{"error", "store_unavailable"}});
+      r.headers.set("Retry-After", std::to_string(ctx.config.retry_after));
+      return r;
+    }
+    // Only a live record of kind session counts — never a login record.
+    if (!record->has_value() || !(*record)->isLiveSession(now)) continue;
+    const SessionRecord& s = **record;
+    return jsonResponse(200, {{"sub", s.sub},
+                              {"username", s.username},
+                              {"email", s.email},
+                              {"groups", s.groups},
+                              {"created_at", s.created_at},
+                              {"valid_until", s.valid_until}});
+  }
+  return jsonResponse(401, {{"error", "unauthenticated"}});
+}
+
+}  // namespace barrier

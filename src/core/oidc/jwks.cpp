@@ -1,0 +1,92 @@
+#include "core/oidc/jwks.h"
+
+#include "core/encoding.h"
+#include "core/oidc/json_util.h"
+
+namespace barrier {
+
+const Jwk* Jwks::find(std::string_view kid) const {
+  if (kid.empty()) return keys.size() == 1 ? &keys.front() : nullptr;
+  for (const auto& k : keys) {
+    if (k.kid == kid) return &k;
+  }
+  return nullptr;
+}
+
+Result<Jwks> parseJwks(std::string_view json_text) {
+  auto doc = json::parseObject(json_text);
+  if (!doc) return Status::invalid("jwks: not a JSON object");
+  auto it = doc->find("keys");
+  if (it == doc->end() || !it->is_array()) return Status::invalid("jwks: no keys array");
+  Jwks out;
+  for (const auto& key : *it) {
+    const std::string* kty = json::string(key, "kty");
+    const std::string* n = json::string(key, "n");
+    const std::string* e = json::string(key, "e");
+    const std::string* use = json::string(key, "use");
+    const std::string* alg = json::string(key, "alg");
+    if (kty == nullptr || *kty != "RSA" || n == nullptr || e == nullptr) continue;
+    if (use != nullptr && *use != "sig") continue;
+    if (alg != nullptr && *alg != "RS256") continue;
+    Jwk jwk;
+    if (const std::string* kid = json::string(key, "kid")) jwk.kid = *kid;
+    if (!base64UrlDecode(*n, jwk.n) || !base64UrlDecode(*e, jwk.e)) continue;
+    out.keys.push_back(std::move(jwk));
+  }
+  return out;
+}
+
+Status verifyJwtSignature(const Jwt& jwt, const Jwks& jwks, Crypto& crypto) {
+  // The algorithm is fixed by us, never taken from the token: "none" and
+  // HS256 are refused here, before any key is consulted.
+  if (jwt.alg != "RS256") return Status::unauthenticated("id token: alg " + jwt.alg + " refused");
+  const Jwk* key = jwks.find(jwt.kid);
+  if (key == nullptr) return Status::notFound("id token: no key with this kid");
+  if (!crypto.verifyRs256(key->n, key->e, jwt.signing_input, jwt.signature)) {
+    return Status::unauthenticated("id token: bad signature");
+  }
+  return Status::ok();
+}
+
+JwksCache::JwksCache(HttpClient& http, Clock& clock, Crypto& crypto, int timeout_ms)
+    : http_(http), clock_(clock), crypto_(crypto), timeout_ms_(timeout_ms) {}
+
+Status JwksCache::fetch(const std::string& jwks_uri) {
+  HttpClientRequest request;
+  request.url = jwks_uri;
+  request.timeout_ms = timeout_ms_;
+  request.headers.add("Accept", "application/json");
+  auto response = http_.send(request);
+  if (!response) return response.status();
+  if (response->status != 200) {
+    return Status::unavailable("jwks answered HTTP " + std::to_string(response->status));
+  }
+  auto parsed = parseJwks(response->body);
+  if (!parsed) return Status::unavailable(parsed.status().message());
+  keys_ = std::make_shared<const Jwks>(std::move(*parsed));
+  keys_uri_ = jwks_uri;
+  fetched_at_ = clock_.now();
+  return Status::ok();
+}
+
+Status JwksCache::verify(const std::string& jwks_uri, const Jwt& jwt) {
+  if (jwt.alg != "RS256") return Status::unauthenticated("id token: alg " + jwt.alg + " refused");
+  std::shared_ptr<const Jwks> keys;
+  {
+    CacheLock<CacheMutex> lock(mu_);
+    if (!keys_ || keys_uri_ != jwks_uri) {
+      if (Status s = fetch(jwks_uri); !s) return s;
+    } else if (keys_->find(jwt.kid) == nullptr &&
+               clock_.now() - fetched_at_ >= kRefetchSeconds) {
+      // Unknown kid: the provider may have rotated its keys. A failed
+      // refetch keeps the old set and refuses this token.
+      if (Status s = fetch(jwks_uri); !s) return s;
+    }
+    keys = keys_;
+  }
+  Status s = verifyJwtSignature(jwt, *keys, crypto_);
+  if (s.code() == Code::kNotFound) return Status::unauthenticated(s.message());
+  return s;
+}
+
+}  // namespace barrier

@@ -1,0 +1,68 @@
+// JSON Web Key Sets (RFC 7517): the provider's signing keys, and a cache
+// that verifies ID-token signatures against them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/oidc/jwt.h"
+#include "core/oidc/lock.h"
+#include "core/ports/clock.h"
+#include "core/ports/crypto.h"
+#include "core/ports/http_client.h"
+#include "core/status.h"
+
+namespace barrier {
+
+// One RSA signing key: raw big-endian modulus and exponent.
+struct Jwk {
+  std::string kid;
+  std::string n;
+  std::string e;
+};
+
+struct Jwks {
+  std::vector<Jwk> keys;
+  // The key named `kid`; with an empty kid, the only key (nullptr when there
+  // are several: guessing would be unsafe).
+  const Jwk* find(std::string_view kid) const;
+};
+
+// Keeps RSA keys usable for signatures (kty RSA; use absent or "sig"; alg
+// absent or RS256); skips others. kInvalidArgument when the document is
+// not a JWKS at all.
+Result<Jwks> parseJwks(std::string_view json_text);
+
+// Checks a token's RS256 signature against `jwks`. kUnauthenticated for any
+// refusal (alg not RS256, bad signature); kNotFound when no key has its kid.
+Status verifyJwtSignature(const Jwt& jwt, const Jwks& jwks, Crypto& crypto);
+
+// The provider's key set, fetched on first use and refetched when a token
+// names an unknown kid (key rotation) — at most once per kRefetchSeconds, so
+// tokens with made-up kids cannot make us hammer the provider. Thread-safe.
+class JwksCache {
+ public:
+  JwksCache(HttpClient& http, Clock& clock, Crypto& crypto, int timeout_ms);
+
+  // ok, kUnauthenticated (refused), or kUnavailable/kTimeout (keys could not
+  // be fetched: the caller answers 5xx, not "bad token").
+  Status verify(const std::string& jwks_uri, const Jwt& jwt);
+
+  static constexpr int64_t kRefetchSeconds = 60;
+
+ private:
+  Status fetch(const std::string& jwks_uri);
+
+  HttpClient& http_;
+  Clock& clock_;
+  Crypto& crypto_;
+  int timeout_ms_;
+  CacheMutex mu_;
+  std::shared_ptr<const Jwks> keys_;
+  std::string keys_uri_;
+  int64_t fetched_at_ = 0;
+};
+
+}  // namespace barrier

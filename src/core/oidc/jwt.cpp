@@ -1,0 +1,110 @@
+#include "core/oidc/jwt.h"
+
+#include "core/encoding.h"
+#include "core/oidc/json_util.h"
+
+namespace barrier {
+
+namespace {
+
+Result<nlohmann::json> decodePart(std::string_view part, const char* what) {
+  std::string raw;
+  if (!base64UrlDecode(part, raw)) return Status::invalid(std::string("jwt: ") + what + " is not base64url");
+  auto obj = json::parseObject(raw);
+  if (!obj) return Status::invalid(std::string("jwt: ") + what + " is not a JSON object");
+  return std::move(*obj);
+}
+
+Status checkAudience(const nlohmann::json& payload, const std::string& client_id) {
+  std::vector<std::string> aud = json::strings(payload, "aud");
+  bool listed = false;
+  for (const auto& a : aud) listed = listed || a == client_id;
+  if (!listed) return Status::unauthenticated("id token: aud does not name this client");
+  const std::string* azp = json::string(payload, "azp");
+  // With several audiences the token must say it was issued to us (OIDC Core
+  // 3.1.3.7 items 4-5); a present azp must always be us.
+  if (aud.size() > 1 && azp == nullptr) {
+    return Status::unauthenticated("id token: several audiences and no azp");
+  }
+  if (azp != nullptr && *azp != client_id) {
+    return Status::unauthenticated("id token: azp is another client");
+  }
+  return Status::ok();
+}
+
+Status checkTimes(const nlohmann::json& payload, int64_t now, int64_t skew) {
+  auto exp = json::integer(payload, "exp");
+  if (!exp) return Status::unauthenticated("id token: no exp");
+  if (*exp + skew <= now) return Status::unauthenticated("id token: expired");
+  auto iat = json::integer(payload, "iat");
+  if (!iat) return Status::unauthenticated("id token: no iat");
+  if (*iat - skew > now) return Status::unauthenticated("id token: issued in the future");
+  if (auto nbf = json::integer(payload, "nbf"); nbf && *nbf - skew > now) {
+    return Status::unauthenticated("id token: not yet valid");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Jwt> parseJwt(std::string_view token) {
+  if (token.empty() || token.size() > kMaxJwtBytes) return Status::invalid("jwt: empty or too long");
+  size_t a = token.find('.');
+  size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
+  if (b == std::string_view::npos || token.find('.', b + 1) != std::string_view::npos) {
+    return Status::invalid("jwt: not three parts");
+  }
+  Jwt jwt;
+  auto header = decodePart(token.substr(0, a), "header");
+  if (!header) return header.status();
+  auto payload = decodePart(token.substr(a + 1, b - a - 1), "payload");
+  if (!payload) return payload.status();
+  if (!base64UrlDecode(token.substr(b + 1), jwt.signature)) {
+    return Status::invalid("jwt: signature is not base64url");
+  }
+  jwt.header = std::move(*header);
+  jwt.payload = std::move(*payload);
+  jwt.signing_input = std::string(token.substr(0, b));
+  if (const std::string* alg = json::string(jwt.header, "alg")) jwt.alg = *alg;
+  if (const std::string* kid = json::string(jwt.header, "kid")) jwt.kid = *kid;
+  return jwt;
+}
+
+Status checkIdTokenClaims(const nlohmann::json& payload, const IdTokenExpectations& expect) {
+  const std::string* iss = json::string(payload, "iss");
+  if (iss == nullptr || *iss != expect.issuer) {
+    return Status::unauthenticated("id token: iss is not the provider");
+  }
+  if (Status s = checkAudience(payload, expect.client_id); !s) return s;
+  if (Status s = checkTimes(payload, expect.now, expect.skew); !s) return s;
+  const std::string* sub = json::string(payload, "sub");
+  if (sub == nullptr || sub->empty()) return Status::unauthenticated("id token: no sub");
+  // The nonce binds the token to this browser's login flow (replay of a
+  // token obtained elsewhere fails here).
+  const std::string* nonce = json::string(payload, "nonce");
+  if (expect.nonce.empty() || nonce == nullptr || *nonce != expect.nonce) {
+    return Status::unauthenticated("id token: nonce does not match the login flow");
+  }
+  if (expect.require_token_use_id) {
+    const std::string* use = json::string(payload, "token_use");
+    if (use == nullptr || *use != "id") return Status::unauthenticated("id token: token_use is not id");
+  }
+  return Status::ok();
+}
+
+Identity identityFromClaims(const nlohmann::json& claims, std::string_view groups_claim) {
+  Identity id;
+  if (const std::string* sub = json::string(claims, "sub")) id.sub = *sub;
+  for (const char* name : {"cognito:username", "preferred_username", "username"}) {
+    if (const std::string* v = json::string(claims, name); v != nullptr && !v->empty()) {
+      id.username = *v;
+      break;
+    }
+  }
+  if (id.username.empty()) id.username = id.sub;
+  if (const std::string* email = json::string(claims, "email")) id.email = *email;
+  id.groups = json::strings(claims, groups_claim);
+  return id;
+}
+
+}  // namespace barrier

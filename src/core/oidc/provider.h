@@ -1,0 +1,75 @@
+// Where the identity provider lives: issuer and endpoints.
+//
+// Cognito: everything derives from region, user pool id and hosted-UI
+// domain (DESIGN §2). Generic OIDC: from the issuer's discovery document.
+// In both cases an endpoint set explicitly in the configuration wins, so a
+// local stand-in or an unusual provider can be described completely.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/config/config.h"
+#include "core/oidc/lock.h"
+#include "core/ports/clock.h"
+#include "core/ports/http_client.h"
+#include "core/status.h"
+
+namespace barrier {
+
+struct ProviderEndpoints {
+  std::string issuer;  // compared exactly with the ID token's iss
+  std::string authorization_endpoint;
+  std::string token_endpoint;
+  std::string userinfo_endpoint;  // optional
+  std::string logout_endpoint;    // optional: Cognito /logout or end_session_endpoint
+  std::string jwks_uri;
+  // Cognito conventions: token_use == "id" in ID tokens; /logout takes
+  // client_id + logout_uri (generic OIDC: post_logout_redirect_uri).
+  bool cognito = false;
+};
+
+// Derived Cognito endpoints (before overrides). A configured `issuer`
+// replaces the derived one (for stand-ins that are not on amazonaws.com).
+ProviderEndpoints cognitoEndpoints(const ProviderConfig& config);
+
+// Parses an OpenID Provider Configuration document. Its `issuer` must equal
+// `expected_issuer` exactly (OIDC Discovery §4.3); authorization, token and
+// JWKS endpoints are required.
+Result<ProviderEndpoints> parseDiscoveryDocument(std::string_view json_text,
+                                                 std::string_view expected_issuer);
+
+// Explicitly configured endpoints replace derived or discovered ones.
+void applyEndpointOverrides(const ProviderConfig& config, ProviderEndpoints& endpoints);
+
+// authorization, token, JWKS and issuer set; kInvalidArgument naming the
+// missing one otherwise.
+Status checkEndpoints(const ProviderEndpoints& endpoints);
+
+// Resolves and caches the endpoints of the configured provider. Cognito
+// resolves without I/O; OIDC fetches discovery once and keeps the answer
+// for the life of the process (a failed fetch is retried on the next call,
+// at most once per kRetrySeconds). Thread-safe.
+class ProviderDirectory {
+ public:
+  ProviderDirectory(const ProviderConfig& config, HttpClient& http, Clock& clock);
+
+  // kUnavailable / kTimeout when discovery cannot be fetched, kInvalidArgument
+  // when the document is unusable.
+  Result<ProviderEndpoints> endpoints();
+
+  static constexpr int64_t kRetrySeconds = 10;
+
+ private:
+  const ProviderConfig& config_;
+  HttpClient& http_;
+  Clock& clock_;
+  CacheMutex mu_;
+  std::shared_ptr<const ProviderEndpoints> cached_;
+  Status last_error_;
+  int64_t last_attempt_ = 0;
+  bool attempted_ = false;
+};
+
+}  // namespace barrier
