@@ -1,0 +1,488 @@
+#include "core/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config_reader.h"
+
+namespace barrier {
+namespace {
+
+using Json = nlohmann::json;
+
+// 32 bytes of 'k', base64.
+constexpr char kKey[] = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=";
+
+Json minimalCognito() {
+  return Json{{"site_url", "https://www.example.com"},
+              {"session", {{"signing_keys", {kKey}}}},
+              {"provider",
+               {{"region", "eu-west-1"},
+                {"user_pool_id", "eu-west-1_AbCdEf123"},
+                {"domain", "auth.example.com"},
+                {"client_id", "client123"}}}};
+}
+
+Result<Config> parse(const Json& j) { return parseConfigJson(j.dump(), "barrier.yaml"); }
+
+// Parses `j` and expects a failure whose message contains `needle`.
+void expectError(const Json& j, const std::string& needle) {
+  auto result = parse(j);
+  ASSERT_FALSE(result.isOk()) << "expected an error containing: " << needle;
+  EXPECT_EQ(result.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(result.status().message().find(needle), std::string::npos)
+      << "message: " << result.status().message() << "\nexpected: " << needle;
+}
+
+// A minimal Cognito config is valid and every default is what config.h says.
+TEST(Config, MinimalCognitoUsesDefaults) {
+  auto result = parse(minimalCognito());
+  ASSERT_TRUE(result.isOk()) << result.status().toString();
+  const Config& c = *result;
+  EXPECT_EQ(c.site_scheme, "https");
+  EXPECT_EQ(c.site_host, "www.example.com");
+  EXPECT_TRUE(c.secureCookies());
+  EXPECT_EQ(c.session.cookie_name, "barrier");
+  EXPECT_EQ(c.session.lifetime, 8 * 3600);
+  EXPECT_EQ(c.session.login_lifetime, 300);
+  ASSERT_EQ(c.session.signing_keys.size(), 1u);
+  EXPECT_EQ(c.session.signing_keys[0], std::string(32, 'k'));
+  EXPECT_EQ(c.cache.ttl, 300);
+  EXPECT_EQ(c.cache.negative_ttl, 5);
+  EXPECT_EQ(c.provider.type, ProviderConfig::Type::kCognito);
+  EXPECT_EQ(c.provider.scopes, (std::vector<std::string>{"openid", "email", "profile"}));
+  EXPECT_EQ(c.store.type, StoreConfig::Type::kSqlite);
+  EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.retry_after, 5);
+}
+
+// Every field of the schema is read into its struct member.
+TEST(Config, ReadsEveryField) {
+  Json j = {
+      {"site_url", "https://Site.Example.com:8443/"},
+      {"session",
+       {{"cookie_name", "__Host-sid"},
+        {"lifetime", "1d"},
+        {"login_lifetime", "10m"},
+        {"signing_keys", {kKey, "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE"}}}},
+      {"cache", {{"ttl", 60}, {"negative_ttl", "2s"}, {"max_entries", 500}}},
+      {"provider",
+       {{"type", "oidc"},
+        {"issuer", "https://idp.example.com/realms/x"},
+        {"client_id", "abc"},
+        {"client_secret", "s3cret"},
+        {"scopes", {"openid", "email"}},
+        {"groups_claim", "groups"},
+        {"required_groups", {"staff"}},
+        {"userinfo", true},
+        {"timeout_ms", 2500},
+        {"authorization_endpoint", "https://idp.example.com/auth"},
+        {"token_endpoint", "https://idp.example.com/token"},
+        {"userinfo_endpoint", "https://idp.example.com/userinfo"},
+        {"logout_endpoint", "https://idp.example.com/logout"},
+        {"jwks_uri", "https://idp.example.com/jwks"}}},
+      {"store", {{"type", "redis"}, {"url", "redis://127.0.0.1:6379/2"}}},
+      {"server",
+       {{"listen", "0.0.0.0:9000"},
+        {"threads", 4},
+        {"origins",
+         {{{"prefix", "/"}, {"static", "/srv/www"}},
+          {{"prefix", "/api/"}, {"upstream", "http://127.0.0.1:3000"}}}},
+        {"trust_forwarded_proto", true},
+        {"max_header_bytes", 32768},
+        {"max_body_bytes", 1048576},
+        {"idle_timeout", "2m"},
+        {"upstream_timeout", 10},
+        {"log_level", "debug"}}},
+      {"public_paths", {"/favicon.ico", "/public/*", "*.css"}},
+      {"rules", {{{"path", "/admin/*"}, {"groups", {"admin", "ops"}}}}},
+      {"retry_after", "30s"}};
+  auto result = parse(j);
+  ASSERT_TRUE(result.isOk()) << result.status().toString();
+  const Config& c = *result;
+  EXPECT_EQ(c.site_url, "https://site.example.com:8443");
+  EXPECT_EQ(c.site_host, "site.example.com:8443");
+  EXPECT_EQ(c.session.cookie_name, "__Host-sid");
+  EXPECT_EQ(c.session.lifetime, 86400);
+  EXPECT_EQ(c.session.login_lifetime, 600);
+  ASSERT_EQ(c.session.signing_keys.size(), 2u);
+  EXPECT_EQ(c.session.signing_keys[1], std::string(32, 'a'));
+  EXPECT_EQ(c.cache.ttl, 60);
+  EXPECT_EQ(c.cache.negative_ttl, 2);
+  EXPECT_EQ(c.cache.max_entries, 500);
+  const ProviderConfig& p = c.provider;
+  EXPECT_EQ(p.type, ProviderConfig::Type::kOidc);
+  EXPECT_EQ(p.issuer, "https://idp.example.com/realms/x");
+  EXPECT_EQ(p.client_secret, "s3cret");
+  EXPECT_EQ(p.scopes, (std::vector<std::string>{"openid", "email"}));
+  EXPECT_EQ(p.groups_claim, "groups");
+  EXPECT_EQ(p.required_groups, std::vector<std::string>{"staff"});
+  EXPECT_TRUE(p.userinfo);
+  EXPECT_EQ(p.timeout_ms, 2500);
+  EXPECT_EQ(p.authorization_endpoint, "https://idp.example.com/auth");
+  EXPECT_EQ(p.token_endpoint, "https://idp.example.com/token");
+  EXPECT_EQ(p.userinfo_endpoint, "https://idp.example.com/userinfo");
+  EXPECT_EQ(p.logout_endpoint, "https://idp.example.com/logout");
+  EXPECT_EQ(p.jwks_uri, "https://idp.example.com/jwks");
+  EXPECT_EQ(c.store.type, StoreConfig::Type::kRedis);
+  EXPECT_EQ(c.store.url, "redis://127.0.0.1:6379/2");
+  EXPECT_EQ(c.server.listen, "0.0.0.0:9000");
+  EXPECT_EQ(c.server.threads, 4);
+  ASSERT_EQ(c.server.origins.size(), 2u);
+  EXPECT_EQ(c.server.origins[0].static_root, "/srv/www");
+  EXPECT_EQ(c.server.origins[1].prefix, "/api/");
+  EXPECT_EQ(c.server.origins[1].upstream, "http://127.0.0.1:3000");
+  EXPECT_TRUE(c.server.trust_forwarded_proto);
+  EXPECT_EQ(c.server.max_header_bytes, 32768);
+  EXPECT_EQ(c.server.max_body_bytes, 1048576);
+  EXPECT_EQ(c.server.idle_timeout, 120);
+  EXPECT_EQ(c.server.upstream_timeout, 10);
+  EXPECT_EQ(c.server.log_level, "debug");
+  EXPECT_EQ(c.public_paths.size(), 3u);
+  ASSERT_EQ(c.rules.size(), 1u);
+  EXPECT_EQ(c.rules[0].pattern, "/admin/*");
+  EXPECT_EQ(c.rules[0].groups, (std::vector<std::string>{"admin", "ops"}));
+  EXPECT_EQ(c.retry_after, 30);
+}
+
+// Durations: plain seconds, unit suffixes and combinations; garbage refused.
+TEST(Config, ParsesDurations) {
+  int64_t s = 0;
+  EXPECT_TRUE(parseDuration("300", s));
+  EXPECT_EQ(s, 300);
+  EXPECT_TRUE(parseDuration("300s", s));
+  EXPECT_EQ(s, 300);
+  EXPECT_TRUE(parseDuration("5m", s));
+  EXPECT_EQ(s, 300);
+  EXPECT_TRUE(parseDuration("8h", s));
+  EXPECT_EQ(s, 28800);
+  EXPECT_TRUE(parseDuration("1d", s));
+  EXPECT_EQ(s, 86400);
+  EXPECT_TRUE(parseDuration("1h30m", s));
+  EXPECT_EQ(s, 5400);
+  for (const char* bad : {"", "s", "-5", "5 m", "5x", "1.5h", "1h30", "m5", "99999999999999999999d",
+                          "106751991167301d"}) {
+    EXPECT_FALSE(parseDuration(bad, s)) << bad;
+  }
+}
+
+// The example message of STYLE.md, verbatim (with the source prefix).
+TEST(Config, LifetimeTooShortNamesFieldAndValue) {
+  Json j = minimalCognito();
+  j["session"]["lifetime"] = 5;
+  auto result = parse(j);
+  ASSERT_FALSE(result.isOk());
+  EXPECT_EQ(result.status().message(),
+            "barrier.yaml: session.lifetime must be at least 60 s, got 5");
+}
+
+// Unknown keys are errors with a "did you mean" when a known key is close.
+TEST(Config, UnknownKeysSuggestTheClosest) {
+  Json j = minimalCognito();
+  j["session"]["lifetme"] = 300;
+  expectError(j, "session.lifetme is not a known field; did you mean session.lifetime?");
+
+  j = minimalCognito();
+  j["sit_url"] = "x";
+  expectError(j, "sit_url is not a known field; did you mean site_url?");
+
+  j = minimalCognito();
+  j["provider"]["clientId"] = "x";
+  expectError(j, "provider.clientId is not a known field; did you mean provider.client_id?");
+
+  j = minimalCognito();
+  j["server"] = {{"origins", {{{"prefix", "/"}, {"statik", "/srv"}}}}};
+  expectError(j, "server.origins[0].statik is not a known field; did you mean "
+                 "server.origins[0].static?");
+
+  j = minimalCognito();
+  j["bananas"] = 1;
+  expectError(j, "bananas is not a known field (known: site_url, session");
+}
+
+// Wrong types name the field, the expected type and the value received.
+TEST(Config, TypeErrors) {
+  Json j = minimalCognito();
+  j["session"]["lifetime"] = "forever";
+  expectError(j, "session.lifetime must be a duration: whole seconds or a string like");
+  j = minimalCognito();
+  j["session"]["lifetime"] = 1.5;
+  expectError(j, "session.lifetime must be a duration");
+  j = minimalCognito();
+  j["session"] = "x";
+  expectError(j, "session must be a mapping of fields, got \"x\"");
+  j = minimalCognito();
+  j["provider"]["userinfo"] = "yes";
+  expectError(j, "provider.userinfo must be true or false, got \"yes\"");
+  j = minimalCognito();
+  j["provider"]["timeout_ms"] = 10;
+  expectError(j, "provider.timeout_ms must be at least 100 ms, got 10");
+  j = minimalCognito();
+  j["provider"]["scopes"] = {"openid", 3.5};
+  expectError(j, "provider.scopes[1] must be a string");
+  j = minimalCognito();
+  j["provider"]["type"] = "cognitto";
+  expectError(j, "provider.type must be one of cognito, oidc, got \"cognitto\"; did you mean "
+                 "cognito?");
+  j = minimalCognito();
+  j["store"] = {{"type", "postgres"}};
+  expectError(j, "store.type must be one of memory, sqlite, redis, dynamodb");
+  j = minimalCognito();
+  j["rules"] = {"x"};
+  expectError(j, "rules[0] must be a mapping with path and groups");
+  j = minimalCognito();
+  j["cache"] = {{"max_entries", "many"}};
+  expectError(j, "cache.max_entries must be a whole number");
+  j = minimalCognito();
+  j["server"] = {{"threads", 18446744073709551615ULL}};
+  expectError(j, "server.threads must be a whole number between 0 and 1024");
+}
+
+// Integers written without quotes in YAML are accepted for string fields,
+// null keeps the default, and a lone string is a one-item list.
+TEST(Config, LenientWhereUnambiguous) {
+  Json j = minimalCognito();
+  j["provider"]["client_id"] = 1234567890;
+  j["provider"]["client_secret"] = nullptr;
+  j["provider"]["scopes"] = "openid";
+  auto result = parse(j);
+  ASSERT_TRUE(result.isOk()) << result.status().toString();
+  EXPECT_EQ(result->provider.client_id, "1234567890");
+  EXPECT_EQ(result->provider.client_secret, "");
+  EXPECT_EQ(result->provider.scopes, std::vector<std::string>{"openid"});
+}
+
+// Not JSON at all, or not an object, is refused with the source named.
+TEST(Config, RefusesNonObjects) {
+  auto r = parseConfigJson("{ site_url: ", "edge/config.json");
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().message(), "edge/config.json: is not valid JSON");
+  r = parseConfigJson("[1,2]", "x.json");
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("x.json: must be a mapping of fields"), std::string::npos);
+  r = parseConfigJson("\"\xff\"", "x.json");
+  EXPECT_FALSE(r.isOk());
+}
+
+// site_url: https://host[:port]; http only on loopback; no path, user or junk.
+TEST(Config, SiteUrlRules) {
+  Json j = minimalCognito();
+  j.erase("site_url");
+  expectError(j, "site_url is required");
+  for (const char* bad : {"www.example.com", "https://", "https://exa mple.com", "ftp://x.com",
+                          "https://user@x.com", "https://x.com/app", "https://x.com?x=1",
+                          "https://x.com:0", "https://x.com:99999", "https://x.com:ab"}) {
+    j["site_url"] = bad;
+    expectError(j, "site_url must be https://host[:port]");
+  }
+  j["site_url"] = "http://www.example.com";
+  expectError(j, "site_url must use https:// (http:// only for localhost or 127.x demos)");
+  for (const char* ok : {"http://localhost:8080", "http://127.0.0.2:8080", "http://[::1]:80",
+                         "http://app.localhost", "https://[2001:db8::1]:443"}) {
+    j["site_url"] = ok;
+    auto r = parse(j);
+    ASSERT_TRUE(r.isOk()) << ok << ": " << r.status().toString();
+  }
+  j["site_url"] = "http://127.0.0.2:8080";
+  auto r = parse(j);
+  EXPECT_EQ(r->site_scheme, "http");
+  EXPECT_EQ(r->site_host, "127.0.0.2:8080");
+  EXPECT_FALSE(r->secureCookies());
+}
+
+// Session: cookie name is an RFC 6265 token, keys are base64 of >= 32 bytes
+// and are never echoed in messages.
+TEST(Config, SessionRules) {
+  Json j = minimalCognito();
+  j["session"]["cookie_name"] = "bad name;";
+  expectError(j, "session.cookie_name must be 1-64 letters");
+  j["session"]["cookie_name"] = "";
+  expectError(j, "session.cookie_name must be");
+
+  j = minimalCognito();
+  j["session"]["signing_keys"] = Json::array();
+  expectError(j, "session.signing_keys needs at least one key");
+  j["session"].erase("signing_keys");
+  expectError(j, "session.signing_keys needs at least one key");
+
+  j = minimalCognito();
+  j["session"]["signing_keys"] = {kKey, "c2hvcnRrZXk="};  // "shortkey"
+  auto r = parse(j);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().message(),
+            "barrier.yaml: session.signing_keys[1] must decode to at least 32 bytes, got 8; "
+            "generate a key with `openssl rand -base64 32`");
+
+  j["session"]["signing_keys"] = {"not base64 !!! secret-material"};
+  r = parse(j);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("signing_keys[0] is not valid base64"), std::string::npos);
+  EXPECT_EQ(r.status().message().find("secret-material"), std::string::npos);
+
+  j["session"]["signing_keys"] = {12345};
+  r = parse(j);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().message().find("12345"), std::string::npos);
+
+  j = minimalCognito();
+  j["provider"]["client_secret"] = Json::array({"hunter2"});
+  r = parse(j);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().message().find("hunter2"), std::string::npos);
+
+  j = minimalCognito();
+  j["session"]["login_lifetime"] = "30m";
+  j["session"]["lifetime"] = "10m";
+  expectError(j, "session.login_lifetime must not exceed session.lifetime, got 1800 > 600");
+}
+
+// Cognito needs region, pool id, domain and client id, consistently.
+TEST(Config, CognitoRules) {
+  for (const char* field : {"region", "user_pool_id", "domain", "client_id"}) {
+    Json j = minimalCognito();
+    j["provider"].erase(field);
+    expectError(j, std::string("provider.") + field + " is required when provider.type is cognito");
+  }
+  Json j = minimalCognito();
+  j["provider"]["user_pool_id"] = "us-east-1_AbC";
+  expectError(j, "provider.user_pool_id must start with provider.region");
+  j = minimalCognito();
+  j["provider"]["domain"] = "https://auth.example.com";
+  expectError(j, "provider.domain must be the hosted-UI host name without https://");
+  j = minimalCognito();
+  j["provider"]["scopes"] = {"email"};
+  expectError(j, "provider.scopes must include openid");
+  j = minimalCognito();
+  j["provider"]["jwks_uri"] = "http://idp.example.com/jwks";
+  expectError(j, "provider.jwks_uri must use https://");
+}
+
+// OIDC needs an issuer (or all explicit endpoints) and a client id.
+TEST(Config, OidcRules) {
+  Json j = minimalCognito();
+  j["provider"] = {{"type", "oidc"}, {"client_id", "c"}};
+  expectError(j, "provider.issuer is required when provider.type is oidc");
+  j["provider"]["issuer"] = "idp.example.com";
+  expectError(j, "provider.issuer must be an https:// URL");
+  j["provider"]["issuer"] = "http://127.0.0.1:3000";
+  EXPECT_TRUE(parse(j).isOk());
+  j["provider"].erase("client_id");
+  expectError(j, "provider.client_id is required when provider.type is oidc");
+
+  j["provider"] = {{"type", "oidc"},
+                   {"client_id", "c"},
+                   {"authorization_endpoint", "https://a.example/auth"},
+                   {"token_endpoint", "https://a.example/token"},
+                   {"jwks_uri", "https://a.example/jwks"}};
+  EXPECT_TRUE(parse(j).isOk());
+  j["provider"].erase("jwks_uri");
+  expectError(j, "provider.issuer is required");
+}
+
+// Each store type needs its own fields.
+TEST(Config, StoreRules) {
+  Json j = minimalCognito();
+  j["store"] = {{"type", "sqlite"}, {"path", ""}};
+  expectError(j, "store.path is required when store.type is sqlite");
+  j["store"] = {{"type", "redis"}};
+  expectError(j, "store.url must be redis://host:port[/db]");
+  j["store"] = {{"type", "redis"}, {"url", "http://x"}};
+  expectError(j, "store.url must be redis://");
+  j["store"] = {{"type", "dynamodb"}, {"table", ""}};
+  expectError(j, "store.table is required when store.type is dynamodb");
+  j["store"] = {{"type", "dynamodb"}};
+  expectError(j, "store.region (or store.endpoint) is required");
+  j["store"] = {{"type", "dynamodb"}, {"endpoint", "http://127.0.0.1:4567"}};
+  EXPECT_TRUE(parse(j).isOk());
+  j["store"] = {{"type", "dynamodb"}, {"region", "eu-west-1"}, {"table", "t"}};
+  auto r = parse(j);
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(r->store.table, "t");
+  j["store"] = {{"type", "memory"}};
+  EXPECT_TRUE(parse(j).isOk());
+}
+
+// Server: listen address, origins with exactly one target, log level.
+TEST(Config, ServerRules) {
+  Json j = minimalCognito();
+  for (const char* ok : {":8080", "0.0.0.0:443", "[::]:8080", "localhost:1"}) {
+    j["server"] = {{"listen", ok}};
+    EXPECT_TRUE(parse(j).isOk()) << ok;
+  }
+  for (const char* bad : {"8080", "localhost", "x:0", "a b:80"}) {
+    j["server"] = {{"listen", bad}};
+    expectError(j, "server.listen must be host:port");
+  }
+  j["server"] = {{"origins", {{{"prefix", "api"}, {"static", "/srv"}}}}};
+  expectError(j, "server.origins[0].prefix must start with '/'");
+  j["server"] = {{"origins", {{{"prefix", "/"}}}}};
+  expectError(j, "server.origins[0] needs exactly one of static (a folder) or upstream (a URL)");
+  j["server"] = {{"origins", {{{"prefix", "/"}, {"static", "/a"}, {"upstream", "http://x"}}}}};
+  expectError(j, "server.origins[0] needs exactly one of static");
+  j["server"] = {{"origins", {{{"upstream", "ftp://x"}}}}};
+  expectError(j, "server.origins[0].upstream must be an http:// or https:// URL");
+  j["server"] = {{"origins", {{{"static", "/a"}}, {{"prefix", "/"}, {"static", "/b"}}}}};
+  expectError(j, "server.origins[1].prefix \"/\" repeats server.origins[0].prefix");
+  j["server"] = {{"log_level", "verbose"}};
+  expectError(j, "server.log_level must be one of debug, info, warn, error");
+  j["server"] = {{"max_header_bytes", 100}};
+  expectError(j, "server.max_header_bytes must be at least 1024 bytes, got 100");
+}
+
+// Path patterns start with '/' or '*'; a rule lists at least one group.
+TEST(Config, PatternRules) {
+  Json j = minimalCognito();
+  j["public_paths"] = {"/ok", "health"};
+  expectError(j, "public_paths[1] must start with '/' or '*', got \"health\"");
+  j = minimalCognito();
+  j["rules"] = {{{"path", "admin/*"}, {"groups", {"a"}}}};
+  expectError(j, "rules[0].path must start with '/' or '*'");
+  j["rules"] = {{{"path", "/admin/*"}}};
+  expectError(j, "rules[0].groups must list at least one group");
+  j["rules"] = {{{"path", "/admin/*"}, {"groups", "admin"}}};
+  auto r = parse(j);
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_EQ(r->rules[0].groups, std::vector<std::string>{"admin"});
+}
+
+// retry_after and cache bounds.
+TEST(Config, MiscBounds) {
+  Json j = minimalCognito();
+  j["retry_after"] = 0;
+  expectError(j, "retry_after must be at least 1 s, got 0");
+  j = minimalCognito();
+  j["cache"] = {{"ttl", "2d"}};
+  expectError(j, "cache.ttl must be at most 86400 s, got 172800");
+  j["cache"] = {{"ttl", 0}, {"negative_ttl", 0}, {"max_entries", 0}};
+  EXPECT_TRUE(parse(j).isOk());
+  j["cache"] = {{"max_entries", -1}};
+  expectError(j, "cache.max_entries must be at least 0 entries, got -1");
+}
+
+// validate() can be called on a Config built in code (tests, env vars).
+TEST(Config, ValidateDirectly) {
+  Config c;
+  c.site_url = "https://a.example";
+  c.session.signing_keys = {std::string(32, 'x')};
+  c.provider.region = "eu-west-1";
+  c.provider.user_pool_id = "eu-west-1_x";
+  c.provider.domain = "auth.a.example";
+  c.provider.client_id = "id";
+  ASSERT_TRUE(validate(c).isOk()) << validate(c).toString();
+  EXPECT_EQ(c.site_host, "a.example");
+  c.session.signing_keys.clear();
+  EXPECT_FALSE(validate(c).isOk());
+}
+
+// closestMatch: a typo finds its word, an unrelated word finds nothing.
+TEST(Config, ClosestMatch) {
+  std::vector<std::string> words{"lifetime", "login_lifetime", "cookie_name"};
+  EXPECT_EQ(closestMatch("lifetim", words), "lifetime");
+  EXPECT_EQ(closestMatch("LoginLifetime", words), "login_lifetime");
+  EXPECT_EQ(closestMatch("cookie-name", words), "cookie_name");
+  EXPECT_EQ(closestMatch("zebra", words), "");
+}
+
+}  // namespace
+}  // namespace barrier

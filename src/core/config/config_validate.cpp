@@ -1,0 +1,295 @@
+// validate(): the cross-field rules of the configuration, in one place.
+// Every message starts with the field it is about and says how to fix it.
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+#include "core/config/config.h"
+
+namespace barrier {
+
+namespace {
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isAlnum(char c) { return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+bool parsePort(std::string_view text) {
+  if (text.empty() || text.size() > 5) return false;
+  int port = 0;
+  for (char c : text) {
+    if (!isDigit(c)) return false;
+    port = port * 10 + (c - '0');
+  }
+  return port >= 1 && port <= 65535;
+}
+
+// A DNS name or IPv4 address (letters, digits, '-', '.'), or "[IPv6]".
+bool isHostName(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return false;
+    return std::all_of(host.begin() + 1, host.end() - 1,
+                       [](char c) { return isDigit(c) || (c >= 'a' && c <= 'f') ||
+                                           (c >= 'A' && c <= 'F') || c == ':' || c == '.'; });
+  }
+  if (host.front() == '.' || host.front() == '-' || host.back() == '-') return false;
+  return std::all_of(host.begin(), host.end(),
+                     [](char c) { return isAlnum(c) || c == '-' || c == '.'; });
+}
+
+// "host" or "host:port" -> host without port (empty when malformed).
+std::string_view hostPart(std::string_view authority) {
+  size_t colon = authority.rfind(':');
+  bool bracketed = !authority.empty() && authority.front() == '[';
+  if (colon != std::string_view::npos && (!bracketed || colon > authority.rfind(']'))) {
+    if (!parsePort(authority.substr(colon + 1))) return {};
+    authority = authority.substr(0, colon);
+  }
+  return isHostName(authority) ? authority : std::string_view();
+}
+
+bool isLoopbackHost(std::string_view host) {
+  std::string h = lowercase(host);
+  return h == "localhost" || h == "[::1]" || h.rfind("127.", 0) == 0 ||
+         (h.size() > 10 && h.substr(h.size() - 10) == ".localhost");
+}
+
+struct ParsedUrl {
+  std::string scheme;
+  std::string authority;  // host[:port], lowercase
+  std::string host;
+  std::string rest;       // path, query... (may be empty)
+};
+
+// http(s)://authority[/rest]; false when anything else (userinfo included).
+bool parseHttpUrl(std::string_view url, ParsedUrl& out) {
+  size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return false;
+  out.scheme = lowercase(url.substr(0, sep));
+  if (out.scheme != "https" && out.scheme != "http") return false;
+  std::string_view tail = url.substr(sep + 3);
+  size_t end = tail.find_first_of("/?#");
+  std::string_view authority = tail.substr(0, end);
+  if (authority.find('@') != std::string_view::npos) return false;
+  std::string_view host = hostPart(authority);
+  if (host.empty()) return false;
+  out.authority = lowercase(authority);
+  out.host = lowercase(host);
+  out.rest = end == std::string_view::npos ? "" : std::string(tail.substr(end));
+  return true;
+}
+
+// An http(s) URL the barrier calls or redirects to: https, or http on loopback.
+Status checkEndpoint(std::string_view field, const std::string& url) {
+  ParsedUrl parsed;
+  if (!parseHttpUrl(url, parsed)) {
+    return Status::invalid(std::string(field) + " must be an https:// URL, got \"" + url + "\"");
+  }
+  if (parsed.scheme == "http" && !isLoopbackHost(parsed.host)) {
+    return Status::invalid(std::string(field) + " must use https:// (http:// only for localhost "
+                           "or 127.x), got \"" + url + "\"");
+  }
+  return Status::ok();
+}
+
+bool isTokenChar(char c) {
+  return isAlnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+Status checkSite(Config& c) {
+  if (c.site_url.empty()) {
+    return Status::invalid("site_url is required: the public URL of the protected site, e.g. "
+                           "https://www.example.com");
+  }
+  ParsedUrl url;
+  if (!parseHttpUrl(c.site_url, url) || !(url.rest.empty() || url.rest == "/")) {
+    return Status::invalid("site_url must be https://host[:port] with no path, query or user, "
+                           "got \"" + c.site_url + "\"");
+  }
+  if (url.scheme == "http" && !isLoopbackHost(url.host)) {
+    return Status::invalid("site_url must use https:// (http:// only for localhost or 127.x "
+                           "demos), got \"" + c.site_url + "\"");
+  }
+  c.site_scheme = url.scheme;
+  c.site_host = url.authority;
+  c.site_url = url.scheme + "://" + url.authority;  // canonical: no trailing '/'
+  return Status::ok();
+}
+
+Status checkSession(const SessionConfig& s) {
+  if (s.cookie_name.empty() || s.cookie_name.size() > 64 ||
+      !std::all_of(s.cookie_name.begin(), s.cookie_name.end(), isTokenChar)) {
+    return Status::invalid("session.cookie_name must be 1-64 letters, digits or !#$%&'*+-.^_`|~ "
+                           "(RFC 6265 token), got \"" + s.cookie_name + "\"");
+  }
+  if (s.signing_keys.empty()) {
+    return Status::invalid("session.signing_keys needs at least one key; generate one with "
+                           "`openssl rand -base64 32`");
+  }
+  if (s.login_lifetime > s.lifetime) {
+    return Status::invalid("session.login_lifetime must not exceed session.lifetime, got " +
+                           std::to_string(s.login_lifetime) + " > " + std::to_string(s.lifetime));
+  }
+  return Status::ok();
+}
+
+Status checkCognito(const ProviderConfig& p) {
+  for (auto [field, value] : {std::pair<const char*, const std::string*>{"region", &p.region},
+                              {"user_pool_id", &p.user_pool_id},
+                              {"domain", &p.domain},
+                              {"client_id", &p.client_id}}) {
+    if (value->empty()) {
+      return Status::invalid(std::string("provider.") + field +
+                             " is required when provider.type is cognito");
+    }
+  }
+  if (p.user_pool_id.rfind(p.region + "_", 0) != 0) {
+    return Status::invalid("provider.user_pool_id must start with provider.region and '_' (e.g. " +
+                           p.region + "_AbCdEf123), got \"" + p.user_pool_id + "\"");
+  }
+  if (!isHostName(p.domain)) {
+    return Status::invalid("provider.domain must be the hosted-UI host name without https:// "
+                           "(e.g. auth.example.com), got \"" + p.domain + "\"");
+  }
+  return Status::ok();
+}
+
+Status checkOidc(const ProviderConfig& p) {
+  bool explicit_endpoints =
+      !p.authorization_endpoint.empty() && !p.token_endpoint.empty() && !p.jwks_uri.empty();
+  if (p.issuer.empty() && !explicit_endpoints) {
+    return Status::invalid("provider.issuer is required when provider.type is oidc (or set "
+                           "authorization_endpoint, token_endpoint and jwks_uri)");
+  }
+  if (p.client_id.empty()) {
+    return Status::invalid("provider.client_id is required when provider.type is oidc");
+  }
+  if (!p.issuer.empty()) return checkEndpoint("provider.issuer", p.issuer);
+  return Status::ok();
+}
+
+Status checkProvider(const ProviderConfig& p) {
+  Status s = p.type == ProviderConfig::Type::kCognito ? checkCognito(p) : checkOidc(p);
+  if (!s.isOk()) return s;
+  for (auto [field, url] : {std::pair<const char*, const std::string*>{
+                                "provider.authorization_endpoint", &p.authorization_endpoint},
+                            {"provider.token_endpoint", &p.token_endpoint},
+                            {"provider.userinfo_endpoint", &p.userinfo_endpoint},
+                            {"provider.logout_endpoint", &p.logout_endpoint},
+                            {"provider.jwks_uri", &p.jwks_uri}}) {
+    if (url->empty()) continue;
+    s = checkEndpoint(field, *url);
+    if (!s.isOk()) return s;
+  }
+  if (std::find(p.scopes.begin(), p.scopes.end(), "openid") == p.scopes.end()) {
+    return Status::invalid("provider.scopes must include openid");
+  }
+  if (p.groups_claim.empty()) {
+    return Status::invalid("provider.groups_claim must not be empty (Cognito: cognito:groups)");
+  }
+  return Status::ok();
+}
+
+Status checkStore(const StoreConfig& s) {
+  switch (s.type) {
+    case StoreConfig::Type::kMemory:
+      return Status::ok();
+    case StoreConfig::Type::kSqlite:
+      if (s.path.empty()) return Status::invalid("store.path is required when store.type is sqlite");
+      return Status::ok();
+    case StoreConfig::Type::kRedis:
+      if (s.url.rfind("redis://", 0) != 0 && s.url.rfind("unix://", 0) != 0) {
+        return Status::invalid("store.url must be redis://host:port[/db] (or unix:///path) when "
+                               "store.type is redis");
+      }
+      return Status::ok();
+    case StoreConfig::Type::kDynamoDb:
+      if (s.table.empty()) return Status::invalid("store.table is required when store.type is dynamodb");
+      if (s.region.empty() && s.endpoint.empty()) {
+        return Status::invalid("store.region (or store.endpoint) is required when store.type is "
+                               "dynamodb");
+      }
+      if (!s.endpoint.empty()) return checkEndpoint("store.endpoint", s.endpoint);
+      return Status::ok();
+  }
+  return Status::invalid("store.type is unknown");
+}
+
+Status checkPattern(const std::string& field, const std::string& pattern) {
+  if (pattern.empty() || (pattern.front() != '/' && pattern.front() != '*')) {
+    return Status::invalid(field + " must start with '/' or '*', got \"" + pattern + "\"");
+  }
+  return Status::ok();
+}
+
+Status checkServer(const ServerConfig& s) {
+  size_t colon = s.listen.rfind(':');
+  if (colon == std::string::npos || !parsePort(std::string_view(s.listen).substr(colon + 1)) ||
+      (colon > 0 && hostPart(std::string_view(s.listen).substr(0, colon)).empty())) {
+    return Status::invalid("server.listen must be host:port (e.g. 127.0.0.1:8080 or :8080), got \"" +
+                           s.listen + "\"");
+  }
+  for (size_t i = 0; i < s.origins.size(); ++i) {
+    const OriginConfig& o = s.origins[i];
+    std::string field = "server.origins[" + std::to_string(i) + "]";
+    if (o.prefix.empty() || o.prefix.front() != '/') {
+      return Status::invalid(field + ".prefix must start with '/', got \"" + o.prefix + "\"");
+    }
+    if (o.static_root.empty() == o.upstream.empty()) {
+      return Status::invalid(field + " needs exactly one of static (a folder) or upstream (a URL)");
+    }
+    if (!o.upstream.empty() && o.upstream.rfind("http://", 0) != 0 &&
+        o.upstream.rfind("https://", 0) != 0) {
+      return Status::invalid(field + ".upstream must be an http:// or https:// URL, got \"" +
+                             o.upstream + "\"");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (s.origins[j].prefix == o.prefix) {
+        return Status::invalid(field + ".prefix \"" + o.prefix + "\" repeats server.origins[" +
+                               std::to_string(j) + "].prefix");
+      }
+    }
+  }
+  static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
+  if (std::find(std::begin(kLevels), std::end(kLevels), s.log_level) == std::end(kLevels)) {
+    return Status::invalid("server.log_level must be one of debug, info, warn, error, got \"" +
+                           s.log_level + "\"");
+  }
+  return Status::ok();
+}
+
+Status checkPaths(const Config& c) {
+  for (size_t i = 0; i < c.public_paths.size(); ++i) {
+    Status s = checkPattern("public_paths[" + std::to_string(i) + "]", c.public_paths[i]);
+    if (!s.isOk()) return s;
+  }
+  for (size_t i = 0; i < c.rules.size(); ++i) {
+    std::string field = "rules[" + std::to_string(i) + "]";
+    Status s = checkPattern(field + ".path", c.rules[i].pattern);
+    if (!s.isOk()) return s;
+    if (c.rules[i].groups.empty()) {
+      return Status::invalid(field + ".groups must list at least one group");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status validate(Config& config) {
+  for (Status s : {checkSite(config), checkSession(config.session), checkProvider(config.provider),
+                   checkStore(config.store), checkServer(config.server), checkPaths(config)}) {
+    if (!s.isOk()) return s;
+  }
+  return Status::ok();
+}
+
+}  // namespace barrier
