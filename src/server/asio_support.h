@@ -1,0 +1,86 @@
+// Internal to src/server: Boost.Asio/Beast aliases and two small coroutine
+// helpers. Only src/server/*.cpp include this (Beast is heavy to compile);
+// public headers of src/server stay free of Boost.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace barrier::server_detail {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using error_code = boost::beast::error_code;
+
+// The completion token of every awaited operation: errors come back in `ec`
+// instead of as exceptions (no exceptions on the request path).
+inline auto awaitInto(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+// Runs `fn` (a blocking call: the identity provider, a remote store) on
+// `pool`, then resumes the calling coroutine on its own executor (its strand)
+// with the result. The io threads stay free meanwhile.
+template <class F>
+net::awaitable<std::invoke_result_t<F&>> runBlocking(net::thread_pool& pool, F fn) {
+  using R = std::invoke_result_t<F&>;
+  auto executor = co_await net::this_coro::executor;
+  co_return co_await net::async_initiate<const net::use_awaitable_t<>, void(R)>(
+      [&pool, executor](auto handler, F f) {
+        // The tracked executor keeps the io_context running while the pool works.
+        auto home = net::prefer(executor, net::execution::outstanding_work.tracked);
+        net::post(pool, [handler = std::move(handler), f = std::move(f), home]() mutable {
+          R result = f();
+          net::post(home, [handler = std::move(handler), result = std::move(result)]() mutable {
+            handler(std::move(result));
+          });
+        });
+      },
+      net::use_awaitable, std::move(fn));
+}
+
+// Awaits `op` (an awaitable yielding error_code) with a deadline on
+// `socket`: when the deadline passes first, the socket's operations are
+// cancelled and net::error::timed_out is returned. The timer runs on the
+// calling coroutine's executor, so it never races the coroutine itself.
+template <class Socket>
+net::awaitable<error_code> withDeadline(Socket& socket, std::chrono::milliseconds timeout,
+                                        net::awaitable<error_code> op) {
+  struct State {
+    bool done = false;
+    bool fired = false;
+  };
+  auto state = std::make_shared<State>();
+  net::steady_timer timer(co_await net::this_coro::executor, timeout);
+  timer.async_wait([state, &socket](error_code ec) {
+    if (ec || state->done) return;
+    state->fired = true;
+    error_code ignored;
+    socket.cancel(ignored);
+  });
+  error_code ec = co_await std::move(op);
+  state->done = true;
+  timer.cancel();
+  if (state->fired) ec = net::error::timed_out;
+  co_return ec;
+}
+
+}  // namespace barrier::server_detail

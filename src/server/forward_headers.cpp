@@ -1,0 +1,100 @@
+#include "server/forward_headers.h"
+
+#include <vector>
+
+namespace barrier {
+
+namespace {
+
+constexpr std::string_view kHopByHop[] = {"connection", "keep-alive",        "te",
+                                          "trailer",    "transfer-encoding", "upgrade"};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+// The comma-separated tokens of every Connection header.
+std::vector<std::string> connectionTokens(const Headers& headers) {
+  std::vector<std::string> tokens;
+  for (const std::string& value : headers.getAll("Connection")) {
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view token = trim(rest.substr(0, comma));
+      if (!token.empty()) tokens.emplace_back(token);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return tokens;
+}
+
+}  // namespace
+
+bool isHopByHopHeader(std::string_view name) {
+  for (std::string_view hop : kHopByHop) {
+    if (equalsIgnoreCase(name, hop)) return true;
+  }
+  return startsWithIgnoreCase(name, "proxy-");
+}
+
+bool isSafeHeader(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+void removeHopByHopHeaders(Headers& headers) {
+  // Names listed in Connection are read before Connection itself goes.
+  for (const std::string& token : connectionTokens(headers)) headers.remove(token);
+  for (std::string_view hop : kHopByHop) headers.remove(hop);
+  headers.removePrefix("proxy-");
+}
+
+std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto) {
+  if (trust_forwarded_proto) {
+    // A proxy chain may send "https, http": the first entry is the visitor's.
+    std::string_view value = headers.get("X-Forwarded-Proto");
+    value = trim(value.substr(0, value.find(',')));
+    if (equalsIgnoreCase(value, "https")) return "https";
+    if (equalsIgnoreCase(value, "http")) return "http";
+  }
+  return "http";
+}
+
+void setForwardedHeaders(Headers& headers, const ForwardedFrom& from) {
+  std::string proto = effectiveProto(headers, from.trust_forwarded_proto);
+  std::string chain;
+  for (const std::string& value : headers.getAll("X-Forwarded-For")) {
+    if (trim(value).empty()) continue;
+    if (!chain.empty()) chain += ", ";
+    chain += trim(value);
+  }
+  if (!from.remote_addr.empty()) {
+    if (!chain.empty()) chain += ", ";
+    chain += from.remote_addr;
+  }
+  if (chain.empty()) {
+    headers.remove("X-Forwarded-For");
+  } else {
+    headers.set("X-Forwarded-For", chain);
+  }
+  headers.set("X-Forwarded-Proto", proto);
+  if (from.host.empty()) {
+    headers.remove("X-Forwarded-Host");
+  } else {
+    headers.set("X-Forwarded-Host", from.host);
+  }
+}
+
+}  // namespace barrier

@@ -1,0 +1,46 @@
+// Header rewriting for the reverse proxy (RFC 9110 §7.6.1, RFC 7239 de-facto
+// X-Forwarded-* headers). Pure functions over Headers: no I/O, unit-tested.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/http/message.h"
+
+namespace barrier {
+
+// True for the fixed hop-by-hop names: Connection, Keep-Alive, TE, Trailer,
+// Transfer-Encoding, Upgrade, Proxy-* (Proxy-Authorization, Proxy-Connection...).
+bool isHopByHopHeader(std::string_view name);
+
+// Removes every hop-by-hop header, including the ones a Connection header
+// names ("Connection: close, X-Secret" also removes X-Secret). Called on the
+// request towards the upstream and on the upstream's response: these headers
+// describe one connection, and forwarding them lets a client steer ours.
+void removeHopByHopHeaders(Headers& headers);
+
+// True when `name` is an RFC 9110 token and `value` has no CR, LF or NUL.
+// Headers failing this are dropped before serialisation: a value taken from
+// a session record or an upstream must never split into a second header.
+bool isSafeHeader(std::string_view name, std::string_view value);
+
+// What the proxy knows about the client's connection.
+struct ForwardedFrom {
+  std::string remote_addr;  // peer IP of the client connection
+  std::string host;         // the request's Host header ("" when absent)
+  // Honour a client-sent X-Forwarded-Proto: only when a TLS-terminating proxy
+  // we trust sits in front (server.trust_forwarded_proto).
+  bool trust_forwarded_proto = false;
+};
+
+// The scheme the visitor used: the client's X-Forwarded-Proto when trusted
+// and well-formed ("http" or "https"), else "http" (barrier itself listens
+// on plain HTTP).
+std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto);
+
+// Sets X-Forwarded-For (appends the peer to any existing list),
+// X-Forwarded-Proto and X-Forwarded-Host on a request bound for an upstream.
+// An untrusted X-Forwarded-Proto is replaced, never passed on.
+void setForwardedHeaders(Headers& headers, const ForwardedFrom& from);
+
+}  // namespace barrier

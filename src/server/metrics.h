@@ -1,0 +1,81 @@
+// Counters and a latency histogram for /_identity/metrics (Prometheus text
+// exposition format 0.0.4). Lock-free: every field is an atomic, so request
+// threads record without contention; a scrape reads a slightly torn but
+// monotonic snapshot, which Prometheus tolerates.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace barrier {
+
+// Why a request ended the way it did: one label value each in
+// barrier_requests_total{outcome=...}. The first eight mirror the checker's
+// CheckOutcome (for protected requests and forward-auth checks alike).
+enum class Outcome {
+  kPublic,          // public path, forwarded without a session
+  kPass,            // session valid, forwarded with identity headers
+  kNoSession,       // no cookie of ours: login redirect or 401
+  kBadCookie,       // cookie with a bad shape or MAC (no store read)
+  kUnknownSession,  // well-signed id without a record
+  kInvalidSession,  // expired record or not of kind `session`
+  kForbidden,       // valid session, access rule not met (403)
+  kStoreError,      // store failed: fail closed (503)
+  kIdentity,        // a /_identity/* manager endpoint (login, auth, logout, me...)
+  kInternal,        // health and metrics
+  kBadRequest,      // malformed or over a limit (400, 413, 431)
+  kUpstreamError,   // origin unreachable or too slow (502, 504)
+  kCount
+};
+
+const char* outcomeName(Outcome outcome);
+
+class Metrics {
+ public:
+  // Upper bounds (seconds) of the store latency histogram buckets.
+  static constexpr std::array<double, 12> kLatencyBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5};
+
+  void countRequest(Outcome outcome) { relaxedAdd(requests_[index(outcome)]); }
+  void observeStoreLatency(double seconds, bool ok);
+  void countCacheHit() { relaxedAdd(cache_hits_); }
+  void countCacheMiss() { relaxedAdd(cache_misses_); }
+  void countLogin() { relaxedAdd(logins_); }
+  void countLogout() { relaxedAdd(logouts_); }
+  void connectionOpened() { connections_open_.fetch_add(1, std::memory_order_relaxed); }
+  void connectionClosed() { connections_open_.fetch_sub(1, std::memory_order_relaxed); }
+
+  uint64_t requests(Outcome outcome) const { return load(requests_[index(outcome)]); }
+  uint64_t cacheHits() const { return load(cache_hits_); }
+  uint64_t cacheMisses() const { return load(cache_misses_); }
+  uint64_t logins() const { return load(logins_); }
+  uint64_t storeCalls() const { return load(store_count_); }
+
+  // The whole exposition, text/plain; version=0.0.4.
+  std::string render() const;
+
+ private:
+  static size_t index(Outcome outcome) { return static_cast<size_t>(outcome); }
+  static void relaxedAdd(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+    counter.fetch_add(n, std::memory_order_relaxed);
+  }
+  static uint64_t load(const std::atomic<uint64_t>& counter) {
+    return counter.load(std::memory_order_relaxed);
+  }
+
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(Outcome::kCount)> requests_{};
+  std::array<std::atomic<uint64_t>, kLatencyBuckets.size()> store_buckets_{};
+  std::atomic<uint64_t> store_count_{0};
+  std::atomic<uint64_t> store_errors_{0};
+  std::atomic<uint64_t> store_sum_micros_{0};
+  std::atomic<uint64_t> cache_hits_{0};
+  std::atomic<uint64_t> cache_misses_{0};
+  std::atomic<uint64_t> logins_{0};
+  std::atomic<uint64_t> logouts_{0};
+  std::atomic<int64_t> connections_open_{0};
+};
+
+}  // namespace barrier

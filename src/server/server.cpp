@@ -1,0 +1,573 @@
+#include "server/server.h"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/beast/http/file_body.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "server/access_log.h"
+#include "server/asio_support.h"
+#include "server/error_pages.h"
+#include "server/forward_headers.h"
+#include "server/upstream.h"
+
+namespace barrier {
+
+using namespace server_detail;
+
+namespace {
+
+constexpr size_t kFirstReadBytes = 4096;
+
+// Per-request facts the writers and the access log need.
+struct Exchange {
+  unsigned version = 11;
+  bool keep_alive = true;
+  bool head = false;
+  std::string request_id;
+  int status = 0;
+  Outcome outcome = Outcome::kBadRequest;
+};
+
+// What a connection exposes to the shutdown logic. Touched only on the
+// connection's strand (shutdown posts there), so no locking is needed.
+struct ConnectionState {
+  beast::tcp_stream* stream = nullptr;  // null once the connection is done
+  bool idle = false;                    // waiting for the first byte of a request
+};
+
+bool isFramingHeader(std::string_view name) {
+  return equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Transfer-Encoding") ||
+         equalsIgnoreCase(name, "Connection");
+}
+
+template <class Body>
+void applyHeaders(http::response<Body>& response, const Headers& headers, const Exchange& ex) {
+  for (const Header& header : headers) {
+    if (isFramingHeader(header.name) || !isSafeHeader(header.name, header.value)) continue;
+    response.insert(header.name, header.value);
+  }
+  response.set("X-Request-Id", ex.request_id);
+}
+
+Response jsonError(int status, std::string_view message) {
+  Response response;
+  response.status = status;
+  response.headers.set("Content-Type", "application/json");
+  response.headers.set("Cache-Control", "no-store");
+  response.body = "{\"error\":\"" + std::string(message) + "\"}";
+  return response;
+}
+
+// Client errors that just mean "the peer went away or stayed silent".
+bool isQuietReadError(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+         ec == net::error::operation_aborted || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == http::error::partial_message;
+}
+
+class ServerImpl : public Server {
+ public:
+  ServerImpl(const ServerOptions& options, Gateway& gateway, Log& log)
+      : options_(options),
+        gateway_(gateway),
+        log_(log),
+        ioc_(threadCount(options)),
+        accept_strand_(net::make_strand(ioc_)),
+        acceptor_(accept_strand_),
+        grace_timer_(accept_strand_),
+        blocking_(static_cast<size_t>(std::max(1, options.blocking_threads))) {
+    std::random_device device;
+    request_id_prefix_ = device();
+    for (const Origin& origin : gateway_.origins()) {
+      pools_.push_back(origin.upstream ? std::make_unique<UpstreamPool>(ioc_, *origin.upstream)
+                                       : nullptr);
+    }
+  }
+
+  ~ServerImpl() override { blocking_.join(); }
+
+  Status bind() {
+    Result<ListenAddress> address = parseListenAddress(options_.listen);
+    if (!address.isOk()) return address.status();
+    error_code ec;
+    net::ip::address ip = address->host.empty() ? net::ip::address(net::ip::address_v4::any())
+                                                : net::ip::make_address(address->host, ec);
+    if (ec) {
+      // A host name: resolve it once at start-up.
+      tcp::resolver resolver(ioc_);
+      auto results = resolver.resolve(address->host, std::to_string(address->port), ec);
+      if (ec || results.empty()) {
+        return Status::invalid("listen " + options_.listen + ": cannot resolve host");
+      }
+      ip = results.begin()->endpoint().address();
+    }
+    tcp::endpoint endpoint(ip, address->port);
+    auto fail = [&](const char* what) {
+      return Status::unavailable("listen " + options_.listen + ": " + what + ": " + ec.message());
+    };
+    if (acceptor_.open(endpoint.protocol(), ec)) return fail("open");
+    if (acceptor_.set_option(net::socket_base::reuse_address(true), ec)) return fail("option");
+    if (acceptor_.bind(endpoint, ec)) return fail("bind");
+    if (acceptor_.listen(net::socket_base::max_listen_connections, ec)) return fail("listen");
+    local_ = acceptor_.local_endpoint(ec);
+    return Status::ok();
+  }
+
+  std::string localAddress() const override {
+    std::string host = local_.address().to_string();
+    if (local_.address().is_v6()) host = "[" + host + "]";
+    return host + ":" + std::to_string(local_.port());
+  }
+  uint16_t port() const override { return local_.port(); }
+
+  void run() override {
+    net::co_spawn(accept_strand_, acceptLoop(), net::detached);
+    if (options_.handle_signals) {
+      signals_.emplace(accept_strand_, SIGINT, SIGTERM);
+      signals_->async_wait([this](const error_code& ec, int signal) {
+        if (ec) return;
+        log_.write(LogLevel::kInfo, "server.signal", {{"signal", std::to_string(signal)}});
+        stop();
+      });
+    }
+    log_.write(LogLevel::kInfo, "server.listening",
+               {{"address", localAddress()}, {"threads", std::to_string(threadCount(options_))}});
+    std::vector<std::thread> threads;
+    for (int i = 1; i < threadCount(options_); ++i) threads.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (std::thread& thread : threads) thread.join();
+    for (auto& pool : pools_) {
+      if (pool) pool->closeIdle();
+    }
+    log_.write(LogLevel::kInfo, "server.stopped", {});
+  }
+
+  void stop() override {
+    net::post(accept_strand_, [this] { beginShutdown(); });
+  }
+
+ private:
+  static int threadCount(const ServerOptions& options) {
+    if (options.threads > 0) return options.threads;
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+
+  std::chrono::milliseconds idleTimeout() const {
+    return std::chrono::milliseconds(options_.idle_timeout_ms);
+  }
+
+  // Runs on accept_strand_.
+  void beginShutdown() {
+    if (stopping_.exchange(true)) return;
+    log_.write(LogLevel::kInfo, "server.stopping", {});
+    error_code ignored;
+    acceptor_.close(ignored);
+    if (signals_) signals_->cancel(ignored);
+    grace_timer_.expires_after(std::chrono::milliseconds(options_.shutdown_grace_ms));
+    grace_timer_.async_wait([this](const error_code& ec) {
+      if (ec) return;
+      log_.write(LogLevel::kWarn, "server.grace_expired", {});
+      ioc_.stop();
+    });
+    std::lock_guard lock(connections_mu_);
+    for (const auto& [state, executor] : connections_) {
+      // Idle keep-alive connections are closed now; busy ones finish their
+      // request and then close (stopping_ turns keep-alive off).
+      net::post(executor, [state = state] {
+        if (state->stream != nullptr && state->idle) state->stream->cancel();
+      });
+    }
+    if (connections_.empty()) grace_timer_.cancel();
+  }
+
+  void registerConnection(const std::shared_ptr<ConnectionState>& state,
+                          net::any_io_executor executor) {
+    std::lock_guard lock(connections_mu_);
+    connections_.emplace(state, std::move(executor));
+  }
+
+  void unregisterConnection(const std::shared_ptr<ConnectionState>& state) {
+    std::lock_guard lock(connections_mu_);
+    connections_.erase(state);
+    if (connections_.empty() && stopping_.load()) {
+      net::post(accept_strand_, [this] { grace_timer_.cancel(); });
+    }
+  }
+
+  net::awaitable<void> acceptLoop() {
+    while (!stopping_.load()) {
+      error_code ec;
+      tcp::socket socket(net::make_strand(ioc_));
+      co_await acceptor_.async_accept(socket, awaitInto(ec));
+      if (stopping_.load() || ec == net::error::operation_aborted) break;
+      if (ec) {
+        // Out of descriptors and the like: back off instead of spinning.
+        log_.write(LogLevel::kWarn, "server.accept_error", {{"error", ec.message()}});
+        net::steady_timer pause(accept_strand_, std::chrono::milliseconds(50));
+        co_await pause.async_wait(awaitInto(ec));
+        continue;
+      }
+      auto executor = socket.get_executor();
+      net::co_spawn(executor, serveConnection(std::move(socket)), net::detached);
+    }
+  }
+
+  net::awaitable<void> serveConnection(tcp::socket socket) {
+    error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    std::string remote;
+    if (auto endpoint = socket.remote_endpoint(ec); !ec) remote = endpoint.address().to_string();
+    auto executor = socket.get_executor();
+    beast::tcp_stream stream(std::move(socket));
+    auto state = std::make_shared<ConnectionState>();
+    state->stream = &stream;
+    registerConnection(state, executor);
+    gateway_.metrics().connectionOpened();
+    beast::flat_buffer buffer;
+    bool again = true;
+    while (again) {
+      if (buffer.size() == 0) {
+        // Idle between requests: the only state in which shutdown may cut us.
+        state->idle = true;
+        if (stopping_.load()) break;
+        stream.expires_after(idleTimeout());
+        size_t n = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), awaitInto(ec));
+        buffer.commit(n);
+        state->idle = false;
+        if (ec) break;
+      }
+      again = co_await serveOne(stream, buffer, remote);
+    }
+    state->stream = nullptr;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    unregisterConnection(state);
+    gateway_.metrics().connectionClosed();
+  }
+
+  std::string nextRequestId() {
+    uint64_t n = request_counter_.fetch_add(1, std::memory_order_relaxed);
+    char id[40];
+    std::snprintf(id, sizeof id, "%08x-%llx", request_id_prefix_, static_cast<unsigned long long>(n));
+    return id;
+  }
+
+  // Reads one request, answers it, logs it. Returns whether the connection
+  // may carry another request.
+  net::awaitable<bool> serveOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                const std::string& remote) {
+    auto start = std::chrono::steady_clock::now();
+    Exchange ex;
+    ex.request_id = nextRequestId();
+    Request request;
+    request.remote_addr = remote;
+    bool again = co_await readAndDispatch(stream, buffer, request, ex);
+    if (ex.status != 0) {
+      std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
+      gateway_.metrics().countRequest(ex.outcome);
+      writeAccessLog(log_, {request.method, request.path, ex.status, ex.outcome, elapsed.count(),
+                            ex.request_id, remote});
+    }
+    co_return again && !stopping_.load();
+  }
+
+  net::awaitable<bool> readAndDispatch(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                       Request& request, Exchange& ex) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    parser.body_limit(static_cast<std::uint64_t>(options_.max_body_bytes));
+    error_code ec;
+    stream.expires_after(idleTimeout());
+    co_await http::async_read_header(stream, buffer, parser, awaitInto(ec));
+    if (ec == http::error::header_limit) co_return co_await refuse(stream, 431, ex);
+    if (ec && isQuietReadError(ec)) co_return false;
+    if (ec) co_return co_await refuse(stream, 400, ex);
+
+    const auto& header = parser.get();
+    ex.version = header.version() >= 11 ? 11 : 10;
+    ex.head = header.method() == http::verb::head;
+    request.method = std::string(header.method_string());
+    std::string_view target(header.target().data(), header.target().size());
+    size_t question = target.find('?');
+    request.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+    if (request.path.empty() || request.path.front() != '/') co_return co_await refuse(stream, 400, ex);
+
+    if (auto length = parser.content_length();
+        length && *length > static_cast<std::uint64_t>(options_.max_body_bytes)) {
+      // Refused before reading a byte of it, and before any "100 Continue".
+      co_return co_await refuse(stream, 413, ex);
+    }
+    if (!parser.is_done()) {
+      auto expect = header[http::field::expect];
+      if (equalsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
+        http::response<http::empty_body> proceed{http::status::continue_, 11};
+        co_await http::async_write(stream, proceed, awaitInto(ec));
+        if (ec) co_return false;
+      }
+      stream.expires_after(idleTimeout());
+      co_await http::async_read(stream, buffer, parser, awaitInto(ec));
+      if (ec == http::error::body_limit) co_return co_await refuse(stream, 413, ex);
+      if (ec && isQuietReadError(ec)) co_return false;
+      if (ec) co_return co_await refuse(stream, 400, ex);
+    }
+    for (const auto& field : parser.get()) {
+      request.headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    ex.keep_alive = parser.get().keep_alive() && !stopping_.load();
+    request.body = std::move(parser.get().body());
+    co_return co_await dispatch(stream, request, ex);
+  }
+
+  // Answers a malformed or oversized request and closes the connection.
+  net::awaitable<bool> refuse(beast::tcp_stream& stream, int status, Exchange& ex) {
+    ex.outcome = Outcome::kBadRequest;
+    ex.keep_alive = false;
+    Response page = errorPage(status);
+    co_await sendResponse(stream, page, ex);
+    co_return false;
+  }
+
+  net::awaitable<bool> dispatch(beast::tcp_stream& stream, Request& request, Exchange& ex) {
+    switch (Gateway::route(request.path)) {
+      case Gateway::Route::kCheck: {
+        Response response = co_await forwardAuth(request, ex);
+        co_return co_await sendResponse(stream, response, ex);
+      }
+      case Gateway::Route::kHealth: {
+        ex.outcome = Outcome::kInternal;
+        Response response = co_await runBlocking(blocking_, [this] { return gateway_.health(); });
+        co_return co_await sendResponse(stream, response, ex);
+      }
+      case Gateway::Route::kMetrics: {
+        ex.outcome = Outcome::kInternal;
+        Response response = gateway_.metricsPage();
+        co_return co_await sendResponse(stream, response, ex);
+      }
+      case Gateway::Route::kIdentity: {
+        ex.outcome = Outcome::kIdentity;
+        Response response =
+            co_await runBlocking(blocking_, [this, &request] { return gateway_.identity(request); });
+        co_return co_await sendResponse(stream, response, ex);
+      }
+      case Gateway::Route::kProtected:
+        co_return co_await serveProtected(stream, request, ex);
+    }
+    co_return false;
+  }
+
+  net::awaitable<CheckDecision> runCheck(const Request& request) {
+    CheckStep step = gateway_.beginCheck(request);
+    while (step.needsLookup()) {
+      if (options_.offload_store) {
+        step = co_await runBlocking(blocking_,
+                                    [this, &step] { return gateway_.lookup(std::move(step)); });
+      } else {
+        step = gateway_.lookup(std::move(step));
+      }
+    }
+    co_return std::move(step).decision();
+  }
+
+  net::awaitable<Response> forwardAuth(const Request& request, Exchange& ex) {
+    Result<Request> subject = Gateway::forwardAuthSubject(request);
+    if (!subject.isOk()) {
+      ex.outcome = Outcome::kBadRequest;
+      co_return jsonError(400, subject.status().message());
+    }
+    CheckDecision decision = co_await runCheck(*subject);
+    ex.outcome = Gateway::outcomeOf(decision.outcome);
+    co_return Gateway::forwardAuthResponse(decision, Gateway::wantsRedirect(request));
+  }
+
+  net::awaitable<bool> serveProtected(beast::tcp_stream& stream, Request& request, Exchange& ex) {
+    CheckDecision decision = co_await runCheck(request);
+    ex.outcome = Gateway::outcomeOf(decision.outcome);
+    if (!decision.forward) co_return co_await sendResponse(stream, decision.response, ex);
+    Request& forwarded = decision.request;
+    const Origin* origin = gateway_.originFor(forwarded.path);
+    if (origin == nullptr) {
+      Response page = errorPage(404);
+      co_return co_await sendResponse(stream, page, ex);
+    }
+    if (origin->files) {
+      StaticReply reply = origin->files->serve(forwarded);
+      // With both a folder and an upstream, a file missing from the folder
+      // is the upstream's to answer.
+      if (reply.status != 404 || !origin->upstream) {
+        co_return co_await sendStatic(stream, reply, ex);
+      }
+    }
+    co_return co_await proxy(stream, forwarded, *pools_[origin->index], ex);
+  }
+
+  net::awaitable<bool> proxy(beast::tcp_stream& stream, Request& forwarded, UpstreamPool& pool,
+                             Exchange& ex) {
+    ForwardedFrom from{forwarded.remote_addr, forwarded.headers.get("Host"),
+                       options_.trust_forwarded_proto};
+    removeHopByHopHeaders(forwarded.headers);
+    setForwardedHeaders(forwarded.headers, from);
+    forwarded.headers.set("X-Request-Id", ex.request_id);
+    RelayOptions relay_options;
+    relay_options.upstream_timeout = std::chrono::milliseconds(options_.upstream_timeout_ms);
+    relay_options.client_timeout = idleTimeout();
+    relay_options.client_version = ex.version;
+    relay_options.client_keep_alive = ex.keep_alive;
+    Headers extra{{"X-Request-Id", ex.request_id}};
+    RelayResult result = co_await relay(stream, forwarded, pool, relay_options, extra);
+    if (result.failure_status != 0) {
+      ex.outcome = Outcome::kUpstreamError;
+      log_.write(LogLevel::kWarn, "upstream.error",
+                 {{"status", std::to_string(result.failure_status)},
+                  {"upstream", pool.url().authority},
+                  {"request_id", ex.request_id}});
+      Response page = errorPage(result.failure_status);
+      co_return co_await sendResponse(stream, page, ex);
+    }
+    ex.status = result.status;
+    co_return result.keep_alive;
+  }
+
+  net::awaitable<bool> sendResponse(beast::tcp_stream& stream, Response& response, Exchange& ex) {
+    error_code ec;
+    ex.status = response.status;
+    stream.expires_after(idleTimeout());
+    bool bodiless = response.status == 204 || response.status == 304 || response.status < 200;
+    if (ex.head || bodiless) {
+      http::response<http::empty_body> out;
+      out.version(ex.version);
+      out.result(static_cast<unsigned>(response.status));
+      applyHeaders(out, response.headers, ex);
+      if (!bodiless) out.content_length(response.body.size());
+      out.keep_alive(ex.keep_alive);
+      co_await http::async_write(stream, out, awaitInto(ec));
+    } else {
+      http::response<http::string_body> out;
+      out.version(ex.version);
+      out.result(static_cast<unsigned>(response.status));
+      applyHeaders(out, response.headers, ex);
+      out.body() = std::move(response.body);
+      out.prepare_payload();
+      out.keep_alive(ex.keep_alive);
+      co_await http::async_write(stream, out, awaitInto(ec));
+    }
+    co_return !ec && ex.keep_alive;
+  }
+
+  net::awaitable<bool> sendStatic(beast::tcp_stream& stream, StaticReply& reply, Exchange& ex) {
+    error_code ec;
+    ex.status = reply.status;
+    stream.expires_after(idleTimeout());
+    if (!reply.send_body) {
+      http::response<http::empty_body> out;
+      out.version(ex.version);
+      out.result(static_cast<unsigned>(reply.status));
+      applyHeaders(out, reply.headers, ex);
+      if (reply.status != 304) out.content_length(reply.content_length);
+      out.keep_alive(ex.keep_alive);
+      co_await http::async_write(stream, out, awaitInto(ec));
+    } else if (reply.body) {
+      http::response<http::span_body<const char>> out;
+      out.version(ex.version);
+      out.result(static_cast<unsigned>(reply.status));
+      applyHeaders(out, reply.headers, ex);
+      out.body() = beast::span<const char>(reply.body->data(), reply.body->size());
+      out.prepare_payload();
+      out.keep_alive(ex.keep_alive);
+      co_await http::async_write(stream, out, awaitInto(ec));
+    } else {
+      http::response<http::file_body> out;
+      out.body().open(reply.file_path.c_str(), beast::file_mode::scan, ec);
+      if (ec) {
+        Response page = errorPage(404);
+        co_return co_await sendResponse(stream, page, ex);
+      }
+      out.version(ex.version);
+      out.result(static_cast<unsigned>(reply.status));
+      applyHeaders(out, reply.headers, ex);
+      out.prepare_payload();
+      out.keep_alive(ex.keep_alive);
+      co_await http::async_write(stream, out, awaitInto(ec));
+    }
+    co_return !ec && ex.keep_alive;
+  }
+
+  ServerOptions options_;
+  Gateway& gateway_;
+  Log& log_;
+  net::io_context ioc_;
+  net::strand<net::io_context::executor_type> accept_strand_;
+  tcp::acceptor acceptor_;
+  net::steady_timer grace_timer_;
+  std::optional<net::signal_set> signals_;
+  net::thread_pool blocking_;
+  tcp::endpoint local_;
+  std::vector<std::unique_ptr<UpstreamPool>> pools_;
+  std::atomic<bool> stopping_{false};
+  std::mutex connections_mu_;
+  std::unordered_map<std::shared_ptr<ConnectionState>, net::any_io_executor> connections_;
+  unsigned request_id_prefix_ = 0;
+  std::atomic<uint64_t> request_counter_{0};
+};
+
+}  // namespace
+
+ServerOptions ServerOptions::fromConfig(const Config& config) {
+  ServerOptions options;
+  const ServerConfig& server = config.server;
+  options.listen = server.listen;
+  options.threads = server.threads;
+  options.max_header_bytes = server.max_header_bytes;
+  options.max_body_bytes = server.max_body_bytes;
+  options.idle_timeout_ms = server.idle_timeout * 1000;
+  options.upstream_timeout_ms = server.upstream_timeout * 1000;
+  options.trust_forwarded_proto = server.trust_forwarded_proto;
+  options.offload_store = config.store.type == StoreConfig::Type::kRedis ||
+                          config.store.type == StoreConfig::Type::kDynamoDb;
+  return options;
+}
+
+Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options, Gateway& gateway,
+                                               Log& log) {
+  auto server = std::make_unique<ServerImpl>(options, gateway, log);
+  Status status = server->bind();
+  if (!status.isOk()) return status;
+  std::unique_ptr<Server> out = std::move(server);
+  return out;
+}
+
+Result<ListenAddress> parseListenAddress(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return Status::invalid("listen \"" + std::string(text) + "\": " + std::string(why));
+  };
+  ListenAddress out;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return bad("expected [address]:port");
+    }
+    out.host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad("expected host:port");
+    out.host = std::string(text.substr(0, colon));
+    port = text.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string_view::npos) {
+    return bad("bad port");
+  }
+  unsigned long value = std::stoul(std::string(port));
+  if (value > 65535) return bad("bad port");
+  out.port = static_cast<uint16_t>(value);
+  return out;
+}
+
+}  // namespace barrier

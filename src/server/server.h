@@ -1,0 +1,75 @@
+// `barrier serve`'s HTTP/1.1 server: Boost.Beast on Asio, C++20 coroutines,
+// one strand per connection over a pool of io threads.
+//
+// Every request goes through the Gateway (routing, checker, forward-auth,
+// health, metrics) and then to an origin: a static folder or the reverse
+// proxy. Manager endpoints and (optionally) store lookups run on a separate
+// pool of blocking threads, so a slow identity provider never stalls the
+// io threads.
+//
+// Limits: request header bytes (431), body bytes (413), idle keep-alive and
+// header-read time (the connection is closed), upstream time (504).
+// Shutdown (stop(), or SIGTERM/SIGINT with handle_signals): stop accepting,
+// close idle connections, let in-flight requests finish (their responses say
+// Connection: close), then run() returns; after shutdown_grace it returns
+// regardless.
+//
+// This header is free of Boost on purpose: Beast stays inside src/server/*.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/config/config.h"
+#include "core/ports/log.h"
+#include "core/status.h"
+#include "server/gateway.h"
+
+namespace barrier {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port, [v6]:port; port 0 picks a free one
+  int threads = 0;                        // io threads; 0 = number of cores
+  int blocking_threads = 8;               // manager handlers, health, offloaded store reads
+  int64_t max_header_bytes = 16 * 1024;
+  int64_t max_body_bytes = 10 * 1024 * 1024;
+  int64_t idle_timeout_ms = 60'000;
+  int64_t upstream_timeout_ms = 30'000;
+  int64_t shutdown_grace_ms = 30'000;
+  bool trust_forwarded_proto = false;
+  bool handle_signals = false;  // stop on SIGTERM / SIGINT
+  // Run store reads on the blocking pool (network stores: Redis, DynamoDB);
+  // local stores (memory, SQLite) answer fast enough to read inline.
+  bool offload_store = false;
+
+  static ServerOptions fromConfig(const Config& config);
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+
+  // Binds and listens (so "address already in use" is reported here, before
+  // any thread starts). `gateway` and `log` must outlive the server.
+  static Result<std::unique_ptr<Server>> create(const ServerOptions& options, Gateway& gateway,
+                                                Log& log);
+
+  // The bound address, e.g. "127.0.0.2:8080" (the real port when 0 was asked).
+  virtual std::string localAddress() const = 0;
+  virtual uint16_t port() const = 0;
+  // Serves until stopped; returns once every connection has finished.
+  virtual void run() = 0;
+  // Starts a graceful shutdown. Thread-safe, idempotent, returns at once.
+  virtual void stop() = 0;
+};
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+// "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces), "localhost:0".
+Result<ListenAddress> parseListenAddress(std::string_view text);
+
+}  // namespace barrier
