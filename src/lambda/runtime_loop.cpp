@@ -66,8 +66,9 @@ Result<Invocation> RuntimeLoop::next() {
   HttpClientRequest request;
   request.url = url("/invocation/next");
   // The long poll waits as long as there is no event: a timeout here would
-  // only turn an idle container into an error loop.
-  request.timeout_ms = 0;
+  // only turn an idle container into an error loop. The HttpClient port has
+  // no "none", so the largest value stands for it (24 days).
+  request.timeout_ms = kLongPollTimeoutMs;
   auto response = http_.send(request);
   if (!response) return response.status();
   if (response->status != 200) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,9 @@
 #include "core/status.h"
 
 namespace barrier {
+
+// The /next long poll's timeout: effectively none.
+constexpr int kLongPollTimeoutMs = std::numeric_limits<int>::max();
 
 // One invocation as the Runtime API hands it over.
 struct Invocation {

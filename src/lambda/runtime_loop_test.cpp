@@ -70,7 +70,7 @@ TEST(RuntimeLoopTest, PostsHandlerResponse) {
                   })
                   .isOk());
   EXPECT_EQ(api.sent[0].url, "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next");
-  EXPECT_EQ(api.sent[0].timeout_ms, 0);
+  EXPECT_EQ(api.sent[0].timeout_ms, kLongPollTimeoutMs);
   EXPECT_EQ(seen.request_id, "req-1");
   EXPECT_EQ(seen.deadline_ms, 1700000003000);
   auto posts = api.posts();
