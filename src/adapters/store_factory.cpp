@@ -1,6 +1,7 @@
 #include "adapters/store_factory.h"
 
 #include "adapters/memory_store.h"
+#include "adapters/sqlite_store.h"
 
 namespace barrier {
 
@@ -9,7 +10,7 @@ Result<std::unique_ptr<SessionStore>> makeStore(const StoreConfig& config) {
     case StoreConfig::Type::kMemory:
       return makeMemoryStore();
     case StoreConfig::Type::kSqlite:
-      return Status::invalid("store.type: sqlite is not built yet");
+      return makeSqliteStore(config.path);
     case StoreConfig::Type::kRedis:
       return Status::invalid("store.type: redis is not built yet");
     case StoreConfig::Type::kDynamoDb:

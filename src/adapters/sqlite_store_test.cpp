@@ -1,0 +1,216 @@
+#include "adapters/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "adapters/store_factory.h"
+
+namespace barrier {
+namespace {
+
+// A fresh database file in a private temporary directory, removed afterwards.
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/barrier-sqlite-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/sessions.db";
+    auto s = makeSqliteStore(path_);
+    ASSERT_TRUE(s.isOk()) << s.status().toString();
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  static SessionRecord session(const std::string& key, const std::string& sub) {
+    SessionRecord r;
+    r.key = key;
+    r.kind = RecordKind::kSession;
+    r.valid_until = 2000000000;
+    r.created_at = 1700000000;
+    r.sub = sub;
+    r.username = sub + "-name";
+    r.email = sub + "@example.com";
+    r.groups = {"admins", "ops"};
+    return r;
+  }
+
+  std::string dir_;
+  std::string path_;
+  std::unique_ptr<SessionStore> store_;
+};
+
+// Every field survives a write and a read; absent keys are an ok nullopt.
+TEST_F(SqliteStoreTest, RoundTripsRecords) {
+  SessionRecord login;
+  login.key = "login-key";
+  login.kind = RecordKind::kLogin;
+  login.valid_until = 1700000300;
+  login.created_at = 1700000000;
+  login.secret = "sec";
+  login.code_verifier = "ver";
+  login.nonce = "non";
+  login.path = "/a b?q=%26&x=\xE2\x82\xAC";
+  ASSERT_TRUE(store_->putNew(login));
+  ASSERT_TRUE(store_->putNew(session("s1", "alice")));
+  auto got = store_->get("login-key");
+  ASSERT_TRUE(got.isOk() && got->has_value());
+  EXPECT_EQ((*got)->kind, RecordKind::kLogin);
+  EXPECT_EQ((*got)->path, login.path);
+  EXPECT_EQ((*got)->secret, "sec");
+  EXPECT_EQ((*got)->code_verifier, "ver");
+  EXPECT_EQ((*got)->nonce, "non");
+  EXPECT_EQ((*got)->valid_until, 1700000300);
+  auto s = store_->get("s1");
+  ASSERT_TRUE(s.isOk() && s->has_value());
+  EXPECT_EQ((*s)->groups, (std::vector<std::string>{"admins", "ops"}));
+  EXPECT_EQ((*s)->email, "alice@example.com");
+  auto none = store_->get("nope");
+  ASSERT_TRUE(none.isOk());
+  EXPECT_FALSE(none->has_value());
+  EXPECT_TRUE(store_->ping());
+}
+
+// putNew refuses a taken key; take returns the record once; remove is idempotent.
+TEST_F(SqliteStoreTest, PutNewTakeRemove) {
+  ASSERT_TRUE(store_->putNew(session("k", "alice")));
+  EXPECT_EQ(store_->putNew(session("k", "bob")).code(), Code::kAlreadyExists);
+  auto first = store_->take("k");
+  ASSERT_TRUE(first.isOk() && first->has_value());
+  EXPECT_EQ((*first)->sub, "alice");
+  auto second = store_->take("k");
+  ASSERT_TRUE(second.isOk());
+  EXPECT_FALSE(second->has_value());
+  EXPECT_TRUE(store_->remove("k"));
+  EXPECT_TRUE(store_->remove("never"));
+}
+
+// removeUser ends all of one user's sessions and nothing else.
+TEST_F(SqliteStoreTest, RemoveUser) {
+  ASSERT_TRUE(store_->putNew(session("a1", "alice")));
+  ASSERT_TRUE(store_->putNew(session("a2", "alice")));
+  ASSERT_TRUE(store_->putNew(session("b1", "bob")));
+  auto n = store_->removeUser("alice");
+  ASSERT_TRUE(n.isOk());
+  EXPECT_EQ(*n, 2u);
+  EXPECT_FALSE(store_->get("a1")->has_value());
+  EXPECT_TRUE(store_->get("b1")->has_value());
+  EXPECT_EQ(store_->list(10)->size(), 1u);
+}
+
+// The file is created owner-only: it holds login flows' secrets.
+TEST_F(SqliteStoreTest, FileIsPrivate) {
+  struct stat st {};
+  ASSERT_EQ(stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u);
+}
+
+// Of many threads taking the same login record at once, exactly one wins.
+TEST_F(SqliteStoreTest, ConcurrentTakeHasExactlyOneWinner) {
+  for (int round = 0; round < 20; ++round) {
+    std::string key = "flow-" + std::to_string(round);
+    ASSERT_TRUE(store_->putNew(session(key, "alice")));
+    std::atomic<int> winners{0}, errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t) {
+      threads.emplace_back([&] {
+        auto r = store_->take(key);
+        if (!r.isOk()) ++errors;
+        else if (r->has_value()) ++winners;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(winners, 1) << "round " << round;
+    EXPECT_EQ(errors, 0);
+  }
+}
+
+// Many threads writing and reading at once all succeed.
+TEST_F(SqliteStoreTest, ConcurrentWritersAndReaders) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        std::string key = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (!store_->putNew(session(key, "u" + std::to_string(t)))) ++failures;
+        auto got = store_->get(key);
+        if (!got.isOk() || !got->has_value()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(store_->list(1000)->size(), 300u);
+}
+
+// A second process using the same file sees our writes, and we see its
+// revocations (the gateway and `barrier sessions revoke` share the file).
+TEST_F(SqliteStoreTest, SecondProcessSeesAndRevokes) {
+  ASSERT_TRUE(store_->putNew(session("shared", "alice")));
+  ASSERT_TRUE(store_->putNew(session("other", "bob")));
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto child = makeSqliteStore(path_);
+    if (!child.isOk()) _exit(2);
+    auto got = (*child)->get("shared");
+    if (!got.isOk() || !got->has_value()) _exit(3);
+    if (!(*child)->remove("shared")) _exit(4);
+    auto n = (*child)->removeUser("bob");
+    if (!n.isOk() || *n != 1) _exit(5);
+    if (!(*child)->putNew(session("from-child", "carol"))) _exit(6);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_FALSE(store_->get("shared")->has_value());
+  EXPECT_FALSE(store_->get("other")->has_value());
+  EXPECT_TRUE(store_->get("from-child")->has_value());
+}
+
+// Rows long past their expiry are purged lazily on writes; live rows stay.
+TEST_F(SqliteStoreTest, ExpiredRowsPurgedLazily) {
+  SqliteStoreOptions options;
+  options.purge_every = 2;
+  options.purge_grace = 0;
+  auto purging = makeSqliteStore(dir_ + "/purge.db", options);
+  ASSERT_TRUE(purging.isOk());
+  SessionRecord old = session("old", "alice");
+  old.valid_until = 1000;
+  ASSERT_TRUE((*purging)->putNew(old));
+  ASSERT_TRUE((*purging)->putNew(session("live", "alice")));
+  EXPECT_FALSE((*purging)->get("old")->has_value());
+  EXPECT_TRUE((*purging)->get("live")->has_value());
+}
+
+// The factory builds the SQLite store from config; a bad path names the field.
+TEST_F(SqliteStoreTest, FactoryBuildsSqlite) {
+  StoreConfig config;
+  config.type = StoreConfig::Type::kSqlite;
+  config.path = path_;
+  auto s = makeStore(config);
+  ASSERT_TRUE(s.isOk()) << s.status().toString();
+  ASSERT_TRUE((*s)->putNew(session("via-factory", "dave")));
+  EXPECT_TRUE(store_->get("via-factory")->has_value());
+  config.path = dir_ + "/no/such/dir/x.db";
+  auto bad = makeStore(config);
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_NE(bad.status().message().find("store.path"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace barrier
