@@ -1,0 +1,83 @@
+#include "adapters/locked_session_cache.h"
+
+#include <algorithm>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace barrier {
+
+namespace {
+
+class LockedSessionCache : public SessionCache {
+ public:
+  LockedSessionCache(Clock& clock, const CacheConfig& config, size_t shards) {
+    if (shards == 0) shards = 1;
+    CacheConfig per_shard = config;
+    if (config.max_entries > 0) {
+      per_shard.max_entries =
+          std::max<int64_t>(1, config.max_entries / static_cast<int64_t>(shards));
+    }
+    shards_.reserve(shards);
+    for (size_t i = 0; i < shards; ++i) {
+      shards_.push_back(std::make_unique<Shard>());
+      shards_.back()->cache = makeLruSessionCache(clock, per_shard);
+    }
+  }
+
+  CacheLookup lookup(std::string_view key) override {
+    Shard& s = shardFor(key);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    return s.cache->lookup(key);
+  }
+  void insertPresent(const SessionRecord& record) override {
+    Shard& s = shardFor(record.key);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.cache->insertPresent(record);
+  }
+  void insertAbsent(std::string_view key) override {
+    Shard& s = shardFor(key);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.cache->insertAbsent(key);
+  }
+  void erase(std::string_view key) override {
+    Shard& s = shardFor(key);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.cache->erase(key);
+  }
+  void clear() override {
+    for (auto& s : shards_) {
+      std::lock_guard<std::mutex> lock(s->mutex);
+      s->cache->clear();
+    }
+  }
+  size_t size() override {
+    size_t total = 0;
+    for (auto& s : shards_) {
+      std::lock_guard<std::mutex> lock(s->mutex);
+      total += s->cache->size();
+    }
+    return total;
+  }
+
+ private:
+  struct Shard {
+    std::mutex mutex;
+    std::unique_ptr<SessionCache> cache;
+  };
+
+  Shard& shardFor(std::string_view key) {
+    return *shards_[std::hash<std::string_view>{}(key) % shards_.size()];
+  }
+
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace
+
+std::unique_ptr<SessionCache> makeLockedSessionCache(Clock& clock, const CacheConfig& config,
+                                                     size_t shards) {
+  return std::make_unique<LockedSessionCache>(clock, config, shards);
+}
+
+}  // namespace barrier

@@ -1,0 +1,284 @@
+#include "core/handlers/check.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/handlers/pages.h"
+#include "core/http/cookie.h"
+#include "core/http/percent.h"
+
+namespace barrier {
+
+namespace {
+
+constexpr std::string_view kLoginPath = "/_identity/login";
+
+// Values from the store originate in the identity provider's token; a CR, LF
+// or other control character must never reach a header line.
+std::string headerValue(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+  }
+  return out;
+}
+
+// Groups joined by ','; a ',' or '%' inside a name is percent-encoded so the
+// list stays unambiguous for the origin.
+std::string groupsHeader(const std::vector<std::string>& groups) {
+  std::string out;
+  for (const auto& g : groups) {
+    if (!out.empty()) out += ',';
+    for (char c : headerValue(g)) {
+      if (c == ',') out += "%2C";
+      else if (c == '%') out += "%25";
+      else out += c;
+    }
+  }
+  return out;
+}
+
+bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (equalsIgnoreCase(haystack.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+bool hasAnyGroup(const SessionRecord& record, const std::vector<std::string>& needed) {
+  for (const auto& g : needed) {
+    if (std::find(record.groups.begin(), record.groups.end(), g) != record.groups.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Response jsonResponse(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.add("Content-Type", "application/json");
+  r.headers.add("Cache-Control", "no-store");
+  r.body = std::move(body);
+  return r;
+}
+
+// The more specific of two "why not" reasons (no cookie < bad cookie <
+// unknown id < invalid record), for metrics.
+CheckOutcome worse(CheckOutcome a, CheckOutcome b) {
+  auto rank = [](CheckOutcome o) {
+    switch (o) {
+      case CheckOutcome::kBadCookie: return 1;
+      case CheckOutcome::kUnknownSession: return 2;
+      case CheckOutcome::kInvalidSession: return 3;
+      default: return 0;
+    }
+  };
+  return rank(b) > rank(a) ? b : a;
+}
+
+}  // namespace
+
+const char* checkOutcomeName(CheckOutcome outcome) {
+  switch (outcome) {
+    case CheckOutcome::kPublic: return "public";
+    case CheckOutcome::kPass: return "pass";
+    case CheckOutcome::kNoSession: return "no_session";
+    case CheckOutcome::kBadCookie: return "bad_cookie";
+    case CheckOutcome::kUnknownSession: return "unknown_session";
+    case CheckOutcome::kInvalidSession: return "invalid_session";
+    case CheckOutcome::kForbidden: return "forbidden";
+    case CheckOutcome::kStoreError: return "store_error";
+  }
+  return "unknown";
+}
+
+bool isBrowserNavigation(const Request& request) {
+  if (request.method != "GET" && request.method != "HEAD") return false;
+  const std::string* mode = request.headers.find("Sec-Fetch-Mode");
+  if (mode && !equalsIgnoreCase(*mode, "navigate")) return false;
+  const std::string* xrw = request.headers.find("X-Requested-With");
+  if (xrw && equalsIgnoreCase(*xrw, "XMLHttpRequest")) return false;
+  const std::string* accept = request.headers.find("Accept");
+  return accept && containsIgnoreCase(*accept, "text/html");
+}
+
+Checker::Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCache& cache,
+                 Log& log)
+    : cookie_name_(config.session.cookie_name),
+      secure_cookies_(config.secureCookies()),
+      retry_after_(config.retry_after > 0 ? config.retry_after : 5),
+      public_paths_(config.public_paths),
+      rules_(config.rules),
+      codec_(crypto, config.session.signing_keys),
+      clock_(clock),
+      cache_(cache),
+      log_(log) {}
+
+CheckStep Checker::begin(const Request& request) const {
+  CheckStep step;
+  step.request_ = request;
+  // Identity headers are stripped first, on every path, public ones
+  // included: a client could otherwise name itself, and the origin must be
+  // able to trust X-Barrier-* wherever it sees them.
+  step.request_.headers.removePrefix("X-Barrier-");
+  step.path_ = normalizePath(request.path);
+
+  if (matchesPublic(public_paths_, step.path_)) {
+    CheckDecision d;
+    d.outcome = CheckOutcome::kPublic;
+    d.forward = true;
+    d.request = std::move(step.request_);
+    return finish(std::move(step), std::move(d));
+  }
+
+  // Every value of our cookie, from every Cookie header, in order. Shape and
+  // MAC are checked here so a forged id never costs a store read.
+  for (const auto& value : cookieValues(step.request_.headers, cookie_name_)) {
+    std::optional<std::string> id = codec_.verify(value);
+    if (!id) {
+      step.reason_ = worse(step.reason_, CheckOutcome::kBadCookie);
+      continue;
+    }
+    std::string key = codec_.storeKey(*id);
+    if (std::find(step.keys_.begin(), step.keys_.end(), key) != step.keys_.end()) continue;
+    if (step.keys_.size() == kMaxSessionCandidates) break;
+    step.keys_.push_back(std::move(key));
+  }
+  return advance(std::move(step));
+}
+
+CheckStep Checker::advance(CheckStep step) const {
+  while (step.next_ < step.keys_.size()) {
+    CacheLookup hit = cache_.lookup(step.keys_[step.next_]);
+    if (hit.hit == CacheHit::kMiss) return step;  // the caller reads the store
+    // The cache never holds an entry past valid_until; re-checking costs
+    // nothing and keeps "only live sessions pass" true by construction here.
+    if (hit.hit == CacheHit::kPresent && hit.record->isLiveSession(clock_.now())) {
+      return accept(std::move(step), *hit.record);
+    }
+    step.reason_ = worse(step.reason_, CheckOutcome::kUnknownSession);
+    ++step.next_;
+  }
+  CheckOutcome reason = step.reason_;
+  return refuse(std::move(step), reason);
+}
+
+CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> answer) const {
+  if (!step.needsLookup()) return step;
+  // Fail closed: an unreachable or erroring store is never a pass, and is
+  // not cached — the next request asks again.
+  if (!answer.isOk()) return unavailable(std::move(step), answer.status());
+
+  const std::string& key = step.keys_[step.next_];
+  std::optional<SessionRecord>& record = answer.value();
+  if (!record) {
+    cache_.insertAbsent(key);
+    step.reason_ = worse(step.reason_, CheckOutcome::kUnknownSession);
+  } else if (!record->isLiveSession(clock_.now())) {
+    // Expired, or a `login` record presented as a session (the reference
+    // system's flaw: it looked only at valid_until). Both are refused, and
+    // remembered as negative so a replay does not hit the store each time.
+    cache_.insertAbsent(key);
+    step.reason_ = worse(step.reason_, CheckOutcome::kInvalidSession);
+  } else {
+    // The record is identified by the key we asked for, whatever the answer
+    // claims: X-Barrier-Session-Id must name the record that was checked.
+    record->key = key;
+    cache_.insertPresent(*record);
+    return accept(std::move(step), *record);
+  }
+  ++step.next_;
+  return advance(std::move(step));
+}
+
+const AccessRule* Checker::ruleFor(const NormalizedPath& path) const {
+  for (const auto& rule : rules_) {
+    if (matchesRule(rule.pattern, path)) return &rule;
+  }
+  return nullptr;
+}
+
+CheckStep Checker::accept(CheckStep step, const SessionRecord& record) const {
+  const AccessRule* rule = ruleFor(step.path_);
+  if (rule && !rule->groups.empty() && !hasAnyGroup(record, rule->groups)) {
+    CheckDecision d;
+    d.outcome = CheckOutcome::kForbidden;
+    d.session_key = record.key;
+    d.response = pageResponse(403, "Access denied",
+                              "You are signed in, but your account does not have access to this "
+                              "page.",
+                              PageLink{"Sign in with a different account", "/_identity/logout"});
+    return finish(std::move(step), std::move(d));
+  }
+  CheckDecision d;
+  d.outcome = CheckOutcome::kPass;
+  d.forward = true;
+  d.session_key = record.key;
+  d.request = std::move(step.request_);
+  // The record key, not the id: the origin can look the record up but cannot
+  // replay it as a cookie.
+  d.request.headers.add(kHeaderSessionId, record.key);
+  d.request.headers.add(kHeaderUser, headerValue(record.username.empty() ? record.sub
+                                                                          : record.username));
+  d.request.headers.add(kHeaderEmail, headerValue(record.email));
+  d.request.headers.add(kHeaderGroups, groupsHeader(record.groups));
+  return finish(std::move(step), std::move(d));
+}
+
+CheckStep Checker::refuse(CheckStep step, CheckOutcome outcome) const {
+  CheckDecision d;
+  d.outcome = outcome;
+  if (isBrowserNavigation(step.request_)) {
+    // Back to the same place after login. Encoded once here, decoded once by
+    // the login handler, which then applies the safe return path rule.
+    d.response.status = 307;
+    d.response.headers.add("Location",
+                           std::string(kLoginPath) + "?path=" + percentEncode(step.request_.target()));
+    d.response.headers.add("Set-Cookie", clearCookie(cookie_name_, secure_cookies_));
+    d.response.headers.add("Cache-Control", "no-store");
+  } else {
+    d.response = jsonResponse(
+        401, R"({"error":"unauthenticated","login":"/_identity/login"})");
+  }
+  return finish(std::move(step), std::move(d));
+}
+
+CheckStep Checker::unavailable(CheckStep step, const Status& status) const {
+  if (log_.enabled(LogLevel::kWarn)) {
+    log_.write(LogLevel::kWarn, "check.store_error",
+               {{"key", mask(step.keys_[step.next_])}, {"status", status.toString()}});
+  }
+  CheckDecision d;
+  d.outcome = CheckOutcome::kStoreError;
+  if (isBrowserNavigation(step.request_)) {
+    d.response = pageResponse(503, "Temporarily unavailable",
+                              "Sign-in is temporarily unavailable. Please try again in a moment.");
+  } else {
+    d.response = jsonResponse(503, R"({"error":"unavailable"})");
+  }
+  d.response.headers.add("Retry-After", std::to_string(retry_after_));
+  return finish(std::move(step), std::move(d));
+}
+
+CheckStep Checker::finish(CheckStep step, CheckDecision decision) const {
+  if (log_.enabled(LogLevel::kDebug)) {
+    log_.write(LogLevel::kDebug, "check",
+               {{"outcome", checkOutcomeName(decision.outcome)},
+                {"session", mask(decision.session_key)}});
+  }
+  step.decision_ = std::move(decision);
+  return step;
+}
+
+CheckDecision check(const Checker& checker, const Request& request, SessionStore& store) {
+  CheckStep step = checker.begin(request);
+  while (step.needsLookup()) {
+    auto answer = store.get(step.lookupKey());
+    step = checker.resume(std::move(step), std::move(answer));
+  }
+  return std::move(step).decision();
+}
+
+}  // namespace barrier

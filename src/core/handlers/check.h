@@ -1,0 +1,144 @@
+// The checker's decision (DESIGN §3 Checker, steps 1-7), written sans-IO.
+//
+// The only I/O the checker needs is one store read, and at the edge that read
+// is an asynchronous HTTPS call made by the host. So the decision is split:
+//
+//   CheckStep step = checker.begin(request);
+//   while (step.needsLookup()) {
+//     auto answer = <read step.lookupKey() from the store>;  // sync or async
+//     step = checker.resume(std::move(step), std::move(answer));
+//   }
+//   CheckDecision d = std::move(step).decision();
+//
+// begin() does everything that needs no store: public-path test, stripping
+// client-sent X-Barrier-* headers, cookie parsing, shape and MAC checks
+// (forged ids never cause a store read) and the cache. Each cookie value of
+// ours is tried in order (duplicates happen: several paths or domains); the
+// first valid session wins. resume() takes the store's answer for the key
+// asked for: an ok Result (record or nullopt = absent) or a non-ok Status,
+// which ends the check with 503 — never a pass.
+//
+// check() composes both for native callers with a synchronous store.
+//
+// Thread safety: begin/resume only read the Checker and write the cache, so
+// one Checker may serve many threads when its cache (adapters'
+// LockedSessionCache), Crypto, Clock and Log are thread-safe. A CheckStep
+// belongs to one request.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/http/message.h"
+#include "core/http/path_pattern.h"
+#include "core/ports/clock.h"
+#include "core/ports/crypto.h"
+#include "core/ports/log.h"
+#include "core/ports/session_store.h"
+#include "core/session/record.h"
+#include "core/session/session_cache.h"
+#include "core/session/session_id.h"
+#include "core/status.h"
+
+namespace barrier {
+
+// Why the checker decided what it did: one label for metrics and logs.
+enum class CheckOutcome {
+  kPublic,          // public path: forwarded without a session
+  kPass,            // valid session, rule met: forwarded with identity headers
+  kNoSession,       // no cookie of ours
+  kBadCookie,       // cookie of ours with the wrong shape or a bad MAC (no store read)
+  kUnknownSession,  // well-signed id, but no record
+  kInvalidSession,  // record found but expired or not of kind `session`
+  kForbidden,       // valid session, the path's rule needs a group it lacks
+  kStoreError,      // store unreachable or erroring: 503
+};
+const char* checkOutcomeName(CheckOutcome outcome);  // "public", "pass", "no_session", ...
+
+// The final answer. When `forward` is true, `request` is what goes to the
+// origin; otherwise `response` goes back to the client.
+struct CheckDecision {
+  CheckOutcome outcome = CheckOutcome::kNoSession;
+  bool forward = false;
+  Request request;
+  Response response;
+  std::string session_key;  // store key of the session that passed (for logs: mask it)
+};
+
+// Identity headers the checker sets; all client-sent X-Barrier-* are removed.
+inline constexpr const char* kHeaderSessionId = "X-Barrier-Session-Id";
+inline constexpr const char* kHeaderUser = "X-Barrier-User";
+inline constexpr const char* kHeaderEmail = "X-Barrier-Email";
+inline constexpr const char* kHeaderGroups = "X-Barrier-Groups";
+
+// At most this many well-signed cookie values are tried per request. Anyone
+// can get correctly signed ids (every login flow makes one), so without a
+// bound one request could cost hundreds of store reads.
+constexpr size_t kMaxSessionCandidates = 4;
+
+// A check in progress or finished.
+class CheckStep {
+ public:
+  bool needsLookup() const { return !decision_.has_value(); }
+  // Precondition: needsLookup(). The store key to read (consistent read).
+  const std::string& lookupKey() const { return keys_[next_]; }
+  // Precondition: !needsLookup().
+  const CheckDecision& decision() const& { return *decision_; }
+  CheckDecision decision() && { return std::move(*decision_); }
+
+ private:
+  friend class Checker;
+  std::optional<CheckDecision> decision_;
+  Request request_;                // stripped of client X-Barrier-* headers
+  NormalizedPath path_;            // for the access rules
+  std::vector<std::string> keys_;  // store keys of the well-signed candidates
+  size_t next_ = 0;                // the candidate being looked up
+  CheckOutcome reason_ = CheckOutcome::kNoSession;  // best "why not" so far
+};
+
+class Checker {
+ public:
+  // Copies what it needs from `config`; ports must outlive the Checker.
+  Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log);
+
+  CheckStep begin(const Request& request) const;
+  // `answer` is the store's answer for step.lookupKey(). Calling resume on a
+  // finished step returns it unchanged.
+  CheckStep resume(CheckStep step, Result<std::optional<SessionRecord>> answer) const;
+
+  const IdCodec& codec() const { return codec_; }
+
+ private:
+  // Continues from step.next_: cache hits are settled here, a miss returns
+  // the step waiting for a lookup.
+  CheckStep advance(CheckStep step) const;
+  // A live session record for step's request: pass or 403.
+  CheckStep accept(CheckStep step, const SessionRecord& record) const;
+  CheckStep refuse(CheckStep step, CheckOutcome outcome) const;
+  CheckStep unavailable(CheckStep step, const Status& status) const;
+  CheckStep finish(CheckStep step, CheckDecision decision) const;
+  // The first rule matching `path`, or nullptr.
+  const AccessRule* ruleFor(const NormalizedPath& path) const;
+
+  std::string cookie_name_;
+  bool secure_cookies_;
+  int64_t retry_after_;
+  std::vector<std::string> public_paths_;
+  std::vector<AccessRule> rules_;
+  IdCodec codec_;
+  Clock& clock_;
+  SessionCache& cache_;
+  Log& log_;
+};
+
+// Runs a whole check against a synchronous store.
+CheckDecision check(const Checker& checker, const Request& request, SessionStore& store);
+
+// True for a top-level browser navigation (DESIGN §3 Checker step 6):
+// GET/HEAD, Sec-Fetch-Mode `navigate` or absent, Accept naming text/html,
+// and not X-Requested-With: XMLHttpRequest.
+bool isBrowserNavigation(const Request& request);
+
+}  // namespace barrier

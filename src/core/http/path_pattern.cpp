@@ -1,0 +1,171 @@
+#include "core/http/path_pattern.h"
+
+namespace barrier {
+
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool isUnreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Collapses "//" and resolves "." and ".." segments. Input starts with '/'.
+std::string resolveSegments(std::string_view path) {
+  std::vector<std::string_view> segments;
+  size_t i = 0;
+  bool trailing_slash = false;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t end = path.find('/', i);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view seg = path.substr(i, end - i);
+    i = end;
+    // A final "." or ".." names a directory, like "x/": keep the slash.
+    trailing_slash = seg.empty() || seg == "." || seg == "..";
+    if (seg.empty() || seg == ".") continue;
+    if (seg == "..") {
+      if (!segments.empty()) segments.pop_back();  // never above the root
+      continue;
+    }
+    segments.push_back(seg);
+  }
+  std::string out;
+  for (auto seg : segments) {
+    out += '/';
+    out += seg;
+  }
+  if (out.empty() || trailing_slash) out += '/';
+  return out;
+}
+
+// Step 1: decode unreserved escapes once; flags anything ambiguous.
+std::string decodeUnreserved(std::string_view raw, bool& ambiguous) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\\' || c == ';' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      ambiguous = true;
+    }
+    if (c != '%') {
+      out += c;
+      continue;
+    }
+    int hi = i + 2 < raw.size() ? hexValue(raw[i + 1]) : -1;
+    int lo = i + 2 < raw.size() ? hexValue(raw[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      ambiguous = true;
+      out += c;
+      continue;
+    }
+    char decoded = static_cast<char>(hi * 16 + lo);
+    i += 2;
+    if (isUnreserved(decoded)) {
+      out += decoded;
+      continue;
+    }
+    unsigned char u = static_cast<unsigned char>(decoded);
+    if (decoded == '/' || decoded == '\\' || decoded == ';' || u < 0x20 || u == 0x7f) {
+      ambiguous = true;
+    }
+    static const char kHex[] = "0123456789ABCDEF";
+    out += '%';
+    out += kHex[u >> 4];
+    out += kHex[u & 15];
+  }
+  return out;
+}
+
+// The most-decoded reading: every escape decoded once, '\' as '/', and
+// ";params" removed from each segment (Tomcat/Spring style).
+std::string mostDecoded(std::string_view raw) {
+  std::string decoded;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '%' && i + 2 < raw.size() && hexValue(raw[i + 1]) >= 0 && hexValue(raw[i + 2]) >= 0) {
+      c = static_cast<char>(hexValue(raw[i + 1]) * 16 + hexValue(raw[i + 2]));
+      i += 2;
+    }
+    decoded += c == '\\' ? '/' : c;
+  }
+  std::string out;
+  bool in_params = false;
+  for (char c : decoded) {
+    if (c == '/') in_params = false;
+    if (c == ';') in_params = true;
+    if (!in_params) out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+NormalizedPath normalizePath(std::string_view raw_path) {
+  NormalizedPath out;
+  std::string step1 = decodeUnreserved(raw_path, out.ambiguous);
+  if (step1.empty() || step1[0] != '/') {
+    // Origin-form targets start with '/'; anything else ("*", "x") is odd.
+    out.ambiguous = out.ambiguous || !step1.empty();
+    step1.insert(step1.begin(), '/');
+  }
+  out.path = resolveSegments(step1);
+  if (out.ambiguous) {
+    std::string alt = mostDecoded(raw_path);
+    if (alt.empty() || alt[0] != '/') alt.insert(alt.begin(), '/');
+    out.decoded = resolveSegments(alt);
+  } else {
+    out.decoded = out.path;
+  }
+  return out;
+}
+
+bool matchPattern(std::string_view pattern, std::string_view path, bool ignore_case) {
+  // "/x/*" also covers "/x": the origin may serve the directory itself.
+  if (pattern.size() >= 2 && pattern.substr(pattern.size() - 2) == "/*" &&
+      matchPattern(pattern.substr(0, pattern.size() - 2), path, ignore_case)) {
+    return true;
+  }
+  auto eq = [&](char a, char b) { return ignore_case ? lower(a) == lower(b) : a == b; };
+  // Iterative glob: remember the last '*' and retry from there on mismatch.
+  size_t p = 0, s = 0, star = std::string_view::npos, star_s = 0;
+  while (s < path.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      star_s = s;
+    } else if (p < pattern.size() && eq(pattern[p], path[s])) {
+      ++p;
+      ++s;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      s = ++star_s;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool matchesPublic(const std::vector<std::string>& patterns, const NormalizedPath& path) {
+  if (path.ambiguous) return false;
+  for (const auto& pattern : patterns) {
+    if (matchPattern(pattern, path.path)) return true;
+  }
+  return false;
+}
+
+bool matchesRule(std::string_view pattern, const NormalizedPath& path) {
+  return matchPattern(pattern, path.path, true) ||
+         (path.ambiguous && matchPattern(pattern, path.decoded, true));
+}
+
+}  // namespace barrier

@@ -1,0 +1,77 @@
+#include "core/http/path_pattern.h"
+
+#include <gtest/gtest.h>
+
+namespace barrier {
+namespace {
+
+bool ruleHits(std::string_view pattern, std::string_view raw) {
+  return matchesRule(pattern, normalizePath(raw));
+}
+bool isPublic(std::string_view pattern, std::string_view raw) {
+  return matchesPublic({std::string(pattern)}, normalizePath(raw));
+}
+
+// Exact, prefix and mid-pattern '*' forms.
+TEST(PathPattern, GlobForms) {
+  EXPECT_TRUE(matchPattern("/x", "/x"));
+  EXPECT_FALSE(matchPattern("/x", "/x/"));
+  EXPECT_FALSE(matchPattern("/x", "/xy"));
+  EXPECT_TRUE(matchPattern("/x/*", "/x/"));
+  EXPECT_TRUE(matchPattern("/x/*", "/x/a/b"));
+  EXPECT_TRUE(matchPattern("/x/*", "/x"));  // the directory itself
+  EXPECT_FALSE(matchPattern("/x/*", "/xy"));
+  EXPECT_TRUE(matchPattern("/*.css", "/a/b/site.css"));
+  EXPECT_FALSE(matchPattern("/*.css", "/a/b/site.css.map"));
+  EXPECT_TRUE(matchPattern("/a/*/c", "/a/b/b/c"));
+  EXPECT_TRUE(matchPattern("*", "/anything"));
+  EXPECT_FALSE(matchPattern("/A", "/a"));
+  EXPECT_TRUE(matchPattern("/A", "/a", true));
+}
+
+// Normalisation decodes unreserved escapes once, collapses slashes and
+// resolves dot segments without climbing above the root.
+TEST(PathPattern, Normalises) {
+  EXPECT_EQ(normalizePath("/%61dmin/%7Ex").path, "/admin/~x");
+  EXPECT_EQ(normalizePath("//admin///x").path, "/admin/x");
+  EXPECT_EQ(normalizePath("/a/./b/../c").path, "/a/c");
+  EXPECT_EQ(normalizePath("/../../admin").path, "/admin");
+  EXPECT_EQ(normalizePath("/a/b/..").path, "/a/");
+  EXPECT_EQ(normalizePath("/").path, "/");
+  EXPECT_EQ(normalizePath("").path, "/");
+  EXPECT_EQ(normalizePath("/%2e%2E/admin").path, "/admin");
+  EXPECT_EQ(normalizePath("/caf%c3%a9").path, "/caf%C3%A9");
+  EXPECT_FALSE(normalizePath("/caf%c3%a9").ambiguous);
+  // Double encoding is decoded once only: %2561 stays "%2561" ("%25" is '%').
+  EXPECT_EQ(normalizePath("/%2561dmin").path, "/%2561dmin");
+}
+
+// A rule on /admin/* cannot be side-stepped by spellings an origin treats alike.
+TEST(PathPattern, RuleBypassesAreCaught) {
+  for (const char* raw : {"/admin/x", "/admin", "/%61dmin/x", "/%61%64%6d%69%6e/", "//admin/x",
+                          "/public/../admin/x", "/public/%2e%2e/admin/x", "/./admin/x",
+                          "/ADMIN/x", "/Admin/x", "/admin;jsessionid=1/x", "/public/..;/admin/x",
+                          "/public%2F..%2Fadmin/x", "/public/..%2Fadmin/x", "/admin%2Fx",
+                          "/public\\..\\admin\\x", "/public/%5c../admin/x", "/x/../../admin/"}) {
+    EXPECT_TRUE(ruleHits("/admin/*", raw)) << raw;
+  }
+  EXPECT_FALSE(ruleHits("/admin/*", "/administrator"));
+  EXPECT_FALSE(ruleHits("/admin/*", "/public/admin"));
+}
+
+// A public pattern is never widened: traversal out of it, or any ambiguous
+// spelling, is not public.
+TEST(PathPattern, PublicIsStrict) {
+  EXPECT_TRUE(isPublic("/public/*", "/public/logo.png"));
+  EXPECT_TRUE(isPublic("/public/*", "/%70ublic/logo.png"));
+  EXPECT_TRUE(isPublic("/public/*", "//public//logo.png"));
+  for (const char* raw : {"/public/../admin", "/public/%2e%2e/admin", "/public/..%2Fadmin",
+                          "/public%2F..%2Fadmin", "/public/..;/admin", "/public/x;y",
+                          "/public\\..\\admin", "/public/%00", "/public/%0a", "/public/%zz",
+                          "/PUBLIC/logo.png", "public/logo.png"}) {
+    EXPECT_FALSE(isPublic("/public/*", raw)) << raw;
+  }
+}
+
+}  // namespace
+}  // namespace barrier
