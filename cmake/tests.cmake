@@ -7,7 +7,7 @@ file(GLOB BARRIER_TEST_FAKES CONFIGURE_DEPENDS tests/fakes/*.cpp)
 add_executable(barrier_unit_tests ${BARRIER_UNIT_TESTS} ${BARRIER_TEST_FAKES})
 target_compile_options(barrier_unit_tests PRIVATE ${BARRIER_WARNINGS})
 target_include_directories(barrier_unit_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(barrier_unit_tests PRIVATE barrier_server barrier_lambda barrier_adapters
+target_link_libraries(barrier_unit_tests PRIVATE barrier_server barrier_lambda barrier_deploy barrier_adapters
   GTest::gtest_main GTest::gmock)
 target_compile_definitions(barrier_unit_tests PRIVATE
   BARRIER_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
@@ -22,7 +22,7 @@ if(BARRIER_INTEGRATION_TESTS)
   target_compile_options(barrier_integration_tests PRIVATE ${BARRIER_WARNINGS})
   target_include_directories(barrier_integration_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(barrier_integration_tests PRIVATE barrier_server barrier_lambda
-    barrier_adapters GTest::gtest_main GTest::gmock)
+    barrier_deploy barrier_adapters GTest::gtest_main GTest::gmock)
   target_compile_definitions(barrier_integration_tests PRIVATE
     BARRIER_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}"
     BARRIER_BINARY="$<TARGET_FILE:barrier>")
@@ -38,7 +38,7 @@ foreach(src ${BARRIER_FUZZ_TARGETS})
   get_filename_component(name ${src} NAME_WE)
   add_executable(${name}_replay ${src} tests/fuzz/replay_main.cpp)
   target_compile_options(${name}_replay PRIVATE ${BARRIER_WARNINGS})
-  target_link_libraries(${name}_replay PRIVATE barrier_adapters)
+  target_link_libraries(${name}_replay PRIVATE barrier_lambda barrier_deploy barrier_adapters)
   string(REGEX REPLACE "_fuzz$" "" corpus ${name})
   add_test(NAME fuzz_replay.${corpus}
     COMMAND ${name}_replay ${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/corpus/${corpus})

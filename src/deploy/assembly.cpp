@@ -1,0 +1,398 @@
+// Reading assembly.yaml: yaml-cpp builds the tree (its exceptions are caught
+// here and become a Status), then small typed readers check each key. The
+// first problem wins; every message names the key and says how to fix it.
+#include "deploy/assembly.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+
+namespace barrier {
+
+namespace {
+
+int editDistance(std::string_view a, std::string_view b) {
+  std::vector<int> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int diagonal = row[0];
+    row[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      int up = row[j];
+      int cost = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                         std::tolower(static_cast<unsigned char>(b[j - 1]))
+                     ? 0
+                     : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+bool matches(std::string_view s, bool (*ok)(char)) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), ok);
+}
+bool isLowerAlnumDash(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+bool isHostChar(char c) { return isLowerAlnumDash(c) || c == '.'; }
+bool isBucketChar(char c) { return isHostChar(c); }
+bool isCookieChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+bool isUpperAlnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+// "eu-west-1", "us-gov-west-1", "ap-southeast-3".
+bool isRegion(std::string_view r) {
+  size_t dash = r.rfind('-');
+  if (dash == std::string_view::npos || dash + 1 >= r.size() || r.find('-') == dash) return false;
+  for (size_t i = dash + 1; i < r.size(); ++i) {
+    if (r[i] < '0' || r[i] > '9') return false;
+  }
+  return matches(r.substr(0, dash), [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
+}
+
+bool isHostName(std::string_view h) {
+  return matches(h, isHostChar) && h.find('.') != std::string_view::npos && h.front() != '.' &&
+         h.back() != '.' && h.find("..") == std::string_view::npos && h.size() <= 253;
+}
+
+// "300", "300s", "45m", "8h", "2d".
+bool parseSeconds(std::string_view text, int64_t& out) {
+  if (text.empty()) return false;
+  int64_t unit = 1;
+  char last = text.back();
+  if (last == 's' || last == 'm' || last == 'h' || last == 'd') {
+    unit = last == 's' ? 1 : last == 'm' ? 60 : last == 'h' ? 3600 : 86400;
+    text.remove_suffix(1);
+  }
+  if (text.empty() || text.size() > 9) return false;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  out = n * unit;
+  return true;
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+  bool ok() const { return status_.isOk(); }
+  Status status() const { return status_; }
+
+  void fail(std::string_view key, std::string_view message) {
+    if (ok()) status_ = Status::invalid(source_ + ": " + std::string(key) + " " + std::string(message));
+  }
+
+  // Refuses unknown keys of a mapping, suggesting the closest known one.
+  void checkKeys(const YAML::Node& map, std::string_view path, std::initializer_list<const char*> known) {
+    for (const auto& kv : map) {
+      std::string key = kv.first.Scalar();
+      if (std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) continue;
+      std::string best;
+      int best_distance = 3;
+      for (const char* k : known) {
+        int d = editDistance(key, k);
+        if (d < best_distance) best_distance = d, best = k;
+      }
+      std::string full = path.empty() ? key : std::string(path) + "." + key;
+      fail(full, best.empty() ? "is not a known key; remove it (see the README's assembly.yaml reference)"
+                              : "is not a known key; did you mean " + join(path, best) + "?");
+    }
+  }
+
+  static std::string join(std::string_view path, std::string_view key) {
+    return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
+  }
+
+  // A mapping under `key`; an undefined node when absent (an error when `required`).
+  YAML::Node map(const YAML::Node& parent, std::string_view path, const char* key, bool required,
+                 std::string_view hint) {
+    YAML::Node n = parent[key];
+    std::string full = join(path, key);
+    if (!n || n.IsNull()) {
+      if (required) fail(full, "is missing; " + std::string(hint));
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+    if (!n.IsMap()) {
+      fail(full, "must be a mapping of keys; " + std::string(hint));
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+    return n;
+  }
+
+  // A scalar under `key` (numbers and booleans are read as their text, as the
+  // reference tool's BaseLoader did).
+  std::string scalar(const YAML::Node& parent, std::string_view path, const char* key, bool required,
+                     std::string_view hint) {
+    if (!parent.IsDefined() || !parent.IsMap()) {
+      if (required) fail(join(path, key), "is missing; " + std::string(hint));
+      return "";
+    }
+    YAML::Node n = parent[key];
+    std::string full = join(path, key);
+    if (!n || n.IsNull() || (n.IsScalar() && n.Scalar().empty())) {
+      if (required) fail(full, "is missing; " + std::string(hint));
+      return "";
+    }
+    if (!n.IsScalar()) {
+      fail(full, "must be a single value; " + std::string(hint));
+      return "";
+    }
+    return n.Scalar();
+  }
+
+  // A list of scalars; a single scalar is accepted as a one-item list.
+  std::vector<std::string> list(const YAML::Node& parent, std::string_view path, const char* key,
+                                std::string_view hint) {
+    std::vector<std::string> out;
+    if (!parent.IsDefined() || !parent.IsMap()) return out;
+    YAML::Node n = parent[key];
+    std::string full = join(path, key);
+    if (!n || n.IsNull()) return out;
+    if (n.IsScalar()) {
+      out.push_back(n.Scalar());
+      return out;
+    }
+    if (!n.IsSequence()) {
+      fail(full, "must be a list; " + std::string(hint));
+      return out;
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      if (!n[i].IsScalar() || n[i].Scalar().empty()) {
+        fail(full + "[" + std::to_string(i) + "]", "must be a non-empty value; " + std::string(hint));
+        return out;
+      }
+      out.push_back(n[i].Scalar());
+    }
+    return out;
+  }
+
+ private:
+  std::string source_;
+  Status status_;
+};
+
+void readEnvironment(Reader& r, const YAML::Node& root, Assembly& a) {
+  YAML::Node env = r.map(root, "", "Environment", true,
+                         "add Environment: {Region: <aws region>, AWSProfile: <profile>}");
+  if (!env.IsDefined()) return;
+  r.checkKeys(env, "Environment", {"AWSProfile", "Region"});
+  a.aws_profile = r.scalar(env, "Environment", "AWSProfile", false, "");
+  a.region = r.scalar(env, "Environment", "Region", true,
+                      "set it to the AWS region of the session table and manager, e.g. eu-west-1");
+  if (r.ok() && !isRegion(a.region)) {
+    r.fail("Environment.Region", "must be an AWS region such as eu-west-1, got '" + a.region + "'");
+  }
+}
+
+void readPackaging(Reader& r, const YAML::Node& root, Assembly& a) {
+  std::string bucket_hint = "map each region to an S3 bucket of that region; it needs " + a.region +
+                            " and us-east-1, e.g. S3Buckets: {" + a.region + ": my-bucket-" +
+                            a.region + ", us-east-1: my-bucket-us-east-1}";
+  YAML::Node pkg = r.map(root, "", "Packaging", true, "add Packaging: {S3Buckets: ..., S3Prefix: ...}");
+  if (!pkg.IsDefined()) return;
+  r.checkKeys(pkg, "Packaging", {"S3Buckets", "S3Prefix"});
+  YAML::Node buckets = r.map(pkg, "Packaging", "S3Buckets", true, bucket_hint);
+  if (buckets.IsDefined()) {
+    for (const auto& kv : buckets) {
+      std::string region = kv.first.Scalar();
+      std::string key = "Packaging.S3Buckets." + region;
+      if (!isRegion(region)) return r.fail(key, "is not an AWS region; " + bucket_hint);
+      if (!kv.second.IsScalar() || !matches(kv.second.Scalar(), isBucketChar) ||
+          kv.second.Scalar().size() < 3 || kv.second.Scalar().size() > 63) {
+        return r.fail(key, "must be an S3 bucket name (3-63 characters: a-z 0-9 . -)");
+      }
+      a.s3_buckets[region] = kv.second.Scalar();
+    }
+    for (const std::string& needed : {a.region, std::string(kEdgeRegion)}) {
+      if (r.ok() && !needed.empty() && !a.s3_buckets.count(needed)) {
+        r.fail("Packaging.S3Buckets." + needed, "is missing; " + bucket_hint);
+      }
+    }
+  }
+  std::string prefix = r.scalar(pkg, "Packaging", "S3Prefix", false, "");
+  while (!prefix.empty() && prefix.front() == '/') prefix.erase(0, 1);
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  a.s3_prefix = prefix.empty() ? "" : prefix + "/";
+}
+
+void readCloudfront(Reader& r, const YAML::Node& root, Assembly& a) {
+  YAML::Node cf = r.map(root, "", "Cloudfront", true, "add Cloudfront: {DomainName: www.example.com}");
+  if (!cf.IsDefined()) return;
+  r.checkKeys(cf, "Cloudfront", {"DomainName", "DistributionId", "ProtectedBehaviors"});
+  std::string domain = r.scalar(cf, "Cloudfront", "DomainName", true,
+                                "set it to the public host name of the site, e.g. www.example.com");
+  if (r.ok() && domain.find("://") != std::string::npos) {
+    return r.fail("Cloudfront.DomainName", "must be a host name without scheme, e.g. www.example.com, got '" + domain + "'");
+  }
+  if (r.ok() && !isHostName(domain)) {
+    return r.fail("Cloudfront.DomainName", "must be a lowercase host name such as www.example.com, got '" + domain + "'");
+  }
+  a.cloudfront_domain = domain;
+  a.distribution_id = r.scalar(cf, "Cloudfront", "DistributionId", false, "");
+  if (r.ok() && !a.distribution_id.empty() && !matches(a.distribution_id, isUpperAlnum)) {
+    return r.fail("Cloudfront.DistributionId",
+                  "must be a distribution id such as E1A2B3C4D5E6F7 (CloudFront console, ID column), got '" +
+                      a.distribution_id + "'");
+  }
+  a.protected_behaviors = r.list(cf, "Cloudfront", "ProtectedBehaviors",
+                                 "list path patterns of cache behaviours to protect; * is the default behaviour");
+  for (const auto& p : a.protected_behaviors) {
+    if (r.ok() && p.rfind("/_identity", 0) == 0) {
+      r.fail("Cloudfront.ProtectedBehaviors", "must not contain /_identity/*: that behaviour is the session manager's");
+    }
+  }
+  if (r.ok() && !a.protected_behaviors.empty() && a.distribution_id.empty()) {
+    r.fail("Cloudfront.ProtectedBehaviors", "needs Cloudfront.DistributionId; add it or remove ProtectedBehaviors");
+  }
+}
+
+void readUserPool(Reader& r, const YAML::Node& root, Assembly& a) {
+  YAML::Node up = r.map(root, "", "CognitoUserPool", true,
+                        "add CognitoUserPool: {UserPoolId: ..., DomainName: ...}");
+  if (!up.IsDefined()) return;
+  r.checkKeys(up, "CognitoUserPool", {"UserPoolId", "DomainName", "UserPoolClientProperties"});
+  a.user_pool_id = r.scalar(up, "CognitoUserPool", "UserPoolId", true,
+                            "set it to the user pool's id, e.g. eu-west-1_AbCdEf123 (Cognito console, User pool overview)");
+  size_t underscore = a.user_pool_id.find('_');
+  if (r.ok() && (underscore == std::string::npos || !isRegion(a.user_pool_id.substr(0, underscore)) ||
+                 underscore + 1 == a.user_pool_id.size())) {
+    return r.fail("CognitoUserPool.UserPoolId", "must look like eu-west-1_AbCdEf123, got '" + a.user_pool_id + "'");
+  }
+  std::string domain = r.scalar(up, "CognitoUserPool", "DomainName", true,
+                                "set it to the user pool's hosted-UI domain, e.g. login.example.com or "
+                                "myprefix.auth.eu-west-1.amazoncognito.com");
+  if (r.ok() && domain.find("://") != std::string::npos) {
+    return r.fail("CognitoUserPool.DomainName", "must be a host name without scheme, got '" + domain + "'");
+  }
+  // A bare prefix is the Cognito-hosted domain of the pool's region.
+  if (r.ok() && domain.find('.') == std::string::npos && matches(domain, isLowerAlnumDash)) {
+    domain += ".auth." + a.userPoolRegion() + ".amazoncognito.com";
+  }
+  if (r.ok() && !isHostName(domain)) {
+    return r.fail("CognitoUserPool.DomainName", "must be a lowercase host name, got '" + domain + "'");
+  }
+  a.user_pool_domain = domain;
+  YAML::Node props = r.map(up, "CognitoUserPool", "UserPoolClientProperties", false, "");
+  const char* path = "CognitoUserPool.UserPoolClientProperties";
+  if (props.IsDefined()) {
+    r.checkKeys(props, path, {"ReadAttributes", "WriteAttributes", "SupportedIdentityProviders"});
+  }
+  a.read_attributes = r.list(props, path, "ReadAttributes", "e.g. [email, name]");
+  a.write_attributes = r.list(props, path, "WriteAttributes", "e.g. [email]");
+  a.supported_identity_providers =
+      r.list(props, path, "SupportedIdentityProviders", "e.g. [COGNITO]");
+  if (a.supported_identity_providers.empty()) a.supported_identity_providers = {"COGNITO"};
+}
+
+void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
+  YAML::Node session = r.map(root, "", "Session", false, "e.g. Session: {Lifetime: 8h, CacheTtl: 5m}");
+  if (session.IsDefined()) {
+    r.checkKeys(session, "Session", {"Lifetime", "CacheTtl"});
+    std::string lifetime = r.scalar(session, "Session", "Lifetime", false, "");
+    if (r.ok() && !lifetime.empty() &&
+        (!parseSeconds(lifetime, a.session_lifetime) || a.session_lifetime < 60 ||
+         a.session_lifetime > 400 * 86400)) {
+      r.fail("Session.Lifetime", "must be a duration between 60s and 400d such as 8h, got '" + lifetime + "'");
+    }
+    std::string ttl = r.scalar(session, "Session", "CacheTtl", false, "");
+    if (r.ok() && !ttl.empty() && (!parseSeconds(ttl, a.cache_ttl) || a.cache_ttl > 86400)) {
+      r.fail("Session.CacheTtl", "must be a duration up to 1d such as 5m, got '" + ttl + "'");
+    }
+  }
+  a.public_paths = r.list(root, "", "PublicPaths", "e.g. [/favicon.ico, /public/*]");
+  for (size_t i = 0; i < a.public_paths.size() && r.ok(); ++i) {
+    if (a.public_paths[i].front() != '/') {
+      r.fail("PublicPaths[" + std::to_string(i) + "]", "must start with '/', got '" + a.public_paths[i] + "'");
+    }
+  }
+  a.required_groups = r.list(root, "", "RequiredGroups", "e.g. [staff]");
+  YAML::Node rules = root["Rules"];
+  if (rules && !rules.IsNull()) {
+    if (!rules.IsSequence()) return r.fail("Rules", "must be a list of {Path, Groups}");
+    for (size_t i = 0; i < rules.size() && r.ok(); ++i) {
+      std::string key = "Rules[" + std::to_string(i) + "]";
+      if (!rules[i].IsMap()) return r.fail(key, "must be a mapping {Path: /admin/*, Groups: [admins]}");
+      r.checkKeys(rules[i], key, {"Path", "Groups"});
+      AssemblyRule rule;
+      rule.path = r.scalar(rules[i], key, "Path", true, "e.g. Path: /admin/*");
+      rule.groups = r.list(rules[i], key, "Groups", "e.g. Groups: [admins]");
+      if (r.ok() && rule.path.front() != '/') r.fail(key + ".Path", "must start with '/'");
+      if (r.ok() && rule.groups.empty()) r.fail(key + ".Groups", "is missing; list the groups allowed on " + rule.path);
+      a.rules.push_back(std::move(rule));
+    }
+  }
+  std::string level = r.scalar(root, "", "LogLevel", false, "");
+  if (!level.empty()) a.log_level = level;
+  if (r.ok() && a.log_level != "debug" && a.log_level != "info" && a.log_level != "warn" &&
+      a.log_level != "error") {
+    r.fail("LogLevel", "must be one of debug, info, warn, error, got '" + a.log_level + "'");
+  }
+}
+
+Result<Assembly> readAssembly(const YAML::Node& root, std::string_view source) {
+  Reader r(source);
+  Assembly a;
+  if (!root.IsMap()) return Status::invalid(std::string(source) + ": must be a YAML mapping of keys");
+  r.checkKeys(root, "", {"StacksPrefix", "CookieName", "Environment", "Packaging", "Cloudfront",
+                         "CognitoUserPool", "Session", "PublicPaths", "RequiredGroups", "Rules",
+                         "LogLevel"});
+  a.stacks_prefix = r.scalar(root, "", "StacksPrefix", true,
+                             "set a short name that starts the stack names, e.g. MySiteBarrier");
+  if (r.ok() && (!std::isalpha(static_cast<unsigned char>(a.stacks_prefix[0])) ||
+                 a.stacks_prefix.size() > 100 ||
+                 !matches(a.stacks_prefix, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-'; }))) {
+    r.fail("StacksPrefix", "must start with a letter and hold only letters, digits and '-' (at most 100), got '" +
+                               a.stacks_prefix + "'");
+  }
+  a.cookie_name = r.scalar(root, "", "CookieName", true, "set the session cookie's name, e.g. barrier");
+  if (r.ok() && !matches(a.cookie_name, isCookieChar)) {
+    r.fail("CookieName", "may hold only letters, digits, '_' and '-', got '" + a.cookie_name + "'");
+  }
+  readEnvironment(r, root, a);
+  if (r.ok()) readPackaging(r, root, a);
+  if (r.ok()) readCloudfront(r, root, a);
+  if (r.ok()) readUserPool(r, root, a);
+  if (r.ok()) readBarrierKeys(r, root, a);
+  if (!r.ok()) return r.status();
+  return a;
+}
+
+}  // namespace
+
+std::string Assembly::userPoolRegion() const {
+  size_t underscore = user_pool_id.find('_');
+  return underscore == std::string::npos ? std::string() : user_pool_id.substr(0, underscore);
+}
+
+Result<Assembly> parseAssembly(std::string_view yaml_text, std::string_view source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    return Status::invalid(std::string(source) + ": not valid YAML (line " +
+                           std::to_string(e.mark.line + 1) + "): " + e.msg);
+  }
+  try {
+    return readAssembly(root, source);
+  } catch (const YAML::Exception& e) {
+    return Status::invalid(std::string(source) + ": " + e.what());
+  }
+}
+
+Result<Assembly> loadAssembly(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::notFound("cannot read " + path + "; pass the assembly file with -f");
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string name = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  return parseAssembly(text.str(), name);
+}
+
+}  // namespace barrier

@@ -1,0 +1,18 @@
+// Fuzz target for the XML reader used on AWS API answers (src/deploy/xml.h).
+// Besides "never crash", it checks that writing is stable: a document that
+// parses, once written, reads back to something that writes identically.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "deploy/xml.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto doc = barrier::parseXml(text);
+  if (!doc.isOk()) return 0;
+  std::string once = barrier::writeXml(*doc);
+  auto again = barrier::parseXml(once);
+  if (!again.isOk() || barrier::writeXml(*again) != once) std::abort();
+  return 0;
+}
