@@ -401,6 +401,10 @@ std::string dynamoDbEndpoint(std::string_view region, std::string_view endpoint)
   return out;
 }
 
+std::string toJsonText(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string dynamoDbTarget(std::string_view operation) {
   return "DynamoDB_20120810." + std::string(operation);
 }
@@ -416,7 +420,7 @@ Result<HttpClientRequest> buildGetItemRequest(std::string_view table, std::strin
   request.url = dynamoDbEndpoint(region, endpoint) + "/";
   request.headers.add("Content-Type", "application/x-amz-json-1.0");
   request.headers.add("X-Amz-Target", dynamoDbTarget("GetItem"));
-  request.body = getItemRequest(table, key).dump();
+  request.body = toJsonText(getItemRequest(table, key));
   Result<SigV4Result> signed_request =
       signHttpRequest(request, credentials, sigV4OptionsFor("dynamodb", region, now), crypto);
   if (!signed_request) return signed_request.status();

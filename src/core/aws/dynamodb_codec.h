@@ -133,6 +133,11 @@ Result<HttpClientRequest> buildGetItemRequest(std::string_view table, std::strin
 // treat every non-ok result as "store failed" (503), never as absent.
 Result<std::optional<SessionRecord>> parseGetItemResponse(int status, std::string_view body);
 
+// JSON text of a request body. Invalid UTF-8 (which DynamoDB refuses
+// anyway) is replaced instead of aborting: dump() would otherwise throw, and
+// the core runs without exceptions.
+std::string toJsonText(const nlohmann::json& body);
+
 // X-Amz-Target value for an operation: "DynamoDB_20120810.GetItem".
 std::string dynamoDbTarget(std::string_view operation);
 

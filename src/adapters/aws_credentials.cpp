@@ -1,0 +1,359 @@
+#include "adapters/aws_credentials.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "adapters/system.h"
+
+namespace barrier {
+
+namespace {
+
+constexpr char kContainerHost[] = "http://169.254.170.2";
+constexpr char kImdsDefault[] = "http://169.254.169.254";
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string envOr(const EnvLookup& env, std::string_view name, std::string fallback = "") {
+  auto v = env(name);
+  return v && !v->empty() ? *v : fallback;
+}
+
+bool readWholeFile(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+std::string homePath(const EnvLookup& env, const char* rest) {
+  return envOr(env, "HOME", ".") + rest;
+}
+
+std::string credentialsFilePath(const EnvLookup& env) {
+  return envOr(env, "AWS_SHARED_CREDENTIALS_FILE", homePath(env, "/.aws/credentials"));
+}
+
+std::string configFilePath(const EnvLookup& env) {
+  return envOr(env, "AWS_CONFIG_FILE", homePath(env, "/.aws/config"));
+}
+
+// The section of `profile` in a file: [name] in credentials, [profile name]
+// (or [default]) in config. nullptr when absent or the file is unreadable.
+std::optional<std::map<std::string, std::string>> profileSection(const std::string& path,
+                                                                 std::string_view profile,
+                                                                 bool config_file) {
+  std::string text;
+  if (!readWholeFile(path, text)) return std::nullopt;
+  IniSections sections = parseIni(text);
+  std::string name(profile);
+  if (config_file && profile != "default") name = "profile " + name;
+  auto it = sections.find(name);
+  if (it == sections.end() && config_file && profile == "default") {
+    it = sections.find("profile default");
+  }
+  if (it == sections.end()) return std::nullopt;
+  return it->second;
+}
+
+// The JSON both the container endpoint and IMDS answer with.
+Result<AwsCredentials> parseCredentialsJson(std::string_view body, const char* source) {
+  auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Status::unavailable(std::string(source) + ": answer is not a JSON object");
+  }
+  auto field = [&](const char* name) -> std::string {
+    auto it = doc.find(name);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  if (auto code = field("Code"); !code.empty() && code != "Success") {
+    return Status::unavailable(std::string(source) + ": answered Code " + code);
+  }
+  AwsCredentials c;
+  c.access_key_id = field("AccessKeyId");
+  c.secret_access_key = field("SecretAccessKey");
+  c.session_token = field("Token");
+  c.source = source;
+  std::string expiration = field("Expiration");
+  if (!c.complete()) return Status::unavailable(std::string(source) + ": answer lacks keys");
+  if (!expiration.empty() && !parseIso8601(expiration, c.expires_at)) {
+    return Status::unavailable(std::string(source) + ": unreadable Expiration");
+  }
+  return c;
+}
+
+// Plain http is acceptable only to the link-local container agent or
+// loopback: anything else could be read or spoofed on the way.
+bool allowedContainerUrl(const std::string& url) {
+  UrlParts parts;
+  if (!splitUrl(url, parts)) return false;
+  if (parts.scheme == "https") return true;
+  std::string host = parts.authority.substr(0, parts.authority.rfind(':'));
+  if (parts.authority.starts_with("[")) host = parts.authority.substr(0, parts.authority.find(']') + 1);
+  return host == "169.254.170.2" || host == "169.254.170.23" || host == "localhost" ||
+         host.starts_with("127.") || host == "[::1]" || host == "[fd00:ec2::23]";
+}
+
+class StaticCredentials : public CredentialsProvider {
+ public:
+  explicit StaticCredentials(AwsCredentials c) : c_(std::move(c)) {}
+  Result<AwsCredentials> credentials() override {
+    if (!c_.complete()) return Status::notFound("no AWS credentials configured");
+    return c_;
+  }
+
+ private:
+  AwsCredentials c_;
+};
+
+class DefaultChain : public CredentialsProvider {
+ public:
+  explicit DefaultChain(CredentialChainOptions o) : o_(std::move(o)) {
+    if (!o_.env) o_.env = processEnvironment();
+    if (!o_.clock) o_.clock = std::shared_ptr<Clock>(makeSystemClock());
+  }
+
+  Result<AwsCredentials> credentials() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t now = o_.clock->now();
+    if (cached_ && (cached_->expires_at == 0 || cached_->expires_at - now > o_.refresh_before_seconds)) {
+      return *cached_;
+    }
+    if (!cached_ && failed_at_ && now - *failed_at_ < o_.failure_cache_seconds) return failure_;
+    Result<AwsCredentials> fresh = resolve();
+    if (fresh) {
+      cached_ = fresh.value();
+      failed_at_.reset();
+      return fresh;
+    }
+    // Keep serving credentials that are still valid when a refresh fails.
+    if (cached_ && cached_->expires_at > now) return *cached_;
+    cached_.reset();
+    failed_at_ = now;
+    failure_ = fresh.status();
+    return fresh;
+  }
+
+ private:
+  Result<AwsCredentials> resolve() {
+    Result<AwsCredentials> env = credentialsFromEnvironment(o_.env);
+    if (env.isOk() || env.status().code() != Code::kNotFound) return env;
+    std::string profile = activeProfile(o_.env, o_.profile);
+    Result<AwsCredentials> file = credentialsFromProfile(o_.env, profile);
+    if (file.isOk() || file.status().code() != Code::kNotFound) return file;
+    if (o_.http) {
+      Result<AwsCredentials> container =
+          credentialsFromContainer(o_.env, *o_.http, o_.container_timeout_ms);
+      if (container.isOk() || container.status().code() != Code::kNotFound) return container;
+      Result<AwsCredentials> imds =
+          credentialsFromInstanceMetadata(o_.env, *o_.http, o_.imds_timeout_ms);
+      if (imds.isOk()) return imds;
+    }
+    return Status::notFound(
+        "no AWS credentials found (tried AWS_ACCESS_KEY_ID, profile '" + profile +
+        "' in the shared files, container credentials and EC2 instance metadata)");
+  }
+
+  CredentialChainOptions o_;
+  std::mutex mu_;
+  std::optional<AwsCredentials> cached_;
+  std::optional<int64_t> failed_at_;
+  Status failure_;
+};
+
+}  // namespace
+
+EnvLookup processEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (!v || !*v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+EnvLookup mapEnvironment(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
+    auto it = values.find(std::string(name));
+    if (it == values.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+}
+
+IniSections parseIni(std::string_view text) {
+  IniSections out;
+  std::string section;
+  bool have_section = false;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view raw = text.substr(pos, end - pos);
+    pos = end + 1;
+    // Indented lines belong to a nested block (e.g. s3 = ...); not needed here.
+    bool indented = !raw.empty() && (raw[0] == ' ' || raw[0] == '\t');
+    std::string line = trim(raw);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      section = trim(std::string_view(line).substr(1, line.size() - 2));
+      have_section = true;
+      out[section];
+      continue;
+    }
+    if (!have_section || indented) continue;
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    out[section][trim(std::string_view(line).substr(0, eq))] =
+        trim(std::string_view(line).substr(eq + 1));
+  }
+  return out;
+}
+
+std::string activeProfile(const EnvLookup& env, std::string_view explicit_profile) {
+  if (!explicit_profile.empty()) return std::string(explicit_profile);
+  return envOr(env, "AWS_PROFILE", "default");
+}
+
+Result<AwsCredentials> credentialsFromEnvironment(const EnvLookup& env) {
+  AwsCredentials c;
+  c.access_key_id = envOr(env, "AWS_ACCESS_KEY_ID");
+  c.secret_access_key = envOr(env, "AWS_SECRET_ACCESS_KEY");
+  c.session_token = envOr(env, "AWS_SESSION_TOKEN");
+  c.source = "environment";
+  if (!c.complete()) return Status::notFound("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY not set");
+  return c;
+}
+
+Result<AwsCredentials> credentialsFromProfile(const EnvLookup& env, std::string_view profile) {
+  // Keys in the credentials file win over keys in the config file.
+  for (bool config_file : {false, true}) {
+    std::string path = config_file ? configFilePath(env) : credentialsFilePath(env);
+    auto section = profileSection(path, profile, config_file);
+    if (!section) continue;
+    AwsCredentials c;
+    c.access_key_id = (*section)["aws_access_key_id"];
+    c.secret_access_key = (*section)["aws_secret_access_key"];
+    c.session_token = (*section)["aws_session_token"];
+    c.source = "profile " + std::string(profile) + " (" + path + ")";
+    if (c.complete()) return c;
+  }
+  return Status::notFound("profile " + std::string(profile) + " has no keys");
+}
+
+Result<AwsCredentials> credentialsFromContainer(const EnvLookup& env, HttpClient& http,
+                                                int timeout_ms) {
+  std::string url = envOr(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  std::string relative = envOr(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  if (url.empty() && relative.empty()) return Status::notFound("no container credentials");
+  if (url.empty()) url = kContainerHost + relative;
+  if (!allowedContainerUrl(url)) {
+    return Status::invalid(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback/link-local http URL");
+  }
+  HttpClientRequest request;
+  request.url = url;
+  request.timeout_ms = timeout_ms;
+  std::string token;
+  if (std::string file = envOr(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); !file.empty()) {
+    if (!readWholeFile(file, token)) {
+      return Status::unavailable("container credentials: cannot read " + file);
+    }
+    token = trim(token);
+  } else {
+    token = envOr(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+  }
+  // A token with CR/LF would inject headers: refuse it.
+  if (token.find_first_of("\r\n") != std::string::npos) {
+    return Status::invalid("container credentials: authorization token contains a line break");
+  }
+  if (!token.empty()) request.headers.add("Authorization", token);
+  Result<HttpClientResponse> response = http.send(request);
+  if (!response) {
+    return Status(response.status().code(),
+                  "container credentials: " + response.status().message());
+  }
+  if (response->status != 200) {
+    return Status::unavailable("container credentials: HTTP " + std::to_string(response->status));
+  }
+  return parseCredentialsJson(response->body, "container credentials");
+}
+
+Result<AwsCredentials> credentialsFromInstanceMetadata(const EnvLookup& env, HttpClient& http,
+                                                       int timeout_ms) {
+  std::string disabled = envOr(env, "AWS_EC2_METADATA_DISABLED");
+  if (disabled == "true" || disabled == "TRUE" || disabled == "1") {
+    return Status::notFound("instance metadata disabled");
+  }
+  std::string base = envOr(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT", kImdsDefault);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  HttpClientRequest token_request;
+  token_request.method = "PUT";
+  token_request.url = base + "/latest/api/token";
+  token_request.headers.add("X-aws-ec2-metadata-token-ttl-seconds", "21600");
+  token_request.timeout_ms = timeout_ms;
+  Result<HttpClientResponse> token = http.send(token_request);
+  if (!token || token->status != 200 || token->body.empty()) {
+    return Status::notFound("instance metadata: no IMDSv2 token");
+  }
+  HttpClientRequest role_request;
+  role_request.url = base + "/latest/meta-data/iam/security-credentials/";
+  role_request.headers.add("X-aws-ec2-metadata-token", trim(token->body));
+  role_request.timeout_ms = timeout_ms;
+  Result<HttpClientResponse> role = http.send(role_request);
+  if (!role || role->status != 200) return Status::notFound("instance metadata: no role");
+  std::string name = trim(std::string_view(role->body).substr(0, role->body.find('\n')));
+  if (name.empty() || name.find_first_of("/?#") != std::string::npos) {
+    return Status::notFound("instance metadata: no role");
+  }
+  role_request.url += name;
+  Result<HttpClientResponse> creds = http.send(role_request);
+  if (!creds || creds->status != 200) {
+    return Status::unavailable("instance metadata: role credentials unavailable");
+  }
+  return parseCredentialsJson(creds->body, "instance metadata");
+}
+
+std::unique_ptr<CredentialsProvider> makeDefaultCredentialChain(CredentialChainOptions options) {
+  return std::make_unique<DefaultChain>(std::move(options));
+}
+
+std::unique_ptr<CredentialsProvider> makeStaticCredentials(AwsCredentials credentials) {
+  return std::make_unique<StaticCredentials>(std::move(credentials));
+}
+
+std::string resolveRegion(std::string_view configured, const EnvLookup& env,
+                          std::string_view profile) {
+  if (!configured.empty()) return std::string(configured);
+  if (auto r = envOr(env, "AWS_REGION"); !r.empty()) return r;
+  if (auto r = envOr(env, "AWS_DEFAULT_REGION"); !r.empty()) return r;
+  auto section = profileSection(configFilePath(env), activeProfile(env, profile), true);
+  if (section) return (*section)["region"];
+  return "";
+}
+
+std::string resolveEndpointOverride(std::string_view service, std::string_view configured,
+                                    const EnvLookup& env) {
+  if (!configured.empty()) return std::string(configured);
+  std::string name = "AWS_ENDPOINT_URL_";
+  for (char c : service) {
+    if (c == '-' || c == ' ') {
+      name += '_';
+    } else if (c >= 'a' && c <= 'z') {
+      name += static_cast<char>(c - 'a' + 'A');
+    } else {
+      name += c;
+    }
+  }
+  if (auto v = envOr(env, name); !v.empty()) return v;
+  return envOr(env, "AWS_ENDPOINT_URL");
+}
+
+}  // namespace barrier

@@ -1,0 +1,289 @@
+#include "adapters/aws_credentials.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/curl_http_client.h"
+#include "tests/integration/support/aws_fake_http_server.h"
+
+namespace barrier {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::FakeHttpRequest;
+using testing::FakeHttpResponse;
+using testing::FakeHttpServer;
+
+// A private directory with the shared AWS files, removed afterwards.
+class AwsFiles {
+ public:
+  AwsFiles() {
+    dir_ = fs::temp_directory_path() /
+           ("barrier-aws-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::create_directories(dir_ / ".aws");
+  }
+  ~AwsFiles() { fs::remove_all(dir_); }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string home() const { return dir_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path dir_;
+};
+
+constexpr char kCredentialsFile[] = R"(
+# comment
+[default]
+aws_access_key_id = AKIDDEFAULT
+aws_secret_access_key = secretdefault
+
+[dev]
+aws_access_key_id=AKIDDEV
+aws_secret_access_key=secretdev
+aws_session_token = tokendev
+)";
+
+constexpr char kConfigFile[] = R"(
+[default]
+region = eu-west-1
+
+[profile ops]
+region = eu-central-1
+aws_access_key_id = AKIDOPS
+aws_secret_access_key = secretops
+s3 =
+  max_concurrent_requests = 20
+)";
+
+// "2023-11-14T23:13:20Z" for epoch seconds.
+std::string iso8601(int64_t t) {
+  std::string d = amzDate(t);
+  return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" + d.substr(9, 2) + ":" +
+         d.substr(11, 2) + ":" + d.substr(13, 2) + "Z";
+}
+
+std::unique_ptr<CredentialsProvider> chainFor(EnvLookup env, std::string profile = "") {
+  CredentialChainOptions o;
+  o.env = std::move(env);
+  o.profile = std::move(profile);
+  return makeDefaultCredentialChain(o);
+}
+
+std::string credentialsJson(const std::string& key, const std::string& expiration) {
+  return R"({"AccessKeyId":")" + key +
+         R"(","SecretAccessKey":"sk","Token":"tok","Expiration":")" + expiration + R"("})";
+}
+
+// Environment keys win over every other source.
+TEST(AwsCredentials, EnvironmentFirst) {
+  AwsFiles files;
+  files.write(".aws/credentials", kCredentialsFile);
+  auto env = mapEnvironment({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+                             {"AWS_SECRET_ACCESS_KEY", "secretenv"},
+                             {"AWS_SESSION_TOKEN", "tokenenv"},
+                             {"HOME", files.home()}});
+  CredentialChainOptions o;
+  o.env = env;
+  auto c = makeDefaultCredentialChain(o)->credentials();
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  EXPECT_EQ(c->access_key_id, "AKIDENV");
+  EXPECT_EQ(c->session_token, "tokenenv");
+  EXPECT_EQ(c->source, "environment");
+  // Half a key pair in the environment does not count.
+  auto half = credentialsFromEnvironment(mapEnvironment({{"AWS_ACCESS_KEY_ID", "x"}}));
+  EXPECT_EQ(half.status().code(), Code::kNotFound);
+}
+
+// Profiles come from ~/.aws/credentials ([name]) and ~/.aws/config
+// ([profile name]); AWS_PROFILE picks one; the credentials file wins.
+TEST(AwsCredentials, SharedFilesAndProfiles) {
+  AwsFiles files;
+  files.write(".aws/credentials", kCredentialsFile);
+  files.write(".aws/config", kConfigFile);
+  auto base = std::map<std::string, std::string>{{"HOME", files.home()}};
+  auto c = chainFor(mapEnvironment(base))->credentials();
+  ASSERT_TRUE(c.isOk());
+  EXPECT_EQ(c->access_key_id, "AKIDDEFAULT");
+
+  auto dev = base;
+  dev["AWS_PROFILE"] = "dev";
+  c = chainFor(mapEnvironment(dev))->credentials();
+  ASSERT_TRUE(c.isOk());
+  EXPECT_EQ(c->access_key_id, "AKIDDEV");
+  EXPECT_EQ(c->session_token, "tokendev");
+
+  c = chainFor(mapEnvironment(base), "ops")->credentials();
+  ASSERT_TRUE(c.isOk());
+  EXPECT_EQ(c->access_key_id, "AKIDOPS");
+}
+
+// AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE move the files.
+TEST(AwsCredentials, FileLocationsFromEnvironment) {
+  AwsFiles files;
+  files.write("creds", "[default]\naws_access_key_id=A1\naws_secret_access_key=S1\n");
+  files.write("conf", "[profile x]\nregion = ap-south-1\n");
+  auto env = mapEnvironment({{"HOME", "/nonexistent"},
+                             {"AWS_SHARED_CREDENTIALS_FILE", files.path("creds")},
+                             {"AWS_CONFIG_FILE", files.path("conf")},
+                             {"AWS_PROFILE", "x"}});
+  EXPECT_EQ(credentialsFromProfile(env, "default")->access_key_id, "A1");
+  EXPECT_EQ(resolveRegion("", env), "ap-south-1");
+}
+
+// Region: configuration, then AWS_REGION, AWS_DEFAULT_REGION, the profile.
+TEST(AwsCredentials, RegionOrder) {
+  AwsFiles files;
+  files.write(".aws/config", kConfigFile);
+  std::map<std::string, std::string> vars{{"HOME", files.home()}};
+  EXPECT_EQ(resolveRegion("", mapEnvironment(vars)), "eu-west-1");
+  EXPECT_EQ(resolveRegion("", mapEnvironment(vars), "ops"), "eu-central-1");
+  vars["AWS_DEFAULT_REGION"] = "us-west-1";
+  EXPECT_EQ(resolveRegion("", mapEnvironment(vars)), "us-west-1");
+  vars["AWS_REGION"] = "us-west-2";
+  EXPECT_EQ(resolveRegion("", mapEnvironment(vars)), "us-west-2");
+  EXPECT_EQ(resolveRegion("sa-east-1", mapEnvironment(vars)), "sa-east-1");
+  EXPECT_EQ(resolveRegion("", mapEnvironment({{"HOME", "/nonexistent"}})), "");
+}
+
+// Endpoints: configuration, AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL.
+TEST(AwsCredentials, EndpointOverrides) {
+  std::map<std::string, std::string> vars{{"AWS_ENDPOINT_URL", "http://all:1"}};
+  EXPECT_EQ(resolveEndpointOverride("dynamodb", "", mapEnvironment(vars)), "http://all:1");
+  vars["AWS_ENDPOINT_URL_DYNAMODB"] = "http://ddb:2";
+  EXPECT_EQ(resolveEndpointOverride("dynamodb", "", mapEnvironment(vars)), "http://ddb:2");
+  EXPECT_EQ(resolveEndpointOverride("s3", "", mapEnvironment(vars)), "http://all:1");
+  EXPECT_EQ(resolveEndpointOverride("dynamodb", "http://cfg:3", mapEnvironment(vars)),
+            "http://cfg:3");
+  EXPECT_EQ(resolveEndpointOverride("dynamodb", "", mapEnvironment({})), "");
+}
+
+// Container credentials: the full URI is called with the token from the
+// token file (which wins over the plain variable); expiry is parsed.
+TEST(AwsCredentials, ContainerCredentialsWithTokenFile) {
+  FakeHttpServer server([](const FakeHttpRequest& r) {
+    if (r.headers.get("Authorization") != "Bearer from-file") return FakeHttpResponse{401, {}, ""};
+    return FakeHttpResponse{200, {}, credentialsJson("AKIDCONTAINER", "2030-01-01T00:00:00Z")};
+  });
+  AwsFiles files;
+  files.write("token", "Bearer from-file\n");
+  auto env = mapEnvironment({{"HOME", "/nonexistent"},
+                             {"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/creds"},
+                             {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer plain"},
+                             {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", files.path("token")}});
+  CredentialChainOptions o;
+  o.env = env;
+  o.http = std::shared_ptr<HttpClient>(makeCurlHttpClient());
+  auto c = makeDefaultCredentialChain(o)->credentials();
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  EXPECT_EQ(c->access_key_id, "AKIDCONTAINER");
+  EXPECT_EQ(c->session_token, "tok");
+  EXPECT_EQ(c->expires_at, 1893456000);
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].target, "/creds");
+}
+
+// Plain-http container URIs are refused unless they are loopback or the
+// link-local agent: credentials must not cross a network in clear text.
+TEST(AwsCredentials, ContainerUriMustBeLocalOrHttps) {
+  auto http = makeCurlHttpClient();
+  auto env = mapEnvironment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds"}});
+  EXPECT_EQ(credentialsFromContainer(env, *http, 500).status().code(), Code::kInvalidArgument);
+}
+
+// Expiring credentials are cached, refreshed shortly before expiry, and
+// the old ones kept while still valid if the refresh fails.
+TEST(AwsCredentials, CachesAndRefreshesBeforeExpiry) {
+  int64_t expiry = 1700003600;  // 2023-11-14T23:13:20Z
+  std::atomic<int> calls{0};
+  std::atomic<bool> fail{false};
+  FakeHttpServer server([&](const FakeHttpRequest&) {
+    ++calls;
+    if (fail) return FakeHttpResponse{500, {}, ""};
+    return FakeHttpResponse{200, {}, credentialsJson("AKID" + std::to_string(calls.load()),
+                                                     iso8601(expiry))};
+  });
+  auto clock = std::make_shared<FixedClock>(1700000000);
+  CredentialChainOptions o;
+  o.env = mapEnvironment({{"HOME", "/nonexistent"},
+                          {"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/"}});
+  o.http = std::shared_ptr<HttpClient>(makeCurlHttpClient());
+  o.clock = clock;
+  auto chain = makeDefaultCredentialChain(o);
+  EXPECT_EQ(chain->credentials()->access_key_id, "AKID1");
+  EXPECT_EQ(chain->credentials()->access_key_id, "AKID1");
+  EXPECT_EQ(calls.load(), 1);
+  clock->set(expiry - 299);  // inside the 300 s refresh window
+  expiry += 3600;
+  EXPECT_EQ(chain->credentials()->access_key_id, "AKID2");
+  EXPECT_EQ(calls.load(), 2);
+  clock->set(expiry - 100);
+  fail = true;
+  EXPECT_EQ(chain->credentials()->access_key_id, "AKID2");  // still valid: kept
+  clock->set(expiry + 1);
+  EXPECT_FALSE(chain->credentials().isOk());  // expired and no refresh: an error
+}
+
+// IMDSv2: a token PUT, then the role name, then the role's credentials,
+// each carrying the token.
+TEST(AwsCredentials, InstanceMetadataV2) {
+  FakeHttpServer server([](const FakeHttpRequest& r) {
+    if (r.method == "PUT" && r.target == "/latest/api/token") {
+      if (r.headers.get("X-aws-ec2-metadata-token-ttl-seconds").empty()) {
+        return FakeHttpResponse{400, {}, ""};
+      }
+      return FakeHttpResponse{200, {}, "imds-token"};
+    }
+    if (r.headers.get("X-aws-ec2-metadata-token") != "imds-token") {
+      return FakeHttpResponse{401, {}, ""};
+    }
+    if (r.target == "/latest/meta-data/iam/security-credentials/") {
+      return FakeHttpResponse{200, {}, "my-role\n"};
+    }
+    if (r.target == "/latest/meta-data/iam/security-credentials/my-role") {
+      return FakeHttpResponse{
+          200, {}, R"({"Code":"Success",)" + credentialsJson("AKIDIMDS", "2030-01-01T00:00:00Z").substr(1)};
+    }
+    return FakeHttpResponse{404, {}, ""};
+  });
+  auto http = makeCurlHttpClient();
+  auto env = mapEnvironment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()}});
+  auto c = credentialsFromInstanceMetadata(env, *http, 1000);
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  EXPECT_EQ(c->access_key_id, "AKIDIMDS");
+  EXPECT_EQ(server.requests().size(), 3u);
+}
+
+// Off EC2 the metadata source gives up fast and the chain reports that no
+// source had credentials (kNotFound), without naming any secret.
+TEST(AwsCredentials, NothingFoundFailsFast) {
+  FakeHttpServer closed([](const FakeHttpRequest&) { return FakeHttpResponse{404, {}, ""}; });
+  CredentialChainOptions o;
+  o.env = mapEnvironment({{"HOME", "/nonexistent"},
+                          {"AWS_EC2_METADATA_SERVICE_ENDPOINT", closed.url()}});
+  o.http = std::shared_ptr<HttpClient>(makeCurlHttpClient());
+  auto start = std::chrono::steady_clock::now();
+  auto c = makeDefaultCredentialChain(o)->credentials();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_EQ(c.status().code(), Code::kNotFound);
+  EXPECT_NE(c.status().message().find("no AWS credentials found"), std::string::npos);
+  auto disabled = mapEnvironment({{"AWS_EC2_METADATA_DISABLED", "true"}});
+  EXPECT_EQ(credentialsFromInstanceMetadata(disabled, *o.http, 1000).status().code(),
+            Code::kNotFound);
+}
+
+// The INI reader handles comments, spacing and nested blocks.
+TEST(AwsCredentials, ParsesIni) {
+  IniSections s = parseIni(kConfigFile);
+  EXPECT_EQ(s["default"]["region"], "eu-west-1");
+  EXPECT_EQ(s["profile ops"]["aws_access_key_id"], "AKIDOPS");
+  EXPECT_EQ(s["profile ops"].count("max_concurrent_requests"), 0u);
+}
+
+}  // namespace
+}  // namespace barrier

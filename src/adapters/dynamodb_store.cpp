@@ -1,0 +1,234 @@
+#include "adapters/dynamodb_store.h"
+
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "core/aws/dynamodb_codec.h"
+
+namespace barrier {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kUnprocessedRetries = 8;
+
+bool isLoopbackUrl(const std::string& url) {
+  UrlParts parts;
+  if (!splitUrl(url, parts)) return false;
+  return parts.authority.starts_with("127.") || parts.authority.starts_with("localhost") ||
+         parts.authority.starts_with("[::1]");
+}
+
+// Local emulators accept any signature; without this a laptop with no AWS
+// setup would need fake keys just to run dynalite.
+class EmulatorCredentials : public CredentialsProvider {
+ public:
+  explicit EmulatorCredentials(std::shared_ptr<CredentialsProvider> inner)
+      : inner_(std::move(inner)) {}
+  Result<AwsCredentials> credentials() override {
+    Result<AwsCredentials> real = inner_->credentials();
+    if (real || real.status().code() != Code::kNotFound) return real;
+    return AwsCredentials{"local", "local", "", 0, "local emulator placeholder"};
+  }
+
+ private:
+  std::shared_ptr<CredentialsProvider> inner_;
+};
+
+class DynamoDbStore : public SessionStore {
+ public:
+  DynamoDbStore(std::string table, std::shared_ptr<AwsClient> client)
+      : table_(std::move(table)), client_(std::move(client)) {}
+
+  Result<std::optional<SessionRecord>> get(std::string_view key) override {
+    if (key.empty()) return std::optional<SessionRecord>();
+    Result<std::string> body = call("GetItem", getItemRequest(table_, key));
+    if (!body) return body.status();
+    return parseGetItemBody(body.value());
+  }
+
+  Status putNew(const SessionRecord& record) override {
+    if (record.key.empty()) return Status::invalid("dynamodb PutItem: empty key");
+    Result<std::string> body = call("PutItem", putNewItemRequest(table_, record));
+    return body ? Status::ok() : body.status();
+  }
+
+  Result<std::optional<SessionRecord>> take(std::string_view key) override {
+    if (key.empty()) return std::optional<SessionRecord>();
+    Result<std::string> body = call("DeleteItem", deleteItemRequest(table_, key, true));
+    if (!body) return body.status();
+    return parseDeleteItemBody(body.value());
+  }
+
+  Status remove(std::string_view key) override {
+    if (key.empty()) return Status::ok();
+    Result<std::string> body = call("DeleteItem", deleteItemRequest(table_, key, false));
+    return body ? Status::ok() : body.status();
+  }
+
+  Result<size_t> removeUser(std::string_view sub) override {
+    if (sub.empty()) return Status::invalid("dynamodb: empty sub");
+    std::vector<std::string> keys;
+    json start = nullptr;
+    do {
+      Result<std::string> body = call("Query", querySubRequest(table_, sub, start));
+      if (!body) return body.status();
+      Result<KeyPage> page = parseQueryKeysBody(body.value());
+      if (!page) return page.status();
+      keys.insert(keys.end(), page->keys.begin(), page->keys.end());
+      start = std::move(page->last_evaluated_key);
+    } while (start.is_object());
+    for (size_t i = 0; i < keys.size(); i += kBatchWriteMax) {
+      std::vector<std::string> batch(keys.begin() + static_cast<std::ptrdiff_t>(i),
+                                     keys.begin() + static_cast<std::ptrdiff_t>(
+                                                        std::min(keys.size(), i + kBatchWriteMax)));
+      if (Status s = deleteBatch(std::move(batch)); !s) return s;
+    }
+    return keys.size();
+  }
+
+  Result<std::vector<SessionRecord>> list(size_t limit) override {
+    std::vector<SessionRecord> out;
+    json start = nullptr;
+    while (out.size() < limit) {
+      Result<std::string> body = call("Scan", scanRequest(table_, limit - out.size(), start));
+      if (!body) return body.status();
+      Result<RecordPage> page = parseScanBody(body.value());
+      if (!page) return page.status();
+      for (auto& r : page->records) {
+        if (out.size() < limit) out.push_back(std::move(r));
+      }
+      start = std::move(page->last_evaluated_key);
+      if (!start.is_object()) break;
+    }
+    return out;
+  }
+
+  Status ping() override {
+    Result<std::string> body = call("DescribeTable", describeTableRequest(table_));
+    if (!body) return body.status();
+    Result<std::string> status = parseTableStatus(body.value());
+    if (!status) return status.status();
+    if (*status == "ACTIVE" || *status == "UPDATING") return Status::ok();
+    return Status::unavailable("dynamodb: table " + table_ + " is " + *status);
+  }
+
+ private:
+  Result<std::string> call(const char* operation, const json& request) {
+    return client_->callJsonText("dynamodb", dynamoDbTarget(operation), toJsonText(request));
+  }
+
+  // One BatchWriteItem of <= 25 deletes; what DynamoDB leaves unprocessed
+  // (capacity) is sent again after a growing pause.
+  Status deleteBatch(std::vector<std::string> keys) {
+    for (int round = 0; !keys.empty(); ++round) {
+      if (round > kUnprocessedRetries) {
+        return Status::unavailable("dynamodb BatchWriteItem: " + std::to_string(keys.size()) +
+                                   " deletes still unprocessed");
+      }
+      if (round > 0) std::this_thread::sleep_for(std::chrono::milliseconds(25 << round));
+      Result<std::string> body = call("BatchWriteItem", batchDeleteRequest(table_, keys));
+      if (!body) return body.status();
+      Result<std::vector<std::string>> left = parseBatchWriteUnprocessed(body.value(), table_);
+      if (!left) return left.status();
+      keys = std::move(left).value();
+    }
+    return Status::ok();
+  }
+
+  std::string table_;
+  std::shared_ptr<AwsClient> client_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<AwsClient>> makeDynamoDbClient(const StoreConfig& config, EnvLookup env) {
+  if (!env) env = processEnvironment();
+  std::string region = resolveRegion(config.region, env);
+  std::string endpoint = resolveEndpointOverride("dynamodb", config.endpoint, env);
+  if (region.empty()) {
+    if (endpoint.empty()) {
+      return Status::invalid(
+          "store.region: no AWS region (set store.region, AWS_REGION or a profile region)");
+    }
+    // Emulators ignore the region; any well-formed one signs.
+    region = "us-east-1";
+  }
+  AwsClientOptions options;
+  options.region = region;
+  options.env = env;
+  if (!endpoint.empty()) options.endpoints["dynamodb"] = endpoint;
+  // A visitor waits on these calls: fail within a few seconds, then 503.
+  options.attempt_timeout_ms = 2000;
+  options.max_attempts = 4;
+  options.base_backoff_ms = 25;
+  options.max_backoff_ms = 500;
+  options.total_budget_ms = 4000;
+  AwsClientDeps deps;
+  if (isLoopbackUrl(endpoint)) {
+    CredentialChainOptions chain;
+    chain.env = env;
+    deps.credentials = std::make_shared<EmulatorCredentials>(
+        std::shared_ptr<CredentialsProvider>(makeDefaultCredentialChain(chain)));
+  }
+  return std::make_shared<AwsClient>(options, deps);
+}
+
+std::unique_ptr<SessionStore> makeDynamoDbStore(std::string table,
+                                                std::shared_ptr<AwsClient> client) {
+  return std::make_unique<DynamoDbStore>(std::move(table), std::move(client));
+}
+
+Result<std::unique_ptr<SessionStore>> makeDynamoDbStore(const StoreConfig& config) {
+  if (config.table.empty()) return Status::invalid("store.table: empty");
+  Result<std::shared_ptr<AwsClient>> client = makeDynamoDbClient(config);
+  if (!client) return client.status();
+  return makeDynamoDbStore(config.table, std::move(client).value());
+}
+
+Result<CreateTableOutcome> createSessionTable(AwsClient& client, std::string_view table,
+                                              int wait_seconds) {
+  CreateTableOutcome outcome;
+  auto target = [](const char* op) { return dynamoDbTarget(op); };
+  Result<std::string> created =
+      client.callJsonText("dynamodb", target("CreateTable"), toJsonText(createTableRequest(table)));
+  if (created) {
+    outcome.created = true;
+  } else if (created.status().message().find("ResourceInUseException") == std::string::npos) {
+    return created.status();
+  }
+  // New tables start CREATING; TTL can only be set once ACTIVE.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  while (true) {
+    Result<std::string> described = client.callJsonText("dynamodb", target("DescribeTable"),
+                                                         toJsonText(describeTableRequest(table)));
+    if (!described) return described.status();
+    Result<std::string> status = parseTableStatus(described.value());
+    if (!status) return status.status();
+    outcome.table_status = *status;
+    if (*status == "ACTIVE") break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::timeout("dynamodb: table " + std::string(table) + " still " + *status +
+                             " after " + std::to_string(wait_seconds) + " s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  Result<std::string> ttl = client.callJsonText("dynamodb", target("UpdateTimeToLive"),
+                                                toJsonText(updateTimeToLiveRequest(table)));
+  if (ttl) {
+    outcome.ttl_enabled = true;
+  } else {
+    const std::string& m = ttl.status().message();
+    // dynalite lacks the operation; a table whose TTL is already on says so.
+    bool unsupported = m.find("UnknownOperation") != std::string::npos ||
+                       m.find("not supported") != std::string::npos;
+    bool already = m.find("already enabled") != std::string::npos;
+    if (already) outcome.ttl_enabled = true;
+    if (!unsupported && !already) return ttl.status();
+  }
+  return outcome;
+}
+
+}  // namespace barrier
