@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "adapters/curl_http_client.h"
@@ -42,8 +43,15 @@ LogLevel levelOf(const Config& config) {
   return level;
 }
 
+// Lambda's configuration is the process environment.
+std::optional<std::string> getEnv(std::string_view name) {
+  const char* value = std::getenv(std::string(name).c_str());
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
 Result<std::unique_ptr<Manager>> buildManager() {
-  auto config = configFromEnvironment(processEnvironment());
+  auto config = configFromEnvironment(getEnv);
   if (!config) return config.status();
   auto m = std::make_unique<Manager>();
   m->config = std::move(config.value());

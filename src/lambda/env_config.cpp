@@ -1,6 +1,5 @@
 #include "lambda/env_config.h"
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -215,14 +214,6 @@ const EnvVariable kEnvVariables[] = {
     {"BARRIER_CONFIG_JSON", "(all)", "a whole JSON configuration document; the variables above override its fields"},
 };
 const size_t kEnvVariableCount = sizeof(kEnvVariables) / sizeof(kEnvVariables[0]);
-
-EnvLookup processEnvironment() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (!value) return std::nullopt;
-    return std::string(value);
-  };
-}
 
 Result<std::string> configJsonFromEnvironment(const EnvLookup& env) {
   Json doc = Json::object();

@@ -21,11 +21,9 @@
 
 namespace barrier {
 
-// Looks one variable up; std::nullopt when unset.
+// Looks one variable up; std::nullopt when unset. The same alias as
+// adapters/aws_credentials.h, whose processEnvironment() reads getenv.
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-
-// The process environment (getenv).
-EnvLookup processEnvironment();
 
 // One documented variable: its name, the config field it sets, a description.
 struct EnvVariable {
