@@ -1,5 +1,6 @@
 #include "adapters/store_factory.h"
 
+#include "adapters/dynamodb_store.h"
 #include "adapters/memory_store.h"
 #include "adapters/sqlite_store.h"
 
@@ -14,7 +15,7 @@ Result<std::unique_ptr<SessionStore>> makeStore(const StoreConfig& config) {
     case StoreConfig::Type::kRedis:
       return Status::invalid("store.type: redis is not built yet");
     case StoreConfig::Type::kDynamoDb:
-      return Status::invalid("store.type: dynamodb is not built yet");
+      return makeDynamoDbStore(config);
   }
   return Status::invalid("store.type: unknown");
 }
