@@ -24,8 +24,9 @@
 //
 // The login form (GET /interaction/<uid>) is a plain HTML form posting
 // `username` and `password` to /interaction/<uid>/login: a browser fills it
-// in, an HTTP client can post it. Consent is implicit (first-party client),
-// like Cognito's hosted UI.
+// in, an HTTP client can post it. Its Cancel button posts to
+// /interaction/<uid>/abort, which sends the client ?error=access_denied.
+// Consent is implicit (first-party client), like Cognito's hosted UI.
 //
 // /logout?client_id=..&logout_uri=.. (Cognito) or post_logout_redirect_uri
 // (OIDC) ends the provider session, so the next authorize shows the login
@@ -151,6 +152,9 @@ function loginPage(uid, error) {
 <label>Username <input name="username" id="username" autocomplete="username"></label>
 <label>Password <input name="password" id="password" type="password"></label>
 <button type="submit" id="submit">Sign in</button>
+</form>
+<form method="post" action="/interaction/${escapeHtml(uid)}/abort">
+<button type="submit" id="cancel">Cancel</button>
 </form></body></html>`;
 }
 
@@ -169,10 +173,16 @@ function send(res, status, body, headers = {}) {
 }
 
 async function interaction(provider, req, res, url) {
-  const match = url.pathname.match(/^\/interaction\/([^/]+)(\/login)?$/);
+  const match = url.pathname.match(/^\/interaction\/([^/]+)(\/login|\/abort)?$/);
   const details = await provider.interactionDetails(req, res);
   if (!match || details.uid !== match[1]) return send(res, 400, 'unknown interaction');
   if (!match[2]) return send(res, 200, loginPage(details.uid));
+  if (match[2] === '/abort') {
+    // The visitor gave up: the client gets ?error=access_denied, as from Cognito.
+    return provider.interactionFinished(req, res,
+      { error: 'access_denied', error_description: 'End-User aborted interaction' },
+      { mergeWithLastSubmission: false });
+  }
   const form = await readForm(req);
   const user = USERS[form.get('username') ?? ''];
   if (!user || user.password !== form.get('password')) {
