@@ -144,7 +144,8 @@ class DynamoDbStore : public SessionStore {
 
 }  // namespace
 
-Result<std::shared_ptr<AwsClient>> makeDynamoDbClient(const StoreConfig& config, EnvLookup env) {
+Result<std::shared_ptr<AwsClient>> makeDynamoDbClient(const StoreConfig& config, EnvLookup env,
+                                                      bool admin) {
   if (!env) env = processEnvironment();
   std::string region = resolveRegion(config.region, env);
   std::string endpoint = resolveEndpointOverride("dynamodb", config.endpoint, env);
@@ -166,6 +167,11 @@ Result<std::shared_ptr<AwsClient>> makeDynamoDbClient(const StoreConfig& config,
   options.base_backoff_ms = 25;
   options.max_backoff_ms = 500;
   options.total_budget_ms = 4000;
+  if (admin) {
+    options.attempt_timeout_ms = 10000;
+    options.max_backoff_ms = 2000;
+    options.total_budget_ms = 30000;
+  }
   AwsClientDeps deps;
   if (isLoopbackUrl(endpoint)) {
     CredentialChainOptions chain;

@@ -27,9 +27,10 @@ namespace barrier {
 // calls get short timeouts and a small retry budget (a checker waiting on
 // the store holds a visitor). When the endpoint is a loopback emulator
 // (dynalite, moto) and no credentials are found, dummy ones are used.
-// kInvalidArgument when no region can be found.
+// kInvalidArgument when no region can be found. `admin` (create-table, CLI
+// maintenance) trades the short visitor-path timeouts for patient ones.
 Result<std::shared_ptr<AwsClient>> makeDynamoDbClient(const StoreConfig& config,
-                                                      EnvLookup env = nullptr);
+                                                      EnvLookup env = nullptr, bool admin = false);
 
 std::unique_ptr<SessionStore> makeDynamoDbStore(std::string table,
                                                 std::shared_ptr<AwsClient> client);

@@ -1,0 +1,179 @@
+#include "tests/integration/support/dynamodb_emulator.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+namespace barrier::testing {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSourceDir(BARRIER_SOURCE_DIR);
+
+bool onPath(const std::string& program) {
+  std::string cmd = "command -v " + program + " >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& cwd) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  // Own process group, so stop() reaches wrappers' children too (pyenv shims).
+  ::setpgid(0, 0);
+  if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+  int devnull = ::open("/dev/null", O_RDWR);
+  ::dup2(devnull, 0);
+  ::dup2(devnull, 1);
+  ::dup2(devnull, 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execvp(args[0], args.data());
+  ::_exit(127);
+}
+
+}  // namespace
+
+const char* emulatorName(EmulatorKind kind) {
+  return kind == EmulatorKind::kDynalite ? "dynalite" : "moto";
+}
+
+int freeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+bool waitForPort(int port, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    if (ok) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+DynamoDbEmulator::DynamoDbEmulator(EmulatorKind kind) : kind_(kind) {}
+
+DynamoDbEmulator::~DynamoDbEmulator() {
+  stop();
+  if (!data_dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(data_dir_, ec);
+  }
+}
+
+std::string DynamoDbEmulator::unavailableReason() const {
+  if (kind_ == EmulatorKind::kDynalite) {
+    if (!onPath("node")) return "node is not installed";
+    if (!fs::exists(kSourceDir / "node_modules" / "dynalite")) {
+      return "node_modules/dynalite is absent (run npm ci)";
+    }
+    return "";
+  }
+  if (!onPath("moto_server")) return "moto_server is not installed";
+  return "";
+}
+
+bool DynamoDbEmulator::start() {
+  if (running()) return true;
+  if (port_ == 0) port_ = freeLoopbackPort();
+  std::string port = std::to_string(port_);
+  if (kind_ == EmulatorKind::kDynalite) {
+    if (data_dir_.empty()) {
+      data_dir_ = (fs::temp_directory_path() /
+                   ("barrier-dynalite-" + std::to_string(::getpid()) + "-" + port))
+                      .string();
+    }
+    // Loopback only, short CREATING phase, data on disk so a restart keeps it.
+    std::string script = "require('dynalite')({createTableMs: 50, path: process.argv[2]})"
+                         ".listen(Number(process.argv[1]), '127.0.0.1')";
+    pid_ = spawn({"node", "-e", script, port, data_dir_}, kSourceDir);
+  } else {
+    pid_ = spawn({"moto_server", "-H", "127.0.0.1", "-p", port}, kSourceDir);
+  }
+  if (pid_ <= 0) return false;
+  if (!waitForPort(port_, 30000)) {
+    stop();
+    return false;
+  }
+  return true;
+}
+
+void DynamoDbEmulator::stop() {
+  if (pid_ <= 0) return;
+  ::kill(-pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int status = 0;
+  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(-pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Children in the group (moto under a shim) may outlive the leader briefly.
+  ::kill(-pid_, SIGKILL);
+  pid_ = -1;
+  // The port is free once nothing accepts on it any more.
+  for (int i = 0; i < 100 && waitForPort(port_, 10); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+bool boto3Available() {
+  return std::system("python3 -c 'import boto3' >/dev/null 2>&1") == 0;
+}
+
+std::string runPython(const std::string& script, const std::string& endpoint, bool& ok) {
+  fs::path file = fs::temp_directory_path() /
+                  ("barrier-boto3-" + std::to_string(::getpid()) + ".py");
+  std::ofstream(file) << script;
+  std::string cmd = "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_SESSION_TOKEN= "
+                    "AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=" +
+                    endpoint + " python3 " + file.string() + " 2>&1";
+  std::string out;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) {
+    ok = false;
+    return "";
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  ok = ::pclose(pipe) == 0;
+  fs::remove(file);
+  return out;
+}
+
+}  // namespace barrier::testing
