@@ -9,6 +9,11 @@
 # -Oz, dead code removed per function (--gc-sections), names and custom
 # sections stripped (--strip-all).
 
+# -Oz is set per target: CMake appends its own -Os to the MinSizeRel flags.
+# Full LTO lets the linker inline, merge and drop code across the core.
+set(BARRIER_WASM_OPT -Oz -flto)
+target_compile_options(barrier_core PRIVATE ${BARRIER_WASM_OPT})
+
 file(GLOB BARRIER_EDGE_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/edge/*.cpp)
 list(FILTER BARRIER_EDGE_SOURCES EXCLUDE REGEX "_test\\.cpp$")
 
@@ -16,10 +21,11 @@ add_executable(barrier_checker ${BARRIER_EDGE_SOURCES})
 set_target_properties(barrier_checker PROPERTIES
   SUFFIX ".wasm"
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
-target_compile_options(barrier_checker PRIVATE ${BARRIER_WARNINGS})
+target_compile_options(barrier_checker PRIVATE ${BARRIER_WARNINGS} ${BARRIER_WASM_OPT})
 target_link_libraries(barrier_checker PRIVATE barrier_core)
 target_link_options(barrier_checker PRIVATE
   -mexec-model=reactor
+  ${BARRIER_WASM_OPT}
   -Wl,--gc-sections
   -Wl,--strip-all
   -Wl,-z,stack-size=262144)
