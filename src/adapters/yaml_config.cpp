@@ -1,0 +1,181 @@
+#include "adapters/yaml_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <utility>
+
+namespace barrier {
+
+namespace {
+
+using Json = nlohmann::json;
+
+bool isPlainInteger(const std::string& text) {
+  size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+  if (i >= text.size() || text.size() - i > 18) return false;
+  for (size_t k = i; k < text.size(); ++k) {
+    if (text[k] < '0' || text[k] > '9') return false;
+  }
+  // "0123" stays a string: as a number it would lose its leading zero.
+  return text[i] != '0' || text.size() == i + 1;
+}
+
+bool isPlainFloat(const std::string& text) {
+  size_t dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 >= text.size()) return false;
+  return isPlainInteger(text.substr(0, dot)) &&
+         text.find_first_not_of("0123456789", dot + 1) == std::string::npos;
+}
+
+// YAML 1.2 core schema for plain scalars, minus the surprising parts
+// (yes/no/on/off stay strings, as do octal-looking numbers).
+Json scalarToJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return text;  // quoted: always a string
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return nullptr;
+  }
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  if (isPlainInteger(text)) return std::stoll(text);
+  if (isPlainFloat(text)) return std::stod(text);
+  return text;
+}
+
+int lineOf(const YAML::Node& node) { return node.Mark().line + 1; }
+
+// Throws std::runtime_error with "line N: ..." on duplicated or non-scalar keys.
+Json toJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return scalarToJson(node);
+    case YAML::NodeType::Sequence: {
+      Json out = Json::array();
+      for (const auto& item : node) out.push_back(toJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      Json out = Json::object();
+      for (const auto& item : node) {
+        if (!item.first.IsScalar()) {
+          throw std::runtime_error("line " + std::to_string(lineOf(item.first)) +
+                                   ": keys must be plain names");
+        }
+        const std::string& key = item.first.Scalar();
+        if (out.contains(key)) {
+          throw std::runtime_error("line " + std::to_string(lineOf(item.first)) + ": " + key +
+                                   " appears twice in the same mapping");
+        }
+        out[key] = toJson(item.second);
+      }
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+// The deepest node of `root` along a field path like "server.origins[1].prefix"
+// (as far as it exists), for its line number; -1 when not even the first step exists.
+int lineOfField(const YAML::Node& root, std::string_view field) {
+  // reset(), not '=': assigning one yaml-cpp Node to another writes through
+  // into the document.
+  YAML::Node node;
+  node.reset(root);
+  int line = -1;
+  size_t i = 0;
+  while (i < field.size()) {
+    size_t end = field.find_first_of(".[", i);
+    std::string key(field.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
+    if (!key.empty()) {
+      if (!node.IsMap()) return line;
+      YAML::Node child = std::as_const(node)[key];
+      if (!child) return line;
+      node.reset(child);
+      line = lineOf(node);
+    }
+    if (end == std::string_view::npos) break;
+    if (field[end] == '[') {
+      size_t close = field.find(']', end);
+      if (close == std::string_view::npos) return line;
+      size_t index = std::strtoul(std::string(field.substr(end + 1, close - end - 1)).c_str(),
+                                  nullptr, 10);
+      if (!node.IsSequence() || index >= node.size()) return line;
+      node.reset(std::as_const(node)[index]);
+      line = lineOf(node);
+      i = close + 1;
+      if (i < field.size() && field[i] == '.') ++i;
+    } else {
+      i = end + 1;
+    }
+  }
+  return line;
+}
+
+// "source:line: message", the line found from the field the message starts with.
+Status locate(const Status& status, const YAML::Node& root, std::string_view source) {
+  const std::string& message = status.message();
+  int line = lineOfField(root, std::string_view(message).substr(0, message.find(' ')));
+  std::string where(source);
+  if (line > 0) where += ":" + std::to_string(line);
+  return Status(status.code(), where + ": " + message);
+}
+
+Result<Json> loadJson(std::string_view yaml, std::string_view source, YAML::Node& root) {
+  std::string where(source);
+  try {
+    root = YAML::Load(std::string(yaml));
+    if (root.IsNull()) {
+      return Status::invalid(where + ": is empty; see the configuration section of README.md");
+    }
+    return toJson(root);
+  } catch (const YAML::Exception& e) {
+    std::string line = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
+    return Status::invalid(where + line + ": not valid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    return Status::invalid(where + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+Result<std::string> yamlConfigToJson(std::string_view yaml, std::string_view source) {
+  YAML::Node root;
+  Result<Json> json = loadJson(yaml, source, root);
+  if (!json.isOk()) return json.status();
+  return json->dump(2, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<Config> loadConfigText(std::string_view yaml, std::string_view source) {
+  YAML::Node root;
+  Result<Json> json = loadJson(yaml, source, root);
+  if (!json.isOk()) return json.status();
+  Result<Config> config =
+      parseConfigJson(json->dump(-1, ' ', false, Json::error_handler_t::replace), "");
+  if (!config.isOk()) {
+    try {
+      return locate(config.status(), root, source);
+    } catch (const std::exception&) {
+      return Status(config.status().code(), std::string(source) + ": " + config.status().message());
+    }
+  }
+  return config;
+}
+
+Result<Config> loadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::invalid(path + ": cannot read: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return loadConfigText(text.str(), path);
+}
+
+}  // namespace barrier

@@ -1,0 +1,27 @@
+// Loading barrier.yaml: yaml-cpp -> JSON -> parseConfigJson (the same path
+// the edge's config.json and the Lambda's environment take), so a field
+// means the same thing in every shape.
+//
+// Errors name the file, the line when the YAML has one, and the field:
+//   "barrier.yaml:12: session.lifetime must be at least 60 s, got 5".
+// yaml-cpp throws; the exceptions are caught here and never leave this file.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/config/config.h"
+
+namespace barrier {
+
+// Reads, parses and validates the YAML (or JSON) file at `path`.
+Result<Config> loadConfigFile(const std::string& path);
+// The same for text already in memory; `source` names it in messages.
+Result<Config> loadConfigText(std::string_view yaml, std::string_view source);
+
+// The YAML document as a JSON text, unvalidated (e.g. to bake a config.json).
+// Quoted scalars stay strings; plain scalars become null, true/false,
+// integers or floats when they read exactly as such, strings otherwise.
+Result<std::string> yamlConfigToJson(std::string_view yaml, std::string_view source);
+
+}  // namespace barrier
