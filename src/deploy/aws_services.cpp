@@ -1,0 +1,147 @@
+#include "deploy/aws_services.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/aws/sigv4.h"
+
+namespace barrier {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// A JSON-protocol call signed for `region` (the client's default may differ).
+Result<Json> jsonCall(AwsClient& client, const std::string& service, const std::string& region,
+                      const std::string& target, const Json& body, const std::string& context) {
+  AwsRequest r;
+  r.service = service;
+  r.region = region;
+  r.headers.add("Content-Type", "application/x-amz-json-1.1");
+  r.headers.add("X-Amz-Target", target);
+  r.body = body.dump();
+  auto resp = client.sendOk(r, context);
+  if (!resp) return resp.status();
+  Json doc = Json::parse(resp->body, nullptr, false);
+  if (doc.is_discarded()) return Status::unavailable(context + ": answer is not JSON");
+  return doc;
+}
+
+std::string joinKeys(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ",") + k;
+  return out;
+}
+
+}  // namespace
+
+Result<bool> S3Objects::exists(const std::string& bucket, const std::string& key) {
+  AwsRequest r;
+  r.service = "s3";
+  r.region = region_;
+  r.method = "HEAD";
+  r.path = "/" + bucket + "/" + awsUriEncode(key, true);
+  auto resp = client_.send(r);
+  if (!resp) return resp.status();
+  if (resp->status == 404) return false;
+  if (resp->ok()) return true;
+  return awsErrorStatus(resp->error, "s3 HeadObject s3://" + bucket + "/" + key);
+}
+
+Status S3Objects::put(const std::string& bucket, const std::string& key, const std::string& bytes) {
+  AwsRequest r;
+  r.service = "s3";
+  r.region = region_;
+  r.method = "PUT";
+  r.path = "/" + bucket + "/" + awsUriEncode(key, true);
+  r.headers.add("Content-Type", "application/zip");
+  r.body = bytes;
+  r.unsigned_payload = true;
+  r.attempt_timeout_ms = 120000;
+  auto resp = client_.sendOk(r, "s3 PutObject s3://" + bucket + "/" + key);
+  return resp ? Status::ok() : resp.status();
+}
+
+Result<DistributionConfig> CloudFrontDistributions::getConfig(const std::string& id) {
+  AwsRequest r;
+  r.service = "cloudfront";
+  r.method = "GET";
+  r.path = "/2020-05-31/distribution/" + awsUriEncode(id, false) + "/config";
+  auto resp = client_.sendOk(r, "cloudfront GetDistributionConfig " + id);
+  if (!resp) return resp.status();
+  auto doc = parseXml(resp->body);
+  if (!doc) return Status::unavailable("cloudfront GetDistributionConfig: unreadable answer: " + doc.status().message());
+  if (doc->localName() != "DistributionConfig") {
+    return Status::unavailable("cloudfront GetDistributionConfig: answer is not a DistributionConfig");
+  }
+  return DistributionConfig{std::move(doc).value(), resp->headers.get("ETag")};
+}
+
+Status CloudFrontDistributions::updateConfig(const std::string& id, const XmlElement& config,
+                                             const std::string& etag) {
+  AwsRequest r;
+  r.service = "cloudfront";
+  r.method = "PUT";
+  r.path = "/2020-05-31/distribution/" + awsUriEncode(id, false) + "/config";
+  r.headers.add("Content-Type", "application/xml");
+  r.headers.add("If-Match", etag);
+  r.body = writeXml(config);
+  auto resp = client_.sendOk(r, "cloudfront UpdateDistribution " + id);
+  return resp ? Status::ok() : resp.status();
+}
+
+Result<std::optional<std::vector<std::string>>> SigningKeyStore::load() {
+  auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.GetParameter",
+                      {{"Name", name_}, {"WithDecryption", true}}, "ssm GetParameter " + name_);
+  if (!doc) {
+    if (doc.status().message().find("ParameterNotFound") != std::string::npos) {
+      return std::optional<std::vector<std::string>>();
+    }
+    return doc.status();
+  }
+  const Json* value = doc->contains("Parameter") ? &(*doc)["Parameter"] : nullptr;
+  if (value == nullptr || !value->contains("Value") || !(*value)["Value"].is_string()) {
+    return Status::unavailable("ssm GetParameter " + name_ + ": answer without a value");
+  }
+  std::vector<std::string> keys;
+  std::string text = (*value)["Value"].get<std::string>();
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string key = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (!key.empty()) keys.push_back(key);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  if (keys.empty()) return Status::invalid("ssm parameter " + name_ + " holds no signing key");
+  return std::optional<std::vector<std::string>>(std::move(keys));
+}
+
+Status SigningKeyStore::save(const std::vector<std::string>& keys) {
+  auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.PutParameter",
+                      {{"Name", name_},
+                       {"Value", joinKeys(keys)},
+                       {"Type", "SecureString"},
+                       {"Overwrite", true},
+                       {"Description", "barrier session-signing keys (newest first); written by barrier deploy"}},
+                      "ssm PutParameter " + name_);
+  return doc ? Status::ok() : doc.status();
+}
+
+Status SigningKeyStore::remove() {
+  auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.DeleteParameter", {{"Name", name_}},
+                      "ssm DeleteParameter " + name_);
+  return doc ? Status::ok() : doc.status();
+}
+
+Status deleteDynamoDbTable(AwsClient& client, const std::string& region, const std::string& table) {
+  AwsRequest r;
+  r.service = "dynamodb";
+  r.region = region;
+  r.headers.add("Content-Type", "application/x-amz-json-1.0");
+  r.headers.add("X-Amz-Target", "DynamoDB_20120810.DeleteTable");
+  r.body = Json{{"TableName", table}}.dump();
+  auto resp = client.sendOk(r, "dynamodb DeleteTable " + table);
+  return resp ? Status::ok() : resp.status();
+}
+
+}  // namespace barrier

@@ -1,0 +1,69 @@
+// The S3, CloudFront, SSM and DynamoDB calls `barrier deploy` needs, over
+// AwsClient (which signs, retries and maps errors). Each wrapper is a few
+// lines of protocol: REST paths for S3 and CloudFront, JSON for SSM and
+// DynamoDB. Not thread-safe on their own; one deploy drives them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/aws_client.h"
+#include "core/status.h"
+#include "deploy/xml.h"
+
+namespace barrier {
+
+class S3Objects {
+ public:
+  S3Objects(AwsClient& client, std::string region) : client_(client), region_(std::move(region)) {}
+  // true when the object exists (HEAD 200), false on 404.
+  Result<bool> exists(const std::string& bucket, const std::string& key);
+  Status put(const std::string& bucket, const std::string& key, const std::string& bytes);
+
+ private:
+  AwsClient& client_;
+  std::string region_;
+};
+
+struct DistributionConfig {
+  XmlElement config;  // <DistributionConfig>
+  std::string etag;   // for If-Match on the update
+};
+
+class CloudFrontDistributions {
+ public:
+  explicit CloudFrontDistributions(AwsClient& client) : client_(client) {}
+  Result<DistributionConfig> getConfig(const std::string& id);
+  // PUT .../config with If-Match: the update fails (PreconditionFailed)
+  // rather than overwrite someone else's concurrent change.
+  Status updateConfig(const std::string& id, const XmlElement& config, const std::string& etag);
+
+ private:
+  AwsClient& client_;
+};
+
+// The session-signing keys, kept in an SSM Parameter Store SecureString
+// (KMS-encrypted, versioned, free) named /barrier/<StacksPrefix>/signing-keys
+// as comma-separated base64, newest first. It outlives stack updates, so a
+// redeploy never invalidates sessions; destroy --delete-data removes it.
+class SigningKeyStore {
+ public:
+  SigningKeyStore(AwsClient& client, std::string region, std::string name)
+      : client_(client), region_(std::move(region)), name_(std::move(name)) {}
+  // std::nullopt when the parameter does not exist yet.
+  Result<std::optional<std::vector<std::string>>> load();
+  Status save(const std::vector<std::string>& keys);
+  Status remove();
+  const std::string& name() const { return name_; }
+
+ private:
+  AwsClient& client_;
+  std::string region_;
+  std::string name_;
+};
+
+// Deletes a DynamoDB table (destroy --delete-data); kNotFound when absent.
+Status deleteDynamoDbTable(AwsClient& client, const std::string& region, const std::string& table);
+
+}  // namespace barrier

@@ -1,0 +1,184 @@
+#include "deploy/cloudformation.h"
+
+#include "core/http/percent.h"
+
+namespace barrier {
+
+namespace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+void addParameters(Params& p, const std::vector<StackParameter>& parameters) {
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    std::string prefix = "Parameters.member." + std::to_string(i + 1) + ".";
+    p.emplace_back(prefix + "ParameterKey", parameters[i].key);
+    p.emplace_back(prefix + "ParameterValue", parameters[i].value);
+  }
+}
+
+StackInfo readStack(const XmlElement& m) {
+  StackInfo s;
+  s.id = m.childText("StackId");
+  s.name = m.childText("StackName");
+  s.status = m.childText("StackStatus");
+  s.status_reason = m.childText("StackStatusReason");
+  s.last_updated = m.childText("LastUpdatedTime");
+  if (s.last_updated.empty()) s.last_updated = m.childText("CreationTime");
+  if (const XmlElement* outputs = m.child("Outputs")) {
+    for (const XmlElement* o : outputs->childrenNamed("member")) {
+      s.outputs[o->childText("OutputKey")] = o->childText("OutputValue");
+    }
+  }
+  if (const XmlElement* params = m.child("Parameters")) {
+    for (const XmlElement* p : params->childrenNamed("member")) {
+      s.parameters[p->childText("ParameterKey")] = p->childText("ParameterValue");
+    }
+  }
+  return s;
+}
+
+bool endsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+bool ChangeSetInfo::empty() const {
+  return status == "FAILED" && (status_reason.find("didn't contain changes") != std::string::npos ||
+                                status_reason.find("No updates are to be performed") != std::string::npos);
+}
+
+bool isStackStable(const std::string& status) { return !endsWith(status, "_IN_PROGRESS"); }
+
+bool isStackFailure(const std::string& status) {
+  return endsWith(status, "_FAILED") || status.rfind("ROLLBACK_", 0) == 0 ||
+         endsWith(status, "ROLLBACK_COMPLETE");
+}
+
+Result<XmlElement> CloudFormation::call(const std::string& action, Params params) {
+  std::string body = "Action=" + action + "&Version=2010-05-15";
+  for (const auto& [k, v] : params) {
+    body += '&';
+    body += percentEncode(k);
+    body += '=';
+    body += percentEncode(v);
+  }
+  AwsRequest r;
+  r.service = "cloudformation";
+  r.region = region_;
+  r.headers.add("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+  r.body = std::move(body);
+  r.attempt_timeout_ms = 30000;
+  std::string context = "cloudformation ";
+  context += action;
+  auto resp = client_.sendOk(r, context);
+  if (!resp) return resp.status();
+  auto doc = parseXml(resp->body);
+  if (!doc) {
+    context += ": unreadable answer: ";
+    context += doc.status().message();
+    return Status::unavailable(context);
+  }
+  return std::move(doc).value();
+}
+
+Result<std::optional<StackInfo>> CloudFormation::describeStack(const std::string& name) {
+  auto doc = call("DescribeStacks", {{"StackName", name}});
+  if (!doc) {
+    // CloudFormation answers a ValidationError "Stack with id X does not exist".
+    if (doc.status().message().find("does not exist") != std::string::npos) return std::optional<StackInfo>();
+    return doc.status();
+  }
+  const XmlElement* member = doc->find({"DescribeStacksResult", "Stacks", "member"});
+  if (member == nullptr) return std::optional<StackInfo>();
+  StackInfo s = readStack(*member);
+  if (s.status == "DELETE_COMPLETE") return std::optional<StackInfo>();
+  return std::optional<StackInfo>(std::move(s));
+}
+
+Result<std::string> CloudFormation::createStack(const std::string& name, const std::string& template_body,
+                                                const std::vector<StackParameter>& parameters) {
+  Params p = {{"StackName", name}, {"TemplateBody", template_body}, {"Capabilities.member.1", "CAPABILITY_IAM"},
+              {"Tags.member.1.Key", "barrier:stack"}, {"Tags.member.1.Value", name}};
+  addParameters(p, parameters);
+  auto doc = call("CreateStack", std::move(p));
+  if (!doc) return doc.status();
+  return doc->find({"CreateStackResult", "StackId"}) ? doc->find({"CreateStackResult", "StackId"})->text : name;
+}
+
+Result<std::string> CloudFormation::createChangeSet(const std::string& stack, const std::string& change_set_name,
+                                                    const std::string& template_body,
+                                                    const std::vector<StackParameter>& parameters) {
+  Params p = {{"StackName", stack},
+              {"ChangeSetName", change_set_name},
+              {"ChangeSetType", "UPDATE"},
+              {"TemplateBody", template_body},
+              {"Capabilities.member.1", "CAPABILITY_IAM"},
+              {"Tags.member.1.Key", "barrier:stack"},
+              {"Tags.member.1.Value", stack}};
+  addParameters(p, parameters);
+  auto doc = call("CreateChangeSet", std::move(p));
+  if (!doc) return doc.status();
+  const XmlElement* id = doc->find({"CreateChangeSetResult", "Id"});
+  if (id == nullptr) return Status::unavailable("cloudformation CreateChangeSet: answer without Id");
+  return id->text;
+}
+
+Result<ChangeSetInfo> CloudFormation::describeChangeSet(const std::string& id) {
+  auto doc = call("DescribeChangeSet", {{"ChangeSetName", id}});
+  if (!doc) return doc.status();
+  const XmlElement* r = doc->child("DescribeChangeSetResult");
+  if (r == nullptr) return Status::unavailable("cloudformation DescribeChangeSet: answer without result");
+  ChangeSetInfo info;
+  info.id = r->childText("ChangeSetId");
+  info.status = r->childText("Status");
+  info.status_reason = r->childText("StatusReason");
+  info.execution_status = r->childText("ExecutionStatus");
+  if (const XmlElement* changes = r->child("Changes")) {
+    for (const XmlElement* m : changes->childrenNamed("member")) {
+      const XmlElement* rc = m->child("ResourceChange");
+      if (rc == nullptr) continue;
+      info.changes.push_back({rc->childText("Action"), rc->childText("LogicalResourceId"),
+                              rc->childText("ResourceType"), rc->childText("Replacement")});
+    }
+  }
+  return info;
+}
+
+Status CloudFormation::executeChangeSet(const std::string& id) {
+  auto doc = call("ExecuteChangeSet", {{"ChangeSetName", id}});
+  return doc ? Status::ok() : doc.status();
+}
+
+Status CloudFormation::deleteChangeSet(const std::string& id) {
+  auto doc = call("DeleteChangeSet", {{"ChangeSetName", id}});
+  return doc ? Status::ok() : doc.status();
+}
+
+Result<std::vector<StackEvent>> CloudFormation::describeStackEvents(const std::string& stack) {
+  auto doc = call("DescribeStackEvents", {{"StackName", stack}});
+  if (!doc) return doc.status();
+  std::vector<StackEvent> events;
+  const XmlElement* list = doc->find({"DescribeStackEventsResult", "StackEvents"});
+  if (list == nullptr) return events;
+  for (const XmlElement* m : list->childrenNamed("member")) {
+    events.push_back({m->childText("EventId"), m->childText("Timestamp"), m->childText("LogicalResourceId"),
+                      m->childText("ResourceType"), m->childText("ResourceStatus"),
+                      m->childText("ResourceStatusReason")});
+  }
+  return events;
+}
+
+Status CloudFormation::deleteStack(const std::string& name) {
+  auto doc = call("DeleteStack", {{"StackName", name}});
+  return doc ? Status::ok() : doc.status();
+}
+
+Result<std::string> CloudFormation::physicalResourceId(const std::string& stack, const std::string& logical_id) {
+  auto doc = call("DescribeStackResource", {{"StackName", stack}, {"LogicalResourceId", logical_id}});
+  if (!doc) return doc.status();
+  const XmlElement* d = doc->find({"DescribeStackResourceResult", "StackResourceDetail"});
+  return d == nullptr ? std::string() : d->childText("PhysicalResourceId");
+}
+
+}  // namespace barrier

@@ -1,0 +1,376 @@
+#include "deploy/deployer.h"
+
+#include <chrono>
+#include <thread>
+
+#include "adapters/system.h"
+#include "core/encoding.h"
+#include "deploy/aws_services.h"
+#include "deploy/cloudformation.h"
+#include "deploy/distribution.h"
+
+namespace barrier {
+
+namespace {
+
+std::string sha256Hex(const std::string& bytes) {
+  static std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
+  return hexEncode(digestBytes(crypto->sha256(bytes)));
+}
+
+std::string concat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (auto p : parts) out.append(p);
+  return out;
+}
+
+// The failing resources of an operation, newest last, for the error message.
+std::string failureSummary(const std::vector<StackEvent>& events, const std::set<std::string>& seen) {
+  std::string out;
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (seen.count(it->id) || it->status.find("FAILED") == std::string::npos) continue;
+    out += concat({"\n  ", it->logical_id, " (", it->resource_type, "): ", it->status, ": ",
+                   it->reason.empty() ? std::string_view("no reason given") : std::string_view(it->reason)});
+  }
+  return out;
+}
+
+}  // namespace
+
+Deployer::Deployer(Assembly assembly, AwsClient& client, Packager& packager, TemplateSource templates,
+                   Random& random, std::FILE* progress)
+    : assembly_(std::move(assembly)),
+      client_(client),
+      packager_(packager),
+      templates_(std::move(templates)),
+      random_(random),
+      progress_(progress) {
+  sleep = [](int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+}
+
+void Deployer::say(const std::string& line) {
+  if (progress_ == nullptr) return;
+  std::fprintf(progress_, "%s\n", line.c_str());
+  std::fflush(progress_);
+}
+
+Result<std::vector<std::string>> Deployer::signingKeys(const DeployOptions& options) {
+  SigningKeyStore store(client_, assembly_.region, signingKeyParameter(assembly_));
+  auto current = store.load();
+  if (!current) return current.status();
+  if (current->has_value() && !options.rotate_signing_key) {
+    say(concat({"signing keys: kept (", store.name(), ", ", std::to_string((*current)->size()), " key(s))"}));
+    return **current;
+  }
+  std::vector<std::string> keys = rotateSigningKeys(current->has_value() ? **current : std::vector<std::string>{},
+                                                    random_);
+  const char* what = current->has_value() ? "rotated: a new key signs, the previous one still verifies"
+                                          : "generated";
+  if (options.dry_run) {
+    say(concat({"signing keys: would be ", what, " (", store.name(), ")"}));
+    return keys;
+  }
+  if (Status s = store.save(keys); !s) return s;
+  say(concat({"signing keys: ", what, " (", store.name(), ")"}));
+  return keys;
+}
+
+Result<std::string> Deployer::upload(const std::string& region, const std::string& what, const std::string& bytes,
+                                     const DeployOptions& options, DeployReport& report) {
+  const std::string& bucket = assembly_.bucketFor(region);
+  std::string key = contentKey(assembly_, what, sha256Hex(bytes));
+  std::string url = concat({"s3://", bucket, "/", key});
+  S3Objects s3(client_, region);
+  auto exists = s3.exists(bucket, key);
+  if (!exists) return exists.status();
+  if (*exists) {
+    say(concat({"upload: ", url, " already there, skipped"}));
+    return key;
+  }
+  if (options.dry_run) {
+    say(concat({"upload: would upload ", url, " (", std::to_string(bytes.size()), " bytes)"}));
+    return key;
+  }
+  say(concat({"upload: ", url, " (", std::to_string(bytes.size()), " bytes)"}));
+  if (Status s = s3.put(bucket, key, bytes); !s) return s;
+  ++report.uploads;
+  return key;
+}
+
+Result<std::set<std::string>> Deployer::eventIds(CloudFormation& cf, const std::string& name) {
+  std::set<std::string> ids;
+  auto events = cf.describeStackEvents(name);
+  if (!events) return events.status();
+  for (const auto& e : *events) ids.insert(e.id);
+  return ids;
+}
+
+Status Deployer::waitForStack(CloudFormation& cf, const std::string& name, const std::set<std::string>& seen_events,
+                              int poll_ms) {
+  std::set<std::string> printed = seen_events;
+  say(concat({"stack ", name, ": waiting for CloudFormation"}));
+  for (;;) {
+    auto events = cf.describeStackEvents(name);
+    if (!events) return events.status();
+    // Events come newest first; print the unseen ones oldest first.
+    for (auto it = events->rbegin(); it != events->rend(); ++it) {
+      if (!printed.insert(it->id).second) continue;
+      std::string line = concat({"  ", name, " ", it->logical_id, " ", it->status});
+      if (!it->reason.empty()) line += concat({": ", it->reason});
+      say(line);
+    }
+    auto stack = cf.describeStack(name);
+    if (!stack) return stack.status();
+    if (!stack->has_value()) {
+      return Status::notFound(concat({"stack ", name, " disappeared while waiting (creation failed and was rolled back?)",
+                                      failureSummary(*events, seen_events)}));
+    }
+    const StackInfo& s = **stack;
+    if (isStackStable(s.status)) {
+      if (isStackFailure(s.status)) {
+        std::string reasons = failureSummary(*events, seen_events);
+        return Status::unavailable(concat({"stack ", name, " ended in ", s.status,
+                                           s.status_reason.empty() ? "" : ": ", s.status_reason,
+                                           reasons.empty() ? "" : "; failing resources:", reasons}));
+      }
+      say(concat({"stack ", name, ": ", s.status}));
+      return Status::ok();
+    }
+    sleep(poll_ms);
+  }
+}
+
+Status Deployer::applyStack(CloudFormation& cf, const std::string& name, const std::string& template_body,
+                            const std::vector<StackParameter>& parameters, const DeployOptions& options,
+                            bool& changed) {
+  changed = false;
+  auto existing = cf.describeStack(name);
+  if (!existing) return existing.status();
+  if (!existing->has_value()) {
+    if (options.dry_run) {
+      say(concat({"stack ", name, " (", cf.region(), "): would be created with parameters:\n",
+                  describeParameters(parameters)}));
+      return Status::ok();
+    }
+    say(concat({"stack ", name, " (", cf.region(), "): creating"}));
+    auto id = cf.createStack(name, template_body, parameters);
+    if (!id) return id.status();
+    changed = true;
+    return waitForStack(cf, name, {}, options.poll_ms);
+  }
+  const StackInfo& stack = **existing;
+  if (!isStackStable(stack.status)) {
+    return Status::unavailable(concat({"stack ", name, " is busy (", stack.status,
+                                       "); wait for it to finish and run deploy again"}));
+  }
+  if (stack.status == "ROLLBACK_COMPLETE") {
+    return Status::invalid(concat({"stack ", name,
+                                   " is in ROLLBACK_COMPLETE (its creation failed) and cannot be updated; "
+                                   "run `barrier destroy -f <assembly>` (or delete it) and deploy again"}));
+  }
+  // A change set shows what an update would do, and says so when nothing would.
+  std::string change_set = concat({"barrier-", hexEncode(random_.bytes(8))});
+  auto id = cf.createChangeSet(name, change_set, template_body, parameters);
+  if (!id) return id.status();
+  Result<ChangeSetInfo> info = Status::internal("unset");
+  for (;;) {
+    info = cf.describeChangeSet(*id);
+    if (!info) return info.status();
+    if (info->status != "CREATE_PENDING" && info->status != "CREATE_IN_PROGRESS") break;
+    sleep(std::min(options.poll_ms, 2000));
+  }
+  if (info->empty()) {
+    (void)cf.deleteChangeSet(*id);
+    say(concat({"stack ", name, " (", cf.region(), "): no changes"}));
+    return Status::ok();
+  }
+  if (info->status == "FAILED") {
+    (void)cf.deleteChangeSet(*id);
+    return Status::invalid(concat({"stack ", name, ": change set failed: ", info->status_reason}));
+  }
+  std::string plan = concat({"stack ", name, " (", cf.region(), "): ", options.dry_run ? "would change" : "changing"});
+  for (const auto& c : info->changes) {
+    plan += concat({"\n    ", c.action, " ", c.logical_id, " (", c.resource_type, ")",
+                    c.replacement == "True" ? " [replacement]" : ""});
+  }
+  say(plan);
+  if (options.dry_run) {
+    (void)cf.deleteChangeSet(*id);
+    return Status::ok();
+  }
+  auto seen = eventIds(cf, name);
+  if (!seen) return seen.status();
+  if (Status s = cf.executeChangeSet(*id); !s) return s;
+  changed = true;
+  return waitForStack(cf, name, *seen, options.poll_ms);
+}
+
+Result<DeployReport> Deployer::deploy(const DeployOptions& options) {
+  DeployReport report;
+  if (options.dry_run) say("dry run: nothing will be changed");
+  auto manager_template = templates_.load(kManagerTemplate);
+  if (!manager_template) return manager_template.status();
+  auto checker_template_text = templates_.load(kCheckerTemplate);
+  if (!checker_template_text) return checker_template_text.status();
+
+  auto keys = signingKeys(options);
+  if (!keys) return keys.status();
+
+  say("packaging: session manager");
+  auto manager_zip = packager_.managerZip();
+  if (!manager_zip) return manager_zip.status();
+  auto manager_key = upload(assembly_.region, "manager", *manager_zip, options, report);
+  if (!manager_key) return manager_key.status();
+
+  CloudFormation regional(client_, assembly_.region);
+  auto manager_params = managerParameters(assembly_, assembly_.bucketFor(assembly_.region), *manager_key, *keys);
+  if (Status s = applyStack(regional, assembly_.managerStackName(), *manager_template, manager_params, options,
+                            report.manager_stack_changed);
+      !s) {
+    return s;
+  }
+  auto manager_stack = regional.describeStack(assembly_.managerStackName());
+  if (!manager_stack) return manager_stack.status();
+  if (!manager_stack->has_value()) {
+    say("checker: the regional stack does not exist yet, so its outputs (table, client id) are unknown; "
+        "the us-east-1 stack would be created after it");
+    return report;
+  }
+  auto outputs = managerOutputs(**manager_stack);
+  if (!outputs) return outputs.status();
+
+  say("packaging: session checker (config.json with the regional outputs)");
+  auto checker_zip = packager_.checkerZip(checkerConfigJson(assembly_, *outputs, *keys));
+  if (!checker_zip) return checker_zip.status();
+  std::string code_hash = sha256Hex(*checker_zip);
+  auto checker_key = upload(std::string(kEdgeRegion), "checker", *checker_zip, options, report);
+  if (!checker_key) return checker_key.status();
+  auto checker_template = renderCheckerTemplate(*checker_template_text, code_hash);
+  if (!checker_template) return checker_template.status();
+
+  CloudFormation edge(client_, std::string(kEdgeRegion));
+  auto checker_params = checkerParameters(assembly_.bucketFor(std::string(kEdgeRegion)), *checker_key, code_hash, *outputs);
+  if (Status s = applyStack(edge, assembly_.checkerStackName(), *checker_template, checker_params, options,
+                            report.checker_stack_changed);
+      !s) {
+    return s;
+  }
+  auto checker_stack = edge.describeStack(assembly_.checkerStackName());
+  if (!checker_stack) return checker_stack.status();
+  if (!checker_stack->has_value()) return report;  // dry run of a first deploy
+
+  report.info = {outputs->api_domain, outputs->api_path,
+                 (*checker_stack)->outputs["SessionCheckerFunctionVersionArn"]};
+  report.complete = true;
+  if (!assembly_.distribution_id.empty()) {
+    if (Status s = wireDistribution(report.info, options, report); !s) return s;
+  } else {
+    say("cloudfront: no Cloudfront.DistributionId; add the origin, the /_identity/* behaviour and the "
+        "viewer-request association by hand (README), or set it to let deploy do it");
+  }
+  return report;
+}
+
+Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& options, DeployReport& report) {
+  CloudFrontDistributions cloudfront(client_);
+  const std::string& id = assembly_.distribution_id;
+  auto current = cloudfront.getConfig(id);
+  if (!current) return current.status();
+  WiringSpec spec{info.origin_host, info.origin_path, info.checker_arn, assembly_.protected_behaviors};
+  auto changes = barrier::wireDistribution(current->config, spec);
+  if (!changes) return Status(changes.status().code(), concat({"cloudfront ", id, ": ", changes.status().message()}));
+  report.distribution_changes = *changes;
+  if (changes->empty()) {
+    say(concat({"cloudfront ", id, ": already wired, no changes"}));
+    return Status::ok();
+  }
+  std::string plan = concat({"cloudfront ", id, ": ", options.dry_run ? "would change" : "changing"});
+  for (const auto& c : *changes) plan += concat({"\n    ", c});
+  say(plan);
+  if (options.dry_run) return Status::ok();
+  if (Status s = cloudfront.updateConfig(id, current->config, current->etag); !s) return s;
+  say(concat({"cloudfront ", id, ": updated; CloudFront deploys it to the edge in a few minutes"}));
+  return Status::ok();
+}
+
+Result<BarrierInfo> Deployer::info() {
+  CloudFormation regional(client_, assembly_.region);
+  auto manager = regional.describeStack(assembly_.managerStackName());
+  if (!manager) return manager.status();
+  if (!manager->has_value()) {
+    return Status::notFound(concat({"stack ", assembly_.managerStackName(), " does not exist in ", assembly_.region,
+                                    "; run barrier deploy first"}));
+  }
+  CloudFormation edge(client_, std::string(kEdgeRegion));
+  auto checker = edge.describeStack(assembly_.checkerStackName());
+  if (!checker) return checker.status();
+  if (!checker->has_value()) {
+    return Status::notFound(concat({"stack ", assembly_.checkerStackName(), " does not exist in us-east-1; run barrier deploy first"}));
+  }
+  auto& mo = (*manager)->outputs;
+  return BarrierInfo{mo["ApiDomainName"], mo["ApiPath"], (*checker)->outputs["SessionCheckerFunctionVersionArn"]};
+}
+
+Status Deployer::destroy(const DestroyOptions& options) {
+  CloudFormation regional(client_, assembly_.region);
+  CloudFormation edge(client_, std::string(kEdgeRegion));
+  auto checker = edge.describeStack(assembly_.checkerStackName());
+  if (!checker) return checker.status();
+  auto manager = regional.describeStack(assembly_.managerStackName());
+  if (!manager) return manager.status();
+
+  // The wiring goes first: CloudFront must stop calling the function and the
+  // API before they are deleted.
+  if (!assembly_.distribution_id.empty() && checker->has_value()) {
+    std::string version_arn = (*checker)->outputs["SessionCheckerFunctionVersionArn"];
+    CloudFrontDistributions cloudfront(client_);
+    auto current = cloudfront.getConfig(assembly_.distribution_id);
+    if (!current) return current.status();
+    auto changes = unwireDistribution(current->config, version_arn);
+    for (const auto& c : changes) say(concat({"cloudfront ", assembly_.distribution_id, ": ", c}));
+    if (!changes.empty()) {
+      if (Status s = cloudfront.updateConfig(assembly_.distribution_id, current->config, current->etag); !s) return s;
+    }
+  }
+
+  std::string table;
+  if (manager->has_value()) table = (*manager)->outputs["SessionTable"];
+  for (auto [cf, name, exists] : {std::tuple{&edge, assembly_.checkerStackName(), checker->has_value()},
+                                  std::tuple{&regional, assembly_.managerStackName(), manager->has_value()}}) {
+    if (!exists) {
+      say(concat({"stack ", name, ": does not exist, nothing to delete"}));
+      continue;
+    }
+    auto seen = eventIds(*cf, name);
+    if (!seen) return seen.status();
+    say(concat({"stack ", name, " (", cf->region(), "): deleting"}));
+    if (Status s = cf->deleteStack(name); !s) return s;
+    Status waited = waitForStack(*cf, name, *seen, options.poll_ms);
+    // A deleted stack "disappears" (kNotFound): that is the success case here.
+    if (!waited && waited.code() != Code::kNotFound) return waited;
+    say(concat({"stack ", name, ": deleted"}));
+  }
+  if (checker->has_value()) {
+    say("note: Lambda@Edge replicas are removed by AWS hours after the distribution stops using them; "
+        "checker versions are retained until then (delete them later in the Lambda console, us-east-1)");
+  }
+  if (!options.delete_data) {
+    if (!table.empty()) {
+      say(concat({"kept: session table ", table, " (", assembly_.region, ") and signing keys ",
+                  signingKeyParameter(assembly_), "; destroy --delete-data removes them"}));
+    }
+    return Status::ok();
+  }
+  if (!table.empty()) {
+    Status s = deleteDynamoDbTable(client_, assembly_.region, table);
+    if (!s && s.code() != Code::kNotFound) return s;
+    say(concat({"deleted: session table ", table}));
+  }
+  SigningKeyStore keys(client_, assembly_.region, signingKeyParameter(assembly_));
+  Status s = keys.remove();
+  if (!s && s.code() != Code::kNotFound) return s;
+  say(concat({"deleted: signing keys ", keys.name()}));
+  return Status::ok();
+}
+
+}  // namespace barrier

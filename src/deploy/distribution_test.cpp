@@ -1,0 +1,126 @@
+#include "deploy/distribution.h"
+
+#include <gtest/gtest.h>
+
+namespace barrier {
+namespace {
+
+// A distribution as GetDistributionConfig returns it: one S3 origin, a
+// default behaviour and one extra behaviour, no Lambda@Edge yet.
+constexpr const char* kConfig = R"(<?xml version="1.0" encoding="UTF-8"?>
+<DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">
+  <CallerReference>site</CallerReference>
+  <Origins><Quantity>1</Quantity><Items><Origin><Id>site</Id><DomainName>site.s3.amazonaws.com</DomainName>
+    <OriginPath></OriginPath><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig></Origin></Items></Origins>
+  <DefaultCacheBehavior><TargetOriginId>site</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy>
+    <Compress>true</Compress><LambdaFunctionAssociations><Quantity>0</Quantity></LambdaFunctionAssociations></DefaultCacheBehavior>
+  <CacheBehaviors><Quantity>1</Quantity><Items><CacheBehavior><PathPattern>/docs/*</PathPattern>
+    <TargetOriginId>site</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy><Compress>true</Compress>
+  </CacheBehavior></Items></CacheBehaviors>
+  <Comment>site</Comment><Enabled>true</Enabled>
+</DistributionConfig>)";
+
+constexpr const char* kV1 = "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1:1";
+constexpr const char* kV2 = "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1:2";
+
+XmlElement config() {
+  auto doc = parseXml(kConfig);
+  EXPECT_TRUE(doc.isOk()) << doc.status().toString();
+  return std::move(doc).value();
+}
+
+WiringSpec spec(const char* arn) { return {"abc123.execute-api.eu-west-1.amazonaws.com", "/prod", arn, {}}; }
+
+// The first wiring adds the origin, the /_identity/* behaviour (first) and
+// the viewer-request association on every other behaviour.
+TEST(DistributionTest, WiresOriginBehaviourAndAssociations) {
+  XmlElement c = config();
+  auto changes = wireDistribution(c, spec(kV1));
+  ASSERT_TRUE(changes.isOk()) << changes.status().toString();
+  EXPECT_EQ(changes->size(), 4u);
+  EXPECT_EQ(c.find({"Origins", "Quantity"})->text, "2");
+  const XmlElement* origin = &c.find({"Origins", "Items"})->children[1];
+  EXPECT_EQ(origin->childText("Id"), kBarrierOriginId);
+  EXPECT_EQ(origin->childText("OriginPath"), "/prod");
+  EXPECT_EQ(origin->find({"CustomOriginConfig", "OriginProtocolPolicy"})->text, "https-only");
+  EXPECT_EQ(c.find({"CacheBehaviors", "Quantity"})->text, "2");
+  const XmlElement& identity = c.find({"CacheBehaviors", "Items"})->children[0];
+  EXPECT_EQ(identity.childText("PathPattern"), "/_identity/*");
+  EXPECT_EQ(identity.childText("CachePolicyId"), kCachingDisabledPolicyId);
+  EXPECT_EQ(identity.childText("OriginRequestPolicyId"), kAllViewerExceptHostPolicyId);
+  EXPECT_EQ(identity.find({"AllowedMethods", "Quantity"})->text, "7");
+  EXPECT_EQ(identity.find({"LambdaFunctionAssociations", "Quantity"})->text, "0");
+  const XmlElement* def = c.find({"DefaultCacheBehavior", "LambdaFunctionAssociations"});
+  EXPECT_EQ(def->childText("Quantity"), "1");
+  EXPECT_EQ(def->find({"Items", "LambdaFunctionAssociation"})->childText("LambdaFunctionARN"), kV1);
+  EXPECT_EQ(def->find({"Items", "LambdaFunctionAssociation"})->childText("EventType"), "viewer-request");
+  // The /docs/* behaviour had no association list: one is inserted after Compress.
+  const XmlElement& docs = c.find({"CacheBehaviors", "Items"})->children[1];
+  EXPECT_EQ(docs.children.back().localName(), "LambdaFunctionAssociations");
+  EXPECT_EQ(docs.find({"LambdaFunctionAssociations", "Quantity"})->text, "1");
+}
+
+// Wiring an already wired document changes nothing: the run is idempotent.
+TEST(DistributionTest, SecondWiringIsANoOp) {
+  XmlElement c = config();
+  ASSERT_TRUE(wireDistribution(c, spec(kV1)).isOk());
+  std::string once = writeXml(c);
+  auto again = wireDistribution(c, spec(kV1));
+  ASSERT_TRUE(again.isOk());
+  EXPECT_TRUE(again->empty());
+  EXPECT_EQ(writeXml(c), once);
+}
+
+// A new checker version replaces the older barrier version in place.
+TEST(DistributionTest, NewVersionReplacesTheOld) {
+  XmlElement c = config();
+  ASSERT_TRUE(wireDistribution(c, spec(kV1)).isOk());
+  auto changes = wireDistribution(c, spec(kV2));
+  ASSERT_TRUE(changes.isOk());
+  EXPECT_EQ(changes->size(), 2u);
+  const XmlElement* def = c.find({"DefaultCacheBehavior", "LambdaFunctionAssociations"});
+  EXPECT_EQ(def->childText("Quantity"), "1");
+  EXPECT_EQ(def->find({"Items", "LambdaFunctionAssociation"})->childText("LambdaFunctionARN"), kV2);
+}
+
+// Another team's viewer-request function is never silently replaced.
+TEST(DistributionTest, RefusesToReplaceAForeignFunction) {
+  XmlElement c = config();
+  ASSERT_TRUE(wireDistribution(c, spec("arn:aws:lambda:us-east-1:1:function:someone-else:3")).isOk());
+  auto changes = wireDistribution(c, spec(kV1));
+  ASSERT_FALSE(changes.isOk());
+  EXPECT_NE(changes.status().message().find("already runs"), std::string::npos);
+}
+
+// Only the named behaviours are protected; an unknown name is an error.
+TEST(DistributionTest, ProtectsOnlyNamedBehaviours) {
+  XmlElement c = config();
+  WiringSpec s = spec(kV1);
+  s.protected_behaviors = {"/docs/*"};
+  ASSERT_TRUE(wireDistribution(c, s).isOk());
+  EXPECT_EQ(c.find({"DefaultCacheBehavior", "LambdaFunctionAssociations", "Quantity"})->text, "0");
+  XmlElement d = config();
+  s.protected_behaviors = {"/nope/*"};
+  EXPECT_FALSE(wireDistribution(d, s).isOk());
+}
+
+// Unwiring removes exactly what wiring added, restoring the lists.
+TEST(DistributionTest, UnwireRemovesWhatWasAdded) {
+  XmlElement c = config();
+  ASSERT_TRUE(wireDistribution(c, spec(kV1)).isOk());
+  auto changes = unwireDistribution(c, kV2);  // any version of the function
+  EXPECT_EQ(changes.size(), 4u);
+  EXPECT_EQ(c.find({"Origins", "Quantity"})->text, "1");
+  EXPECT_EQ(c.find({"CacheBehaviors", "Quantity"})->text, "1");
+  EXPECT_EQ(c.find({"DefaultCacheBehavior", "LambdaFunctionAssociations", "Quantity"})->text, "0");
+  EXPECT_TRUE(unwireDistribution(c, kV1).empty());
+}
+
+// Version qualifiers are stripped; unqualified ARNs stay as they are.
+TEST(DistributionTest, UnqualifiedArn) {
+  EXPECT_EQ(unqualifiedFunctionArn(kV1), "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1");
+  EXPECT_EQ(unqualifiedFunctionArn("arn:aws:lambda:us-east-1:1:function:f"), "arn:aws:lambda:us-east-1:1:function:f");
+}
+
+}  // namespace
+}  // namespace barrier

@@ -1,0 +1,46 @@
+// Packaging behind an interface: the deploy asks for the two zips and does
+// not care how they are made.
+//  - CommandPackager runs this very binary's `barrier package manager` and
+//    `barrier package checker` (src/cli/package.cpp: deterministic zips).
+//  - PrebuiltPackager takes a manager zip and a folder with the checker's
+//    code (handler.mjs, barrier_checker.wasm), adding config.json itself —
+//    for CI that builds packages separately, and for tests.
+// Both are deterministic: the same inputs give the same bytes, so the
+// content hash (and the S3 key) only changes when something did.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace barrier {
+
+class Packager {
+ public:
+  virtual ~Packager() = default;
+  // The session manager zip (provided.al2023), as bytes.
+  virtual Result<std::string> managerZip() = 0;
+  // The checker zip with `config_json` baked in as config.json.
+  virtual Result<std::string> checkerZip(const std::string& config_json) = 0;
+};
+
+struct CommandPackagerOptions {
+  std::string barrier_binary;  // the executable to run (normally /proc/self/exe)
+  std::string edge_dir;        // --edge-dir for `package checker` ("" = its default)
+  std::string wasm;            // --wasm for `package checker` ("" = its default)
+};
+std::unique_ptr<Packager> makeCommandPackager(CommandPackagerOptions options);
+
+// `checker_code_dir` files (not recursing) go in the zip beside config.json.
+std::unique_ptr<Packager> makePrebuiltPackager(std::string manager_zip, std::string checker_code_dir);
+
+struct ZipFile {
+  std::string name;
+  std::string data;
+};
+// A deterministic zip (sorted names, fixed time and modes, deflate 9) as bytes.
+Result<std::string> buildZip(std::vector<ZipFile> files);
+
+}  // namespace barrier

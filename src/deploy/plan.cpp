@@ -1,0 +1,179 @@
+#include "deploy/plan.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.h"
+
+namespace barrier {
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::string joinComma(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) {
+    if (!out.empty()) out += ',';
+    out += i;
+  }
+  return out;
+}
+
+Json rulesJson(const Assembly& a) {
+  Json rules = Json::array();
+  for (const auto& r : a.rules) rules.push_back({{"path", r.path}, {"groups", r.groups}});
+  return rules;
+}
+
+bool isSecretParameter(const std::string& key) { return key == "SigningKeys"; }
+
+}  // namespace
+
+Result<ManagerOutputs> managerOutputs(const StackInfo& stack) {
+  ManagerOutputs out;
+  const std::pair<const char*, std::string*> wanted[] = {
+      {"ApiDomainName", &out.api_domain},     {"ApiPath", &out.api_path},
+      {"SessionTable", &out.table},           {"SessionTableArn", &out.table_arn},
+      {"SessionTableRegion", &out.table_region}, {"UserPoolClientId", &out.client_id}};
+  for (const auto& [key, field] : wanted) {
+    auto it = stack.outputs.find(key);
+    if (it == stack.outputs.end() || it->second.empty()) {
+      std::string message = "stack ";
+      message += stack.name;
+      message += " has no output ";
+      message += key;
+      message += "; was it created by barrier deploy?";
+      return Status::notFound(message);
+    }
+    *field = it->second;
+  }
+  return out;
+}
+
+std::string formatInfoTable(const BarrierInfo& info) {
+  const std::pair<const char*, const std::string*> rows[] = {
+      {"Session Manager Origin Host", &info.origin_host},
+      {"Session Manager Origin Path", &info.origin_path},
+      {"Session Checker Function Arn", &info.checker_arn}};
+  size_t value_width = 0;
+  for (const auto& r : rows) value_width = std::max(value_width, r.second->size());
+  const size_t name_width = 28;
+  std::string rule(1, '+');
+  rule.append(name_width + 2, '-');
+  rule += '+';
+  rule.append(value_width + 2, '-');
+  rule += "+\n";
+  std::string out = rule;
+  for (const auto& [name, value] : rows) {
+    std::string line = "| ";
+    line += name;
+    line += std::string(name_width - std::string_view(name).size(), ' ');
+    line += " | ";
+    line += *value;
+    line += std::string(value_width - value->size(), ' ');
+    line += " |\n";
+    out += line;
+    out += rule;
+  }
+  return out;
+}
+
+std::string formatInfoJson(const BarrierInfo& info) {
+  Json j = {{"SessionManagerOriginHost", info.origin_host},
+            {"SessionManagerOriginPath", info.origin_path},
+            {"SessionCheckerFunctionArn", info.checker_arn}};
+  return j.dump();
+}
+
+std::string contentKey(const Assembly& a, const std::string& what, const std::string& sha256_hex) {
+  std::string key = a.s3_prefix;
+  key += "barrier-";
+  key += what;
+  key += '-';
+  key += sha256_hex;
+  key += ".zip";
+  return key;
+}
+
+std::string signingKeyParameter(const Assembly& a) {
+  std::string name = "/barrier/";
+  name += a.stacks_prefix;
+  name += "/signing-keys";
+  return name;
+}
+
+std::string newSigningKey(Random& random) { return base64Encode(random.bytes(32)); }
+
+std::vector<std::string> rotateSigningKeys(const std::vector<std::string>& current, Random& random) {
+  std::vector<std::string> keys{newSigningKey(random)};
+  if (!current.empty()) keys.push_back(current.front());
+  return keys;
+}
+
+std::string managerConfigJson(const Assembly& a) {
+  Json doc = {{"session", {{"lifetime", a.session_lifetime}}},
+              {"cache", {{"ttl", a.cache_ttl}}},
+              {"public_paths", a.public_paths},
+              {"rules", rulesJson(a)}};
+  if (!a.required_groups.empty()) doc["provider"] = {{"required_groups", a.required_groups}};
+  return doc.dump();
+}
+
+std::vector<StackParameter> managerParameters(const Assembly& a, const std::string& code_bucket,
+                                              const std::string& code_key,
+                                              const std::vector<std::string>& signing_keys) {
+  return {{"UserPoolId", a.user_pool_id},
+          {"UserPoolDomainName", a.user_pool_domain},
+          {"CloudfrontDomainName", a.cloudfront_domain},
+          {"ReadAttributes", joinComma(a.read_attributes)},
+          {"WriteAttributes", joinComma(a.write_attributes)},
+          {"SupportedIdentityProviders", joinComma(a.supported_identity_providers)},
+          {"CookieName", a.cookie_name},
+          {"CodeBucket", code_bucket},
+          {"CodeKey", code_key},
+          {"ManagerConfigJson", managerConfigJson(a)},
+          {"SigningKeys", joinComma(signing_keys)},
+          {"LogLevel", a.log_level}};
+}
+
+std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,
+                              const std::vector<std::string>& signing_keys) {
+  Json provider = {{"type", "cognito"},
+                   {"region", a.userPoolRegion()},
+                   {"user_pool_id", a.user_pool_id},
+                   {"domain", a.user_pool_domain},
+                   {"client_id", outputs.client_id}};
+  if (!a.required_groups.empty()) provider["required_groups"] = a.required_groups;
+  std::string site_url = "https://";
+  site_url += a.cloudfront_domain;
+  Json doc = {{"site_url", site_url},
+              {"session", {{"cookie_name", a.cookie_name}, {"lifetime", a.session_lifetime}, {"signing_keys", signing_keys}}},
+              {"cache", {{"ttl", a.cache_ttl}}},
+              {"provider", provider},
+              {"store", {{"type", "dynamodb"}, {"table", outputs.table}, {"region", outputs.table_region}}},
+              {"public_paths", a.public_paths},
+              {"rules", rulesJson(a)}};
+  return doc.dump(2) + "\n";
+}
+
+std::vector<StackParameter> checkerParameters(const std::string& code_bucket, const std::string& code_key,
+                                              const std::string& code_hash, const ManagerOutputs& outputs) {
+  return {{"CodeBucket", code_bucket},
+          {"CodeKey", code_key},
+          {"CodeHash", code_hash},
+          {"SessionTableArn", outputs.table_arn}};
+}
+
+std::string describeParameters(const std::vector<StackParameter>& parameters) {
+  std::string out;
+  for (const auto& p : parameters) {
+    out += "    ";
+    out += p.key;
+    out += " = ";
+    out += isSecretParameter(p.key) ? std::string("****") : p.value;
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace barrier

@@ -1,0 +1,115 @@
+#include "deploy/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "core/config/config.h"
+#include "deploy/templates.h"
+
+namespace barrier {
+namespace {
+
+Assembly sample() {
+  auto a = parseAssembly(R"(
+StacksPrefix: Demo
+CookieName: demo
+Environment: {Region: eu-west-1}
+Packaging: {S3Buckets: {eu-west-1: b-eu, us-east-1: b-us}, S3Prefix: p}
+Cloudfront: {DomainName: www.example.com}
+CognitoUserPool: {UserPoolId: eu-west-1_Pool1, DomainName: login.example.com}
+Session: {Lifetime: 2h}
+PublicPaths: [/favicon.ico]
+Rules: [{Path: /admin/*, Groups: [admins]}]
+)",
+                         "assembly.yaml");
+  EXPECT_TRUE(a.isOk()) << a.status().toString();
+  return std::move(a).value();
+}
+
+ManagerOutputs outputs() {
+  return {"abc.execute-api.eu-west-1.amazonaws.com", "/prod", "Demo-SessionTable-X",
+          "arn:aws:dynamodb:eu-west-1:1:table/Demo-SessionTable-X", "eu-west-1", "client123"};
+}
+
+// Keys carry the content hash under the configured prefix.
+TEST(PlanTest, ContentAddressedKeys) {
+  EXPECT_EQ(contentKey(sample(), "manager", "ab12"), "p/barrier-manager-ab12.zip");
+  EXPECT_EQ(signingKeyParameter(sample()), "/barrier/Demo/signing-keys");
+}
+
+// Rotation puts a new key first and keeps only the previous signing key.
+TEST(PlanTest, RotationKeepsThePreviousKey) {
+  SeededRandom random(7);
+  auto first = rotateSigningKeys({}, random);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].size(), 44u);  // 32 bytes, base64
+  auto second = rotateSigningKeys(first, random);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[1], first[0]);
+  auto third = rotateSigningKeys(second, random);
+  EXPECT_EQ(third.size(), 2u);
+  EXPECT_EQ(third[1], second[0]);
+}
+
+// The checker's config.json is a valid barrier configuration with the
+// regional outputs baked in, and holds no client secret.
+TEST(PlanTest, CheckerConfigValidates) {
+  SeededRandom random(1);
+  std::string json = checkerConfigJson(sample(), outputs(), rotateSigningKeys({}, random));
+  auto config = parseConfigJson(json, "config.json");
+  ASSERT_TRUE(config.isOk()) << config.status().toString() << "\n" << json;
+  EXPECT_EQ(config->site_url, "https://www.example.com");
+  EXPECT_EQ(config->store.table, "Demo-SessionTable-X");
+  EXPECT_EQ(config->store.region, "eu-west-1");
+  EXPECT_EQ(config->provider.client_id, "client123");
+  EXPECT_EQ(config->session.lifetime, 7200);
+  EXPECT_EQ(config->session.signing_keys.size(), 1u);
+  ASSERT_EQ(config->rules.size(), 1u);
+  EXPECT_EQ(json.find("client_secret"), std::string::npos);
+}
+
+// Dry-run parameter listings mask the signing keys.
+TEST(PlanTest, DescribeParametersMasksSecrets) {
+  auto params = managerParameters(sample(), "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"});
+  std::string text = describeParameters(params);
+  EXPECT_NE(text.find("SigningKeys = ****"), std::string::npos);
+  EXPECT_EQ(text.find("c2VjcmV0c2VjcmV0"), std::string::npos);
+  EXPECT_NE(text.find("CodeKey = p/k.zip"), std::string::npos);
+}
+
+// The reference table has the reference rows, aligned.
+TEST(PlanTest, InfoTableAndJson) {
+  BarrierInfo info{"abc.execute-api.eu-west-1.amazonaws.com", "/prod", "arn:aws:lambda:us-east-1:1:function:f:3"};
+  std::string table = formatInfoTable(info);
+  EXPECT_NE(table.find("| Session Manager Origin Host  | abc.execute-api.eu-west-1.amazonaws.com |"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("| Session Checker Function Arn | arn:aws:lambda:us-east-1:1:function:f:3"), std::string::npos);
+  EXPECT_EQ(formatInfoJson(info),
+            R"({"SessionCheckerFunctionArn":"arn:aws:lambda:us-east-1:1:function:f:3","SessionManagerOriginHost":"abc.execute-api.eu-west-1.amazonaws.com","SessionManagerOriginPath":"/prod"})");
+}
+
+// A missing regional output is named.
+TEST(PlanTest, MissingOutputIsNamed) {
+  StackInfo s;
+  s.name = "DemoSessionManager";
+  s.outputs = {{"ApiDomainName", "x"}};
+  auto o = managerOutputs(s);
+  ASSERT_FALSE(o.isOk());
+  EXPECT_NE(o.status().message().find("has no output ApiPath"), std::string::npos);
+}
+
+// The checker template gets a version id derived from the code hash; the
+// embedded templates are the files under deploy/.
+TEST(PlanTest, CheckerTemplateVersionIdFollowsTheHash) {
+  std::string text(embeddedTemplate(kCheckerTemplate));
+  ASSERT_FALSE(text.empty());
+  auto rendered = renderCheckerTemplate(text, "0123456789abcdef0123");
+  ASSERT_TRUE(rendered.isOk()) << rendered.status().toString();
+  EXPECT_NE(rendered->find("  CheckerVersion0123456789abcdef:\n"), std::string::npos);
+  EXPECT_NE(rendered->find("!Ref CheckerVersion0123456789abcdef\n"), std::string::npos);
+  EXPECT_EQ(rendered->find("CheckerVersion:"), std::string::npos);
+  EXPECT_NE(rendered->find("SessionCheckerFunctionVersionArn"), std::string::npos);  // untouched
+  EXPECT_FALSE(renderCheckerTemplate("Resources: {}", "0123456789abcdef").isOk());
+}
+
+}  // namespace
+}  // namespace barrier

@@ -1,0 +1,212 @@
+// `barrier deploy`, `info` and `destroy` end to end against moto_server
+// (S3, CloudFormation, Lambda, IAM, DynamoDB, API Gateway, SSM, CloudFront),
+// driving the real `barrier` binary. moto does not model the Cognito
+// user-pool client, so the templates get the two literals of
+// DeployWorkspace::writeMotoTemplates(); everything else is the shipped
+// template. moto's Lambda Version has no ARN (its Ref is the logical id) and
+// moto keeps no Lambda@Edge associations on distributions: the tests check
+// versions through the Lambda API and the wiring through what moto keeps.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/support/deploy_fixture.h"
+
+namespace barrier::testing {
+namespace {
+
+class DeployMotoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string why = moto_.unavailableReason(); !why.empty()) GTEST_SKIP() << why;
+    if (!boto3Available()) GTEST_SKIP() << "python3 with boto3 is not installed";
+    ASSERT_TRUE(moto_.start()) << "moto_server did not start";
+    python(R"(
+import boto3
+boto3.client("s3", region_name="eu-west-1").create_bucket(Bucket="artifacts-eu-west-1",
+    CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="artifacts-us-east-1")
+)");
+    ws_.writeAssembly();
+    ws_.writePackages();
+    ws_.writeMotoTemplates();
+  }
+
+  std::string python(const std::string& script) {
+    bool ok = false;
+    std::string out = runPython(script, moto_.endpoint(), ok);
+    EXPECT_TRUE(ok) << out;
+    return out;
+  }
+
+  CommandResult barrier(const std::vector<std::string>& args) { return runBarrier(args, motoEnv(moto_.endpoint())); }
+
+  // Keys of both artifact buckets, one per line.
+  std::string objects() {
+    return python(R"(
+import boto3
+for region in ("eu-west-1", "us-east-1"):
+    for o in boto3.client("s3", region_name=region).list_objects_v2(Bucket="artifacts-" + region).get("Contents", []):
+        print(o["Key"])
+)");
+  }
+
+  // "<status> <event count>" of a stack.
+  std::string stackState(const std::string& region, const std::string& name) {
+    return python("import boto3\ncf = boto3.client('cloudformation', region_name='" + region + "')\n" +
+                  "s = cf.describe_stacks(StackName='" + name + "')['Stacks'][0]\n" +
+                  "print(s['StackStatus'], len(cf.describe_stack_events(StackName='" + name + "')['StackEvents']))\n");
+  }
+
+  int checkerVersions() {
+    std::string out = python(R"(
+import boto3
+lam = boto3.client("lambda", region_name="us-east-1")
+fn = [f["FunctionName"] for f in lam.list_functions()["Functions"] if "CheckerFunction" in f["FunctionName"]][0]
+print(len([v for v in lam.list_versions_by_function(FunctionName=fn)["Versions"] if v["Version"] != "$LATEST"]))
+)");
+    return std::atoi(out.c_str());
+  }
+
+  DynamoDbEmulator moto_{EmulatorKind::kMoto};
+  DeployWorkspace ws_;
+};
+
+// A first deploy creates both stacks and uploads both zips under
+// content-addressed keys; it prints the reference table; a second deploy
+// with nothing changed uploads nothing and leaves both stacks untouched.
+TEST_F(DeployMotoTest, DeploysThenRedeploysWithoutChanges) {
+  CommandResult first = barrier(ws_.deployArgs());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("Session Manager Origin Host"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find(".execute-api.eu-west-1.amazonaws.com"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("| Session Manager Origin Path  | /prod"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("Session Checker Function Arn"), std::string::npos) << first.out;
+  // Progress is on stderr, stack events included.
+  EXPECT_NE(first.err.find("signing keys: generated"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("TestSessionManager CREATE_COMPLETE"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("stack TestSessionChecker: CREATE_COMPLETE"), std::string::npos) << first.err;
+
+  std::string keys = objects();
+  EXPECT_NE(keys.find("barrier/barrier-manager-"), std::string::npos) << keys;
+  EXPECT_NE(keys.find("barrier/barrier-checker-"), std::string::npos) << keys;
+  std::string manager_state = stackState("eu-west-1", "TestSessionManager");
+  std::string checker_state = stackState("us-east-1", "TestSessionChecker");
+  EXPECT_EQ(manager_state.rfind("CREATE_COMPLETE", 0), 0u) << manager_state;
+  EXPECT_EQ(checkerVersions(), 1);
+  // The signing keys live in SSM, encrypted, never on stdout or stderr.
+  std::string stored = python(R"(
+import boto3
+print(boto3.client("ssm", region_name="eu-west-1").get_parameter(Name="/barrier/Test/signing-keys", WithDecryption=True)["Parameter"]["Value"])
+)");
+  ASSERT_GT(stored.size(), 40u);
+  std::string key = stored.substr(0, 44);
+  EXPECT_EQ(first.out.find(key), std::string::npos);
+  EXPECT_EQ(first.err.find(key), std::string::npos);
+
+  CommandResult second = barrier(ws_.deployArgs());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("signing keys: kept"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("already there, skipped"), std::string::npos) << second.err;
+  EXPECT_EQ(second.err.find("bytes)"), std::string::npos) << "something was uploaded:\n" << second.err;
+  EXPECT_NE(second.err.find("stack TestSessionManager (eu-west-1): no changes"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("stack TestSessionChecker (us-east-1): no changes"), std::string::npos) << second.err;
+  EXPECT_EQ(objects(), keys);
+  EXPECT_EQ(stackState("eu-west-1", "TestSessionManager"), manager_state);
+  EXPECT_EQ(stackState("us-east-1", "TestSessionChecker"), checker_state);
+  EXPECT_EQ(second.out, first.out);
+}
+
+// Changing the checker's code publishes a new numbered version (a new
+// version resource) and uploads only the new checker zip.
+TEST_F(DeployMotoTest, CodeChangePublishesANewCheckerVersion) {
+  ASSERT_EQ(barrier(ws_.deployArgs()).exit_code, 0);
+  ASSERT_EQ(checkerVersions(), 1);
+  ws_.writePackages("export const handler = async (e) => ({ ...e, changed: true });\n");
+  CommandResult changed = barrier(ws_.deployArgs());
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_NE(changed.err.find("upload: s3://artifacts-us-east-1/barrier/barrier-checker-"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find("upload: s3://artifacts-eu-west-1/barrier/barrier-manager-"), std::string::npos);
+  EXPECT_NE(changed.err.find("already there, skipped"), std::string::npos) << changed.err;  // the manager
+  EXPECT_NE(changed.err.find("Add CheckerVersion"), std::string::npos) << changed.err;
+  EXPECT_EQ(checkerVersions(), 2);
+}
+
+// --dry-run prints the plan (secrets masked) and changes nothing, before
+// and after a first deploy.
+TEST_F(DeployMotoTest, DryRunChangesNothing) {
+  CommandResult plan = barrier(ws_.deployArgs({"--dry-run"}));
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.err.find("would be created"), std::string::npos) << plan.err;
+  EXPECT_NE(plan.err.find("SigningKeys = ****"), std::string::npos) << plan.err;
+  EXPECT_NE(plan.err.find("would upload"), std::string::npos) << plan.err;
+  EXPECT_EQ(objects(), "");
+  EXPECT_EQ(python("import boto3\nprint(len(boto3.client('cloudformation', region_name='eu-west-1').list_stacks()['StackSummaries']))\n"),
+            "0\n");
+  ASSERT_EQ(barrier(ws_.deployArgs()).exit_code, 0);
+  std::string keys = objects();
+  ws_.writePackages("export const handler = async () => 'dry';\n");
+  CommandResult changed = barrier(ws_.deployArgs({"--dry-run"}));
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_NE(changed.err.find("would upload s3://artifacts-us-east-1/"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find("would change"), std::string::npos) << changed.err;
+  EXPECT_EQ(objects(), keys);
+  EXPECT_EQ(checkerVersions(), 1);
+}
+
+// info prints the same table (and JSON); destroy removes both stacks and
+// keeps the session table unless --delete-data.
+TEST_F(DeployMotoTest, InfoAndDestroy) {
+  CommandResult deployed = barrier(ws_.deployArgs());
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
+  CommandResult info = barrier({"info", "-f", ws_.path("assembly.yaml")});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(info.out, deployed.out);
+  CommandResult json = barrier({"info", "-f", ws_.path("assembly.yaml"), "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto doc = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << json.out;
+  EXPECT_EQ(doc["SessionManagerOriginPath"], "/prod");
+  EXPECT_NE(doc["SessionManagerOriginHost"].get<std::string>().find(".execute-api."), std::string::npos);
+  EXPECT_TRUE(doc.contains("SessionCheckerFunctionArn"));
+
+  CommandResult destroyed = barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0"});
+  ASSERT_EQ(destroyed.exit_code, 0) << destroyed.err;
+  EXPECT_NE(destroyed.err.find("kept: session table"), std::string::npos) << destroyed.err;
+  std::string left = python(R"(
+import boto3
+for region in ("eu-west-1", "us-east-1"):
+    cf = boto3.client("cloudformation", region_name=region)
+    print(region, [s["StackName"] for s in cf.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"])
+print(boto3.client("dynamodb", region_name="eu-west-1").list_tables()["TableNames"])
+)");
+  EXPECT_NE(left.find("eu-west-1 []"), std::string::npos) << left;
+  EXPECT_NE(left.find("us-east-1 []"), std::string::npos) << left;
+  EXPECT_NE(left.find("SessionTable"), std::string::npos) << "table should be retained:\n" << left;
+  CommandResult gone = barrier({"info", "-f", ws_.path("assembly.yaml")});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+}
+
+// A broken assembly fails before any AWS call (the endpoint is a closed
+// port), naming the key and the fix, with a non-zero exit code.
+TEST(DeployAssemblyTest, BrokenAssemblyFailsBeforeTouchingAws) {
+  DeployWorkspace ws;
+  std::string path = ws.writeAssembly();
+  ws.write("assembly.yaml", R"(StacksPrefix: Test
+CookieName: barrier
+Environment:
+  AWSProfile: x
+Packaging:
+  S3Buckets: {eu-west-1: a-bucket}
+Cloudfront: {DomainName: www.example.com}
+CognitoUserPool: {UserPoolId: eu-west-1_X, DomainName: login.example.com}
+)");
+  CommandResult r = runBarrier({"deploy", "-f", path}, motoEnv("http://127.0.0.1:9"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("Environment.Region is missing; set it to"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+}  // namespace
+}  // namespace barrier::testing

@@ -1,0 +1,68 @@
+// The CloudFormation templates under deploy/ are plain CloudFormation (no
+// transform) and pass cfn-lint with no errors — the proof of the parts moto
+// cannot run (Cognito user-pool client, the version ARN output, ...).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace {
+
+std::string readTemplate(const std::string& name) {
+  std::ifstream in(std::string(BARRIER_SOURCE_DIR) + "/deploy/" + name);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// cfn-lint reports no errors (exit codes 2 and 6 carry errors; 4 and 8 are
+// warnings and informational notes).
+TEST(DeployTemplatesTest, PassCfnLint) {
+  if (std::system("command -v cfn-lint >/dev/null 2>&1") != 0) GTEST_SKIP() << "cfn-lint is not installed";
+  std::string command = std::string("cfn-lint ") + BARRIER_SOURCE_DIR + "/deploy/session-manager.yaml " +
+                        BARRIER_SOURCE_DIR + "/deploy/session-checker.yaml 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  int status = ::pclose(pipe);
+  int code = WEXITSTATUS(status);
+  EXPECT_EQ(code & 2, 0) << out;
+}
+
+// No transform: the templates deploy as they are, without SAM or macros.
+TEST(DeployTemplatesTest, UseNoTransform) {
+  for (const char* name : {"session-manager.yaml", "session-checker.yaml"}) {
+    std::string text = readTemplate(name);
+    ASSERT_FALSE(text.empty()) << name;
+    EXPECT_EQ(text.find("Transform"), std::string::npos) << name;
+  }
+}
+
+// The security-relevant settings of DESIGN §4 and the issue are present.
+TEST(DeployTemplatesTest, KeepTheDesignedSettings) {
+  std::string manager = readTemplate("session-manager.yaml");
+  for (const char* needle : {"DeletionPolicy: Retain", "AttributeName: valid_until", "IndexName: sub-index",
+                             "PointInTimeRecoveryEnabled: true", "Runtime: provided.al2023", "PathPart: \"{proxy+}\"",
+                             "PathPart: _identity", "StageName: prod", "AllowedOAuthFlows: [code]",
+                             "AllowedOAuthScopes: [openid, email, profile]", "/_identity/auth", "/_identity/signed-out",
+                             "NoEcho: true"}) {
+    EXPECT_NE(manager.find(needle), std::string::npos) << needle;
+  }
+  // Least privilege: the manager's table actions and nothing broader.
+  EXPECT_EQ(manager.find("dynamodb:*"), std::string::npos);
+  EXPECT_EQ(manager.find("dynamodb:Scan"), std::string::npos);
+  std::string checker = readTemplate("session-checker.yaml");
+  for (const char* needle : {"edgelambda.amazonaws.com", "lambda.amazonaws.com", "Action: dynamodb:GetItem",
+                             "Runtime: nodejs22.x", "Type: AWS::Lambda::Version", "Value: !Ref CheckerVersion"}) {
+    EXPECT_NE(checker.find(needle), std::string::npos) << needle;
+  }
+  // Lambda@Edge accepts no environment variables.
+  EXPECT_EQ(checker.find("Environment:"), std::string::npos);
+}
+
+}  // namespace
