@@ -2,6 +2,7 @@
 
 #include "adapters/dynamodb_store.h"
 #include "adapters/memory_store.h"
+#include "adapters/redis_store.h"
 #include "adapters/sqlite_store.h"
 
 namespace barrier {
@@ -13,7 +14,7 @@ Result<std::unique_ptr<SessionStore>> makeStore(const StoreConfig& config) {
     case StoreConfig::Type::kSqlite:
       return makeSqliteStore(config.path);
     case StoreConfig::Type::kRedis:
-      return Status::invalid("store.type: redis is not built yet");
+      return makeRedisStore(config.url);
     case StoreConfig::Type::kDynamoDb:
       return makeDynamoDbStore(config);
   }

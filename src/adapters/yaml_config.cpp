@@ -50,8 +50,22 @@ Json scalarToJson(const YAML::Node& node) {
 
 int lineOf(const YAML::Node& node) { return node.Mark().line + 1; }
 
-// Throws std::runtime_error with "line N: ..." on duplicated or non-scalar keys.
-Json toJson(const YAML::Node& node) {
+// Bounds on the converted document: aliases can make a small file expand
+// exponentially ("billion laughs") or refer to themselves.
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxNodes = 100000;
+
+struct Budget {
+  size_t nodes = 0;
+};
+
+// Throws std::runtime_error with "line N: ..." on duplicated or non-scalar
+// keys and on documents past the bounds above.
+Json toJson(const YAML::Node& node, Budget& budget, int depth = 0) {
+  if (depth > kMaxDepth || ++budget.nodes > kMaxNodes) {
+    throw std::runtime_error("line " + std::to_string(lineOf(node)) +
+                             ": document is too deep or too large (aliases?)");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -60,7 +74,7 @@ Json toJson(const YAML::Node& node) {
       return scalarToJson(node);
     case YAML::NodeType::Sequence: {
       Json out = Json::array();
-      for (const auto& item : node) out.push_back(toJson(item));
+      for (const auto& item : node) out.push_back(toJson(item, budget, depth + 1));
       return out;
     }
     case YAML::NodeType::Map: {
@@ -75,7 +89,7 @@ Json toJson(const YAML::Node& node) {
           throw std::runtime_error("line " + std::to_string(lineOf(item.first)) + ": " + key +
                                    " appears twice in the same mapping");
         }
-        out[key] = toJson(item.second);
+        out[key] = toJson(item.second, budget, depth + 1);
       }
       return out;
     }
@@ -129,14 +143,42 @@ Status locate(const Status& status, const YAML::Node& root, std::string_view sou
   return Status(status.code(), where + ": " + message);
 }
 
+// yaml-cpp recurses once per flow-collection level and can exhaust the
+// stack on "[[[[...": deep nesting is refused before it gets there. Quoted
+// text and comments are skipped, roughly; no real configuration nests deeply.
+bool nestsTooDeep(std::string_view text) {
+  int depth = 0;
+  char quote = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote != 0) {
+      if (c == quote || c == '\n') quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+constexpr size_t kMaxConfigBytes = 1024 * 1024;
+
 Result<Json> loadJson(std::string_view yaml, std::string_view source, YAML::Node& root) {
   std::string where(source);
+  if (yaml.size() > kMaxConfigBytes) return Status::invalid(where + ": larger than 1 MiB");
+  if (nestsTooDeep(yaml)) return Status::invalid(where + ": nested more than 64 levels deep");
   try {
     root = YAML::Load(std::string(yaml));
     if (root.IsNull()) {
       return Status::invalid(where + ": is empty; see the configuration section of README.md");
     }
-    return toJson(root);
+    Budget budget;
+    return toJson(root, budget);
   } catch (const YAML::Exception& e) {
     std::string line = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
     return Status::invalid(where + line + ": not valid YAML: " + e.msg);

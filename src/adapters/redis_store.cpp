@@ -1,0 +1,384 @@
+#include "adapters/redis_store.h"
+
+#include <hiredis/hiredis.h>
+
+#include <cerrno>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
+
+#include "core/http/percent.h"
+
+namespace barrier {
+
+namespace {
+
+constexpr char kRecordPrefix[] = "barrier:s:";
+constexpr char kUserPrefix[] = "barrier:u:";
+
+// Creates the record unless its key exists; indexes sessions by sub; sets
+// the housekeeping expiry. KEYS: record, user set. ARGV: valid_until, key,
+// then field/value pairs.
+constexpr char kPutNewScript[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIREAT', KEYS[1], ARGV[1])
+if KEYS[2] ~= '' then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  local want = tonumber(ARGV[1]) - tonumber(redis.call('TIME')[1])
+  if want > 0 and redis.call('TTL', KEYS[2]) < want then redis.call('EXPIRE', KEYS[2], want) end
+end
+return 1
+)lua";
+
+// Reads and deletes the record, and drops it from its user's set.
+// KEYS: record. ARGV: key, user-set prefix.
+constexpr char kTakeScript[] = R"lua(
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return fields end
+redis.call('DEL', KEYS[1])
+for i = 1, #fields, 2 do
+  if fields[i] == 'sub' and fields[i + 1] ~= '' then
+    redis.call('SREM', ARGV[2] .. fields[i + 1], ARGV[1])
+  end
+end
+return fields
+)lua";
+
+// Deletes every session of a user. KEYS: user set. ARGV: sub, record prefix.
+constexpr char kRemoveUserScript[] = R"lua(
+local n = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local rec = ARGV[2] .. key
+  local kind = redis.call('HGET', rec, 'kind')
+  if kind == 'session' and redis.call('HGET', rec, 'sub') == ARGV[1] then
+    n = n + redis.call('DEL', rec)
+  end
+end
+redis.call('DEL', KEYS[1])
+return n
+)lua";
+
+struct RedisTarget {
+  std::string host;
+  int port = 6379;
+  std::string unix_path;
+  std::string user;
+  std::string password;
+  int db = 0;
+};
+
+Status badUrl(const std::string& why) {
+  return Status::invalid("store.url: " + why +
+                         " (expected redis://[:password@]host[:port][/db] or unix:///path)");
+}
+
+bool parseNumber(std::string_view text, int max, int& out) {
+  if (text.empty() || text.size() > 6) return false;
+  int n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  if (n > max) return false;
+  out = n;
+  return true;
+}
+
+Result<RedisTarget> parseRedisUrl(const std::string& url) {
+  RedisTarget t;
+  std::string_view rest(url);
+  if (rest.rfind("unix://", 0) == 0) {
+    t.unix_path = std::string(rest.substr(7));
+    if (t.unix_path.empty() || t.unix_path.front() != '/') return badUrl("unix socket path must be absolute");
+    return t;
+  }
+  if (rest.rfind("redis://", 0) != 0) return badUrl("unsupported scheme");
+  rest.remove_prefix(8);
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    std::string_view db = rest.substr(slash + 1);
+    if (!db.empty() && !parseNumber(db, 10000, t.db)) return badUrl("database must be a number");
+  }
+  size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    size_t colon = userinfo.find(':');
+    std::string_view user = colon == std::string_view::npos ? std::string_view() : userinfo.substr(0, colon);
+    std::string_view pass = colon == std::string_view::npos ? userinfo : userinfo.substr(colon + 1);
+    if (!percentDecode(user, t.user) || !percentDecode(pass, t.password)) {
+      return badUrl("malformed %-escape in the credentials");
+    }
+  }
+  size_t colon = authority.rfind(':');
+  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+    if (!parseNumber(authority.substr(colon + 1), 65535, t.port) || t.port == 0) {
+      return badUrl("port must be 1-65535");
+    }
+    authority = authority.substr(0, colon);
+  }
+  if (authority.empty()) return badUrl("host is missing");
+  t.host = std::string(authority);
+  return t;
+}
+
+// Owns one reply.
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+struct ContextDeleter {
+  void operator()(redisContext* c) const { redisFree(c); }
+};
+using Context = std::unique_ptr<redisContext, ContextDeleter>;
+
+timeval toTimeval(int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; }
+
+// A hiredis I/O error: EAGAIN after a socket timeout is a timeout.
+Status connectionError(const redisContext* c, std::string_view what) {
+  std::string message = "redis: " + std::string(what) + ": " + (c ? c->errstr : "out of memory");
+  if (c && c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    return Status::timeout(message);
+  }
+  return Status::unavailable(message);
+}
+
+std::string field(const std::vector<std::pair<std::string, std::string>>& fields, std::string_view name) {
+  for (const auto& [k, v] : fields) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+bool parseInt64(const std::string& text, int64_t& out) {
+  if (text.empty() || text.size() > 19) return false;
+  int64_t n = 0;
+  size_t i = text[0] == '-' ? 1 : 0;
+  if (i == text.size()) return false;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    n = n * 10 + (text[i] - '0');
+  }
+  out = text[0] == '-' ? -n : n;
+  return true;
+}
+
+std::vector<std::string> recordFields(const SessionRecord& r) {
+  nlohmann::json groups = r.groups;
+  return {"kind", recordKindName(r.kind),
+          "valid_until", std::to_string(r.valid_until),
+          "created_at", std::to_string(r.created_at),
+          "sub", r.sub,
+          "username", r.username,
+          "email", r.email,
+          "groups", groups.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          "secret", r.secret,
+          "code_verifier", r.code_verifier,
+          "nonce", r.nonce,
+          "path", r.path};
+}
+
+// A flat [field, value, ...] reply -> record. A record that does not parse
+// is an error (503), never a guess: it must not let anyone in.
+Result<std::optional<SessionRecord>> recordFromReply(std::string_view key, const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_ARRAY) return Status::internal("redis: unexpected reply type");
+  if (reply->elements == 0) return std::optional<SessionRecord>();
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+    const redisReply* k = reply->element[i];
+    const redisReply* v = reply->element[i + 1];
+    if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
+      return Status::internal("redis: malformed record");
+    }
+    fields.emplace_back(std::string(k->str, k->len), std::string(v->str, v->len));
+  }
+  SessionRecord r;
+  r.key = std::string(key);
+  if (!parseRecordKind(field(fields, "kind"), r.kind) ||
+      !parseInt64(field(fields, "valid_until"), r.valid_until) ||
+      !parseInt64(field(fields, "created_at"), r.created_at)) {
+    return Status::internal("redis: malformed record (kind or times)");
+  }
+  r.sub = field(fields, "sub");
+  r.username = field(fields, "username");
+  r.email = field(fields, "email");
+  std::string groups_text = field(fields, "groups");
+  if (!groups_text.empty()) {
+    auto groups = nlohmann::json::parse(groups_text, nullptr, false);
+    if (!groups.is_array()) return Status::internal("redis: malformed record (groups)");
+    for (const auto& g : groups) {
+      if (!g.is_string()) return Status::internal("redis: malformed record (groups)");
+      r.groups.push_back(g.get<std::string>());
+    }
+  }
+  r.secret = field(fields, "secret");
+  r.code_verifier = field(fields, "code_verifier");
+  r.nonce = field(fields, "nonce");
+  r.path = field(fields, "path");
+  return std::optional<SessionRecord>(std::move(r));
+}
+
+class RedisStore : public SessionStore {
+ public:
+  RedisStore(RedisTarget target, RedisStoreOptions options)
+      : target_(std::move(target)), options_(options) {}
+
+  Result<std::optional<SessionRecord>> get(std::string_view key) override {
+    Result<Reply> reply = run({"HGETALL", recordKey(key)});
+    if (!reply.isOk()) return reply.status();
+    return recordFromReply(key, reply->get());
+  }
+
+  Status putNew(const SessionRecord& record) override {
+    std::string user_set =
+        record.kind == RecordKind::kSession && !record.sub.empty() ? kUserPrefix + record.sub : "";
+    std::vector<std::string> args = {"EVAL", kPutNewScript, "2", recordKey(record.key), user_set,
+                                     std::to_string(record.valid_until), record.key};
+    for (auto& f : recordFields(record)) args.push_back(std::move(f));
+    Result<Reply> reply = run(args);
+    if (!reply.isOk()) return reply.status();
+    if ((*reply)->type != REDIS_REPLY_INTEGER) return Status::internal("redis: unexpected reply to putNew");
+    if ((*reply)->integer == 0) return Status::alreadyExists("record exists");
+    return Status::ok();
+  }
+
+  Result<std::optional<SessionRecord>> take(std::string_view key) override {
+    Result<Reply> reply = run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
+    if (!reply.isOk()) return reply.status();
+    return recordFromReply(key, reply->get());
+  }
+
+  Status remove(std::string_view key) override {
+    Result<std::optional<SessionRecord>> taken = take(key);
+    return taken.isOk() ? Status::ok() : taken.status();
+  }
+
+  Result<size_t> removeUser(std::string_view sub) override {
+    Result<Reply> reply = run({"EVAL", kRemoveUserScript, "1", kUserPrefix + std::string(sub),
+                               std::string(sub), kRecordPrefix});
+    if (!reply.isOk()) return reply.status();
+    if ((*reply)->type != REDIS_REPLY_INTEGER) return Status::internal("redis: unexpected reply");
+    return static_cast<size_t>((*reply)->integer);
+  }
+
+  Result<std::vector<SessionRecord>> list(size_t limit) override {
+    std::vector<SessionRecord> out;
+    std::string cursor = "0";
+    do {
+      Result<Reply> reply =
+          run({"SCAN", cursor, "MATCH", std::string(kRecordPrefix) + "*", "COUNT", "200"});
+      if (!reply.isOk()) return reply.status();
+      const redisReply* r = reply->get();
+      if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+          r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+        return Status::internal("redis: unexpected SCAN reply");
+      }
+      cursor.assign(r->element[0]->str, r->element[0]->len);
+      const redisReply* keys = r->element[1];
+      for (size_t i = 0; i < keys->elements && out.size() < limit; ++i) {
+        std::string_view full(keys->element[i]->str, keys->element[i]->len);
+        Result<std::optional<SessionRecord>> record = get(full.substr(sizeof(kRecordPrefix) - 1));
+        if (!record.isOk()) return record.status();
+        if (record->has_value()) out.push_back(std::move(**record));  // gone meanwhile: skip
+      }
+    } while (cursor != "0" && out.size() < limit);
+    return out;
+  }
+
+  Status ping() override {
+    Result<Reply> reply = run({"PING"});
+    return reply.isOk() ? Status::ok() : reply.status();
+  }
+
+ private:
+  static std::string recordKey(std::string_view key) { return kRecordPrefix + std::string(key); }
+
+  // A pooled connection, or a new one (connected, authenticated, db selected).
+  Result<Context> acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        Context c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return connect();
+  }
+
+  void release(Context c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(c));
+  }
+
+  Result<Context> connect() {
+    timeval connect_timeout = toTimeval(options_.connect_timeout_ms);
+    Context c(target_.unix_path.empty()
+                  ? redisConnectWithTimeout(target_.host.c_str(), target_.port, connect_timeout)
+                  : redisConnectUnixWithTimeout(target_.unix_path.c_str(), connect_timeout));
+    if (!c || c->err) return connectionError(c.get(), "cannot connect");
+    if (redisSetTimeout(c.get(), toTimeval(options_.command_timeout_ms)) != REDIS_OK) {
+      return connectionError(c.get(), "cannot set timeout");
+    }
+    if (!target_.password.empty()) {
+      std::vector<std::string> auth = {"AUTH"};
+      if (!target_.user.empty()) auth.push_back(target_.user);
+      auth.push_back(target_.password);
+      Result<Reply> reply = command(c.get(), auth);
+      if (!reply.isOk()) return Status(reply.status().code(), "redis: AUTH failed");
+    }
+    if (target_.db != 0) {
+      Result<Reply> reply = command(c.get(), {"SELECT", std::to_string(target_.db)});
+      if (!reply.isOk()) return reply.status();
+    }
+    return c;
+  }
+
+  // One command on one connection. A NULL reply means the connection is
+  // broken (its err is set); a Redis error reply is kUnavailable too.
+  static Result<Reply> command(redisContext* c, const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    Reply reply(static_cast<redisReply*>(
+        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
+    if (!reply) return connectionError(c, args.front());
+    if (reply->type == REDIS_REPLY_ERROR) {
+      return Status::unavailable("redis: " + args.front() + ": " + std::string(reply->str, reply->len));
+    }
+    return reply;
+  }
+
+  Result<Reply> run(const std::vector<std::string>& args) {
+    Result<Context> c = acquire();
+    if (!c.isOk()) return c.status();
+    Result<Reply> reply = command(c->get(), args);
+    // Only a healthy connection goes back: after an I/O error or timeout the
+    // stream may hold a late reply that would answer the next command.
+    if ((*c)->err == 0) release(std::move(*c));
+    return reply;
+  }
+
+  const RedisTarget target_;
+  const RedisStoreOptions options_;
+  std::mutex mu_;
+  std::vector<Context> idle_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SessionStore>> makeRedisStore(const std::string& url,
+                                                     const RedisStoreOptions& options) {
+  Result<RedisTarget> target = parseRedisUrl(url);
+  if (!target.isOk()) return target.status();
+  return std::unique_ptr<SessionStore>(std::make_unique<RedisStore>(std::move(*target), options));
+}
+
+}  // namespace barrier

@@ -1,0 +1,386 @@
+#include "adapters/redis_store.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/store_factory.h"
+
+extern char** environ;
+
+namespace barrier {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool haveRedisServer() { return std::system("command -v redis-server >/dev/null 2>&1") == 0; }
+
+int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A throw-away redis-server on 127.0.0.1:<port>, no persistence; stopped
+// (SIGKILL) by the destructor even when a test fails.
+class RedisServer {
+ public:
+  explicit RedisServer(int port) : port_(port) {}
+  ~RedisServer() { stop(); }
+
+  // Starts the server and waits (up to 10 s) until it answers PING.
+  bool start() {
+    std::string port = std::to_string(port_);
+    std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1",
+                                     "--save", "", "--appendonly", "no", "--loglevel", "warning"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) {
+      pid_ = -1;
+      return false;
+    }
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (answersPing()) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  void pause() { ::kill(pid_, SIGSTOP); }
+  void resume() { ::kill(pid_, SIGCONT); }
+
+  // A raw command, for checking what the store wrote.
+  long long integerCommand(const std::string& cmd) {
+    redisContext* c = redisConnect("127.0.0.1", port_);
+    long long out = -100;
+    if (c && !c->err) {
+      auto* r = static_cast<redisReply*>(redisCommand(c, cmd.c_str()));
+      if (r && r->type == REDIS_REPLY_INTEGER) out = r->integer;
+      if (r) freeReplyObject(r);
+    }
+    if (c) redisFree(c);
+    return out;
+  }
+
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  bool answersPing() {
+    timeval tv{0, 200000};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+    bool ok = false;
+    if (c && !c->err) {
+      auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
+      ok = r && r->type == REDIS_REPLY_STATUS;
+      if (r) freeReplyObject(r);
+    }
+    if (c) redisFree(c);
+    return ok;
+  }
+
+  int port_;
+  pid_t pid_ = -1;
+};
+
+SessionRecord session(const std::string& key, const std::string& sub) {
+  SessionRecord r;
+  r.key = key;
+  r.kind = RecordKind::kSession;
+  r.valid_until = std::time(nullptr) + 3600;
+  r.created_at = std::time(nullptr);
+  r.sub = sub;
+  r.username = sub + "-name";
+  r.email = sub + "@example.com";
+  r.groups = {"admin", "with space", "quote\"d", "caf\xC3\xA9"};
+  return r;
+}
+
+SessionRecord login(const std::string& key) {
+  SessionRecord r;
+  r.key = key;
+  r.kind = RecordKind::kLogin;
+  r.valid_until = std::time(nullptr) + 300;
+  r.created_at = std::time(nullptr);
+  r.secret = "s3cr3t";
+  r.code_verifier = "verifier";
+  r.nonce = "nonce";
+  r.path = "/a b?x=%26&y=\xE2\x9C\x93";
+  return r;
+}
+
+class RedisStoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (!haveRedisServer()) GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+    port_ = freePort();
+    server_ = std::make_unique<RedisServer>(port_);
+    ASSERT_TRUE(server_->start()) << "redis-server did not start on port " << port_;
+    RedisStoreOptions options;
+    options.connect_timeout_ms = 500;
+    options.command_timeout_ms = 500;
+    auto store = makeRedisStore(server_->url(), options);
+    ASSERT_TRUE(store.isOk()) << store.status().toString();
+    store_ = std::move(*store);
+  }
+
+  int port_ = 0;
+  std::unique_ptr<RedisServer> server_;
+  std::unique_ptr<SessionStore> store_;
+};
+
+// A record written by putNew reads back field for field, both kinds.
+TEST_F(RedisStoreTest, PutNewThenGetRoundTrips) {
+  SessionRecord s = session("k1", "alice");
+  ASSERT_TRUE(store_->putNew(s).isOk());
+  auto got = store_->get("k1");
+  ASSERT_TRUE(got.isOk()) << got.status().toString();
+  ASSERT_TRUE(got->has_value());
+  const SessionRecord& r = **got;
+  EXPECT_EQ(r.key, "k1");
+  EXPECT_EQ(r.kind, RecordKind::kSession);
+  EXPECT_EQ(r.valid_until, s.valid_until);
+  EXPECT_EQ(r.created_at, s.created_at);
+  EXPECT_EQ(r.sub, "alice");
+  EXPECT_EQ(r.username, "alice-name");
+  EXPECT_EQ(r.email, "alice@example.com");
+  EXPECT_EQ(r.groups, s.groups);
+
+  SessionRecord l = login("k2");
+  ASSERT_TRUE(store_->putNew(l).isOk());
+  got = store_->get("k2");
+  ASSERT_TRUE(got.isOk() && got->has_value());
+  EXPECT_EQ((*got)->kind, RecordKind::kLogin);
+  EXPECT_EQ((*got)->secret, "s3cr3t");
+  EXPECT_EQ((*got)->code_verifier, "verifier");
+  EXPECT_EQ((*got)->nonce, "nonce");
+  EXPECT_EQ((*got)->path, l.path);
+  EXPECT_TRUE((*got)->groups.empty());
+}
+
+// Absent is an ok Result holding nothing, not an error.
+TEST_F(RedisStoreTest, AbsentIsNotAnError) {
+  auto got = store_->get("missing");
+  ASSERT_TRUE(got.isOk());
+  EXPECT_FALSE(got->has_value());
+  auto taken = store_->take("missing");
+  ASSERT_TRUE(taken.isOk());
+  EXPECT_FALSE(taken->has_value());
+  EXPECT_TRUE(store_->remove("missing").isOk());
+  auto removed = store_->removeUser("nobody");
+  ASSERT_TRUE(removed.isOk());
+  EXPECT_EQ(*removed, 0u);
+}
+
+// putNew never overwrites: the second write of a key is kAlreadyExists.
+TEST_F(RedisStoreTest, PutNewRefusesExistingKey) {
+  ASSERT_TRUE(store_->putNew(session("k", "alice")).isOk());
+  Status again = store_->putNew(session("k", "mallory"));
+  EXPECT_EQ(again.code(), Code::kAlreadyExists);
+  EXPECT_EQ((*store_->get("k"))->sub, "alice");
+}
+
+// The hash expires at valid_until (housekeeping), and the user set too.
+TEST_F(RedisStoreTest, SetsHousekeepingExpiry) {
+  ASSERT_TRUE(store_->putNew(session("k", "alice")).isOk());
+  long long ttl = server_->integerCommand("TTL barrier:s:k");
+  EXPECT_GT(ttl, 3500);
+  EXPECT_LE(ttl, 3601);
+  EXPECT_GT(server_->integerCommand("TTL barrier:u:alice"), 3500);
+}
+
+// take returns the record once and deletes it.
+TEST_F(RedisStoreTest, TakeReadsAndDeletes) {
+  ASSERT_TRUE(store_->putNew(login("flow")).isOk());
+  auto first = store_->take("flow");
+  ASSERT_TRUE(first.isOk());
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->secret, "s3cr3t");
+  auto second = store_->take("flow");
+  ASSERT_TRUE(second.isOk());
+  EXPECT_FALSE(second->has_value());
+  EXPECT_FALSE(store_->get("flow")->has_value());
+}
+
+// Of many concurrent takes of one key, exactly one gets the record.
+TEST_F(RedisStoreTest, ConcurrentTakeHasOneWinner) {
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 20; ++round) {
+    std::string key = "race" + std::to_string(round);
+    ASSERT_TRUE(store_->putNew(login(key)).isOk());
+    std::atomic<int> winners{0};
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        auto r = store_->take(key);
+        if (!r.isOk()) ++errors;
+        else if (r->has_value()) ++winners;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(winners.load(), 1) << "round " << round;
+  }
+}
+
+// Concurrent putNew of one key: exactly one succeeds.
+TEST_F(RedisStoreTest, ConcurrentPutNewHasOneWinner) {
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      if (store_->putNew(session("same", "u" + std::to_string(t))).isOk()) ++created;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+}
+
+// remove deletes one record and its user-set entry.
+TEST_F(RedisStoreTest, RemoveDeletes) {
+  ASSERT_TRUE(store_->putNew(session("k", "alice")).isOk());
+  ASSERT_TRUE(store_->remove("k").isOk());
+  EXPECT_FALSE(store_->get("k")->has_value());
+  EXPECT_EQ(server_->integerCommand("SCARD barrier:u:alice"), 0);
+}
+
+// removeUser deletes exactly that user's sessions and counts them.
+TEST_F(RedisStoreTest, RemoveUserDeletesOnlyThatUser) {
+  ASSERT_TRUE(store_->putNew(session("a1", "alice")).isOk());
+  ASSERT_TRUE(store_->putNew(session("a2", "alice")).isOk());
+  ASSERT_TRUE(store_->putNew(session("b1", "bob")).isOk());
+  ASSERT_TRUE(store_->putNew(login("l1")).isOk());
+  auto removed = store_->removeUser("alice");
+  ASSERT_TRUE(removed.isOk());
+  EXPECT_EQ(*removed, 2u);
+  EXPECT_FALSE(store_->get("a1")->has_value());
+  EXPECT_FALSE(store_->get("a2")->has_value());
+  EXPECT_TRUE(store_->get("b1")->has_value());
+  EXPECT_TRUE(store_->get("l1")->has_value());
+  EXPECT_EQ(*store_->removeUser("alice"), 0u);
+}
+
+// list returns up to `limit` records of any kind.
+TEST_F(RedisStoreTest, ListIsBounded) {
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_TRUE(store_->putNew(session("s" + std::to_string(i), "u")).isOk());
+  }
+  auto all = store_->list(100);
+  ASSERT_TRUE(all.isOk());
+  EXPECT_EQ(all->size(), 25u);
+  auto some = store_->list(10);
+  ASSERT_TRUE(some.isOk());
+  EXPECT_EQ(some->size(), 10u);
+}
+
+// A record that does not parse is an error (503), never a pass.
+TEST_F(RedisStoreTest, MalformedRecordIsAnError) {
+  server_->integerCommand("HSET barrier:s:bad kind admin valid_until 9999999999 created_at 1");
+  auto got = store_->get("bad");
+  EXPECT_FALSE(got.isOk());
+  EXPECT_EQ(got.status().code(), Code::kInternal);
+}
+
+// A killed server gives non-ok Statuses (never a crash or a pass); after a
+// restart on the same port the same store object works again.
+TEST_F(RedisStoreTest, SurvivesServerDeathAndRecovers) {
+  ASSERT_TRUE(store_->putNew(session("k", "alice")).isOk());
+  ASSERT_TRUE(store_->ping().isOk());
+  server_->stop();
+
+  auto got = store_->get("k");
+  EXPECT_FALSE(got.isOk());
+  EXPECT_TRUE(got.status().code() == Code::kUnavailable || got.status().code() == Code::kTimeout)
+      << got.status().toString();
+  EXPECT_FALSE(store_->putNew(session("k2", "bob")).isOk());
+  EXPECT_FALSE(store_->take("k").isOk());
+  EXPECT_FALSE(store_->remove("k").isOk());
+  EXPECT_FALSE(store_->removeUser("alice").isOk());
+  EXPECT_FALSE(store_->list(10).isOk());
+  EXPECT_FALSE(store_->ping().isOk());
+
+  ASSERT_TRUE(server_->start());
+  EXPECT_TRUE(store_->ping().isOk());
+  auto after = store_->get("k");  // the new server has no data, but answers
+  ASSERT_TRUE(after.isOk()) << after.status().toString();
+  EXPECT_FALSE(after->has_value());
+  EXPECT_TRUE(store_->putNew(session("k", "alice")).isOk());
+}
+
+// A hung server (SIGSTOP) turns into kTimeout within the command timeout.
+TEST_F(RedisStoreTest, HungServerTimesOut) {
+  ASSERT_TRUE(store_->ping().isOk());
+  server_->pause();
+  auto start = std::chrono::steady_clock::now();
+  auto got = store_->get("k");
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  server_->resume();
+  ASSERT_FALSE(got.isOk());
+  EXPECT_EQ(got.status().code(), Code::kTimeout) << got.status().toString();
+  EXPECT_LT(elapsed, 5s);
+  // The timed-out connection was dropped; the next call is answered normally.
+  EXPECT_TRUE(store_->ping().isOk());
+}
+
+// The factory builds a redis store from the config.
+TEST_F(RedisStoreTest, FactoryBuildsRedisStore) {
+  StoreConfig config;
+  config.type = StoreConfig::Type::kRedis;
+  config.url = server_->url() + "/1";
+  auto store = makeStore(config);
+  ASSERT_TRUE(store.isOk()) << store.status().toString();
+  ASSERT_TRUE((*store)->putNew(session("f", "alice")).isOk());
+  EXPECT_TRUE((*store)->get("f")->has_value());
+  EXPECT_FALSE(store_->get("f")->has_value());  // db 1, not db 0
+}
+
+// Malformed URLs are refused up front, naming store.url.
+TEST(RedisStoreUrl, RefusesMalformedUrls) {
+  for (const char* bad : {"http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h/x",
+                          "unix://relative", "redis://:%zz@h"}) {
+    auto store = makeRedisStore(bad);
+    ASSERT_FALSE(store.isOk()) << bad;
+    EXPECT_NE(store.status().message().find("store.url"), std::string::npos);
+  }
+  EXPECT_TRUE(makeRedisStore("redis://:pw@127.0.0.1:6390/3").isOk());
+  EXPECT_TRUE(makeRedisStore("unix:///run/redis.sock").isOk());
+}
+
+// Nothing listening: a clean kUnavailable, no hang.
+TEST(RedisStoreUrl, NothingListeningIsUnavailable) {
+  auto store = makeRedisStore("redis://127.0.0.1:" + std::to_string(freePort()));
+  ASSERT_TRUE(store.isOk());
+  Status s = (*store)->ping();
+  EXPECT_EQ(s.code(), Code::kUnavailable) << s.toString();
+}
+
+}  // namespace
+}  // namespace barrier
