@@ -135,7 +135,11 @@ CheckStep Checker::begin(const Request& request) const {
 
   // Every value of our cookie, from every Cookie header, in order. Shape and
   // MAC are checked here so a forged id never costs a store read.
+  // Bounded work: at most kMaxCookieValuesExamined MAC checks, and the
+  // loop ends once kMaxSessionCandidates well-signed ids are collected.
+  size_t examined = 0;
   for (const auto& value : cookieValues(step.request_.headers, cookie_name_)) {
+    if (step.keys_.size() == kMaxSessionCandidates || examined++ == kMaxCookieValuesExamined) break;
     std::optional<std::string> id = codec_.verify(value);
     if (!id) {
       step.reason_ = worse(step.reason_, CheckOutcome::kBadCookie);
@@ -143,7 +147,6 @@ CheckStep Checker::begin(const Request& request) const {
     }
     std::string key = codec_.storeKey(*id);
     if (std::find(step.keys_.begin(), step.keys_.end(), key) != step.keys_.end()) continue;
-    if (step.keys_.size() == kMaxSessionCandidates) break;
     step.keys_.push_back(std::move(key));
   }
   return advance(std::move(step));

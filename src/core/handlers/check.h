@@ -77,6 +77,9 @@ inline constexpr const char* kHeaderGroups = "X-Barrier-Groups";
 // can get correctly signed ids (every login flow makes one), so without a
 // bound one request could cost hundreds of store reads.
 constexpr size_t kMaxSessionCandidates = 4;
+// At most this many values of our cookie are MAC-checked per request (a
+// browser sends one or two; a crafted header could send hundreds).
+constexpr size_t kMaxCookieValuesExamined = 16;
 
 // A check in progress or finished.
 class CheckStep {

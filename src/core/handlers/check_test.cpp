@@ -333,6 +333,21 @@ TEST_F(CheckTest, CandidatesAreBounded) {
   EXPECT_EQ(store_.gets, static_cast<int>(kMaxSessionCandidates));
 }
 
+// Only the first kMaxCookieValuesExamined values are looked at: a valid
+// session hidden behind many forged values is not found (and costs no read).
+TEST_F(CheckTest, ExaminedValuesAreBounded) {
+  std::string valid = addRecord();
+  std::string forged = valid;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  std::string header;
+  for (size_t i = 0; i < kMaxCookieValuesExamined; ++i) header += "barrier=" + forged + "; ";
+  EXPECT_EQ(run(navigation("/page", header + "barrier=" + valid)).outcome,
+            CheckOutcome::kBadCookie);
+  EXPECT_EQ(store_.gets, 0);
+  EXPECT_EQ(run(navigation("/page", "barrier=" + forged + "; barrier=" + valid)).outcome,
+            CheckOutcome::kPass);
+}
+
 // Header values from the store cannot inject header lines.
 TEST_F(CheckTest, IdentityHeadersSanitised) {
   auto issued = checker_->codec().issue(random_);
