@@ -61,6 +61,29 @@ void removeHopByHopHeaders(Headers& headers) {
   headers.removePrefix("proxy-");
 }
 
+void removeSessionCookies(Headers& headers, std::string_view cookie_name) {
+  std::string flow_prefix = std::string(cookie_name) + "-login-";
+  std::vector<std::string> kept_headers;
+  for (const std::string& value : headers.getAll("Cookie")) {
+    std::string kept;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      size_t semicolon = rest.find(';');
+      std::string_view pair = trim(rest.substr(0, semicolon));
+      rest = semicolon == std::string_view::npos ? std::string_view() : rest.substr(semicolon + 1);
+      std::string_view name = trim(pair.substr(0, pair.find('=')));
+      bool ours = name == cookie_name ||
+                  (name.size() > flow_prefix.size() && name.substr(0, flow_prefix.size()) == flow_prefix);
+      if (pair.empty() || ours) continue;
+      if (!kept.empty()) kept += "; ";
+      kept.append(pair);
+    }
+    if (!kept.empty()) kept_headers.push_back(std::move(kept));
+  }
+  headers.remove("Cookie");
+  for (std::string& value : kept_headers) headers.add("Cookie", std::move(value));
+}
+
 std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto) {
   if (trust_forwarded_proto) {
     // A proxy chain may send "https, http": the first entry is the visitor's.

@@ -24,6 +24,13 @@ void removeHopByHopHeaders(Headers& headers);
 // a session record or an upstream must never split into a second header.
 bool isSafeHeader(std::string_view name, std::string_view value);
 
+// Removes barrier's own cookies (`<cookie_name>` and the per-flow
+// `<cookie_name>-login-*`) from every Cookie header, keeping the other pairs
+// byte for byte; a header left empty is dropped. The session cookie is a
+// bearer secret: the origin gets X-Barrier-Session-Id (the store key)
+// instead, which cannot be replayed as a cookie.
+void removeSessionCookies(Headers& headers, std::string_view cookie_name);
+
 // What the proxy knows about the client's connection.
 struct ForwardedFrom {
   std::string remote_addr;  // peer IP of the client connection

@@ -411,6 +411,7 @@ class ServerImpl : public Server {
     ForwardedFrom from{forwarded.remote_addr, forwarded.headers.get("Host"),
                        options_.trust_forwarded_proto};
     removeHopByHopHeaders(forwarded.headers);
+    removeSessionCookies(forwarded.headers, gateway_.config().session.cookie_name);
     setForwardedHeaders(forwarded.headers, from);
     forwarded.headers.set("X-Request-Id", ex.request_id);
     RelayOptions relay_options;

@@ -1,0 +1,122 @@
+// `barrier serve -c barrier.yaml [--log-level L] [--listen ADDR] [--threads N]`
+//
+// One process playing CloudFront, checker and session manager: builds the
+// ports, the store, the checker (with its thread-safe cache), the manager
+// handlers and the origins, then runs the HTTP server until SIGTERM/SIGINT,
+// after which in-flight requests finish and the process exits 0.
+//
+// Once the socket is bound, one line goes to stdout —
+//   listening on http://127.0.0.1:8080
+// — so scripts and tests can wait for it (and learn the port when 0 was asked).
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "adapters/curl_http_client.h"
+#include "adapters/locked_session_cache.h"
+#include "adapters/store_factory.h"
+#include "adapters/system.h"
+#include "adapters/yaml_config.h"
+#include "cli/command.h"
+#include "core/handlers/check.h"
+#include "core/handlers/identity.h"
+#include "server/gateway.h"
+#include "server/metered_store.h"
+#include "server/origins.h"
+#include "server/server.h"
+
+namespace barrier::cli {
+namespace {
+
+struct ServeFlags {
+  std::string config_path = "barrier.yaml";
+  std::string log_level;
+  std::string listen;
+  int threads = -1;
+};
+
+// Relative static folders are read from the config file's directory, so a
+// config works the same from any working directory.
+void resolveStaticRoots(Config& config, const std::string& config_path) {
+  std::filesystem::path base = std::filesystem::path(config_path).parent_path();
+  for (OriginConfig& origin : config.server.origins) {
+    if (origin.static_root.empty()) continue;
+    std::filesystem::path root(origin.static_root);
+    if (root.is_relative()) origin.static_root = (base / root).lexically_normal().string();
+  }
+}
+
+Config loadConfig(const ServeFlags& flags) {
+  Result<Config> config = loadConfigFile(flags.config_path);
+  if (!config.isOk()) throw CliError(config.status().message(), 2);
+  Config out = std::move(config.value());
+  resolveStaticRoots(out, flags.config_path);
+  if (!flags.listen.empty()) out.server.listen = flags.listen;
+  if (flags.threads >= 0) out.server.threads = flags.threads;
+  if (!flags.log_level.empty()) out.server.log_level = flags.log_level;
+  return out;
+}
+
+void serve(const ServeFlags& flags) {
+  Config config = loadConfig(flags);
+  LogLevel level = LogLevel::kInfo;
+  if (!parseLogLevel(config.server.log_level, level)) {
+    throw CliError("log level must be debug, info, warn or error, got \"" +
+                       config.server.log_level + "\"",
+                   2);
+  }
+  std::unique_ptr<Log> log = makeStderrLog(level);
+  std::unique_ptr<Clock> clock = makeSystemClock();
+  std::unique_ptr<Random> random = makeOsRandom();
+  std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
+  std::unique_ptr<HttpClient> http = makeCurlHttpClient();
+
+  auto store = makeStore(config.store);
+  if (!store.isOk()) throw CliError(store.status().message());
+  Metrics metrics;
+  // Everything above the backend goes through the metered store, so the
+  // latency histogram and the login counter see every call.
+  MeteredStore metered(*store.value(), metrics);
+  std::unique_ptr<SessionCache> cache = makeLockedSessionCache(*clock, config.cache);
+  Checker checker(config, *crypto, *clock, *cache, *log);
+  IdentityHandlers manager(config, IdentityPorts{*clock, *random, *crypto, metered, *http, *log});
+
+  auto origins = makeOrigins(config.server.origins);
+  if (!origins.isOk()) throw CliError(origins.status().message(), 2);
+  Gateway gateway(config, checker, metered, metrics,
+                  [&manager](const Request& request) { return manager.handle(request); },
+                  std::move(origins.value()));
+
+  ServerOptions options = ServerOptions::fromConfig(config);
+  options.handle_signals = true;
+  auto server = Server::create(options, gateway, *log);
+  if (!server.isOk()) throw CliError(server.status().message());
+  if (Status ping = metered.ping(); !ping.isOk()) {
+    // Not fatal: the checker fails closed (503) until the store answers.
+    log->write(LogLevel::kWarn, "store.unavailable", {{"error", ping.message()}});
+  }
+  std::printf("listening on http://%s\n", server.value()->localAddress().c_str());
+  std::fflush(stdout);
+  server.value()->run();
+}
+
+CommandRegistrar reg(
+    "serve",
+    [](CLI::App& app) {
+      auto flags = std::make_shared<ServeFlags>();
+      auto* cmd = app.add_subcommand(
+          "serve", "Run the self-hosted gateway: login barrier, origins, forward-auth endpoint");
+      cmd->add_option("-c,--config", flags->config_path, "Configuration file")
+          ->capture_default_str();
+      cmd->add_option("--log-level", flags->log_level,
+                      "debug | info | warn | error (default: server.log_level)");
+      cmd->add_option("--listen", flags->listen,
+                      "host:port to listen on (default: server.listen); port 0 picks one");
+      cmd->add_option("--threads", flags->threads, "I/O threads (default: server.threads, 0 = cores)");
+      cmd->callback([flags] { serve(*flags); });
+    },
+    10);
+
+}  // namespace
+}  // namespace barrier::cli

@@ -1,0 +1,122 @@
+#include "server/gateway.h"
+
+#include <gtest/gtest.h>
+
+#include "adapters/memory_store.h"
+#include "adapters/system.h"
+#include "core/session/session_cache.h"
+
+namespace barrier {
+namespace {
+
+// /_identity/check, /health and /metrics are the gateway's; other
+// /_identity/ paths are the manager's; everything else is protected.
+TEST(GatewayTest, Routes) {
+  EXPECT_EQ(Gateway::route("/_identity/check"), Gateway::Route::kCheck);
+  EXPECT_EQ(Gateway::route("/_identity/health"), Gateway::Route::kHealth);
+  EXPECT_EQ(Gateway::route("/_identity/metrics"), Gateway::Route::kMetrics);
+  EXPECT_EQ(Gateway::route("/_identity/login"), Gateway::Route::kIdentity);
+  EXPECT_EQ(Gateway::route("/_identity/checkx"), Gateway::Route::kIdentity);
+  EXPECT_EQ(Gateway::route("/_identity"), Gateway::Route::kIdentity);
+  EXPECT_EQ(Gateway::route("/_identityx"), Gateway::Route::kProtected);
+  EXPECT_EQ(Gateway::route("/"), Gateway::Route::kProtected);
+}
+
+// The subject of a forward-auth check comes from X-Original-URI (nginx) or
+// X-Forwarded-Uri (Traefik, Caddy), with the method alongside.
+TEST(GatewayTest, ForwardAuthSubject) {
+  Request check;
+  check.path = "/_identity/check";
+  check.headers = {{"X-Original-URI", "/a/b?x=1"}, {"X-Original-Method", "POST"},
+                   {"Cookie", "barrier=v"}};
+  auto subject = Gateway::forwardAuthSubject(check);
+  ASSERT_TRUE(subject.isOk());
+  EXPECT_EQ(subject->path, "/a/b");
+  EXPECT_EQ(subject->query, "x=1");
+  EXPECT_EQ(subject->method, "POST");
+  EXPECT_EQ(subject->headers.get("Cookie"), "barrier=v");
+  check.headers = {{"X-Forwarded-Uri", "/t"}, {"X-Forwarded-Method", "DELETE"}};
+  EXPECT_EQ(Gateway::forwardAuthSubject(check)->method, "DELETE");
+  check.headers = {{"X-Forwarded-Uri", "/t"}};
+  EXPECT_EQ(Gateway::forwardAuthSubject(check)->method, "GET");
+  for (const char* uri : {"", "t", "http://evil/"}) {
+    check.headers = {{"X-Original-URI", uri}};
+    EXPECT_FALSE(Gateway::forwardAuthSubject(check).isOk()) << uri;
+  }
+}
+
+// Pass: 200 with only the identity headers. Login redirect: 401 with the
+// login URL in X-Barrier-Login (or the 307 itself with redirect). Others
+// keep their status.
+TEST(GatewayTest, ForwardAuthResponse) {
+  CheckDecision pass;
+  pass.forward = true;
+  pass.request.headers = {{"Cookie", "c"}, {"X-Barrier-User", "alice"}, {"Accept", "*/*"}};
+  Response allowed = Gateway::forwardAuthResponse(pass, false);
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(allowed.headers.get("X-Barrier-User"), "alice");
+  EXPECT_FALSE(allowed.headers.has("Cookie"));
+
+  CheckDecision login;
+  login.response.status = 307;
+  login.response.headers = {{"Location", "/_identity/login?path=%2Fa"}, {"Set-Cookie", "x=; Max-Age=0"}};
+  Response denied = Gateway::forwardAuthResponse(login, false);
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_EQ(denied.headers.get(kHeaderLogin), "/_identity/login?path=%2Fa");
+  EXPECT_FALSE(denied.headers.has("Location"));
+  EXPECT_EQ(Gateway::forwardAuthResponse(login, true).status, 307);
+
+  CheckDecision forbidden;
+  forbidden.response.status = 403;
+  EXPECT_EQ(Gateway::forwardAuthResponse(forbidden, false).status, 403);
+  CheckDecision down;
+  down.response.status = 503;
+  EXPECT_EQ(Gateway::forwardAuthResponse(down, false).status, 503);
+}
+
+// ?redirect=1 or =true asks for the redirecting variant.
+TEST(GatewayTest, WantsRedirect) {
+  Request r;
+  r.query = "redirect=1";
+  EXPECT_TRUE(Gateway::wantsRedirect(r));
+  r.query = "a=b&redirect=true";
+  EXPECT_TRUE(Gateway::wantsRedirect(r));
+  r.query = "redirect=0";
+  EXPECT_FALSE(Gateway::wantsRedirect(r));
+  r.query = "noredirect=1";
+  EXPECT_FALSE(Gateway::wantsRedirect(r));
+}
+
+// Health mirrors the store's ping; a failing store gives 503 + Retry-After
+// without its error text.
+TEST(GatewayTest, Health) {
+  class DownStore : public ForwardingSessionStore {
+   public:
+    using ForwardingSessionStore::ForwardingSessionStore;
+    Status ping() override { return Status::unavailable("/secret/path.db locked"); }
+  };
+  Config config;
+  config.session.signing_keys = {std::string(32, 'k')};
+  FixedClock clock(1700000000);
+  auto crypto = makeOpenSslCrypto();
+  auto cache = makeLruSessionCache(clock, config.cache);
+  NullLog log;
+  Checker checker(config, *crypto, clock, *cache, log);
+  auto store = makeMemoryStore();
+  Metrics metrics;
+  Gateway up(config, checker, *store, metrics, nullptr, {});
+  EXPECT_EQ(up.health().status, 200);
+  DownStore down_store(*store);
+  Gateway down(config, checker, down_store, metrics, nullptr, {});
+  Response response = down.health();
+  EXPECT_EQ(response.status, 503);
+  EXPECT_TRUE(response.headers.has("Retry-After"));
+  EXPECT_EQ(response.body.find("secret"), std::string::npos);
+  // Without manager handlers, /_identity/* is a 404 page.
+  Request request;
+  request.path = "/_identity/login";
+  EXPECT_EQ(up.identity(request).status, 404);
+}
+
+}  // namespace
+}  // namespace barrier

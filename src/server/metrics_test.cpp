@@ -1,0 +1,71 @@
+#include "server/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include "server/access_log.h"
+
+namespace barrier {
+namespace {
+
+// The exposition has every outcome, a cumulative histogram and the counters.
+TEST(MetricsTest, RendersPrometheusText) {
+  Metrics metrics;
+  metrics.countRequest(Outcome::kPass);
+  metrics.countRequest(Outcome::kPass);
+  metrics.countRequest(Outcome::kStoreError);
+  metrics.observeStoreLatency(0.0002, true);
+  metrics.observeStoreLatency(0.003, true);
+  metrics.observeStoreLatency(9.0, false);
+  metrics.countCacheHit();
+  metrics.countLogin();
+  std::string text = metrics.render();
+  EXPECT_NE(text.find("# TYPE barrier_requests_total counter"), std::string::npos);
+  EXPECT_NE(text.find("barrier_requests_total{outcome=\"pass\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_requests_total{outcome=\"store_error\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_requests_total{outcome=\"upstream_error\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"0.00025\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"0.005\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_store_latency_seconds_count 3\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_store_errors_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_cache_hits_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_logins_total 1\n"), std::string::npos);
+}
+
+// A log that records what it is given.
+class RecordingLog : public Log {
+ public:
+  bool enabled(LogLevel level) const override { return level >= LogLevel::kInfo; }
+  void write(LogLevel, std::string_view event, const LogFields& fields) override {
+    events.emplace_back(event);
+    last = fields;
+  }
+  std::vector<std::string> events;
+  LogFields last;
+};
+
+std::string field(const LogFields& fields, const std::string& name) {
+  for (const auto& [k, v] : fields) {
+    if (k == name) return v;
+  }
+  return "<absent>";
+}
+
+// The access log names method, path, status, outcome, duration and request
+// id, and never a query string (it may hold ?code= or ?state=).
+TEST(AccessLogTest, OneLinePerRequestWithoutQuery) {
+  RecordingLog log;
+  writeAccessLog(log, {"GET", "/_identity/auth?code=SECRET&state=S", 302, Outcome::kIdentity,
+                       1.5, "rid-1", "127.0.0.1"});
+  ASSERT_EQ(log.events.size(), 1u);
+  EXPECT_EQ(log.events[0], "request");
+  EXPECT_EQ(field(log.last, "path"), "/_identity/auth");
+  EXPECT_EQ(field(log.last, "status"), "302");
+  EXPECT_EQ(field(log.last, "outcome"), "identity");
+  EXPECT_EQ(field(log.last, "duration_ms"), "1.500");
+  EXPECT_EQ(field(log.last, "request_id"), "rid-1");
+  for (const auto& [k, v] : log.last) EXPECT_EQ(v.find("SECRET"), std::string::npos) << k;
+}
+
+}  // namespace
+}  // namespace barrier
