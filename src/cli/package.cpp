@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "adapters/yaml_config.h"
 #include "cli/command.h"
 #include "core/config/config.h"
 
@@ -253,26 +254,34 @@ fs::path sourceDirGuess() {
 }
 
 // The configuration document the checker needs: everything but the client
-// secret and the gateway's server section. The edge cannot hold secrets it
-// does not use; it does need the signing keys to reject forged cookies.
+// secret and the gateway's server settings (log_level stays: the module
+// reads it). The edge cannot hold secrets it does not use; it does need the
+// signing keys to reject forged cookies.
 Json checkerConfig(const Json& full) {
   Json reduced = full;
+  Json log_level;
+  if (full.contains("server") && full["server"].is_object() &&
+      full["server"].contains("log_level")) {
+    log_level = full["server"]["log_level"];
+  }
   reduced.erase("server");
+  if (!log_level.is_null()) reduced["server"] = {{"log_level", log_level}};
   if (reduced.contains("provider") && reduced["provider"].is_object()) {
     reduced["provider"].erase("client_secret");
   }
   return reduced;
 }
 
-// The whole file as a validated JSON document; YAML is read by the config
-// loader once that is in the tree, JSON works already.
+// The whole file (YAML or JSON) as a validated JSON document.
 Json loadConfigDocument(const fs::path& file) {
-  std::string text = readFile(file);
-  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  std::string yaml = readFile(file);
+  auto text = yamlConfigToJson(yaml, file.string());
+  if (!text) throw CliError(text.status().message());
+  Json doc = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
-    throw CliError(file.string() + ": the checker package needs a JSON configuration");
+    throw CliError(file.string() + ": not a configuration mapping");
   }
-  auto config = parseConfigJson(text, file.string());
+  auto config = loadConfigText(yaml, file.string());  // messages with file:line
   if (!config) throw CliError(config.status().message());
   if (config->store.type != StoreConfig::Type::kDynamoDb) {
     throw CliError(file.string() + ": store.type must be dynamodb for the Lambda@Edge checker");
@@ -346,7 +355,7 @@ CommandRegistrar reg(
       auto checker_out = std::make_shared<std::string>();
       auto edge_dir = std::make_shared<std::string>();
       auto wasm = std::make_shared<std::string>();
-      checker->add_option("--config", *config, "Configuration file (JSON)")->required();
+      checker->add_option("--config", *config, "Configuration file (barrier.yaml or JSON)")->required();
       checker->add_option("--out", *checker_out, "Output directory")->required();
       checker->add_option("--edge-dir", *edge_dir,
                           "Folder holding handler.mjs (default: the source tree's src/edge)");
