@@ -20,11 +20,11 @@ std::string returnPath(const Request& request) {
   return safeReturnPath(*path);
 }
 
-Response unavailable(const char* what) {
+Response unavailable(const IdentityContext& ctx, const char* what) {
   Response r = pageResponse(503, "Sign-in is unavailable",
                             std::string(what) + " Please try again in a moment.",
                             PageLink{"Try again", kSignInPath});
-  r.headers.set("Retry-After", "5");
+  r.headers.set("Retry-After", std::to_string(ctx.config.retry_after));
   return r;
 }
 
@@ -40,10 +40,10 @@ Response handleLogin(IdentityContext& ctx, const Request& request) {
   if (!endpoints) {
     ctx.ports.log.write(LogLevel::kError, "login.provider_unavailable",
                         {{"error", endpoints.status().toString()}});
-    return unavailable("The identity provider cannot be reached.");
+    return unavailable(ctx, "The identity provider cannot be reached.");
   }
   auto issued = ctx.codec.issue(ctx.ports.random);
-  if (!issued) return unavailable("Sign-in is not configured (no signing key).");
+  if (!issued) return unavailable(ctx, "Sign-in is not configured (no signing key).");
 
   FlowState flow = makeFlowState(ctx.ports.random);
   Pkce pkce = makePkce(ctx.ports.random, ctx.ports.crypto);
@@ -59,7 +59,7 @@ Response handleLogin(IdentityContext& ctx, const Request& request) {
   record.path = returnPath(request);
   if (Status s = ctx.ports.store.putNew(record); !s) {
     ctx.ports.log.write(LogLevel::kError, "login.store_error", {{"error", s.toString()}});
-    return unavailable("The session store is unavailable.");
+    return unavailable(ctx, "The session store is unavailable.");
   }
 
   AuthorizeParams params;

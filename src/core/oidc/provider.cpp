@@ -88,6 +88,15 @@ Result<ProviderEndpoints> ProviderDirectory::endpoints() {
     if (Status s = checkEndpoints(e); !s) return s;
     return e;
   }
+  // Generic OIDC with every required endpoint configured needs no discovery.
+  if (!config_.authorization_endpoint.empty() && !config_.token_endpoint.empty() &&
+      !config_.jwks_uri.empty()) {
+    ProviderEndpoints e;
+    e.issuer = config_.issuer;
+    applyEndpointOverrides(config_, e);
+    if (Status s = checkEndpoints(e); !s) return s;
+    return e;
+  }
   CacheLock<CacheMutex> lock(mu_);
   if (cached_) return *cached_;
   int64_t now = clock_.now();

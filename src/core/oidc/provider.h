@@ -48,7 +48,8 @@ void applyEndpointOverrides(const ProviderConfig& config, ProviderEndpoints& end
 Status checkEndpoints(const ProviderEndpoints& endpoints);
 
 // Resolves and caches the endpoints of the configured provider. Cognito
-// resolves without I/O; OIDC fetches discovery once and keeps the answer
+// resolves without I/O, and so does OIDC when authorization, token and JWKS
+// endpoints are all configured; otherwise OIDC fetches discovery once and keeps the answer
 // for the life of the process (a failed fetch is retried on the next call,
 // at most once per kRetrySeconds). Thread-safe.
 class ProviderDirectory {
