@@ -6,14 +6,19 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "adapters/curl_http_client.h"
 #include "adapters/memory_store.h"
+#include "adapters/sqlite_store.h"
 #include "adapters/system.h"
 #include "core/encoding.h"
 #include "core/handlers/identity.h"
@@ -390,6 +395,65 @@ TEST_F(ManagerFlowTest, UserinfoCall) {
   ASSERT_EQ(deliver(b, toCallback(b)).status, 302);
   ASSERT_EQ(records(RecordKind::kSession).size(), 1u);
   EXPECT_EQ(records(RecordKind::kSession)[0].email, "alice@example.com");
+}
+
+// Runs `barrier <args>` and returns its exit status and stdout.
+std::pair<int, std::string> runBarrier(const std::string& args) {
+  std::string command = std::string(BARRIER_BINARY) + " " + args + " 2>&1";
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return {-1, ""};
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// With the SQLite store, `barrier sessions` (a second process on the same
+// file) lists the session without secrets and revokes it; the manager sees
+// the revocation at once.
+TEST_F(ManagerFlowTest, SessionsCommandRevokesFromAnotherProcess) {
+  char tmpl[] = "/tmp/barrier-manager-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::string db = dir + "/sessions.db";
+  auto sqlite = makeSqliteStore(db);
+  ASSERT_TRUE(sqlite.isOk()) << sqlite.status().toString();
+  store = std::move(*sqlite);
+  std::ofstream(dir + "/barrier.yaml")
+      << "site_url: http://localhost:8080\n"
+      << "provider:\n  type: oidc\n  issuer: " << idp_->issuer() << "\n  client_id: barrier\n"
+      << "session:\n  signing_keys: [\"" << base64Encode(std::string(32, 's')) << "\"]\n"
+      << "store:\n  type: sqlite\n  path: " << db << "\n";
+
+  ManagerBrowser b = newBrowser();
+  ASSERT_EQ(deliver(b, toCallback(b)).status, 302);
+  // A login flow in progress leaves a login record with secrets in the store.
+  ASSERT_EQ(b.get(kSite + "/_identity/login").status, 302);
+  ASSERT_EQ(b.get(kSite + "/_identity/me").status, 200);
+  auto sessions = records(RecordKind::kSession);
+  ASSERT_EQ(sessions.size(), 1u);
+
+  auto [list_rc, listed] = runBarrier("sessions list --json -c " + dir + "/barrier.yaml");
+  ASSERT_EQ(list_rc, 0) << listed;
+  EXPECT_NE(listed.find(sessions[0].key), std::string::npos);
+  EXPECT_NE(listed.find("alice-sub-0001"), std::string::npos);
+  for (const auto& login : records(RecordKind::kLogin)) {
+    EXPECT_EQ(listed.find(login.secret), std::string::npos) << "a flow secret was printed";
+    EXPECT_EQ(listed.find(login.code_verifier), std::string::npos);
+    EXPECT_EQ(listed.find(login.nonce), std::string::npos);
+  }
+
+  auto [rc, out] = runBarrier("sessions revoke --user alice-sub-0001 -c " + dir + "/barrier.yaml");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("revoked 1"), std::string::npos) << out;
+  EXPECT_EQ(b.get(kSite + "/_identity/me").status, 401);
+  EXPECT_TRUE(records(RecordKind::kSession).empty());
+
+  manager_.reset();
+  store.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
