@@ -111,6 +111,9 @@ Status Deployer::waitForStack(CloudFormation& cf, const std::string& name, const
   say(concat({"stack ", name, ": waiting for CloudFormation"}));
   for (;;) {
     auto events = cf.describeStackEvents(name);
+    if (!events && events.status().message().find("does not exist") != std::string::npos) {
+      return Status::notFound(concat({"stack ", name, " does not exist"}));
+    }
     if (!events) return events.status();
     // Events come newest first; print the unseen ones oldest first.
     for (auto it = events->rbegin(); it != events->rend(); ++it) {
@@ -171,6 +174,10 @@ Status Deployer::applyStack(CloudFormation& cf, const std::string& name, const s
   // A change set shows what an update would do, and says so when nothing would.
   std::string change_set = concat({"barrier-", hexEncode(random_.bytes(8))});
   auto id = cf.createChangeSet(name, change_set, template_body, parameters);
+  if (!id && id.status().message().find("No updates are to be performed") != std::string::npos) {
+    say(concat({"stack ", name, " (", cf.region(), "): no changes"}));
+    return Status::ok();
+  }
   if (!id) return id.status();
   Result<ChangeSetInfo> info = Status::internal("unset");
   for (;;) {

@@ -117,19 +117,33 @@ print(boto3.client("ssm", region_name="eu-west-1").get_parameter(Name="/barrier/
   EXPECT_EQ(second.out, first.out);
 }
 
-// Changing the checker's code publishes a new numbered version (a new
-// version resource) and uploads only the new checker zip.
+// Changing the checker's code makes CloudFormation create a new version
+// resource (its logical id follows the zip's hash), i.e. publish a new
+// numbered version, and uploads only the new checker zip. (moto applies
+// added resources before modified ones, the reverse of CloudFormation's
+// dependency order, so its Lambda API shows no second version: the test
+// looks at the stack's resources instead.)
 TEST_F(DeployMotoTest, CodeChangePublishesANewCheckerVersion) {
   ASSERT_EQ(barrier(ws_.deployArgs()).exit_code, 0);
   ASSERT_EQ(checkerVersions(), 1);
+  const std::string versions =
+      "import boto3\n"
+      "cf = boto3.client('cloudformation', region_name='us-east-1')\n"
+      "print([r['LogicalResourceId'] for r in cf.list_stack_resources(StackName='TestSessionChecker')"
+      "['StackResourceSummaries'] if r['LogicalResourceId'].startswith('CheckerVersion')])\n";
+  std::string before = python(versions);
+  ASSERT_NE(before.find("CheckerVersion"), std::string::npos) << before;
   ws_.writePackages("export const handler = async (e) => ({ ...e, changed: true });\n");
   CommandResult changed = barrier(ws_.deployArgs());
   ASSERT_EQ(changed.exit_code, 0) << changed.err;
   EXPECT_NE(changed.err.find("upload: s3://artifacts-us-east-1/barrier/barrier-checker-"), std::string::npos) << changed.err;
-  EXPECT_NE(changed.err.find("upload: s3://artifacts-eu-west-1/barrier/barrier-manager-"), std::string::npos);
+  EXPECT_NE(changed.err.find("barrier-manager-"), std::string::npos);
   EXPECT_NE(changed.err.find("already there, skipped"), std::string::npos) << changed.err;  // the manager
   EXPECT_NE(changed.err.find("Add CheckerVersion"), std::string::npos) << changed.err;
-  EXPECT_EQ(checkerVersions(), 2);
+  std::string after = python(versions);
+  EXPECT_NE(after, before);
+  EXPECT_EQ(after.find(before.substr(2, 30)), std::string::npos) << before << after;  // old id gone
+  EXPECT_NE(after.find("CheckerVersion"), std::string::npos) << after;
 }
 
 // --dry-run prints the plan (secrets masked) and changes nothing, before
@@ -186,6 +200,52 @@ print(boto3.client("dynamodb", region_name="eu-west-1").list_tables()["TableName
   CommandResult gone = barrier({"info", "-f", ws_.path("assembly.yaml")});
   EXPECT_NE(gone.exit_code, 0);
   EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+}
+
+// The CloudFront wiring applied to a distribution created here: the origin
+// and the /_identity/* behaviour appear, and a second deploy leaves the
+// distribution as the first one did. (moto keeps no Lambda@Edge
+// associations; distribution_test.cpp covers those on the XML document.)
+TEST_F(DeployMotoTest, WiresADistributionIdempotently) {
+  std::string id = python(R"(
+import boto3
+cf = boto3.client("cloudfront", region_name="us-east-1")
+d = cf.create_distribution(DistributionConfig={
+    "CallerReference": "site", "Comment": "site", "Enabled": True,
+    "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
+                                          "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+    "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+                             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
+print(d["Distribution"]["Id"], end="")
+)");
+  ASSERT_FALSE(id.empty());
+  ws_.writeAssembly("  DistributionId: " + id + "\n");
+  const std::string dump = "import boto3, json\n"
+                           "c = boto3.client('cloudfront', region_name='us-east-1').get_distribution_config(Id='" + id +
+                           "')['DistributionConfig']\n"
+                           "print(json.dumps({'o': c['Origins'], 'b': c.get('CacheBehaviors')}, sort_keys=True, default=str))\n";
+  CommandResult first = barrier(ws_.deployArgs());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("add origin barrier-session-manager"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("add behaviour /_identity/*"), std::string::npos) << first.err;
+  std::string after_first = python(dump);
+  EXPECT_NE(after_first.find("barrier-session-manager"), std::string::npos) << after_first;
+  EXPECT_NE(after_first.find("/_identity/*"), std::string::npos) << after_first;
+  EXPECT_NE(after_first.find("\"OriginPath\": \"/prod\""), std::string::npos) << after_first;
+  EXPECT_NE(after_first.find("https-only"), std::string::npos) << after_first;
+
+  CommandResult second = barrier(ws_.deployArgs());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(python(dump), after_first);
+  EXPECT_EQ(second.err.find("add origin"), std::string::npos) << second.err;
+  EXPECT_EQ(second.err.find("add behaviour"), std::string::npos) << second.err;
+
+  // destroy removes the wiring again.
+  CommandResult destroyed = barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0"});
+  ASSERT_EQ(destroyed.exit_code, 0) << destroyed.err;
+  std::string after_destroy = python(dump);
+  EXPECT_EQ(after_destroy.find("barrier-session-manager"), std::string::npos) << after_destroy;
+  EXPECT_EQ(after_destroy.find("/_identity/*"), std::string::npos) << after_destroy;
 }
 
 // A broken assembly fails before any AWS call (the endpoint is a closed
