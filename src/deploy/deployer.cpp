@@ -328,8 +328,8 @@ Status Deployer::destroy(const DestroyOptions& options) {
 
   // The wiring goes first: CloudFront must stop calling the function and the
   // API before they are deleted.
-  if (!assembly_.distribution_id.empty() && checker->has_value()) {
-    std::string version_arn = (*checker)->outputs["SessionCheckerFunctionVersionArn"];
+  if (!assembly_.distribution_id.empty()) {
+    std::string version_arn = checker->has_value() ? (*checker)->outputs["SessionCheckerFunctionVersionArn"] : "";
     CloudFrontDistributions cloudfront(client_);
     auto current = cloudfront.getConfig(assembly_.distribution_id);
     if (!current) return current.status();
@@ -358,8 +358,9 @@ Status Deployer::destroy(const DestroyOptions& options) {
     say(concat({"stack ", name, ": deleted"}));
   }
   if (checker->has_value()) {
-    say("note: Lambda@Edge replicas are removed by AWS hours after the distribution stops using them; "
-        "checker versions are retained until then (delete them later in the Lambda console, us-east-1)");
+    say("note: the checker function and its versions are retained: Lambda@Edge replicas are removed by AWS "
+        "hours after the distribution stops using them; delete the function then in the Lambda console "
+        "(us-east-1)");
   }
   if (!options.delete_data) {
     if (!table.empty()) {
