@@ -91,7 +91,8 @@ Result<RedisTarget> parseRedisUrl(const std::string& url) {
   std::string_view rest(url);
   if (rest.rfind("unix://", 0) == 0) {
     t.unix_path = std::string(rest.substr(7));
-    if (t.unix_path.empty() || t.unix_path.front() != '/') return badUrl("unix socket path must be absolute");
+    if (t.unix_path.empty() || t.unix_path.front() != '/')
+      return badUrl("unix socket path must be absolute");
     return t;
   }
   if (rest.rfind("redis://", 0) != 0) return badUrl("unsupported scheme");
@@ -107,7 +108,8 @@ Result<RedisTarget> parseRedisUrl(const std::string& url) {
     std::string_view userinfo = authority.substr(0, at);
     authority = authority.substr(at + 1);
     size_t colon = userinfo.find(':');
-    std::string_view user = colon == std::string_view::npos ? std::string_view() : userinfo.substr(0, colon);
+    std::string_view user =
+        colon == std::string_view::npos ? std::string_view() : userinfo.substr(0, colon);
     std::string_view pass = colon == std::string_view::npos ? userinfo : userinfo.substr(colon + 1);
     if (!percentDecode(user, t.user) || !percentDecode(pass, t.password)) {
       return badUrl("malformed %-escape in the credentials");
@@ -147,7 +149,8 @@ Status connectionError(const redisContext* c, std::string_view what) {
   return Status::unavailable(message);
 }
 
-std::string field(const std::vector<std::pair<std::string, std::string>>& fields, std::string_view name) {
+std::string field(const std::vector<std::pair<std::string, std::string>>& fields,
+                  std::string_view name) {
   for (const auto& [k, v] : fields) {
     if (k == name) return v;
   }
@@ -169,22 +172,23 @@ bool parseInt64(const std::string& text, int64_t& out) {
 
 std::vector<std::string> recordFields(const SessionRecord& r) {
   nlohmann::json groups = r.groups;
-  return {"kind", recordKindName(r.kind),
-          "valid_until", std::to_string(r.valid_until),
-          "created_at", std::to_string(r.created_at),
-          "sub", r.sub,
-          "username", r.username,
-          "email", r.email,
-          "groups", groups.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-          "secret", r.secret,
+  return {"kind",          recordKindName(r.kind),
+          "valid_until",   std::to_string(r.valid_until),
+          "created_at",    std::to_string(r.created_at),
+          "sub",           r.sub,
+          "username",      r.username,
+          "email",         r.email,
+          "groups",        groups.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          "secret",        r.secret,
           "code_verifier", r.code_verifier,
-          "nonce", r.nonce,
-          "path", r.path};
+          "nonce",         r.nonce,
+          "path",          r.path};
 }
 
 // A flat [field, value, ...] reply -> record. A record that does not parse
 // is an error (503), never a guess: it must not let anyone in.
-Result<std::optional<SessionRecord>> recordFromReply(std::string_view key, const redisReply* reply) {
+Result<std::optional<SessionRecord>> recordFromReply(std::string_view key,
+                                                     const redisReply* reply) {
   if (reply->type != REDIS_REPLY_ARRAY) return Status::internal("redis: unexpected reply type");
   if (reply->elements == 0) return std::optional<SessionRecord>();
   std::vector<std::pair<std::string, std::string>> fields;
@@ -236,18 +240,22 @@ class RedisStore : public SessionStore {
   Status putNew(const SessionRecord& record) override {
     std::string user_set =
         record.kind == RecordKind::kSession && !record.sub.empty() ? kUserPrefix + record.sub : "";
-    std::vector<std::string> args = {"EVAL", kPutNewScript, "2", recordKey(record.key), user_set,
-                                     std::to_string(record.valid_until), record.key};
+    std::vector<std::string> args = {"EVAL",    kPutNewScript,
+                                     "2",       recordKey(record.key),
+                                     user_set,  std::to_string(record.valid_until),
+                                     record.key};
     for (auto& f : recordFields(record)) args.push_back(std::move(f));
     Result<Reply> reply = run(args);
     if (!reply.isOk()) return reply.status();
-    if ((*reply)->type != REDIS_REPLY_INTEGER) return Status::internal("redis: unexpected reply to putNew");
+    if ((*reply)->type != REDIS_REPLY_INTEGER)
+      return Status::internal("redis: unexpected reply to putNew");
     if ((*reply)->integer == 0) return Status::alreadyExists("record exists");
     return Status::ok();
   }
 
   Result<std::optional<SessionRecord>> take(std::string_view key) override {
-    Result<Reply> reply = run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
+    Result<Reply> reply =
+        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
     if (!reply.isOk()) return reply.status();
     return recordFromReply(key, reply->get());
   }
@@ -351,7 +359,8 @@ class RedisStore : public SessionStore {
         redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
     if (!reply) return connectionError(c, args.front());
     if (reply->type == REDIS_REPLY_ERROR) {
-      return Status::unavailable("redis: " + args.front() + ": " + std::string(reply->str, reply->len));
+      return Status::unavailable("redis: " + args.front() + ": " +
+                                 std::string(reply->str, reply->len));
     }
     return reply;
   }

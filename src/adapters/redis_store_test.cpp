@@ -50,8 +50,9 @@ class RedisServer {
   // Starts the server and waits (up to 10 s) until it answers PING.
   bool start() {
     std::string port = std::to_string(port_);
-    std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--loglevel", "warning"};
+    std::vector<std::string> args = {"redis-server", "--port",     port,     "--bind",
+                                     "127.0.0.1",    "--save",     "",       "--appendonly",
+                                     "no",           "--loglevel", "warning"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -139,7 +140,8 @@ SessionRecord login(const std::string& key) {
 class RedisStoreTest : public testing::Test {
  protected:
   void SetUp() override {
-    if (!haveRedisServer()) GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+    if (!haveRedisServer())
+      GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
     port_ = freePort();
     server_ = std::make_unique<RedisServer>(port_);
     ASSERT_TRUE(server_->start()) << "redis-server did not start on port " << port_;
@@ -241,8 +243,10 @@ TEST_F(RedisStoreTest, ConcurrentTakeHasOneWinner) {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&] {
         auto r = store_->take(key);
-        if (!r.isOk()) ++errors;
-        else if (r->has_value()) ++winners;
+        if (!r.isOk())
+          ++errors;
+        else if (r->has_value())
+          ++winners;
       });
     }
     for (auto& t : threads) t.join();

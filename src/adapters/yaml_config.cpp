@@ -108,7 +108,8 @@ int lineOfField(const YAML::Node& root, std::string_view field) {
   size_t i = 0;
   while (i < field.size()) {
     size_t end = field.find_first_of(".[", i);
-    std::string key(field.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
+    std::string key(
+        field.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
     if (!key.empty()) {
       if (!node.IsMap()) return line;
       YAML::Node child = std::as_const(node)[key];
@@ -120,8 +121,8 @@ int lineOfField(const YAML::Node& root, std::string_view field) {
     if (field[end] == '[') {
       size_t close = field.find(']', end);
       if (close == std::string_view::npos) return line;
-      size_t index = std::strtoul(std::string(field.substr(end + 1, close - end - 1)).c_str(),
-                                  nullptr, 10);
+      size_t index =
+          std::strtoul(std::string(field.substr(end + 1, close - end - 1)).c_str(), nullptr, 10);
       if (!node.IsSequence() || index >= node.size()) return line;
       node.reset(std::as_const(node)[index]);
       line = lineOf(node);

@@ -1,12 +1,12 @@
 #include "adapters/yaml_config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 namespace barrier {
 namespace {
@@ -105,7 +105,8 @@ TEST(YamlConfig, RefusesDuplicateKeys) {
 TEST(YamlConfig, EmptyAndNonMapping) {
   auto r = loadConfigText("", "empty.yaml");
   ASSERT_FALSE(r.isOk());
-  EXPECT_EQ(r.status().message(), "empty.yaml: is empty; see the configuration section of README.md");
+  EXPECT_EQ(r.status().message(),
+            "empty.yaml: is empty; see the configuration section of README.md");
   r = loadConfigText("- a\n- b\n", "list.yaml");
   ASSERT_FALSE(r.isOk());
   EXPECT_NE(r.status().message().find("list.yaml: must be a mapping of fields"), std::string::npos);
@@ -143,8 +144,8 @@ TEST(YamlConfig, AcceptsJson) {
 
 // Files: read from disk; a missing file names the path and the reason.
 TEST(YamlConfig, LoadsFiles) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("barrier-yaml-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("barrier-yaml-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto file = dir / "barrier.yaml";
   std::ofstream(file) << kValid;
@@ -152,7 +153,8 @@ TEST(YamlConfig, LoadsFiles) {
   EXPECT_TRUE(r.isOk()) << r.status().toString();
   r = loadConfigFile((dir / "missing.yaml").string());
   ASSERT_FALSE(r.isOk());
-  EXPECT_NE(r.status().message().find("missing.yaml: cannot read: No such file"), std::string::npos);
+  EXPECT_NE(r.status().message().find("missing.yaml: cannot read: No such file"),
+            std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -35,9 +35,12 @@ std::string describeProvider(const ProviderConfig& p) {
 
 std::string describeStore(const StoreConfig& s) {
   switch (s.type) {
-    case StoreConfig::Type::kMemory: return "memory (sessions vanish on restart)";
-    case StoreConfig::Type::kSqlite: return "sqlite (" + s.path + ")";
-    case StoreConfig::Type::kRedis: return "redis (" + maskUrlPassword(s.url) + ")";
+    case StoreConfig::Type::kMemory:
+      return "memory (sessions vanish on restart)";
+    case StoreConfig::Type::kSqlite:
+      return "sqlite (" + s.path + ")";
+    case StoreConfig::Type::kRedis:
+      return "redis (" + maskUrlPassword(s.url) + ")";
     case StoreConfig::Type::kDynamoDb:
       return "dynamodb (table " + s.table + (s.region.empty() ? "" : ", region " + s.region) +
              (s.endpoint.empty() ? "" : ", endpoint " + s.endpoint) + ")";

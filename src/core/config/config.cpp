@@ -57,11 +57,11 @@ void readProvider(ConfigReader& r, const Json& root, ProviderConfig& p) {
   const Json* obj = r.object(root, "", "provider");
   if (obj == nullptr) return;
   const char* path = "provider";
-  r.checkKeys(*obj, path,
-              {"type", "region", "user_pool_id", "domain", "issuer", "client_id", "client_secret",
-               "scopes", "groups_claim", "required_groups", "userinfo", "timeout_ms",
-               "authorization_endpoint", "token_endpoint", "userinfo_endpoint",
-               "logout_endpoint", "jwks_uri"});
+  r.checkKeys(
+      *obj, path,
+      {"type", "region", "user_pool_id", "domain", "issuer", "client_id", "client_secret", "scopes",
+       "groups_claim", "required_groups", "userinfo", "timeout_ms", "authorization_endpoint",
+       "token_endpoint", "userinfo_endpoint", "logout_endpoint", "jwks_uri"});
   int type = static_cast<int>(p.type);
   r.choice(*obj, path, "type", type, {"cognito", "oidc"});
   p.type = static_cast<ProviderConfig::Type>(type);
@@ -183,7 +183,8 @@ Result<Config> parseConfigJson(std::string_view json_text, std::string_view sour
   if (root.is_discarded()) return withSource(Status::invalid("is not valid JSON"), source);
   if (!root.is_object()) {
     return withSource(Status::invalid("must be a mapping of fields (site_url, session, provider, "
-                                      "...), got " + describe(root)),
+                                      "...), got " +
+                                      describe(root)),
                       source);
   }
   Config config;

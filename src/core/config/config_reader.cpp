@@ -13,11 +13,20 @@ constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 
 bool unitSeconds(char unit, int64_t& seconds) {
   switch (unit) {
-    case 's': seconds = 1; return true;
-    case 'm': seconds = 60; return true;
-    case 'h': seconds = 3600; return true;
-    case 'd': seconds = 86400; return true;
-    default: return false;
+    case 's':
+      seconds = 1;
+      return true;
+    case 'm':
+      seconds = 60;
+      return true;
+    case 'h':
+      seconds = 3600;
+      return true;
+    case 'd':
+      seconds = 86400;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -54,7 +63,8 @@ std::string rangeText(int64_t min, int64_t max, std::string_view unit) {
 // "must be at least 60 s, got 5" / "must be at most 3600 s, got 7200".
 std::string outOfRange(int64_t n, int64_t min, int64_t max, std::string_view unit) {
   std::string suffix = unit.empty() ? "" : " " + std::string(unit);
-  std::string bound = n < min ? "at least " + std::to_string(min) : "at most " + std::to_string(max);
+  std::string bound =
+      n < min ? "at least " + std::to_string(min) : "at most " + std::to_string(max);
   return "must be " + bound + suffix + ", got " + std::to_string(n);
 }
 
@@ -163,12 +173,14 @@ void ConfigReader::checkKeys(const Json& object, std::string_view path,
     if (std::find(names.begin(), names.end(), item.key()) != names.end()) continue;
     std::string suggestion = closestMatch(item.key(), names);
     std::string message = "is not a known field";
-    if (!suggestion.empty()) message += "; did you mean " + join(path, suggestion) + "?";
-    else message += " (known: " + [&] {
-      std::string all;
-      for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-      return all;
-    }() + ")";
+    if (!suggestion.empty())
+      message += "; did you mean " + join(path, suggestion) + "?";
+    else
+      message += " (known: " + [&] {
+        std::string all;
+        for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+        return all;
+      }() + ")";
     fail(join(path, item.key()), message);
     return;
   }
@@ -194,13 +206,13 @@ const Json* ConfigReader::array(const Json& parent, std::string_view path, const
   return value;
 }
 
-void ConfigReader::string(const Json& obj, std::string_view path, const char* key,
-                          std::string& out, bool secret) {
+void ConfigReader::string(const Json& obj, std::string_view path, const char* key, std::string& out,
+                          bool secret) {
   const Json* value = find(obj, key);
   if (value == nullptr) return;
   if (!asString(*value, out)) {
-    fail(join(path, key), "must be a string, got " + (secret ? "a " + std::string(value->type_name())
-                                                              : describe(*value)));
+    fail(join(path, key), "must be a string, got " +
+                              (secret ? "a " + std::string(value->type_name()) : describe(*value)));
   }
 }
 
@@ -214,14 +226,15 @@ void ConfigReader::boolean(const Json& obj, std::string_view path, const char* k
   out = value->get<bool>();
 }
 
-void ConfigReader::integer(const Json& obj, std::string_view path, const char* key,
-                           int64_t& out, int64_t min, int64_t max, std::string_view unit) {
+void ConfigReader::integer(const Json& obj, std::string_view path, const char* key, int64_t& out,
+                           int64_t min, int64_t max, std::string_view unit) {
   const Json* value = find(obj, key);
   if (value == nullptr) return;
   std::string field = join(path, key);
   bool too_big = value->is_number_unsigned() && value->get<uint64_t>() > uint64_t(kMaxInt);
   if (!value->is_number_integer() || too_big) {
-    fail(field, "must be a whole number " + rangeText(min, max, unit) + ", got " + describe(*value));
+    fail(field,
+         "must be a whole number " + rangeText(min, max, unit) + ", got " + describe(*value));
     return;
   }
   int64_t n = value->get<int64_t>();
@@ -239,8 +252,8 @@ void ConfigReader::integer(const Json& obj, std::string_view path, const char* k
   out = static_cast<int>(wide);
 }
 
-void ConfigReader::duration(const Json& obj, std::string_view path, const char* key,
-                            int64_t& out, int64_t min, int64_t max) {
+void ConfigReader::duration(const Json& obj, std::string_view path, const char* key, int64_t& out,
+                            int64_t min, int64_t max) {
   const Json* value = find(obj, key);
   if (value == nullptr) return;
   std::string field = join(path, key);
@@ -256,8 +269,10 @@ void ConfigReader::duration(const Json& obj, std::string_view path, const char* 
     parsed = parseDuration(value->get_ref<const std::string&>(), seconds);
   }
   if (!parsed) {
-    fail(field, "must be a duration: whole seconds or a string like \"300s\", \"5m\", \"8h\", "
-                "\"1d\", got " + describe(*value));
+    fail(field,
+         "must be a duration: whole seconds or a string like \"300s\", \"5m\", \"8h\", "
+         "\"1d\", got " +
+             describe(*value));
     return;
   }
   if (seconds < min || seconds > max) {
@@ -279,8 +294,8 @@ void ConfigReader::stringList(const Json& obj, std::string_view path, const char
     return;
   }
   if (!value->is_array()) {
-    fail(field, "must be a list of strings, got " + (secret ? std::string(value->type_name())
-                                                            : describe(*value)));
+    fail(field, "must be a list of strings, got " +
+                    (secret ? std::string(value->type_name()) : describe(*value)));
     return;
   }
   std::vector<std::string> items;
@@ -288,7 +303,7 @@ void ConfigReader::stringList(const Json& obj, std::string_view path, const char
     std::string item;
     if (!asString((*value)[i], item)) {
       fail(join(field, i), "must be a string, got " + (secret ? std::string((*value)[i].type_name())
-                                                             : describe((*value)[i])));
+                                                              : describe((*value)[i])));
       return;
     }
     items.push_back(std::move(item));

@@ -8,10 +8,9 @@
 // checks (src/core is built with -fno-exceptions).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,18 +41,17 @@ class ConfigReader {
   const nlohmann::json* object(const nlohmann::json& parent, std::string_view path,
                                const char* key);
   // An array; nullptr (and an error unless absent/null) otherwise.
-  const nlohmann::json* array(const nlohmann::json& parent, std::string_view path,
-                              const char* key);
+  const nlohmann::json* array(const nlohmann::json& parent, std::string_view path, const char* key);
 
-  void string(const nlohmann::json& obj, std::string_view path, const char* key,
-              std::string& out, bool secret = false);
+  void string(const nlohmann::json& obj, std::string_view path, const char* key, std::string& out,
+              bool secret = false);
   void boolean(const nlohmann::json& obj, std::string_view path, const char* key, bool& out);
   void integer(const nlohmann::json& obj, std::string_view path, const char* key, int64_t& out,
                int64_t min, int64_t max, std::string_view unit = "");
   void integer(const nlohmann::json& obj, std::string_view path, const char* key, int& out,
                int64_t min, int64_t max, std::string_view unit = "");
-  void duration(const nlohmann::json& obj, std::string_view path, const char* key,
-                int64_t& out, int64_t min, int64_t max);
+  void duration(const nlohmann::json& obj, std::string_view path, const char* key, int64_t& out,
+                int64_t min, int64_t max);
   void stringList(const nlohmann::json& obj, std::string_view path, const char* key,
                   std::vector<std::string>& out, bool secret = false);
   // One of `choices`; stores its index.

@@ -59,45 +59,44 @@ TEST(Config, MinimalCognitoUsesDefaults) {
 
 // Every field of the schema is read into its struct member.
 TEST(Config, ReadsEveryField) {
-  Json j = {
-      {"site_url", "https://Site.Example.com:8443/"},
-      {"session",
-       {{"cookie_name", "__Host-sid"},
-        {"lifetime", "1d"},
-        {"login_lifetime", "10m"},
-        {"signing_keys", {kKey, "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE"}}}},
-      {"cache", {{"ttl", 60}, {"negative_ttl", "2s"}, {"max_entries", 500}}},
-      {"provider",
-       {{"type", "oidc"},
-        {"issuer", "https://idp.example.com/realms/x"},
-        {"client_id", "abc"},
-        {"client_secret", "s3cret"},
-        {"scopes", {"openid", "email"}},
-        {"groups_claim", "groups"},
-        {"required_groups", {"staff"}},
-        {"userinfo", true},
-        {"timeout_ms", 2500},
-        {"authorization_endpoint", "https://idp.example.com/auth"},
-        {"token_endpoint", "https://idp.example.com/token"},
-        {"userinfo_endpoint", "https://idp.example.com/userinfo"},
-        {"logout_endpoint", "https://idp.example.com/logout"},
-        {"jwks_uri", "https://idp.example.com/jwks"}}},
-      {"store", {{"type", "redis"}, {"url", "redis://127.0.0.1:6379/2"}}},
-      {"server",
-       {{"listen", "0.0.0.0:9000"},
-        {"threads", 4},
-        {"origins",
-         {{{"prefix", "/"}, {"static", "/srv/www"}},
-          {{"prefix", "/api/"}, {"upstream", "http://127.0.0.1:3000"}}}},
-        {"trust_forwarded_proto", true},
-        {"max_header_bytes", 32768},
-        {"max_body_bytes", 1048576},
-        {"idle_timeout", "2m"},
-        {"upstream_timeout", 10},
-        {"log_level", "debug"}}},
-      {"public_paths", {"/favicon.ico", "/public/*", "*.css"}},
-      {"rules", {{{"path", "/admin/*"}, {"groups", {"admin", "ops"}}}}},
-      {"retry_after", "30s"}};
+  Json j = {{"site_url", "https://Site.Example.com:8443/"},
+            {"session",
+             {{"cookie_name", "__Host-sid"},
+              {"lifetime", "1d"},
+              {"login_lifetime", "10m"},
+              {"signing_keys", {kKey, "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE"}}}},
+            {"cache", {{"ttl", 60}, {"negative_ttl", "2s"}, {"max_entries", 500}}},
+            {"provider",
+             {{"type", "oidc"},
+              {"issuer", "https://idp.example.com/realms/x"},
+              {"client_id", "abc"},
+              {"client_secret", "s3cret"},
+              {"scopes", {"openid", "email"}},
+              {"groups_claim", "groups"},
+              {"required_groups", {"staff"}},
+              {"userinfo", true},
+              {"timeout_ms", 2500},
+              {"authorization_endpoint", "https://idp.example.com/auth"},
+              {"token_endpoint", "https://idp.example.com/token"},
+              {"userinfo_endpoint", "https://idp.example.com/userinfo"},
+              {"logout_endpoint", "https://idp.example.com/logout"},
+              {"jwks_uri", "https://idp.example.com/jwks"}}},
+            {"store", {{"type", "redis"}, {"url", "redis://127.0.0.1:6379/2"}}},
+            {"server",
+             {{"listen", "0.0.0.0:9000"},
+              {"threads", 4},
+              {"origins",
+               {{{"prefix", "/"}, {"static", "/srv/www"}},
+                {{"prefix", "/api/"}, {"upstream", "http://127.0.0.1:3000"}}}},
+              {"trust_forwarded_proto", true},
+              {"max_header_bytes", 32768},
+              {"max_body_bytes", 1048576},
+              {"idle_timeout", "2m"},
+              {"upstream_timeout", 10},
+              {"log_level", "debug"}}},
+            {"public_paths", {"/favicon.ico", "/public/*", "*.css"}},
+            {"rules", {{{"path", "/admin/*"}, {"groups", {"admin", "ops"}}}}},
+            {"retry_after", "30s"}};
   auto result = parse(j);
   ASSERT_TRUE(result.isOk()) << result.status().toString();
   const Config& c = *result;
@@ -193,8 +192,9 @@ TEST(Config, UnknownKeysSuggestTheClosest) {
 
   j = minimalCognito();
   j["server"] = {{"origins", {{{"prefix", "/"}, {"statik", "/srv"}}}}};
-  expectError(j, "server.origins[0].statik is not a known field; did you mean "
-                 "server.origins[0].static?");
+  expectError(j,
+              "server.origins[0].statik is not a known field; did you mean "
+              "server.origins[0].static?");
 
   j = minimalCognito();
   j["bananas"] = 1;
@@ -223,8 +223,9 @@ TEST(Config, TypeErrors) {
   expectError(j, "provider.scopes[1] must be a string");
   j = minimalCognito();
   j["provider"]["type"] = "cognitto";
-  expectError(j, "provider.type must be one of cognito, oidc, got \"cognitto\"; did you mean "
-                 "cognito?");
+  expectError(j,
+              "provider.type must be one of cognito, oidc, got \"cognitto\"; did you mean "
+              "cognito?");
   j = minimalCognito();
   j["store"] = {{"type", "postgres"}};
   expectError(j, "store.type must be one of memory, sqlite, redis, dynamodb");

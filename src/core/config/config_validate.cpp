@@ -36,9 +36,9 @@ bool isHostName(std::string_view host) {
   if (host.empty() || host.size() > 253) return false;
   if (host.front() == '[') {
     if (host.size() < 3 || host.back() != ']') return false;
-    return std::all_of(host.begin() + 1, host.end() - 1,
-                       [](char c) { return isDigit(c) || (c >= 'a' && c <= 'f') ||
-                                           (c >= 'A' && c <= 'F') || c == ':' || c == '.'; });
+    return std::all_of(host.begin() + 1, host.end() - 1, [](char c) {
+      return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+    });
   }
   if (host.front() == '.' || host.front() == '-' || host.back() == '-') return false;
   return std::all_of(host.begin(), host.end(),
@@ -66,7 +66,7 @@ struct ParsedUrl {
   std::string scheme;
   std::string authority;  // host[:port], lowercase
   std::string host;
-  std::string rest;       // path, query... (may be empty)
+  std::string rest;  // path, query... (may be empty)
 };
 
 // http(s)://authority[/rest]; false when anything else (userinfo included).
@@ -94,8 +94,10 @@ Status checkEndpoint(std::string_view field, const std::string& url) {
     return Status::invalid(std::string(field) + " must be an https:// URL, got \"" + url + "\"");
   }
   if (parsed.scheme == "http" && !isLoopbackHost(parsed.host)) {
-    return Status::invalid(std::string(field) + " must use https:// (http:// only for localhost "
-                           "or 127.x), got \"" + url + "\"");
+    return Status::invalid(std::string(field) +
+                           " must use https:// (http:// only for localhost "
+                           "or 127.x), got \"" +
+                           url + "\"");
   }
   return Status::ok();
 }
@@ -106,17 +108,22 @@ bool isTokenChar(char c) {
 
 Status checkSite(Config& c) {
   if (c.site_url.empty()) {
-    return Status::invalid("site_url is required: the public URL of the protected site, e.g. "
-                           "https://www.example.com");
+    return Status::invalid(
+        "site_url is required: the public URL of the protected site, e.g. "
+        "https://www.example.com");
   }
   ParsedUrl url;
   if (!parseHttpUrl(c.site_url, url) || !(url.rest.empty() || url.rest == "/")) {
-    return Status::invalid("site_url must be https://host[:port] with no path, query or user, "
-                           "got \"" + c.site_url + "\"");
+    return Status::invalid(
+        "site_url must be https://host[:port] with no path, query or user, "
+        "got \"" +
+        c.site_url + "\"");
   }
   if (url.scheme == "http" && !isLoopbackHost(url.host)) {
-    return Status::invalid("site_url must use https:// (http:// only for localhost or 127.x "
-                           "demos), got \"" + c.site_url + "\"");
+    return Status::invalid(
+        "site_url must use https:// (http:// only for localhost or 127.x "
+        "demos), got \"" +
+        c.site_url + "\"");
   }
   c.site_scheme = url.scheme;
   c.site_host = url.authority;
@@ -127,12 +134,15 @@ Status checkSite(Config& c) {
 Status checkSession(const SessionConfig& s) {
   if (s.cookie_name.empty() || s.cookie_name.size() > 64 ||
       !std::all_of(s.cookie_name.begin(), s.cookie_name.end(), isTokenChar)) {
-    return Status::invalid("session.cookie_name must be 1-64 letters, digits or !#$%&'*+-.^_`|~ "
-                           "(RFC 6265 token), got \"" + s.cookie_name + "\"");
+    return Status::invalid(
+        "session.cookie_name must be 1-64 letters, digits or !#$%&'*+-.^_`|~ "
+        "(RFC 6265 token), got \"" +
+        s.cookie_name + "\"");
   }
   if (s.signing_keys.empty()) {
-    return Status::invalid("session.signing_keys needs at least one key; generate one with "
-                           "`openssl rand -base64 32`");
+    return Status::invalid(
+        "session.signing_keys needs at least one key; generate one with "
+        "`openssl rand -base64 32`");
   }
   if (s.login_lifetime > s.lifetime) {
     return Status::invalid("session.login_lifetime must not exceed session.lifetime, got " +
@@ -156,8 +166,10 @@ Status checkCognito(const ProviderConfig& p) {
                            p.region + "_AbCdEf123), got \"" + p.user_pool_id + "\"");
   }
   if (!isHostName(p.domain)) {
-    return Status::invalid("provider.domain must be the hosted-UI host name without https:// "
-                           "(e.g. auth.example.com), got \"" + p.domain + "\"");
+    return Status::invalid(
+        "provider.domain must be the hosted-UI host name without https:// "
+        "(e.g. auth.example.com), got \"" +
+        p.domain + "\"");
   }
   return Status::ok();
 }
@@ -166,8 +178,9 @@ Status checkOidc(const ProviderConfig& p) {
   bool explicit_endpoints =
       !p.authorization_endpoint.empty() && !p.token_endpoint.empty() && !p.jwks_uri.empty();
   if (p.issuer.empty() && !explicit_endpoints) {
-    return Status::invalid("provider.issuer is required when provider.type is oidc (or set "
-                           "authorization_endpoint, token_endpoint and jwks_uri)");
+    return Status::invalid(
+        "provider.issuer is required when provider.type is oidc (or set "
+        "authorization_endpoint, token_endpoint and jwks_uri)");
   }
   if (p.client_id.empty()) {
     return Status::invalid("provider.client_id is required when provider.type is oidc");
@@ -203,19 +216,23 @@ Status checkStore(const StoreConfig& s) {
     case StoreConfig::Type::kMemory:
       return Status::ok();
     case StoreConfig::Type::kSqlite:
-      if (s.path.empty()) return Status::invalid("store.path is required when store.type is sqlite");
+      if (s.path.empty())
+        return Status::invalid("store.path is required when store.type is sqlite");
       return Status::ok();
     case StoreConfig::Type::kRedis:
       if (s.url.rfind("redis://", 0) != 0 && s.url.rfind("unix://", 0) != 0) {
-        return Status::invalid("store.url must be redis://host:port[/db] (or unix:///path) when "
-                               "store.type is redis");
+        return Status::invalid(
+            "store.url must be redis://host:port[/db] (or unix:///path) when "
+            "store.type is redis");
       }
       return Status::ok();
     case StoreConfig::Type::kDynamoDb:
-      if (s.table.empty()) return Status::invalid("store.table is required when store.type is dynamodb");
+      if (s.table.empty())
+        return Status::invalid("store.table is required when store.type is dynamodb");
       if (s.region.empty() && s.endpoint.empty()) {
-        return Status::invalid("store.region (or store.endpoint) is required when store.type is "
-                               "dynamodb");
+        return Status::invalid(
+            "store.region (or store.endpoint) is required when store.type is "
+            "dynamodb");
       }
       if (!s.endpoint.empty()) return checkEndpoint("store.endpoint", s.endpoint);
       return Status::ok();
@@ -234,8 +251,8 @@ Status checkServer(const ServerConfig& s) {
   size_t colon = s.listen.rfind(':');
   if (colon == std::string::npos || !parsePort(std::string_view(s.listen).substr(colon + 1)) ||
       (colon > 0 && hostPart(std::string_view(s.listen).substr(0, colon)).empty())) {
-    return Status::invalid("server.listen must be host:port (e.g. 127.0.0.1:8080 or :8080), got \"" +
-                           s.listen + "\"");
+    return Status::invalid(
+        "server.listen must be host:port (e.g. 127.0.0.1:8080 or :8080), got \"" + s.listen + "\"");
   }
   for (size_t i = 0; i < s.origins.size(); ++i) {
     const OriginConfig& o = s.origins[i];

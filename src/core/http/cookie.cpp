@@ -12,8 +12,21 @@ bool isTokenChar(unsigned char c) {
   if (c >= 'a' && c <= 'z') return true;
   if (c >= '0' && c <= '9') return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -75,9 +88,12 @@ void appendPairs(std::string_view header, std::vector<Cookie>& out) {
 
 const char* sameSiteName(SameSite same_site) {
   switch (same_site) {
-    case SameSite::kLax: return "Lax";
-    case SameSite::kStrict: return "Strict";
-    case SameSite::kNone: return "None";
+    case SameSite::kLax:
+      return "Lax";
+    case SameSite::kStrict:
+      return "Strict";
+    case SameSite::kNone:
+      return "None";
   }
   return "Lax";
 }

@@ -52,7 +52,9 @@ TEST(Cookie, KeepsRepeatedNames) {
 
 // Every Cookie header counts, whatever the header name's case.
 TEST(Cookie, ReadsSeveralHeaders) {
-  Headers h{{"Cookie", "a=1"}, {"X-Other", "barrier=evil"}, {"cookie", "barrier=v1"},
+  Headers h{{"Cookie", "a=1"},
+            {"X-Other", "barrier=evil"},
+            {"cookie", "barrier=v1"},
             {"COOKIE", "barrier=v2; z=9"}};
   EXPECT_EQ(cookieValues(h, "barrier"), (std::vector<std::string>{"v1", "v2"}));
   EXPECT_EQ(parseCookies(h).size(), 4u);

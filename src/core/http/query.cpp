@@ -11,7 +11,8 @@ namespace {
 bool decodePair(std::string_view segment, std::string& name, std::string& value) {
   size_t eq = segment.find('=');
   std::string_view raw_name = segment.substr(0, eq);
-  std::string_view raw_value = eq == std::string_view::npos ? std::string_view() : segment.substr(eq + 1);
+  std::string_view raw_value =
+      eq == std::string_view::npos ? std::string_view() : segment.substr(eq + 1);
   return percentDecode(raw_name, name, true) && percentDecode(raw_value, value, true);
 }
 

@@ -71,12 +71,12 @@ bool nextCodePoint(std::string_view s, size_t& i, uint32_t& cp) {
 
 // The rules of DESIGN §3 Login step 1 for one form of the value.
 bool passesRules(std::string_view p) {
-  if (p.empty() || p.front() != '/') return false;              // relative reference only
+  if (p.empty() || p.front() != '/') return false;                  // relative reference only
   if (p.size() > 1 && (p[1] == '/' || p[1] == '\\')) return false;  // "//host", "/\host"
   size_t first_segment_end = p.find_first_of("/?#", 1);
-  std::string_view first_segment = p.substr(1, first_segment_end == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : first_segment_end - 1);
+  std::string_view first_segment =
+      p.substr(1, first_segment_end == std::string_view::npos ? std::string_view::npos
+                                                              : first_segment_end - 1);
   // "/@evil.com" is harmless after "https://site", but not if anything ever
   // drops the leading slash: a userinfo-looking first segment is refused.
   if (first_segment.find('@') != std::string_view::npos) return false;
@@ -102,10 +102,26 @@ bool isHex(char c) {
 bool isLocationSafe(unsigned char c) {
   if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '-': case '.': case '_': case '~':
-    case ':': case '/': case '?': case '#': case '@':
-    case '!': case '$': case '&': case '\'': case '(': case ')':
-    case '*': case '+': case ',': case ';': case '=':
+    case '-':
+    case '.':
+    case '_':
+    case '~':
+    case ':':
+    case '/':
+    case '?':
+    case '#':
+    case '@':
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=':
       return true;
     default:
       return false;

@@ -18,46 +18,111 @@ using namespace std::string_literals;
 const std::vector<std::string>& openRedirectPayloads() {
   static const std::vector<std::string> payloads = {
       // Empty and not a path.
-      "", "evil.com", "evil.com/x", ".", "./x", "../x", "?x=1", "#frag",
+      "",
+      "evil.com",
+      "evil.com/x",
+      ".",
+      "./x",
+      "../x",
+      "?x=1",
+      "#frag",
       // Schemes.
-      "https://evil.com", "http://evil.com", "https:evil.com", "https:/evil.com",
-      "HTTPS://evil.com", "javascript:alert(1)", "JaVaScRiPt:alert(1)",
-      "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "ftp://evil.com",
+      "https://evil.com",
+      "http://evil.com",
+      "https:evil.com",
+      "https:/evil.com",
+      "HTTPS://evil.com",
+      "javascript:alert(1)",
+      "JaVaScRiPt:alert(1)",
+      "data:text/html,<script>alert(1)</script>",
+      "vbscript:msgbox(1)",
+      "ftp://evil.com",
       // Scheme-relative and backslash tricks.
-      "//evil.com", "///evil.com", "////evil.com", "//evil.com/a?b", "/\\evil.com",
-      "\\\\evil.com", "\\/evil.com", "/\\/evil.com", "/a\\b", "/a/b\\..\\c", "/a?x=\\",
+      "//evil.com",
+      "///evil.com",
+      "////evil.com",
+      "//evil.com/a?b",
+      "/\\evil.com",
+      "\\\\evil.com",
+      "\\/evil.com",
+      "/\\/evil.com",
+      "/a\\b",
+      "/a/b\\..\\c",
+      "/a?x=\\",
       // Leading whitespace and controls.
-      " /x", "  //evil.com", "\t/x", "\n/x", "/\t/evil.com", "/\r/evil.com", "/\n/evil.com",
-      "/x\r\nSet-Cookie: a=b", "/x\r\n\r\n<html>", "/x\0y"s, "/\0/evil.com"s, "/x\x7f",
-      "/x\x0b", "/x\x1b[31m",
+      " /x",
+      "  //evil.com",
+      "\t/x",
+      "\n/x",
+      "/\t/evil.com",
+      "/\r/evil.com",
+      "/\n/evil.com",
+      "/x\r\nSet-Cookie: a=b",
+      "/x\r\n\r\n<html>",
+      "/x\0y"s,
+      "/\0/evil.com"s,
+      "/x\x7f",
+      "/x\x0b",
+      "/x\x1b[31m",
       // Encoded leftovers that a second decoder would turn into the above.
-      "/%2F%2Fevil.com", "/%2f%2fevil.com", "/%2F/evil.com", "/%5Cevil.com", "/%5cevil.com",
-      "/%252F%252Fevil.com", "/%25252F%25252Fevil.com", "/%09/evil.com", "/%0d%0aSet-Cookie:x",
-      "/x%0D%0ALocation:%20//evil", "/%00", "/%40evil.com", "/a?b=%5C", "/%2F%2Fevil.com%",
+      "/%2F%2Fevil.com",
+      "/%2f%2fevil.com",
+      "/%2F/evil.com",
+      "/%5Cevil.com",
+      "/%5cevil.com",
+      "/%252F%252Fevil.com",
+      "/%25252F%25252Fevil.com",
+      "/%09/evil.com",
+      "/%0d%0aSet-Cookie:x",
+      "/x%0D%0ALocation:%20//evil",
+      "/%00",
+      "/%40evil.com",
+      "/a?b=%5C",
+      "/%2F%2Fevil.com%",
       "/%2F%2Fevil.com?p=100%",
       // Userinfo tricks.
-      "/@evil.com", "/user@evil.com", "/user:pass@evil.com/", "//user@evil.com",
+      "/@evil.com",
+      "/user@evil.com",
+      "/user:pass@evil.com/",
+      "//user@evil.com",
       "/@evil.com/a?b=c",
       // Unicode look-alikes, invisibles and bidi controls.
-      "/\xEF\xBC\x8F" "evil.com",                 // U+FF0F fullwidth solidus
-      "/\xEF\xBC\x8F\xEF\xBC\x8F" "evil.com",     // two of them
-      "/\xE2\x88\x95" "evil.com",                 // U+2215 division slash
-      "/\xE2\x81\x84" "evil.com",                 // U+2044 fraction slash
-      "/\xEF\xBC\xBC" "evil.com",                 // U+FF3C fullwidth reverse solidus
-      "/\xE2\x88\x96" "evil.com",                 // U+2216 set minus
-      "/evil\xE3\x80\x82" "com",                  // U+3002 ideographic full stop
-      "/evil\xEF\xBC\x8E" "com",                  // U+FF0E fullwidth full stop
-      "/evil\xEF\xBD\xA1" "com",                  // U+FF61 halfwidth ideographic full stop
-      "/a\xEF\xBC\xA0" "evil.com",                // U+FF20 fullwidth commercial at
-      "/https\xEF\xBC\x9A//evil.com",             // U+FF1A fullwidth colon
-      "/\xE2\x80\xAE" "moc.live",                 // U+202E right-to-left override
-      "/\xE2\x80\x8B/evil.com",                   // U+200B zero-width space
-      "/\xC2\x85/evil.com",                       // U+0085 next line (C1)
-      "/\xE2\x80\xA8/evil.com",                   // U+2028 line separator
-      "/%EF%BC%8F%EF%BC%8Fevil.com",              // encoded fullwidth solidus
-      "/%E2%88%95evil.com",                       // encoded division slash
+      "/\xEF\xBC\x8F"
+      "evil.com",  // U+FF0F fullwidth solidus
+      "/\xEF\xBC\x8F\xEF\xBC\x8F"
+      "evil.com",  // two of them
+      "/\xE2\x88\x95"
+      "evil.com",  // U+2215 division slash
+      "/\xE2\x81\x84"
+      "evil.com",  // U+2044 fraction slash
+      "/\xEF\xBC\xBC"
+      "evil.com",  // U+FF3C fullwidth reverse solidus
+      "/\xE2\x88\x96"
+      "evil.com",  // U+2216 set minus
+      "/evil\xE3\x80\x82"
+      "com",  // U+3002 ideographic full stop
+      "/evil\xEF\xBC\x8E"
+      "com",  // U+FF0E fullwidth full stop
+      "/evil\xEF\xBD\xA1"
+      "com",  // U+FF61 halfwidth ideographic full stop
+      "/a\xEF\xBC\xA0"
+      "evil.com",                      // U+FF20 fullwidth commercial at
+      "/https\xEF\xBC\x9A//evil.com",  // U+FF1A fullwidth colon
+      "/\xE2\x80\xAE"
+      "moc.live",                     // U+202E right-to-left override
+      "/\xE2\x80\x8B/evil.com",       // U+200B zero-width space
+      "/\xC2\x85/evil.com",           // U+0085 next line (C1)
+      "/\xE2\x80\xA8/evil.com",       // U+2028 line separator
+      "/%EF%BC%8F%EF%BC%8Fevil.com",  // encoded fullwidth solidus
+      "/%E2%88%95evil.com",           // encoded division slash
       // Malformed UTF-8 (overlong '/', lone continuation, surrogate, truncated).
-      "/\xC0\xAF" "evil.com", "/\xE0\x80\xAF" "evil.com", "/\x80", "/\xED\xA0\x80", "/\xE2\x88",
+      "/\xC0\xAF"
+      "evil.com",
+      "/\xE0\x80\xAF"
+      "evil.com",
+      "/\x80",
+      "/\xED\xA0\x80",
+      "/\xE2\x88",
       "/%C0%AF%C0%AFevil.com",
   };
   return payloads;
