@@ -1,0 +1,301 @@
+// `barrier serve` in-process over loopback: the static origin, the checker in
+// front of it, forward-auth, health and metrics, limits and keep-alive.
+// Requests are written byte for byte on raw sockets so that malformed and
+// hostile ones reach the server unchanged.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/serve_fixture.h"
+#include "support/serve_http.h"
+
+namespace barrier::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char kNavigation[] = "Accept: text/html\r\nSec-Fetch-Mode: navigate\r\n";
+
+void writeFile(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+class ServeGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = makeTempDir("barrier-serve-");
+    ASSERT_FALSE(dir_.empty());
+    root_ = fs::path(dir_) / "site";
+    writeFile(root_ / "index.html", "<h1>home</h1>");
+    writeFile(root_ / "hello.txt", "hello world\n");
+    writeFile(root_ / "docs" / "index.html", "<h1>docs</h1>");
+    writeFile(root_ / "public" / "logo.svg", "<svg/>");
+    writeFile(root_ / "admin" / "index.html", "<h1>admin</h1>");
+    writeFile(root_ / "big.bin", std::string(1 << 20, 'b'));
+    writeFile(fs::path(dir_) / "secret.txt", "TOP SECRET");
+    writeFile(fs::path(dir_) / "outside" / "secret.txt", "TOP SECRET");
+    fs::create_directory_symlink(fs::path(dir_) / "outside", root_ / "escape");
+  }
+  void TearDown() override {
+    gateway_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  InProcessGateway& start(GatewaySetup setup = {}) {
+    if (setup.origins.empty()) setup.origins.push_back({"/", root_.string(), ""});
+    setup.public_paths.push_back("/public/*");
+    setup.rules.push_back({"/admin/*", {"admins"}});
+    setup.server.shutdown_grace_ms = 3000;
+    gateway_ = std::make_unique<InProcessGateway>(std::move(setup));
+    EXPECT_TRUE(gateway_->ok()) << gateway_->error();
+    return *gateway_;
+  }
+
+  std::string dir_;
+  fs::path root_;
+  std::unique_ptr<InProcessGateway> gateway_;
+};
+
+// A signed-in visitor gets the file, with its content type, an ETag and
+// Last-Modified; the same ETag in If-None-Match gives 304 without a body.
+TEST_F(ServeGatewayTest, StaticFileWithEtagAnd304) {
+  auto& gw = start();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  HttpReply first = httpGet(gw.port(), "/hello.txt", cookie);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "hello world\n");
+  EXPECT_EQ(first.headers.get("Content-Type"), "text/plain; charset=utf-8");
+  std::string etag = first.headers.get("ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_FALSE(first.headers.get("Last-Modified").empty());
+  HttpReply second = httpGet(gw.port(), "/hello.txt", cookie + "If-None-Match: " + etag + "\r\n");
+  EXPECT_EQ(second.status, 304);
+  EXPECT_TRUE(second.body.empty());
+  EXPECT_EQ(second.headers.get("ETag"), etag);
+  HttpReply other = httpGet(gw.port(), "/hello.txt", cookie + "If-None-Match: \"nope\"\r\n");
+  EXPECT_EQ(other.status, 200);
+}
+
+// HEAD reports the length of the body it does not send.
+TEST_F(ServeGatewayTest, StaticHeadHasLengthButNoBody) {
+  auto& gw = start();
+  HttpConnection connection("127.0.0.1", gw.port());
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  HttpReply head = connection.exchange(rawRequest("HEAD", "/hello.txt", cookie), true);
+  ASSERT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers.get("Content-Length"), "12");
+  EXPECT_TRUE(head.body.empty());
+  // The connection is still in sync: a GET on it gets the body.
+  HttpReply get = connection.exchange(rawRequest("GET", "/hello.txt", cookie));
+  EXPECT_EQ(get.body, "hello world\n");
+}
+
+// Directories: a missing '/' is added by a 301 (query kept), and the
+// directory's index.html is served; large files stream from disk whole.
+TEST_F(ServeGatewayTest, DirectoryIndexRedirectAndLargeFile) {
+  auto& gw = start();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  HttpReply redirect = httpGet(gw.port(), "/docs?x=1", cookie);
+  EXPECT_EQ(redirect.status, 301);
+  EXPECT_EQ(redirect.headers.get("Location"), "/docs/?x=1");
+  HttpReply index = httpGet(gw.port(), "/docs/", cookie);
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.body, "<h1>docs</h1>");
+  EXPECT_EQ(httpGet(gw.port(), "/", cookie).body, "<h1>home</h1>");
+  HttpReply big = httpGet(gw.port(), "/big.bin", cookie);
+  EXPECT_EQ(big.status, 200);
+  EXPECT_EQ(big.body.size(), size_t{1} << 20);
+  EXPECT_EQ(httpGet(gw.port(), "/missing.html", cookie).status, 404);
+}
+
+// Every traversal trick — plain, percent-encoded, double-encoded, encoded
+// slash, backslash, NUL, or a symlink pointing out — stays inside the root.
+TEST_F(ServeGatewayTest, TraversalAttemptsNeverLeaveTheRoot) {
+  auto& gw = start();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  const char* attempts[] = {
+      "/../secret.txt",          "/docs/../../secret.txt",   "/%2e%2e/secret.txt",
+      "/%2E%2E/secret.txt",      "/..%2fsecret.txt",         "/%2e%2e%2fsecret.txt",
+      "/docs/%2e%2e/%2e%2e/secret.txt", "/..%5csecret.txt",  "/docs/..\\..\\secret.txt",
+      "/%252e%252e/secret.txt",  "/.%2e/secret.txt",         "//../secret.txt",
+      "/./../secret.txt",        "/docs/%2e%2e%5c%2e%2e%5csecret.txt", "/%00/../secret.txt",
+      "/escape/secret.txt",      "/escape/",                 "/%c0%ae%c0%ae/secret.txt",
+  };
+  for (const char* target : attempts) {
+    HttpReply reply = httpGet(gw.port(), target, cookie);
+    EXPECT_NE(reply.status, 200) << target;
+    EXPECT_EQ(reply.body.find("TOP SECRET"), std::string::npos) << target;
+  }
+}
+
+// Without a session: a browser navigation is sent to the login page with
+// its path and query; a fetch gets 401 JSON, not a redirect.
+TEST_F(ServeGatewayTest, NoSessionRedirectsNavigationsAndRefusesFetches) {
+  auto& gw = start();
+  HttpReply navigation = httpGet(gw.port(), "/docs/?a=1&b=2", kNavigation);
+  EXPECT_EQ(navigation.status, 307);
+  std::string location = navigation.headers.get("Location");
+  EXPECT_EQ(location.rfind("/_identity/login?path=", 0), 0u) << location;
+  EXPECT_NE(location.find("a%3D1"), std::string::npos) << location;
+  HttpReply fetch = httpGet(gw.port(), "/docs/", "Accept: application/json\r\nSec-Fetch-Mode: cors\r\n");
+  EXPECT_EQ(fetch.status, 401);
+  EXPECT_FALSE(fetch.headers.has("Location"));
+  // Public paths pass without a session.
+  EXPECT_EQ(httpGet(gw.port(), "/public/logo.svg").status, 200);
+}
+
+// Access rules: /admin/* needs group admins; a member passes, others get 403.
+TEST_F(ServeGatewayTest, AccessRuleGivesForbiddenToNonMembers) {
+  auto& gw = start();
+  EXPECT_EQ(httpGet(gw.port(), "/admin/", "Cookie: " + gw.login("alice", {"admins"}) + "\r\n").status,
+            200);
+  EXPECT_EQ(httpGet(gw.port(), "/admin/", std::string("Cookie: ") + gw.login("bob") + "\r\n" +
+                                              kNavigation).status,
+            403);
+}
+
+// /_identity/* paths reach the manager handlers, except the gateway's own.
+TEST_F(ServeGatewayTest, IdentityPathsReachTheManager) {
+  auto& gw = start();
+  HttpReply reply = httpGet(gw.port(), "/_identity/login?path=/x");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, std::string(kFakeIdentityBody) + "/_identity/login");
+  EXPECT_EQ(reply.headers.get("Cache-Control"), "no-store");
+}
+
+// Forward-auth: the original URI comes from X-Original-URI; no session is a
+// 401 carrying the login URL (navigation) or none (fetch); a session is a
+// 200 with identity headers; ?redirect=1 gives the 307 itself.
+TEST_F(ServeGatewayTest, ForwardAuthCheck) {
+  auto& gw = start();
+  HttpReply denied = httpGet(gw.port(), "/_identity/check",
+                             std::string("X-Original-URI: /app/page?q=1\r\n") + kNavigation);
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_EQ(denied.headers.get("X-Barrier-Login").rfind("/_identity/login?path=%2Fapp%2Fpage", 0),
+            0u)
+      << denied.headers.get("X-Barrier-Login");
+  HttpReply fetch = httpGet(gw.port(), "/_identity/check",
+                            "X-Forwarded-Uri: /api/data\r\nAccept: application/json\r\n");
+  EXPECT_EQ(fetch.status, 401);
+  EXPECT_FALSE(fetch.headers.has("X-Barrier-Login"));
+  HttpReply redirect = httpGet(gw.port(), "/_identity/check?redirect=1",
+                               std::string("X-Forwarded-Uri: /app\r\n") + kNavigation);
+  EXPECT_EQ(redirect.status, 307);
+  std::string cookie = "Cookie: " + gw.login("alice", {"admins"}) + "\r\n";
+  HttpReply allowed = httpGet(gw.port(), "/_identity/check",
+                              "X-Original-URI: /admin/\r\nX-Barrier-User: mallory\r\n" + cookie);
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(allowed.headers.get("X-Barrier-User"), "alice");
+  EXPECT_EQ(allowed.headers.get("X-Barrier-Groups"), "admins");
+  HttpReply forbidden = httpGet(gw.port(), "/_identity/check",
+                                "X-Original-URI: /admin/\r\nCookie: " + gw.login("bob") + "\r\n");
+  EXPECT_EQ(forbidden.status, 403);
+  EXPECT_EQ(httpGet(gw.port(), "/_identity/check").status, 400);
+}
+
+// Health follows the store: 200 while it answers, 503 when it does not;
+// the checker then fails closed with 503 too, never a pass.
+TEST_F(ServeGatewayTest, HealthAndFailClosed) {
+  auto& gw = start();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
+  gw.store().down = true;
+  EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 503);
+  // A fresh session is not cached yet, so the store is asked and fails.
+  std::string fresh = "Cookie: " + gw.login("carol") + "\r\n";
+  HttpReply reply = httpGet(gw.port(), "/hello.txt", fresh);
+  EXPECT_EQ(reply.status, 503);
+  EXPECT_TRUE(reply.headers.has("Retry-After"));
+  gw.store().down = false;
+  EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
+}
+
+// Metrics: Prometheus text with outcomes, cache counters and the store histogram.
+TEST_F(ServeGatewayTest, MetricsExposition) {
+  auto& gw = start();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  httpGet(gw.port(), "/hello.txt", cookie);
+  httpGet(gw.port(), "/hello.txt", cookie);
+  httpGet(gw.port(), "/hello.txt", kNavigation);
+  HttpReply metrics = httpGet(gw.port(), "/_identity/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("barrier_requests_total{outcome=\"pass\"} 2"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("barrier_requests_total{outcome=\"no_session\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("barrier_cache_hits_total 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("barrier_cache_misses_total 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("barrier_store_latency_seconds_bucket{le=\"+Inf\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("barrier_logins_total"), std::string::npos);
+}
+
+// Limits: headers over max_header_bytes get 431; a body over max_body_bytes
+// gets 413, whether announced by Content-Length or sent chunked.
+TEST_F(ServeGatewayTest, HeaderAndBodyLimits) {
+  GatewaySetup setup;
+  setup.server.max_header_bytes = 4096;
+  setup.server.max_body_bytes = 1000;
+  auto& gw = start(std::move(setup));
+  std::string big_header = "X-Filler: " + std::string(8000, 'x') + "\r\n";
+  EXPECT_EQ(httpGet(gw.port(), "/hello.txt", big_header).status, 431);
+  HttpConnection post("127.0.0.1", gw.port());
+  EXPECT_EQ(post.exchange(rawRequest("POST", "/hello.txt", "", std::string(5000, 'p'))).status, 413);
+  HttpConnection chunked("127.0.0.1", gw.port());
+  std::string chunk(800, 'c');
+  std::string raw = "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) raw += "320\r\n" + chunk + "\r\n";
+  raw += "0\r\n\r\n";
+  EXPECT_EQ(chunked.exchange(raw).status, 413);
+  // Expect: 100-continue with a too-large Content-Length is refused up front.
+  HttpConnection expect("127.0.0.1", gw.port());
+  EXPECT_EQ(expect.exchange("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n"
+                            "Expect: 100-continue\r\n\r\n")
+                .status,
+            413);
+  // Garbage is a 400, not a crash.
+  HttpConnection garbage("127.0.0.1", gw.port());
+  EXPECT_EQ(garbage.exchange("NOT HTTP AT ALL\r\n\r\n").status, 400);
+}
+
+// Keep-alive: several requests share one connection; an idle connection is
+// closed after idle_timeout.
+TEST_F(ServeGatewayTest, KeepAliveAndIdleTimeout) {
+  GatewaySetup setup;
+  setup.server.idle_timeout_ms = 500;
+  auto& gw = start(std::move(setup));
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  HttpConnection connection("127.0.0.1", gw.port());
+  for (int i = 0; i < 5; ++i) {
+    HttpReply reply = connection.exchange(rawRequest("GET", "/hello.txt", cookie));
+    ASSERT_EQ(reply.status, 200) << i;
+    EXPECT_NE(reply.headers.get("Connection"), "close");
+  }
+  EXPECT_TRUE(connection.closedByPeer(5000));
+  // Pipelined requests are answered in order.
+  HttpConnection pipelined("127.0.0.1", gw.port());
+  ASSERT_TRUE(pipelined.sendRaw(rawRequest("GET", "/hello.txt", cookie) +
+                                rawRequest("GET", "/", cookie)));
+  EXPECT_EQ(pipelined.read().body, "hello world\n");
+  EXPECT_EQ(pipelined.read().body, "<h1>home</h1>");
+}
+
+// Graceful shutdown closes idle keep-alive connections and returns from run().
+TEST_F(ServeGatewayTest, StopClosesIdleConnections) {
+  auto& gw = start();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  HttpConnection idle("127.0.0.1", gw.port());
+  ASSERT_EQ(idle.exchange(rawRequest("GET", "/hello.txt", cookie)).status, 200);
+  EXPECT_TRUE(gw.stop(5000));
+  EXPECT_TRUE(idle.closedByPeer(2000));
+  HttpConnection late("127.0.0.1", gw.port());
+  EXPECT_FALSE(late.connected());
+}
+
+}  // namespace
+}  // namespace barrier::testing

@@ -1,0 +1,193 @@
+// `barrier serve`'s reverse proxy against a scripted upstream on loopback:
+// identity and X-Forwarded-* headers, hop-by-hop removal, pooled keep-alive
+// connections, streaming, 502/504, and a graceful stop that lets an
+// in-flight request finish.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "support/serve_fixture.h"
+#include "support/serve_http.h"
+
+namespace barrier::testing {
+namespace {
+
+GatewaySetup proxyTo(const std::string& url, int64_t upstream_timeout_ms = 5000) {
+  GatewaySetup setup;
+  setup.origins.push_back({"/", "", url});
+  setup.server.upstream_timeout_ms = upstream_timeout_ms;
+  setup.server.shutdown_grace_ms = 5000;
+  return setup;
+}
+
+// The upstream sees the identity headers barrier set (never the client's
+// forged ones), X-Forwarded-For/-Proto/-Host, and no hop-by-hop headers,
+// including those the client named in Connection.
+TEST(ServeProxyTest, RequestHeadersAreRewritten) {
+  FakeUpstream upstream([](const SeenRequest&) { return FakeUpstream::ok("hi"); });
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  std::string extra = "Cookie: " + gw.login("alice", {"admins", "staff"}) +
+                      "\r\nX-Barrier-User: mallory\r\nX-Barrier-Groups: admins\r\n"
+                      "Connection: keep-alive, X-Secret-Hop\r\nX-Secret-Hop: 1\r\n"
+                      "Keep-Alive: timeout=5\r\nTE: trailers\r\nUpgrade: websocket\r\n"
+                      "Proxy-Authorization: Basic eA==\r\nX-Forwarded-For: 10.0.0.1\r\n"
+                      "X-Forwarded-Proto: https\r\nX-Custom: kept\r\n";
+  std::string app_cookie = "Cookie: theme=dark; barrier-login-abc=x; lang=en\r\n";
+  HttpReply reply = httpGet(gw.port(), "/app/page?x=1&y=%20", extra + app_cookie);
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "hi");
+  auto seen = upstream.seen();
+  ASSERT_EQ(seen.size(), 1u);
+  const Headers& h = seen[0].headers;
+  EXPECT_EQ(seen[0].target, "/app/page?x=1&y=%20");
+  EXPECT_EQ(h.get("X-Barrier-User"), "alice");
+  EXPECT_EQ(h.getAll("X-Barrier-User").size(), 1u);
+  EXPECT_EQ(h.get("X-Barrier-Groups"), "admins,staff");
+  EXPECT_EQ(h.get("X-Barrier-Email"), "alice@example.com");
+  EXPECT_FALSE(h.get("X-Barrier-Session-Id").empty());
+  EXPECT_EQ(h.get("X-Forwarded-For"), "10.0.0.1, 127.0.0.1");
+  // trust_forwarded_proto is off: the client's claim is replaced.
+  EXPECT_EQ(h.get("X-Forwarded-Proto"), "http");
+  EXPECT_EQ(h.get("X-Forwarded-Host"), "127.0.0.1");
+  EXPECT_EQ(h.get("Host"), upstream.url().substr(7));
+  EXPECT_EQ(h.get("X-Custom"), "kept");
+  EXPECT_FALSE(h.has("X-Secret-Hop"));
+  EXPECT_FALSE(h.has("Keep-Alive"));
+  EXPECT_FALSE(h.has("TE"));
+  EXPECT_FALSE(h.has("Upgrade"));
+  EXPECT_FALSE(h.has("Proxy-Authorization"));
+  EXPECT_FALSE(h.get("X-Request-Id").empty());
+  // The session and flow cookies are bearer secrets: the upstream never
+  // sees them, while the application's own cookies pass.
+  EXPECT_EQ(h.getAll("Cookie").size(), 1u);
+  EXPECT_EQ(h.get("Cookie"), "theme=dark; lang=en");
+}
+
+// With trust_forwarded_proto, the TLS proxy's X-Forwarded-Proto is passed on.
+TEST(ServeProxyTest, TrustedForwardedProtoIsKept) {
+  FakeUpstream upstream([](const SeenRequest&) { return FakeUpstream::ok("hi"); });
+  GatewaySetup setup = proxyTo(upstream.url());
+  setup.server.trust_forwarded_proto = true;
+  InProcessGateway gw(std::move(setup));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\nX-Forwarded-Proto: https\r\n");
+  ASSERT_EQ(upstream.seen().size(), 1u);
+  EXPECT_EQ(upstream.seen()[0].headers.get("X-Forwarded-Proto"), "https");
+}
+
+// Hop-by-hop headers of the upstream's response are dropped too; the rest
+// (Set-Cookie of the application, custom headers) reach the client.
+TEST(ServeProxyTest, ResponseHeadersAreCleaned) {
+  FakeUpstream upstream([](const SeenRequest&) {
+    return std::string(
+        "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nConnection: X-Internal\r\n"
+        "X-Internal: secret\r\nKeep-Alive: timeout=9\r\nProxy-Authenticate: Basic\r\n"
+        "Set-Cookie: app=1\r\nX-App: yes\r\n\r\nok");
+  });
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  HttpReply reply = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
+  EXPECT_EQ(reply.status, 201);
+  EXPECT_EQ(reply.body, "ok");
+  EXPECT_FALSE(reply.headers.has("X-Internal"));
+  EXPECT_FALSE(reply.headers.has("Keep-Alive"));
+  EXPECT_FALSE(reply.headers.has("Proxy-Authenticate"));
+  EXPECT_EQ(reply.headers.get("Set-Cookie"), "app=1");
+  EXPECT_EQ(reply.headers.get("X-App"), "yes");
+}
+
+// Upstream connections are pooled: many requests, from several client
+// connections one after another, use one upstream connection.
+TEST(ServeProxyTest, UpstreamConnectionsAreReused) {
+  FakeUpstream upstream([](const SeenRequest&) { return FakeUpstream::ok("pooled"); });
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  for (int i = 0; i < 3; ++i) {
+    HttpConnection client("127.0.0.1", gw.port());
+    for (int j = 0; j < 3; ++j) {
+      ASSERT_EQ(client.exchange(rawRequest("GET", "/", cookie)).body, "pooled");
+    }
+  }
+  EXPECT_EQ(upstream.seen().size(), 9u);
+  EXPECT_EQ(upstream.connections(), 1);
+}
+
+// A request body is forwarded; a large chunked response is streamed through
+// whole, re-chunked for the client.
+TEST(ServeProxyTest, BodiesInBothDirections) {
+  std::string big(3 * 1024 * 1024 + 17, 'z');
+  FakeUpstream upstream([&](const SeenRequest& request) {
+    if (request.method == "POST") return FakeUpstream::ok("got " + request.body);
+    std::string out = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (size_t i = 0; i < big.size(); i += 100000) {
+      size_t n = std::min<size_t>(100000, big.size() - i);
+      char size[16];
+      std::snprintf(size, sizeof size, "%zx", n);
+      out += std::string(size) + "\r\n" + big.substr(i, n) + "\r\n";
+    }
+    return out + "0\r\n\r\n";
+  });
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  HttpConnection client("127.0.0.1", gw.port());
+  HttpReply posted = client.exchange(rawRequest("POST", "/form", cookie, "a=1&b=2"));
+  EXPECT_EQ(posted.body, "got a=1&b=2");
+  HttpReply streamed = client.exchange(rawRequest("GET", "/big", cookie));
+  EXPECT_EQ(streamed.status, 200);
+  EXPECT_EQ(streamed.headers.get("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(streamed.body.size(), big.size());
+  EXPECT_TRUE(streamed.body == big);
+}
+
+// Nothing listening upstream: 502 with a page, and the client connection lives on.
+TEST(ServeProxyTest, RefusedUpstreamIs502) {
+  uint16_t dead = freePort();
+  InProcessGateway gw(proxyTo("http://127.0.0.1:" + std::to_string(dead)));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  HttpConnection client("127.0.0.1", gw.port());
+  HttpReply reply = client.exchange(rawRequest("GET", "/", "Cookie: " + gw.login("alice") + "\r\n"));
+  EXPECT_EQ(reply.status, 502);
+  EXPECT_NE(reply.body.find("502"), std::string::npos);
+  EXPECT_EQ(reply.headers.get("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(client.exchange(rawRequest("GET", "/_identity/health")).status, 200);
+}
+
+// An upstream slower than upstream_timeout: 504.
+TEST(ServeProxyTest, SlowUpstreamIs504) {
+  FakeUpstream upstream([](const SeenRequest&) { return FakeUpstream::ok("late"); });
+  upstream.setDelay(std::chrono::milliseconds(2500));
+  InProcessGateway gw(proxyTo(upstream.url(), 500));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  auto start = std::chrono::steady_clock::now();
+  HttpReply reply = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
+  EXPECT_EQ(reply.status, 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000));
+}
+
+// A stop() during a request lets it finish (Connection: close on the answer)
+// and then run() returns.
+TEST(ServeProxyTest, GracefulStopFinishesInFlightRequests) {
+  FakeUpstream upstream([](const SeenRequest&) { return FakeUpstream::ok("finished"); });
+  upstream.setDelay(std::chrono::milliseconds(800));
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  auto pending = std::async(std::launch::async, [&] { return httpGet(gw.port(), "/slow", cookie); });
+  // Wait until the upstream has the request, i.e. it is in flight.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (upstream.seen().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(upstream.seen().empty());
+  EXPECT_TRUE(gw.stop(5000));
+  HttpReply reply = pending.get();
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "finished");
+  EXPECT_EQ(reply.headers.get("Connection"), "close");
+}
+
+}  // namespace
+}  // namespace barrier::testing
