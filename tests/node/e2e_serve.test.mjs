@@ -12,7 +12,7 @@ const CACHE_TTL = 2; // seconds: a revoked session must be refused within this
 const skip = await browserUnavailable();
 if (skip) console.log(`# skipping browser end-to-end tests: ${skip}`);
 
-describe('barrier serve in a browser', { skip: skip ?? false, timeout: 300000 }, () => {
+describe('barrier serve in a browser', { skip: skip ?? false, timeout: 540000 }, () => {
   let stack;
   let chromium;
 
