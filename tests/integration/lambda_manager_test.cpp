@@ -18,8 +18,12 @@
 
 #include "adapters/curl_http_client.h"
 #include "adapters/dynamodb_store.h"
+#include "core/http/percent.h"
+#include "tests/integration/support/dynamodb_emulator.h"
+#include "tests/integration/support/idp_process.h"
 #include "tests/integration/support/lambda_harness.h"
 #include "tests/integration/support/lambda_runtime_api.h"
+#include "tests/integration/support/manager_browser.h"
 
 namespace barrier::testing {
 namespace {
@@ -167,20 +171,24 @@ TEST_F(LambdaManagerTest, ColdStartIsOfflineAndBadEventsDoNotStopTheLoop) {
     EXPECT_FALSE(error.value("errorMessage", "").empty());
   }
 
-  LambdaCookieJar none;
   for (auto format : {LambdaEventFormat::kRestV1, LambdaEventFormat::kHttpV2}) {
-    auto me = api.invoke(lambdaEvent(format, "GET", "/_identity/me", {}, none), 10s);
+    Request me_request;
+    me_request.path = "/_identity/me";
+    auto me = api.invoke(lambdaEvent(format, me_request), 10s);
     ASSERT_TRUE(me && !me->error) << bootstrap->log();
-    EXPECT_EQ(parseLambdaAnswer(format, me->body).status, 401) << me->body;
+    EXPECT_EQ(parseLambdaAnswer(format, me->body).response.status, 401) << me->body;
 
-    auto login = api.invoke(
-        lambdaEvent(format, "GET", "/_identity/login", {{"path", "/docs?a=1&b=2"}}, none), 10s);
+    Request login_request;
+    login_request.path = "/_identity/login";
+    login_request.query = "path=" + percentEncode("/docs?a=1&b=2");
+    auto login = api.invoke(lambdaEvent(format, login_request), 10s);
     ASSERT_TRUE(login && !login->error) << bootstrap->log();
-    auto answer = parseLambdaAnswer(format, login->body);
+    const Response& answer = parseLambdaAnswer(format, login->body).response;
     EXPECT_EQ(answer.status, 302) << login->body;
-    EXPECT_EQ(answer.location.rfind("http://127.0.0.1:9/authorize?", 0), 0u) << answer.location;
-    EXPECT_FALSE(answer.set_cookies.empty());
-    EXPECT_EQ(answer.raw["headers"].value("Cache-Control", ""), "no-store") << login->body;
+    EXPECT_EQ(answer.headers.get("Location").rfind("http://127.0.0.1:9/authorize?", 0), 0u)
+        << login->body;
+    EXPECT_EQ(answer.headers.getAll("Set-Cookie").size(), 1u) << login->body;
+    EXPECT_EQ(answer.headers.get("Cache-Control"), "no-store") << login->body;
   }
   EXPECT_TRUE(bootstrap->running());
 }
@@ -225,69 +233,78 @@ Status createTable(const std::string& endpoint, const std::string& table) {
   return created ? Status::ok() : created.status();
 }
 
-// One visitor's whole visit in one payload format: login -> IdP form ->
-// callback -> session (/me) -> logout, after which the old cookie is dead
-// because the record left the table.
-void fullVisit(LambdaRuntimeApi& api, LambdaChild& bootstrap, HttpClient& http,
-               const std::string& issuer, LambdaEventFormat format) {
-  SCOPED_TRACE(format == LambdaEventFormat::kRestV1 ? "REST API 1.0" : "HTTP API 2.0");
-  LambdaCookieJar jar;
-  auto send = [&](const std::string& method, const std::string& path,
-                  const std::vector<std::pair<std::string, std::string>>& query) {
-    auto outcome = api.invoke(lambdaEvent(format, method, path, query, jar), 30s);
+// The site as ManagerBrowser sees it: each request becomes an API Gateway
+// event for the packaged manager, and its answer the response.
+ManagerBrowser::SiteHandler throughLambda(LambdaRuntimeApi& api, LambdaChild& bootstrap,
+                                          LambdaEventFormat format) {
+  return [&api, &bootstrap, format](const Request& request) {
+    auto outcome = api.invoke(lambdaEvent(format, request), 30s);
     EXPECT_TRUE(outcome && !outcome->error)
-        << (outcome ? outcome->body : "no answer") << "\n" << bootstrap.log();
-    auto answer = outcome ? parseLambdaAnswer(format, outcome->body) : LambdaHttpAnswer{};
-    jar.applyAll(answer.set_cookies);
-    return answer;
+        << request.path << ": " << (outcome ? outcome->body : "no answer") << "\n"
+        << bootstrap.log();
+    if (!outcome || outcome->error) return Response{502, {}, "lambda failed"};
+    return parseLambdaAnswer(format, outcome->body).response;
+  };
+}
+
+// One visitor's whole visit in one payload format: login -> IdP form ->
+// callback -> session (/me) -> logout through the IdP back to signed-out,
+// after which the old cookie is dead because the record left the table.
+void fullVisit(LambdaRuntimeApi& api, LambdaChild& bootstrap, HttpClient& http,
+               LambdaEventFormat format) {
+  SCOPED_TRACE(format == LambdaEventFormat::kRestV1 ? "REST API 1.0" : "HTTP API 2.0");
+  const std::string site = kSite;
+  ManagerBrowser b(http, site, throughLambda(api, bootstrap, format));
+  auto isCallback = [&](const std::string& location) {
+    return location.rfind(site + "/_identity/auth", 0) == 0;
   };
 
-  auto login = send("GET", "/_identity/login", {{"path", "/docs/page?x=1&y=a b"}});
-  ASSERT_EQ(login.status, 302) << login.body;
-  ASSERT_EQ(login.location.rfind(issuer, 0), 0u) << login.location;
-  ASSERT_EQ(jar.namesWithPrefix("barrier-login-").size(), 1u) << jar.header();
+  BrowserPage page = b.follow(
+      b.get(site + "/_identity/login?path=" + percentEncode("/docs/page?x=1&y=a b")), isCallback);
+  if (page.status == 200) {  // the IdP's login form
+    page = b.follow(b.submitLogin(page, "alice", "alice-password"), isCallback);
+  }
+  ASSERT_TRUE(isCallback(page.location())) << page.status << " " << page.url << "\n" << page.body;
 
-  auto idp = lambdaLoginAtIdp(http, issuer, login.location, "alice", "alice-password");
-  ASSERT_TRUE(idp.ok) << idp.error;
-  ASSERT_EQ(idp.callback_url.rfind(std::string(kSite) + "/_identity/auth?", 0), 0u)
-      << idp.callback_url;
+  BrowserPage landed = b.get(page.location());
+  ASSERT_EQ(landed.status, 302) << landed.body << "\n" << bootstrap.log();
+  EXPECT_EQ(landed.location(), site + "/docs/page?x=1&y=a%20b");
+  std::string session = b.cookie(site, "barrier");
+  ASSERT_FALSE(session.empty());
+  for (const auto& [name, value] : b.cookies(site)) {
+    EXPECT_EQ(name.rfind("barrier-login-", 0), std::string::npos) << "flow cookie left: " << name;
+  }
 
-  auto callback = send("GET", "/_identity/auth", lambdaUrlQuery(idp.callback_url));
-  ASSERT_EQ(callback.status, 302) << callback.body << "\n" << bootstrap.log();
-  EXPECT_EQ(callback.location, std::string(kSite) + "/docs/page?x=1&y=a%20b");
-  ASSERT_TRUE(jar.has("barrier")) << jar.header();
-  EXPECT_TRUE(jar.namesWithPrefix("barrier-login-").empty()) << jar.header();
-  LambdaCookieJar stolen = jar;
-
-  auto me = send("GET", "/_identity/me", {});
+  BrowserPage me = b.get(site + "/_identity/me");
   ASSERT_EQ(me.status, 200) << me.body;
-  Json identity = Json::parse(me.body, nullptr, false);
-  EXPECT_NE(identity.dump().find("alice@example.com"), std::string::npos) << me.body;
-  EXPECT_NE(identity.dump().find("admins"), std::string::npos) << me.body;
+  EXPECT_NE(me.body.find("alice@example.com"), std::string::npos) << me.body;
+  EXPECT_NE(me.body.find("admins"), std::string::npos) << me.body;
 
-  auto logout = send("GET", "/_identity/logout", {});
-  EXPECT_EQ(logout.status, 302) << logout.body;
-  EXPECT_EQ(logout.location.rfind(issuer, 0), 0u) << logout.location;
-  EXPECT_FALSE(jar.has("barrier")) << jar.header();
+  BrowserPage out = b.get(site + "/_identity/logout");
+  EXPECT_EQ(out.status, 302) << out.body;
+  EXPECT_TRUE(b.cookie(site, "barrier").empty());
+  BrowserPage signed_out = b.follow(out, nullptr);
+  EXPECT_EQ(signed_out.url, site + "/_identity/signed-out");
+  EXPECT_EQ(signed_out.status, 200);
 
   // The old cookie still has a valid MAC, but its record is gone.
-  auto replay = api.invoke(lambdaEvent(format, "GET", "/_identity/me", {}, stolen), 30s);
-  ASSERT_TRUE(replay && !replay->error);
-  EXPECT_EQ(parseLambdaAnswer(format, replay->body).status, 401) << replay->body;
+  b.setCookie(site, "barrier", session);
+  EXPECT_EQ(b.get(site + "/_identity/me").status, 401);
 }
 
 // The whole flow through the packaged manager with DynamoDB (dynalite) and
 // the local IdP, once per payload format, in one warm container.
 TEST_F(LambdaManagerTest, FullLoginThroughRestAndHttpApiEvents) {
-  std::string source = BARRIER_SOURCE_DIR;
-  LambdaIdp idp(source, kClientId, kClientSecret, std::string(kSite) + "/_identity/auth",
-                std::string(kSite) + "/_identity/signed-out", dir_->path() + "/idp.log");
-  if (idp.issuer().empty()) {
-    GTEST_SKIP() << "the local IdP (tests/idp/idp.mjs, npm oidc-provider) did not start: "
-                 << idp.log();
-  }
-  LambdaDynalite dynalite(source, dir_->path() + "/dynalite.log");
-  if (dynalite.endpoint().empty()) GTEST_SKIP() << "dynalite (node_modules/dynalite) did not start";
+  IdpOptions options;
+  options.client_id = kClientId;
+  options.client_secret = kClientSecret;
+  options.redirect_uris = {std::string(kSite) + "/_identity/auth"};
+  options.logout_uris = {std::string(kSite) + "/_identity/signed-out"};
+  IdpProcess idp(options);
+  if (!idp.ok()) GTEST_SKIP() << "the local IdP did not start: " << idp.error();
+  DynamoDbEmulator dynalite(EmulatorKind::kDynalite);
+  if (!dynalite.unavailableReason().empty()) GTEST_SKIP() << dynalite.unavailableReason();
+  ASSERT_TRUE(dynalite.start());
   Status table = createTable(dynalite.endpoint(), "barrier-lambda-test");
   ASSERT_TRUE(table.isOk()) << table.toString();
   auto http = makeCurlHttpClient();
@@ -302,8 +319,8 @@ TEST_F(LambdaManagerTest, FullLoginThroughRestAndHttpApiEvents) {
   auto bootstrap = startBootstrap(env, "full.log");
   ASSERT_TRUE(api.waitUntilPolling(20s)) << bootstrap->log();
 
-  fullVisit(api, *bootstrap, *http, idp.issuer(), LambdaEventFormat::kRestV1);
-  fullVisit(api, *bootstrap, *http, idp.issuer(), LambdaEventFormat::kHttpV2);
+  fullVisit(api, *bootstrap, *http, LambdaEventFormat::kRestV1);
+  fullVisit(api, *bootstrap, *http, LambdaEventFormat::kHttpV2);
   EXPECT_TRUE(bootstrap->running());
 }
 

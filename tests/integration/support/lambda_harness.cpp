@@ -150,243 +150,91 @@ std::string LambdaChild::log() const {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-int lambdaFreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool lambdaWaitForPort(int port, std::chrono::milliseconds timeout) {
-  auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    close(fd);
-    if (ok) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------
-
-LambdaIdp::LambdaIdp(const std::string& source_dir, const std::string& client_id,
-                     const std::string& client_secret, const std::string& redirect_uri,
-                     const std::string& logout_uri, const std::string& log_path) {
-  std::string script = source_dir + "/tests/idp/idp.mjs";
-  if (!fs::exists(script)) return;
-  child_ = std::make_unique<LambdaChild>(
-      std::vector<std::string>{"node", script, "--port", "0", "--host", "127.0.0.1",
-                               "--client-id", client_id, "--client-secret", client_secret,
-                               "--redirect-uri", redirect_uri, "--logout-uri", logout_uri},
-      std::nullopt, log_path, /*pipe_stdout=*/true);
-  auto line = child_->readLine(std::chrono::seconds(20));
-  if (!line) return;
-  Json ready = Json::parse(*line, nullptr, false);
-  if (ready.is_object() && ready.contains("issuer")) issuer_ = ready["issuer"].get<std::string>();
-}
-
-LambdaDynalite::LambdaDynalite(const std::string& source_dir, const std::string& log_path) {
-  std::string cli = source_dir + "/node_modules/dynalite/cli.js";
-  if (!fs::exists(cli)) return;
-  int port = lambdaFreePort();
-  child_ = std::make_unique<LambdaChild>(
-      std::vector<std::string>{"node", cli, "--port", std::to_string(port), "--createTableMs",
-                               "0"},
-      std::nullopt, log_path);
-  if (lambdaWaitForPort(port, std::chrono::seconds(20))) {
-    endpoint_ = "http://127.0.0.1:" + std::to_string(port);
-  }
-}
-
-// ---------------------------------------------------------------------------
-
-void LambdaCookieJar::apply(const std::string& set_cookie) {
-  std::string pair = set_cookie.substr(0, set_cookie.find(';'));
-  size_t eq = pair.find('=');
-  if (eq == std::string::npos) return;
-  std::string name = pair.substr(0, eq);
-  std::string value = pair.substr(eq + 1);
-  std::string lower = set_cookie;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (value.empty() || lower.find("max-age=0") != std::string::npos) {
-    values_.erase(name);
-  } else {
-    values_[name] = value;
-  }
-}
-
-std::vector<std::string> LambdaCookieJar::pairs() const {
-  std::vector<std::string> out;
-  for (const auto& [name, value] : values_) out.push_back(name + "=" + value);
-  return out;
-}
-
-std::string LambdaCookieJar::header() const {
-  std::string out;
-  for (const auto& pair : pairs()) out += (out.empty() ? "" : "; ") + pair;
-  return out;
-}
-
-std::string LambdaCookieJar::get(const std::string& name) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? "" : it->second;
-}
-
-std::vector<std::string> LambdaCookieJar::namesWithPrefix(const std::string& prefix) const {
-  std::vector<std::string> out;
-  for (const auto& [name, value] : values_) {
-    if (name.rfind(prefix, 0) == 0) out.push_back(name);
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-
-std::string lambdaEvent(LambdaEventFormat format, const std::string& method,
-                        const std::string& path,
-                        const std::vector<std::pair<std::string, std::string>>& query,
-                        const LambdaCookieJar& cookies) {
+std::string lambdaEvent(LambdaEventFormat format, const Request& request) {
+  std::vector<std::string> cookie_headers = request.headers.getAll("Cookie");
   Json event;
   if (format == LambdaEventFormat::kRestV1) {
-    Json multi_query = Json::object();
+    Json headers = Json::object();
+    Json multi_headers = Json::object();
+    for (const auto& h : request.headers) {
+      headers[h.name] = h.value;  // the last of a repeated header, as API Gateway does
+      multi_headers[h.name].push_back(h.value);
+    }
     Json single_query = Json::object();
-    for (const auto& [name, value] : query) {
-      multi_query[name].push_back(value);
+    Json multi_query = Json::object();
+    for (const auto& [name, value] : parseQuery(request.query)) {
       single_query[name] = value;
+      multi_query[name].push_back(value);
     }
-    Json headers = {{"Accept", "text/html"}, {"Host", "api.example.test"}};
-    Json multi_headers = {{"Accept", {"text/html"}}, {"Host", {"api.example.test"}}};
-    if (!cookies.pairs().empty()) {
-      headers["Cookie"] = cookies.header();
-      multi_headers["Cookie"] = {cookies.header()};
-    }
-    event = {{"resource", "/{proxy+}"},
-             {"path", path},
-             {"httpMethod", method},
+    bool no_query = multi_query.empty();
+    event = {{"resource", "/_identity/{proxy+}"},
+             {"path", request.path},
+             {"httpMethod", request.method},
              {"headers", headers},
              {"multiValueHeaders", multi_headers},
-             {"queryStringParameters", query.empty() ? Json() : single_query},
-             {"multiValueQueryStringParameters", query.empty() ? Json() : multi_query},
+             {"queryStringParameters", no_query ? Json() : single_query},
+             {"multiValueQueryStringParameters", no_query ? Json() : multi_query},
              {"requestContext",
               {{"stage", "prod"},
-               {"path", "/prod" + path},
+               {"path", "/prod" + request.path},
                {"identity", {{"sourceIp", "203.0.113.1"}}}}},
-             {"body", nullptr},
+             {"body", request.body.empty() ? Json() : Json(request.body)},
              {"isBase64Encoded", false}};
   } else {
+    Json headers = Json::object();
+    Json cookies = Json::array();
+    for (const auto& h : request.headers) {
+      std::string name = h.name;
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name == "cookie") continue;
+      headers[name] = headers.contains(name) ? headers[name].get<std::string>() + "," + h.value
+                                             : h.value;
+    }
+    for (const auto& header : cookie_headers) {
+      std::string_view rest = header;
+      while (!rest.empty()) {
+        size_t cut = rest.find("; ");
+        if (!rest.substr(0, cut).empty()) cookies.push_back(std::string(rest.substr(0, cut)));
+        rest = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 2);
+      }
+    }
     event = {{"version", "2.0"},
              {"routeKey", "ANY /_identity/{proxy+}"},
-             {"rawPath", "/prod" + path},
-             {"rawQueryString", encodeQuery(query)},
-             {"headers", {{"accept", "text/html"}, {"host", "api.example.test"}}},
+             {"rawPath", "/prod" + request.path},
+             {"rawQueryString", request.query},
+             {"headers", headers},
              {"requestContext",
               {{"stage", "prod"},
-               {"http", {{"method", method}, {"path", "/prod" + path},
+               {"http", {{"method", request.method}, {"path", "/prod" + request.path},
                          {"sourceIp", "203.0.113.1"}}}}},
+             {"body", request.body},
              {"isBase64Encoded", false}};
-    if (!cookies.pairs().empty()) event["cookies"] = cookies.pairs();
+    if (!cookies.empty()) event["cookies"] = cookies;
   }
   return event.dump();
 }
 
 LambdaHttpAnswer parseLambdaAnswer(LambdaEventFormat format, const std::string& body) {
   LambdaHttpAnswer answer;
+  answer.response.status = 0;
   answer.raw = Json::parse(body, nullptr, false);
   if (!answer.raw.is_object() || !answer.raw.contains("statusCode")) return answer;
-  answer.status = answer.raw["statusCode"].get<int>();
-  answer.body = answer.raw.value("body", "");
+  Response& r = answer.response;
+  r.status = answer.raw["statusCode"].get<int>();
+  r.body = answer.raw.value("body", "");
   if (format == LambdaEventFormat::kRestV1) {
-    const Json& multi = answer.raw["multiValueHeaders"];
-    if (multi.contains("Location")) answer.location = multi["Location"][0];
-    if (multi.contains("Set-Cookie")) {
-      for (const auto& c : multi["Set-Cookie"]) answer.set_cookies.push_back(c);
+    for (const auto& [name, values] : answer.raw["multiValueHeaders"].items()) {
+      for (const auto& value : values) r.headers.add(name, value.get<std::string>());
     }
   } else {
-    const Json& headers = answer.raw["headers"];
-    if (headers.contains("Location")) answer.location = headers["Location"];
-    for (const auto& c : answer.raw.value("cookies", Json::array())) {
-      answer.set_cookies.push_back(c);
+    for (const auto& [name, value] : answer.raw["headers"].items()) {
+      r.headers.add(name, value.get<std::string>());
+    }
+    for (const auto& cookie : answer.raw.value("cookies", Json::array())) {
+      r.headers.add("Set-Cookie", cookie.get<std::string>());
     }
   }
   return answer;
-}
-
-std::vector<std::pair<std::string, std::string>> lambdaUrlQuery(const std::string& url) {
-  size_t q = url.find('?');
-  if (q == std::string::npos) return {};
-  return parseQuery(std::string_view(url).substr(q + 1));
-}
-
-// ---------------------------------------------------------------------------
-
-namespace {
-
-std::string absolute(const std::string& issuer, const std::string& location) {
-  if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) return location;
-  return issuer + location;
-}
-
-// The form's action: oidc-provider's login form posts to
-// /interaction/<uid>/login; the uid is in the interaction URL.
-std::string loginActionFor(const std::string& interaction_url) {
-  size_t at = interaction_url.find("/interaction/");
-  std::string rest = interaction_url.substr(at);
-  size_t q = rest.find('?');
-  return rest.substr(0, q) + "/login";
-}
-
-}  // namespace
-
-IdpLoginResult lambdaLoginAtIdp(HttpClient& http, const std::string& issuer,
-                                const std::string& authorize_url, const std::string& user,
-                                const std::string& password) {
-  IdpLoginResult result;
-  LambdaCookieJar jar;
-  std::string url = authorize_url;
-  bool posted = false;
-  for (int hop = 0; hop < 12; ++hop) {
-    if (url.rfind(issuer, 0) != 0) {
-      result.ok = true;
-      result.callback_url = url;
-      return result;
-    }
-    HttpClientRequest request;
-    request.url = url;
-    if (!jar.pairs().empty()) request.headers.add("Cookie", jar.header());
-    bool at_form = url.find("/interaction/") != std::string::npos && !posted;
-    if (at_form) {
-      request.method = "POST";
-      request.url = issuer + loginActionFor(url);
-      request.headers.add("Content-Type", "application/x-www-form-urlencoded");
-      request.body = encodeQuery({{"username", user}, {"password", password}});
-      posted = true;
-    }
-    auto response = http.send(request);
-    if (!response) {
-      result.error = response.status().toString();
-      return result;
-    }
-    jar.applyAll(response->headers.getAll("Set-Cookie"));
-    if (response->status < 300 || response->status >= 400) {
-      result.error = "IdP answered " + std::to_string(response->status) + " at " +
-                     request.url + ": " + response->body.substr(0, 300);
-      return result;
-    }
-    url = absolute(issuer, response->headers.get("Location"));
-  }
-  result.error = "too many redirects at the IdP";
-  return result;
 }
 
 }  // namespace barrier::testing

@@ -1,6 +1,6 @@
-// Helpers for the session manager's Lambda tests: child processes with a
-// deadline, the local IdP and dynalite, a small cookie jar, API Gateway
-// event builders, and a scripted login at the IdP's form.
+// Helpers for the session manager's Lambda tests: child processes that are
+// always stopped, and API Gateway events to and from core Request/Response
+// (so tests/integration/support/manager_browser.h can browse "through" Lambda).
 //
 // Every process is started in its own process group and killed (group-wide)
 // by its destructor, so a failing test leaves nothing running.
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/ports/http_client.h"
+#include "core/http/message.h"
 
 namespace barrier::testing {
 
@@ -58,89 +58,21 @@ class LambdaChild {
   bool exited_ = false;
 };
 
-// A free TCP port on 127.0.0.1 (bound then released; good enough on a test host).
-int lambdaFreePort();
-// Polls until 127.0.0.1:port accepts a connection or the deadline passes.
-bool lambdaWaitForPort(int port, std::chrono::milliseconds timeout);
-
-// tests/idp/idp.mjs on a free port. Empty issuer() when it did not start.
-class LambdaIdp {
- public:
-  LambdaIdp(const std::string& source_dir, const std::string& client_id,
-            const std::string& client_secret, const std::string& redirect_uri,
-            const std::string& logout_uri, const std::string& log_path);
-  const std::string& issuer() const { return issuer_; }
-  std::string log() const { return child_ ? child_->log() : ""; }
-
- private:
-  std::unique_ptr<LambdaChild> child_;
-  std::string issuer_;
-};
-
-// dynalite (node_modules/dynalite) on a free port; endpoint() empty when it
-// did not start.
-class LambdaDynalite {
- public:
-  LambdaDynalite(const std::string& source_dir, const std::string& log_path);
-  const std::string& endpoint() const { return endpoint_; }
-
- private:
-  std::unique_ptr<LambdaChild> child_;
-  std::string endpoint_;
-};
-
-// name -> value; Set-Cookie with an empty value or Max-Age=0 deletes.
-class LambdaCookieJar {
- public:
-  void apply(const std::string& set_cookie);
-  void applyAll(const std::vector<std::string>& set_cookies) {
-    for (const auto& c : set_cookies) apply(c);
-  }
-  std::vector<std::string> pairs() const;  // "name=value" each
-  std::string header() const;              // "a=1; b=2"
-  bool has(const std::string& name) const { return values_.count(name) > 0; }
-  std::string get(const std::string& name) const;
-  std::vector<std::string> namesWithPrefix(const std::string& prefix) const;
-
- private:
-  std::map<std::string, std::string> values_;
-};
-
 // The manager's proxy answer, whichever payload format it was.
 struct LambdaHttpAnswer {
-  int status = 0;
-  std::string location;
-  std::vector<std::string> set_cookies;
-  std::string body;
+  Response response;  // status, headers (every Set-Cookie), body
   nlohmann::json raw;
 };
 
 enum class LambdaEventFormat { kRestV1, kHttpV2 };
 
-// A GET/POST event for `path` (no stage) with decoded query parameters and
-// the jar's cookies, on stage "prod": REST events carry the stage in
-// requestContext only, HTTP API events in rawPath too (as AWS sends them).
-std::string lambdaEvent(LambdaEventFormat format, const std::string& method,
-                        const std::string& path,
-                        const std::vector<std::pair<std::string, std::string>>& query,
-                        const LambdaCookieJar& cookies);
+// The API Gateway event for `request` on stage "prod": REST events carry the
+// stage in requestContext only and the query as decoded maps, HTTP API
+// events carry it in rawPath too, the raw query, and a `cookies` array — as
+// AWS sends them.
+std::string lambdaEvent(LambdaEventFormat format, const Request& request);
 
-// Parses a /response document; status 0 when it is not one.
+// Parses a /response document; response.status 0 when it is not one.
 LambdaHttpAnswer parseLambdaAnswer(LambdaEventFormat format, const std::string& body);
-
-// Query parameters of a URL, decoded.
-std::vector<std::pair<std::string, std::string>> lambdaUrlQuery(const std::string& url);
-
-// Follows the IdP's redirects from `authorize_url`, posts the login form for
-// `user`, and returns the URL the IdP finally redirects to outside itself
-// (the barrier's /_identity/auth?code=..&state=..). Error text otherwise.
-struct IdpLoginResult {
-  bool ok = false;
-  std::string callback_url;
-  std::string error;
-};
-IdpLoginResult lambdaLoginAtIdp(HttpClient& http, const std::string& issuer,
-                                const std::string& authorize_url, const std::string& user,
-                                const std::string& password);
 
 }  // namespace barrier::testing
