@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <thread>
+#include <tuple>
 
 #include "adapters/system.h"
 #include "core/encoding.h"
