@@ -29,7 +29,23 @@
 //   barrier_configure(ptr, len) -> 0 | 1
 //       Input: the same config JSON as barrier.yaml (core/config/config.h).
 //       Output: {"ok":true} or {"error":"<field>: <message>"}. Reconfiguring
-//       empties the cache.
+//       empties the cache (credentials given before are kept).
+//   barrier_credentials(ptr, len) -> 0 | 1
+//       Input: {"accessKeyId":..,"secretAccessKey":..,"sessionToken":..,
+//               "region":..} — the Lambda runtime's AWS_* variables.
+//       Switches the store read to the DynamoDB phase below whenever the
+//       configuration's store.type is dynamodb. rc 1 with {"error":...}
+//       when the document is not an object or the credentials are
+//       incomplete; the phase is on all the same, so every store read then
+//       fails closed (503) instead of the function failing to start.
+//   barrier_set_output(shape) -> 0 | 1
+//       How pass decisions describe the forwarded request. 0 (default):
+//       "request":{"headers":{..}}, every header with X-Barrier-* set.
+//       1: "identity":{"x-barrier-user":[{"key":..,"value":..}],..} only —
+//       the host removes every x-barrier-* header from the event's request
+//       itself and adds these, so unchanged headers are not copied through
+//       JSON twice; the host then needs to send only the headers the
+//       checker reads, listed in the output: {"ok":true,"reads":[..]}.
 //   barrier_check(ptr, len) -> 0 | 1
 //       Input: a CloudFront viewer-request `cf.request` object:
 //         {"method":"GET","uri":"/p","querystring":"a=1","clientIp":"...",
@@ -45,7 +61,15 @@
 //             -> the host returns `response` (Lambda@Edge generated-response shape);
 //         {"lookup":{"key":"<store key>","ticket":N}}
 //             -> the host reads the session table item `session_id` = key
-//                (consistent read) and calls barrier_resume(N, answer).
+//                (consistent read) and calls barrier_resume(N, answer);
+//         {"fetch":{"method":"POST","url":..,"headers":{"Name":"value",..},
+//                   "body":..,"timeout_ms":N,"ticket":N}}
+//             -> DynamoDB phase (credentials given, store.type dynamodb):
+//                the host sends this SigV4-signed GetItem exactly as it is
+//                and calls barrier_resume(N, {"status":S,"body":".."}), or
+//                {"error":".."} when no answer came (refused, timeout).
+//       Which of the two a configured module asks for is fixed by the
+//       configuration and barrier_credentials, never per request.
 //       rc 1 with {"error":...} when unconfigured or the input is not an object;
 //       the host should then answer 503 itself (fail closed).
 //   barrier_resume(ticket, ptr, len) -> 0 | 1
@@ -56,10 +80,13 @@
 //       strings (DynamoDB N). Anything unparsable counts as a store error: 503.
 //       Output: as barrier_check (a further lookup when a duplicate cookie is
 //       tried next). rc 1 for an unknown ticket.
+//       In the DynamoDB phase the answer is the fetch report above instead;
+//       only a 200 with a well-formed body is a record or "absent", every
+//       other status or error is a store error: 503.
 //
-// Seam for the DynamoDB phase: lookupOutput() and parseStoreAnswer() are the
-// two places where "lookup K" becomes a SigV4-signed GetItem request and its
-// HTTPS answer becomes a record; everything else stays as it is.
+// The DynamoDB phase lives in lookupOutput() and parseStoreAnswer(), the two
+// places where "lookup K" becomes a SigV4-signed GetItem request
+// (edge/edge_dynamodb.h) and its HTTPS answer becomes a record.
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -77,6 +104,8 @@
 #include "core/ports/log.h"
 #include "core/ports/random.h"
 #include "core/session/session_cache.h"
+#include "edge/digest_memo.h"
+#include "edge/edge_dynamodb.h"
 
 #define BARRIER_IMPORT(name) __attribute__((import_module("barrier"), import_name(name)))
 #define BARRIER_EXPORT(name) __attribute__((export_name(name)))
@@ -108,16 +137,22 @@ class HostRandom : public Random {
   void fill(uint8_t* data, size_t size) override { barrier_host_random_fill(data, size); }
 };
 
+// Digests of small inputs are remembered (DigestMemo): a cached session's
+// cookie id is MACed and hashed again on every request.
 class HostCrypto : public Crypto {
  public:
   Digest sha256(std::string_view data) override {
+    if (const Digest* known = memo_.find('S', {}, data)) return *known;
     Digest d{};
     barrier_host_sha256(data.data(), data.size(), d.data());
+    memo_.remember('S', {}, data, d);
     return d;
   }
   Digest hmacSha256(std::string_view key, std::string_view data) override {
+    if (const Digest* known = memo_.find('H', key, data)) return *known;
     Digest d{};
     barrier_host_hmac_sha256(key.data(), key.size(), data.data(), data.size(), d.data());
+    memo_.remember('H', key, data, d);
     return d;
   }
   // ID tokens are never verified at the edge.
@@ -125,6 +160,9 @@ class HostCrypto : public Crypto {
                    std::string_view) override {
     return false;
   }
+
+ private:
+  DigestMemo memo_;
 };
 
 class HostLog : public Log {
@@ -146,6 +184,17 @@ class HostLog : public Log {
 
 constexpr size_t kMaxPending = 64;
 
+// How a forwarded request is described (barrier_set_output).
+enum class PassShape {
+  kFullHeaders,   // "request":{"headers":{every header, X-Barrier-* set}}
+  kIdentityOnly,  // "identity":{the X-Barrier-* headers to set}
+};
+
+// Every request header the Checker reads (check.cpp: cookieValues,
+// isBrowserNavigation), lowercase. With kIdentityOnly the host sends only
+// these: a header missing here would silently change decisions.
+constexpr const char* kHeadersRead[] = {"accept", "cookie", "sec-fetch-mode", "x-requested-with"};
+
 struct Module {
   HostClock clock;
   HostRandom random;
@@ -155,6 +204,8 @@ struct Module {
   std::unique_ptr<SessionCache> cache;
   std::unique_ptr<Checker> checker;
   std::map<uint32_t, CheckStep> pending;  // ticket -> check waiting for a store answer
+  std::optional<EdgeCredentials> credentials;  // set: the DynamoDB phase (see fetchPhase)
+  PassShape pass_shape = PassShape::kFullHeaders;
   uint32_t next_ticket = 1;
   std::string output;
 };
@@ -229,9 +280,23 @@ Json headersToCloudFront(const Headers& headers) {
   return out;
 }
 
+// The headers the checker set on a forwarded request (client-sent
+// X-Barrier-* are gone by then, so these are all the checker's own).
+Json identityToCloudFront(const Headers& headers) {
+  Headers identity;
+  for (const auto& h : headers) {
+    if (h.name.size() > 10 && equalsIgnoreCase(std::string_view(h.name).substr(0, 10), "x-barrier-")) {
+      identity.add(h.name, h.value);
+    }
+  }
+  return headersToCloudFront(identity);
+}
+
 Json decisionJson(const CheckDecision& d) {
   Json out = {{"outcome", checkOutcomeName(d.outcome)}, {"forward", d.forward}};
-  if (d.forward) {
+  if (d.forward && module().pass_shape == PassShape::kIdentityOnly) {
+    out["identity"] = identityToCloudFront(d.request.headers);
+  } else if (d.forward) {
     out["request"] = Json{{"headers", headersToCloudFront(d.request.headers)}};
   } else {
     out["response"] = Json{{"status", std::to_string(d.response.status)},
@@ -244,16 +309,31 @@ Json decisionJson(const CheckDecision& d) {
 
 // --- The lookup seam ---------------------------------------------------------
 
-// What the host is asked to do for a pending check. The DynamoDB phase will
-// turn this into a signed GetItem request for the host's HTTPS import.
-Json lookupOutput(const std::string& key, uint32_t ticket) {
-  return Json{{"lookup", {{"key", key}, {"ticket", ticket}}}};
+// The module reads DynamoDB itself (through the host's HTTPS) when the host
+// gave credentials and the configuration's store is DynamoDB; otherwise the
+// host answers lookups with records (tests, hosts with another store).
+bool fetchPhase() {
+  const Module& m = module();
+  return m.credentials && m.config && m.config->store.type == StoreConfig::Type::kDynamoDb;
+}
+
+// What the host is asked to do for a pending check: a signed GetItem to send
+// in the DynamoDB phase, else the key to look up. Fails when no request can
+// be built (no credentials or region): the check then ends in 503.
+Result<Json> lookupOutput(const std::string& key, uint32_t ticket) {
+  Module& m = module();
+  if (!fetchPhase()) return Json{{"lookup", {{"key", key}, {"ticket", ticket}}}};
+  Result<Json> fetch = edgeGetItemFetch(m.config->store, *m.credentials, key, ticket,
+                                        m.clock.nowMillis() / 1000, m.crypto);
+  if (!fetch) return fetch.status();
+  return Json{{"fetch", std::move(fetch).value()}};
 }
 
 // The host's answer as the store port would have returned it. Anything not
 // clearly "absent" or a record is a failure: the checker then answers 503.
 Result<std::optional<SessionRecord>> parseStoreAnswer(std::string_view text,
                                                       const std::string& key) {
+  if (fetchPhase()) return parseEdgeFetchAnswer(text);
   Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded()) return Status::unavailable("unparsable store answer");
   if (doc.is_string()) {
@@ -286,16 +366,23 @@ Result<std::optional<SessionRecord>> parseStoreAnswer(std::string_view text,
   return std::optional<SessionRecord>(std::move(r));
 }
 
-// A finished step becomes a decision; an unfinished one is parked under a ticket.
+// A finished step becomes a decision; an unfinished one is parked under a
+// ticket. A lookup that cannot even be asked for is a store error at once.
 int emitStep(CheckStep step) {
   Module& m = module();
-  if (!step.needsLookup()) return emit(Json{{"decision", decisionJson(step.decision())}}, 0);
-  if (m.pending.size() >= kMaxPending) m.pending.erase(m.pending.begin());  // oldest
-  uint32_t ticket = m.next_ticket++;
-  if (m.next_ticket == 0) m.next_ticket = 1;
-  std::string key = step.lookupKey();
-  m.pending.emplace(ticket, std::move(step));
-  return emit(lookupOutput(key, ticket), 0);
+  while (step.needsLookup()) {
+    uint32_t ticket = m.next_ticket;
+    Result<Json> ask = lookupOutput(step.lookupKey(), ticket);
+    if (!ask) {
+      step = m.checker->resume(std::move(step), ask.status());
+      continue;
+    }
+    if (++m.next_ticket == 0) m.next_ticket = 1;
+    if (m.pending.size() >= kMaxPending) m.pending.erase(m.pending.begin());  // oldest
+    m.pending.emplace(ticket, std::move(step));
+    return emit(*ask, 0);
+  }
+  return emit(Json{{"decision", decisionJson(step.decision())}}, 0);
 }
 
 }  // namespace
@@ -325,6 +412,28 @@ BARRIER_EXPORT("barrier_configure") int barrier_configure(const char* data, size
   m.cache = makeLruSessionCache(m.clock, m.config->cache);
   m.checker = std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log);
   return emit(Json{{"ok", true}}, 0);
+}
+
+BARRIER_EXPORT("barrier_credentials") int barrier_credentials(const char* data, size_t len) {
+  using namespace barrier;
+  Module& m = module();
+  Result<EdgeCredentials> parsed = parseEdgeCredentials(std::string_view(data, len));
+  if (!parsed.isOk()) return emitError(parsed.status().message());
+  m.pending.clear();  // tickets of the other phase would be misread
+  m.credentials = std::move(parsed).value();
+  if (!m.credentials->aws.complete()) {
+    return emitError("credentials: accessKeyId and secretAccessKey are required");
+  }
+  return emit(Json{{"ok", true}}, 0);
+}
+
+BARRIER_EXPORT("barrier_set_output") int barrier_set_output(uint32_t shape) {
+  using namespace barrier;
+  if (shape > 1) return emitError("unknown output shape");
+  module().pass_shape = shape == 1 ? PassShape::kIdentityOnly : PassShape::kFullHeaders;
+  Json reads = Json::array();
+  for (const char* name : kHeadersRead) reads.push_back(name);
+  return emit(Json{{"ok", true}, {"reads", std::move(reads)}}, 0);
 }
 
 BARRIER_EXPORT("barrier_check") int barrier_check(const char* data, size_t len) {

@@ -1,0 +1,162 @@
+// Benchmark of the packaged Lambda@Edge session checker (issue 6). Not a test.
+//
+//   BARRIER_BINARY=build/release/barrier BARRIER_WASM_DIR=build/wasm node bench/edge/run.mjs \
+//     [--runs 20] [--events 100000]
+//
+// 1. Packages the checker with `barrier package checker` (config pointing at
+//    dynalite, started here on loopback) and unzips it; without a barrier
+//    binary the same three files are staged by hand (said in the output).
+// 2. Cold init: --runs fresh `node` processes each import the unzipped
+//    handler.mjs and decide one event. Medians of: Node's own boot (process
+//    start -> first line of script, performance.now()), handler init (import:
+//    read config, compile + instantiate the wasm, configure), and the first
+//    decision — for a public path (no network) and for a session cookie (one
+//    signed GetItem to dynalite, loading node:http on first use). Also an
+//    empty `node` process for comparison.
+// 3. Per event: one process, the session cached in the module after one
+//    GetItem, then --events viewer-request events for the same session
+//    through handler(); mean and percentiles. Each event is a fresh object
+//    (as Lambda would hand it over); building it is timed separately.
+//
+// Targets (issue 6): <= 10 ms cold, <= 2 us per cached event.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CREDENTIALS, SOURCE_DIR, WASM_PATH, checkerConfig, fixture, haveWasm, newCookie,
+  putSession, requestOf, stageHandler, startDynalite,
+} from '../../tests/node/fixtures/edge/support.mjs';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const RUNS = option('runs', 20);
+const EVENTS = option('events', 100000);
+const BARRIER = process.env.BARRIER_BINARY ?? path.join(SOURCE_DIR, 'build/release/barrier');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const ms = (x) => `${x.toFixed(2)} ms`;
+
+if (!haveWasm()) {
+  console.error(`no ${WASM_PATH}: build the wasm module or set BARRIER_WASM_DIR`);
+  process.exit(2);
+}
+
+const db = await startDynalite();
+const work = mkdtempSync(path.join(os.tmpdir(), 'barrier-edge-bench-'));
+try {
+  // --- the package -----------------------------------------------------------
+  const config = checkerConfig(db.endpoint, { server: { log_level: 'error' } });
+  const pkg = path.join(work, 'package');
+  if (existsSync(BARRIER)) {
+    const configFile = path.join(work, 'barrier.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    execFileSync(BARRIER, ['package', 'checker', '--config', configFile, '--out', work,
+      '--wasm', WASM_PATH, '--edge-dir', path.join(SOURCE_DIR, 'src/edge')], { stdio: 'ignore' });
+    const zip = path.join(work, 'barrier-checker.zip');
+    execFileSync('unzip', ['-q', zip, '-d', pkg]);
+    console.log(`package: ${zip} ${statSync(zip).size} bytes (barrier package checker)`);
+  } else {
+    execFileSync('mkdir', ['-p', pkg]);
+    stageHandler(pkg, config);
+    console.log(`package: staged by hand (no ${BARRIER})`);
+  }
+  console.log(`module: ${WASM_PATH} ${statSync(WASM_PATH).size} bytes; node ${process.version}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
+  const handlerUrl = pathToFileURL(path.join(pkg, 'handler.mjs')).href;
+
+  const cookie = newCookie();
+  await putSession(db, cookie.storeKey);
+  const sessionEvent = fixture('navigation', cookie.value);
+  const publicEvent = fixture('public');
+
+  // --- cold init -------------------------------------------------------------
+  const env = { PATH: process.env.PATH, ...CREDENTIALS };
+  const coldScript = (event) => `
+    const boot = performance.now();
+    const { handler } = await import(${JSON.stringify(handlerUrl)});
+    const ready = performance.now();
+    const result = await handler(${JSON.stringify(event)});
+    const first = performance.now();
+    process.stdout.write(JSON.stringify({ boot, ready, first, pass: result.uri !== undefined }));`;
+  // dynalite answers from this process, so children run asynchronously.
+  const { spawn } = await import('node:child_process');
+  const runChild = (script) => new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg, env });
+    let out = '';
+    child.stdout.on('data', (c) => { out += c; });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`child exited ${code}`));
+      else resolve({ ...JSON.parse(out || '{}'), wall: Number(process.hrtime.bigint() - started) / 1e6 });
+    });
+  });
+  const empty = [];
+  for (let i = 0; i < RUNS; ++i) empty.push(await runChild('process.stdout.write(JSON.stringify({ boot: performance.now() }))'));
+  console.log(`\ncold, ${RUNS} fresh processes each (medians):`);
+  console.log(`  empty node process: boot ${ms(median(empty.map((r) => r.boot)))}, spawn->exit ${ms(median(empty.map((r) => r.wall)))}`);
+  for (const [name, event] of [['public path', publicEvent], ['session (GetItem)', sessionEvent]]) {
+    const runs = [];
+    for (let i = 0; i < RUNS; ++i) runs.push(await runChild(coldScript(event)));
+    if (!runs.every((r) => r.pass)) throw new Error(`${name}: a cold run did not pass`);
+    const init = median(runs.map((r) => r.ready - r.boot));
+    const first = median(runs.map((r) => r.first - r.ready));
+    console.log(`  ${name}: handler init ${ms(init)}, first decision ${ms(first)}, ` +
+      `init+first ${ms(median(runs.map((r) => r.first - r.boot)))}; ` +
+      `process start->first decision ${ms(median(runs.map((r) => r.first)))} (node boot ${ms(median(runs.map((r) => r.boot)))}), ` +
+      `spawn->exit ${ms(median(runs.map((r) => r.wall)))}`);
+  }
+
+  // --- per event, cached session ---------------------------------------------
+  process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.AWS_ACCESS_KEY_ID;
+  process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.AWS_SECRET_ACCESS_KEY;
+  process.env.AWS_SESSION_TOKEN = CREDENTIALS.AWS_SESSION_TOKEN;
+  const { handler } = await import(handlerUrl);
+  const template = requestOf(sessionEvent);
+  // A fresh event per call, like the one Lambda parses for each invocation.
+  const makeEvent = () => ({
+    Records: [{ cf: { config: sessionEvent.Records[0].cf.config, request: {
+      clientIp: template.clientIp, method: template.method, uri: template.uri,
+      querystring: template.querystring,
+      headers: Object.fromEntries(Object.entries(template.headers).map(([k, v]) => [k, v.map((h) => ({ ...h }))])),
+    } } }],
+  });
+  const warm = await handler(makeEvent());
+  if (!warm.headers?.['x-barrier-user']) throw new Error('warm-up did not pass');
+  const getItemsBefore = db.getItems.length;
+  for (let i = 0; i < 2000; ++i) await handler(makeEvent());  // JIT warm-up
+
+  let t0 = process.hrtime.bigint();
+  let sink = 0;
+  for (let i = 0; i < EVENTS; ++i) sink += makeEvent().Records.length;
+  const buildNs = Number(process.hrtime.bigint() - t0) / EVENTS;
+
+  const samples = new Float64Array(EVENTS);
+  let passes = 0;
+  t0 = process.hrtime.bigint();
+  for (let i = 0; i < EVENTS; ++i) {
+    const s = process.hrtime.bigint();
+    const r = await handler(makeEvent());
+    samples[i] = Number(process.hrtime.bigint() - s);
+    if (r.headers['x-barrier-user']) ++passes;
+  }
+  const totalNs = Number(process.hrtime.bigint() - t0);
+  if (passes !== EVENTS || sink !== EVENTS) throw new Error('not every cached event passed');
+  const list = Array.from(samples);
+  console.log(`\nper event, cached session, ${EVENTS} events (${db.getItems.length - getItemsBefore} GetItems during the run):`);
+  console.log(`  mean ${(totalNs / EVENTS / 1000).toFixed(2)} us (loop incl. building the event; building alone ${(buildNs / 1000).toFixed(2)} us)`);
+  console.log(`  handler() p50 ${(pct(list, 0.5) / 1000).toFixed(2)} us, p99 ${(pct(list, 0.99) / 1000).toFixed(2)} us, max ${(Math.max(...list) / 1000).toFixed(1)} us`);
+} finally {
+  await db.close();
+  rmSync(work, { recursive: true, force: true });
+}
+// The keep-alive agent's socket to dynalite would keep the loop alive.
+process.exit(0);

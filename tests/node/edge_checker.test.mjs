@@ -1,0 +1,297 @@
+// The Lambda@Edge session checker end to end: src/edge/handler.mjs with the
+// real barrier_checker.wasm and a config.json beside it (the zip's layout),
+// CloudFront viewer-request fixtures (tests/node/fixtures/edge), and dynalite
+// on loopback as the session table. The module builds and signs each GetItem
+// itself; dynalite's GetItem count shows which decisions touched the table.
+//
+//   BARRIER_WASM_DIR=build/wasm node --test tests/node/edge_checker.test.mjs
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CREDENTIALS, SIGNING_KEY, WASM_PATH, assertEdgeResponse, checkerConfig, closedPort,
+  deleteSession, fixture, haveWasm, headerValues, newCookie, putSession, requestOf,
+  stageHandler, startDynalite,
+} from './fixtures/edge/support.mjs';
+
+const skip = haveWasm() ? false
+  : `no ${WASM_PATH}: build it (cmake --preset wasm && cmake --build --preset wasm) or set BARRIER_WASM_DIR`;
+
+const scratch = [];
+let db;
+
+// Each call stages a separate folder: a fresh module instance (own cache)
+// with its own config, imported with the given environment.
+async function loadHandler(config, env = CREDENTIALS) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'barrier-edge-'));
+  scratch.push(dir);
+  const file = stageHandler(dir, config);
+  const saved = {};
+  for (const name of Object.keys(CREDENTIALS)) {
+    saved[name] = process.env[name];
+    if (env[name] === undefined) delete process.env[name];
+    else process.env[name] = env[name];
+  }
+  try {
+    return (await import(pathToFileURL(file).href)).handler;
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+// Runs one event and returns the result and the number of GetItems it caused.
+async function run(handler, event) {
+  const before = db.getItems.length;
+  const result = await handler(event);
+  return { result, getItems: db.getItems.length - before };
+}
+
+// A generated response checked against Lambda@Edge's rules.
+function expectResponse(result, status) {
+  assertEdgeResponse(result);
+  assert.equal(result.status, status);
+  return result;
+}
+
+function expectLoginRedirect(result, target) {
+  expectResponse(result, '307');
+  assert.deepEqual(headerValues(result.headers, 'location'), [`/_identity/login?path=${encodeURIComponent(target)}`]);
+  assert.match(headerValues(result.headers, 'set-cookie')[0], /^barrier=;.*Max-Age=0/);
+}
+
+describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
+  let handler;
+
+  before(async () => {
+    db = await startDynalite();
+    handler = await loadHandler(checkerConfig(db.endpoint));
+  });
+
+  after(async () => {
+    await db?.close();
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // A valid session passes after one signed GetItem: the event's own request
+  // goes on with the identity headers; Host and the other headers untouched.
+  test('valid session passes with x-barrier-* headers', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey);
+    const event = fixture('navigation', cookie.value);
+    const original = structuredClone(requestOf(event));
+    const { result, getItems } = await run(handler, event);
+    assert.equal(getItems, 1);
+    assert.equal(result.uri, '/docs/page.html');
+    assert.equal(result.querystring, 'tab=2');
+    assert.equal(result.method, 'GET');
+    assert.equal(result.clientIp, original.clientIp);
+    const h = result.headers;
+    assert.deepEqual(headerValues(h, 'x-barrier-user'), ['alice']);
+    assert.deepEqual(headerValues(h, 'x-barrier-email'), ['alice@example.com']);
+    assert.deepEqual(headerValues(h, 'x-barrier-groups'), ['users,editors']);
+    assert.deepEqual(headerValues(h, 'x-barrier-session-id'), [cookie.storeKey]);
+    for (const [name, list] of Object.entries(original.headers)) assert.deepEqual(h[name], list, name);
+    for (const name of Object.keys(h)) assert.equal(name, name.toLowerCase());
+  });
+
+  // The GetItem is SigV4-signed with the runtime's credentials (session
+  // token included), consistent, and sent to the configured endpoint.
+  test('GetItem is signed with the environment credentials', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey);
+    await run(handler, fixture('navigation', cookie.value));
+    const sent = db.getItems.at(-1);
+    assert.match(sent.authorization, new RegExp(`^AWS4-HMAC-SHA256 Credential=${CREDENTIALS.AWS_ACCESS_KEY_ID}/\\d{8}/eu-west-1/dynamodb/aws4_request, SignedHeaders=[^,]*host`));
+    assert.equal(sent['x-amz-security-token'], CREDENTIALS.AWS_SESSION_TOKEN);
+    assert.match(sent['x-amz-date'], /^\d{8}T\d{6}Z$/);
+    assert.equal(sent.host, new URL(db.endpoint).host);
+  });
+
+  // The session is cached in the module: a second request with the same
+  // cookie is decided without DynamoDB.
+  test('cache hit makes no DynamoDB call', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey);
+    assert.equal((await run(handler, fixture('navigation', cookie.value))).getItems, 1);
+    const again = await run(handler, fixture('spoofed-identity', cookie.value));
+    assert.equal(again.getItems, 0);
+    assert.deepEqual(headerValues(again.result.headers, 'x-barrier-user'), ['alice']);
+  });
+
+  // Client-sent X-Barrier-* never reach the origin: replaced by the real
+  // identity on a pass.
+  test('spoofed x-barrier-user is stripped', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey, { username: 'bob', groups: ['users'] });
+    const { result } = await run(handler, fixture('spoofed-identity', cookie.value));
+    assert.deepEqual(headerValues(result.headers, 'x-barrier-user'), ['bob']);
+    assert.deepEqual(headerValues(result.headers, 'x-barrier-groups'), ['users']);
+    assert.deepEqual(headerValues(result.headers, 'x-barrier-session-id'), [cookie.storeKey]);
+  });
+
+  // An expired record is refused (expiry is checked in code: the table's TTL
+  // deletion is only housekeeping).
+  test('expired session is sent to login', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey, { valid_until: Math.floor(Date.now() / 1000) - 5 });
+    const { result, getItems } = await run(handler, fixture('navigation', cookie.value));
+    assert.equal(getItems, 1);
+    expectLoginRedirect(result, '/docs/page.html?tab=2');
+  });
+
+  // A revoked (deleted) session is refused.
+  test('deleted session is sent to login', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey);
+    await deleteSession(db, cookie.storeKey);
+    const { result, getItems } = await run(handler, fixture('navigation', cookie.value));
+    assert.equal(getItems, 1);
+    expectLoginRedirect(result, '/docs/page.html?tab=2');
+  });
+
+  // DESIGN §5.1: a well-signed cookie naming a live `login` record is no session.
+  test('login record used as a session is refused', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey, {
+      kind: 'login', sub: '', username: '', email: '', groups: [],
+      valid_until: Math.floor(Date.now() / 1000) + 300,
+      secret: 'flow-secret', code_verifier: 'verifier', nonce: 'nonce', path: '/docs',
+    });
+    const { result, getItems } = await run(handler, fixture('navigation', cookie.value));
+    assert.equal(getItems, 1);
+    expectLoginRedirect(result, '/docs/page.html?tab=2');
+  });
+
+  // A forged MAC is refused without a store read.
+  test('forged MAC makes no DynamoDB call', async () => {
+    const forged = newCookie(Buffer.alloc(32, 9));
+    await putSession(db, forged.storeKey);  // even a real record behind it
+    const { result, getItems } = await run(handler, fixture('navigation', forged.value));
+    assert.equal(getItems, 0);
+    expectLoginRedirect(result, '/docs/page.html?tab=2');
+  });
+
+  // Malformed Cookie headers are refused without a store read; a malformed
+  // neighbour never hides a valid cookie of ours.
+  test('malformed cookie headers', async () => {
+    const bad = await run(handler, fixture('malformed-cookies'));
+    assert.equal(bad.getItems, 0);
+    expectLoginRedirect(bad.result, '/');
+
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey);
+    const event = fixture('malformed-cookies');
+    requestOf(event).headers.cookie.push({ key: 'Cookie', value: `x=%%; barrier=${cookie.value}; ;=` });
+    const good = await run(handler, event);
+    assert.equal(good.getItems, 1);
+    assert.deepEqual(headerValues(good.result.headers, 'x-barrier-user'), ['alice']);
+  });
+
+  // An oversized Cookie header (hundreds of forged values, 30 KB) costs a
+  // bounded number of MAC checks and no store read.
+  test('oversized cookie header', async () => {
+    const values = Array.from({ length: 400 }, () => `barrier=${newCookie(Buffer.alloc(32, 3)).value}`);
+    const event = fixture('navigation', 'x');
+    requestOf(event).headers.cookie = [{ key: 'Cookie', value: values.join('; ') }];
+    assert.ok(requestOf(event).headers.cookie[0].value.length > 30000);
+    const { result, getItems } = await run(handler, event);
+    assert.equal(getItems, 0);
+    expectLoginRedirect(result, '/docs/page.html?tab=2');
+  });
+
+  // Public paths pass untouched but for spoofed identity headers.
+  test('public path passes without a session', async () => {
+    const event = fixture('public');
+    const { result, getItems } = await run(handler, event);
+    assert.equal(getItems, 0);
+    assert.equal(result.uri, '/public/logo.png');
+    assert.equal(result.headers['x-barrier-user'], undefined);
+    assert.deepEqual(headerValues(result.headers, 'host'), ['www.example.com']);
+  });
+
+  // XHR without a session: 401 JSON, not a redirect the script cannot follow.
+  test('XHR without a session gets 401', async () => {
+    const forged = newCookie(Buffer.alloc(32, 1));
+    const { result } = await run(handler, fixture('xhr', forged.value));
+    expectResponse(result, '401');
+    assert.deepEqual(headerValues(result.headers, 'content-type'), ['application/json']);
+    assert.equal(JSON.parse(result.body).error, 'unauthenticated');
+  });
+
+  // Valid session but the path's rule needs a group: a 403 page.
+  test('access rule gives 403', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey);
+    const event = fixture('navigation', cookie.value);
+    requestOf(event).uri = '/admin/settings';
+    expectResponse((await run(handler, event)).result, '403');
+  });
+
+  // Events that are not viewer requests get the 503, never a pass or a throw.
+  test('malformed events fail closed', async () => {
+    for (const event of [undefined, {}, { Records: [] }, { Records: [{ cf: { request: { uri: 5 } } }] }]) {
+      expectResponse(await handler(event), '503');
+    }
+  });
+
+  // Logs carry no cookie value, id, credential or session token.
+  test('no secrets in logs', async () => {
+    const debugHandler = await loadHandler(checkerConfig(db.endpoint, { server: { log_level: 'debug' } }));
+    const lines = [];
+    const original = console.log;
+    console.log = (line) => lines.push(String(line));
+    const cookie = newCookie();
+    try {
+      await putSession(db, cookie.storeKey);
+      await debugHandler(fixture('navigation', cookie.value));
+      await debugHandler(fixture('navigation', newCookie(Buffer.alloc(32, 9)).value));
+    } finally {
+      console.log = original;
+    }
+    assert.ok(lines.length > 0, 'debug logging is on');
+    const text = lines.join('\n');
+    for (const secret of [cookie.value.split('.')[0], cookie.storeKey, CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+      CREDENTIALS.AWS_SESSION_TOKEN, SIGNING_KEY.toString('base64')]) {
+      assert.ok(!text.includes(secret), 'a secret reached the log');
+    }
+  });
+
+  // DynamoDB unreachable (a closed port): 503 with Retry-After, fail closed;
+  // a browser gets a page, a script JSON.
+  test('DynamoDB unreachable gives 503', async () => {
+    const port = await closedPort();
+    const down = await loadHandler(checkerConfig(`http://127.0.0.1:${port}`, { server: { log_level: 'error' } }));
+    const cookie = newCookie();
+    const page = expectResponse(await down(fixture('navigation', cookie.value)), '503');
+    assert.deepEqual(headerValues(page.headers, 'retry-after'), ['7']);
+    const api = expectResponse(await down(fixture('xhr', cookie.value)), '503');
+    assert.deepEqual(headerValues(api.headers, 'retry-after'), ['7']);
+  });
+
+  // Without credentials in the environment no request can be signed: every
+  // store read is a 503 and nothing is sent.
+  test('missing credentials fail closed', async () => {
+    const bare = await loadHandler(checkerConfig(db.endpoint, { server: { log_level: 'error' } }), {});
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey);
+    const { result, getItems } = await run(bare, fixture('navigation', cookie.value));
+    assert.equal(getItems, 0);
+    expectResponse(result, '503');
+    // Decisions that need no store still work.
+    assert.equal((await bare(fixture('public'))).uri, '/public/logo.png');
+  });
+
+  // A plain-HTTP endpoint off loopback is refused (by the configuration's
+  // validation, and by the handler's transport as well): the signed request
+  // would carry the session token in the clear. Every check then fails closed.
+  test('plain HTTP endpoint off loopback is refused', async () => {
+    const remote = await loadHandler(checkerConfig('http://dynamodb.example.com:8000', { server: { log_level: 'error' } }));
+    expectResponse(await remote(fixture('navigation', newCookie().value)), '503');
+  });
+});
