@@ -79,7 +79,8 @@ std::string formatInfoTable(const BarrierInfo& info) {
 }
 
 std::string formatInfoJson(const BarrierInfo& info) {
-  Json j = {{"SessionManagerOriginHost", info.origin_host},
+  // The reference tool's key order.
+  nlohmann::ordered_json j = {{"SessionManagerOriginHost", info.origin_host},
             {"SessionManagerOriginPath", info.origin_path},
             {"SessionCheckerFunctionArn", info.checker_arn}};
   return j.dump();

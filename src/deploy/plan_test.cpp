@@ -84,7 +84,7 @@ TEST(PlanTest, InfoTableAndJson) {
       << table;
   EXPECT_NE(table.find("| Session Checker Function Arn | arn:aws:lambda:us-east-1:1:function:f:3"), std::string::npos);
   EXPECT_EQ(formatInfoJson(info),
-            R"({"SessionCheckerFunctionArn":"arn:aws:lambda:us-east-1:1:function:f:3","SessionManagerOriginHost":"abc.execute-api.eu-west-1.amazonaws.com","SessionManagerOriginPath":"/prod"})");
+            R"({"SessionManagerOriginHost":"abc.execute-api.eu-west-1.amazonaws.com","SessionManagerOriginPath":"/prod","SessionCheckerFunctionArn":"arn:aws:lambda:us-east-1:1:function:f:3"})");
 }
 
 // A missing regional output is named.
