@@ -32,6 +32,7 @@ struct Exchange {
   std::string request_id;
   int status = 0;
   Outcome outcome = Outcome::kBadRequest;
+  bool counted = false;  // in barrier_requests_total already
 };
 
 // What a connection exposes to the shutdown logic. Touched only on the
@@ -269,7 +270,7 @@ class ServerImpl : public Server {
     bool again = co_await readAndDispatch(stream, buffer, request, ex);
     if (ex.status != 0) {
       std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
-      gateway_.metrics().countRequest(ex.outcome);
+      countOnce(ex);
       writeAccessLog(log_, {request.method, request.path, ex.status, ex.outcome, elapsed.count(),
                             ex.request_id, remote});
     }
@@ -285,6 +286,9 @@ class ServerImpl : public Server {
     stream.expires_after(idleTimeout());
     co_await http::async_read_header(stream, buffer, parser, awaitInto(ec));
     if (ec == http::error::header_limit) co_return co_await refuse(stream, 431, ex);
+    // A Content-Length over the limit is refused as soon as the header is
+    // parsed, before a byte of the body (or a "100 Continue") is exchanged.
+    if (ec == http::error::body_limit) co_return co_await refuse(stream, 413, ex);
     if (ec && isQuietReadError(ec)) co_return false;
     if (ec) co_return co_await refuse(stream, 400, ex);
 
@@ -298,11 +302,6 @@ class ServerImpl : public Server {
     if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
     if (request.path.empty() || request.path.front() != '/') co_return co_await refuse(stream, 400, ex);
 
-    if (auto length = parser.content_length();
-        length && *length > static_cast<std::uint64_t>(options_.max_body_bytes)) {
-      // Refused before reading a byte of it, and before any "100 Continue".
-      co_return co_await refuse(stream, 413, ex);
-    }
     if (!parser.is_done()) {
       auto expect = header[http::field::expect];
       if (equalsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
@@ -419,6 +418,7 @@ class ServerImpl : public Server {
     relay_options.client_timeout = idleTimeout();
     relay_options.client_version = ex.version;
     relay_options.client_keep_alive = ex.keep_alive;
+    relay_options.stopping = &stopping_;
     Headers extra{{"X-Request-Id", ex.request_id}};
     RelayResult result = co_await relay(stream, forwarded, pool, relay_options, extra);
     if (result.failure_status != 0) {
@@ -434,9 +434,21 @@ class ServerImpl : public Server {
     co_return result.keep_alive;
   }
 
+  // Counts the request in the metrics once. Called before a response is
+  // written, so a client that has the answer also sees it counted.
+  void countOnce(Exchange& ex) {
+    if (ex.counted) return;
+    ex.counted = true;
+    gateway_.metrics().countRequest(ex.outcome);
+  }
+
   net::awaitable<bool> sendResponse(beast::tcp_stream& stream, Response& response, Exchange& ex) {
     error_code ec;
     ex.status = response.status;
+    countOnce(ex);
+    // Decided at write time: a shutdown that began during the request makes
+    // this its connection's last response, and the client is told so.
+    ex.keep_alive = ex.keep_alive && !stopping_.load();
     stream.expires_after(idleTimeout());
     bool bodiless = response.status == 204 || response.status == 304 || response.status < 200;
     if (ex.head || bodiless) {
@@ -463,6 +475,8 @@ class ServerImpl : public Server {
   net::awaitable<bool> sendStatic(beast::tcp_stream& stream, StaticReply& reply, Exchange& ex) {
     error_code ec;
     ex.status = reply.status;
+    countOnce(ex);
+    ex.keep_alive = ex.keep_alive && !stopping_.load();
     stream.expires_after(idleTimeout());
     if (!reply.send_body) {
       http::response<http::empty_body> out;

@@ -189,7 +189,8 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
   http::response<http::buffer_body> response = clientHeader(*parser, options, extra);
   unsigned status = parser->get().result_int();
   bool has_body = !head && status != 204 && status != 304 && status >= 200;
-  bool keep_alive = options.client_keep_alive;
+  bool keep_alive =
+      options.client_keep_alive && !(options.stopping != nullptr && options.stopping->load());
   if (auto length = parser->content_length(); length && (has_body || head)) {
     response.content_length(*length);
   } else if (has_body) {
@@ -202,6 +203,18 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
   }
   response.keep_alive(keep_alive);
   result.status = static_cast<int>(status);
+
+  // The upstream connection goes back to the pool as soon as its response
+  // is fully read — before the last bytes reach the client, so the client's
+  // next request finds it idle.
+  bool released = false;
+  auto releaseIfDone = [&] {
+    if (!released && parser->is_done() && parser->keep_alive()) {
+      released = true;
+      pool.giveBack(std::move(connection));
+    }
+  };
+  releaseIfDone();
 
   http::response_serializer<http::buffer_body> serializer(response);
   client.expires_after(options.client_timeout);
@@ -226,6 +239,7 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
       response.body().data = chunk.get();
       response.body().size = kRelayChunk - parser->get().body().size;
       response.body().more = !parser->is_done();
+      releaseIfDone();
     } else {
       response.body().data = nullptr;
       response.body().size = 0;
@@ -235,9 +249,6 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
     co_await http::async_write(client, serializer, awaitInto(ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return result;
-  }
-  if (upstream_ok && parser->is_done() && parser->keep_alive()) {
-    pool.giveBack(std::move(connection));
   }
   result.keep_alive = keep_alive && upstream_ok;
   co_return result;

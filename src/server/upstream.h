@@ -10,6 +10,7 @@
 // taken from it belongs to one coroutine until it is given back.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -62,6 +63,9 @@ struct RelayOptions {
   std::chrono::milliseconds client_timeout{60000};    // each write to the client
   unsigned client_version = 11;                       // 10 or 11
   bool client_keep_alive = true;
+  // When set and true by the time the response header is written, the
+  // client is told the connection closes (graceful shutdown).
+  const std::atomic<bool>* stopping = nullptr;
 };
 
 // Forwards `request` (its headers already prepared: identity, X-Forwarded-*,
