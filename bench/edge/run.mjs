@@ -79,13 +79,17 @@ try {
 
   // --- cold init -------------------------------------------------------------
   const env = { PATH: process.env.PATH, ...CREDENTIALS };
+  // Wall times (performance.now(): ms since process start) and CPU times
+  // (process.cpuUsage(): user + system since process start), the latter
+  // less distorted when other work shares the machine.
   const coldScript = (event) => `
-    const boot = performance.now();
+    const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
+    const boot = performance.now(), bootCpu = cpu();
     const { handler } = await import(${JSON.stringify(handlerUrl)});
-    const ready = performance.now();
+    const ready = performance.now(), readyCpu = cpu();
     const result = await handler(${JSON.stringify(event)});
-    const first = performance.now();
-    process.stdout.write(JSON.stringify({ boot, ready, first, pass: result.uri !== undefined }));`;
+    const first = performance.now(), firstCpu = cpu();
+    process.stdout.write(JSON.stringify({ boot, ready, first, bootCpu, readyCpu, firstCpu, pass: result.uri !== undefined }));`;
   // dynalite answers from this process, so children run asynchronously.
   const { spawn } = await import('node:child_process');
   const runChild = (script) => new Promise((resolve, reject) => {
@@ -113,6 +117,8 @@ try {
       `init+first ${ms(median(runs.map((r) => r.first - r.boot)))}; ` +
       `process start->first decision ${ms(median(runs.map((r) => r.first)))} (node boot ${ms(median(runs.map((r) => r.boot)))}), ` +
       `spawn->exit ${ms(median(runs.map((r) => r.wall)))}`);
+    console.log(`    CPU time: handler init ${ms(median(runs.map((r) => r.readyCpu - r.bootCpu)))}, ` +
+      `first decision ${ms(median(runs.map((r) => r.firstCpu - r.readyCpu)))}, node boot ${ms(median(runs.map((r) => r.bootCpu)))}`);
   }
 
   // --- per event, cached session ---------------------------------------------
@@ -141,6 +147,7 @@ try {
 
   const samples = new Float64Array(EVENTS);
   let passes = 0;
+  const cpu0 = process.cpuUsage();
   t0 = process.hrtime.bigint();
   for (let i = 0; i < EVENTS; ++i) {
     const s = process.hrtime.bigint();
@@ -149,10 +156,13 @@ try {
     if (r.headers['x-barrier-user']) ++passes;
   }
   const totalNs = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuNs = ((cpu.user + cpu.system) * 1000) / EVENTS;
   if (passes !== EVENTS || sink !== EVENTS) throw new Error('not every cached event passed');
   const list = Array.from(samples);
   console.log(`\nper event, cached session, ${EVENTS} events (${db.getItems.length - getItemsBefore} GetItems during the run):`);
   console.log(`  mean ${(totalNs / EVENTS / 1000).toFixed(2)} us (loop incl. building the event; building alone ${(buildNs / 1000).toFixed(2)} us)`);
+  console.log(`  CPU time per event ${(cpuNs / 1000).toFixed(2)} us (incl. building the event and timing)`);
   console.log(`  handler() p50 ${(pct(list, 0.5) / 1000).toFixed(2)} us, p99 ${(pct(list, 0.99) / 1000).toFixed(2)} us, max ${(Math.max(...list) / 1000).toFixed(1)} us`);
 } finally {
   await db.close();
