@@ -62,9 +62,8 @@ void serve(const ServeFlags& flags) {
   Config config = loadConfig(flags);
   LogLevel level = LogLevel::kInfo;
   if (!parseLogLevel(config.server.log_level, level)) {
-    throw CliError("log level must be debug, info, warn or error, got \"" +
-                       config.server.log_level + "\"",
-                   2);
+    throw CliError(
+        "log level must be debug, info, warn or error, got \"" + config.server.log_level + "\"", 2);
   }
   std::unique_ptr<Log> log = makeStderrLog(level);
   std::unique_ptr<Clock> clock = makeSystemClock();
@@ -84,9 +83,10 @@ void serve(const ServeFlags& flags) {
 
   auto origins = makeOrigins(config.server.origins);
   if (!origins.isOk()) throw CliError(origins.status().message(), 2);
-  Gateway gateway(config, checker, metered, metrics,
-                  [&manager](const Request& request) { return manager.handle(request); },
-                  std::move(origins.value()));
+  Gateway gateway(
+      config, checker, metered, metrics,
+      [&manager](const Request& request) { return manager.handle(request); },
+      std::move(origins.value()));
 
   ServerOptions options = ServerOptions::fromConfig(config);
   options.handle_signals = true;
@@ -113,7 +113,8 @@ CommandRegistrar reg(
                       "debug | info | warn | error (default: server.log_level)");
       cmd->add_option("--listen", flags->listen,
                       "host:port to listen on (default: server.listen); port 0 picks one");
-      cmd->add_option("--threads", flags->threads, "I/O threads (default: server.threads, 0 = cores)");
+      cmd->add_option("--threads", flags->threads,
+                      "I/O threads (default: server.threads, 0 = cores)");
       cmd->callback([flags] { serve(*flags); });
     },
     10);

@@ -72,8 +72,8 @@ void removeSessionCookies(Headers& headers, std::string_view cookie_name) {
       std::string_view pair = trim(rest.substr(0, semicolon));
       rest = semicolon == std::string_view::npos ? std::string_view() : rest.substr(semicolon + 1);
       std::string_view name = trim(pair.substr(0, pair.find('=')));
-      bool ours = name == cookie_name ||
-                  (name.size() > flow_prefix.size() && name.substr(0, flow_prefix.size()) == flow_prefix);
+      bool ours = name == cookie_name || (name.size() > flow_prefix.size() &&
+                                          name.substr(0, flow_prefix.size()) == flow_prefix);
       if (pair.empty() || ours) continue;
       if (!kept.empty()) kept += "; ";
       kept.append(pair);

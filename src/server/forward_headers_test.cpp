@@ -18,8 +18,12 @@ TEST(ForwardHeadersTest, RecognisesHopByHopNames) {
 
 // Headers named in Connection go along with the fixed list.
 TEST(ForwardHeadersTest, RemovesHeadersNamedInConnection) {
-  Headers headers{{"Connection", "close, X-A"}, {"Connection", " x-b ,"}, {"X-A", "1"},
-                  {"X-B", "2"},                 {"X-C", "3"},            {"Keep-Alive", "5"},
+  Headers headers{{"Connection", "close, X-A"},
+                  {"Connection", " x-b ,"},
+                  {"X-A", "1"},
+                  {"X-B", "2"},
+                  {"X-C", "3"},
+                  {"Keep-Alive", "5"},
                   {"Proxy-Authorization", "x"}};
   removeHopByHopHeaders(headers);
   ASSERT_EQ(headers.size(), 1u);

@@ -157,14 +157,22 @@ Response Gateway::identity(const Request& request) {
 
 Outcome Gateway::outcomeOf(CheckOutcome outcome) {
   switch (outcome) {
-    case CheckOutcome::kPublic: return Outcome::kPublic;
-    case CheckOutcome::kPass: return Outcome::kPass;
-    case CheckOutcome::kNoSession: return Outcome::kNoSession;
-    case CheckOutcome::kBadCookie: return Outcome::kBadCookie;
-    case CheckOutcome::kUnknownSession: return Outcome::kUnknownSession;
-    case CheckOutcome::kInvalidSession: return Outcome::kInvalidSession;
-    case CheckOutcome::kForbidden: return Outcome::kForbidden;
-    case CheckOutcome::kStoreError: return Outcome::kStoreError;
+    case CheckOutcome::kPublic:
+      return Outcome::kPublic;
+    case CheckOutcome::kPass:
+      return Outcome::kPass;
+    case CheckOutcome::kNoSession:
+      return Outcome::kNoSession;
+    case CheckOutcome::kBadCookie:
+      return Outcome::kBadCookie;
+    case CheckOutcome::kUnknownSession:
+      return Outcome::kUnknownSession;
+    case CheckOutcome::kInvalidSession:
+      return Outcome::kInvalidSession;
+    case CheckOutcome::kForbidden:
+      return Outcome::kForbidden;
+    case CheckOutcome::kStoreError:
+      return Outcome::kStoreError;
   }
   return Outcome::kStoreError;
 }

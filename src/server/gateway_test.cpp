@@ -27,8 +27,8 @@ TEST(GatewayTest, Routes) {
 TEST(GatewayTest, ForwardAuthSubject) {
   Request check;
   check.path = "/_identity/check";
-  check.headers = {{"X-Original-URI", "/a/b?x=1"}, {"X-Original-Method", "POST"},
-                   {"Cookie", "barrier=v"}};
+  check.headers = {
+      {"X-Original-URI", "/a/b?x=1"}, {"X-Original-Method", "POST"}, {"Cookie", "barrier=v"}};
   auto subject = Gateway::forwardAuthSubject(check);
   ASSERT_TRUE(subject.isOk());
   EXPECT_EQ(subject->path, "/a/b");
@@ -59,7 +59,8 @@ TEST(GatewayTest, ForwardAuthResponse) {
 
   CheckDecision login;
   login.response.status = 307;
-  login.response.headers = {{"Location", "/_identity/login?path=%2Fa"}, {"Set-Cookie", "x=; Max-Age=0"}};
+  login.response.headers = {{"Location", "/_identity/login?path=%2Fa"},
+                            {"Set-Cookie", "x=; Max-Age=0"}};
   Response denied = Gateway::forwardAuthResponse(login, false);
   EXPECT_EQ(denied.status, 401);
   EXPECT_EQ(denied.headers.get(kHeaderLogin), "/_identity/login?path=%2Fa");

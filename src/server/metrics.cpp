@@ -6,19 +6,32 @@ namespace barrier {
 
 const char* outcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kPublic: return "public";
-    case Outcome::kPass: return "pass";
-    case Outcome::kNoSession: return "no_session";
-    case Outcome::kBadCookie: return "bad_cookie";
-    case Outcome::kUnknownSession: return "unknown_session";
-    case Outcome::kInvalidSession: return "invalid_session";
-    case Outcome::kForbidden: return "forbidden";
-    case Outcome::kStoreError: return "store_error";
-    case Outcome::kIdentity: return "identity";
-    case Outcome::kInternal: return "internal";
-    case Outcome::kBadRequest: return "bad_request";
-    case Outcome::kUpstreamError: return "upstream_error";
-    case Outcome::kCount: break;
+    case Outcome::kPublic:
+      return "public";
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kNoSession:
+      return "no_session";
+    case Outcome::kBadCookie:
+      return "bad_cookie";
+    case Outcome::kUnknownSession:
+      return "unknown_session";
+    case Outcome::kInvalidSession:
+      return "invalid_session";
+    case Outcome::kForbidden:
+      return "forbidden";
+    case Outcome::kStoreError:
+      return "store_error";
+    case Outcome::kIdentity:
+      return "identity";
+    case Outcome::kInternal:
+      return "internal";
+    case Outcome::kBadRequest:
+      return "bad_request";
+    case Outcome::kUpstreamError:
+      return "upstream_error";
+    case Outcome::kCount:
+      break;
   }
   return "unknown";
 }
@@ -52,15 +65,16 @@ void appendCounter(std::string& out, const char* name, const char* help, uint64_
 
 std::string Metrics::render() const {
   std::string out;
-  out += "# HELP barrier_requests_total Requests handled, by outcome.\n"
-         "# TYPE barrier_requests_total counter\n";
+  out +=
+      "# HELP barrier_requests_total Requests handled, by outcome.\n"
+      "# TYPE barrier_requests_total counter\n";
   for (size_t i = 0; i < requests_.size(); ++i) {
-    out += std::string("barrier_requests_total{outcome=\"") +
-           outcomeName(static_cast<Outcome>(i)) + "\"} " + std::to_string(load(requests_[i])) +
-           "\n";
+    out += std::string("barrier_requests_total{outcome=\"") + outcomeName(static_cast<Outcome>(i)) +
+           "\"} " + std::to_string(load(requests_[i])) + "\n";
   }
-  out += "# HELP barrier_store_latency_seconds Latency of session store calls.\n"
-         "# TYPE barrier_store_latency_seconds histogram\n";
+  out +=
+      "# HELP barrier_store_latency_seconds Latency of session store calls.\n"
+      "# TYPE barrier_store_latency_seconds histogram\n";
   uint64_t cumulative = 0;
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     cumulative += load(store_buckets_[i]);
@@ -80,12 +94,12 @@ std::string Metrics::render() const {
                 load(cache_hits_));
   appendCounter(out, "barrier_cache_misses_total", "Session lookups that went to the store.",
                 load(cache_misses_));
-  appendCounter(out, "barrier_logins_total", "Completed logins (sessions created).",
-                load(logins_));
+  appendCounter(out, "barrier_logins_total", "Completed logins (sessions created).", load(logins_));
   appendCounter(out, "barrier_logouts_total", "Logouts.", load(logouts_));
-  out += "# HELP barrier_open_connections Client connections currently open.\n"
-         "# TYPE barrier_open_connections gauge\nbarrier_open_connections " +
-         std::to_string(connections_open_.load(std::memory_order_relaxed)) + "\n";
+  out +=
+      "# HELP barrier_open_connections Client connections currently open.\n"
+      "# TYPE barrier_open_connections gauge\nbarrier_open_connections " +
+      std::to_string(connections_open_.load(std::memory_order_relaxed)) + "\n";
   return out;
 }
 

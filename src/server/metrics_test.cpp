@@ -23,7 +23,8 @@ TEST(MetricsTest, RendersPrometheusText) {
   EXPECT_NE(text.find("barrier_requests_total{outcome=\"pass\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_requests_total{outcome=\"store_error\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_requests_total{outcome=\"upstream_error\"} 0\n"), std::string::npos);
-  EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"0.00025\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"0.00025\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"0.005\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_store_latency_seconds_count 3\n"), std::string::npos);
@@ -55,8 +56,8 @@ std::string field(const LogFields& fields, const std::string& name) {
 // id, and never a query string (it may hold ?code= or ?state=).
 TEST(AccessLogTest, OneLinePerRequestWithoutQuery) {
   RecordingLog log;
-  writeAccessLog(log, {"GET", "/_identity/auth?code=SECRET&state=S", 302, Outcome::kIdentity,
-                       1.5, "rid-1", "127.0.0.1"});
+  writeAccessLog(log, {"GET", "/_identity/auth?code=SECRET&state=S", 302, Outcome::kIdentity, 1.5,
+                       "rid-1", "127.0.0.1"});
   ASSERT_EQ(log.events.size(), 1u);
   EXPECT_EQ(log.events[0], "request");
   EXPECT_EQ(field(log.last, "path"), "/_identity/auth");

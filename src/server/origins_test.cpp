@@ -25,9 +25,9 @@ TEST(OriginsTest, ParsesUpstreamUrls) {
 
 // Anything but plain http://host[:port][/path] is refused with the value named.
 TEST(OriginsTest, RefusesOtherUrls) {
-  for (const char* url : {"https://x", "ftp://x", "http://", "http://:80", "http://u:p@x",
-                          "http://x:0", "http://x:70000", "http://x:8a", "http://x/?q",
-                          "http://[::1", "127.0.0.1:80"}) {
+  for (const char* url :
+       {"https://x", "ftp://x", "http://", "http://:80", "http://u:p@x", "http://x:0",
+        "http://x:70000", "http://x:8a", "http://x/?q", "http://[::1", "127.0.0.1:80"}) {
     auto parsed = parseUpstreamUrl(url);
     ASSERT_FALSE(parsed.isOk()) << url;
     EXPECT_NE(parsed.status().message().find(url), std::string::npos) << url;

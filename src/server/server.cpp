@@ -1,9 +1,9 @@
 #include "server/server.h"
 
+#include <atomic>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/span_body.hpp>
-#include <atomic>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -254,7 +254,8 @@ class ServerImpl : public Server {
   std::string nextRequestId() {
     uint64_t n = request_counter_.fetch_add(1, std::memory_order_relaxed);
     char id[40];
-    std::snprintf(id, sizeof id, "%08x-%llx", request_id_prefix_, static_cast<unsigned long long>(n));
+    std::snprintf(id, sizeof id, "%08x-%llx", request_id_prefix_,
+                  static_cast<unsigned long long>(n));
     return id;
   }
 
@@ -299,8 +300,10 @@ class ServerImpl : public Server {
     std::string_view target(header.target().data(), header.target().size());
     size_t question = target.find('?');
     request.path = std::string(target.substr(0, question));
-    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-    if (request.path.empty() || request.path.front() != '/') co_return co_await refuse(stream, 400, ex);
+    if (question != std::string_view::npos)
+      request.query = std::string(target.substr(question + 1));
+    if (request.path.empty() || request.path.front() != '/')
+      co_return co_await refuse(stream, 400, ex);
 
     if (!parser.is_done()) {
       auto expect = header[http::field::expect];
@@ -350,8 +353,8 @@ class ServerImpl : public Server {
       }
       case Gateway::Route::kIdentity: {
         ex.outcome = Outcome::kIdentity;
-        Response response =
-            co_await runBlocking(blocking_, [this, &request] { return gateway_.identity(request); });
+        Response response = co_await runBlocking(
+            blocking_, [this, &request] { return gateway_.identity(request); });
         co_return co_await sendResponse(stream, response, ex);
       }
       case Gateway::Route::kProtected:

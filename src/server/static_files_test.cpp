@@ -17,9 +17,9 @@ TEST(StaticFilesTest, MapsUrlPaths) {
 // Dot-dot in any spelling, backslashes and control bytes are refused;
 // malformed escapes are a bad request.
 TEST(StaticFilesTest, RefusesTraversal) {
-  for (const char* path : {"/..", "/../x", "/a/../../x", "/%2e%2e/x", "/%2E%2e/x", "/..%2fx",
-                           "/a/%2e%2e%2f%2e%2e%2fx", "/..%5cx", "/a\\..\\x", "/%00x", "/a%0d%0ax",
-                           "relative", ""}) {
+  for (const char* path :
+       {"/..", "/../x", "/a/../../x", "/%2e%2e/x", "/%2E%2e/x", "/..%2fx", "/a/%2e%2e%2f%2e%2e%2fx",
+        "/..%5cx", "/a\\..\\x", "/%00x", "/a%0d%0ax", "relative", ""}) {
     auto mapped = mapUrlPath(path);
     EXPECT_FALSE(mapped.isOk()) << path;
   }

@@ -70,8 +70,7 @@ net::awaitable<error_code> connectOp(tcp::socket& socket, tcp::resolver::results
   co_return ec;
 }
 
-net::awaitable<error_code> writeOp(tcp::socket& socket,
-                                   http::request<http::string_body>& request) {
+net::awaitable<error_code> writeOp(tcp::socket& socket, http::request<http::string_body>& request) {
   error_code ec;
   co_await http::async_write(socket, request, awaitInto(ec));
   co_return ec;

@@ -54,8 +54,8 @@ struct RelayResult {
   // 0 when a response went to the client; otherwise 502 or 504 and nothing
   // was sent yet, so the caller answers with that error page.
   int failure_status = 0;
-  int status = 0;            // the status relayed to the client
-  bool keep_alive = false;   // the client connection may carry another request
+  int status = 0;           // the status relayed to the client
+  bool keep_alive = false;  // the client connection may carry another request
 };
 
 struct RelayOptions {

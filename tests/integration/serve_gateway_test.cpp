@@ -119,12 +119,24 @@ TEST_F(ServeGatewayTest, TraversalAttemptsNeverLeaveTheRoot) {
   auto& gw = start();
   std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
   const char* attempts[] = {
-      "/../secret.txt",          "/docs/../../secret.txt",   "/%2e%2e/secret.txt",
-      "/%2E%2E/secret.txt",      "/..%2fsecret.txt",         "/%2e%2e%2fsecret.txt",
-      "/docs/%2e%2e/%2e%2e/secret.txt", "/..%5csecret.txt",  "/docs/..\\..\\secret.txt",
-      "/%252e%252e/secret.txt",  "/.%2e/secret.txt",         "//../secret.txt",
-      "/./../secret.txt",        "/docs/%2e%2e%5c%2e%2e%5csecret.txt", "/%00/../secret.txt",
-      "/escape/secret.txt",      "/escape/",                 "/%c0%ae%c0%ae/secret.txt",
+      "/../secret.txt",
+      "/docs/../../secret.txt",
+      "/%2e%2e/secret.txt",
+      "/%2E%2E/secret.txt",
+      "/..%2fsecret.txt",
+      "/%2e%2e%2fsecret.txt",
+      "/docs/%2e%2e/%2e%2e/secret.txt",
+      "/..%5csecret.txt",
+      "/docs/..\\..\\secret.txt",
+      "/%252e%252e/secret.txt",
+      "/.%2e/secret.txt",
+      "//../secret.txt",
+      "/./../secret.txt",
+      "/docs/%2e%2e%5c%2e%2e%5csecret.txt",
+      "/%00/../secret.txt",
+      "/escape/secret.txt",
+      "/escape/",
+      "/%c0%ae%c0%ae/secret.txt",
   };
   for (const char* target : attempts) {
     HttpReply reply = httpGet(gw.port(), target, cookie);
@@ -142,7 +154,8 @@ TEST_F(ServeGatewayTest, NoSessionRedirectsNavigationsAndRefusesFetches) {
   std::string location = navigation.headers.get("Location");
   EXPECT_EQ(location.rfind("/_identity/login?path=", 0), 0u) << location;
   EXPECT_NE(location.find("a%3D1"), std::string::npos) << location;
-  HttpReply fetch = httpGet(gw.port(), "/docs/", "Accept: application/json\r\nSec-Fetch-Mode: cors\r\n");
+  HttpReply fetch =
+      httpGet(gw.port(), "/docs/", "Accept: application/json\r\nSec-Fetch-Mode: cors\r\n");
   EXPECT_EQ(fetch.status, 401);
   EXPECT_FALSE(fetch.headers.has("Location"));
   // Public paths pass without a session.
@@ -152,10 +165,12 @@ TEST_F(ServeGatewayTest, NoSessionRedirectsNavigationsAndRefusesFetches) {
 // Access rules: /admin/* needs group admins; a member passes, others get 403.
 TEST_F(ServeGatewayTest, AccessRuleGivesForbiddenToNonMembers) {
   auto& gw = start();
-  EXPECT_EQ(httpGet(gw.port(), "/admin/", "Cookie: " + gw.login("alice", {"admins"}) + "\r\n").status,
-            200);
-  EXPECT_EQ(httpGet(gw.port(), "/admin/", std::string("Cookie: ") + gw.login("bob") + "\r\n" +
-                                              kNavigation).status,
+  EXPECT_EQ(
+      httpGet(gw.port(), "/admin/", "Cookie: " + gw.login("alice", {"admins"}) + "\r\n").status,
+      200);
+  EXPECT_EQ(httpGet(gw.port(), "/admin/",
+                    std::string("Cookie: ") + gw.login("bob") + "\r\n" + kNavigation)
+                .status,
             403);
 }
 
@@ -245,7 +260,8 @@ TEST_F(ServeGatewayTest, HeaderAndBodyLimits) {
   std::string big_header = "X-Filler: " + std::string(8000, 'x') + "\r\n";
   EXPECT_EQ(httpGet(gw.port(), "/hello.txt", big_header).status, 431);
   HttpConnection post("127.0.0.1", gw.port());
-  EXPECT_EQ(post.exchange(rawRequest("POST", "/hello.txt", "", std::string(5000, 'p'))).status, 413);
+  EXPECT_EQ(post.exchange(rawRequest("POST", "/hello.txt", "", std::string(5000, 'p'))).status,
+            413);
   HttpConnection chunked("127.0.0.1", gw.port());
   std::string chunk(800, 'c');
   std::string raw = "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -254,8 +270,9 @@ TEST_F(ServeGatewayTest, HeaderAndBodyLimits) {
   EXPECT_EQ(chunked.exchange(raw).status, 413);
   // Expect: 100-continue with a too-large Content-Length is refused up front.
   HttpConnection expect("127.0.0.1", gw.port());
-  EXPECT_EQ(expect.exchange("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n"
-                            "Expect: 100-continue\r\n\r\n")
+  EXPECT_EQ(expect
+                .exchange("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n"
+                          "Expect: 100-continue\r\n\r\n")
                 .status,
             413);
   // Garbage is a 400, not a crash.
@@ -279,8 +296,8 @@ TEST_F(ServeGatewayTest, KeepAliveAndIdleTimeout) {
   EXPECT_TRUE(connection.closedByPeer(5000));
   // Pipelined requests are answered in order.
   HttpConnection pipelined("127.0.0.1", gw.port());
-  ASSERT_TRUE(pipelined.sendRaw(rawRequest("GET", "/hello.txt", cookie) +
-                                rawRequest("GET", "/", cookie)));
+  ASSERT_TRUE(
+      pipelined.sendRaw(rawRequest("GET", "/hello.txt", cookie) + rawRequest("GET", "/", cookie)));
   EXPECT_EQ(pipelined.read().body, "hello world\n");
   EXPECT_EQ(pipelined.read().body, "<h1>home</h1>");
 }

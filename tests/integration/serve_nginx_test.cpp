@@ -43,27 +43,46 @@ class ServeNginxTest : public ::testing::Test {
     ASSERT_FALSE(prefix_.empty());
     fs::create_directories(fs::path(prefix_) / "logs");
     port_ = freePort();
-    std::string example = readFile(std::string(BARRIER_SOURCE_DIR) + "/examples/nginx/barrier.conf");
+    std::string example =
+        readFile(std::string(BARRIER_SOURCE_DIR) + "/examples/nginx/barrier.conf");
     ASSERT_NE(example.find("auth_request"), std::string::npos);
-    example = replaceAll(example, "127.0.0.1:8080", "127.0.0.1:" + std::to_string(barrier_->port()));
+    example =
+        replaceAll(example, "127.0.0.1:8080", "127.0.0.1:" + std::to_string(barrier_->port()));
     example = replaceAll(example, "127.0.0.1:3000", "127.0.0.1:" + std::to_string(app_->port()));
     example = std::regex_replace(example, std::regex("listen 80;"),
                                  "listen 127.0.0.1:" + std::to_string(port_) + ";");
     std::string conf =
         "worker_processes 1;\n"
-        "pid " + prefix_ + "/nginx.pid;\n"
-        "error_log " + prefix_ + "/logs/error.log warn;\n"
+        "pid " +
+        prefix_ +
+        "/nginx.pid;\n"
+        "error_log " +
+        prefix_ +
+        "/logs/error.log warn;\n"
         "events { worker_connections 256; }\n"
         "http {\n"
         "  access_log off;\n"
-        "  client_body_temp_path " + prefix_ + "/body;\n"
-        "  proxy_temp_path " + prefix_ + "/proxy;\n"
-        "  fastcgi_temp_path " + prefix_ + "/fastcgi;\n"
-        "  uwsgi_temp_path " + prefix_ + "/uwsgi;\n"
-        "  scgi_temp_path " + prefix_ + "/scgi;\n" +
-        example + "\n}\n";
+        "  client_body_temp_path " +
+        prefix_ +
+        "/body;\n"
+        "  proxy_temp_path " +
+        prefix_ +
+        "/proxy;\n"
+        "  fastcgi_temp_path " +
+        prefix_ +
+        "/fastcgi;\n"
+        "  uwsgi_temp_path " +
+        prefix_ +
+        "/uwsgi;\n"
+        "  scgi_temp_path " +
+        prefix_ + "/scgi;\n" + example + "\n}\n";
     std::ofstream(fs::path(prefix_) / "nginx.conf") << conf;
-    std::vector<std::string> argv = {kNginx, "-p", prefix_, "-c", prefix_ + "/nginx.conf", "-g",
+    std::vector<std::string> argv = {kNginx,
+                                     "-p",
+                                     prefix_,
+                                     "-c",
+                                     prefix_ + "/nginx.conf",
+                                     "-g",
                                      "daemon off; master_process on;"};
     if (::geteuid() == 0) argv.back() += " user root;";
     nginx_ = std::make_unique<ChildProcess>(argv, prefix_ + "/stdout.log", prefix_ + "/stderr.log");
@@ -72,8 +91,8 @@ class ServeNginxTest : public ::testing::Test {
     while (std::chrono::steady_clock::now() < deadline) {
       HttpConnection probe("127.0.0.1", port_, 1000);
       if (probe.connected()) return;
-      ASSERT_TRUE(nginx_->running()) << readFile(prefix_ + "/stderr.log")
-                                     << readFile(prefix_ + "/logs/error.log");
+      ASSERT_TRUE(nginx_->running())
+          << readFile(prefix_ + "/stderr.log") << readFile(prefix_ + "/logs/error.log");
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     FAIL() << "nginx did not start: " << readFile(prefix_ + "/logs/error.log");
@@ -101,7 +120,8 @@ class ServeNginxTest : public ::testing::Test {
 // A browser without a session is redirected to barrier's login page, with
 // the original path and query carried in ?path=.
 TEST_F(ServeNginxTest, NavigationWithoutSessionRedirectsToLogin) {
-  HttpReply reply = get("/reports/q3?year=2024", "Accept: text/html\r\nSec-Fetch-Mode: navigate\r\n");
+  HttpReply reply =
+      get("/reports/q3?year=2024", "Accept: text/html\r\nSec-Fetch-Mode: navigate\r\n");
   EXPECT_EQ(reply.status, 302) << readFile(prefix_ + "/logs/error.log");
   std::string location = reply.headers.get("Location");
   EXPECT_EQ(location.rfind("/_identity/login?path=", 0), 0u) << location;

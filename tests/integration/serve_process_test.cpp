@@ -45,7 +45,9 @@ class ServeProcessTest : public ::testing::Test {
         "  issuer: http://127.0.0.1:9\n"
         "  client_id: barrier\n"
         "session:\n"
-        "  signing_keys: [\"" + std::string(44, 'A') + "\"]\n"
+        "  signing_keys: [\"" +
+        std::string(44, 'A') +
+        "\"]\n"
         "store:\n"
         "  type: memory\n"
         "public_paths: [\"/public/*\", \"/slow\"]\n"
@@ -55,20 +57,26 @@ class ServeProcessTest : public ::testing::Test {
         "    - prefix: /\n"
         "      static: site\n"
         "    - prefix: /slow\n"
-        "      upstream: " + upstream_->url() + "\n";
+        "      upstream: " +
+        upstream_->url() + "\n";
     std::ofstream(fs::path(dir_) / "barrier.yaml") << config;
     stdout_ = dir_ + "/stdout.log";
     stderr_ = dir_ + "/stderr.log";
     process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{BARRIER_BINARY, "serve", "-c", dir_ + "/barrier.yaml",
-                                 "--listen", "127.0.0.1:0", "--log-level", log_level},
+        std::vector<std::string>{BARRIER_BINARY, "serve", "-c", dir_ + "/barrier.yaml", "--listen",
+                                 "127.0.0.1:0", "--log-level", log_level},
         stdout_, stderr_);
     std::smatch match;
-    ASSERT_TRUE(waitForFile(stdout_, [](const std::string& text) {
-      return text.find("listening on http://") != std::string::npos;
-    }, 20000)) << readFile(stderr_);
+    ASSERT_TRUE(waitForFile(
+        stdout_,
+        [](const std::string& text) {
+          return text.find("listening on http://") != std::string::npos;
+        },
+        20000))
+        << readFile(stderr_);
     std::string out = readFile(stdout_);
-    ASSERT_TRUE(std::regex_search(out, match, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))")));
+    ASSERT_TRUE(
+        std::regex_search(out, match, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))")));
     port_ = static_cast<uint16_t>(std::stoi(match[1]));
   }
 
@@ -83,13 +91,14 @@ class ServeProcessTest : public ::testing::Test {
 TEST_F(ServeProcessTest, ServesAndLogsWithoutSecrets) {
   startServe();
   EXPECT_EQ(httpGet(port_, "/_identity/health").status, 200);
-  HttpReply file = httpGet(port_, "/public/hello.txt?code=SECRETCODE",
-                           "Cookie: barrier=SECRETCOOKIE\r\n");
+  HttpReply file =
+      httpGet(port_, "/public/hello.txt?code=SECRETCODE", "Cookie: barrier=SECRETCOOKIE\r\n");
   EXPECT_EQ(file.status, 200);
   EXPECT_EQ(file.body, "hello\n");
-  ASSERT_TRUE(waitForFile(stderr_, [](const std::string& text) {
-    return text.find("/public/hello.txt") != std::string::npos;
-  }, 5000));
+  ASSERT_TRUE(waitForFile(
+      stderr_,
+      [](const std::string& text) { return text.find("/public/hello.txt") != std::string::npos; },
+      5000));
   std::string log = readFile(stderr_);
   EXPECT_EQ(log.find("SECRETCODE"), std::string::npos);
   EXPECT_EQ(log.find("SECRETCOOKIE"), std::string::npos);
@@ -98,7 +107,8 @@ TEST_F(ServeProcessTest, ServesAndLogsWithoutSecrets) {
   for (std::string line; std::getline(lines, line);) {
     auto json = nlohmann::json::parse(line, nullptr, false);
     ASSERT_FALSE(json.is_discarded()) << "not JSON: " << line;
-    if (json.value("event", "") != "request" || json.value("path", "") != "/public/hello.txt") continue;
+    if (json.value("event", "") != "request" || json.value("path", "") != "/public/hello.txt")
+      continue;
     found = true;
     EXPECT_EQ(json.value("method", ""), "GET");
     EXPECT_EQ(json.value("status", ""), "200");

@@ -148,7 +148,8 @@ TEST(ServeProxyTest, RefusedUpstreamIs502) {
   InProcessGateway gw(proxyTo("http://127.0.0.1:" + std::to_string(dead)));
   ASSERT_TRUE(gw.ok()) << gw.error();
   HttpConnection client("127.0.0.1", gw.port());
-  HttpReply reply = client.exchange(rawRequest("GET", "/", "Cookie: " + gw.login("alice") + "\r\n"));
+  HttpReply reply =
+      client.exchange(rawRequest("GET", "/", "Cookie: " + gw.login("alice") + "\r\n"));
   EXPECT_EQ(reply.status, 502);
   EXPECT_NE(reply.body.find("502"), std::string::npos);
   EXPECT_EQ(reply.headers.get("Content-Type"), "text/html; charset=utf-8");
@@ -175,7 +176,8 @@ TEST(ServeProxyTest, GracefulStopFinishesInFlightRequests) {
   InProcessGateway gw(proxyTo(upstream.url()));
   ASSERT_TRUE(gw.ok()) << gw.error();
   std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
-  auto pending = std::async(std::launch::async, [&] { return httpGet(gw.port(), "/slow", cookie); });
+  auto pending =
+      std::async(std::launch::async, [&] { return httpGet(gw.port(), "/slow", cookie); });
   // Wait until the upstream has the request, i.e. it is in flight.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (upstream.seen().empty() && std::chrono::steady_clock::now() < deadline) {
