@@ -11,7 +11,8 @@ target_link_libraries(barrier_unit_tests PRIVATE barrier_server barrier_lambda b
   GTest::gtest_main GTest::gmock)
 target_compile_definitions(barrier_unit_tests PRIVATE
   BARRIER_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
-gtest_discover_tests(barrier_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120 LABELS unit)
+gtest_discover_tests(barrier_unit_tests DISCOVERY_TIMEOUT 60
+  PROPERTIES TIMEOUT 120 LABELS unit SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 
 # Integration tests: real servers on loopback (IdP, dynalite, moto, redis, nginx).
 file(GLOB BARRIER_INTEGRATION_TESTS CONFIGURE_DEPENDS tests/integration/*_test.cpp)
@@ -28,7 +29,7 @@ if(BARRIER_INTEGRATION_TESTS)
     BARRIER_BINARY="$<TARGET_FILE:barrier>")
   add_dependencies(barrier_integration_tests barrier)
   gtest_discover_tests(barrier_integration_tests DISCOVERY_TIMEOUT 60
-    PROPERTIES TIMEOUT 300 LABELS integration)
+    PROPERTIES TIMEOUT 300 LABELS integration SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 endif()
 
 # Fuzz corpora replay as ordinary tests: each target is linked with a small
