@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/encoding.h"
+#include "core/http/percent.h"
 
 namespace barrier {
 
@@ -15,18 +16,6 @@ namespace {
 constexpr char kAlgorithm[] = "AWS4-HMAC-SHA256";
 constexpr char kUnsignedPayload[] = "UNSIGNED-PAYLOAD";
 
-bool isUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Decodes %XX once; a malformed escape is kept literally (it then gets
 // encoded as "%25..."), which is what the AWS SDKs do with such input.
 std::string lenientPercentDecode(std::string_view text) {
@@ -34,8 +23,8 @@ std::string lenientPercentDecode(std::string_view text) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
-      int hi = hexValue(text[i + 1]);
-      int lo = hexValue(text[i + 2]);
+      int hi = hexDigitValue(text[i + 1]);
+      int lo = hexDigitValue(text[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out += static_cast<char>(hi * 16 + lo);
         i += 2;
@@ -228,7 +217,7 @@ std::string awsUriEncode(std::string_view text, bool keep_slash) {
   out.reserve(text.size());
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
-    if (isUnreserved(c) || (keep_slash && c == '/')) {
+    if (isUnreservedChar(c) || (keep_slash && c == '/')) {
       out += ch;
     } else {
       out += '%';

@@ -1,20 +1,9 @@
 #include "core/http/path_pattern.h"
+#include "core/http/percent.h"
 
 namespace barrier {
 
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool isUnreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -60,8 +49,8 @@ std::string decodeUnreserved(std::string_view raw, bool& ambiguous) {
       out += c;
       continue;
     }
-    int hi = i + 2 < raw.size() ? hexValue(raw[i + 1]) : -1;
-    int lo = i + 2 < raw.size() ? hexValue(raw[i + 2]) : -1;
+    int hi = i + 2 < raw.size() ? hexDigitValue(raw[i + 1]) : -1;
+    int lo = i + 2 < raw.size() ? hexDigitValue(raw[i + 2]) : -1;
     if (hi < 0 || lo < 0) {
       ambiguous = true;
       out += c;
@@ -69,7 +58,7 @@ std::string decodeUnreserved(std::string_view raw, bool& ambiguous) {
     }
     char decoded = static_cast<char>(hi * 16 + lo);
     i += 2;
-    if (isUnreserved(decoded)) {
+    if (isUnreservedChar(decoded)) {
       out += decoded;
       continue;
     }
@@ -91,8 +80,8 @@ std::string mostDecoded(std::string_view raw) {
   std::string decoded;
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
-    if (c == '%' && i + 2 < raw.size() && hexValue(raw[i + 1]) >= 0 && hexValue(raw[i + 2]) >= 0) {
-      c = static_cast<char>(hexValue(raw[i + 1]) * 16 + hexValue(raw[i + 2]));
+    if (c == '%' && i + 2 < raw.size() && hexDigitValue(raw[i + 1]) >= 0 && hexDigitValue(raw[i + 2]) >= 0) {
+      c = static_cast<char>(hexDigitValue(raw[i + 1]) * 16 + hexDigitValue(raw[i + 2]));
       i += 2;
     }
     decoded += c == '\\' ? '/' : c;

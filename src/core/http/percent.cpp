@@ -8,26 +8,26 @@ namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
-bool isUnreserved(unsigned char c) {
+}  // namespace
+
+bool isUnreservedChar(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
 }
 
-int hexValue(char c) {
+int hexDigitValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
 
-}  // namespace
-
 std::string percentEncode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
-    if (isUnreserved(c)) {
+    if (isUnreservedChar(c)) {
       out += ch;
     } else {
       out += '%';
@@ -47,8 +47,8 @@ bool percentDecode(std::string_view text, std::string& out, bool plus_as_space) 
       // A '%' must start a full two-digit escape; anything else is refused
       // rather than passed through, so one input has exactly one meaning.
       if (i + 2 >= text.size()) return false;
-      int hi = hexValue(text[i + 1]);
-      int lo = hexValue(text[i + 2]);
+      int hi = hexDigitValue(text[i + 1]);
+      int lo = hexDigitValue(text[i + 2]);
       if (hi < 0 || lo < 0) return false;
       out += static_cast<char>((hi << 4) | lo);
       i += 2;

@@ -6,6 +6,11 @@
 
 namespace barrier {
 
+// RFC 3986 unreserved characters: A-Z a-z 0-9 - . _ ~
+bool isUnreservedChar(unsigned char c);
+// The value of one hex digit (either case), or -1.
+int hexDigitValue(char c);
+
 // Encodes everything except unreserved characters (A-Z a-z 0-9 - . _ ~).
 // Used for query parameters and form bodies; space becomes %20.
 std::string percentEncode(std::string_view text);
