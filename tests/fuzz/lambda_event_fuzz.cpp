@@ -7,11 +7,6 @@
 
 #include "lambda/events.h"
 
-// The replay and fuzz builds link barrier_adapters (core + adapters) only;
-// the event mapping lives in barrier_lambda, so its one source is compiled
-// in here rather than widening every fuzz target's link line.
-#include "lambda/events.cpp"  // NOLINT(bugprone-suspicious-include)
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto event = barrier::parseHttpEvent(text);

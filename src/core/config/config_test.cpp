@@ -422,7 +422,9 @@ TEST(Config, ServerRules) {
   j["server"] = {{"origins", {{{"prefix", "/"}, {"static", "/a"}, {"upstream", "http://x"}}}}};
   expectError(j, "server.origins[0] needs exactly one of static");
   j["server"] = {{"origins", {{{"upstream", "ftp://x"}}}}};
-  expectError(j, "server.origins[0].upstream must be an http:// or https:// URL");
+  expectError(j, "server.origins[0].upstream must be an http:// URL");
+  j["server"] = {{"origins", {{{"upstream", "https://app.internal"}}}}};
+  expectError(j, "server.origins[0].upstream must be an http:// URL (TLS to upstreams is not");
   j["server"] = {{"origins", {{{"static", "/a"}}, {{"prefix", "/"}, {"static", "/b"}}}}};
   expectError(j, "server.origins[1].prefix \"/\" repeats server.origins[0].prefix");
   j["server"] = {{"log_level", "verbose"}};

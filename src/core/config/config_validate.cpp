@@ -263,10 +263,12 @@ Status checkServer(const ServerConfig& s) {
     if (o.static_root.empty() == o.upstream.empty()) {
       return Status::invalid(field + " needs exactly one of static (a folder) or upstream (a URL)");
     }
-    if (!o.upstream.empty() && o.upstream.rfind("http://", 0) != 0 &&
-        o.upstream.rfind("https://", 0) != 0) {
-      return Status::invalid(field + ".upstream must be an http:// or https:// URL, got \"" +
-                             o.upstream + "\"");
+    // The proxy speaks plain HTTP/1.1 to an upstream on a trusted network
+    // (loopback, a private subnet); refusing https:// here rather than at
+    // start-up of `barrier serve` keeps check-config truthful.
+    if (!o.upstream.empty() && o.upstream.rfind("http://", 0) != 0) {
+      return Status::invalid(field + ".upstream must be an http:// URL (TLS to upstreams is not " +
+                             "supported), got \"" + o.upstream + "\"");
     }
     for (size_t j = 0; j < i; ++j) {
       if (s.origins[j].prefix == o.prefix) {
