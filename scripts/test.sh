@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what is missing, builds the native
-# release and the wasm32-wasi core, then runs every CTest test (unit,
-# integration, fuzz-corpus replay, Node.js and browser tests).
+# release and the wasm32-wasi core, runs every CTest test (unit,
+# integration, fuzz-corpus replay, Node.js and browser tests), then the unit
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -11,3 +12,6 @@ cmake --build --preset release -j "$jobs"
 cmake --preset wasm >/dev/null
 cmake --build --preset wasm -j "$jobs"
 ctest --preset release -j "$jobs" "$@"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs" --target barrier_unit_tests
+ctest --preset asan -L unit -j "$jobs"

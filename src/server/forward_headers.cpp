@@ -87,8 +87,9 @@ void removeSessionCookies(Headers& headers, std::string_view cookie_name) {
 std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto) {
   if (trust_forwarded_proto) {
     // A proxy chain may send "https, http": the first entry is the visitor's.
-    std::string_view value = headers.get("X-Forwarded-Proto");
-    value = trim(value.substr(0, value.find(',')));
+    // Keep the owning string alive: get() returns by value.
+    const std::string raw = headers.get("X-Forwarded-Proto");
+    std::string_view value = trim(std::string_view(raw).substr(0, raw.find(',')));
     if (equalsIgnoreCase(value, "https")) return "https";
     if (equalsIgnoreCase(value, "http")) return "http";
   }
