@@ -1,4 +1,5 @@
 #include "adapters/aws_credentials.h"
+#include "core/http/message.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -13,15 +14,11 @@ namespace barrier {
 
 namespace {
 
+// An owning copy of trimWhitespace(): the callers keep the result.
+std::string trimmed(std::string_view s) { return std::string(trimWhitespace(s)); }
+
 constexpr char kContainerHost[] = "http://169.254.170.2";
 constexpr char kImdsDefault[] = "http://169.254.169.254";
-
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::string envOr(const EnvLookup& env, std::string_view name, std::string fallback = "") {
   auto v = env(name);
@@ -200,10 +197,10 @@ IniSections parseIni(std::string_view text) {
     pos = end + 1;
     // Indented lines belong to a nested block (e.g. s3 = ...); not needed here.
     bool indented = !raw.empty() && (raw[0] == ' ' || raw[0] == '\t');
-    std::string line = trim(raw);
+    std::string line = trimmed(raw);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[' && line.back() == ']') {
-      section = trim(std::string_view(line).substr(1, line.size() - 2));
+      section = trimmed(std::string_view(line).substr(1, line.size() - 2));
       have_section = true;
       out[section];
       continue;
@@ -211,8 +208,8 @@ IniSections parseIni(std::string_view text) {
     if (!have_section || indented) continue;
     size_t eq = line.find('=');
     if (eq == std::string::npos) continue;
-    out[section][trim(std::string_view(line).substr(0, eq))] =
-        trim(std::string_view(line).substr(eq + 1));
+    out[section][trimmed(std::string_view(line).substr(0, eq))] =
+        trimmed(std::string_view(line).substr(eq + 1));
   }
   return out;
 }
@@ -266,7 +263,7 @@ Result<AwsCredentials> credentialsFromContainer(const EnvLookup& env, HttpClient
     if (!readWholeFile(file, token)) {
       return Status::unavailable("container credentials: cannot read " + file);
     }
-    token = trim(token);
+    token = trimmed(token);
   } else {
     token = envOr(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
   }
@@ -305,11 +302,11 @@ Result<AwsCredentials> credentialsFromInstanceMetadata(const EnvLookup& env, Htt
   }
   HttpClientRequest role_request;
   role_request.url = base + "/latest/meta-data/iam/security-credentials/";
-  role_request.headers.add("X-aws-ec2-metadata-token", trim(token->body));
+  role_request.headers.add("X-aws-ec2-metadata-token", trimmed(token->body));
   role_request.timeout_ms = timeout_ms;
   Result<HttpClientResponse> role = http.send(role_request);
   if (!role || role->status != 200) return Status::notFound("instance metadata: no role");
-  std::string name = trim(std::string_view(role->body).substr(0, role->body.find('\n')));
+  std::string name = trimmed(std::string_view(role->body).substr(0, role->body.find('\n')));
   if (name.empty() || name.find_first_of("/?#") != std::string::npos) {
     return Status::notFound("instance metadata: no role");
   }

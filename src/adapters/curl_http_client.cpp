@@ -39,13 +39,6 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-
 size_t onHeader(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
@@ -58,8 +51,8 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;  // blank line or folded junk
-  std::string_view name = trim(line.substr(0, colon));
-  std::string_view value = trim(line.substr(colon + 1));
+  std::string_view name = trimWhitespace(line.substr(0, colon));
+  std::string_view value = trimWhitespace(line.substr(colon + 1));
   if (!name.empty()) t->response.headers.add(std::string(name), std::string(value));
   return n;
 }

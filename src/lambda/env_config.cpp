@@ -1,4 +1,5 @@
 #include "lambda/env_config.h"
+#include "core/http/message.h"
 
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -6,6 +7,9 @@
 namespace barrier {
 
 namespace {
+
+// An owning copy of trimWhitespace(): the callers keep the result.
+std::string trimmed(std::string_view s) { return std::string(trimWhitespace(s)); }
 
 using Json = nlohmann::json;
 
@@ -58,13 +62,6 @@ constexpr Mapping kMappings[] = {
     {"BARRIER_LOG_LEVEL", "server", "log_level", Kind::kString},
 };
 
-std::string trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  size_t end = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(begin, end - begin + 1));
-}
-
 bool allDigits(std::string_view text) {
   if (text.empty() || text.size() > 18) return false;
   for (char c : text) {
@@ -77,7 +74,7 @@ Json splitList(std::string_view text, std::string_view separators) {
   Json list = Json::array();
   while (!text.empty()) {
     size_t cut = text.find_first_of(separators);
-    std::string item = trim(text.substr(0, cut));
+    std::string item = trimmed(text.substr(0, cut));
     if (!item.empty()) list.push_back(std::move(item));
     text = cut == std::string_view::npos ? std::string_view() : text.substr(cut + 1);
   }
@@ -89,15 +86,15 @@ Json splitList(std::string_view text, std::string_view separators) {
 Result<Json> convert(const Mapping& m, const std::string& text) {
   switch (m.kind) {
     case Kind::kString:
-      return Json(trim(text));
+      return Json(trimmed(text));
     case Kind::kDuration:
     case Kind::kInteger: {
-      std::string t = trim(text);
+      std::string t = trimmed(text);
       if (allDigits(t)) return Json(std::stoll(t));
       return Json(t);
     }
     case Kind::kBoolean: {
-      std::string t = trim(text);
+      std::string t = trimmed(text);
       if (t == "true" || t == "1" || t == "yes") return Json(true);
       if (t == "false" || t == "0" || t == "no") return Json(false);
       return Status::invalid(std::string(m.env) + " must be true or false");
@@ -118,7 +115,7 @@ Result<Json> convert(const Mapping& m, const std::string& text) {
 // The variable's value, or nullopt when unset or empty.
 std::optional<std::string> lookup(const EnvLookup& env, std::string_view name) {
   auto value = env(name);
-  if (!value || trim(*value).empty()) return std::nullopt;
+  if (!value || trimmed(*value).empty()) return std::nullopt;
   return value;
 }
 
@@ -131,18 +128,18 @@ Json& section(Json& doc, const char* name) {
 // Fields that come from one of several variables or are derived.
 void applyDerived(const EnvLookup& env, Json& doc) {
   if (auto url = lookup(env, "BARRIER_SITE_URL")) {
-    doc["site_url"] = trim(*url);
+    doc["site_url"] = trimmed(*url);
   } else if (auto domain = lookup(env, "BARRIER_DOMAIN")) {
-    doc["site_url"] = "https://" + trim(*domain);
+    doc["site_url"] = "https://" + trimmed(*domain);
   }
   // The table lives in the function's own region unless told otherwise.
   auto region = lookup(env, "BARRIER_REGION");
   if (!region) region = lookup(env, "AWS_REGION");
-  if (region) section(doc, "store")["region"] = trim(*region);
+  if (region) section(doc, "store")["region"] = trimmed(*region);
 
   Json& provider = section(doc, "provider");
   if (auto type = lookup(env, "BARRIER_PROVIDER")) {
-    provider["type"] = trim(*type);
+    provider["type"] = trimmed(*type);
   } else if (lookup(env, "BARRIER_OIDC_ISSUER")) {
     provider["type"] = "oidc";
   } else if (lookup(env, "BARRIER_COGNITO_USER_POOL_ID")) {
@@ -151,10 +148,10 @@ void applyDerived(const EnvLookup& env, Json& doc) {
   // A user pool id starts with its region ("eu-west-1_AbC"), which may
   // differ from the function's.
   if (auto pool_region = lookup(env, "BARRIER_COGNITO_REGION")) {
-    provider["region"] = trim(*pool_region);
+    provider["region"] = trimmed(*pool_region);
   } else if (auto pool = lookup(env, "BARRIER_COGNITO_USER_POOL_ID")) {
     size_t underscore = pool->find('_');
-    if (underscore != std::string::npos) provider["region"] = trim(pool->substr(0, underscore));
+    if (underscore != std::string::npos) provider["region"] = trimmed(pool->substr(0, underscore));
   }
   if (provider.empty()) doc.erase("provider");
 }

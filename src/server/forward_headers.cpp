@@ -1,4 +1,5 @@
 #include "server/forward_headers.h"
+#include "core/http/message.h"
 
 #include <vector>
 
@@ -8,12 +9,6 @@ namespace {
 
 constexpr std::string_view kHopByHop[] = {"connection", "keep-alive",        "te",
                                           "trailer",    "transfer-encoding", "upgrade"};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
@@ -26,7 +21,7 @@ std::vector<std::string> connectionTokens(const Headers& headers) {
     std::string_view rest = value;
     while (!rest.empty()) {
       size_t comma = rest.find(',');
-      std::string_view token = trim(rest.substr(0, comma));
+      std::string_view token = trimOws(rest.substr(0, comma));
       if (!token.empty()) tokens.emplace_back(token);
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
@@ -69,9 +64,9 @@ void removeSessionCookies(Headers& headers, std::string_view cookie_name) {
     std::string_view rest = value;
     while (!rest.empty()) {
       size_t semicolon = rest.find(';');
-      std::string_view pair = trim(rest.substr(0, semicolon));
+      std::string_view pair = trimOws(rest.substr(0, semicolon));
       rest = semicolon == std::string_view::npos ? std::string_view() : rest.substr(semicolon + 1);
-      std::string_view name = trim(pair.substr(0, pair.find('=')));
+      std::string_view name = trimOws(pair.substr(0, pair.find('=')));
       bool ours = name == cookie_name || (name.size() > flow_prefix.size() &&
                                           name.substr(0, flow_prefix.size()) == flow_prefix);
       if (pair.empty() || ours) continue;
@@ -89,7 +84,7 @@ std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto) {
     // A proxy chain may send "https, http": the first entry is the visitor's.
     // Keep the owning string alive: get() returns by value.
     const std::string raw = headers.get("X-Forwarded-Proto");
-    std::string_view value = trim(std::string_view(raw).substr(0, raw.find(',')));
+    std::string_view value = trimOws(std::string_view(raw).substr(0, raw.find(',')));
     if (equalsIgnoreCase(value, "https")) return "https";
     if (equalsIgnoreCase(value, "http")) return "http";
   }
@@ -100,9 +95,9 @@ void setForwardedHeaders(Headers& headers, const ForwardedFrom& from) {
   std::string proto = effectiveProto(headers, from.trust_forwarded_proto);
   std::string chain;
   for (const std::string& value : headers.getAll("X-Forwarded-For")) {
-    if (trim(value).empty()) continue;
+    if (trimOws(value).empty()) continue;
     if (!chain.empty()) chain += ", ";
-    chain += trim(value);
+    chain += trimOws(value);
   }
   if (!from.remote_addr.empty()) {
     if (!chain.empty()) chain += ", ";

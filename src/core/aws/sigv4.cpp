@@ -1,4 +1,5 @@
 #include "core/aws/sigv4.h"
+#include "core/http/message.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -36,11 +37,9 @@ std::string lenientPercentDecode(std::string_view text) {
   return out;
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string toLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = lower(c);
+  for (char& c : out) c = asciiLower(c);
   return out;
 }
 

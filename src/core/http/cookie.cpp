@@ -39,12 +39,6 @@ bool isCookieOctet(unsigned char c) {
          (c >= 0x3C && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
 }
 
-std::string_view trimSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool hasCtl(std::string_view s) {
   for (char c : s) {
     if (isCtl(static_cast<unsigned char>(c))) return true;
@@ -59,8 +53,8 @@ bool hasCtl(std::string_view s) {
 bool parsePair(std::string_view segment, Cookie& out) {
   size_t eq = segment.find('=');
   if (eq == std::string_view::npos) return false;
-  std::string_view name = trimSpace(segment.substr(0, eq));
-  std::string_view value = trimSpace(segment.substr(eq + 1));
+  std::string_view name = trimOws(segment.substr(0, eq));
+  std::string_view value = trimOws(segment.substr(eq + 1));
   if (name.empty() || name.size() + value.size() > kMaxCookieBytes) return false;
   if (hasCtl(name) || hasCtl(value)) return false;
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {

@@ -4,17 +4,25 @@
 
 namespace barrier {
 
-namespace {
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-}  // namespace
-
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (asciiLower(a[i]) != asciiLower(b[i])) return false;
   }
   return true;
 }
+
+namespace {
+std::string_view trimAny(std::string_view text, std::string_view chars) {
+  size_t begin = text.find_first_not_of(chars);
+  if (begin == std::string_view::npos) return {};
+  size_t end = text.find_last_not_of(chars);
+  return text.substr(begin, end - begin + 1);
+}
+}  // namespace
+
+std::string_view trimOws(std::string_view text) { return trimAny(text, " \t"); }
+std::string_view trimWhitespace(std::string_view text) { return trimAny(text, " \t\r\n"); }
 
 const std::string* Headers::find(std::string_view name) const {
   for (const auto& h : items_) {

@@ -11,6 +11,12 @@ namespace barrier {
 
 // ASCII case-insensitive equality for header names.
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// 'A'-'Z' to 'a'-'z'; every other byte unchanged (no locale).
+inline char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+// Strips HTTP optional whitespace (SP, HTAB; RFC 9110 §5.6.3) from both ends.
+std::string_view trimOws(std::string_view text);
+// Strips SP, HTAB, CR and LF from both ends (header lines, files, env values).
+std::string_view trimWhitespace(std::string_view text);
 
 struct Header {
   std::string name;

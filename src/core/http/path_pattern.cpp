@@ -1,11 +1,10 @@
 #include "core/http/path_pattern.h"
+#include "core/http/message.h"
 #include "core/http/percent.h"
 
 namespace barrier {
 
 namespace {
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 // Collapses "//" and resolves "." and ".." segments. Input starts with '/'.
 std::string resolveSegments(std::string_view path) {
@@ -123,7 +122,7 @@ bool matchPattern(std::string_view pattern, std::string_view path, bool ignore_c
       matchPattern(pattern.substr(0, pattern.size() - 2), path, ignore_case)) {
     return true;
   }
-  auto eq = [&](char a, char b) { return ignore_case ? lower(a) == lower(b) : a == b; };
+  auto eq = [&](char a, char b) { return ignore_case ? asciiLower(a) == asciiLower(b) : a == b; };
   // Iterative glob: remember the last '*' and retry from there on mismatch.
   size_t p = 0, s = 0, star = std::string_view::npos, star_s = 0;
   while (s < path.size()) {
