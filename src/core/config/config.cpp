@@ -16,7 +16,6 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr int64_t kDay = 86400;
-constexpr size_t kMinSigningKeyBytes = 32;
 
 void readSession(ConfigReader& r, const Json& root, SessionConfig& s) {
   const Json* obj = r.object(root, "", "session");
@@ -48,9 +47,9 @@ void readCache(ConfigReader& r, const Json& root, CacheConfig& c) {
   const Json* obj = r.object(root, "", "cache");
   if (obj == nullptr) return;
   r.checkKeys(*obj, "cache", {"ttl", "negative_ttl", "max_entries"});
-  r.duration(*obj, "cache", "ttl", c.ttl, 0, kDay);
-  r.duration(*obj, "cache", "negative_ttl", c.negative_ttl, 0, 3600);
-  r.integer(*obj, "cache", "max_entries", c.max_entries, 0, 100'000'000, "entries");
+  r.duration(*obj, "cache", "ttl", c.ttl, 0, kMaxCacheTtl);
+  r.duration(*obj, "cache", "negative_ttl", c.negative_ttl, 0, kMaxCacheNegativeTtl);
+  r.integer(*obj, "cache", "max_entries", c.max_entries, 0, kMaxCacheEntries, "entries");
 }
 
 void readProvider(ConfigReader& r, const Json& root, ProviderConfig& p) {
@@ -166,7 +165,7 @@ void readRoot(ConfigReader& r, const Json& root, Config& c) {
   readServer(r, root, c.server);
   r.stringList(root, "", "public_paths", c.public_paths);
   readRules(r, root, c.rules);
-  r.duration(root, "", "retry_after", c.retry_after, 1, 3600);
+  r.duration(root, "", "retry_after", c.retry_after, kMinRetryAfter, kMaxRetryAfter);
 }
 
 Status withSource(const Status& status, std::string_view source) {

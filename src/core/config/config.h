@@ -120,4 +120,24 @@ Result<Config> parseConfigJson(std::string_view json_text, std::string_view sour
 // Cross-field rules and derived fields; called by parseConfigJson.
 Status validate(Config& config);
 
+// Pieces of validate() that the edge checker's settings decoder
+// (checker_settings.h) applies to the fields it reads, so both accept the
+// same values. Messages name the field, as validate()'s do.
+//
+// site_url: https://host[:port] (http:// only on loopback); canonicalises
+// it and derives site_scheme and site_host.
+Status validateSiteUrl(Config& config);
+// session.cookie_name: an RFC 6265 token of 1-64 characters.
+Status validateCookieName(const std::string& cookie_name);
+// server.log_level: debug, info, warn or error.
+Status validateLogLevel(const std::string& log_level);
+
+// Ranges parseConfigJson enforces, shared with the checker settings decoder.
+inline constexpr int64_t kMaxCacheTtl = 86400;            // cache.ttl, seconds
+inline constexpr int64_t kMaxCacheNegativeTtl = 3600;     // cache.negative_ttl, seconds
+inline constexpr int64_t kMaxCacheEntries = 100'000'000;  // cache.max_entries
+inline constexpr int64_t kMinRetryAfter = 1;              // retry_after, seconds
+inline constexpr int64_t kMaxRetryAfter = 3600;           // retry_after, seconds
+inline constexpr size_t kMinSigningKeyBytes = 32;         // each of session.signing_keys
+
 }  // namespace barrier

@@ -106,39 +106,8 @@ bool isTokenChar(char c) {
   return isAlnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-Status checkSite(Config& c) {
-  if (c.site_url.empty()) {
-    return Status::invalid(
-        "site_url is required: the public URL of the protected site, e.g. "
-        "https://www.example.com");
-  }
-  ParsedUrl url;
-  if (!parseHttpUrl(c.site_url, url) || !(url.rest.empty() || url.rest == "/")) {
-    return Status::invalid(
-        "site_url must be https://host[:port] with no path, query or user, "
-        "got \"" +
-        c.site_url + "\"");
-  }
-  if (url.scheme == "http" && !isLoopbackHost(url.host)) {
-    return Status::invalid(
-        "site_url must use https:// (http:// only for localhost or 127.x "
-        "demos), got \"" +
-        c.site_url + "\"");
-  }
-  c.site_scheme = url.scheme;
-  c.site_host = url.authority;
-  c.site_url = url.scheme + "://" + url.authority;  // canonical: no trailing '/'
-  return Status::ok();
-}
-
 Status checkSession(const SessionConfig& s) {
-  if (s.cookie_name.empty() || s.cookie_name.size() > 64 ||
-      !std::all_of(s.cookie_name.begin(), s.cookie_name.end(), isTokenChar)) {
-    return Status::invalid(
-        "session.cookie_name must be 1-64 letters, digits or !#$%&'*+-.^_`|~ "
-        "(RFC 6265 token), got \"" +
-        s.cookie_name + "\"");
-  }
+  if (Status name = validateCookieName(s.cookie_name); !name) return name;
   if (s.signing_keys.empty()) {
     return Status::invalid(
         "session.signing_keys needs at least one key; generate one with "
@@ -277,12 +246,7 @@ Status checkServer(const ServerConfig& s) {
       }
     }
   }
-  static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
-  if (std::find(std::begin(kLevels), std::end(kLevels), s.log_level) == std::end(kLevels)) {
-    return Status::invalid("server.log_level must be one of debug, info, warn, error, got \"" +
-                           s.log_level + "\"");
-  }
-  return Status::ok();
+  return validateLogLevel(s.log_level);
 }
 
 Status checkPaths(const Config& c) {
@@ -303,9 +267,55 @@ Status checkPaths(const Config& c) {
 
 }  // namespace
 
+Status validateSiteUrl(Config& c) {
+  if (c.site_url.empty()) {
+    return Status::invalid(
+        "site_url is required: the public URL of the protected site, e.g. "
+        "https://www.example.com");
+  }
+  ParsedUrl url;
+  if (!parseHttpUrl(c.site_url, url) || !(url.rest.empty() || url.rest == "/")) {
+    return Status::invalid(
+        "site_url must be https://host[:port] with no path, query or user, "
+        "got \"" +
+        c.site_url + "\"");
+  }
+  if (url.scheme == "http" && !isLoopbackHost(url.host)) {
+    return Status::invalid(
+        "site_url must use https:// (http:// only for localhost or 127.x "
+        "demos), got \"" +
+        c.site_url + "\"");
+  }
+  c.site_scheme = url.scheme;
+  c.site_host = url.authority;
+  c.site_url = url.scheme + "://" + url.authority;  // canonical: no trailing '/'
+  return Status::ok();
+}
+
+Status validateCookieName(const std::string& cookie_name) {
+  if (cookie_name.empty() || cookie_name.size() > 64 ||
+      !std::all_of(cookie_name.begin(), cookie_name.end(), isTokenChar)) {
+    return Status::invalid(
+        "session.cookie_name must be 1-64 letters, digits or !#$%&'*+-.^_`|~ "
+        "(RFC 6265 token), got \"" +
+        cookie_name + "\"");
+  }
+  return Status::ok();
+}
+
+Status validateLogLevel(const std::string& log_level) {
+  static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
+  if (std::find(std::begin(kLevels), std::end(kLevels), log_level) == std::end(kLevels)) {
+    return Status::invalid("server.log_level must be one of debug, info, warn, error, got \"" +
+                           log_level + "\"");
+  }
+  return Status::ok();
+}
+
 Status validate(Config& config) {
-  for (Status s : {checkSite(config), checkSession(config.session), checkProvider(config.provider),
-                   checkStore(config.store), checkServer(config.server), checkPaths(config)}) {
+  for (Status s :
+       {validateSiteUrl(config), checkSession(config.session), checkProvider(config.provider),
+        checkStore(config.store), checkServer(config.server), checkPaths(config)}) {
     if (!s.isOk()) return s;
   }
   return Status::ok();
