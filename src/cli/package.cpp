@@ -22,6 +22,7 @@
 
 #include "adapters/yaml_config.h"
 #include "cli/command.h"
+#include "core/config/checker_settings.h"
 #include "core/config/config.h"
 
 namespace barrier::cli {
@@ -240,7 +241,8 @@ void packageManager(const fs::path& out_dir) {
 }
 
 // ---------------------------------------------------------------------------
-// Session checker: handler.mjs + barrier_checker.wasm + config.json
+// Session checker: handler.mjs + barrier_checker.wasm + config.json +
+// checker.settings
 
 // The source tree this executable was built from: the first ancestor of its
 // directory holding src/edge (build/<preset>/barrier -> the repository).
@@ -312,16 +314,22 @@ void packageChecker(const fs::path& config_file, const fs::path& out_dir, fs::pa
   }
   Json config = checkerConfig(loadConfigDocument(config_file));
   std::string config_text = config.dump(2) + "\n";
-  if (auto check = parseConfigJson(config_text, "config.json"); !check) {
-    throw CliError("the reduced checker configuration does not validate: " +
-                   check.status().message());
+  // The module reads checker.settings at cold start; it is derived from
+  // this very config.json, which parsing here also validates.
+  auto settings = checkerSettingsFromConfigJson(config_text);
+  if (!settings) {
+    throw CliError(
+        "cannot derive " + std::string(kCheckerSettingsFile) +
+        ": the reduced checker configuration does not validate: " + settings.status().message());
   }
   std::vector<ZipEntry> entries = {
       {"handler.mjs", readFile(handler), 0644},
       {"barrier_checker.wasm", readFile(wasm), 0644},
       {"config.json", config_text, 0644},
+      {std::string(kCheckerSettingsFile), *settings, 0644},
   };
   fs::create_directories(out_dir);
+  size_t count = entries.size();
   fs::path zip = out_dir / "barrier-checker.zip";
   uint64_t size = writeZip(zip, std::move(entries));
   if (size > kCheckerLimit) {
@@ -329,7 +337,7 @@ void packageChecker(const fs::path& config_file, const fs::path& out_dir, fs::pa
     throw CliError("barrier-checker.zip is " + humanSize(size) +
                    ", over Lambda@Edge's 1 MB limit for viewer-request functions");
   }
-  std::printf("%s: 3 files, %llu bytes (%s)\n", zip.c_str(),
+  std::printf("%s: %zu files, %llu bytes (%s)\n", zip.c_str(), count,
               static_cast<unsigned long long>(size), humanSize(size).c_str());
   if (size > kCheckerTarget) {
     std::fprintf(stderr, "barrier: warning: barrier-checker.zip is over 100 KB; cold starts "
@@ -350,7 +358,8 @@ CommandRegistrar reg(
       manager->callback([manager_out] { packageManager(*manager_out); });
 
       auto* checker = cmd->add_subcommand(
-          "checker", "Session checker zip (Lambda@Edge): handler.mjs, wasm, config.json");
+          "checker",
+          "Session checker zip (Lambda@Edge): handler.mjs, wasm, config.json, checker.settings");
       auto config = std::make_shared<std::string>();
       auto checker_out = std::make_shared<std::string>();
       auto edge_dir = std::make_shared<std::string>();

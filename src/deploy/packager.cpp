@@ -13,6 +13,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/config/checker_settings.h"
+
 namespace barrier {
 
 namespace {
@@ -106,16 +108,24 @@ class PrebuiltPackager : public Packager {
   Result<std::string> managerZip() override { return readFile(manager_zip_); }
 
   Result<std::string> checkerZip(const std::string& config_json) override {
+    // The module reads checker.settings, derived here from the same
+    // document; a stale copy of either in the code folder is left out.
+    auto settings = checkerSettingsFromConfigJson(config_json);
+    if (!settings) return settings.status();
     std::vector<ZipFile> files;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(checker_code_dir_, ec)) {
-      if (!entry.is_regular_file() || entry.path().filename() == "config.json") continue;
+      std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || name == "config.json" || name == kCheckerSettingsFile) {
+        continue;
+      }
       auto data = readFile(entry.path());
       if (!data) return data.status();
-      files.push_back({entry.path().filename().string(), std::move(data).value()});
+      files.push_back({std::move(name), std::move(data).value()});
     }
     if (ec) return Status::notFound("cannot list " + checker_code_dir_ + ": " + ec.message());
     files.push_back({"config.json", config_json});
+    files.push_back({std::string(kCheckerSettingsFile), std::move(settings).value()});
     return buildZip(std::move(files));
   }
 

@@ -3,8 +3,9 @@
 //  - CommandPackager runs this very binary's `barrier package manager` and
 //    `barrier package checker` (src/cli/package.cpp: deterministic zips).
 //  - PrebuiltPackager takes a manager zip and a folder with the checker's
-//    code (handler.mjs, barrier_checker.wasm), adding config.json itself —
-//    for CI that builds packages separately, and for tests.
+//    code (handler.mjs, barrier_checker.wasm) and adds config.json and
+//    checker.settings (derived from it) itself — for CI that builds
+//    packages separately, and for tests.
 // Both are deterministic: the same inputs give the same bytes, so the
 // content hash (and the S3 key) only changes when something did.
 #pragma once
@@ -22,7 +23,9 @@ class Packager {
   virtual ~Packager() = default;
   // The session manager zip (provided.al2023), as bytes.
   virtual Result<std::string> managerZip() = 0;
-  // The checker zip with `config_json` baked in as config.json.
+  // The checker zip with `config_json` baked in as config.json and, derived
+  // from it, checker.settings (core/config/checker_settings.h). Fails with
+  // the configuration's message when `config_json` does not validate.
   virtual Result<std::string> checkerZip(const std::string& config_json) = 0;
 };
 
@@ -33,7 +36,8 @@ struct CommandPackagerOptions {
 };
 std::unique_ptr<Packager> makeCommandPackager(CommandPackagerOptions options);
 
-// `checker_code_dir` files (not recursing) go in the zip beside config.json.
+// `checker_code_dir` files (not recursing) go in the zip beside config.json
+// and checker.settings (stale copies of those two in the folder are skipped).
 std::unique_ptr<Packager> makePrebuiltPackager(std::string manager_zip, std::string checker_code_dir);
 
 struct ZipFile {

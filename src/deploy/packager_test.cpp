@@ -1,12 +1,56 @@
 #include "deploy/packager.h"
 
 #include <gtest/gtest.h>
+#include <zip.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
+
+#include "core/config/checker_settings.h"
 
 namespace barrier {
 namespace {
+
+// A checker configuration that validates; `ttl` tells two apart.
+std::string checkerConfigJson(int ttl) {
+  return R"({"site_url": "https://www.example.com",
+    "session": {"signing_keys": ["a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s="]},
+    "cache": {"ttl": )" +
+         std::to_string(ttl) + R"(},
+    "provider": {"region": "eu-west-1", "user_pool_id": "eu-west-1_AbCdEf123",
+                 "domain": "auth.example.com", "client_id": "client123"},
+    "store": {"type": "dynamodb", "table": "sessions", "region": "eu-west-1"}})";
+}
+
+// The entries of a zip held in memory, name -> data (empty on any error).
+std::map<std::string, std::string> unzip(const std::string& bytes) {
+  std::map<std::string, std::string> entries;
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* zip = source == nullptr ? nullptr : zip_open_from_source(source, ZIP_RDONLY, &error);
+  if (zip == nullptr) {
+    if (source != nullptr) zip_source_free(source);
+    zip_error_fini(&error);
+    return entries;
+  }
+  for (zip_int64_t i = 0; i < zip_get_num_entries(zip, 0); ++i) {
+    auto index = static_cast<zip_uint64_t>(i);
+    zip_stat_t stat;
+    if (zip_stat_index(zip, index, 0, &stat) != 0) break;
+    zip_file_t* file = zip_fopen_index(zip, index, 0);
+    if (file == nullptr) break;
+    std::string data(stat.size, '\0');
+    zip_fread(file, data.data(), data.size());
+    zip_fclose(file);
+    entries[stat.name] = std::move(data);
+  }
+  zip_close(zip);
+  zip_error_fini(&error);
+  return entries;
+}
 
 // The same files give the same bytes, whatever order they come in: the
 // content hash (and the S3 key) only changes when a file did.
@@ -22,27 +66,50 @@ TEST(PackagerTest, ZipsAreDeterministic) {
   EXPECT_NE(*a, *c);
 }
 
-// The prebuilt packager adds config.json to the checker's code, replacing
-// a stale one, and the zip changes with the configuration.
-TEST(PackagerTest, PrebuiltCheckerGetsTheConfig) {
+// The prebuilt packager adds config.json and the checker.settings derived
+// from it to the checker's code, replacing stale copies of both, and the zip
+// changes with the configuration.
+TEST(PackagerTest, PrebuiltCheckerGetsTheConfigAndSettings) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / "barrier-packager-test";
   fs::remove_all(dir);
   fs::create_directories(dir / "checker");
   std::ofstream(dir / "checker" / "handler.mjs") << "export const handler = 1;\n";
   std::ofstream(dir / "checker" / "config.json") << "{\"stale\":true}";
+  std::ofstream(dir / "checker" / "checker.settings") << "stale\n";
   std::ofstream(dir / "manager.zip") << "PKmanager";
   auto packager = makePrebuiltPackager((dir / "manager.zip").string(), (dir / "checker").string());
   auto manager = packager->managerZip();
   ASSERT_TRUE(manager.isOk());
   EXPECT_EQ(*manager, "PKmanager");
-  auto one = packager->checkerZip("{\"a\":1}");
-  auto two = packager->checkerZip("{\"a\":2}");
+  auto one = packager->checkerZip(checkerConfigJson(60));
+  auto two = packager->checkerZip(checkerConfigJson(120));
   ASSERT_TRUE(one.isOk()) << one.status().toString();
   ASSERT_TRUE(two.isOk());
   EXPECT_NE(*one, *two);
-  EXPECT_EQ(*one, *packager->checkerZip("{\"a\":1}"));
+  EXPECT_EQ(*one, *packager->checkerZip(checkerConfigJson(60)));
+
+  auto entries = unzip(*one);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries["handler.mjs"], "export const handler = 1;\n");
+  EXPECT_EQ(entries["config.json"], checkerConfigJson(60));
+  auto settings = checkerSettingsFromConfigJson(checkerConfigJson(60));
+  ASSERT_TRUE(settings.isOk()) << settings.status().toString();
+  EXPECT_EQ(entries["checker.settings"], *settings);
+  auto decoded = decodeCheckerSettings(entries["checker.settings"]);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_EQ(decoded->cache.ttl, 60);
   fs::remove_all(dir);
+}
+
+// A configuration that does not validate makes no checker zip: the message
+// is the configuration's own.
+TEST(PackagerTest, PrebuiltCheckerRefusesAnInvalidConfig) {
+  auto packager = makePrebuiltPackager("", "/nonexistent/checker");
+  auto zip = packager->checkerZip("{\"a\":1}");
+  ASSERT_FALSE(zip.isOk());
+  EXPECT_NE(zip.status().message().find("config.json: "), std::string::npos)
+      << zip.status().message();
 }
 
 // A missing manager zip is an error naming the file.
@@ -51,7 +118,7 @@ TEST(PackagerTest, MissingInputsAreErrors) {
   auto manager = packager->managerZip();
   ASSERT_FALSE(manager.isOk());
   EXPECT_NE(manager.status().message().find("/nonexistent/manager.zip"), std::string::npos);
-  EXPECT_FALSE(packager->checkerZip("{}").isOk());
+  EXPECT_FALSE(packager->checkerZip(checkerConfigJson(60)).isOk());
 }
 
 }  // namespace

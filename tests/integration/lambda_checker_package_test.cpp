@@ -1,5 +1,5 @@
 // `barrier package checker`: the Lambda@Edge zip (handler.mjs, the wasm
-// module, config.json). Uses stand-in handler and module files through
+// module, config.json, checker.settings). Uses stand-in handler and module files through
 // --edge-dir and --wasm, so it tests the packaging, not the checker.
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "core/config/checker_settings.h"
 #include "tests/integration/support/lambda_harness.h"
 
 namespace barrier::testing {
@@ -69,8 +70,9 @@ class LambdaCheckerPackageTest : public ::testing::Test {
   LambdaTempDir dir_;
 };
 
-// The zip holds the three files; config.json validates, keeps what the
-// checker needs and drops the client secret and the gateway's settings.
+// The zip holds the four files; config.json validates, keeps what the
+// checker needs and drops the client secret and the gateway's settings;
+// checker.settings is derived from that very config.json.
 TEST_F(LambdaCheckerPackageTest, ZipHoldsHandlerWasmAndConfigWithoutSecret) {
   auto [rc, out] = package(dir_.path() + "/out");
   ASSERT_EQ(rc, 0) << out;
@@ -91,6 +93,22 @@ TEST_F(LambdaCheckerPackageTest, ZipHoldsHandlerWasmAndConfigWithoutSecret) {
   EXPECT_EQ(config["store"]["table"], "sessions");
   EXPECT_EQ(config["server"], Json({{"log_level", "warn"}}));
   EXPECT_EQ(config["public_paths"][0], "/assets/*");
+
+  std::string settings = readAll(dir_.path() + "/x/checker.settings");
+  auto expected = checkerSettingsFromConfigJson(config_text);
+  ASSERT_TRUE(expected.isOk()) << expected.status().toString();
+  EXPECT_EQ(settings, *expected);
+  EXPECT_EQ(settings.find("top-secret-client-secret"), std::string::npos);
+  auto decoded = decodeCheckerSettings(settings);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_EQ(decoded->session.cookie_name, "sess");
+  EXPECT_EQ(decoded->server.log_level, "warn");
+  EXPECT_EQ(decoded->public_paths, std::vector<std::string>{"/assets/*"});
+  auto [list_rc, listing] =
+      lambdaRunShell("unzip -Z1 " + dir_.path() + "/out/barrier-checker.zip 2>&1");
+  ASSERT_EQ(list_rc, 0) << listing;
+  EXPECT_EQ(listing, "barrier_checker.wasm\nchecker.settings\nconfig.json\nhandler.mjs\n");
+  EXPECT_NE(out.find("4 files"), std::string::npos) << out;
 }
 
 // The same inputs give the same bytes.
