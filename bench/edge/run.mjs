@@ -4,28 +4,27 @@
 //     [--runs 20] [--events 100000]
 //
 // 1. Packages the checker with `barrier package checker` (config pointing at
-//    dynalite, started here on loopback) and unzips it; without a barrier
-//    binary the same three files are staged by hand (said in the output).
+//    dynalite, started here on loopback) and unzips it.
 // 2. Cold init: --runs fresh `node` processes each import the unzipped
 //    handler.mjs and decide one event. Medians of: Node's own boot (process
 //    start -> first line of script, performance.now()), handler init (import:
 //    read config, compile + instantiate the wasm, configure), and the first
-//    decision — for a public path (no network) and for a session cookie (one
-//    signed GetItem to dynalite, loading node:http on first use). Also an
-//    empty `node` process for comparison.
+//    decision — for a public path and for a visitor without a session (no
+//    network, no node:crypto), and for a session cookie (node:crypto for the
+//    MAC, then one signed GetItem to dynalite, loading node:http on first
+//    use). Also an empty `node` process for comparison.
 // 3. Per event: one process, the session cached in the module after one
 //    GetItem, then --events viewer-request events for the same session
 //    through handler(); mean and percentiles. Each event is a fresh object
 //    (as Lambda would hand it over); building it is timed separately.
 //
 // Targets (issue 6): <= 10 ms cold, <= 2 us per cached event.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CREDENTIALS, SOURCE_DIR, WASM_PATH, checkerConfig, fixture, haveWasm, newCookie,
+  CREDENTIALS, WASM_PATH, checkerConfig, edgeSkipReason, fixture, newCookie,
   putSession, requestOf, stageHandler, startDynalite,
 } from '../../tests/node/fixtures/edge/support.mjs';
 
@@ -36,7 +35,6 @@ const option = (name, fallback) => {
 };
 const RUNS = option('runs', 20);
 const EVENTS = option('events', 100000);
-const BARRIER = process.env.BARRIER_BINARY ?? path.join(SOURCE_DIR, 'build/release/barrier');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,8 +43,9 @@ const median = (xs) => {
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const ms = (x) => `${x.toFixed(2)} ms`;
 
-if (!haveWasm()) {
-  console.error(`no ${WASM_PATH}: build the wasm module or set BARRIER_WASM_DIR`);
+const skipReason = edgeSkipReason();
+if (skipReason) {
+  console.error(skipReason);
   process.exit(2);
 }
 
@@ -56,19 +55,10 @@ try {
   // --- the package -----------------------------------------------------------
   const config = checkerConfig(db.endpoint, { server: { log_level: 'error' } });
   const pkg = path.join(work, 'package');
-  if (existsSync(BARRIER)) {
-    const configFile = path.join(work, 'barrier.json');
-    writeFileSync(configFile, JSON.stringify(config));
-    execFileSync(BARRIER, ['package', 'checker', '--config', configFile, '--out', work,
-      '--wasm', WASM_PATH, '--edge-dir', path.join(SOURCE_DIR, 'src/edge')], { stdio: 'ignore' });
-    const zip = path.join(work, 'barrier-checker.zip');
-    execFileSync('unzip', ['-q', zip, '-d', pkg]);
-    console.log(`package: ${zip} ${statSync(zip).size} bytes (barrier package checker)`);
-  } else {
-    execFileSync('mkdir', ['-p', pkg]);
-    stageHandler(pkg, config);
-    console.log(`package: staged by hand (no ${BARRIER})`);
-  }
+  mkdirSync(pkg);
+  stageHandler(pkg, config);
+  const zip = path.join(pkg, 'barrier-checker.zip');
+  console.log(`package: ${zip} ${statSync(zip).size} bytes (barrier package checker)`);
   console.log(`module: ${WASM_PATH} ${statSync(WASM_PATH).size} bytes; node ${process.version}; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
   const handlerUrl = pathToFileURL(path.join(pkg, 'handler.mjs')).href;
 
@@ -76,20 +66,22 @@ try {
   await putSession(db, cookie.storeKey);
   const sessionEvent = fixture('navigation', cookie.value);
   const publicEvent = fixture('public');
+  const anonymousEvent = fixture('navigation');
+  delete requestOf(anonymousEvent).headers.cookie;
 
   // --- cold init -------------------------------------------------------------
   const env = { PATH: process.env.PATH, ...CREDENTIALS };
   // Wall times (performance.now(): ms since process start) and CPU times
   // (process.cpuUsage(): user + system since process start), the latter
   // less distorted when other work shares the machine.
-  const coldScript = (event) => `
+  const coldScript = (event, expect) => `
     const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
     const boot = performance.now(), bootCpu = cpu();
     const { handler } = await import(${JSON.stringify(handlerUrl)});
     const ready = performance.now(), readyCpu = cpu();
     const result = await handler(${JSON.stringify(event)});
     const first = performance.now(), firstCpu = cpu();
-    process.stdout.write(JSON.stringify({ boot, ready, first, bootCpu, readyCpu, firstCpu, pass: result.uri !== undefined }));`;
+    process.stdout.write(JSON.stringify({ boot, ready, first, bootCpu, readyCpu, firstCpu, ok: (${expect})(result) }));`;
   // dynalite answers from this process, so children run asynchronously.
   const { spawn } = await import('node:child_process');
   const runChild = (script) => new Promise((resolve, reject) => {
@@ -107,10 +99,14 @@ try {
   for (let i = 0; i < RUNS; ++i) empty.push(await runChild('process.stdout.write(JSON.stringify({ boot: performance.now() }))'));
   console.log(`\ncold, ${RUNS} fresh processes each (medians):`);
   console.log(`  empty node process: boot ${ms(median(empty.map((r) => r.boot)))}, spawn->exit ${ms(median(empty.map((r) => r.wall)))}`);
-  for (const [name, event] of [['public path', publicEvent], ['session (GetItem)', sessionEvent]]) {
+  for (const [name, event, expect] of [
+    ['public path', publicEvent, "(r) => r.uri === '/public/logo.png'"],
+    ['no session (307 to login)', anonymousEvent, "(r) => r.status === '307'"],
+    ['session (GetItem)', sessionEvent, "(r) => r.headers?.['x-barrier-user']?.[0]?.value === 'alice'"],
+  ]) {
     const runs = [];
-    for (let i = 0; i < RUNS; ++i) runs.push(await runChild(coldScript(event)));
-    if (!runs.every((r) => r.pass)) throw new Error(`${name}: a cold run did not pass`);
+    for (let i = 0; i < RUNS; ++i) runs.push(await runChild(coldScript(event, expect)));
+    if (!runs.every((r) => r.ok)) throw new Error(`${name}: a cold run did not decide as expected`);
     const init = median(runs.map((r) => r.ready - r.boot));
     const first = median(runs.map((r) => r.first - r.ready));
     console.log(`  ${name}: handler init ${ms(init)}, first decision ${ms(first)}, ` +

@@ -1,32 +1,33 @@
 #include "edge/digest_memo.h"
 
 #include <cstdint>
-#include <utility>
+#include <cstring>
 
 namespace barrier {
 
 // tag, key length (two bytes), key, data: unambiguous for every key and data.
-bool DigestMemo::encode(char tag, std::string_view key, std::string_view data, std::string& out) {
+bool DigestMemo::encode(char tag, std::string_view key, std::string_view data) const {
   if (key.size() + data.size() > kMaxInput) return false;
-  out.clear();
-  out += tag;
-  out += static_cast<char>(key.size() >> 8);
-  out += static_cast<char>(key.size() & 0xff);
-  out.append(key);
-  out.append(data);
+  char* out = scratch_.data();
+  out[0] = tag;
+  out[1] = static_cast<char>(key.size() >> 8);
+  out[2] = static_cast<char>(key.size() & 0xff);
+  if (!key.empty()) std::memcpy(out + 3, key.data(), key.size());
+  if (!data.empty()) std::memcpy(out + 3 + key.size(), data.data(), data.size());
+  scratch_size_ = 3 + key.size() + data.size();
   return true;
 }
 
 // FNV-1a: spreads inputs over the slots; collisions only cost a recompute.
-size_t DigestMemo::slotOf(const std::string& input) {
+size_t DigestMemo::slotOf(std::string_view input) {
   uint32_t h = 2166136261u;
   for (unsigned char c : input) h = (h ^ c) * 16777619u;
   return h % kSlots;
 }
 
 const Digest* DigestMemo::find(char tag, std::string_view key, std::string_view data) const {
-  std::string input;
-  if (!encode(tag, key, data, input)) return nullptr;
+  if (!encode(tag, key, data)) return nullptr;
+  std::string_view input(scratch_.data(), scratch_size_);
   const Slot& slot = slots_[slotOf(input)];
   if (slot.input.size() != input.size() || !constantTimeEqual(slot.input, input)) return nullptr;
   return &slot.digest;
@@ -34,10 +35,10 @@ const Digest* DigestMemo::find(char tag, std::string_view key, std::string_view 
 
 void DigestMemo::remember(char tag, std::string_view key, std::string_view data,
                           const Digest& digest) {
-  std::string input;
-  if (!encode(tag, key, data, input)) return;
+  if (!encode(tag, key, data)) return;
+  std::string_view input(scratch_.data(), scratch_size_);
   Slot& slot = slots_[slotOf(input)];
-  slot.input = std::move(input);
+  slot.input.assign(input);
   slot.digest = digest;
 }
 

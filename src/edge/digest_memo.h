@@ -37,10 +37,14 @@ class DigestMemo {
     std::string input;  // empty: unused
     Digest digest{};
   };
-  static bool encode(char tag, std::string_view key, std::string_view data, std::string& out);
-  static size_t slotOf(const std::string& input);
+  // The whole input in scratch_ (no allocation on the hot path); false
+  // when it is too long to remember.
+  bool encode(char tag, std::string_view key, std::string_view data) const;
+  static size_t slotOf(std::string_view input);
 
   std::array<Slot, kSlots> slots_;
+  mutable std::array<char, kMaxInput + 3> scratch_{};
+  mutable size_t scratch_size_ = 0;
 };
 
 }  // namespace barrier

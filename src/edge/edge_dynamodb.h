@@ -19,11 +19,10 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "core/aws/sigv4.h"
 #include "core/config/config.h"
 #include "core/ports/crypto.h"
+#include "core/ports/http_client.h"
 #include "core/session/record.h"
 #include "core/status.h"
 
@@ -38,31 +37,25 @@ struct EdgeCredentials {
   std::string fallback_region;
 };
 
-// Parses {"accessKeyId":..,"secretAccessKey":..,"sessionToken":..,
-// "region":..}. Missing fields are empty; only a non-object is an error.
-// Incomplete credentials are accepted here and refused per request (503),
-// so a misconfigured function fails closed instead of failing to start.
-Result<EdgeCredentials> parseEdgeCredentials(std::string_view text);
-
 // Every GetItem gets this long, connect included: a viewer-request function
 // has 5 s in all, and a slow answer is better turned into a quick 503.
 inline constexpr int kEdgeFetchTimeoutMs = 2000;
 
-// The host's instruction for reading `key`:
-//   {"method":"POST","url":"https://dynamodb.<region>.amazonaws.com/",
-//    "headers":{"Host":..,"Content-Type":..,"X-Amz-Target":..,"X-Amz-Date":..,
-//               ["X-Amz-Security-Token":..,] "Authorization":..},
-//    "body":"<GetItem JSON>","timeout_ms":2000,"ticket":N}
-// The host must send exactly these headers (Host included: it is signed).
+// The signed GetItem reading `key`: method, URL, headers (Host included:
+// it is signed; the host must send exactly these), body and timeout.
 // Fails on incomplete credentials, a missing region or a bad endpoint URL.
-Result<nlohmann::json> edgeGetItemFetch(const StoreConfig& store, const EdgeCredentials& creds,
-                                        std::string_view key, uint32_t ticket, int64_t now,
-                                        Crypto& crypto);
+Result<HttpClientRequest> edgeGetItemFetch(const StoreConfig& store, const EdgeCredentials& creds,
+                                           std::string_view key, int64_t now, Crypto& crypto);
 
-// The host's report: {"status":N,"body":"..."} for any HTTP answer, or
-// {"error":"<text>"} when none came (refused, DNS, TLS, timeout). Only a
-// 200 with a well-formed body is an ok Result (the record, or nullopt when
-// the table has no such item).
-Result<std::optional<SessionRecord>> parseEdgeFetchAnswer(std::string_view text);
+// The host's report of the fetch: the HTTP status and body of the answer,
+// or `error` (refused, DNS, TLS, timeout) when none came. Only a 200 with a
+// well-formed body is an ok Result (the record, or nullopt when the table
+// has no such item).
+struct EdgeFetchAnswer {
+  int status = 0;  // 0: no answer, see error
+  std::string_view body;
+  std::string_view error;
+};
+Result<std::optional<SessionRecord>> parseEdgeFetchAnswer(const EdgeFetchAnswer& answer);
 
 }  // namespace barrier

@@ -2,19 +2,26 @@
 //
 // Transport only. The decision is made by the C++ checker compiled to
 // WebAssembly (barrier_checker.wasm, ABI at the top of src/edge/wasm_main.cpp);
-// this file reads the baked config.json, instantiates the module once per
-// container, supplies its host functions (clock, CSPRNG, SHA-256/HMAC from
-// node:crypto, log lines), sends the DynamoDB GetItem the module builds and
-// signs itself (one HTTPS request, keep-alive), and returns what the module
-// decides in Lambda@Edge's shapes. No AWS SDK: loading it would cost more
-// than the whole cold start. Runs on Node.js 20 and 22, no dependencies;
-// `barrier package checker` zips it with the module and config.json.
+// this file instantiates the module once per container and configures it
+// with the baked checker.settings, supplies its host functions (clock,
+// SHA-256/HMAC from node:crypto, log lines), sends the DynamoDB GetItem the
+// module builds and signs itself (one HTTPS request, keep-alive), and
+// returns what the module decides in Lambda@Edge's shapes. No AWS SDK:
+// loading it would cost more than the whole cold start. config.json (the
+// same settings, readable) gives this file its log level and Retry-After.
+// Runs on Node.js 20 and 22, no dependencies; `barrier package checker`
+// zips it with the module, checker.settings and config.json.
+//
+// Speed: a cached session costs a few microseconds. Each event crosses into
+// the module as one string of NUL-separated fields (only the headers the
+// checker reads) and comes back as a tag byte and fields; identity headers
+// are decoded once per distinct identity.
 //
 // Fail closed: any failure here — no module, a trap, a malformed event or
 // decision, DynamoDB unreachable — answers 503 with Retry-After. The handler
 // never passes a request the module did not pass, and never throws.
 import { readFileSync } from 'node:fs';
-import { createHash, createHmac, randomFillSync } from 'node:crypto';
+import { createRequire } from 'node:module';
 
 const kLevels = { debug: 0, info: 1, warn: 2, error: 3 };
 // The checker tries at most 4 well-signed cookie values per request
@@ -25,6 +32,8 @@ const kMaxAnswerBytes = 512 * 1024;
 // Lambda@Edge refuses generated responses over 40 KB (headers and body).
 const kMaxGeneratedBytes = 40 * 1024;
 const kDefaultTimeoutMs = 2000;
+// The module's output tags (src/edge/wasm_main.cpp), as its exports return them.
+const [kOk, kError, kHeaderNames, kPass, kResponse, kFetch] = [...'OEHPRF'].map((c) => c.charCodeAt(0));
 // Headers a generated response may not carry (a 502 at the edge) or that
 // CloudFront sets itself. The module never emits them; this is a backstop.
 const kForbiddenResponseHeader =
@@ -33,11 +42,9 @@ const kForbiddenResponseHeader =
 // --- configuration (baked into the zip next to this file) -----------------
 
 let config = {};
-let configText = null;
 let configError = null;
 try {
-  configText = readFileSync(new URL('./config.json', import.meta.url), 'utf8');
-  config = JSON.parse(configText);
+  config = JSON.parse(readFileSync(new URL('./config.json', import.meta.url), 'utf8'));
   if (!config || typeof config !== 'object') throw new Error('config.json is not an object');
 } catch (e) {
   configError = e;
@@ -54,25 +61,35 @@ function log(level, event, fields = {}) {
 
 // --- the module ------------------------------------------------------------
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// node:crypto takes ~7 ms to load: only when the module first needs a
+// digest (a cookie of ours), never for public paths or visitors without one.
+const require = createRequire(import.meta.url);
+let nodeCrypto = null;
+const crypto = () => nodeCrypto ?? (nodeCrypto = require('node:crypto'));
+
 // Instantiates barrier_checker.wasm with node:crypto host functions and
 // configures it. Throws on any failure; the caller keeps the error.
 function createChecker() {
   if (configError) throw configError;
-  const bytes = readFileSync(new URL('./barrier_checker.wasm', import.meta.url));
+  const dir = new URL('.', import.meta.url);
+  const bytes = readFileSync(new URL('barrier_checker.wasm', dir));
+  const settings = readFileSync(new URL('checker.settings', dir));
   let memory = null;
   let u8 = null;
   // Views die when memory grows: fetch a fresh one when the buffer changed.
   const mem = () => (u8 !== null && u8.buffer === memory.buffer ? u8 : (u8 = new Uint8Array(memory.buffer)));
   const host = {
     now_ms: () => Date.now(),
-    random_fill: (ptr, len) => { randomFillSync(mem(), ptr, len); },
     sha256: (ptr, len, out) => {
       const m = mem();
-      m.set(createHash('sha256').update(m.subarray(ptr, ptr + len)).digest(), out);
+      m.set(crypto().createHash('sha256').update(m.subarray(ptr, ptr + len)).digest(), out);
     },
     hmac_sha256: (key, keyLen, ptr, len, out) => {
       const m = mem();
-      m.set(createHmac('sha256', m.subarray(key, key + keyLen)).update(m.subarray(ptr, ptr + len)).digest(), out);
+      m.set(crypto().createHmac('sha256', m.subarray(key, key + keyLen)).update(m.subarray(ptr, ptr + len)).digest(), out);
     },
     // The module filters by the configured level and masks ids itself.
     log: (ptr, len) => { console.log(decoder.decode(mem().subarray(ptr, ptr + len))); },
@@ -88,53 +105,96 @@ function createChecker() {
   memory = x.memory;
   x._initialize();
 
-  // One input buffer for the module's whole life, grown when an event needs it.
+  // One input buffer for the module's whole life, grown when an event needs
+  // it; its view is kept until memory grows.
   let inPtr = 0;
   let inCap = 0;
-  const call = (fn, text, ticket) => {
+  let inView = null;
+  const write = (text) => {
     const need = text.length * 3;  // the UTF-8 bound for UTF-16 text
     if (need > inCap) {
       if (inPtr) x.barrier_free(inPtr);
       inCap = Math.max(need, 16 * 1024);
       inPtr = x.barrier_alloc(inCap);
       if (!inPtr) throw new Error('wasm out of memory');
+      inView = null;
     }
-    const { written } = encoder.encodeInto(text, mem().subarray(inPtr, inPtr + inCap));
-    const rc = ticket === undefined ? fn(inPtr, written) : fn(ticket, inPtr, written);
-    return { rc, out: output() };
+    const m = mem();
+    if (inView === null || inView.buffer !== m.buffer) inView = m.subarray(inPtr, inPtr + inCap);
+    return encoder.encodeInto(text, inView).written;
   };
-  const output = () => {
+  // The last output's NUL-terminated fields (after its tag byte, which
+  // every export returns).
+  const fields = () => {
     const ptr = x.barrier_output_ptr();
-    return JSON.parse(decoder.decode(mem().subarray(ptr, ptr + x.barrier_output_len())));
+    return decoder.decode(mem().subarray(ptr + 1, ptr + x.barrier_output_len() - 1)).split('\0');
   };
+  const failure = (what, tag) => new Error(`${what}: ${tag === kError ? fields()[0] : 'no output'}`);
 
-  const configured = call(x.barrier_configure, configText);
-  if (configured.rc !== 0) throw new Error(String(configured.out.error));
-  if (config.store?.type === 'dynamodb') {
-    // The runtime's own credentials; the module signs with them. Incomplete
-    // ones are reported here and make every store read a 503.
-    const credentials = call(x.barrier_credentials, JSON.stringify({
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
-      sessionToken: process.env.AWS_SESSION_TOKEN ?? '',
-      region: process.env.AWS_REGION ?? '',
-    }));
-    if (credentials.rc !== 0) log('error', 'edge.credentials', { error: credentials.out.error });
+  const settingsLen = settings.length;
+  const settingsPtr = x.barrier_alloc(settingsLen);
+  mem().set(settings, settingsPtr);
+  const configured = x.barrier_configure(settingsPtr, settingsLen);
+  x.barrier_free(settingsPtr);
+  if (configured !== kOk) throw failure('checker.settings', configured);
+  // The runtime's own credentials; the module signs with them. Incomplete
+  // ones are reported here and make every store read a 503.
+  const env = process.env;
+  const credentials = [env.AWS_ACCESS_KEY_ID ?? '', env.AWS_SECRET_ACCESS_KEY ?? '',
+    env.AWS_SESSION_TOKEN ?? '', env.AWS_REGION ?? ''].join('\0');
+  const credentialsLen = write(credentials);
+  if (x.barrier_credentials(inPtr, credentialsLen, 4) !== kOk) {
+    log('error', 'edge.credentials', { error: fields()[0] });
   }
-  // Pass decisions name only the identity headers; the event's own headers
-  // stay in place (apply) and only those the checker reads go in.
-  if (x.barrier_set_output(1) !== 0) throw new Error('barrier_set_output refused');
-  const reads = output().reads;
-  if (!Array.isArray(reads)) throw new Error('barrier_set_output: no header list');
+  const readsTag = x.barrier_reads();
+  if (readsTag !== kHeaderNames) throw failure('barrier_reads', readsTag);
+  const reads = fields();
+  // Header n is sent as the tag 'a' + n followed by the value.
+  const readTags = reads.map((_, n) => String.fromCharCode(0x61 + n));
+  // Decoded identity pairs by the module's id (equal ids: equal pairs).
+  const identities = new Map();
   return {
-    reads,
-    check: (request) => call(x.barrier_check, request),
-    resume: (ticket, answer) => call(x.barrier_resume, answer, ticket),
+    // Passes the request's fields to barrier_check; its output's tag, or
+    // null when the event is not a CloudFront request.
+    check(request) {
+      const { uri, method, querystring, clientIp, headers } = request;
+      if (typeof uri !== 'string' || !headers || typeof headers !== 'object' || Array.isArray(headers)) return null;
+      let text = `${typeof method === 'string' ? method : ''}\0${uri}\0${typeof querystring === 'string' ? querystring : ''}\0${typeof clientIp === 'string' ? clientIp : ''}`;
+      let count = 4;
+      for (let n = 0; n < reads.length; ++n) {
+        const list = headers[reads[n]];
+        if (!Array.isArray(list)) continue;
+        for (const h of list) {
+          if (h === null || typeof h !== 'object') continue;
+          text += `\0${readTags[n]}${typeof h.value === 'string' ? h.value : ''}`;
+          ++count;
+        }
+      }
+      const len = write(text);  // may move the buffer: before reading inPtr
+      return x.barrier_check(inPtr, len, count);
+    },
+    resume(ticket, answer) {
+      const len = write(answer);
+      return x.barrier_resume(ticket, inPtr, len, 2);
+    },
+    fields,
+    // The identity pairs of the last pass decision, decoded once per id.
+    identity() {
+      const id = x.barrier_identity_id();
+      if (id === 0) return null;
+      let pairs = identities.get(id);
+      if (pairs === undefined) {
+        const f = fields();
+        pairs = [];
+        for (let i = 1; i + 1 < f.length; i += 2) pairs.push([f[i].toLowerCase(), f[i], f[i + 1]]);
+        if (identities.size >= 1024) identities.clear();
+        identities.set(id, pairs);
+      }
+      return pairs;
+    },
   };
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 let checker = null;
 
 // The container's module, created on first use and again after a failure: a
@@ -257,97 +317,104 @@ function unavailable() {
   };
 }
 
-const isHeaderList = (list) => Array.isArray(list) &&
-  list.every((h) => h && typeof h.key === 'string' && typeof h.value === 'string');
-
-// The module's generated response, checked against Lambda@Edge's rules:
-// string status, lowercase keys with {key, value} lists, no forbidden or
-// read-only headers, under 40 KB. Anything off becomes the 503.
-function generatedResponse(response) {
-  if (!response || typeof response !== 'object' || !/^[1-5]\d\d$/.test(String(response.status))) return unavailable();
+// The module's generated response ("R" fields: status, statusDescription,
+// body, then header name/value pairs) in Lambda@Edge's shape, checked
+// against its rules: string status, lowercase keys with {key, value} lists,
+// no forbidden or read-only headers, under 40 KB. Anything off is the 503.
+function generatedResponse(fields) {
+  const [status, statusDescription, body] = fields;
+  if (!/^[1-5]\d\d$/.test(status) || fields.length % 2 !== 1) return unavailable();
   const headers = {};
-  for (const [name, list] of Object.entries(response.headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (!isHeaderList(list)) return unavailable();
+  for (let i = 3; i + 1 < fields.length; i += 2) {
+    const lower = fields[i].toLowerCase();
     if (kForbiddenResponseHeader.test(lower)) continue;
-    headers[lower] = list;
+    (headers[lower] ??= []).push({ key: fields[i], value: fields[i + 1] });
   }
-  const out = {
-    status: String(response.status),
-    statusDescription: typeof response.statusDescription === 'string' ? response.statusDescription : '',
-    headers,
-    body: typeof response.body === 'string' ? response.body : '',
-  };
-  if (Buffer.byteLength(JSON.stringify(out)) >= kMaxGeneratedBytes) return unavailable();
-  return out;
+  // Each field's bytes plus a generous allowance for its JSON framing; UTF-8
+  // takes at most 3 bytes per UTF-16 unit, so bytes are counted only when
+  // that bound is not enough.
+  let size = 0;
+  for (const f of fields) size += f.length + 32;
+  if (size * 3 >= kMaxGeneratedBytes) {
+    size = 0;
+    for (const f of fields) size += Buffer.byteLength(f) + 32;
+    if (size >= kMaxGeneratedBytes) return unavailable();
+  }
+  return { status, statusDescription, headers, body };
 }
 
-const isIdentityHeader = (name) => name.length > 10 && name.slice(0, 10).toLowerCase() === 'x-barrier-';
+// "x-barrier-" in any case; the first byte ('x' or 'X') rules out nearly
+// every header at once.
+const isIdentityHeader = (name) => name.length > 10 && (name.charCodeAt(0) | 0x20) === 0x78 &&
+  name.slice(0, 10).toLowerCase() === 'x-barrier-';
+function namesIdentity(list) {
+  if (!Array.isArray(list)) return false;
+  for (let i = 0; i < list.length; ++i) {
+    const key = list[i]?.key;
+    if (typeof key === 'string' && isIdentityHeader(key)) return true;
+  }
+  return false;
+}
 
-// A decision in CloudFront's terms: the event's own request with every
+// A pass in CloudFront's terms: the event's own request with every
 // client-sent X-Barrier-* header removed (only the barrier may set them: the
-// origin trusts them) and the module's identity headers added, or the
-// generated response.
-function apply(request, decision) {
-  if (decision.forward === true) {
-    const identity = decision.identity;
-    if (!identity || typeof identity !== 'object' || Array.isArray(identity)) return unavailable();
-    const headers = request.headers;
-    for (const name of Object.keys(headers)) {
-      const list = headers[name];
-      if (isIdentityHeader(name) || (Array.isArray(list) && list.some((h) => isIdentityHeader(String(h?.key ?? ''))))) {
-        delete headers[name];
-      }
-    }
-    for (const [name, list] of Object.entries(identity)) {
-      if (!isIdentityHeader(name) || !isHeaderList(list)) return unavailable();
-      headers[name.toLowerCase()] = list;
-    }
-    return request;
+// origin trusts them) and the module's identity headers added.
+function forward(request, identity) {
+  const headers = request.headers;
+  for (const name in headers) {
+    if (isIdentityHeader(name) || namesIdentity(headers[name])) delete headers[name];
   }
-  return generatedResponse(decision.response);
+  if (identity !== null) {
+    for (const [lower, key, value] of identity) {
+      if (!isIdentityHeader(lower)) return unavailable();
+      headers[lower] = [{ key, value }];
+    }
+  }
+  return request;
 }
 
-// What the checker reads: method, target and the few headers it looks at
-// (the module lists them); the body, if CloudFront includes it, stays out.
-function checkerInput(request, reads) {
-  if (!request || typeof request !== 'object' || typeof request.uri !== 'string' ||
-      !request.headers || typeof request.headers !== 'object' || Array.isArray(request.headers)) {
-    return null;
+// The module's answer for the last call, by its output's tag: a forwarded
+// request, a response, or the GetItem to send (a Promise of the next answer).
+function answerOf(wasm, tag, request, fetches) {
+  switch (tag) {
+    case kPass: return forward(request, wasm.identity());
+    case kResponse: return generatedResponse(wasm.fields());
+    case kFetch:
+      if (fetches < kMaxFetchesPerEvent) return lookUp(wasm, wasm.fields(), request, fetches + 1);
+      log('error', 'edge.module', { error: 'too many GetItems for one event' });
+      return unavailable();
+    default:
+      log('error', 'edge.module', { error: tag === kError ? wasm.fields()[0] : 'no decision' });
+      return unavailable();
   }
+}
+
+// Sends the module's signed GetItem ("F" fields: ticket, timeout_ms,
+// method, url, body, header pairs) and hands the answer back.
+async function lookUp(wasm, [ticket, timeout, method, url, body, ...pairs], request, fetches) {
   const headers = {};
-  for (const name of reads) {
-    if (request.headers[name] !== undefined) headers[name] = request.headers[name];
-  }
-  return JSON.stringify({
-    method: request.method, uri: request.uri, querystring: request.querystring ?? '',
-    clientIp: request.clientIp ?? '', headers,
-  });
+  for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]] = pairs[i + 1];
+  const answer = await send({ method, url, body, headers, timeout_ms: Number(timeout) });
+  if (answer.error) log('warn', 'edge.dynamodb', { error: answer.error });
+  const report = answer.error ? `0\0${answer.error}` : `${answer.status}\0${answer.body}`;
+  return answerOf(wasm, wasm.resume(Number(ticket), report), request, fetches);
 }
 
-async function decide(request) {
+// A cached session or a decision without the store is made synchronously;
+// only a GetItem makes it wait.
+function decide(request) {
   const wasm = currentChecker();
-  const input = wasm === null ? null : checkerInput(request, wasm.reads);
-  if (input === null) return unavailable();
-  let step = wasm.check(input);
-  for (let fetches = 0; step.rc === 0; ++fetches) {
-    const { decision, fetch } = step.out;
-    if (decision) return apply(request, decision);
-    // Only the module's own signed GetItem is carried out; a plain
-    // "lookup" means this container has no DynamoDB store to ask.
-    if (!fetch || fetches === kMaxFetchesPerEvent) break;
-    const answer = await send(fetch);
-    if (answer.error) log('warn', 'edge.dynamodb', { error: answer.error });
-    step = wasm.resume(fetch.ticket, JSON.stringify(answer));
-  }
-  if (step.rc !== 0) log('error', 'edge.module', { error: String(step.out?.error ?? 'no decision') });
-  return unavailable();
+  if (wasm === null || request === null || typeof request !== 'object') return unavailable();
+  const tag = wasm.check(request);
+  if (tag === null) return unavailable();
+  return answerOf(wasm, tag, request, 0);
 }
 
 // CloudFront viewer-request entry point (handler.handler).
 export async function handler(event) {
   try {
-    return await decide(event?.Records?.[0]?.cf?.request);
+    const answer = decide(event?.Records?.[0]?.cf?.request ?? null);
+    return answer instanceof Promise ? await answer : answer;
   } catch (e) {
     // A trap or a bug: start from a fresh module next time.
     checker = null;

@@ -7,102 +7,75 @@
 // cache lives in the module's memory across events.
 //
 // ABI ---------------------------------------------------------------------
-// All strings are UTF-8 JSON passed as (pointer, length) in the module's
+// Built for a cheap hand-over on every event (the budget is ~2 µs per
+// cached event, JavaScript included): no JSON crosses the boundary. Input
+// and output are UTF-8 *fields* separated by NUL bytes, in the module's
 // exported `memory`. The host writes input into a buffer from
-// `barrier_alloc(len)` and releases it with `barrier_free(ptr)`. Each call
-// that produces output leaves one JSON document in a module-owned buffer
-// read with `barrier_output_ptr()` / `barrier_output_len()`; it stays valid
-// until the next call.
+// `barrier_alloc(len)` (released with `barrier_free(ptr)`) and passes
+// (ptr, len, fields) where `fields` is how many fields it wrote, so a NUL
+// inside a value (never sent by CloudFront) is detected, never misread.
+// Output is one buffer read with `barrier_output_ptr()` /
+// `barrier_output_len()`, valid until the next call: a tag byte, then
+// NUL-terminated fields.
 //
-// Host imports, module "barrier" (node:crypto supplies them):
+// Host imports, module "barrier":
 //   now_ms() -> f64                        wall clock, ms since the epoch
-//   random_fill(ptr, len)                  CSPRNG bytes
 //   sha256(data, len, out32)               SHA-256 into 32 bytes at out32
 //   hmac_sha256(key, klen, data, len, out32)
-//   log(ptr, len)                          one JSON log line (may be a no-op)
-// The only WASI import the host must supply is whatever wasi-libc keeps
-// after dead-code removal (typically `proc_exit`, `fd_write`, ...); stubs
-// returning ENOSYS (52) are fine: the module never does file or console I/O.
+//   log(ptr, len)                          one JSON log line
+// The only WASI imports are whatever wasi-libc keeps after dead-code
+// removal; stubs returning ENOSYS (52) are fine: the module never does file
+// or console I/O.
 //
-// Exports:
-//   barrier_alloc(len) -> ptr, barrier_free(ptr)
-//   barrier_configure(ptr, len) -> 0 | 1
-//       Input: the same config JSON as barrier.yaml (core/config/config.h).
-//       Output: {"ok":true} or {"error":"<field>: <message>"}. Reconfiguring
-//       empties the cache (credentials given before are kept).
-//   barrier_credentials(ptr, len) -> 0 | 1
-//       Input: {"accessKeyId":..,"secretAccessKey":..,"sessionToken":..,
-//               "region":..} — the Lambda runtime's AWS_* variables.
-//       Switches the store read to the DynamoDB phase below whenever the
-//       configuration's store.type is dynamodb. rc 1 with {"error":...}
-//       when the document is not an object or the credentials are
-//       incomplete; the phase is on all the same, so every store read then
-//       fails closed (503) instead of the function failing to start.
-//   barrier_set_output(shape) -> 0 | 1
-//       How pass decisions describe the forwarded request. 0 (default):
-//       "request":{"headers":{..}}, every header with X-Barrier-* set.
-//       1: "identity":{"x-barrier-user":[{"key":..,"value":..}],..} only —
-//       the host removes every x-barrier-* header from the event's request
-//       itself and adds these, so unchanged headers are not copied through
-//       JSON twice; the host then needs to send only the headers the
-//       checker reads, listed in the output: {"ok":true,"reads":[..]}.
-//   barrier_check(ptr, len) -> 0 | 1
-//       Input: a CloudFront viewer-request `cf.request` object:
-//         {"method":"GET","uri":"/p","querystring":"a=1","clientIp":"...",
-//          "headers":{"cookie":[{"key":"Cookie","value":"..."}], ...}}
-//       Output, one of:
-//         {"decision":{"outcome":"pass","forward":true,
-//                      "request":{"headers":{<cf headers, X-Barrier-* set>}}}}
-//             -> the host replaces the event request's headers and returns it;
-//         {"decision":{"outcome":"no_session","forward":false,
-//                      "response":{"status":"307","statusDescription":"...",
-//                                  "headers":{"location":[{"key":"Location","value":"..."}]},
-//                                  "body":"..."}}}
-//             -> the host returns `response` (Lambda@Edge generated-response shape);
-//         {"lookup":{"key":"<store key>","ticket":N}}
-//             -> the host reads the session table item `session_id` = key
-//                (consistent read) and calls barrier_resume(N, answer);
-//         {"fetch":{"method":"POST","url":..,"headers":{"Name":"value",..},
-//                   "body":..,"timeout_ms":N,"ticket":N}}
-//             -> DynamoDB phase (credentials given, store.type dynamodb):
-//                the host sends this SigV4-signed GetItem exactly as it is
-//                and calls barrier_resume(N, {"status":S,"body":".."}), or
-//                {"error":".."} when no answer came (refused, timeout).
-//       Which of the two a configured module asks for is fixed by the
-//       configuration and barrier_credentials, never per request.
-//       rc 1 with {"error":...} when unconfigured or the input is not an object;
-//       the host should then answer 503 itself (fail closed).
-//   barrier_resume(ticket, ptr, len) -> 0 | 1
-//       Input, the store's answer: {"record":{"session_id":..,"kind":"session",
-//       "valid_until":N,"created_at":N,"sub":..,"username":..,"email":..,
-//       "groups":[..]}} | {"absent":true} | {"error":"<text>"} (also the bare
-//       strings "absent" / "error"). Numbers may be JSON numbers or numeric
-//       strings (DynamoDB N). Anything unparsable counts as a store error: 503.
-//       Output: as barrier_check (a further lookup when a duplicate cookie is
-//       tried next). rc 1 for an unknown ticket.
-//       In the DynamoDB phase the answer is the fetch report above instead;
-//       only a 200 with a well-formed body is a record or "absent", every
-//       other status or error is a store error: 503.
-//
-// The DynamoDB phase lives in lookupOutput() and parseStoreAnswer(), the two
-// places where "lookup K" becomes a SigV4-signed GetItem request
-// (edge/edge_dynamodb.h) and its HTTPS answer becomes a record.
+// Exports return the output's tag byte (the host need not read memory to
+// learn what came out); 'E' is an error, its one field the message:
+//   barrier_configure(ptr, len) -> 'O' | 'E'
+//       Input: checker.settings (core/config/checker_settings.h), the flat
+//       form of the configuration `barrier package checker` bakes into the
+//       zip. Reconfiguring empties the cache (credentials are kept).
+//   barrier_credentials(ptr, len, fields) -> 'O' | 'E'
+//       Input: accessKeyId, secretAccessKey, sessionToken, region — the
+//       Lambda runtime's AWS_* variables. Without complete credentials every
+//       store read fails closed (503); 'E' says so at start-up.
+//   barrier_reads() -> 'H'
+//       Output "H" + the lowercase names of the request headers the checker
+//       reads, in the order `barrier_check` numbers them. The host passes
+//       only these; the event's other headers stay where they are.
+//   barrier_check(ptr, len, fields) -> 'P' | 'R' | 'F' | 'E'
+//       Input: method, uri, querystring, clientIp, then one field per value
+//       of a read header: a tag byte ('a' + its index in barrier_reads)
+//       followed by the value.
+//   barrier_resume(ticket, ptr, len, fields) -> 'P' | 'R' | 'F' | 'E'
+//       Input, the answer to fetch `ticket`: status (decimal), body — or
+//       "0" and a transport error text when no HTTP answer came.
+//   Output of check and resume, by tag:
+//     "P" outcome, then name, value pairs: forward the event's request with
+//         every client-sent x-barrier-* header removed and these added.
+//         `barrier_identity_id()` -> f64 names the pairs: equal ids mean
+//         byte-equal pairs (0: none), so a host may keep them decoded.
+//     "R" status, statusDescription, body, then name, value pairs: return
+//         this generated response.
+//     "F" ticket, timeout_ms, method, url, body, then header name, value
+//         pairs: send this SigV4-signed DynamoDB GetItem exactly as it is
+//         (Host included: it is signed) and call barrier_resume(ticket, ..).
+//   Any error (unconfigured, malformed input, unknown ticket): the host
+//   answers 503 itself (fail closed).
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "core/config/checker_settings.h"
 #include "core/config/config.h"
 #include "core/handlers/check.h"
 #include "core/ports/clock.h"
 #include "core/ports/crypto.h"
 #include "core/ports/log.h"
-#include "core/ports/random.h"
 #include "core/session/session_cache.h"
 #include "edge/digest_memo.h"
 #include "edge/edge_dynamodb.h"
@@ -112,7 +85,6 @@
 
 extern "C" {
 BARRIER_IMPORT("now_ms") double barrier_host_now_ms();
-BARRIER_IMPORT("random_fill") void barrier_host_random_fill(uint8_t* data, size_t len);
 BARRIER_IMPORT("sha256") void barrier_host_sha256(const char* data, size_t len, uint8_t* out);
 BARRIER_IMPORT("hmac_sha256")
 void barrier_host_hmac_sha256(const char* key, size_t key_len, const char* data, size_t len,
@@ -123,18 +95,11 @@ BARRIER_IMPORT("log") void barrier_host_log(const char* data, size_t len);
 namespace barrier {
 namespace {
 
-using Json = nlohmann::json;
-
 // --- Ports over host imports ------------------------------------------------
 
 class HostClock : public Clock {
  public:
   int64_t nowMillis() override { return static_cast<int64_t>(barrier_host_now_ms()); }
-};
-
-class HostRandom : public Random {
- public:
-  void fill(uint8_t* data, size_t size) override { barrier_host_random_fill(data, size); }
 };
 
 // Digests of small inputs are remembered (DigestMemo): a cached session's
@@ -165,10 +130,13 @@ class HostCrypto : public Crypto {
   DigestMemo memo_;
 };
 
+// Log lines are rare at the edge (store errors, debug): JSON through
+// nlohmann, compiled by the engine only when the first line is written.
 class HostLog : public Log {
  public:
   bool enabled(LogLevel level) const override { return level >= min_; }
   void write(LogLevel level, std::string_view event, const LogFields& fields) override {
+    using Json = nlohmann::json;
     Json line = {{"level", logLevelName(level)}, {"event", std::string(event)}};
     for (const auto& [k, v] : fields) line[k] = v;
     std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -180,209 +148,194 @@ class HostLog : public Log {
   LogLevel min_ = LogLevel::kInfo;
 };
 
+// Stable ids for the identity pairs of pass decisions: the same pairs get
+// the same id, different pairs never share one (ids are not reused). The
+// host may then decode each distinct identity once. A fixed number of
+// slots: a pair seen again after eviction simply gets a new id.
+class IdentityIds {
+ public:
+  double idFor(std::string_view pairs) {
+    uint32_t h = 2166136261u;  // FNV-1a
+    for (unsigned char c : pairs) h = (h ^ c) * 16777619u;
+    Slot& slot = slots_[h % kSlots];
+    if (slot.id == 0 || slot.pairs != pairs) {
+      slot.pairs.assign(pairs);
+      slot.id = next_++;
+    }
+    return slot.id;
+  }
+
+ private:
+  static constexpr size_t kSlots = 64;
+  struct Slot {
+    std::string pairs;
+    double id = 0;
+  };
+  std::array<Slot, kSlots> slots_;
+  double next_ = 1;  // exact in a double up to 2^53
+};
+
 // --- Module state (one instance per container, one event at a time) --------
 
 constexpr size_t kMaxPending = 64;
 
-// How a forwarded request is described (barrier_set_output).
-enum class PassShape {
-  kFullHeaders,   // "request":{"headers":{every header, X-Barrier-* set}}
-  kIdentityOnly,  // "identity":{the X-Barrier-* headers to set}
-};
-
 // Every request header the Checker reads (check.cpp: cookieValues,
-// isBrowserNavigation), lowercase. With kIdentityOnly the host sends only
-// these: a header missing here would silently change decisions.
-constexpr const char* kHeadersRead[] = {"accept", "cookie", "sec-fetch-mode", "x-requested-with"};
+// isBrowserNavigation), lowercase. The host sends only these: a header
+// missing here would silently change decisions.
+constexpr std::array<std::string_view, 4> kHeadersRead = {"accept", "cookie", "sec-fetch-mode",
+                                                          "x-requested-with"};
 
 struct Module {
   HostClock clock;
-  HostRandom random;
   HostCrypto crypto;
   HostLog log;
   std::unique_ptr<Config> config;
   std::unique_ptr<SessionCache> cache;
   std::unique_ptr<Checker> checker;
   std::map<uint32_t, CheckStep> pending;  // ticket -> check waiting for a store answer
-  std::optional<EdgeCredentials> credentials;  // set: the DynamoDB phase (see fetchPhase)
-  PassShape pass_shape = PassShape::kFullHeaders;
+  EdgeCredentials credentials;
+  IdentityIds identities;
+  double identity_id = 0;  // of the last output
   uint32_t next_ticket = 1;
   std::string output;
 };
 
-Module& module() {
+// Out of line: every export calls it, and the engine compiles each export
+// on its first call; a copy of Module's constructor in each would cost
+// cold-start time.
+__attribute__((noinline)) Module& module() {
   static Module* m = new Module();  // never destroyed: lives as long as the instance
   return *m;
 }
 
-int emit(const Json& doc, int rc) {
-  module().output = doc.dump(-1, ' ', false, Json::error_handler_t::replace);
-  return rc;
-}
+// --- Fields in, fields out ----------------------------------------------------
 
-int emitError(std::string message) { return emit(Json{{"error", std::move(message)}}, 1); }
-
-// --- JSON helpers that never abort (nlohmann aborts where it would throw) --
-
-std::string stringField(const Json& obj, const char* name) {
-  auto it = obj.find(name);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// A JSON number or a decimal string (DynamoDB N); 0 when missing or odd.
-int64_t integerField(const Json& obj, const char* name) {
-  auto it = obj.find(name);
-  if (it == obj.end()) return 0;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
-  if (!it->is_string()) return 0;
-  const std::string& s = it->get_ref<const std::string&>();
-  if (s.empty() || s.size() > 18) return 0;
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return 0;
-    v = v * 10 + (c - '0');
+// Splits NUL-separated input into exactly `expected` fields (at most N).
+template <size_t N>
+bool splitFields(std::string_view text, size_t expected, std::array<std::string_view, N>& out) {
+  if (expected == 0 || expected > N) return false;
+  size_t count = 0;
+  size_t start = 0;
+  while (true) {
+    size_t nul = text.find('\0', start);
+    if (count == expected) return false;
+    out[count++] = text.substr(start, nul == std::string_view::npos ? nul : nul - start);
+    if (nul == std::string_view::npos) break;
+    start = nul + 1;
   }
-  return v;
+  return count == expected;
 }
 
-// --- CloudFront shapes -------------------------------------------------------
-
-Request requestFromCloudFront(const Json& cf) {
-  Request r;
-  r.method = stringField(cf, "method");
-  r.path = stringField(cf, "uri");
-  r.query = stringField(cf, "querystring");
-  r.remote_addr = stringField(cf, "clientIp");
-  auto headers = cf.find("headers");
-  if (headers == cf.end() || !headers->is_object()) return r;
-  for (const auto& [lower_name, list] : headers->items()) {
-    if (!list.is_array()) continue;
-    for (const auto& item : list) {
-      if (!item.is_object()) continue;
-      std::string key = stringField(item, "key");
-      r.headers.add(key.empty() ? lower_name : key, stringField(item, "value"));
-    }
+class Output {
+ public:
+  explicit Output(char tag) : text_(module().output) {
+    text_.clear();
+    text_ += tag;
   }
-  return r;
+  Output& field(std::string_view value) {
+    if (value.find('\0') != std::string_view::npos) clean_ = false;
+    text_.append(value);
+    text_ += '\0';
+    return *this;
+  }
+  Output& headers(const Headers& headers) {
+    for (const auto& h : headers) field(h.name).field(h.value);
+    return *this;
+  }
+  // A NUL inside a field would shift every field after it: never emitted.
+  bool clean() const { return clean_; }
+  char tag() const { return text_[0]; }
+  std::string_view text() const { return text_; }
+
+ private:
+  std::string& text_;
+  bool clean_ = true;
+};
+
+int emitError(std::string_view message) {
+  Output(/*tag=*/'E').field(message);
+  module().identity_id = 0;
+  return 'E';
 }
 
-// Lambda@Edge wants lowercase names mapping to [{key, value}] lists.
-Json headersToCloudFront(const Headers& headers) {
-  Json out = Json::object();
-  for (const auto& h : headers) {
-    std::string lower = h.name;
-    for (char& c : lower) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    }
-    out[lower].push_back(Json{{"key", h.name}, {"value", h.value}});
-  }
-  return out;
+// The export's return value: the output's tag.
+int finishOutput(const Output& out) {
+  if (!out.clean()) return emitError("output field holds a NUL byte");
+  return out.tag();
 }
 
 // The headers the checker set on a forwarded request (client-sent
 // X-Barrier-* are gone by then, so these are all the checker's own).
-Json identityToCloudFront(const Headers& headers) {
-  Headers identity;
-  for (const auto& h : headers) {
-    if (h.name.size() > 10 && equalsIgnoreCase(std::string_view(h.name).substr(0, 10), "x-barrier-")) {
-      identity.add(h.name, h.value);
-    }
-  }
-  return headersToCloudFront(identity);
-}
-
-Json decisionJson(const CheckDecision& d) {
-  Json out = {{"outcome", checkOutcomeName(d.outcome)}, {"forward", d.forward}};
-  if (d.forward && module().pass_shape == PassShape::kIdentityOnly) {
-    out["identity"] = identityToCloudFront(d.request.headers);
-  } else if (d.forward) {
-    out["request"] = Json{{"headers", headersToCloudFront(d.request.headers)}};
-  } else {
-    out["response"] = Json{{"status", std::to_string(d.response.status)},
-                           {"statusDescription", reasonPhrase(d.response.status)},
-                           {"headers", headersToCloudFront(d.response.headers)},
-                           {"body", d.response.body}};
-  }
-  return out;
-}
-
-// --- The lookup seam ---------------------------------------------------------
-
-// The module reads DynamoDB itself (through the host's HTTPS) when the host
-// gave credentials and the configuration's store is DynamoDB; otherwise the
-// host answers lookups with records (tests, hosts with another store).
-bool fetchPhase() {
-  const Module& m = module();
-  return m.credentials && m.config && m.config->store.type == StoreConfig::Type::kDynamoDb;
-}
-
-// What the host is asked to do for a pending check: a signed GetItem to send
-// in the DynamoDB phase, else the key to look up. Fails when no request can
-// be built (no credentials or region): the check then ends in 503.
-Result<Json> lookupOutput(const std::string& key, uint32_t ticket) {
+int emitDecision(const CheckDecision& d) {
   Module& m = module();
-  if (!fetchPhase()) return Json{{"lookup", {{"key", key}, {"ticket", ticket}}}};
-  Result<Json> fetch = edgeGetItemFetch(m.config->store, *m.credentials, key, ticket,
-                                        m.clock.nowMillis() / 1000, m.crypto);
-  if (!fetch) return fetch.status();
-  return Json{{"fetch", std::move(fetch).value()}};
-}
-
-// The host's answer as the store port would have returned it. Anything not
-// clearly "absent" or a record is a failure: the checker then answers 503.
-Result<std::optional<SessionRecord>> parseStoreAnswer(std::string_view text,
-                                                      const std::string& key) {
-  if (fetchPhase()) return parseEdgeFetchAnswer(text);
-  Json doc = Json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return Status::unavailable("unparsable store answer");
-  if (doc.is_string()) {
-    if (doc.get_ref<const std::string&>() == "absent") return std::optional<SessionRecord>();
-    return Status::unavailable("store error");
-  }
-  if (!doc.is_object()) return Status::unavailable("unexpected store answer");
-  if (doc.contains("error")) return Status::unavailable("store error: " + stringField(doc, "error"));
-  auto absent = doc.find("absent");
-  if (absent != doc.end() && absent->is_boolean() && absent->get<bool>()) {
-    return std::optional<SessionRecord>();
-  }
-  auto rec = doc.find("record");
-  if (rec == doc.end() || !rec->is_object()) return Status::unavailable("unexpected store answer");
-  SessionRecord r;
-  r.key = key;
-  // An unknown or missing kind is never a session.
-  if (!parseRecordKind(stringField(*rec, "kind"), r.kind)) r.kind = RecordKind::kLogin;
-  r.valid_until = integerField(*rec, "valid_until");
-  r.created_at = integerField(*rec, "created_at");
-  r.sub = stringField(*rec, "sub");
-  r.username = stringField(*rec, "username");
-  r.email = stringField(*rec, "email");
-  auto groups = rec->find("groups");
-  if (groups != rec->end() && groups->is_array()) {
-    for (const auto& g : *groups) {
-      if (g.is_string()) r.groups.push_back(g.get<std::string>());
+  m.identity_id = 0;
+  if (d.forward) {
+    Output out('P');
+    out.field(checkOutcomeName(d.outcome));
+    size_t start = out.text().size();
+    for (const auto& h : d.request.headers) {
+      if (h.name.size() > 10 && equalsIgnoreCase(std::string_view(h.name).substr(0, 10), "x-barrier-")) {
+        out.field(h.name).field(h.value);
+      }
     }
+    if (out.text().size() > start) m.identity_id = m.identities.idFor(out.text().substr(start));
+    return finishOutput(out);
   }
-  return std::optional<SessionRecord>(std::move(r));
+  Output out('R');
+  out.field(std::to_string(d.response.status))
+      .field(reasonPhrase(d.response.status))
+      .field(d.response.body)
+      .headers(d.response.headers);
+  return finishOutput(out);
 }
 
 // A finished step becomes a decision; an unfinished one is parked under a
-// ticket. A lookup that cannot even be asked for is a store error at once.
+// ticket with the signed GetItem for the host to send. A GetItem that cannot
+// even be built (no credentials or region) is a store error at once: 503.
 int emitStep(CheckStep step) {
   Module& m = module();
   while (step.needsLookup()) {
-    uint32_t ticket = m.next_ticket;
-    Result<Json> ask = lookupOutput(step.lookupKey(), ticket);
-    if (!ask) {
-      step = m.checker->resume(std::move(step), ask.status());
+    Result<HttpClientRequest> fetch = edgeGetItemFetch(
+        m.config->store, m.credentials, step.lookupKey(), m.clock.nowMillis() / 1000, m.crypto);
+    if (!fetch) {
+      step = m.checker->resume(std::move(step), fetch.status());
       continue;
     }
+    uint32_t ticket = m.next_ticket;
     if (++m.next_ticket == 0) m.next_ticket = 1;
     if (m.pending.size() >= kMaxPending) m.pending.erase(m.pending.begin());  // oldest
     m.pending.emplace(ticket, std::move(step));
-    return emit(*ask, 0);
+    m.identity_id = 0;
+    Output out('F');
+    out.field(std::to_string(ticket))
+        .field(std::to_string(fetch->timeout_ms))
+        .field(fetch->method)
+        .field(fetch->url)
+        .field(fetch->body)
+        .headers(fetch->headers);
+    return finishOutput(out);
   }
-  return emit(Json{{"decision", decisionJson(step.decision())}}, 0);
+  return emitDecision(step.decision());
+}
+
+// The CloudFront request as the checker sees it: method, target, client
+// address and the headers it reads. At most this many header values.
+constexpr size_t kMaxRequestFields = 4 + 64;
+
+bool requestFromFields(std::string_view text, size_t fields, Request& r) {
+  std::array<std::string_view, kMaxRequestFields> f;
+  if (fields < 4 || !splitFields(text, fields, f)) return false;
+  r.method.assign(f[0]);
+  r.path.assign(f[1]);
+  r.query.assign(f[2]);
+  r.remote_addr.assign(f[3]);
+  for (size_t i = 4; i < fields; ++i) {
+    if (f[i].empty()) return false;
+    size_t index = static_cast<unsigned char>(f[i][0]) - 'a';
+    if (index >= kHeadersRead.size()) return false;
+    r.headers.add(std::string(kHeadersRead[index]), std::string(f[i].substr(1)));
+  }
+  return true;
 }
 
 }  // namespace
@@ -398,11 +351,12 @@ BARRIER_EXPORT("barrier_output_ptr") const char* barrier_output_ptr() {
   return module().output.data();
 }
 BARRIER_EXPORT("barrier_output_len") size_t barrier_output_len() { return module().output.size(); }
+BARRIER_EXPORT("barrier_identity_id") double barrier_identity_id() { return module().identity_id; }
 
 BARRIER_EXPORT("barrier_configure") int barrier_configure(const char* data, size_t len) {
   using namespace barrier;
   Module& m = module();
-  Result<Config> parsed = parseConfigJson(std::string_view(data, len), "config.json");
+  Result<Config> parsed = decodeCheckerSettings(std::string_view(data, len));
   if (!parsed.isOk()) return emitError(parsed.status().message());
   m.pending.clear();
   m.checker.reset();
@@ -411,50 +365,69 @@ BARRIER_EXPORT("barrier_configure") int barrier_configure(const char* data, size
   if (parseLogLevel(m.config->server.log_level, level)) m.log.setMinLevel(level);
   m.cache = makeLruSessionCache(m.clock, m.config->cache);
   m.checker = std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log);
-  return emit(Json{{"ok", true}}, 0);
+  return finishOutput(Output('O'));
 }
 
-BARRIER_EXPORT("barrier_credentials") int barrier_credentials(const char* data, size_t len) {
+BARRIER_EXPORT("barrier_credentials")
+int barrier_credentials(const char* data, size_t len, uint32_t fields) {
   using namespace barrier;
   Module& m = module();
-  Result<EdgeCredentials> parsed = parseEdgeCredentials(std::string_view(data, len));
-  if (!parsed.isOk()) return emitError(parsed.status().message());
-  m.pending.clear();  // tickets of the other phase would be misread
-  m.credentials = std::move(parsed).value();
-  if (!m.credentials->aws.complete()) {
-    return emitError("credentials: accessKeyId and secretAccessKey are required");
+  std::array<std::string_view, 4> f;
+  m.credentials = EdgeCredentials{};
+  if (!splitFields(std::string_view(data, len), fields, f) || fields != 4) {
+    return emitError("credentials: expected 4 fields");
   }
-  return emit(Json{{"ok", true}}, 0);
+  m.credentials.aws.access_key_id.assign(f[0]);
+  m.credentials.aws.secret_access_key.assign(f[1]);
+  m.credentials.aws.session_token.assign(f[2]);
+  m.credentials.aws.source = "environment";
+  m.credentials.fallback_region.assign(f[3]);
+  if (!m.credentials.aws.complete()) {
+    return emitError("credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required");
+  }
+  return finishOutput(Output('O'));
 }
 
-BARRIER_EXPORT("barrier_set_output") int barrier_set_output(uint32_t shape) {
+BARRIER_EXPORT("barrier_reads") int barrier_reads() {
   using namespace barrier;
-  if (shape > 1) return emitError("unknown output shape");
-  module().pass_shape = shape == 1 ? PassShape::kIdentityOnly : PassShape::kFullHeaders;
-  Json reads = Json::array();
-  for (const char* name : kHeadersRead) reads.push_back(name);
-  return emit(Json{{"ok", true}, {"reads", std::move(reads)}}, 0);
+  Output out('H');
+  for (std::string_view name : kHeadersRead) out.field(name);
+  return finishOutput(out);
 }
 
-BARRIER_EXPORT("barrier_check") int barrier_check(const char* data, size_t len) {
+BARRIER_EXPORT("barrier_check") int barrier_check(const char* data, size_t len, uint32_t fields) {
   using namespace barrier;
   Module& m = module();
   if (!m.checker) return emitError("not configured");
-  Json cf = Json::parse(std::string_view(data, len), nullptr, false);
-  if (cf.is_discarded() || !cf.is_object()) return emitError("request is not a JSON object");
-  return emitStep(m.checker->begin(requestFromCloudFront(cf)));
+  Request request;
+  if (!requestFromFields(std::string_view(data, len), fields, request)) {
+    return emitError("malformed request fields");
+  }
+  return emitStep(m.checker->begin(std::move(request)));
 }
 
 BARRIER_EXPORT("barrier_resume")
-int barrier_resume(uint32_t ticket, const char* data, size_t len) {
+int barrier_resume(uint32_t ticket, const char* data, size_t len, uint32_t fields) {
   using namespace barrier;
   Module& m = module();
   auto it = m.pending.find(ticket);
   if (!m.checker || it == m.pending.end()) return emitError("unknown ticket");
   CheckStep step = std::move(it->second);
   m.pending.erase(it);
-  std::string key = step.lookupKey();
-  return emitStep(m.checker->resume(std::move(step), parseStoreAnswer({data, len}, key)));
+  std::array<std::string_view, 2> f;
+  EdgeFetchAnswer answer;
+  if (!splitFields(std::string_view(data, len), fields, f) || fields != 2) {
+    answer.error = "malformed answer from the host";
+  } else if (f[0] == "0") {
+    answer.error = f[1];
+  } else if (f[0].size() == 3 && f[0][0] >= '1' && f[0][0] <= '5' && f[0][1] >= '0' &&
+             f[0][1] <= '9' && f[0][2] >= '0' && f[0][2] <= '9') {
+    answer.status = (f[0][0] - '0') * 100 + (f[0][1] - '0') * 10 + (f[0][2] - '0');
+    answer.body = f[1];
+  } else {
+    answer.error = "malformed status from the host";
+  }
+  return emitStep(m.checker->resume(std::move(step), parseEdgeFetchAnswer(answer)));
 }
 
 }  // extern "C"

@@ -1,5 +1,6 @@
 // The Lambda@Edge session checker end to end: src/edge/handler.mjs with the
-// real barrier_checker.wasm and a config.json beside it (the zip's layout),
+// real barrier_checker.wasm, packaged by `barrier package checker` for each
+// configuration and unzipped (the zip's layout),
 // CloudFront viewer-request fixtures (tests/node/fixtures/edge), and dynalite
 // on loopback as the session table. The module builds and signs each GetItem
 // itself; dynalite's GetItem count shows which decisions touched the table.
@@ -7,18 +8,17 @@
 //   BARRIER_WASM_DIR=build/wasm node --test tests/node/edge_checker.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CREDENTIALS, SIGNING_KEY, WASM_PATH, assertEdgeResponse, checkerConfig, closedPort,
-  deleteSession, fixture, haveWasm, headerValues, newCookie, putSession, requestOf,
+  CREDENTIALS, SIGNING_KEY, assertEdgeResponse, checkerConfig, closedPort,
+  deleteSession, edgeSkipReason, fixture, headerValues, newCookie, putSession, requestOf,
   stageHandler, startDynalite,
 } from './fixtures/edge/support.mjs';
 
-const skip = haveWasm() ? false
-  : `no ${WASM_PATH}: build it (cmake --preset wasm && cmake --build --preset wasm) or set BARRIER_WASM_DIR`;
+const skip = edgeSkipReason();
 
 const scratch = [];
 let db;
@@ -287,11 +287,23 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     assert.equal((await bare(fixture('public'))).uri, '/public/logo.png');
   });
 
-  // A plain-HTTP endpoint off loopback is refused (by the configuration's
-  // validation, and by the handler's transport as well): the signed request
-  // would carry the session token in the clear. Every check then fails closed.
+  // A plain-HTTP endpoint off loopback is refused by the packager (the
+  // configuration's validation) and, should checker.settings name one all
+  // the same, by the handler's transport: the signed request would carry the
+  // session token in the clear. Every check then fails closed.
   test('plain HTTP endpoint off loopback is refused', async () => {
-    const remote = await loadHandler(checkerConfig('http://dynamodb.example.com:8000', { server: { log_level: 'error' } }));
-    expectResponse(await remote(fixture('navigation', newCookie().value)), '503');
+    const remote = checkerConfig('http://dynamodb.example.com:8000', { server: { log_level: 'error' } });
+    assert.throws(() => stageHandler(mkdtempSync(path.join(os.tmpdir(), 'barrier-edge-')), remote),
+      /store\.endpoint/);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'barrier-edge-'));
+    scratch.push(dir);
+    const file = stageHandler(dir, checkerConfig(db.endpoint, { server: { log_level: 'error' } }));
+    const settings = path.join(dir, 'checker.settings');
+    writeFileSync(settings, readFileSync(settings, 'utf8').replace(/^store\.endpoint .*$/m,
+      `store.endpoint ${encodeURIComponent('http://dynamodb.example.com:8000')}`));
+    const { handler: tampered } = await import(pathToFileURL(file).href);
+    const { result, getItems } = await run(tampered, fixture('navigation', newCookie().value));
+    expectResponse(result, '503');
+    assert.equal(getItems, 0);
   });
 });

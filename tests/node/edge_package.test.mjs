@@ -8,18 +8,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
-  CREDENTIALS, SOURCE_DIR, WASM_PATH, checkerConfig, fixture, haveWasm, headerValues,
+  BARRIER, CREDENTIALS, SOURCE_DIR, WASM_PATH, checkerConfig, edgeSkipReason, fixture, headerValues,
   newCookie, putSession, startDynalite,
 } from './fixtures/edge/support.mjs';
 
-const BARRIER = process.env.BARRIER_BINARY ?? path.join(SOURCE_DIR, 'build/release/barrier');
-const skip = !haveWasm() ? `no ${WASM_PATH}: build the wasm module or set BARRIER_WASM_DIR`
-  : !existsSync(BARRIER) ? `no ${BARRIER}: build barrier or set BARRIER_BINARY` : false;
+const skip = edgeSkipReason();
 const run = promisify(execFile);
 
 // Runs `script` (ESM) with node in `cwd` under a Lambda-like environment.
@@ -74,10 +72,13 @@ describe('barrier package checker', { skip, timeout: 120000 }, () => {
 
     const unzipped = path.join(dir, 'unzipped');
     await run('unzip', ['-q', '-o', zip, '-d', unzipped]);
-    assert.deepEqual(readdirSync(unzipped).sort(), ['barrier_checker.wasm', 'config.json', 'handler.mjs']);
+    assert.deepEqual(readdirSync(unzipped).sort(),
+      ['barrier_checker.wasm', 'checker.settings', 'config.json', 'handler.mjs']);
     const baked = JSON.parse(readFileSync(path.join(unzipped, 'config.json'), 'utf8'));
     assert.equal(baked.provider.client_secret, undefined, 'the edge never holds the client secret');
     assert.equal(baked.store.endpoint, db.endpoint);
+    const settings = readFileSync(path.join(unzipped, 'checker.settings'), 'utf8');
+    assert.ok(!settings.includes('client-secret-must-not-ship'), 'nor do its settings');
 
     const cookie = newCookie();
     await putSession(db, cookie.storeKey);

@@ -17,6 +17,7 @@ constexpr std::string_view kLoginPath = "/_identity/login";
 // or other control character must never reach a header line.
 std::string headerValue(std::string_view text) {
   std::string out;
+  out.reserve(text.size());
   for (char c : text) {
     if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
   }
@@ -116,14 +117,14 @@ Checker::Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCach
       cache_(cache),
       log_(log) {}
 
-CheckStep Checker::begin(const Request& request) const {
+CheckStep Checker::begin(Request request) const {
   CheckStep step;
-  step.request_ = request;
+  step.request_ = std::move(request);
   // Identity headers are stripped first, on every path, public ones
   // included: a client could otherwise name itself, and the origin must be
   // able to trust X-Barrier-* wherever it sees them.
   step.request_.headers.removePrefix("X-Barrier-");
-  step.path_ = normalizePath(request.path);
+  step.path_ = normalizePath(step.request_.path);
 
   if (matchesPublic(public_paths_, step.path_)) {
     CheckDecision d;

@@ -106,7 +106,7 @@ class Checker {
   // Copies what it needs from `config`; ports must outlive the Checker.
   Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log);
 
-  CheckStep begin(const Request& request) const;
+  CheckStep begin(Request request) const;
   // `answer` is the store's answer for step.lookupKey(). Calling resume on a
   // finished step returns it unchanged.
   CheckStep resume(CheckStep step, Result<std::optional<SessionRecord>> answer) const;

@@ -23,7 +23,7 @@ std::string IdentityContext::flowCookieName(std::string_view flow) const {
 std::vector<std::string> IdentityContext::keysFromCookie(const Request& request,
                                                          std::string_view name) const {
   std::vector<std::string> keys;
-  for (const std::string& value : cookieValues(request.headers, name)) {
+  for (std::string_view value : cookieValues(request.headers, name)) {
     if (auto id = codec.verify(value)) keys.push_back(codec.storeKey(*id));
     if (keys.size() >= 4) break;  // bound the store work one request can cause
   }

@@ -46,38 +46,57 @@ bool hasCtl(std::string_view s) {
   return false;
 }
 
-// One `name=value` segment. Segments without '=', with an empty name or with
-// control characters are skipped: they cannot be a cookie we set, and
-// skipping them (rather than failing the header) is what keeps a malformed
-// neighbour from hiding ours.
-bool parsePair(std::string_view segment, Cookie& out) {
+// One `name=value` segment, as views into it. Segments without '=', with an
+// empty name or with control characters are skipped: they cannot be a cookie
+// we set, and skipping them (rather than failing the header) is what keeps a
+// malformed neighbour from hiding ours.
+bool parsePair(std::string_view segment, std::string_view& name, std::string_view& value) {
   size_t eq = segment.find('=');
   if (eq == std::string_view::npos) return false;
-  std::string_view name = trimOws(segment.substr(0, eq));
-  std::string_view value = trimOws(segment.substr(eq + 1));
+  name = trimOws(segment.substr(0, eq));
+  value = trimOws(segment.substr(eq + 1));
   if (name.empty() || name.size() + value.size() > kMaxCookieBytes) return false;
   if (hasCtl(name) || hasCtl(value)) return false;
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
     value = value.substr(1, value.size() - 2);
   }
-  out.name.assign(name);
-  out.value.assign(value);
   return true;
 }
 
-void appendPairs(std::string_view header, std::vector<Cookie>& out) {
+// Calls pair(name, value) for each pair of one Cookie header value, while
+// `count` (pairs so far, across headers) is under kMaxCookies.
+template <class Pair>
+void forEachPair(std::string_view header, size_t& count, Pair pair) {
   // Oversized headers are read up to the bound; a pair cut off at the end is
   // at worst a wrong value, which the cookie MAC then refuses.
   if (header.size() > kMaxCookieHeaderBytes) header = header.substr(0, kMaxCookieHeaderBytes);
   // ';' always separates pairs, even inside an unbalanced quote: browsers
   // split the same way, so `a="x; barrier=v` yields barrier=v.
-  while (!header.empty() && out.size() < kMaxCookies) {
+  while (!header.empty() && count < kMaxCookies) {
     size_t semi = header.find(';');
     std::string_view segment = header.substr(0, semi);
     header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
-    Cookie cookie;
-    if (parsePair(segment, cookie)) out.push_back(std::move(cookie));
+    std::string_view name;
+    std::string_view value;
+    if (parsePair(segment, name, value)) {
+      ++count;
+      pair(name, value);
+    }
   }
+}
+
+// forEachPair over every Cookie header of `headers`, in order.
+template <class Pair>
+void forEachCookie(const Headers& headers, Pair pair) {
+  size_t count = 0;
+  for (const auto& header : headers) {
+    if (count >= kMaxCookies) break;
+    if (equalsIgnoreCase(header.name, "cookie")) forEachPair(header.value, count, pair);
+  }
+}
+
+void appendCookie(std::vector<Cookie>& out, std::string_view name, std::string_view value) {
+  out.push_back(Cookie{std::string(name), std::string(value)});
 }
 
 const char* sameSiteName(SameSite same_site) {
@@ -108,24 +127,22 @@ std::string filtered(std::string_view text, Pred keep) {
 
 std::vector<Cookie> parseCookieHeader(std::string_view header) {
   std::vector<Cookie> out;
-  appendPairs(header, out);
+  size_t count = 0;
+  forEachPair(header, count, [&](std::string_view n, std::string_view v) { appendCookie(out, n, v); });
   return out;
 }
 
 std::vector<Cookie> parseCookies(const Headers& headers) {
   std::vector<Cookie> out;
-  for (const auto& header : headers) {
-    if (out.size() >= kMaxCookies) break;
-    if (equalsIgnoreCase(header.name, "cookie")) appendPairs(header.value, out);
-  }
+  forEachCookie(headers, [&](std::string_view n, std::string_view v) { appendCookie(out, n, v); });
   return out;
 }
 
-std::vector<std::string> cookieValues(const Headers& headers, std::string_view name) {
-  std::vector<std::string> out;
-  for (auto& cookie : parseCookies(headers)) {
-    if (cookie.name == name) out.push_back(std::move(cookie.value));
-  }
+std::vector<std::string_view> cookieValues(const Headers& headers, std::string_view name) {
+  std::vector<std::string_view> out;
+  forEachCookie(headers, [&](std::string_view n, std::string_view v) {
+    if (n == name) out.push_back(v);
+  });
   return out;
 }
 

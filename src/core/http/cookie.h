@@ -26,8 +26,10 @@ struct Cookie {
 std::vector<Cookie> parseCookieHeader(std::string_view header);
 // All pairs of every Cookie header of `headers`, in order.
 std::vector<Cookie> parseCookies(const Headers& headers);
-// Every value of cookie `name` across all Cookie headers, in order.
-std::vector<std::string> cookieValues(const Headers& headers, std::string_view name);
+// Every value of cookie `name` across all Cookie headers, in order: views
+// into `headers`, valid while it is unchanged (no copies: the checker calls
+// this on every request).
+std::vector<std::string_view> cookieValues(const Headers& headers, std::string_view name);
 
 constexpr size_t kMaxCookies = 256;
 // Bytes of one Cookie header that are read; the rest is ignored.

@@ -21,7 +21,7 @@ TEST(Cookie, ParsesSimpleHeader) {
 // An unbalanced quote in a neighbour never hides a later cookie (DESIGN §5.5).
 TEST(Cookie, MalformedNeighbourDoesNotHideOurs) {
   Headers h{{"Cookie", std::string("a=\"x; barrier=") + kSession}};
-  EXPECT_EQ(cookieValues(h, "barrier"), std::vector<std::string>{kSession});
+  EXPECT_EQ(cookieValues(h, "barrier"), std::vector<std::string_view>{kSession});
 }
 
 // Garbage segments (no '=', empty name, control bytes) are skipped.
@@ -47,7 +47,7 @@ TEST(Cookie, UnquotesValues) {
 // Repeated names are all returned in order: the checker tries each.
 TEST(Cookie, KeepsRepeatedNames) {
   Headers h{{"Cookie", "barrier=old; other=1; barrier=new"}};
-  EXPECT_EQ(cookieValues(h, "barrier"), (std::vector<std::string>{"old", "new"}));
+  EXPECT_EQ(cookieValues(h, "barrier"), (std::vector<std::string_view>{"old", "new"}));
 }
 
 // Every Cookie header counts, whatever the header name's case.
@@ -56,15 +56,15 @@ TEST(Cookie, ReadsSeveralHeaders) {
             {"X-Other", "barrier=evil"},
             {"cookie", "barrier=v1"},
             {"COOKIE", "barrier=v2; z=9"}};
-  EXPECT_EQ(cookieValues(h, "barrier"), (std::vector<std::string>{"v1", "v2"}));
+  EXPECT_EQ(cookieValues(h, "barrier"), (std::vector<std::string_view>{"v1", "v2"}));
   EXPECT_EQ(parseCookies(h).size(), 4u);
 }
 
 // Names match exactly: neither a prefix, a suffix, nor another case matches.
 TEST(Cookie, NoSubstringMatching) {
   Headers h{{"Cookie", "xbarrier=1; barrier-login-abc=2; barrierx=3; Barrier=4; barrier=5"}};
-  EXPECT_EQ(cookieValues(h, "barrier"), std::vector<std::string>{"5"});
-  EXPECT_EQ(cookieValues(h, "barrier-login-abc"), std::vector<std::string>{"2"});
+  EXPECT_EQ(cookieValues(h, "barrier"), std::vector<std::string_view>{"5"});
+  EXPECT_EQ(cookieValues(h, "barrier-login-abc"), std::vector<std::string_view>{"2"});
 }
 
 // Values keep '=' after the first one (base64 padding) and are not decoded.

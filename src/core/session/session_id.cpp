@@ -70,7 +70,8 @@ std::optional<std::string> IdCodec::verify(std::string_view cookie_value) const 
 }
 
 std::string IdCodec::storeKey(std::string_view id) const {
-  return base64UrlEncode(digestBytes(crypto_.sha256(id)));
+  Digest digest = crypto_.sha256(id);
+  return base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 }  // namespace barrier
