@@ -6,7 +6,8 @@
 // 1. Packages the checker with `barrier package checker` (config pointing at
 //    dynalite, started here on loopback) and unzips it.
 // 2. Cold init: --runs fresh `node` processes each import the unzipped
-//    handler.mjs and decide one event. Medians of: Node's own boot (process
+//    handler.mjs from a main module file (like the Lambda runtime) and
+//    decide one event. Medians of: Node's own boot (process
 //    start -> first line of script, performance.now()), handler init (import:
 //    read config, compile + instantiate the wasm, configure), and the first
 //    decision — for a public path and for a visitor without a session (no
@@ -19,7 +20,7 @@
 //    (as Lambda would hand it over); building it is timed separately.
 //
 // Targets (issue 6): <= 10 ms cold, <= 2 us per cached event.
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -84,9 +85,15 @@ try {
     process.stdout.write(JSON.stringify({ boot, ready, first, bootCpu, readyCpu, firstCpu, ok: (${expect})(result) }));`;
   // dynalite answers from this process, so children run asynchronously.
   const { spawn } = await import('node:child_process');
+  // Each child runs a main module file that imports the handler, as the
+  // Lambda runtime's own index.mjs does: Node's ESM loader is then set up
+  // by the main module, not charged to the handler (an `-e` script would
+  // add ~6 ms of loader start-up to the first import).
+  const runner = path.join(work, 'runner.mjs');
   const runChild = (script) => new Promise((resolve, reject) => {
+    writeFileSync(runner, script);
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: pkg, env });
+    const child = spawn(process.execPath, [runner], { cwd: pkg, env });
     let out = '';
     child.stdout.on('data', (c) => { out += c; });
     child.once('error', reject);

@@ -18,10 +18,14 @@ bool DigestMemo::encode(char tag, std::string_view key, std::string_view data) c
   return true;
 }
 
-// FNV-1a: spreads inputs over the slots; collisions only cost a recompute.
+// FNV-1a over the length and the last 16 bytes (where cookie ids, the
+// inputs that repeat, differ: the key before them is the same for all):
+// spreads inputs over the slots; a collision only costs a recompute.
 size_t DigestMemo::slotOf(std::string_view input) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : input) h = (h ^ c) * 16777619u;
+  uint32_t h = (2166136261u ^ static_cast<uint32_t>(input.size())) * 16777619u;
+  for (unsigned char c : input.substr(input.size() > 16 ? input.size() - 16 : 0)) {
+    h = (h ^ c) * 16777619u;
+  }
   return h % kSlots;
 }
 

@@ -3,8 +3,8 @@
 // Transport only. The decision is made by the C++ checker compiled to
 // WebAssembly (barrier_checker.wasm, ABI at the top of src/edge/wasm_main.cpp);
 // this file instantiates the module once per container and configures it
-// with the baked checker.settings, supplies its host functions (clock,
-// SHA-256/HMAC from node:crypto, log lines), sends the DynamoDB GetItem the
+// with the baked checker.settings, passes the clock with each call,
+// supplies its host functions (SHA-256/HMAC from node:crypto, log lines), sends the DynamoDB GetItem the
 // module builds and signs itself (one HTTPS request, keep-alive), and
 // returns what the module decides in Lambda@Edge's shapes. No AWS SDK:
 // loading it would cost more than the whole cold start. config.json (the
@@ -82,7 +82,6 @@ function createChecker() {
   // Views die when memory grows: fetch a fresh one when the buffer changed.
   const mem = () => (u8 !== null && u8.buffer === memory.buffer ? u8 : (u8 = new Uint8Array(memory.buffer)));
   const host = {
-    now_ms: () => Date.now(),
     sha256: (ptr, len, out) => {
       const m = mem();
       m.set(crypto().createHash('sha256').update(m.subarray(ptr, ptr + len)).digest(), out);
@@ -171,11 +170,11 @@ function createChecker() {
         }
       }
       const len = write(text);  // may move the buffer: before reading inPtr
-      return x.barrier_check(inPtr, len, count);
+      return x.barrier_check(inPtr, len, count, Date.now());
     },
     resume(ticket, answer) {
       const len = write(answer);
-      return x.barrier_resume(ticket, inPtr, len, 2);
+      return x.barrier_resume(ticket, inPtr, len, 2, Date.now());
     },
     fields,
     // The identity pairs of the last pass decision, decoded once per id.

@@ -19,7 +19,6 @@
 // NUL-terminated fields.
 //
 // Host imports, module "barrier":
-//   now_ms() -> f64                        wall clock, ms since the epoch
 //   sha256(data, len, out32)               SHA-256 into 32 bytes at out32
 //   hmac_sha256(key, klen, data, len, out32)
 //   log(ptr, len)                          one JSON log line
@@ -41,11 +40,12 @@
 //       Output "H" + the lowercase names of the request headers the checker
 //       reads, in the order `barrier_check` numbers them. The host passes
 //       only these; the event's other headers stay where they are.
-//   barrier_check(ptr, len, fields) -> 'P' | 'R' | 'F' | 'E'
+//   barrier_check(ptr, len, fields, now_ms) -> 'P' | 'R' | 'F' | 'E'
+//       now_ms (f64): the wall clock, ms since the epoch.
 //       Input: method, uri, querystring, clientIp, then one field per value
 //       of a read header: a tag byte ('a' + its index in barrier_reads)
 //       followed by the value.
-//   barrier_resume(ticket, ptr, len, fields) -> 'P' | 'R' | 'F' | 'E'
+//   barrier_resume(ticket, ptr, len, fields, now_ms) -> 'P' | 'R' | 'F' | 'E'
 //       Input, the answer to fetch `ticket`: status (decimal), body — or
 //       "0" and a transport error text when no HTTP answer came.
 //   Output of check and resume, by tag:
@@ -84,7 +84,6 @@
 #define BARRIER_EXPORT(name) __attribute__((export_name(name)))
 
 extern "C" {
-BARRIER_IMPORT("now_ms") double barrier_host_now_ms();
 BARRIER_IMPORT("sha256") void barrier_host_sha256(const char* data, size_t len, uint8_t* out);
 BARRIER_IMPORT("hmac_sha256")
 void barrier_host_hmac_sha256(const char* key, size_t key_len, const char* data, size_t len,
@@ -97,9 +96,15 @@ namespace {
 
 // --- Ports over host imports ------------------------------------------------
 
+// The time the host passed with the current call (ms since the epoch): an
+// event is decided at one instant, and no call out is needed for it.
 class HostClock : public Clock {
  public:
-  int64_t nowMillis() override { return static_cast<int64_t>(barrier_host_now_ms()); }
+  int64_t nowMillis() override { return now_; }
+  void set(double now_ms) { now_ = static_cast<int64_t>(now_ms); }
+
+ private:
+  int64_t now_ = 0;
 };
 
 // Digests of small inputs are remembered (DigestMemo): a cached session's
@@ -155,8 +160,10 @@ class HostLog : public Log {
 class IdentityIds {
  public:
   double idFor(std::string_view pairs) {
-    uint32_t h = 2166136261u;  // FNV-1a
-    for (unsigned char c : pairs) h = (h ^ c) * 16777619u;
+    // FNV-1a over the first 64 bytes, which hold the session's store key
+    // (random): enough to spread; equality is decided on all the bytes.
+    uint32_t h = 2166136261u;
+    for (unsigned char c : pairs.substr(0, 64)) h = (h ^ c) * 16777619u;
     Slot& slot = slots_[h % kSlots];
     if (slot.id == 0 || slot.pairs != pairs) {
       slot.pairs.assign(pairs);
@@ -266,7 +273,7 @@ int finishOutput(const Output& out) {
 
 // The headers the checker set on a forwarded request (client-sent
 // X-Barrier-* are gone by then, so these are all the checker's own).
-int emitDecision(const CheckDecision& d) {
+__attribute__((noinline)) int emitDecision(const CheckDecision& d) {
   Module& m = module();
   m.identity_id = 0;
   if (d.forward) {
@@ -289,10 +296,12 @@ int emitDecision(const CheckDecision& d) {
   return finishOutput(out);
 }
 
-// A finished step becomes a decision; an unfinished one is parked under a
-// ticket with the signed GetItem for the host to send. A GetItem that cannot
-// even be built (no credentials or region) is a store error at once: 503.
-int emitStep(CheckStep step) {
+// Parks `step` under a new ticket and outputs the signed GetItem for its
+// lookup key; a GetItem that cannot even be built (no credentials or
+// region) is a store error at once: 503. Out of line, like emitDecision:
+// the engine compiles each function on its first call, and a container's
+// first event is most often not a cache miss.
+__attribute__((noinline)) int emitFetch(CheckStep step) {
   Module& m = module();
   while (step.needsLookup()) {
     Result<HttpClientRequest> fetch = edgeGetItemFetch(
@@ -318,6 +327,12 @@ int emitStep(CheckStep step) {
   return emitDecision(step.decision());
 }
 
+// A finished step becomes a decision; an unfinished one a fetch.
+int emitStep(CheckStep step) {
+  if (step.needsLookup()) return emitFetch(std::move(step));
+  return emitDecision(step.decision());
+}
+
 // The CloudFront request as the checker sees it: method, target, client
 // address and the headers it reads. At most this many header values.
 constexpr size_t kMaxRequestFields = 4 + 64;
@@ -329,6 +344,7 @@ bool requestFromFields(std::string_view text, size_t fields, Request& r) {
   r.path.assign(f[1]);
   r.query.assign(f[2]);
   r.remote_addr.assign(f[3]);
+  r.headers.reserve(fields - 4);
   for (size_t i = 4; i < fields; ++i) {
     if (f[i].empty()) return false;
     size_t index = static_cast<unsigned char>(f[i][0]) - 'a';
@@ -395,10 +411,12 @@ BARRIER_EXPORT("barrier_reads") int barrier_reads() {
   return finishOutput(out);
 }
 
-BARRIER_EXPORT("barrier_check") int barrier_check(const char* data, size_t len, uint32_t fields) {
+BARRIER_EXPORT("barrier_check")
+int barrier_check(const char* data, size_t len, uint32_t fields, double now_ms) {
   using namespace barrier;
   Module& m = module();
   if (!m.checker) return emitError("not configured");
+  m.clock.set(now_ms);
   Request request;
   if (!requestFromFields(std::string_view(data, len), fields, request)) {
     return emitError("malformed request fields");
@@ -407,9 +425,10 @@ BARRIER_EXPORT("barrier_check") int barrier_check(const char* data, size_t len, 
 }
 
 BARRIER_EXPORT("barrier_resume")
-int barrier_resume(uint32_t ticket, const char* data, size_t len, uint32_t fields) {
+int barrier_resume(uint32_t ticket, const char* data, size_t len, uint32_t fields, double now_ms) {
   using namespace barrier;
   Module& m = module();
+  m.clock.set(now_ms);
   auto it = m.pending.find(ticket);
   if (!m.checker || it == m.pending.end()) return emitError("unknown ticket");
   CheckStep step = std::move(it->second);

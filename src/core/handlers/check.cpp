@@ -15,12 +15,21 @@ constexpr std::string_view kLoginPath = "/_identity/login";
 
 // Values from the store originate in the identity provider's token; a CR, LF
 // or other control character must never reach a header line.
+bool isHeaderSafe(char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; }
+
+void appendHeaderValue(std::string& out, std::string_view text) {
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (isHeaderSafe(text[i])) continue;
+    out.append(text.substr(start, i - start));
+    start = i + 1;
+  }
+  out.append(text.substr(start));
+}
+
 std::string headerValue(std::string_view text) {
   std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
-  }
+  appendHeaderValue(out, text);
   return out;
 }
 
@@ -30,6 +39,10 @@ std::string groupsHeader(const std::vector<std::string>& groups) {
   std::string out;
   for (const auto& g : groups) {
     if (!out.empty()) out += ',';
+    if (g.find_first_of(",%") == std::string::npos) {
+      appendHeaderValue(out, g);
+      continue;
+    }
     for (char c : headerValue(g)) {
       if (c == ',') out += "%2C";
       else if (c == '%') out += "%25";
@@ -127,11 +140,10 @@ CheckStep Checker::begin(Request request) const {
   step.path_ = normalizePath(step.request_.path);
 
   if (matchesPublic(public_paths_, step.path_)) {
-    CheckDecision d;
-    d.outcome = CheckOutcome::kPublic;
-    d.forward = true;
+    CheckDecision& d = decide(step, CheckOutcome::kPublic, /*forward=*/true);
     d.request = std::move(step.request_);
-    return finish(std::move(step), std::move(d));
+    logDecision(step);
+    return step;
   }
 
   // Every value of our cookie, from every Cookie header, in order. Shape and
@@ -150,30 +162,36 @@ CheckStep Checker::begin(Request request) const {
     if (std::find(step.keys_.begin(), step.keys_.end(), key) != step.keys_.end()) continue;
     step.keys_.push_back(std::move(key));
   }
-  return advance(std::move(step));
+  advance(step);
+  logDecision(step);
+  return step;
 }
 
-CheckStep Checker::advance(CheckStep step) const {
+void Checker::advance(CheckStep& step) const {
   while (step.next_ < step.keys_.size()) {
     CacheLookup hit = cache_.lookup(step.keys_[step.next_]);
-    if (hit.hit == CacheHit::kMiss) return step;  // the caller reads the store
+    if (hit.hit == CacheHit::kMiss) return;  // the caller reads the store
     // The cache never holds an entry past valid_until; re-checking costs
     // nothing and keeps "only live sessions pass" true by construction here.
     if (hit.hit == CacheHit::kPresent && hit.record->isLiveSession(clock_.now())) {
-      return accept(std::move(step), *hit.record);
+      accept(step, *hit.record);
+      return;
     }
     step.reason_ = worse(step.reason_, CheckOutcome::kUnknownSession);
     ++step.next_;
   }
-  CheckOutcome reason = step.reason_;
-  return refuse(std::move(step), reason);
+  refuse(step, step.reason_);
 }
 
 CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> answer) const {
   if (!step.needsLookup()) return step;
   // Fail closed: an unreachable or erroring store is never a pass, and is
   // not cached — the next request asks again.
-  if (!answer.isOk()) return unavailable(std::move(step), answer.status());
+  if (!answer.isOk()) {
+    unavailable(step, answer.status());
+    logDecision(step);
+    return step;
+  }
 
   const std::string& key = step.keys_[step.next_];
   std::optional<SessionRecord>& record = answer.value();
@@ -191,10 +209,14 @@ CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> a
     // claims: X-Barrier-Session-Id must name the record that was checked.
     record->key = key;
     cache_.insertPresent(*record);
-    return accept(std::move(step), *record);
+    accept(step, *record);
+    logDecision(step);
+    return step;
   }
   ++step.next_;
-  return advance(std::move(step));
+  advance(step);
+  logDecision(step);
+  return step;
 }
 
 const AccessRule* Checker::ruleFor(const NormalizedPath& path) const {
@@ -204,21 +226,18 @@ const AccessRule* Checker::ruleFor(const NormalizedPath& path) const {
   return nullptr;
 }
 
-CheckStep Checker::accept(CheckStep step, const SessionRecord& record) const {
+void Checker::accept(CheckStep& step, const SessionRecord& record) const {
   const AccessRule* rule = ruleFor(step.path_);
   if (rule && !rule->groups.empty() && !hasAnyGroup(record, rule->groups)) {
-    CheckDecision d;
-    d.outcome = CheckOutcome::kForbidden;
+    CheckDecision& d = decide(step, CheckOutcome::kForbidden, /*forward=*/false);
     d.session_key = record.key;
     d.response = pageResponse(403, "Access denied",
                               "You are signed in, but your account does not have access to this "
                               "page.",
                               PageLink{"Sign in with a different account", "/_identity/logout"});
-    return finish(std::move(step), std::move(d));
+    return;
   }
-  CheckDecision d;
-  d.outcome = CheckOutcome::kPass;
-  d.forward = true;
+  CheckDecision& d = decide(step, CheckOutcome::kPass, /*forward=*/true);
   d.session_key = record.key;
   d.request = std::move(step.request_);
   // The record key, not the id: the origin can look the record up but cannot
@@ -228,12 +247,10 @@ CheckStep Checker::accept(CheckStep step, const SessionRecord& record) const {
                                                                           : record.username));
   d.request.headers.add(kHeaderEmail, headerValue(record.email));
   d.request.headers.add(kHeaderGroups, groupsHeader(record.groups));
-  return finish(std::move(step), std::move(d));
 }
 
-CheckStep Checker::refuse(CheckStep step, CheckOutcome outcome) const {
-  CheckDecision d;
-  d.outcome = outcome;
+void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
+  CheckDecision& d = decide(step, outcome, /*forward=*/false);
   if (isBrowserNavigation(step.request_)) {
     // Back to the same place after login. Encoded once here, decoded once by
     // the login handler, which then applies the safe return path rule.
@@ -246,16 +263,14 @@ CheckStep Checker::refuse(CheckStep step, CheckOutcome outcome) const {
     d.response = jsonResponse(
         401, R"({"error":"unauthenticated","login":"/_identity/login"})");
   }
-  return finish(std::move(step), std::move(d));
 }
 
-CheckStep Checker::unavailable(CheckStep step, const Status& status) const {
+void Checker::unavailable(CheckStep& step, const Status& status) const {
   if (log_.enabled(LogLevel::kWarn)) {
     log_.write(LogLevel::kWarn, "check.store_error",
                {{"key", mask(step.keys_[step.next_])}, {"status", status.toString()}});
   }
-  CheckDecision d;
-  d.outcome = CheckOutcome::kStoreError;
+  CheckDecision& d = decide(step, CheckOutcome::kStoreError, /*forward=*/false);
   if (isBrowserNavigation(step.request_)) {
     d.response = pageResponse(503, "Temporarily unavailable",
                               "Sign-in is temporarily unavailable. Please try again in a moment.");
@@ -263,17 +278,20 @@ CheckStep Checker::unavailable(CheckStep step, const Status& status) const {
     d.response = jsonResponse(503, R"({"error":"unavailable"})");
   }
   d.response.headers.add("Retry-After", std::to_string(retry_after_));
-  return finish(std::move(step), std::move(d));
 }
 
-CheckStep Checker::finish(CheckStep step, CheckDecision decision) const {
-  if (log_.enabled(LogLevel::kDebug)) {
-    log_.write(LogLevel::kDebug, "check",
-               {{"outcome", checkOutcomeName(decision.outcome)},
-                {"session", mask(decision.session_key)}});
-  }
-  step.decision_ = std::move(decision);
-  return step;
+void Checker::logDecision(const CheckStep& step) const {
+  if (step.needsLookup() || !log_.enabled(LogLevel::kDebug)) return;
+  const CheckDecision& d = step.decision();
+  log_.write(LogLevel::kDebug, "check",
+             {{"outcome", checkOutcomeName(d.outcome)}, {"session", mask(d.session_key)}});
+}
+
+CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forward) const {
+  CheckDecision& d = step.decision_.emplace();
+  d.outcome = outcome;
+  d.forward = forward;
+  return d;
 }
 
 CheckDecision check(const Checker& checker, const Request& request, SessionStore& store) {

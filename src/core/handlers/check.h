@@ -114,14 +114,19 @@ class Checker {
   const IdCodec& codec() const { return codec_; }
 
  private:
-  // Continues from step.next_: cache hits are settled here, a miss returns
+  // These work on the step in place (a step holds the whole request: moving
+  // it from call to call would cost more than the checking itself).
+  // Continues from step.next_: cache hits are settled here, a miss leaves
   // the step waiting for a lookup.
-  CheckStep advance(CheckStep step) const;
+  void advance(CheckStep& step) const;
   // A live session record for step's request: pass or 403.
-  CheckStep accept(CheckStep step, const SessionRecord& record) const;
-  CheckStep refuse(CheckStep step, CheckOutcome outcome) const;
-  CheckStep unavailable(CheckStep step, const Status& status) const;
-  CheckStep finish(CheckStep step, CheckDecision decision) const;
+  void accept(CheckStep& step, const SessionRecord& record) const;
+  void refuse(CheckStep& step, CheckOutcome outcome) const;
+  void unavailable(CheckStep& step, const Status& status) const;
+  // Sets step's decision (outcome and forward flag) and returns it to fill in.
+  CheckDecision& decide(CheckStep& step, CheckOutcome outcome, bool forward) const;
+  // The finished decision at debug level (session key masked).
+  void logDecision(const CheckStep& step) const;
   // The first rule matching `path`, or nullptr.
   const AccessRule* ruleFor(const NormalizedPath& path) const;
 

@@ -38,6 +38,7 @@ class Headers {
   bool has(std::string_view name) const { return find(name) != nullptr; }
 
   void add(std::string name, std::string value);
+  void reserve(size_t count) { items_.reserve(count); }
   // Replaces every `name` header with one.
   void set(std::string name, std::string value);
   // Removes every `name` header; returns how many were removed.

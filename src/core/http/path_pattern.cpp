@@ -95,10 +95,35 @@ std::string mostDecoded(std::string_view raw) {
   return out;
 }
 
+// True when every step below would return `raw` unchanged: it starts with
+// '/', has no escape, '\\', ';' or control byte, no empty segment ("//")
+// and no "." or ".." segment. Most request paths are like this.
+bool alreadyNormal(std::string_view raw) {
+  if (raw.empty() || raw[0] != '/') return false;
+  size_t segment_start = 1;
+  for (size_t i = 1; i <= raw.size(); ++i) {
+    if (i < raw.size()) {
+      unsigned char c = static_cast<unsigned char>(raw[i]);
+      if (c == '%' || c == '\\' || c == ';' || c < 0x20 || c == 0x7f) return false;
+      if (c != '/') continue;
+    }
+    std::string_view seg = raw.substr(segment_start, i - segment_start);
+    bool last = i == raw.size();
+    if ((seg.empty() && !last) || seg == "." || seg == "..") return false;
+    segment_start = i + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 NormalizedPath normalizePath(std::string_view raw_path) {
   NormalizedPath out;
+  if (alreadyNormal(raw_path)) {
+    out.path.assign(raw_path);
+    out.decoded = out.path;
+    return out;
+  }
   std::string step1 = decodeUnreserved(raw_path, out.ambiguous);
   if (step1.empty() || step1[0] != '/') {
     // Origin-form targets start with '/'; anything else ("*", "x") is odd.
