@@ -162,11 +162,11 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const cpuNs = ((cpu.user + cpu.system) * 1000) / EVENTS;
   if (passes !== EVENTS || sink !== EVENTS) throw new Error('not every cached event passed');
-  const list = Array.from(samples);
+  const list = Array.from(samples).sort((a, b) => a - b);
   console.log(`\nper event, cached session, ${EVENTS} events (${db.getItems.length - getItemsBefore} GetItems during the run):`);
   console.log(`  mean ${(totalNs / EVENTS / 1000).toFixed(2)} us (loop incl. building the event; building alone ${(buildNs / 1000).toFixed(2)} us)`);
   console.log(`  CPU time per event ${(cpuNs / 1000).toFixed(2)} us (incl. building the event and timing)`);
-  console.log(`  handler() p50 ${(pct(list, 0.5) / 1000).toFixed(2)} us, p99 ${(pct(list, 0.99) / 1000).toFixed(2)} us, max ${(Math.max(...list) / 1000).toFixed(1)} us`);
+  console.log(`  handler() p50 ${(pct(list, 0.5) / 1000).toFixed(2)} us, p99 ${(pct(list, 0.99) / 1000).toFixed(2)} us, max ${(list[list.length - 1] / 1000).toFixed(1)} us`);
 } finally {
   await db.close();
   rmSync(work, { recursive: true, force: true });

@@ -344,7 +344,7 @@ bool requestFromFields(std::string_view text, size_t fields, Request& r) {
   r.path.assign(f[1]);
   r.query.assign(f[2]);
   r.remote_addr.assign(f[3]);
-  r.headers.reserve(fields - 4);
+  r.headers.reserve(fields - 4 + 4);  // and the four identity headers of a pass
   for (size_t i = 4; i < fields; ++i) {
     if (f[i].empty()) return false;
     size_t index = static_cast<unsigned char>(f[i][0]) - 'a';

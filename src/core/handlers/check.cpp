@@ -153,14 +153,13 @@ CheckStep Checker::begin(Request request) const {
   size_t examined = 0;
   for (const auto& value : cookieValues(step.request_.headers, cookie_name_)) {
     if (step.keys_.size() == kMaxSessionCandidates || examined++ == kMaxCookieValuesExamined) break;
-    std::optional<std::string> id = codec_.verify(value);
-    if (!id) {
+    std::optional<std::string> key = codec_.verifiedStoreKey(value);
+    if (!key) {
       step.reason_ = worse(step.reason_, CheckOutcome::kBadCookie);
       continue;
     }
-    std::string key = codec_.storeKey(*id);
-    if (std::find(step.keys_.begin(), step.keys_.end(), key) != step.keys_.end()) continue;
-    step.keys_.push_back(std::move(key));
+    if (std::find(step.keys_.begin(), step.keys_.end(), *key) != step.keys_.end()) continue;
+    step.keys_.push_back(std::move(*key));
   }
   advance(step);
   logDecision(step);

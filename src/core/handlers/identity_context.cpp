@@ -24,7 +24,7 @@ std::vector<std::string> IdentityContext::keysFromCookie(const Request& request,
                                                          std::string_view name) const {
   std::vector<std::string> keys;
   for (std::string_view value : cookieValues(request.headers, name)) {
-    if (auto id = codec.verify(value)) keys.push_back(codec.storeKey(*id));
+    if (auto key = codec.verifiedStoreKey(value)) keys.push_back(std::move(*key));
     if (keys.size() >= 4) break;  // bound the store work one request can cause
   }
   return keys;

@@ -1,5 +1,8 @@
 #include "core/http/path_pattern.h"
 
+#include <string_view>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 namespace barrier {
@@ -27,6 +30,22 @@ TEST(PathPattern, GlobForms) {
   EXPECT_TRUE(matchPattern("*", "/anything"));
   EXPECT_FALSE(matchPattern("/A", "/a"));
   EXPECT_TRUE(matchPattern("/A", "/a", true));
+}
+
+// Paths that are already normal come back as they are (the common case,
+// taken without decoding), and the boundaries of "already normal" still
+// go through the full normalisation.
+TEST(PathPattern, AlreadyNormalPathsUnchanged) {
+  for (std::string_view plain : {"/", "/a", "/a/b", "/a/b/", "/docs/page.html", "/a.b/..c/.d", "/x-y_z~"}) {
+    NormalizedPath n = normalizePath(plain);
+    EXPECT_EQ(n.path, plain);
+    EXPECT_EQ(n.decoded, plain);
+    EXPECT_FALSE(n.ambiguous) << plain;
+  }
+  const std::pair<std::string_view, std::string_view> just_outside[] = {
+      {"/a//b", "/a/b"}, {"/a/.", "/a/"}, {"/a/..", "/"}, {"/a/./b", "/a/b"}, {"a/b", "/a/b"}};
+  for (const auto& [raw, normal] : just_outside) EXPECT_EQ(normalizePath(raw).path, normal) << raw;
+  EXPECT_TRUE(normalizePath("/a;b").ambiguous);
 }
 
 // Normalisation decodes unreserved escapes once, collapses slashes and

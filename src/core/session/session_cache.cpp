@@ -1,7 +1,9 @@
 #include "core/session/session_cache.h"
 
 #include <algorithm>
+#include <functional>
 #include <list>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -24,7 +26,7 @@ class LruSessionCache : public SessionCache {
         max_entries_(config.max_entries > 0 ? static_cast<size_t>(config.max_entries) : 0) {}
 
   CacheLookup lookup(std::string_view key) override {
-    auto it = index_.find(std::string(key));
+    auto it = index_.find(key);
     if (it == index_.end()) return {};
     if (clock_.nowMillis() >= it->second->expires_ms) {
       order_.erase(it->second);
@@ -53,7 +55,7 @@ class LruSessionCache : public SessionCache {
   }
 
   void erase(std::string_view key) override {
-    auto it = index_.find(std::string(key));
+    auto it = index_.find(key);
     if (it == index_.end()) return;
     order_.erase(it->second);
     index_.erase(it);
@@ -83,7 +85,12 @@ class LruSessionCache : public SessionCache {
   const int64_t negative_ttl_ms_;
   const size_t max_entries_;
   std::list<Entry> order_;  // front = most recently used
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  // Looked up by string_view without building a std::string per request.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  std::unordered_map<std::string, std::list<Entry>::iterator, KeyHash, std::equal_to<>> index_;
 };
 
 }  // namespace

@@ -55,8 +55,8 @@ std::string IdCodec::cookieValueFor(std::string_view id) const {
   return std::string(id) + "." + macText(keys_.front(), id);
 }
 
-std::optional<std::string> IdCodec::verify(std::string_view cookie_value) const {
-  if (!hasIdCookieShape(cookie_value)) return std::nullopt;
+bool IdCodec::verifies(std::string_view cookie_value) const {
+  if (!hasIdCookieShape(cookie_value)) return false;
   std::string_view id = cookie_value.substr(0, kIdTextLength);
   std::string_view mac = cookie_value.substr(kIdTextLength + 1);
   // Every key is tried even after a match, so timing does not reveal which
@@ -65,8 +65,17 @@ std::optional<std::string> IdCodec::verify(std::string_view cookie_value) const 
   for (const auto& key : keys_) {
     if (constantTimeEqual(macText(key, id), mac)) ok = true;
   }
-  if (!ok) return std::nullopt;
-  return std::string(id);
+  return ok;
+}
+
+std::optional<std::string> IdCodec::verify(std::string_view cookie_value) const {
+  if (!verifies(cookie_value)) return std::nullopt;
+  return std::string(cookie_value.substr(0, kIdTextLength));
+}
+
+std::optional<std::string> IdCodec::verifiedStoreKey(std::string_view cookie_value) const {
+  if (!verifies(cookie_value)) return std::nullopt;
+  return storeKey(cookie_value.substr(0, kIdTextLength));
 }
 
 std::string IdCodec::storeKey(std::string_view id) const {

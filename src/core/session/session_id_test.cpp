@@ -51,6 +51,18 @@ TEST_F(IdCodecTest, VerifiesOwnValues) {
   EXPECT_EQ(codec.verify(issued->cookie_value), issued->id);
 }
 
+// verifiedStoreKey is storeKey(verify(value)): the issued store key for a
+// good value, nothing for a forged one or a wrong shape.
+TEST_F(IdCodecTest, VerifiedStoreKey) {
+  IdCodec codec(*crypto_, {key_new_});
+  auto issued = codec.issue(random_);
+  EXPECT_EQ(codec.verifiedStoreKey(issued->cookie_value), issued->store_key);
+  std::string forged = issued->cookie_value;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(codec.verifiedStoreKey(forged).has_value());
+  EXPECT_FALSE(codec.verifiedStoreKey(issued->id).has_value());
+}
+
 // Rotation: the new key signs, the old key still verifies.
 TEST_F(IdCodecTest, KeyRotation) {
   IdCodec old_codec(*crypto_, {key_old_});
