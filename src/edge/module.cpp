@@ -1,0 +1,73 @@
+#include "edge/module.h"
+
+#include <nlohmann/json.hpp>
+
+#define BARRIER_IMPORT(name) __attribute__((import_module("barrier"), import_name(name)))
+
+extern "C" {
+BARRIER_IMPORT("sha256") void barrier_host_sha256(const char* data, size_t len, uint8_t* out);
+BARRIER_IMPORT("hmac_sha256")
+void barrier_host_hmac_sha256(const char* key, size_t key_len, const char* data, size_t len,
+                              uint8_t* out);
+BARRIER_IMPORT("log") void barrier_host_log(const char* data, size_t len);
+}
+
+namespace barrier {
+
+Digest HostCrypto::sha256(std::string_view data) {
+  if (const Digest* known = memo_.find('S', {}, data)) return *known;
+  Digest d{};
+  barrier_host_sha256(data.data(), data.size(), d.data());
+  memo_.remember('S', {}, data, d);
+  return d;
+}
+
+Digest HostCrypto::hmacSha256(std::string_view key, std::string_view data) {
+  if (const Digest* known = memo_.find('H', key, data)) return *known;
+  Digest d{};
+  barrier_host_hmac_sha256(key.data(), key.size(), data.data(), data.size(), d.data());
+  memo_.remember('H', key, data, d);
+  return d;
+}
+
+void HostLog::write(LogLevel level, std::string_view event, const LogFields& fields) {
+  using Json = nlohmann::json;
+  Json line = {{"level", logLevelName(level)}, {"event", std::string(event)}};
+  for (const auto& [k, v] : fields) line[k] = v;
+  std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace);
+  barrier_host_log(text.data(), text.size());
+}
+
+double IdentityIds::idFor(std::string_view pairs) {
+  // FNV-1a over the first 64 bytes, which hold the session's store key
+  // (random): enough to spread; equality is decided on all the bytes.
+  uint32_t h = 2166136261u;
+  for (unsigned char c : pairs.substr(0, 64)) h = (h ^ c) * 16777619u;
+  Slot& slot = slots_[h % kSlots];
+  if (slot.id == 0 || slot.pairs != pairs) {
+    slot.pairs.assign(pairs);
+    slot.id = next_++;
+  }
+  return slot.id;
+}
+
+// Out of line: every export calls it, and the engine compiles each export
+// on its first call; a copy of Module's constructor in each would cost
+// cold-start time.
+__attribute__((noinline)) Module& module() {
+  static Module* m = new Module();  // never destroyed: lives as long as the instance
+  return *m;
+}
+
+int emitError(std::string_view message) {
+  Output(/*tag=*/'E').field(message);
+  module().identity_id = 0;
+  return 'E';
+}
+
+int finishOutput(const Output& out) {
+  if (!out.clean()) return emitError("output field holds a NUL byte");
+  return out.tag();
+}
+
+}  // namespace barrier

@@ -1,0 +1,165 @@
+// The edge checker module's state and the helpers its exports share
+// (src/edge/wasm_main.cpp: the ABI and the per-event exports;
+// src/edge/wasm_setup.cpp: memory and configuration). One instance per
+// container, one event at a time: nothing here is thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/config/config.h"
+#include "core/handlers/check.h"
+#include "core/ports/clock.h"
+#include "core/ports/crypto.h"
+#include "core/ports/log.h"
+#include "core/session/session_cache.h"
+#include "edge/digest_memo.h"
+#include "edge/edge_dynamodb.h"
+
+#define BARRIER_EXPORT(name) __attribute__((export_name(name)))
+
+namespace barrier {
+
+// --- Ports over host imports ------------------------------------------------
+
+// The time the host passed with the current call (ms since the epoch): an
+// event is decided at one instant, and no call out is needed for it.
+class HostClock : public Clock {
+ public:
+  int64_t nowMillis() override { return now_; }
+  void set(double now_ms) { now_ = static_cast<int64_t>(now_ms); }
+
+ private:
+  int64_t now_ = 0;
+};
+
+// SHA-256 and HMAC by the host (node:crypto). Digests of small inputs are
+// remembered (DigestMemo): a cached session's cookie id is MACed and hashed
+// again on every request.
+class HostCrypto : public Crypto {
+ public:
+  Digest sha256(std::string_view data) override;
+  Digest hmacSha256(std::string_view key, std::string_view data) override;
+  // ID tokens are never verified at the edge.
+  bool verifyRs256(std::string_view, std::string_view, std::string_view,
+                   std::string_view) override {
+    return false;
+  }
+
+ private:
+  DigestMemo memo_;
+};
+
+// Log lines are rare at the edge (store errors, debug): JSON through
+// nlohmann, compiled by the engine only when the first line is written.
+class HostLog : public Log {
+ public:
+  bool enabled(LogLevel level) const override { return level >= min_; }
+  void write(LogLevel level, std::string_view event, const LogFields& fields) override;
+  void setMinLevel(LogLevel level) { min_ = level; }
+
+ private:
+  LogLevel min_ = LogLevel::kInfo;
+};
+
+// Stable ids for the identity pairs of pass decisions: the same pairs get
+// the same id, different pairs never share one (ids are not reused). The
+// host may then decode each distinct identity once. A fixed number of
+// slots: a pair seen again after eviction simply gets a new id.
+class IdentityIds {
+ public:
+  double idFor(std::string_view pairs);
+
+ private:
+  static constexpr size_t kSlots = 64;
+  struct Slot {
+    std::string pairs;
+    double id = 0;
+  };
+  std::array<Slot, kSlots> slots_;
+  double next_ = 1;  // exact in a double up to 2^53
+};
+
+// --- Module state -------------------------------------------------------------
+
+constexpr size_t kMaxPending = 64;
+
+// Every request header the Checker reads (check.cpp: cookieValues,
+// isBrowserNavigation), lowercase. The host sends only these: a header
+// missing here would silently change decisions.
+constexpr std::array<std::string_view, 4> kHeadersRead = {"accept", "cookie", "sec-fetch-mode",
+                                                          "x-requested-with"};
+
+struct Module {
+  HostClock clock;
+  HostCrypto crypto;
+  HostLog log;
+  std::unique_ptr<Config> config;
+  std::unique_ptr<SessionCache> cache;
+  std::unique_ptr<Checker> checker;
+  std::map<uint32_t, CheckStep> pending;  // ticket -> check waiting for a store answer
+  EdgeCredentials credentials;
+  IdentityIds identities;
+  double identity_id = 0;  // of the last output
+  uint32_t next_ticket = 1;
+  std::string output;
+};
+
+// The instance's one Module, created on first use, never destroyed.
+Module& module();
+
+// --- Fields in, fields out ----------------------------------------------------
+
+// Splits NUL-separated input into exactly `expected` fields (at most N).
+template <size_t N>
+bool splitFields(std::string_view text, size_t expected, std::array<std::string_view, N>& out) {
+  if (expected == 0 || expected > N) return false;
+  size_t count = 0;
+  size_t start = 0;
+  while (true) {
+    size_t nul = text.find('\0', start);
+    if (count == expected) return false;
+    out[count++] = text.substr(start, nul == std::string_view::npos ? nul : nul - start);
+    if (nul == std::string_view::npos) break;
+    start = nul + 1;
+  }
+  return count == expected;
+}
+
+// Builds the output buffer: the tag byte, then NUL-terminated fields.
+class Output {
+ public:
+  explicit Output(char tag) : text_(module().output) {
+    text_.clear();
+    text_ += tag;
+  }
+  Output& field(std::string_view value) {
+    if (value.find('\0') != std::string_view::npos) clean_ = false;
+    text_.append(value);
+    text_ += '\0';
+    return *this;
+  }
+  Output& headers(const Headers& headers) {
+    for (const auto& h : headers) field(h.name).field(h.value);
+    return *this;
+  }
+  // A NUL inside a field would shift every field after it: never emitted.
+  bool clean() const { return clean_; }
+  char tag() const { return text_[0]; }
+  std::string_view text() const { return text_; }
+
+ private:
+  std::string& text_;
+  bool clean_ = true;
+};
+
+// Outputs "E" + message; returns 'E'.
+int emitError(std::string_view message);
+// The export's return value: the output's tag ('E' if a field held a NUL).
+int finishOutput(const Output& out);
+
+}  // namespace barrier

@@ -1,0 +1,69 @@
+// The edge checker module's exports for memory and configuration, called
+// once per container (ABI: src/edge/wasm_main.cpp). Built -Oz, unlike the
+// per-event code: the engine compiles them once, at cold start.
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+
+#include "core/config/checker_settings.h"
+#include "edge/module.h"
+
+using barrier::module;
+
+extern "C" {
+
+BARRIER_EXPORT("barrier_alloc") void* barrier_alloc(size_t len) { return std::malloc(len ? len : 1); }
+
+BARRIER_EXPORT("barrier_free") void barrier_free(void* ptr) { std::free(ptr); }
+
+BARRIER_EXPORT("barrier_output_ptr") const char* barrier_output_ptr() {
+  return module().output.data();
+}
+
+BARRIER_EXPORT("barrier_output_len") size_t barrier_output_len() { return module().output.size(); }
+
+BARRIER_EXPORT("barrier_configure") int barrier_configure(const char* data, size_t len) {
+  using namespace barrier;
+  Module& m = module();
+  Result<Config> parsed = decodeCheckerSettings(std::string_view(data, len));
+  if (!parsed.isOk()) return emitError(parsed.status().message());
+  m.pending.clear();
+  m.checker.reset();
+  m.config = std::make_unique<Config>(std::move(parsed).value());
+  LogLevel level = LogLevel::kInfo;
+  if (parseLogLevel(m.config->server.log_level, level)) m.log.setMinLevel(level);
+  m.cache = makeLruSessionCache(m.clock, m.config->cache);
+  m.checker = std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log);
+  return finishOutput(Output('O'));
+}
+
+BARRIER_EXPORT("barrier_credentials")
+int barrier_credentials(const char* data, size_t len, uint32_t fields) {
+  using namespace barrier;
+  Module& m = module();
+  std::array<std::string_view, 4> f;
+  m.credentials = EdgeCredentials{};
+  if (!splitFields(std::string_view(data, len), fields, f) || fields != 4) {
+    return emitError("credentials: expected 4 fields");
+  }
+  m.credentials.aws.access_key_id.assign(f[0]);
+  m.credentials.aws.secret_access_key.assign(f[1]);
+  m.credentials.aws.session_token.assign(f[2]);
+  m.credentials.aws.source = "environment";
+  m.credentials.fallback_region.assign(f[3]);
+  if (!m.credentials.aws.complete()) {
+    return emitError("credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required");
+  }
+  return finishOutput(Output('O'));
+}
+
+BARRIER_EXPORT("barrier_reads") int barrier_reads() {
+  using namespace barrier;
+  Output out('H');
+  for (std::string_view name : kHeadersRead) out.field(name);
+  return finishOutput(out);
+}
+
+}  // extern "C"
