@@ -205,6 +205,20 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     expectLoginRedirect(result, '/docs/page.html?tab=2');
   });
 
+  // HTTP/2 browsers may send each cookie as a Cookie header of its own: a
+  // session cookie among 100 of them still passes.
+  test('one cookie per header (HTTP/2)', async () => {
+    const cookie = newCookie();
+    await putSession(db, cookie.storeKey);
+    const event = fixture('navigation', cookie.value);
+    const crumbs = Array.from({ length: 100 }, (_, i) => ({ key: 'cookie', value: `c${i}=${i}` }));
+    crumbs.splice(57, 0, { key: 'cookie', value: `barrier=${cookie.value}` });
+    requestOf(event).headers.cookie = crumbs;
+    const { result, getItems } = await run(handler, event);
+    assert.equal(getItems, 1);
+    assert.deepEqual(headerValues(result.headers, 'x-barrier-user'), ['alice']);
+  });
+
   // Public paths pass untouched but for spoofed identity headers.
   test('public path passes without a session', async () => {
     const event = fixture('public');
