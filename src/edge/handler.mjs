@@ -177,19 +177,28 @@ function createChecker() {
       return x.barrier_resume(ticket, inPtr, len, 2, Date.now());
     },
     fields,
-    // The identity pairs of the last pass decision, decoded once per id.
+    // The identity headers of the last pass decision as a flat list of
+    // (lowercase name, name, value), decoded and checked once per id: null
+    // for none, false when the module named a header that is not
+    // x-barrier-* (never forwarded).
     identity() {
       const id = x.barrier_identity_id();
       if (id === 0) return null;
-      let pairs = identities.get(id);
-      if (pairs === undefined) {
+      let flat = identities.get(id);
+      if (flat === undefined) {
         const f = fields();
-        pairs = [];
-        for (let i = 1; i + 1 < f.length; i += 2) pairs.push([f[i].toLowerCase(), f[i], f[i + 1]]);
+        flat = [];
+        for (let i = 1; i + 1 < f.length; i += 2) {
+          if (!isIdentityHeader(f[i])) {
+            flat = false;
+            break;
+          }
+          flat.push(f[i].toLowerCase(), f[i], f[i + 1]);
+        }
         if (identities.size >= 1024) identities.clear();
-        identities.set(id, pairs);
+        identities.set(id, flat);
       }
-      return pairs;
+      return flat;
     },
   };
 }
@@ -363,11 +372,9 @@ function forward(request, identity) {
   for (const name in headers) {
     if (isIdentityHeader(name) || namesIdentity(headers[name])) delete headers[name];
   }
+  if (identity === false) return unavailable();
   if (identity !== null) {
-    for (const [lower, key, value] of identity) {
-      if (!isIdentityHeader(lower)) return unavailable();
-      headers[lower] = [{ key, value }];
-    }
+    for (let i = 0; i < identity.length; i += 3) headers[identity[i]] = [{ key: identity[i + 1], value: identity[i + 2] }];
   }
   return request;
 }
