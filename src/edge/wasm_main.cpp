@@ -145,7 +145,7 @@ bool requestFromFields(std::string_view text, size_t fields, Request& r) {
   size_t start = 0;
   r.headers.reserve(fields - 4 + 4);  // and the four identity headers of a pass
   while (true) {
-    size_t nul = text.find('\0', start);
+    size_t nul = findNul(text, start);
     std::string_view field = text.substr(start, nul == std::string_view::npos ? nul : nul - start);
     if (count == fields) return false;  // more fields than the host said
     if (count < 4) {
