@@ -132,20 +132,33 @@ inline size_t findNul(std::string_view text, size_t from = 0) {
   return std::string_view::npos;
 }
 
-// Splits NUL-separated input into exactly `expected` fields (at most N).
-template <size_t N>
-bool splitFields(std::string_view text, size_t expected, std::array<std::string_view, N>& out) {
-  if (expected == 0 || expected > N) return false;
+// Calls take(index, field) for each NUL-separated field of `text`, in
+// order, until take returns false. The number of fields, or npos when take
+// stopped early.
+template <class Take>
+size_t forEachField(std::string_view text, Take take) {
   size_t count = 0;
   size_t start = 0;
   while (true) {
     size_t nul = findNul(text, start);
-    if (count == expected) return false;
-    out[count++] = text.substr(start, nul == std::string_view::npos ? nul : nul - start);
-    if (nul == std::string_view::npos) break;
+    if (!take(count, text.substr(start, nul == std::string_view::npos ? nul : nul - start))) {
+      return std::string_view::npos;
+    }
+    ++count;
+    if (nul == std::string_view::npos) return count;
     start = nul + 1;
   }
-  return count == expected;
+}
+
+// Splits NUL-separated input into exactly `expected` fields (at most N).
+template <size_t N>
+bool splitFields(std::string_view text, size_t expected, std::array<std::string_view, N>& out) {
+  if (expected == 0 || expected > N) return false;
+  return forEachField(text, [&](size_t i, std::string_view field) {
+           if (i == expected) return false;  // more fields than expected
+           out[i] = field;
+           return true;
+         }) == expected;
 }
 
 // Builds the output buffer: the tag byte, then NUL-terminated fields.

@@ -141,25 +141,18 @@ constexpr size_t kMaxHeaderValues = 1024;
 bool requestFromFields(std::string_view text, size_t fields, Request& r) {
   if (fields < 4 || fields > 4 + kMaxHeaderValues) return false;
   std::array<std::string_view, 4> head;
-  size_t count = 0;
-  size_t start = 0;
   r.headers.reserve(fields - 4 + 4);  // and the four identity headers of a pass
-  while (true) {
-    size_t nul = findNul(text, start);
-    std::string_view field = text.substr(start, nul == std::string_view::npos ? nul : nul - start);
-    if (count == fields) return false;  // more fields than the host said
-    if (count < 4) {
-      head[count] = field;
-    } else {
-      if (field.empty()) return false;
-      size_t index = static_cast<unsigned char>(field[0]) - 'a';
-      if (index >= kHeadersRead.size()) return false;
-      r.headers.add(std::string(kHeadersRead[index]), std::string(field.substr(1)));
+  size_t count = forEachField(text, [&](size_t i, std::string_view field) {
+    if (i == fields) return false;  // more fields than the host said
+    if (i < 4) {
+      head[i] = field;
+      return true;
     }
-    ++count;
-    if (nul == std::string_view::npos) break;
-    start = nul + 1;
-  }
+    size_t index = field.empty() ? kHeadersRead.size() : static_cast<unsigned char>(field[0]) - 'a';
+    if (index >= kHeadersRead.size()) return false;
+    r.headers.add(std::string(kHeadersRead[index]), std::string(field.substr(1)));
+    return true;
+  });
   if (count != fields) return false;
   r.method.assign(head[0]);
   r.path.assign(head[1]);
