@@ -30,10 +30,10 @@ class LockedSessionCache : public SessionCache {
     std::lock_guard<std::mutex> lock(s.mutex);
     return s.cache->lookup(key);
   }
-  void insertPresent(const SessionRecord& record) override {
-    Shard& s = shardFor(record.key);
+  void insertPresent(std::shared_ptr<const SessionRecord> record) override {
+    Shard& s = shardFor(record->key);
     std::lock_guard<std::mutex> lock(s.mutex);
-    s.cache->insertPresent(record);
+    s.cache->insertPresent(std::move(record));
   }
   void insertAbsent(std::string_view key) override {
     Shard& s = shardFor(key);

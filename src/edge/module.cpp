@@ -38,17 +38,22 @@ void HostLog::write(LogLevel level, std::string_view event, const LogFields& fie
   barrier_host_log(text.data(), text.size());
 }
 
-double IdentityIds::idFor(std::string_view pairs) {
-  // FNV-1a over the first 64 bytes, which hold the session's store key
-  // (random): enough to spread; equality is decided on all the bytes.
-  uint32_t h = 2166136261u;
-  for (unsigned char c : pairs.substr(0, 64)) h = (h ^ c) * 16777619u;
-  Slot& slot = slots_[h % kSlots];
-  if (slot.id == 0 || slot.pairs != pairs) {
-    slot.pairs.assign(pairs);
-    slot.id = next_++;
+const IdentityIds::Entry& IdentityIds::entryFor(const CheckDecision& d) {
+  auto address = reinterpret_cast<uintptr_t>(d.session.get());
+  Entry& slot = slots_[(address / alignof(SessionRecord)) % kSlots];
+  if (slot.record == d.session) return slot;
+  slot.record = d.session;
+  slot.pairs.clear();
+  slot.clean = true;
+  for (const Header& h : d.identityHeaders()) {
+    for (std::string_view field : {std::string_view(h.name), std::string_view(h.value)}) {
+      if (findNul(field) != std::string_view::npos) slot.clean = false;
+      slot.pairs.append(field);
+      slot.pairs += '\0';
+    }
   }
-  return slot.id;
+  slot.id = next_++;
+  return slot;
 }
 
 // Out of line: every export calls it, and the engine compiles each export

@@ -67,21 +67,28 @@ class HostLog : public Log {
   LogLevel min_ = LogLevel::kInfo;
 };
 
-// Stable ids for the identity pairs of pass decisions: the same pairs get
-// the same id, different pairs never share one (ids are not reused). The
-// host may then decode each distinct identity once. A fixed number of
-// slots: a pair seen again after eviction simply gets a new id.
+// The identity headers of pass decisions as output text (name, value
+// fields, NUL-terminated), built once per session record and named by an
+// id. The cache hands out the same shared, immutable record for every hit,
+// so a cached session's pairs are found by the record's address; each other
+// record gets a new id (ids are never reused). Equal ids therefore mean
+// byte-equal pairs, and the host may keep them decoded. A fixed number of
+// slots, each holding its record so that its address is not reused while
+// remembered; a record seen again after eviction simply gets a new id.
 class IdentityIds {
  public:
-  double idFor(std::string_view pairs);
+  struct Entry {
+    std::shared_ptr<const SessionRecord> record;
+    std::string pairs;  // name, value fields, each NUL-terminated
+    bool clean = true;  // false: a field held a NUL (never output)
+    double id = 0;
+  };
+  // Precondition: d.session is set (a pass).
+  const Entry& entryFor(const CheckDecision& d);
 
  private:
   static constexpr size_t kSlots = 64;
-  struct Slot {
-    std::string pairs;
-    double id = 0;
-  };
-  std::array<Slot, kSlots> slots_;
+  std::array<Entry, kSlots> slots_;
   double next_ = 1;  // exact in a double up to 2^53
 };
 
@@ -172,6 +179,11 @@ class Output {
     if (findNul(value) != std::string_view::npos) clean_ = false;
     text_.append(value);
     text_ += '\0';
+    return *this;
+  }
+  // Fields already NUL-terminated and checked (IdentityIds::Entry::pairs).
+  Output& fields(std::string_view text) {
+    text_.append(text);
     return *this;
   }
   Output& headers(const Headers& headers) {

@@ -70,21 +70,20 @@
 namespace barrier {
 namespace {
 
-// The headers the checker set on a forwarded request (client-sent
-// X-Barrier-* are gone by then, so these are all the checker's own).
+// A pass outputs the identity headers of its session (IdentityIds keeps
+// them per record; client-sent X-Barrier-* are the host's to remove).
 __attribute__((noinline)) int emitDecision(const CheckDecision& d) {
   Module& m = module();
   m.identity_id = 0;
   if (d.forward) {
     Output out('P');
     out.field(checkOutcomeName(d.outcome));
-    size_t start = out.text().size();
-    for (const auto& h : d.request.headers) {
-      if (h.name.size() > 10 && equalsIgnoreCase(std::string_view(h.name).substr(0, 10), "x-barrier-")) {
-        out.field(h.name).field(h.value);
-      }
+    if (d.outcome == CheckOutcome::kPass && d.session) {
+      const IdentityIds::Entry& identity = m.identities.entryFor(d);
+      if (!identity.clean) return emitError("output field holds a NUL byte");
+      out.fields(identity.pairs);
+      m.identity_id = identity.id;
     }
-    if (out.text().size() > start) m.identity_id = m.identities.idFor(out.text().substr(start));
     return finishOutput(out);
   }
   Output out('R');
@@ -141,7 +140,7 @@ constexpr size_t kMaxHeaderValues = 1024;
 bool requestFromFields(std::string_view text, size_t fields, Request& r) {
   if (fields < 4 || fields > 4 + kMaxHeaderValues) return false;
   std::array<std::string_view, 4> head;
-  r.headers.reserve(fields - 4 + 4);  // and the four identity headers of a pass
+  r.headers.reserve(fields - 4);
   size_t count = forEachField(text, [&](size_t i, std::string_view field) {
     if (i == fields) return false;  // more fields than the host said
     if (i < 4) {

@@ -95,13 +95,9 @@ Result<Request> Gateway::forwardAuthSubject(const Request& check_request) {
 Response Gateway::forwardAuthResponse(const CheckDecision& decision, bool redirect) {
   if (decision.forward) {
     Response allowed = plain(200, "", "text/plain; charset=utf-8");
-    // Only the identity headers the checker set travel back: the proxy
-    // copies them onto the request it forwards.
-    for (const Header& header : decision.request.headers) {
-      if (header.name.size() > 10 && equalsIgnoreCase(header.name.substr(0, 10), "X-Barrier-")) {
-        allowed.headers.add(header.name, header.value);
-      }
-    }
+    // The identity headers travel back: the proxy copies them onto the
+    // request it forwards.
+    for (const Header& header : decision.identityHeaders()) allowed.headers.add(header.name, header.value);
     return allowed;
   }
   Response denied = decision.response;

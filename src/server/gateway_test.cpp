@@ -50,12 +50,19 @@ TEST(GatewayTest, ForwardAuthSubject) {
 // keep their status.
 TEST(GatewayTest, ForwardAuthResponse) {
   CheckDecision pass;
+  pass.outcome = CheckOutcome::kPass;
   pass.forward = true;
-  pass.request.headers = {{"Cookie", "c"}, {"X-Barrier-User", "alice"}, {"Accept", "*/*"}};
+  pass.request.headers = {{"Cookie", "c"}, {"Accept", "*/*"}};
+  auto alice = std::make_shared<SessionRecord>();
+  alice->key = "k1";
+  alice->username = "alice";
+  pass.session = alice;
   Response allowed = Gateway::forwardAuthResponse(pass, false);
   EXPECT_EQ(allowed.status, 200);
   EXPECT_EQ(allowed.headers.get("X-Barrier-User"), "alice");
+  EXPECT_EQ(allowed.headers.get("X-Barrier-Session-Id"), "k1");
   EXPECT_FALSE(allowed.headers.has("Cookie"));
+  EXPECT_FALSE(allowed.headers.has("Accept"));
 
   CheckDecision login;
   login.response.status = 307;

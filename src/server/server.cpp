@@ -392,6 +392,7 @@ class ServerImpl : public Server {
     ex.outcome = Gateway::outcomeOf(decision.outcome);
     if (!decision.forward) co_return co_await sendResponse(stream, decision.response, ex);
     Request& forwarded = decision.request;
+    for (const Header& h : decision.identityHeaders()) forwarded.headers.add(h.name, h.value);
     const Origin* origin = gateway_.originFor(forwarded.path);
     if (origin == nullptr) {
       Response page = errorPage(404);

@@ -173,7 +173,7 @@ void Checker::advance(CheckStep& step) const {
     // The cache never holds an entry past valid_until; re-checking costs
     // nothing and keeps "only live sessions pass" true by construction here.
     if (hit.hit == CacheHit::kPresent && hit.record->isLiveSession(clock_.now())) {
-      accept(step, *hit.record);
+      accept(step, std::move(hit.record));
       return;
     }
     step.reason_ = worse(step.reason_, CheckOutcome::kUnknownSession);
@@ -207,8 +207,9 @@ CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> a
     // The record is identified by the key we asked for, whatever the answer
     // claims: X-Barrier-Session-Id must name the record that was checked.
     record->key = key;
-    cache_.insertPresent(*record);
-    accept(step, *record);
+    auto shared = std::make_shared<const SessionRecord>(std::move(*record));
+    cache_.insertPresent(shared);
+    accept(step, std::move(shared));
     logDecision(step);
     return step;
   }
@@ -225,27 +226,22 @@ const AccessRule* Checker::ruleFor(const NormalizedPath& path) const {
   return nullptr;
 }
 
-void Checker::accept(CheckStep& step, const SessionRecord& record) const {
+void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const {
   const AccessRule* rule = ruleFor(step.path_);
-  if (rule && !rule->groups.empty() && !hasAnyGroup(record, rule->groups)) {
+  if (rule && !rule->groups.empty() && !hasAnyGroup(*record, rule->groups)) {
     CheckDecision& d = decide(step, CheckOutcome::kForbidden, /*forward=*/false);
-    d.session_key = record.key;
+    d.session = std::move(record);
     d.response = pageResponse(403, "Access denied",
                               "You are signed in, but your account does not have access to this "
                               "page.",
                               PageLink{"Sign in with a different account", "/_identity/logout"});
     return;
   }
+  // The identity headers are derived from the record when the caller asks
+  // (identityHeaders()): a caller that keeps them per record builds them once.
   CheckDecision& d = decide(step, CheckOutcome::kPass, /*forward=*/true);
-  d.session_key = record.key;
+  d.session = std::move(record);
   d.request = std::move(step.request_);
-  // The record key, not the id: the origin can look the record up but cannot
-  // replay it as a cookie.
-  d.request.headers.add(kHeaderSessionId, record.key);
-  d.request.headers.add(kHeaderUser, headerValue(record.username.empty() ? record.sub
-                                                                          : record.username));
-  d.request.headers.add(kHeaderEmail, headerValue(record.email));
-  d.request.headers.add(kHeaderGroups, groupsHeader(record.groups));
 }
 
 void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
@@ -283,7 +279,8 @@ void Checker::logDecision(const CheckStep& step) const {
   if (step.needsLookup() || !log_.enabled(LogLevel::kDebug)) return;
   const CheckDecision& d = step.decision();
   log_.write(LogLevel::kDebug, "check",
-             {{"outcome", checkOutcomeName(d.outcome)}, {"session", mask(d.session_key)}});
+             {{"outcome", checkOutcomeName(d.outcome)},
+              {"session", mask(d.session ? std::string_view(d.session->key) : std::string_view())}});
 }
 
 CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forward) const {
@@ -291,6 +288,20 @@ CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forwa
   d.outcome = outcome;
   d.forward = forward;
   return d;
+}
+
+Headers CheckDecision::identityHeaders() const {
+  Headers out;
+  if (outcome != CheckOutcome::kPass || !session) return out;
+  const SessionRecord& record = *session;
+  out.reserve(4);
+  // The record key, not the id: the origin can look the record up but cannot
+  // replay it as a cookie.
+  out.add(kHeaderSessionId, record.key);
+  out.add(kHeaderUser, headerValue(record.username.empty() ? record.sub : record.username));
+  out.add(kHeaderEmail, headerValue(record.email));
+  out.add(kHeaderGroups, groupsHeader(record.groups));
+  return out;
 }
 
 CheckDecision check(const Checker& checker, const Request& request, SessionStore& store) {

@@ -26,6 +26,7 @@
 // belongs to one request.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,13 +59,20 @@ enum class CheckOutcome {
 const char* checkOutcomeName(CheckOutcome outcome);  // "public", "pass", "no_session", ...
 
 // The final answer. When `forward` is true, `request` is what goes to the
-// origin; otherwise `response` goes back to the client.
+// origin (client-sent X-Barrier-* removed) once identityHeaders() are added
+// to it; otherwise `response` goes back to the client.
 struct CheckDecision {
   CheckOutcome outcome = CheckOutcome::kNoSession;
   bool forward = false;
   Request request;
   Response response;
-  std::string session_key;  // store key of the session that passed (for logs: mask it)
+  // The live session checked (kPass, kForbidden), as the cache holds it:
+  // immutable and shared, so a caller may key per-session work on it.
+  std::shared_ptr<const SessionRecord> session;
+
+  // kPass: the X-Barrier-* headers that tell the origin who this is (built
+  // from `session`, control characters removed); otherwise none.
+  Headers identityHeaders() const;
 };
 
 // Identity headers the checker sets; all client-sent X-Barrier-* are removed.
@@ -120,7 +128,7 @@ class Checker {
   // the step waiting for a lookup.
   void advance(CheckStep& step) const;
   // A live session record for step's request: pass or 403.
-  void accept(CheckStep& step, const SessionRecord& record) const;
+  void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const;
   void refuse(CheckStep& step, CheckOutcome outcome) const;
   void unavailable(CheckStep& step, const Status& status) const;
   // Sets step's decision (outcome and forward flag) and returns it to fill in.

@@ -88,12 +88,25 @@ TEST_F(CheckTest, ValidSessionPasses) {
   auto d = run(navigation("/page", "barrier=" + cookie));
   ASSERT_EQ(d.outcome, CheckOutcome::kPass);
   EXPECT_TRUE(d.forward);
-  EXPECT_EQ(d.request.headers.get(kHeaderSessionId),
+  Headers identity = d.identityHeaders();
+  EXPECT_EQ(identity.size(), 4u);
+  EXPECT_EQ(identity.get(kHeaderSessionId),
             checker_->codec().storeKey(cookie.substr(0, kIdTextLength)));
-  EXPECT_EQ(d.request.headers.get(kHeaderUser), "alice");
-  EXPECT_EQ(d.request.headers.get(kHeaderEmail), "alice@example.com");
-  EXPECT_EQ(d.request.headers.get(kHeaderGroups), "users,a%2Cb");
+  EXPECT_EQ(identity.get(kHeaderUser), "alice");
+  EXPECT_EQ(identity.get(kHeaderEmail), "alice@example.com");
+  EXPECT_EQ(identity.get(kHeaderGroups), "users,a%2Cb");
+  ASSERT_NE(d.session, nullptr);
+  EXPECT_EQ(d.session->key, identity.get(kHeaderSessionId));
   EXPECT_EQ(d.request.path, "/page");
+  // The request itself carries no identity: the caller adds identityHeaders().
+  EXPECT_FALSE(d.request.headers.has(kHeaderUser));
+
+  // The next requests are answered from the cache, with the very record
+  // the store's answer became: one shared object for the session.
+  auto again = run(navigation("/other", "barrier=" + cookie));
+  ASSERT_EQ(again.outcome, CheckOutcome::kPass);
+  EXPECT_EQ(again.session, d.session);
+  EXPECT_EQ(again.identityHeaders().get(kHeaderUser), "alice");
 }
 
 // DESIGN §5.1: a `login` record presented as a session cookie is refused.
@@ -218,15 +231,19 @@ TEST_F(CheckTest, SpoofedIdentityHeadersStripped) {
   req.headers.add("X-BARRIER-Anything", "1");
   auto d = run(req);
   ASSERT_TRUE(d.forward);
-  EXPECT_EQ(d.request.headers.getAll("X-Barrier-User"), std::vector<std::string>{"alice"});
-  EXPECT_EQ(d.request.headers.getAll("X-Barrier-Groups"), std::vector<std::string>{"users"});
+  EXPECT_FALSE(d.request.headers.has("X-Barrier-User"));
+  EXPECT_FALSE(d.request.headers.has("X-Barrier-Groups"));
   EXPECT_FALSE(d.request.headers.has("X-Barrier-Anything"));
+  Headers identity = d.identityHeaders();
+  EXPECT_EQ(identity.getAll("X-Barrier-User"), std::vector<std::string>{"alice"});
+  EXPECT_EQ(identity.getAll("X-Barrier-Groups"), std::vector<std::string>{"users"});
 
   Request pub = navigation("/public/logo.png");
   pub.headers.add("X-Barrier-User", "admin");
   auto p = run(pub);
   EXPECT_EQ(p.outcome, CheckOutcome::kPublic);
   EXPECT_FALSE(p.request.headers.has("X-Barrier-User"));
+  EXPECT_EQ(p.identityHeaders().size(), 0u);
 }
 
 // Public paths pass without a cookie and without a store read.
@@ -358,8 +375,9 @@ TEST_F(CheckTest, IdentityHeadersSanitised) {
   ASSERT_TRUE(memory_->putNew(r).isOk());
   auto d = run(navigation("/page", "barrier=" + issued->cookie_value));
   ASSERT_EQ(d.outcome, CheckOutcome::kPass);
-  EXPECT_EQ(d.request.headers.get(kHeaderUser), "eveX-Barrier-Groups: admins");
-  EXPECT_EQ(d.request.headers.get(kHeaderGroups), "");
+  Headers identity = d.identityHeaders();
+  EXPECT_EQ(identity.get(kHeaderUser), "eveX-Barrier-Groups: admins");
+  EXPECT_EQ(identity.get(kHeaderGroups), "");
 }
 
 }  // namespace

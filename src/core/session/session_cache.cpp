@@ -39,14 +39,15 @@ class LruSessionCache : public SessionCache {
     return {CacheHit::kPresent, entry.record};
   }
 
-  void insertPresent(const SessionRecord& record) override {
+  void insertPresent(std::shared_ptr<const SessionRecord> record) override {
     int64_t now_ms = clock_.nowMillis();
-    if (!record.isLiveSession(now_ms / 1000)) return;
+    if (!record->isLiveSession(now_ms / 1000)) return;
     // Never past the record's own expiry: the cache must not lengthen a
     // session, and valid_until is in whole seconds.
-    int64_t expires = std::min(now_ms + ttl_ms_, record.valid_until * 1000);
+    int64_t expires = std::min(now_ms + ttl_ms_, record->valid_until * 1000);
     if (ttl_ms_ <= 0 || expires <= now_ms) return;
-    put(record.key, std::make_shared<const SessionRecord>(record), expires);
+    std::string key = record->key;
+    put(std::move(key), std::move(record), expires);
   }
 
   void insertAbsent(std::string_view key) override {

@@ -41,9 +41,11 @@ class SessionCache {
   virtual ~SessionCache() = default;
   // Expired entries are reported as kMiss (and dropped).
   virtual CacheLookup lookup(std::string_view key) = 0;
-  // Caches a live session record under record.key. A record that is not a
-  // live session at the clock's now is not cached positively.
-  virtual void insertPresent(const SessionRecord& record) = 0;
+  // Caches a live session record under record->key (never null). A record
+  // that is not a live session at the clock's now is not cached positively.
+  // Lookups hand out this same object: callers may key per-session work on
+  // its address while they hold it.
+  virtual void insertPresent(std::shared_ptr<const SessionRecord> record) = 0;
   // Caches "nothing usable under `key`" for negative_ttl.
   virtual void insertAbsent(std::string_view key) = 0;
   virtual void erase(std::string_view key) = 0;

@@ -31,7 +31,7 @@ class SessionCacheTest : public ::testing::Test {
 
 // A live session is served from the cache until the cache ttl runs out.
 TEST_F(SessionCacheTest, PositiveEntryLivesTtl) {
-  cache_->insertPresent(session("k", kNow + 3600));
+  cache_->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 3600)));
   auto hit = cache_->lookup("k");
   ASSERT_EQ(hit.hit, CacheHit::kPresent);
   EXPECT_EQ(hit.record->username, "alice");
@@ -43,7 +43,7 @@ TEST_F(SessionCacheTest, PositiveEntryLivesTtl) {
 
 // A positive entry never outlives the record's valid_until, even with a longer ttl.
 TEST_F(SessionCacheTest, NeverPastValidUntil) {
-  cache_->insertPresent(session("k", kNow + 10));
+  cache_->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 10)));
   clock_.advanceMillis(9999);
   EXPECT_EQ(cache_->lookup("k").hit, CacheHit::kPresent);
   clock_.advanceMillis(1);
@@ -52,10 +52,10 @@ TEST_F(SessionCacheTest, NeverPastValidUntil) {
 
 // Expired and login records are never cached positively.
 TEST_F(SessionCacheTest, RefusesNonLiveRecords) {
-  cache_->insertPresent(session("expired", kNow));
+  cache_->insertPresent(std::make_shared<const SessionRecord>(session("expired", kNow)));
   SessionRecord login = session("login", kNow + 300);
   login.kind = RecordKind::kLogin;
-  cache_->insertPresent(login);
+  cache_->insertPresent(std::make_shared<const SessionRecord>(login));
   EXPECT_EQ(cache_->lookup("expired").hit, CacheHit::kMiss);
   EXPECT_EQ(cache_->lookup("login").hit, CacheHit::kMiss);
   EXPECT_EQ(cache_->size(), 0u);
@@ -71,9 +71,9 @@ TEST_F(SessionCacheTest, NegativeEntriesAreShort) {
 
 // The bound holds and the least recently used entry goes first.
 TEST_F(SessionCacheTest, EvictsLeastRecentlyUsed) {
-  cache_->insertPresent(session("a", kNow + 3600));
-  cache_->insertPresent(session("b", kNow + 3600));
-  cache_->insertPresent(session("c", kNow + 3600));
+  cache_->insertPresent(std::make_shared<const SessionRecord>(session("a", kNow + 3600)));
+  cache_->insertPresent(std::make_shared<const SessionRecord>(session("b", kNow + 3600)));
+  cache_->insertPresent(std::make_shared<const SessionRecord>(session("c", kNow + 3600)));
   EXPECT_EQ(cache_->lookup("a").hit, CacheHit::kPresent);  // a is now the freshest
   cache_->insertAbsent("d");
   EXPECT_EQ(cache_->size(), 3u);
@@ -86,7 +86,7 @@ TEST_F(SessionCacheTest, EvictsLeastRecentlyUsed) {
 // Re-inserting replaces the entry; erase and clear remove entries.
 TEST_F(SessionCacheTest, ReplaceEraseClear) {
   cache_->insertAbsent("k");
-  cache_->insertPresent(session("k", kNow + 3600));
+  cache_->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 3600)));
   EXPECT_EQ(cache_->lookup("k").hit, CacheHit::kPresent);
   EXPECT_EQ(cache_->size(), 1u);
   cache_->erase("k");
@@ -102,13 +102,13 @@ TEST_F(SessionCacheTest, CanBeDisabled) {
   off.ttl = 0;
   off.negative_ttl = 0;
   auto cache = makeLruSessionCache(clock_, off);
-  cache->insertPresent(session("k", kNow + 3600));
+  cache->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 3600)));
   cache->insertAbsent("n");
   EXPECT_EQ(cache->size(), 0u);
   CacheConfig none;
   none.max_entries = 0;
   auto cache2 = makeLruSessionCache(clock_, none);
-  cache2->insertPresent(session("k", kNow + 3600));
+  cache2->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 3600)));
   EXPECT_EQ(cache2->size(), 0u);
 }
 
