@@ -10,13 +10,16 @@ namespace {
 constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-// Sized once and written in place: ids and MACs are encoded on every
-// request the checker sees.
-std::string encode(std::string_view in, const char* alphabet, bool pad) {
+size_t encodedSize(size_t n, bool pad) {
+  size_t rest = n % 3;
+  return n / 3 * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
+}
+
+// Writes the encoding of `in` to `out` but for padding (the caller's '=').
+// In place, without allocating: ids and MACs are encoded on every request
+// the checker sees.
+void encodeTo(std::string_view in, const char* alphabet, char* o) {
   size_t rest = in.size() % 3;
-  size_t size = in.size() / 3 * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
-  std::string out(size, '=');
-  char* o = out.data();
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
@@ -32,6 +35,11 @@ std::string encode(std::string_view in, const char* alphabet, bool pad) {
     *o++ = alphabet[(v >> 12) & 63];
     if (rest == 2) *o++ = alphabet[(v >> 6) & 63];
   }
+}
+
+std::string encode(std::string_view in, const char* alphabet, bool pad) {
+  std::string out(encodedSize(in.size(), pad), '=');
+  encodeTo(in, alphabet, out.data());
   return out;  // padding, when asked for, is the '=' left in place
 }
 
@@ -68,6 +76,10 @@ bool decode(std::string_view in, const std::array<int8_t, 256>& t, std::string& 
 }  // namespace
 
 std::string base64UrlEncode(std::string_view bytes) { return encode(bytes, kUrl, false); }
+size_t base64UrlEncodeTo(std::string_view bytes, char* out) {
+  encodeTo(bytes, kUrl, out);
+  return base64UrlLength(bytes.size());
+}
 std::string base64Encode(std::string_view bytes) { return encode(bytes, kStd, true); }
 
 bool base64UrlDecode(std::string_view text, std::string& out) {

@@ -20,6 +20,16 @@ TEST(Encoding, Rfc4648Vectors) {
   EXPECT_EQ(hexEncode("\x01\xab"), "01ab");
 }
 
+// The allocation-free form writes exactly what base64UrlEncode returns.
+TEST(Encoding, Base64UrlEncodeToMatches) {
+  for (std::string_view bytes : {"", "f", "fo", "foo", "\xfb\xff", "sixteen bytes!!!"}) {
+    char out[32];
+    size_t n = base64UrlEncodeTo(bytes, out);
+    EXPECT_EQ(n, base64UrlLength(bytes.size()));
+    EXPECT_EQ(std::string_view(out, n), base64UrlEncode(bytes)) << bytes;
+  }
+}
+
 // Decoders refuse characters outside their alphabet and non-canonical tails.
 TEST(Encoding, StrictDecoding) {
   std::string out = "unchanged";

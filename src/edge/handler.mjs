@@ -78,9 +78,11 @@ function createChecker() {
   const bytes = readFileSync(new URL('barrier_checker.wasm', dir));
   const settings = readFileSync(new URL('checker.settings', dir));
   let memory = null;
-  let u8 = null;
-  // Views die when memory grows: fetch a fresh one when the buffer changed.
-  const mem = () => (u8 !== null && u8.buffer === memory.buffer ? u8 : (u8 = new Uint8Array(memory.buffer)));
+  let u8 = new Uint8Array(0);
+  // Views die when memory grows: growing detaches the old buffer, and a
+  // view of a detached buffer has length 0 (memory never has length 0), a
+  // cheaper test than comparing with memory.buffer.
+  const mem = () => (u8.length !== 0 ? u8 : (u8 = new Uint8Array(memory.buffer)));
   const host = {
     sha256: (ptr, len, out) => {
       const m = mem();
@@ -118,8 +120,7 @@ function createChecker() {
       if (!inPtr) throw new Error('wasm out of memory');
       inView = null;
     }
-    const m = mem();
-    if (inView === null || inView.buffer !== m.buffer) inView = m.subarray(inPtr, inPtr + inCap);
+    if (inView === null || inView.length === 0) inView = mem().subarray(inPtr, inPtr + inCap);
     return encoder.encodeInto(text, inView).written;
   };
   // The last output's NUL-terminated fields (after its tag byte, which

@@ -121,7 +121,6 @@ NormalizedPath normalizePath(std::string_view raw_path) {
   NormalizedPath out;
   if (alreadyNormal(raw_path)) {
     out.path.assign(raw_path);
-    out.decoded = out.path;
     return out;
   }
   std::string step1 = decodeUnreserved(raw_path, out.ambiguous);
@@ -135,8 +134,6 @@ NormalizedPath normalizePath(std::string_view raw_path) {
     std::string alt = mostDecoded(raw_path);
     if (alt.empty() || alt[0] != '/') alt.insert(alt.begin(), '/');
     out.decoded = resolveSegments(alt);
-  } else {
-    out.decoded = out.path;
   }
   return out;
 }

@@ -35,7 +35,7 @@ namespace barrier {
 
 struct NormalizedPath {
   std::string path;       // steps 1-3 above; always starts with '/'
-  std::string decoded;    // the most-decoded reading (== path when !ambiguous)
+  std::string decoded;    // the most-decoded reading; set only when ambiguous
   bool ambiguous = false;
 };
 

@@ -1,5 +1,6 @@
 #include "core/session/session_id.h"
 
+#include <array>
 #include <utility>
 
 #include "core/encoding.h"
@@ -61,9 +62,15 @@ bool IdCodec::verifies(std::string_view cookie_value) const {
   std::string_view mac = cookie_value.substr(kIdTextLength + 1);
   // Every key is tried even after a match, so timing does not reveal which
   // key (old or new) signed the cookie; each comparison is constant-time.
+  // Each MAC is encoded on the stack: this runs on every request.
+  static_assert(base64UrlLength(kMacBytes) == kMacTextLength);
+  std::array<char, kMacTextLength> expected;
   bool ok = false;
   for (const auto& key : keys_) {
-    if (constantTimeEqual(macText(key, id), mac)) ok = true;
+    Digest tag = crypto_.hmacSha256(key, id);
+    base64UrlEncodeTo(std::string_view(reinterpret_cast<const char*>(tag.data()), kMacBytes),
+                      expected.data());
+    if (constantTimeEqual(std::string_view(expected.data(), expected.size()), mac)) ok = true;
   }
   return ok;
 }
