@@ -179,9 +179,10 @@ function createChecker() {
     },
     fields,
     // The identity headers of the last pass decision as a flat list of
-    // (lowercase name, name, value), decoded and checked once per id: null
-    // for none, false when the module named a header that is not
-    // x-barrier-* (never forwarded).
+    // (lowercase name, CloudFront header list), decoded and checked once
+    // per id: null for none, false when the module named a header that is
+    // not x-barrier-* (never forwarded). The lists are frozen and shared by
+    // every event of the identity: the runtime only serialises them.
     identity() {
       const id = x.barrier_identity_id();
       if (id === 0) return null;
@@ -194,7 +195,7 @@ function createChecker() {
             flat = false;
             break;
           }
-          flat.push(f[i].toLowerCase(), f[i], f[i + 1]);
+          flat.push(f[i].toLowerCase(), Object.freeze([Object.freeze({ key: f[i], value: f[i + 1] })]));
         }
         if (identities.size >= 1024) identities.clear();
         identities.set(id, flat);
@@ -375,7 +376,7 @@ function forward(request, identity) {
   }
   if (identity === false) return unavailable();
   if (identity !== null) {
-    for (let i = 0; i < identity.length; i += 3) headers[identity[i]] = [{ key: identity[i + 1], value: identity[i + 2] }];
+    for (let i = 0; i < identity.length; i += 2) headers[identity[i]] = identity[i + 1];
   }
   return request;
 }
