@@ -18,7 +18,7 @@
 #include "core/ports/crypto.h"
 #include "core/ports/log.h"
 #include "core/session/session_cache.h"
-#include "edge/digest_memo.h"
+#include "core/session/verified_id_memo.h"
 #include "edge/edge_dynamodb.h"
 
 #define BARRIER_EXPORT(name) __attribute__((export_name(name)))
@@ -38,9 +38,9 @@ class HostClock : public Clock {
   int64_t now_ = 0;
 };
 
-// SHA-256 and HMAC by the host (node:crypto). Digests of small inputs are
-// remembered (DigestMemo): a cached session's cookie id is MACed and hashed
-// again on every request.
+// SHA-256 and HMAC by the host (node:crypto). A cached session's requests
+// need neither: the Checker remembers verified cookie values
+// (Module::verified_ids).
 class HostCrypto : public Crypto {
  public:
   Digest sha256(std::string_view data) override;
@@ -50,9 +50,6 @@ class HostCrypto : public Crypto {
                    std::string_view) override {
     return false;
   }
-
- private:
-  DigestMemo memo_;
 };
 
 // Log lines are rare at the edge (store errors, debug): JSON through
@@ -108,6 +105,7 @@ struct Module {
   HostLog log;
   std::unique_ptr<Config> config;
   std::unique_ptr<SessionCache> cache;
+  VerifiedIdMemo verified_ids;  // the checker's; emptied when reconfigured
   std::unique_ptr<Checker> checker;
   std::map<uint32_t, CheckStep> pending;  // ticket -> check waiting for a store answer
   EdgeCredentials credentials;

@@ -35,7 +35,8 @@ BARRIER_EXPORT("barrier_configure") int barrier_configure(const char* data, size
   LogLevel level = LogLevel::kInfo;
   if (parseLogLevel(m.config->server.log_level, level)) m.log.setMinLevel(level);
   m.cache = makeLruSessionCache(m.clock, m.config->cache);
-  m.checker = std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log);
+  m.verified_ids.clear();  // the signing keys may have changed
+  m.checker = std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log, &m.verified_ids);
   return finishOutput(Output('O'));
 }
 

@@ -119,7 +119,7 @@ bool isBrowserNavigation(const Request& request) {
 }
 
 Checker::Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCache& cache,
-                 Log& log)
+                 Log& log, VerifiedIdMemo* memo)
     : cookie_name_(config.session.cookie_name),
       secure_cookies_(config.secureCookies()),
       retry_after_(config.retry_after > 0 ? config.retry_after : 5),
@@ -128,7 +128,8 @@ Checker::Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCach
       codec_(crypto, config.session.signing_keys),
       clock_(clock),
       cache_(cache),
-      log_(log) {}
+      log_(log),
+      memo_(memo) {}
 
 CheckStep Checker::begin(Request request) const {
   CheckStep step;
@@ -153,7 +154,7 @@ CheckStep Checker::begin(Request request) const {
   size_t examined = 0;
   for (const auto& value : cookieValues(step.request_.headers, cookie_name_)) {
     if (step.keys_.size() == kMaxSessionCandidates || examined++ == kMaxCookieValuesExamined) break;
-    std::optional<std::string> key = codec_.verifiedStoreKey(value);
+    std::optional<std::string> key = verifiedStoreKey(value);
     if (!key) {
       step.reason_ = worse(step.reason_, CheckOutcome::kBadCookie);
       continue;
@@ -164,6 +165,14 @@ CheckStep Checker::begin(Request request) const {
   advance(step);
   logDecision(step);
   return step;
+}
+
+std::optional<std::string> Checker::verifiedStoreKey(std::string_view cookie_value) const {
+  if (memo_ == nullptr) return codec_.verifiedStoreKey(cookie_value);
+  if (const std::string* known = memo_->find(cookie_value)) return *known;
+  std::optional<std::string> key = codec_.verifiedStoreKey(cookie_value);
+  if (key) memo_->remember(cookie_value, *key);
+  return key;
 }
 
 void Checker::advance(CheckStep& step) const {

@@ -41,6 +41,7 @@
 #include "core/session/record.h"
 #include "core/session/session_cache.h"
 #include "core/session/session_id.h"
+#include "core/session/verified_id_memo.h"
 #include "core/status.h"
 
 namespace barrier {
@@ -112,7 +113,11 @@ class CheckStep {
 class Checker {
  public:
   // Copies what it needs from `config`; ports must outlive the Checker.
-  Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log);
+  // `memo`, when given, remembers verified cookie values (single-threaded
+  // callers only: it is not locked); it must outlive the Checker and start
+  // empty or hold only this Checker's signing keys' results.
+  Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log,
+          VerifiedIdMemo* memo = nullptr);
 
   CheckStep begin(Request request) const;
   // `answer` is the store's answer for step.lookupKey(). Calling resume on a
@@ -137,6 +142,8 @@ class Checker {
   void logDecision(const CheckStep& step) const;
   // The first rule matching `path`, or nullptr.
   const AccessRule* ruleFor(const NormalizedPath& path) const;
+  // codec_.verifiedStoreKey through memo_, when there is one.
+  std::optional<std::string> verifiedStoreKey(std::string_view cookie_value) const;
 
   std::string cookie_name_;
   bool secure_cookies_;
@@ -147,6 +154,7 @@ class Checker {
   Clock& clock_;
   SessionCache& cache_;
   Log& log_;
+  VerifiedIdMemo* memo_;
 };
 
 // Runs a whole check against a synchronous store.

@@ -204,6 +204,49 @@ TEST_F(CheckTest, ForgedMacNoStoreCall) {
   EXPECT_EQ(store_.gets, 0);
 }
 
+// Counts the digests the checker asks for.
+class CountingCrypto : public ForwardingCrypto {
+ public:
+  using ForwardingCrypto::ForwardingCrypto;
+  Digest sha256(std::string_view data) override {
+    ++digests;
+    return ForwardingCrypto::sha256(data);
+  }
+  Digest hmacSha256(std::string_view key, std::string_view data) override {
+    ++digests;
+    return ForwardingCrypto::hmacSha256(key, data);
+  }
+  int digests = 0;
+};
+
+// With a VerifiedIdMemo, a cookie value is MACed and hashed once: later
+// requests decide the same without a digest. Forged values are never
+// remembered, so they are refused every time, each at the cost of a MAC.
+TEST_F(CheckTest, VerifiedIdMemoSkipsDigestsForKnownValues) {
+  std::string cookie = addRecord();
+  CountingCrypto crypto(*crypto_);
+  VerifiedIdMemo memo;
+  Checker checker(config_, crypto, clock_, *cache_, log_, &memo);
+  CheckDecision first = check(checker, navigation("/page", "barrier=" + cookie), store_);
+  ASSERT_EQ(first.outcome, CheckOutcome::kPass);
+  EXPECT_EQ(crypto.digests, 2);  // the MAC and the store key
+  ASSERT_NE(memo.find(cookie), nullptr);
+  EXPECT_EQ(*memo.find(cookie), first.session->key);
+  CheckDecision again = check(checker, navigation("/other", "barrier=" + cookie), store_);
+  EXPECT_EQ(again.outcome, CheckOutcome::kPass);
+  EXPECT_EQ(again.session, first.session);
+  EXPECT_EQ(crypto.digests, 2);
+
+  std::string forged = cookie;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(check(checker, navigation("/page", "barrier=" + forged), store_).outcome,
+              CheckOutcome::kBadCookie);
+  }
+  EXPECT_EQ(crypto.digests, 4);  // one MAC per forged request
+  EXPECT_EQ(memo.find(forged), nullptr);
+}
+
 // Store errors give 503 with Retry-After — never a pass — and are not cached.
 TEST_F(CheckTest, StoreErrorIs503) {
   std::string cookie = addRecord();
