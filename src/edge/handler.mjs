@@ -21,7 +21,6 @@
 // decision, DynamoDB unreachable — answers 503 with Retry-After. The handler
 // never passes a request the module did not pass, and never throws.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 
 const kLevels = { debug: 0, info: 1, warn: 2, error: 3 };
 // The checker tries at most 4 well-signed cookie values per request
@@ -66,9 +65,12 @@ const decoder = new TextDecoder();
 
 // node:crypto takes ~7 ms to load: only when the module first needs a
 // digest (a cookie of ours), never for public paths or visitors without one.
-const require = createRequire(import.meta.url);
+// process.getBuiltinModule (Node 20.16+, 22.3+) loads it synchronously
+// without importing node:module; older Node gets require() from there.
+const loadBuiltin = process.getBuiltinModule?.bind(process) ??
+  (await import('node:module')).createRequire(import.meta.url);
 let nodeCrypto = null;
-const crypto = () => nodeCrypto ?? (nodeCrypto = require('node:crypto'));
+const crypto = () => nodeCrypto ?? (nodeCrypto = loadBuiltin('node:crypto'));
 
 // Instantiates barrier_checker.wasm with node:crypto host functions and
 // configures it. Throws on any failure; the caller keeps the error.
@@ -227,7 +229,7 @@ currentChecker();
 
 const transports = new Map();  // 'https:' | 'http:' -> { lib, agent }
 
-async function transportFor(url) {
+function transportFor(url) {
   let t = transports.get(url.protocol);
   if (t) return t;
   // Plain HTTP only to a local emulator: the request carries a signature
@@ -238,7 +240,7 @@ async function transportFor(url) {
   }
   // Loaded on first use: a container serving only cache hits and public
   // paths never pays for TLS.
-  const lib = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const lib = loadBuiltin(url.protocol === 'https:' ? 'node:https' : 'node:http');
   t = { lib, agent: new lib.Agent({ keepAlive: true, maxSockets: 8 }) };
   transports.set(url.protocol, t);
   return t;
@@ -251,7 +253,7 @@ async function send(fetch) {
   let transport;
   try {
     url = new URL(fetch.url);
-    transport = await transportFor(url);
+    transport = transportFor(url);
   } catch (e) {
     return { error: String(e?.message ?? e) };
   }
