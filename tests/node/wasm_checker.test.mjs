@@ -39,11 +39,14 @@ function instantiate() {
   let memory;
   const bytes = (ptr, len) => new Uint8Array(memory.buffer, ptr, len);
   const logs = [];
+  const digests = { count: 0 };
   const host = {
     sha256: (ptr, len, out) => {
+      ++digests.count;
       bytes(out, 32).set(createHash('sha256').update(bytes(ptr, len)).digest());
     },
     hmac_sha256: (key, keyLen, ptr, len, out) => {
+      ++digests.count;
       const mac = createHmac('sha256', Buffer.from(bytes(key, keyLen))).update(bytes(ptr, len)).digest();
       bytes(out, 32).set(mac);
     },
@@ -77,6 +80,7 @@ function instantiate() {
   const reads = output().fields;
   return {
     logs,
+    digests,
     reads,
     identityId: () => x.barrier_identity_id(),
     configure: (text) => call(x.barrier_configure, Buffer.from(text)),
@@ -188,9 +192,18 @@ test('valid session passes with identity headers', { skip }, () => {
   const id = checker.identityId();
   assert.ok(id > 0);
 
+  const digestsBefore = checker.digests.count;
   const again = checker.check(cfRequest('/other', cookie.value));
   assert.equal(passOf(again).outcome, 'pass', 'served from the module cache');
   assert.equal(checker.identityId(), id, 'same identity, same id');
+  assert.equal(checker.digests.count, digestsBefore, 'a verified cookie value is not MACed or hashed again');
+
+  // A forged value is never remembered: each request MACs it again.
+  const forged = cookie.value.slice(0, -1) + (cookie.value.endsWith('A') ? 'B' : 'A');
+  for (let i = 1; i <= 2; ++i) {
+    assert.equal(checker.check(cfRequest('/page', forged)).tag, 'R');
+    assert.equal(checker.digests.count, digestsBefore + i, 'one MAC per forged request');
+  }
 
   const other = newCookie();
   const second = fetchOf(checker.check(cfRequest('/page', other.value)));
