@@ -2,27 +2,27 @@
 
 #include <nlohmann/json.hpp>
 
-#define BARRIER_IMPORT(name) __attribute__((import_module("barrier"), import_name(name)))
-
-extern "C" {
-BARRIER_IMPORT("sha256") void barrier_host_sha256(const char* data, size_t len, uint8_t* out);
-BARRIER_IMPORT("hmac_sha256")
-void barrier_host_hmac_sha256(const char* key, size_t key_len, const char* data, size_t len,
-                              uint8_t* out);
-BARRIER_IMPORT("log") void barrier_host_log(const char* data, size_t len);
-}
+// The module's one import (ABI: src/edge/wasm_main.cpp). One function for
+// every operation, so V8 compiles one import wrapper at cold start, not one
+// per signature.
+extern "C" __attribute__((import_module("barrier"), import_name("host"))) void barrier_host(
+    uint32_t op, const char* a, size_t a_len, const char* b, size_t b_len, uint8_t* out);
 
 namespace barrier {
 
+namespace {
+enum HostOp : uint32_t { kHostSha256 = 1, kHostHmacSha256 = 2, kHostLog = 3 };
+}  // namespace
+
 Digest HostCrypto::sha256(std::string_view data) {
   Digest d{};
-  barrier_host_sha256(data.data(), data.size(), d.data());
+  barrier_host(kHostSha256, nullptr, 0, data.data(), data.size(), d.data());
   return d;
 }
 
 Digest HostCrypto::hmacSha256(std::string_view key, std::string_view data) {
   Digest d{};
-  barrier_host_hmac_sha256(key.data(), key.size(), data.data(), data.size(), d.data());
+  barrier_host(kHostHmacSha256, key.data(), key.size(), data.data(), data.size(), d.data());
   return d;
 }
 
@@ -31,7 +31,7 @@ void HostLog::write(LogLevel level, std::string_view event, const LogFields& fie
   Json line = {{"level", logLevelName(level)}, {"event", std::string(event)}};
   for (const auto& [k, v] : fields) line[k] = v;
   std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace);
-  barrier_host_log(text.data(), text.size());
+  barrier_host(kHostLog, nullptr, 0, text.data(), text.size(), nullptr);
 }
 
 const IdentityIds::Entry& IdentityIds::entryFor(const CheckDecision& d) {

@@ -18,14 +18,15 @@
 // `barrier_output_len()`, valid until the next call: a tag byte, then
 // NUL-terminated fields.
 //
-// Host imports, module "barrier":
-//   sha256(data, len, out32)               SHA-256 into 32 bytes at out32
-//   hmac_sha256(key, klen, data, len, out32)
-//   log(ptr, len)                          one JSON log line
-// The only WASI imports are whatever wasi-libc keeps after dead-code
-// removal; stubs returning ENOSYS (52) are fine: the module never does file
-// or console I/O.
-//
+// Host import: one function, module "barrier", name "host" (each imported
+// signature costs V8 a compiled wrapper at cold start, so there is one):
+//   host(op, a, a_len, b, b_len, out)
+//     op 1: SHA-256 of b[0, b_len) into 32 bytes at out
+//     op 2: HMAC-SHA256 with key a[0, a_len) of b[0, b_len) into out
+//     op 3: log b[0, b_len), one JSON line (a and out unused)
+// Nothing is imported from WASI: the few WASI calls wasi-libc keeps answer
+// ENOSYS inside the module (src/edge/wasi_stubs.cpp); it does no file or
+// console I/O.
 // Exports return the output's tag byte (the host need not read memory to
 // learn what came out); 'E' is an error, its one field the message:
 //   barrier_configure(ptr, len) -> 'O' | 'E'
