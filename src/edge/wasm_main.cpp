@@ -71,27 +71,32 @@
 namespace barrier {
 namespace {
 
+// A generated response: status, reason, body, then header pairs. Out of
+// line, like emitFetch: a container's first request is often a pass or a
+// public path, and the engine compiles each function on its first call.
+[[gnu::noinline]] int emitResponse(const Response& response) {
+  Output out('R');
+  out.field(std::to_string(response.status))
+      .field(reasonPhrase(response.status))
+      .field(response.body)
+      .headers(response.headers);
+  return finishOutput(out);
+}
+
 // A pass outputs the identity headers of its session (IdentityIds keeps
 // them per record; client-sent X-Barrier-* are the host's to remove).
 __attribute__((noinline)) int emitDecision(const CheckDecision& d) {
   Module& m = module();
   m.identity_id = 0;
-  if (d.forward) {
-    Output out('P');
-    out.field(checkOutcomeName(d.outcome));
-    if (d.outcome == CheckOutcome::kPass && d.session) {
-      const IdentityIds::Entry& identity = m.identities.entryFor(d);
-      if (!identity.clean) return emitError("output field holds a NUL byte");
-      out.fields(identity.pairs);
-      m.identity_id = identity.id;
-    }
-    return finishOutput(out);
+  if (!d.forward) return emitResponse(d.response);
+  Output out('P');
+  out.field(checkOutcomeName(d.outcome));
+  if (d.outcome == CheckOutcome::kPass && d.session) {
+    const IdentityIds::Entry& identity = m.identities.entryFor(d);
+    if (!identity.clean) return emitError("output field holds a NUL byte");
+    out.fields(identity.pairs);
+    m.identity_id = identity.id;
   }
-  Output out('R');
-  out.field(std::to_string(d.response.status))
-      .field(reasonPhrase(d.response.status))
-      .field(d.response.body)
-      .headers(d.response.headers);
   return finishOutput(out);
 }
 

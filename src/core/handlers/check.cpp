@@ -147,6 +147,16 @@ CheckStep Checker::begin(Request request) const {
     return step;
   }
 
+  collectCandidates(step);
+  advance(step);
+  logDecision(step);
+  return step;
+}
+
+// Out of line: at the edge the engine compiles each function on its first
+// call, and a container whose first request is a public path need not
+// compile this.
+[[gnu::noinline]] void Checker::collectCandidates(CheckStep& step) const {
   // Every value of our cookie, from every Cookie header, in order. Shape and
   // MAC are checked here so a forged id never costs a store read.
   // Bounded work: at most kMaxCookieValuesExamined MAC checks, and the
@@ -162,9 +172,6 @@ CheckStep Checker::begin(Request request) const {
     if (std::find(step.keys_.begin(), step.keys_.end(), *key) != step.keys_.end()) continue;
     step.keys_.push_back(std::move(*key));
   }
-  advance(step);
-  logDecision(step);
-  return step;
 }
 
 std::optional<std::string> Checker::verifiedStoreKey(std::string_view cookie_value) const {

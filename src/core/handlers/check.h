@@ -132,6 +132,8 @@ class Checker {
   // Continues from step.next_: cache hits are settled here, a miss leaves
   // the step waiting for a lookup.
   void advance(CheckStep& step) const;
+  // The well-signed store keys among the request's cookies, into step.keys_.
+  void collectCandidates(CheckStep& step) const;
   // A live session record for step's request: pass or 403.
   void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const;
   void refuse(CheckStep& step, CheckOutcome outcome) const;
