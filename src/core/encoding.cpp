@@ -10,10 +10,7 @@ namespace {
 constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-size_t encodedSize(size_t n, bool pad) {
-  size_t rest = n % 3;
-  return n / 3 * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
-}
+size_t encodedSize(size_t n, bool pad) { return pad ? (n + 2) / 3 * 4 : base64UrlLength(n); }
 
 // Writes the encoding of `in` to `out` but for padding (the caller's '=').
 // In place, without allocating: ids and MACs are encoded on every request

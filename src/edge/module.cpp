@@ -36,7 +36,7 @@ void HostLog::write(LogLevel level, std::string_view event, const LogFields& fie
 
 // Out of line (it is cheap when the record is known): the engine compiles
 // each function on its first call, and only a pass needs this one.
-[[gnu::noinline]] const IdentityIds::Entry& IdentityIds::entryFor(const CheckDecision& d) {
+__attribute__((noinline)) const IdentityIds::Entry& IdentityIds::entryFor(const CheckDecision& d) {
   auto address = reinterpret_cast<uintptr_t>(d.session.get());
   Entry& slot = slots_[(address / alignof(SessionRecord)) % kSlots];
   if (slot.record == d.session) return slot;

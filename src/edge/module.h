@@ -191,7 +191,6 @@ class Output {
   // A NUL inside a field would shift every field after it: never emitted.
   bool clean() const { return clean_; }
   char tag() const { return text_[0]; }
-  std::string_view text() const { return text_; }
 
  private:
   std::string& text_;

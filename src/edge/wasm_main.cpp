@@ -74,7 +74,7 @@ namespace {
 // A generated response: status, reason, body, then header pairs. Out of
 // line, like emitFetch: a container's first request is often a pass or a
 // public path, and the engine compiles each function on its first call.
-[[gnu::noinline]] int emitResponse(const Response& response) {
+__attribute__((noinline)) int emitResponse(const Response& response) {
   Output out('R');
   out.field(std::to_string(response.status))
       .field(reasonPhrase(response.status))

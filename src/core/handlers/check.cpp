@@ -156,7 +156,7 @@ CheckStep Checker::begin(Request request) const {
 // Out of line: at the edge the engine compiles each function on its first
 // call, and a container whose first request is a public path need not
 // compile this.
-[[gnu::noinline]] void Checker::collectCandidates(CheckStep& step) const {
+__attribute__((noinline)) void Checker::collectCandidates(CheckStep& step) const {
   // Every value of our cookie, from every Cookie header, in order. Shape and
   // MAC are checked here so a forged id never costs a store read.
   // Bounded work: at most kMaxCookieValuesExamined MAC checks, and the
