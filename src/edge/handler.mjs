@@ -63,7 +63,7 @@ function log(level, event, fields = {}) {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-// node:crypto takes ~7 ms to load: only when the module first needs a
+// node:crypto takes ~4 ms to load: only when the module first needs a
 // digest (a cookie of ours), never for public paths or visitors without one.
 // process.getBuiltinModule (Node 20.16+, 22.3+) loads it synchronously
 // without importing node:module; older Node gets require() from there.
