@@ -27,12 +27,14 @@
 // Nothing is imported from WASI: the few WASI calls wasi-libc keeps answer
 // ENOSYS inside the module (src/edge/wasi_stubs.cpp); it does no file or
 // console I/O.
+//
 // Exports return the output's tag byte (the host need not read memory to
 // learn what came out); 'E' is an error, its one field the message:
 //   barrier_configure(ptr, len) -> 'O' | 'E'
 //       Input: checker.settings (core/config/checker_settings.h), the flat
 //       form of the configuration `barrier package checker` bakes into the
-//       zip. Reconfiguring empties the cache (credentials are kept).
+//       zip. Reconfiguring empties the session cache and the remembered
+//       cookie values (credentials are kept).
 //   barrier_credentials(ptr, len, fields) -> 'O' | 'E'
 //       Input: accessKeyId, secretAccessKey, sessionToken, region — the
 //       Lambda runtime's AWS_* variables. Without complete credentials every
