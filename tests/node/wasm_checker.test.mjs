@@ -235,6 +235,27 @@ test('forged MAC asks for no fetch', { skip }, () => {
 
 // A store error is a 503 with Retry-After — never a pass — and so is an
 // unparsable or malformed answer. Errors are not cached.
+// Reconfiguring with new signing keys forgets verified cookie values: a
+// cookie of the dropped key, remembered a moment ago, is refused without a
+// fetch; a cookie of the new key passes.
+test('reconfigured signing keys forget remembered cookies', { skip }, () => {
+  const checker = configured();
+  const cookie = newCookie();
+  const fetch = fetchOf(checker.check(cfRequest('/page', cookie.value)));
+  assert.equal(passOf(checker.resume(fetch.ticket, found(cookie.storeKey))).outcome, 'pass');
+  assert.equal(passOf(checker.check(cfRequest('/page', cookie.value))).outcome, 'pass', 'remembered and cached');
+
+  const newKey = Buffer.alloc(32, 9);
+  const rotated = settingsFor({ ...config, session: { ...config.session, signing_keys: [newKey.toString('base64')] } });
+  assert.equal(checker.configure(rotated).tag, 'O');
+  const old = checker.check(cfRequest('/page', cookie.value));
+  assert.equal(old.tag, 'R', 'the old key\'s cookie is a bad cookie now');
+  assert.equal(old.fields[0], '307');
+  const fresh = newCookie(newKey);
+  const second = fetchOf(checker.check(cfRequest('/page', fresh.value)));
+  assert.equal(passOf(checker.resume(second.ticket, found(fresh.storeKey))).outcome, 'pass');
+});
+
 test('store error is 503', { skip }, () => {
   const checker = configured();
   const cookie = newCookie();
