@@ -35,8 +35,14 @@ const kDefaultTimeoutMs = 2000;
 const [kOk, kError, kHeaderNames, kPass, kResponse, kFetch] = [...'OEHPRF'].map((c) => c.charCodeAt(0));
 // Headers a generated response may not carry (a 502 at the edge) or that
 // CloudFront sets itself. The module never emits them; this is a backstop.
-const kForbiddenResponseHeader =
-  /^(connection|expect|keep-alive|proxy-[a-z-]*|trailer|transfer-encoding|upgrade|via|x-accel-[a-z-]*|x-amz-cf-[a-z-]*|x-amzn-[a-z-]*|x-cache|x-edge-[a-z-]*|x-forwarded-proto|x-real-ip|content-length|host)$/;
+// A set and a few prefixes rather than one regular expression: compiling
+// that cost ~0.3 ms on a container's first generated response.
+const kForbiddenResponseHeaders = new Set(['connection', 'expect', 'keep-alive', 'trailer',
+  'transfer-encoding', 'upgrade', 'via', 'x-cache', 'x-forwarded-proto', 'x-real-ip',
+  'content-length', 'host']);
+const kForbiddenResponsePrefixes = ['proxy-', 'x-accel-', 'x-amz-cf-', 'x-amzn-', 'x-edge-'];
+const isForbiddenResponseHeader = (lower) => kForbiddenResponseHeaders.has(lower) ||
+  kForbiddenResponsePrefixes.some((prefix) => lower.startsWith(prefix));
 
 // --- configuration (baked into the zip next to this file) -----------------
 
@@ -335,7 +341,7 @@ function generatedResponse(fields) {
   const headers = {};
   for (let i = 3; i + 1 < fields.length; i += 2) {
     const lower = fields[i].toLowerCase();
-    if (kForbiddenResponseHeader.test(lower)) continue;
+    if (isForbiddenResponseHeader(lower)) continue;
     (headers[lower] ??= []).push({ key: fields[i], value: fields[i + 1] });
   }
   // Each field's bytes plus a generous allowance for its JSON framing; UTF-8
