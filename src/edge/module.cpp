@@ -44,11 +44,9 @@ __attribute__((noinline)) const IdentityIds::Entry& IdentityIds::entryFor(const 
   slot.pairs.clear();
   slot.clean = true;
   for (const Header& h : d.identityHeaders()) {
-    for (std::string_view field : {std::string_view(h.name), std::string_view(h.value)}) {
-      if (findNul(field) != std::string_view::npos) slot.clean = false;
-      slot.pairs.append(field);
-      slot.pairs += '\0';
-    }
+    bool clean = appendField(slot.pairs, h.name);
+    clean = appendField(slot.pairs, h.value) && clean;
+    if (!clean) slot.clean = false;
   }
   slot.id = next_++;
   return slot;

@@ -166,6 +166,15 @@ bool splitFields(std::string_view text, size_t expected, std::array<std::string_
          }) == expected;
 }
 
+// Appends `value` and its NUL terminator to `text`. False when the value
+// holds a NUL itself: it would shift every field after it, so such text is
+// never output.
+inline bool appendField(std::string& text, std::string_view value) {
+  text.append(value);
+  text += '\0';
+  return findNul(value) == std::string_view::npos;
+}
+
 // Builds the output buffer: the tag byte, then NUL-terminated fields.
 class Output {
  public:
@@ -174,9 +183,7 @@ class Output {
     text_ += tag;
   }
   Output& field(std::string_view value) {
-    if (findNul(value) != std::string_view::npos) clean_ = false;
-    text_.append(value);
-    text_ += '\0';
+    if (!appendField(text_, value)) clean_ = false;
     return *this;
   }
   // Fields already NUL-terminated and checked (IdentityIds::Entry::pairs).
