@@ -52,14 +52,6 @@ __attribute__((noinline)) const IdentityIds::Entry& IdentityIds::entryFor(const 
   return slot;
 }
 
-// Out of line: every export calls it, and the engine compiles each export
-// on its first call; a copy of Module's constructor in each would cost
-// cold-start time.
-__attribute__((noinline)) Module& module() {
-  static Module* m = new Module();  // never destroyed: lives as long as the instance
-  return *m;
-}
-
 int emitError(std::string_view message) {
   Output(/*tag=*/'E').field(message);
   module().identity_id = 0;

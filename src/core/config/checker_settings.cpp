@@ -190,6 +190,8 @@ std::vector<std::string_view> splitValues(std::string_view rest) {
 // Lines go in one at a time; finish() says whether the whole was complete.
 class SettingsDecoder {
  public:
+  explicit SettingsDecoder(Config& config) : config_(config) {}
+
   // One line without its '\n'; `number` counts from 1.
   Status add(size_t number, std::string_view line) {
     if (!line.empty() && line.back() == '\r') {
@@ -220,8 +222,6 @@ class SettingsDecoder {
     }
     return Status::ok();
   }
-
-  Config take() && { return std::move(config_); }
 
  private:
   static Status header(std::string_view line) {
@@ -295,7 +295,7 @@ class SettingsDecoder {
     return Status::ok();
   }
 
-  Config config_;
+  Config& config_;
   uint32_t seen_ = 0;  // bit i: kSingleKeys[i] was read
   bool ended_ = false;
 };
@@ -336,9 +336,9 @@ std::string encodeCheckerSettings(const Config& config) {
   return out;
 }
 
-Result<Config> decodeCheckerSettings(std::string_view text) {
+Status decodeCheckerSettingsInto(std::string_view text, Config& config) {
   if (text.empty()) return Status::invalid(std::string(kCheckerSettingsFile) + " is empty");
-  SettingsDecoder decoder;
+  SettingsDecoder decoder(config);
   size_t number = 0;
   while (!text.empty()) {
     ++number;
@@ -352,7 +352,13 @@ Result<Config> decodeCheckerSettings(std::string_view text) {
   if (Status s = decoder.finish(); !s) {
     return Status::invalid(std::string(kCheckerSettingsFile) + ": " + s.message());
   }
-  return std::move(decoder).take();
+  return Status::ok();
+}
+
+Result<Config> decodeCheckerSettings(std::string_view text) {
+  Config config;
+  if (Status s = decodeCheckerSettingsInto(text, config); !s) return s;
+  return config;
 }
 
 }  // namespace barrier

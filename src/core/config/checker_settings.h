@@ -64,6 +64,12 @@ std::string encodeCheckerSettings(const Config& config);
 // value, a '\r', a missing required key or a missing `end` line.
 Result<Config> decodeCheckerSettings(std::string_view text);
 
+// The same, into `config`, which must be default-constructed; on error it
+// is partly filled and must not be used. For the edge module, which decodes
+// straight into the Config it keeps: moving a Config would cost its cold
+// start the engine's compiling of the move and the destructor.
+Status decodeCheckerSettingsInto(std::string_view text, Config& config);
+
 // parseConfigJson(json_text, "config.json") (which validates), then encode:
 // for the packagers. Errors are the configuration's own. Defined in
 // checker_settings_json.cpp, apart from the decoder, so the wasm module

@@ -92,6 +92,15 @@ CheckOutcome worse(CheckOutcome a, CheckOutcome b) {
   return rank(b) > rank(a) ? b : a;
 }
 
+// Out of line from logDecision, which every decision calls: the line is
+// debug-only, and at the edge the engine compiles a function's whole body
+// on its first call.
+__attribute__((noinline)) void writeDecisionLog(Log& log, const CheckDecision& d) {
+  log.write(LogLevel::kDebug, "check",
+            {{"outcome", checkOutcomeName(d.outcome)},
+             {"session", mask(d.session ? std::string_view(d.session->key) : std::string_view())}});
+}
+
 }  // namespace
 
 const char* checkOutcomeName(CheckOutcome outcome) {
@@ -293,10 +302,7 @@ void Checker::unavailable(CheckStep& step, const Status& status) const {
 
 void Checker::logDecision(const CheckStep& step) const {
   if (step.needsLookup() || !log_.enabled(LogLevel::kDebug)) return;
-  const CheckDecision& d = step.decision();
-  log_.write(LogLevel::kDebug, "check",
-             {{"outcome", checkOutcomeName(d.outcome)},
-              {"session", mask(d.session ? std::string_view(d.session->key) : std::string_view())}});
+  writeDecisionLog(log_, step.decision());
 }
 
 CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forward) const {
