@@ -173,14 +173,21 @@ __attribute__((noinline)) void Checker::collectCandidates(CheckStep& step) const
   size_t examined = 0;
   for (const auto& value : cookieValues(step.request_.headers, cookie_name_)) {
     if (step.keys_.size() == kMaxSessionCandidates || examined++ == kMaxCookieValuesExamined) break;
-    std::optional<std::string> key = verifiedStoreKey(value);
-    if (!key) {
-      step.reason_ = worse(step.reason_, CheckOutcome::kBadCookie);
-      continue;
-    }
-    if (std::find(step.keys_.begin(), step.keys_.end(), *key) != step.keys_.end()) continue;
-    step.keys_.push_back(std::move(*key));
+    addCandidate(step, value);
   }
+}
+
+// Out of line for the same reason: a request without our cookie never
+// runs it.
+__attribute__((noinline)) void Checker::addCandidate(CheckStep& step,
+                                                     std::string_view cookie_value) const {
+  std::optional<std::string> key = verifiedStoreKey(cookie_value);
+  if (!key) {
+    step.reason_ = worse(step.reason_, CheckOutcome::kBadCookie);
+    return;
+  }
+  if (std::find(step.keys_.begin(), step.keys_.end(), *key) != step.keys_.end()) return;
+  step.keys_.push_back(std::move(*key));
 }
 
 std::optional<std::string> Checker::verifiedStoreKey(std::string_view cookie_value) const {

@@ -144,6 +144,9 @@ class Checker {
   void logDecision(const CheckStep& step) const;
   // The first rule matching `path`, or nullptr.
   const AccessRule* ruleFor(const NormalizedPath& path) const;
+  // One value of our cookie: its store key into step.keys_ if well signed
+  // and new, else a reason.
+  void addCandidate(CheckStep& step, std::string_view cookie_value) const;
   // codec_.verifiedStoreKey through memo_, when there is one.
   std::optional<std::string> verifiedStoreKey(std::string_view cookie_value) const;
 
