@@ -17,7 +17,8 @@ target_compile_options(barrier_core PRIVATE ${BARRIER_WASM_OPT})
 # The code every cached-session event runs is built for speed instead: -O2
 # inlines the string and container operations -Oz leaves as calls, which
 # halves the module's time per cached event (bench/edge). Config, JSON,
-# SigV4 and the pages stay -Oz: the module is ~225 KB, the zip ~90 KB.
+# SigV4, the store read (src/edge/wasm_fetch.cpp) and the pages stay -Oz:
+# the engine validates every byte of the module at cold start.
 set_source_files_properties(
   src/core/handlers/check.cpp src/core/http/cookie.cpp src/core/http/message.cpp
   src/core/http/path_pattern.cpp src/core/session/session_cache.cpp

@@ -1,6 +1,7 @@
 // The edge checker module's state and the helpers its exports share
 // (src/edge/wasm_main.cpp: the ABI and the per-event exports;
-// src/edge/wasm_setup.cpp: memory and configuration). One instance per
+// src/edge/wasm_fetch.cpp: the store read; src/edge/wasm_setup.cpp: memory
+// and configuration). One instance per
 // container, one event at a time: nothing here is thread-safe.
 #pragma once
 
@@ -206,6 +207,11 @@ class Output {
 
 // Outputs "E" + message; returns 'E'.
 int emitError(std::string_view message);
+// The output of a finished step (wasm_main.cpp), of an unfinished one (the
+// signed GetItem its lookup needs, wasm_fetch.cpp), and emitStep picks.
+int emitDecision(const CheckDecision& d);
+int emitFetch(CheckStep step);
+int emitStep(CheckStep step);
 // The export's return value: the output's tag ('E' if a field held a NUL).
 int finishOutput(const Output& out);
 

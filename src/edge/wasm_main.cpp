@@ -74,7 +74,7 @@ namespace barrier {
 namespace {
 
 // A generated response: status, reason, body, then header pairs. Out of
-// line, like emitFetch: a container's first request is often a pass or a
+// line, like emitDecision: a container's first request is often a pass or a
 // public path, and the engine compiles each function on its first call.
 __attribute__((noinline)) int emitResponse(const Response& response) {
   Output out('R');
@@ -84,6 +84,8 @@ __attribute__((noinline)) int emitResponse(const Response& response) {
       .headers(response.headers);
   return finishOutput(out);
 }
+
+}  // namespace
 
 // A pass outputs the identity headers of its session (IdentityIds keeps
 // them per record; client-sent X-Barrier-* are the host's to remove).
@@ -102,42 +104,13 @@ __attribute__((noinline)) int emitDecision(const CheckDecision& d) {
   return finishOutput(out);
 }
 
-// Parks `step` under a new ticket and outputs the signed GetItem for its
-// lookup key; a GetItem that cannot even be built (no credentials or
-// region) is a store error at once: 503. Out of line, like emitDecision:
-// the engine compiles each function on its first call, and a container's
-// first event is most often not a cache miss.
-__attribute__((noinline)) int emitFetch(CheckStep step) {
-  Module& m = module();
-  while (step.needsLookup()) {
-    Result<HttpClientRequest> fetch = edgeGetItemFetch(
-        m.config->store, m.credentials, step.lookupKey(), m.clock.nowMillis() / 1000, m.crypto);
-    if (!fetch) {
-      step = m.checker->resume(std::move(step), fetch.status());
-      continue;
-    }
-    uint32_t ticket = m.next_ticket;
-    if (++m.next_ticket == 0) m.next_ticket = 1;
-    if (m.pending.size() >= kMaxPending) m.pending.erase(m.pending.begin());  // oldest
-    m.pending.emplace(ticket, std::move(step));
-    m.identity_id = 0;
-    Output out('F');
-    out.field(std::to_string(ticket))
-        .field(std::to_string(fetch->timeout_ms))
-        .field(fetch->method)
-        .field(fetch->url)
-        .field(fetch->body)
-        .headers(fetch->headers);
-    return finishOutput(out);
-  }
-  return emitDecision(step.decision());
-}
-
 // A finished step becomes a decision; an unfinished one a fetch.
-int emitStep(CheckStep step) {
+__attribute__((noinline)) int emitStep(CheckStep step) {
   if (step.needsLookup()) return emitFetch(std::move(step));
   return emitDecision(step.decision());
 }
+
+namespace {
 
 // The CloudFront request as the checker sees it: method, target, client
 // address and the values of the headers it reads. HTTP/2 browsers may send
@@ -190,29 +163,5 @@ int barrier_check(const char* data, size_t len, uint32_t fields, double now_ms) 
   return emitStep(m.checker->begin(std::move(request)));
 }
 
-BARRIER_EXPORT("barrier_resume")
-int barrier_resume(uint32_t ticket, const char* data, size_t len, uint32_t fields, double now_ms) {
-  using namespace barrier;
-  Module& m = module();
-  m.clock.set(now_ms);
-  auto it = m.pending.find(ticket);
-  if (!m.checker || it == m.pending.end()) return emitError("unknown ticket");
-  CheckStep step = std::move(it->second);
-  m.pending.erase(it);
-  std::array<std::string_view, 2> f;
-  EdgeFetchAnswer answer;
-  if (!splitFields(std::string_view(data, len), fields, f) || fields != 2) {
-    answer.error = "malformed answer from the host";
-  } else if (f[0] == "0") {
-    answer.error = f[1];
-  } else if (f[0].size() == 3 && f[0][0] >= '1' && f[0][0] <= '5' && f[0][1] >= '0' &&
-             f[0][1] <= '9' && f[0][2] >= '0' && f[0][2] <= '9') {
-    answer.status = (f[0][0] - '0') * 100 + (f[0][1] - '0') * 10 + (f[0][2] - '0');
-    answer.body = f[1];
-  } else {
-    answer.error = "malformed status from the host";
-  }
-  return emitStep(m.checker->resume(std::move(step), parseEdgeFetchAnswer(answer)));
-}
 
 }  // extern "C"
