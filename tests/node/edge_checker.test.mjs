@@ -301,6 +301,28 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     assert.equal((await bare(fixture('public'))).uri, '/public/logo.png');
   });
 
+  // The handler needs process.getBuiltinModule (Node 20.16+, 22.3+). On an
+  // older Node it says so once, at start-up, and every request is a 503,
+  // public paths included: the module never ran.
+  test('a Node without process.getBuiltinModule fails closed', async () => {
+    const getBuiltinModule = process.getBuiltinModule;
+    const lines = [];
+    const original = console.log;
+    let old;
+    delete process.getBuiltinModule;
+    console.log = (line) => lines.push(String(line));
+    try {
+      old = await loadHandler(checkerConfig(db.endpoint, { server: { log_level: 'error' } }));
+      expectResponse(await old(fixture('public')), '503');
+      expectResponse(await old(fixture('navigation', newCookie().value)), '503');
+    } finally {
+      console.log = original;
+      process.getBuiltinModule = getBuiltinModule;
+    }
+    assert.ok(lines.some((line) => line.includes('"edge.init"') && line.includes('getBuiltinModule') &&
+      line.includes('nodejs22.x')), lines.join('\n'));
+  });
+
   // A plain-HTTP endpoint off loopback is refused by the packager (the
   // configuration's validation) and, should checker.settings name one all
   // the same, by the handler's transport: the signed request would carry the
