@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/aws/aws_error.h"
 #include "core/aws/dynamodb_codec.h"
 
 namespace barrier {
@@ -30,6 +31,17 @@ Result<std::optional<SessionRecord>> parseEdgeFetchAnswer(const EdgeFetchAnswer&
   // record may exist, so "absent" (a redirect to login) would be a guess.
   if (!parsed) return Status::unavailable(parsed.status().message());
   return parsed;
+}
+
+bool isRetryableEdgeAnswer(const EdgeFetchAnswer& answer) {
+  if (answer.status == 0 || answer.status == 200) return false;
+  return isRetryableAwsError(parseAwsError(answer.status, Headers{}, answer.body));
+}
+
+int edgeRetryDelayMs(int failures, uint32_t seed) {
+  int cap = 25 << (failures < 1 ? 0 : failures > 4 ? 3 : failures - 1);
+  seed = seed * 2654435761u;  // spreads consecutive seeds
+  return cap / 2 + static_cast<int>((seed >> 16) % static_cast<uint32_t>(cap / 2 + 1));
 }
 
 }  // namespace barrier

@@ -58,4 +58,21 @@ struct EdgeFetchAnswer {
 };
 Result<std::optional<SessionRecord>> parseEdgeFetchAnswer(const EdgeFetchAnswer& answer);
 
+// Retries. DynamoDB asks a client to come back later with HTTP 429, a 5xx
+// or a throttling code (ProvisionedThroughputExceededException,
+// ThrottlingException, ...: isRetryableAwsError); AWS SDKs then retry, up
+// to 3 attempts in all, after a jittered back-off, and so does the edge.
+// Only an answer that says so is retried: no answer at all (refused,
+// timeout) is not, the host having already retried a dead keep-alive
+// socket, and neither is any attempt that would start more than
+// kEdgeRetryWindowMs after the first: a viewer-request function has 5 s in
+// all and each attempt may take kEdgeFetchTimeoutMs.
+inline constexpr int kEdgeMaxAttempts = 3;
+inline constexpr int kEdgeRetryWindowMs = 1000;
+bool isRetryableEdgeAnswer(const EdgeFetchAnswer& answer);
+// The wait before attempt `failures` + 1: half of 25 ms * 2^(failures - 1)
+// plus up to as much again, picked by `seed` (the module has no random
+// source; the clock's milliseconds spread containers well enough).
+int edgeRetryDelayMs(int failures, uint32_t seed);
+
 }  // namespace barrier

@@ -25,13 +25,17 @@ import { readFileSync } from 'node:fs';
 
 const kLevels = { debug: 0, info: 1, warn: 2, error: 3 };
 // The checker tries at most 4 well-signed cookie values per request
-// (kMaxSessionCandidates); one GetItem each.
-const kMaxFetchesPerEvent = 4;
+// (kMaxSessionCandidates), with at most 3 GetItem attempts each
+// (kEdgeMaxAttempts: DynamoDB throttling is retried).
+const kMaxFetchesPerEvent = 4 * 3;
 // A session item is well under 1 KB (DynamoDB caps items at 400 KB).
 const kMaxAnswerBytes = 512 * 1024;
 // Lambda@Edge refuses generated responses over 40 KB (headers and body).
 const kMaxGeneratedBytes = 40 * 1024;
 const kDefaultTimeoutMs = 2000;
+// The module's back-off before a retry is tens of milliseconds; a larger
+// wait asked for is not honoured (the GetItem is sent at once).
+const kMaxRetryDelayMs = 1000;
 // The module's output tags (src/edge/wasm_main.cpp), as its exports return them.
 const [kOk, kError, kHeaderNames, kPass, kResponse, kFetch] = [...'OEHPRF'].map((c) => c.charCodeAt(0));
 // Headers a generated response may not carry (a 502 at the edge) or that
@@ -407,10 +411,13 @@ function answerOf(wasm, tag, request, fetches) {
 }
 
 // Sends the module's signed GetItem ("F" fields: ticket, timeout_ms,
-// method, url, body, header pairs) and hands the answer back.
-async function lookUp(wasm, [ticket, timeout, method, url, body, ...pairs], request, fetches) {
+// delay_ms, method, url, body, header pairs) after the wait it asks for (a
+// retry's back-off) and hands the answer back.
+async function lookUp(wasm, [ticket, timeout, delay, method, url, body, ...pairs], request, fetches) {
   const headers = {};
   for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]] = pairs[i + 1];
+  const wait = Number(delay);
+  if (wait > 0 && wait <= kMaxRetryDelayMs) await new Promise((resolve) => setTimeout(resolve, wait));
   const answer = await send({ method, url, body, headers, timeout_ms: Number(timeout) });
   if (answer.error) log('warn', 'edge.dynamodb', { error: answer.error });
   const report = answer.error ? `0\0${answer.error}` : `${answer.status}\0${answer.body}`;

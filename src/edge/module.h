@@ -94,6 +94,14 @@ class IdentityIds {
 
 constexpr size_t kMaxPending = 64;
 
+// A check waiting for the answer to its GetItem: which attempt that was,
+// and when the first one was sent (the retry window counts from there).
+struct PendingFetch {
+  CheckStep step;
+  int attempt = 1;
+  int64_t first_ms = 0;
+};
+
 // Every request header the Checker reads (check.cpp: cookieValues,
 // isBrowserNavigation), lowercase. The host sends only these: a header
 // missing here would silently change decisions.
@@ -108,7 +116,7 @@ struct Module {
   std::unique_ptr<SessionCache> cache;
   VerifiedIdMemo verified_ids;  // the checker's; emptied when reconfigured
   std::unique_ptr<Checker> checker;
-  std::map<uint32_t, CheckStep> pending;  // ticket -> check waiting for a store answer
+  std::map<uint32_t, PendingFetch> pending;  // ticket -> check waiting for a store answer
   EdgeCredentials credentials;
   IdentityIds identities;
   double identity_id = 0;  // of the last output
@@ -210,7 +218,9 @@ int emitError(std::string_view message);
 // The output of a finished step (wasm_main.cpp), of an unfinished one (the
 // signed GetItem its lookup needs, wasm_fetch.cpp), and emitStep picks.
 int emitDecision(const CheckDecision& d);
-int emitFetch(CheckStep step);
+// emitFetch's attempt is 1 for a new lookup; a retry names its attempt,
+// the first attempt's time and the wait before sending.
+int emitFetch(CheckStep step, int attempt = 1, int64_t first_ms = -1, int delay_ms = 0);
 int emitStep(CheckStep step);
 // The export's return value: the output's tag ('E' if a field held a NUL).
 int finishOutput(const Output& out);

@@ -58,9 +58,13 @@
 //         byte-equal pairs (0: none), so a host may keep them decoded.
 //     "R" status, statusDescription, body, then name, value pairs: return
 //         this generated response.
-//     "F" ticket, timeout_ms, method, url, body, then header name, value
-//         pairs: send this SigV4-signed DynamoDB GetItem exactly as it is
-//         (Host included: it is signed) and call barrier_resume(ticket, ..).
+//     "F" ticket, timeout_ms, delay_ms, method, url, body, then header
+//         name, value pairs: wait delay_ms (0 but for a retry), then send
+//         this SigV4-signed DynamoDB GetItem exactly as it is (Host
+//         included: it is signed) and call barrier_resume(ticket, ..). An
+//         answer DynamoDB means to be retried (throttling, 5xx) is answered
+//         with another "F" (a new ticket, signed afresh), at most
+//         kEdgeMaxAttempts per lookup (src/edge/edge_dynamodb.h).
 //   Any error (unconfigured, malformed input, unknown ticket): the host
 //   answers 503 itself (fail closed).
 #include <array>

@@ -9,13 +9,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CREDENTIALS, SIGNING_KEY, assertEdgeResponse, checkerConfig, closedPort,
   deleteSession, edgeSkipReason, fixture, headerValues, newCookie, putSession, requestOf,
-  stageHandler, startDynalite,
+  sessionItem, stageHandler, startDynalite,
 } from './fixtures/edge/support.mjs';
 
 const skip = edgeSkipReason();
@@ -286,6 +287,44 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     assert.deepEqual(headerValues(page.headers, 'retry-after'), ['7']);
     const api = expectResponse(await down(fixture('xhr', cookie.value)), '503');
     assert.deepEqual(headerValues(api.headers, 'retry-after'), ['7']);
+  });
+
+  // Throttling is retried after the module's back-off: a table that says
+  // "come back later" once still lets the session in.
+  test('throttled DynamoDB is retried', async () => {
+    const cookie = newCookie();
+    const seen = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        seen.push({ at: performance.now(), body, authorization: req.headers.authorization });
+        res.setHeader('content-type', 'application/x-amz-json-1.0');
+        if (seen.length === 1) {
+          res.statusCode = 400;
+          res.end(JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+            message: 'Rate of requests exceeds the allowed throughput.',
+          }));
+        } else {
+          res.end(JSON.stringify({ Item: sessionItem(cookie.storeKey) }));
+        }
+      });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${server.address().port}`;
+      const throttled = await loadHandler(checkerConfig(endpoint, { server: { log_level: 'error' } }));
+      const result = await throttled(fixture('navigation', cookie.value));
+      assert.deepEqual(headerValues(result.headers, 'x-barrier-user'), ['alice']);
+      assert.equal(seen.length, 2);
+      assert.ok(seen[1].at - seen[0].at >= 12, `waited ${seen[1].at - seen[0].at} ms`);
+      assert.equal(seen[1].body, seen[0].body);
+      assert.match(seen[1].authorization, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLEEDGE\//);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   // Without credentials in the environment no request can be signed: every

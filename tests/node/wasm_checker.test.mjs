@@ -66,12 +66,13 @@ function instantiate() {
     const text = Buffer.from(bytes(x.barrier_output_ptr(), x.barrier_output_len())).toString('utf8');
     return { tag: text[0], fields: text.slice(1, -1).split('\0') };
   };
-  const call = (fn, input, ...pre) => {
+  const call = (fn, input, ...pre) => callAt(NOW * 1000 + 123, fn, input, ...pre);
+  const callAt = (nowMs, fn, input, ...pre) => {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.join('\0'), 'utf8');
     const ptr = x.barrier_alloc(buf.length);
     bytes(ptr, buf.length).set(buf);
     const args = Buffer.isBuffer(input) ? [ptr, buf.length] : [ptr, buf.length, input.length];
-    const rc = fn(...pre, ...args, NOW * 1000 + 123);  // the clock, for check and resume
+    const rc = fn(...pre, ...args, nowMs);  // the clock, for check and resume
     x.barrier_free(ptr);
     const out = output();
     assert.equal(String.fromCharCode(rc), out.tag, 'every export returns its output tag');
@@ -97,6 +98,8 @@ function instantiate() {
       return call(x.barrier_check, input);
     },
     resume: (ticket, answer) => call(x.barrier_resume, answer, ticket),
+    // The same, `ms` milliseconds after the check's clock.
+    resumeLater: (ms, ticket, answer) => callAt(NOW * 1000 + 123 + ms, x.barrier_resume, answer, ticket),
   };
 }
 
@@ -123,10 +126,13 @@ function cfRequest(uri, cookie, extra = {}) {
 // An "F" output as an object; its GetItem names the key the module reads.
 function fetchOf(out) {
   assert.equal(out.tag, 'F', `expected a fetch, got ${out.tag} ${out.fields}`);
-  const [ticket, timeout, method, url, body, ...pairs] = out.fields;
+  const [ticket, timeout, delay, method, url, body, ...pairs] = out.fields;
   const headers = {};
   for (let i = 0; i < pairs.length; i += 2) headers[pairs[i]] = pairs[i + 1];
-  return { ticket: Number(ticket), timeout: Number(timeout), method, url, headers, key: JSON.parse(body).Key.session_id.S };
+  return {
+    ticket: Number(ticket), timeout: Number(timeout), delay: Number(delay), method, url, body, headers,
+    key: JSON.parse(body).Key.session_id.S,
+  };
 }
 // DynamoDB's answer with the item, or without one.
 const found = (storeKey, over = {}) =>
@@ -259,7 +265,10 @@ test('reconfigured signing keys forget remembered cookies', { skip }, () => {
 test('store error is 503', { skip }, () => {
   const checker = configured();
   const cookie = newCookie();
-  for (const answer of [['0', 'ECONNREFUSED'], ['500', '{}'], ['200', 'not json'], ['2x0', '{}'], ['200']]) {
+  const missingTable = ['400', JSON.stringify({
+    __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException', message: 'Requested resource not found',
+  })];
+  for (const answer of [['0', 'ECONNREFUSED'], missingTable, ['200', 'not json'], ['2x0', '{}'], ['200']]) {
     const fetch = fetchOf(checker.check(cfRequest('/page', cookie.value)));
     const r = responseOf(checker.resume(fetch.ticket, answer));
     assert.equal(r.status, '503', String(answer));
@@ -268,6 +277,43 @@ test('store error is 503', { skip }, () => {
   assert.ok(checker.logs.some((l) => JSON.parse(l).event === 'check.store_error'));
   assert.ok(!checker.logs.some((l) => l.includes(cookie.value.slice(0, 20))), 'no id in logs');
   assert.ok(!checker.logs.some((l) => l.includes(cookie.storeKey)), 'no store key in logs');
+});
+
+// DynamoDB's "come back later" (throttling, 5xx) is asked again, as AWS
+// SDKs do: a new ticket, the same GetItem, a back-off for the host to wait
+// out; at most 3 attempts, none starting over 1 s after the first.
+test('throttled GetItem is retried, then fails closed', { skip }, () => {
+  const checker = configured();
+  const cookie = newCookie();
+  const throttled = ['400', JSON.stringify({
+    __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+    message: 'The level of configured provisioned throughput for the table was exceeded.',
+  })];
+  const first = fetchOf(checker.check(cfRequest('/page', cookie.value)));
+  assert.equal(first.delay, 0);
+  const second = fetchOf(checker.resumeLater(30, first.ticket, throttled));
+  assert.notEqual(second.ticket, first.ticket);
+  assert.ok(second.delay >= 12 && second.delay <= 25, `first back-off ${second.delay} ms`);
+  assert.equal(second.body, first.body);
+  assert.equal(second.url, first.url);
+  assert.match(second.headers.Authorization, /^AWS4-HMAC-SHA256 /);
+  const third = fetchOf(checker.resumeLater(80, second.ticket, ['503', '']));
+  assert.ok(third.delay >= 25 && third.delay <= 50, `second back-off ${third.delay} ms`);
+  assert.equal(passOf(checker.resumeLater(150, third.ticket, found(cookie.storeKey))).outcome, 'pass');
+  assert.equal(checker.logs.filter((l) => JSON.parse(l).event === 'edge.store_retry').length, 2);
+  assert.ok(!checker.logs.some((l) => l.includes(cookie.storeKey)), 'no store key in logs');
+
+  // Three throttled attempts: 503. The old tickets are spent.
+  const other = newCookie();
+  let fetch = fetchOf(checker.check(cfRequest('/page', other.value)));
+  fetch = fetchOf(checker.resume(fetch.ticket, throttled));
+  fetch = fetchOf(checker.resume(fetch.ticket, ['500', '{}']));
+  assert.equal(responseOf(checker.resume(fetch.ticket, throttled)).status, '503');
+  assert.equal(checker.resume(first.ticket, found(cookie.storeKey)).tag, 'E');
+
+  // Past the window no retry starts: 503 at once.
+  fetch = fetchOf(checker.check(cfRequest('/page', newCookie().value)));
+  assert.equal(responseOf(checker.resumeLater(1500, fetch.ticket, ['429', ''])).status, '503');
 });
 
 // Without credentials no GetItem can be signed: a session cookie is a 503.
