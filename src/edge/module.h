@@ -217,11 +217,13 @@ class Output {
 int emitError(std::string_view message);
 // The output of a finished step (wasm_main.cpp), of an unfinished one (the
 // signed GetItem its lookup needs, wasm_fetch.cpp), and emitStep picks.
+// Steps go by rvalue reference: a step holds the whole request, and is
+// neither copied nor moved on its way to the output.
 int emitDecision(const CheckDecision& d);
 // emitFetch's attempt is 1 for a new lookup; a retry names its attempt,
 // the first attempt's time and the wait before sending.
-int emitFetch(CheckStep step, int attempt = 1, int64_t first_ms = -1, int delay_ms = 0);
-int emitStep(CheckStep step);
+int emitFetch(CheckStep&& step, int attempt = 1, int64_t first_ms = -1, int delay_ms = 0);
+int emitStep(CheckStep&& step);
 // The export's return value: the output's tag ('E' if a field held a NUL).
 int finishOutput(const Output& out);
 

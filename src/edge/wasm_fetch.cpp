@@ -19,7 +19,7 @@ namespace barrier {
 // Never inlined into the per-event code: the engine compiles each function
 // on its first call, and a container's first event is most often not a
 // cache miss.
-__attribute__((noinline)) int emitFetch(CheckStep step, int attempt, int64_t first_ms,
+__attribute__((noinline)) int emitFetch(CheckStep&& step, int attempt, int64_t first_ms,
                                         int delay_ms) {
   Module& m = module();
   while (step.needsLookup()) {

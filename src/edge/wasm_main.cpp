@@ -109,7 +109,7 @@ __attribute__((noinline)) int emitDecision(const CheckDecision& d) {
 }
 
 // A finished step becomes a decision; an unfinished one a fetch.
-__attribute__((noinline)) int emitStep(CheckStep step) {
+__attribute__((noinline)) int emitStep(CheckStep&& step) {
   if (step.needsLookup()) return emitFetch(std::move(step));
   return emitDecision(step.decision());
 }

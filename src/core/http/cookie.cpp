@@ -1,5 +1,8 @@
 #include "core/http/cookie.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace barrier {
 
 namespace {
@@ -39,9 +42,22 @@ bool isCookieOctet(unsigned char c) {
          (c >= 0x3C && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
 }
 
+// Eight bytes at a time (every value of every Cookie header is scanned):
+// a word holds a byte below 0x20 when subtracting 0x20 from each byte
+// borrows into a high bit that was clear, and a 0x7F when XOR with 0x7F
+// leaves a zero byte. Bytes from 0x80 up are never control characters.
 bool hasCtl(std::string_view s) {
-  for (char c : s) {
-    if (isCtl(static_cast<unsigned char>(c))) return true;
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    uint64_t del = word ^ (kOnes * 0x7F);
+    if ((((word - kOnes * 0x20) & ~word) | ((del - kOnes) & ~del)) & kHighs) return true;
+  }
+  for (; i < s.size(); ++i) {
+    if (isCtl(static_cast<unsigned char>(s[i]))) return true;
   }
   return false;
 }

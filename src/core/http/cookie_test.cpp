@@ -34,6 +34,30 @@ TEST(Cookie, SkipsGarbageSegments) {
   EXPECT_TRUE(parseCookieHeader(";;; ").empty());
 }
 
+// A control byte anywhere in a long value (the scan goes eight bytes at a
+// time, then byte by byte) skips the pair; every other byte, 0x80 and up
+// included, is kept.
+TEST(Cookie, ControlBytesAtEveryPosition) {
+  for (size_t at = 0; at < 19; ++at) {
+    for (char ctl : {'\x00', '\x01', '\x08', '\x1f', '\x7f'}) {
+      std::string value(19, 'v');
+      value[at] = ctl;
+      std::string header = "a=" + value + "; ok=yes";
+      auto cookies = parseCookieHeader(header);
+      ASSERT_EQ(cookies.size(), 1u) << "control byte " << int(ctl) << " at " << at;
+      EXPECT_EQ(cookies[0].name, "ok");
+    }
+  }
+  std::string kept;
+  for (int c = 0x20; c <= 0xff; ++c) {
+    if (c != ';' && c != 0x7f) kept += static_cast<char>(c);
+  }
+  kept = "x" + kept + "x";  // outer spaces would be trimmed
+  auto cookies = parseCookieHeader("a=" + kept);
+  ASSERT_EQ(cookies.size(), 1u);
+  EXPECT_EQ(cookies[0].value, kept);
+}
+
 // DQUOTEs around a value are removed; a lone quote is kept as part of it.
 TEST(Cookie, UnquotesValues) {
   auto cookies = parseCookieHeader("a=\"quoted\"; b=\"; c=\"\"; d=x\"y");
