@@ -39,22 +39,35 @@ inline auto awaitInto(error_code& ec) { return net::redirect_error(net::use_awai
 // Runs `fn` (a blocking call: the identity provider, a remote store) on
 // `pool`, then resumes the calling coroutine on its own executor (its strand)
 // with the result. The io threads stay free meanwhile.
+//
+// The initiation is a named object that captures references only, and so
+// is trivially destructible. With g++ 12 and Boost 1.74, an initiation
+// passed to async_initiate<use_awaitable_t> as a temporary inside a
+// coroutine is destroyed once more than it is constructed (seen with a
+// counting object; a named one is not). When this lambda was such a
+// temporary holding a copy of the executor, every call released the
+// connection's strand one time too many: a use-after-free on every
+// /_identity/health request under ASan, and a `barrier serve` crash
+// (SIGABRT, heap corruption) about once in 150 runs of ServeProcessTest.
+// `executor` and `pool` outlive the suspension: the references are safe.
 template <class F>
 net::awaitable<std::invoke_result_t<F&>> runBlocking(net::thread_pool& pool, F fn) {
   using R = std::invoke_result_t<F&>;
   auto executor = co_await net::this_coro::executor;
+  auto initiation = [&pool, &executor](auto handler, F f) {
+    // The tracked executor keeps the io_context running while the pool works.
+    auto home = net::prefer(executor, net::execution::outstanding_work.tracked);
+    net::post(pool, [handler = std::move(handler), f = std::move(f), home]() mutable {
+      R result = f();
+      net::post(home, [handler = std::move(handler), result = std::move(result)]() mutable {
+        handler(std::move(result));
+      });
+    });
+  };
+  static_assert(std::is_trivially_destructible_v<decltype(initiation)>,
+                "see above: the initiation may be destroyed twice");
   co_return co_await net::async_initiate<const net::use_awaitable_t<>, void(R)>(
-      [&pool, executor](auto handler, F f) {
-        // The tracked executor keeps the io_context running while the pool works.
-        auto home = net::prefer(executor, net::execution::outstanding_work.tracked);
-        net::post(pool, [handler = std::move(handler), f = std::move(f), home]() mutable {
-          R result = f();
-          net::post(home, [handler = std::move(handler), result = std::move(result)]() mutable {
-            handler(std::move(result));
-          });
-        });
-      },
-      net::use_awaitable, std::move(fn));
+      initiation, net::use_awaitable, std::move(fn));
 }
 
 // Awaits `op` (an awaitable yielding error_code) with a deadline on

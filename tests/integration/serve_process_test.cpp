@@ -93,7 +93,11 @@ TEST_F(ServeProcessTest, ServesAndLogsWithoutSecrets) {
   EXPECT_EQ(httpGet(port_, "/_identity/health").status, 200);
   HttpReply file =
       httpGet(port_, "/public/hello.txt?code=SECRETCODE", "Cookie: barrier=SECRETCOOKIE\r\n");
-  EXPECT_EQ(file.status, 200);
+  ASSERT_EQ(file.status, 200) << file.error << "; serve "
+                              << (process_->running() ? std::string("still runs")
+                                                      : "exited: " + std::to_string(process_->terminate(0)))
+                              << "; its stderr:\n"
+                              << readFile(stderr_);
   EXPECT_EQ(file.body, "hello\n");
   ASSERT_TRUE(waitForFile(
       stderr_,

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -19,14 +20,18 @@ namespace barrier::testing {
 
 namespace {
 
-int connectTo(const std::string& host, uint16_t port) {
+int connectTo(const std::string& host, uint16_t port, std::string& error) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return -1;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    error = std::string("connect: ") + std::strerror(errno);
     ::close(fd);
     return -1;
   }
@@ -75,7 +80,9 @@ Headers parseHeaderLines(const std::string& block, std::string& first_line) {
 }  // namespace
 
 HttpConnection::HttpConnection(const std::string& host, uint16_t port, int timeout_ms)
-    : fd_(connectTo(host, port)), timeout_ms_(timeout_ms) {}
+    : timeout_ms_(timeout_ms) {
+  fd_ = connectTo(host, port, error_);  // error_ is constructed by now
+}
 
 HttpConnection::~HttpConnection() {
   if (fd_ >= 0) ::close(fd_);
@@ -88,12 +95,22 @@ bool HttpConnection::fill(std::chrono::steady_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                   deadline - std::chrono::steady_clock::now())
                   .count();
-  if (left <= 0) return false;
+  if (left <= 0) {
+    error_ = "timed out";
+    return false;
+  }
   pollfd p{fd_, POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+  int ready = ::poll(&p, 1, static_cast<int>(left));
+  if (ready <= 0) {
+    error_ = ready == 0 ? "timed out" : std::string("poll: ") + std::strerror(errno);
+    return false;
+  }
   char chunk[65536];
   ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-  if (n <= 0) return false;
+  if (n <= 0) {
+    error_ = n == 0 ? "closed by the server" : std::string("recv: ") + std::strerror(errno);
+    return false;
+  }
   buffer_.append(chunk, static_cast<size_t>(n));
   return true;
 }
@@ -103,7 +120,10 @@ HttpReply HttpConnection::read(bool head) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
   size_t end;
   while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-    if (!fill(deadline)) return reply;
+    if (!fill(deadline)) {
+      reply.error = error_ + (buffer_.empty() ? " before a response" : " in the response header");
+      return reply;
+    }
   }
   std::string first_line;
   Headers headers = parseHeaderLines(buffer_.substr(0, end), first_line);
@@ -147,7 +167,11 @@ HttpReply HttpConnection::read(bool head) {
 }
 
 HttpReply HttpConnection::exchange(const std::string& raw, bool head) {
-  if (!sendRaw(raw)) return {};
+  if (!sendRaw(raw)) {
+    HttpReply reply;
+    reply.error = fd_ < 0 ? error_ : std::string("send: ") + std::strerror(errno);
+    return reply;
+  }
   return read(head);
 }
 

@@ -19,9 +19,10 @@
 namespace barrier::testing {
 
 struct HttpReply {
-  int status = 0;  // 0: no (complete) response
+  int status = 0;  // 0: no (complete) response; `error` says why
   Headers headers;
   std::string body;
+  std::string error;
 };
 
 // One client connection. Every read has a deadline; nothing blocks forever.
@@ -46,6 +47,7 @@ class HttpConnection {
   int fd_ = -1;
   int timeout_ms_;
   std::string buffer_;
+  std::string error_;  // why the connection or the last read failed
 };
 
 // "GET /x HTTP/1.1\r\nHost: h\r\n<extra>\r\n" — `extra` lines end in \r\n.
