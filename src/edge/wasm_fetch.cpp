@@ -1,9 +1,10 @@
 // The edge checker module's store read: the signed GetItem it asks the host
 // to send, and `barrier_resume`, which takes the answer and asks again when
-// DynamoDB said to (edge_dynamodb.h: retries; ABI: src/edge/wasm_main.cpp). Built -Oz, unlike the per-event code in
-// wasm_main.cpp: a cache miss waits for the network anyway, and every byte
-// of the module is validated by the engine at cold start (with -O2 these
-// two functions alone were 29 KB of the module's 198 KB of code).
+// DynamoDB said to (edge_dynamodb.h: retries; ABI: src/edge/wasm_main.cpp).
+// Built -Oz, unlike the per-event code in wasm_main.cpp: a cache miss waits
+// for the network anyway, and every byte of the module is validated by the
+// engine at cold start (with -O2 these two functions alone were 29 KB of the
+// module's 198 KB of code).
 #include <array>
 #include <cstdint>
 #include <string>
