@@ -1,8 +1,8 @@
 // The edge checker module's state and the helpers its exports share
 // (src/edge/wasm_main.cpp: the ABI and the per-event exports;
 // src/edge/wasm_fetch.cpp: the store read; src/edge/wasm_setup.cpp: memory
-// and configuration). One instance per
-// container, one event at a time: nothing here is thread-safe.
+// and configuration). One instance per container, one event at a time:
+// nothing here is thread-safe.
 #pragma once
 
 #include <array>
