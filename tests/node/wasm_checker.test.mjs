@@ -262,6 +262,41 @@ test('reconfigured signing keys forget remembered cookies', { skip }, () => {
   assert.equal(passOf(checker.resume(second.ticket, found(fresh.storeKey))).outcome, 'pass');
 });
 
+// Many sessions through a small cache: records, keys and identity texts of
+// every size are allocated, evicted, freed and their memory reused (the
+// module's own allocator, src/edge/small_blocks.h), and each request still
+// gets its own session's identity, whether cached or fetched again.
+test('sessions churning a small cache keep their own identities', { skip }, () => {
+  const checker = instantiate();
+  assert.equal(checker.configure(settingsFor({ ...config, cache: { ...config.cache, max_entries: 40 } })).tag, 'O');
+  assert.equal(checker.credentials(['AKIDTEST', 'secret', 'token', 'us-east-1']).tag, 'O');
+  const users = Array.from({ length: 300 }, (_, i) => ({
+    cookie: newCookie(),
+    // Names and emails of 1 to ~300 bytes: every small size class and past it.
+    username: `u${i}-${'n'.repeat((i * 7) % 290)}`,
+    email: `${'e'.repeat(i % 40)}${i}@example.com`,
+  }));
+  let fetches = 0;
+  for (let round = 0; round < 3; ++round) {
+    for (let n = 0; n < users.length; ++n) {
+      const user = users[(n * 37 + round * 11) % users.length];  // a new order each round
+      let out = checker.check(cfRequest(`/page/${n}`, user.cookie.value));
+      if (out.tag === 'F') {
+        ++fetches;
+        const fetch = fetchOf(out);
+        assert.equal(fetch.key, user.cookie.storeKey);
+        out = checker.resume(fetch.ticket, found(user.cookie.storeKey, { username: user.username, email: user.email }));
+      }
+      const pass = passOf(out);
+      assert.deepEqual(pass.headers['x-barrier-user'], [user.username]);
+      assert.deepEqual(pass.headers['x-barrier-email'], [user.email]);
+      assert.deepEqual(pass.headers['x-barrier-session-id'], [user.cookie.storeKey]);
+    }
+  }
+  // 40 entries for 300 sessions: nearly every request misses and refetches.
+  assert.ok(fetches > 800, `${fetches} fetches`);
+});
+
 test('store error is 503', { skip }, () => {
   const checker = configured();
   const cookie = newCookie();
