@@ -6,7 +6,7 @@
 // request's strings, the store key, a few vectors) and frees them again.
 // wasi-libc's malloc (dlmalloc) spends ~100 instructions per malloc/free
 // pair; popping and pushing a free list costs a handful. It cut the module's
-// time per cached event by ~15 % (bench/README.md).
+// instructions per cached event by ~15 % (bench/README.md, stop 12).
 //
 // Layout: every block is preceded by a 16-byte header holding its size
 // class (or kLarge), so release() needs no lookup and works for any pointer
@@ -18,8 +18,9 @@
 // cache), which a Lambda container can spare.
 //
 // Failure: allocate() returns nullptr when malloc does; release() aborts on
-// a header it did not write (a double free or an overrun of the block
-// before), where continuing would corrupt the lists.
+// a header that names no class (overwritten by an overrun of the block
+// before it), where going on would corrupt the lists. It does not detect a
+// double free: the module's code is C++ with owning types only.
 //
 // Not thread-safe: one instance per WebAssembly instance (single-threaded).
 #pragma once
