@@ -16,9 +16,10 @@
 // every wasm function compiled by TurboFan up front). Each run primes the
 // module's cache with one GetItem (answered by a local stub: dynalite is too
 // slow under valgrind), then handles 20,000 warm-up events and E or 2E
-// more, each freshly parsed from JSON; a baseline pair only parses them. Per event:
-// ((handler 2E - handler E) - (baseline 2E - baseline E)) / E, which cancels
-// start-up, warm-up and the parsing. Needs valgrind (apt-get install valgrind).
+// more, each freshly parsed from JSON; a baseline pair only parses them.
+// Per event: ((handler 2E - handler E) - (baseline 2E - baseline E)) / E,
+// which cancels start-up, warm-up and the parsing. Needs valgrind
+// (apt-get install valgrind).
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
