@@ -167,5 +167,4 @@ int barrier_check(const char* data, size_t len, uint32_t fields, double now_ms) 
   return emitStep(m.checker->begin(std::move(request)));
 }
 
-
 }  // extern "C"
