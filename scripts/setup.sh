@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 lld-14 libclang-rt-14-dev wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
   libclang-rt-14-dev-wasm32
-  nodejs npm redis-server nginx-light chromium wrk curl ca-certificates
+  nodejs npm redis-server nginx-light caddy chromium wrk curl ca-certificates
 )
 
 missing=()

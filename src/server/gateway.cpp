@@ -96,8 +96,12 @@ Response Gateway::forwardAuthResponse(const CheckDecision& decision, bool redire
   if (decision.forward) {
     Response allowed = plain(200, "", "text/plain; charset=utf-8");
     // The identity headers travel back: the proxy copies them onto the
-    // request it forwards.
-    for (const Header& header : decision.identityHeaders()) allowed.headers.add(header.name, header.value);
+    // request it forwards. All of them, every time, empty without a session
+    // (a public path): a proxy that skips a header missing from the answer
+    // would otherwise forward the visitor's own (Caddy 2.10), or the text of
+    // its placeholder (Caddy before 2.9).
+    Headers identity = decision.identityHeaders();
+    for (const char* name : kIdentityHeaders) allowed.headers.add(name, identity.get(name));
     return allowed;
   }
   Response denied = decision.response;

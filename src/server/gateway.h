@@ -57,10 +57,11 @@ class Gateway {
   // X-Forwarded-Method); kInvalidArgument when neither URI header holds an
   // absolute path.
   static Result<Request> forwardAuthSubject(const Request& check_request);
-  // 200 + identity headers on pass; otherwise 401 (+ X-Barrier-Login for a
-  // browser navigation), 403 or 503. With `redirect` (…/check?redirect=1,
-  // for Traefik and Caddy, which relay the answer to the browser) the
-  // checker's own answer (307 to the login page, 401, 403, 503) is returned.
+  // 200 + every identity header on pass (each empty on a public path);
+  // otherwise 401 (+ X-Barrier-Login for a browser navigation), 403 or 503.
+  // With `redirect` (…/check?redirect=1, for Traefik and Caddy, which relay
+  // the answer to the browser) the checker's own answer (307 to the login
+  // page, 401, 403, 503) is returned.
   static Response forwardAuthResponse(const CheckDecision& decision, bool redirect);
   // True for .../check?redirect=1 (or =true).
   static bool wantsRedirect(const Request& check_request);

@@ -45,7 +45,7 @@ TEST(GatewayTest, ForwardAuthSubject) {
   }
 }
 
-// Pass: 200 with only the identity headers. Login redirect: 401 with the
+// Pass: 200 with only the identity headers, all of them. Login redirect: 401 with the
 // login URL in X-Barrier-Login (or the 307 itself with redirect). Others
 // keep their status.
 TEST(GatewayTest, ForwardAuthResponse) {
@@ -63,6 +63,18 @@ TEST(GatewayTest, ForwardAuthResponse) {
   EXPECT_EQ(allowed.headers.get("X-Barrier-Session-Id"), "k1");
   EXPECT_FALSE(allowed.headers.has("Cookie"));
   EXPECT_FALSE(allowed.headers.has("Accept"));
+  EXPECT_EQ(allowed.headers.getAll("X-Barrier-Email"), std::vector<std::string>{""});
+
+  // A public path: every identity header, each empty, so that a proxy
+  // copying them replaces whatever the visitor sent.
+  CheckDecision open;
+  open.outcome = CheckOutcome::kPublic;
+  open.forward = true;
+  Response anonymous = Gateway::forwardAuthResponse(open, false);
+  EXPECT_EQ(anonymous.status, 200);
+  for (const char* name : kIdentityHeaders) {
+    EXPECT_EQ(anonymous.headers.getAll(name), std::vector<std::string>{""}) << name;
+  }
 
   CheckDecision login;
   login.response.status = 307;

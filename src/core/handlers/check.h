@@ -26,6 +26,7 @@
 // belongs to one request.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,9 @@ inline constexpr const char* kHeaderSessionId = "X-Barrier-Session-Id";
 inline constexpr const char* kHeaderUser = "X-Barrier-User";
 inline constexpr const char* kHeaderEmail = "X-Barrier-Email";
 inline constexpr const char* kHeaderGroups = "X-Barrier-Groups";
+// Every identity header, in the order identityHeaders() adds them.
+inline constexpr std::array<const char*, 4> kIdentityHeaders = {kHeaderSessionId, kHeaderUser,
+                                                                kHeaderEmail, kHeaderGroups};
 
 // At most this many well-signed cookie values are tried per request. Anyone
 // can get correctly signed ids (every login flow makes one), so without a

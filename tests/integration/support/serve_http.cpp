@@ -400,4 +400,22 @@ std::string makeTempDir(const std::string& prefix) {
   return made ? std::string(made) : std::string();
 }
 
+bool waitForListener(ChildProcess& child, uint16_t port, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    HttpConnection probe("127.0.0.1", port, 1000);
+    if (probe.connected()) return true;
+    if (!child.running()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::string replaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
 }  // namespace barrier::testing

@@ -129,11 +129,18 @@ class ChildProcess {
   int exit_status_ = -1;
 };
 
+// Waits until something accepts connections on 127.0.0.1:`port` while
+// `child` runs: false when the child exits first or `timeout_ms` passes.
+bool waitForListener(ChildProcess& child, uint16_t port, int timeout_ms);
+
 // Polls `path`'s contents until `predicate` holds or the deadline passes.
 bool waitForFile(const std::string& path, const std::function<bool(const std::string&)>& predicate,
                  int timeout_ms);
 std::string readFile(const std::string& path);
 // A fresh directory under the system temp dir.
 std::string makeTempDir(const std::string& prefix);
+// `text` with every `from` replaced by `to` (example configurations get
+// their ports this way).
+std::string replaceAll(std::string text, const std::string& from, const std::string& to);
 
 }  // namespace barrier::testing

@@ -1,0 +1,46 @@
+#include "proxy_example.h"
+
+#include <filesystem>
+
+namespace barrier::testing {
+
+std::string ProxyExampleTest::startBackends(const std::string& example,
+                                            const std::string& dir_prefix) {
+  app_ = std::make_unique<FakeUpstream>(
+      [](const SeenRequest& request) { return FakeUpstream::ok("app: " + request.target); });
+  GatewaySetup setup;
+  setup.rules.push_back({"/admin/*", {"admins"}});
+  setup.public_paths.push_back("/public/*");
+  setup.server.shutdown_grace_ms = 2000;
+  barrier_ = std::make_unique<InProcessGateway>(std::move(setup));
+  if (!barrier_->ok()) {
+    ADD_FAILURE() << barrier_->error();
+    return "";
+  }
+  dir_ = makeTempDir(dir_prefix);
+  if (dir_.empty()) {
+    ADD_FAILURE() << "no temporary directory";
+    return "";
+  }
+  port_ = freePort();
+  std::string text = readFile(std::string(BARRIER_SOURCE_DIR) + "/" + example);
+  if (text.empty()) ADD_FAILURE() << "cannot read " << example;
+  text = replaceAll(text, "127.0.0.1:8080", "127.0.0.1:" + std::to_string(barrier_->port()));
+  return replaceAll(text, "127.0.0.1:3000", "127.0.0.1:" + std::to_string(app_->port()));
+}
+
+void ProxyExampleTest::startProxy(const std::vector<std::string>& argv) {
+  proxy_ = std::make_unique<ChildProcess>(argv, dir_ + "/stdout.log", dir_ + "/stderr.log");
+  ASSERT_TRUE(waitForListener(*proxy_, port_, 15000))
+      << argv[0] << " did not start: " << proxyLog();
+}
+
+void ProxyExampleTest::TearDown() {
+  proxy_.reset();  // SIGTERM to the whole process group, then SIGKILL
+  barrier_.reset();
+  app_.reset();
+  std::error_code ec;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+}
+
+}  // namespace barrier::testing
