@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -69,15 +70,20 @@ std::string AwsClient::endpointFor(std::string_view service, std::string_view re
 }
 
 Result<HttpClientResponse> AwsClient::attempt(const AwsRequest& request, int timeout_ms) {
-  Result<AwsCredentials> credentials = deps_.credentials->credentials();
-  if (!credentials) return credentials.status();
+  std::optional<AwsCredentials> credentials;
+  if (!request.anonymous) {
+    Result<AwsCredentials> found = deps_.credentials->credentials();
+    if (!found) return found.status();
+    credentials = std::move(found.value());
+  }
   std::string region = signingRegion(request.service, request.region);
   if (region.empty()) {
-    return Status::invalid(request.service +
-                           ": no AWS region (set it in the configuration, AWS_REGION or the profile)");
+    return Status::invalid(
+        request.service +
+        ": no AWS region (set it in the configuration, AWS_REGION or the profile)");
   }
-  std::string base = request.endpoint.empty() ? endpointFor(request.service, request.region)
-                                              : request.endpoint;
+  std::string base =
+      request.endpoint.empty() ? endpointFor(request.service, request.region) : request.endpoint;
   UrlParts url;
   if (!splitUrl(base, url)) return Status::invalid(request.service + ": bad endpoint URL " + base);
   // An endpoint may carry a base path (a proxy); the request path goes under it.
@@ -91,11 +97,12 @@ Result<HttpClientResponse> AwsClient::attempt(const AwsRequest& request, int tim
   signing.headers = request.headers;
   signing.headers.set("Host", url.authority);
   signing.body = request.body;
-  SigV4Options options = sigV4OptionsFor(request.service, region, deps_.clock->now());
-  if (request.unsigned_payload) options.payload = PayloadSigning::kUnsigned;
-  Result<SigV4Result> signed_request =
-      signHeaders(signing, credentials.value(), options, *deps_.crypto);
-  if (!signed_request) return signed_request.status();
+  if (credentials) {
+    SigV4Options options = sigV4OptionsFor(request.service, region, deps_.clock->now());
+    if (request.unsigned_payload) options.payload = PayloadSigning::kUnsigned;
+    Result<SigV4Result> signed_request = signHeaders(signing, *credentials, options, *deps_.crypto);
+    if (!signed_request) return signed_request.status();
+  }
 
   HttpClientRequest http;
   http.method = signing.method;
@@ -126,8 +133,8 @@ Result<AwsResponse> AwsClient::send(const AwsRequest& request) {
     int64_t elapsed = deps_.clock->nowMillis() - start;
     int64_t remaining = options_.total_budget_ms - elapsed;
     if (n > 0 && remaining <= 0) break;
-    int timeout = request.attempt_timeout_ms > 0 ? request.attempt_timeout_ms
-                                                 : options_.attempt_timeout_ms;
+    int timeout =
+        request.attempt_timeout_ms > 0 ? request.attempt_timeout_ms : options_.attempt_timeout_ms;
     timeout = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(timeout, remaining)));
     Result<HttpClientResponse> http = attempt(request, timeout);
     std::string reason;
@@ -180,8 +187,7 @@ Result<std::string> AwsClient::callJsonText(std::string_view service, std::strin
   request.headers.add("Content-Type", "application/x-amz-json-" + std::string(json_version));
   request.headers.add("X-Amz-Target", std::string(target));
   request.body = std::move(body);
-  Result<AwsResponse> response =
-      sendOk(request, std::string(service) + " " + operationOf(target));
+  Result<AwsResponse> response = sendOk(request, std::string(service) + " " + operationOf(target));
   if (!response) return response.status();
   return std::move(response->body);
 }
@@ -189,9 +195,9 @@ Result<std::string> AwsClient::callJsonText(std::string_view service, std::strin
 Result<nlohmann::json> AwsClient::callJson(std::string_view service, std::string_view target,
                                            const nlohmann::json& body,
                                            std::string_view json_version) {
-  Result<std::string> text = callJsonText(service, target,
-                                           body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                                           json_version);
+  Result<std::string> text = callJsonText(
+      service, target, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      json_version);
   if (!text) return text.status();
   auto doc = nlohmann::json::parse(text.value(), nullptr, false);
   if (doc.is_discarded()) {

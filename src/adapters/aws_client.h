@@ -50,10 +50,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "adapters/aws_credentials.h"
 #include "core/aws/aws_error.h"
@@ -78,6 +77,8 @@ struct AwsRequest {
   std::string body;
   // Sign UNSIGNED-PAYLOAD instead of the body's hash (S3 uploads).
   bool unsigned_payload = false;
+  // Sent without a signature or credentials (STS AssumeRoleWithWebIdentity).
+  bool anonymous = false;
   // Overrides for this call; empty = the client's region / resolved endpoint.
   std::string region;
   std::string endpoint;

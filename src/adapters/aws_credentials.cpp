@@ -1,5 +1,4 @@
 #include "adapters/aws_credentials.h"
-#include "core/http/message.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -7,8 +6,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <utility>
+#include <vector>
 
+#include "adapters/aws_sts.h"
 #include "adapters/system.h"
+#include "core/http/message.h"
 
 namespace barrier {
 
@@ -62,6 +64,157 @@ std::optional<std::map<std::string, std::string>> profileSection(const std::stri
   return it->second;
 }
 
+// A profile's settings from both files, the credentials file's winning;
+// nullopt when neither file has the profile.
+std::optional<std::map<std::string, std::string>> mergedProfile(const EnvLookup& env,
+                                                                std::string_view profile) {
+  auto merged = profileSection(configFilePath(env), profile, true);
+  if (auto credentials = profileSection(credentialsFilePath(env), profile, false)) {
+    if (!merged) merged.emplace();
+    for (auto& [key, value] : *credentials) (*merged)[key] = value;
+  }
+  return merged;
+}
+
+CredentialChainOptions withDefaults(CredentialChainOptions o) {
+  if (!o.env) o.env = processEnvironment();
+  if (!o.clock) o.clock = std::shared_ptr<Clock>(makeSystemClock());
+  return o;
+}
+
+StsContext stsContext(const CredentialChainOptions& o) {
+  StsContext context;
+  context.env = o.env;
+  context.http = o.http;
+  context.clock = o.clock;
+  return context;
+}
+
+// A web identity token file's contents (the JWT), into `token`.
+Status readToken(const std::string& path, const std::string& what, std::string& token) {
+  if (!readWholeFile(path, token)) return Status::unavailable(what + ": cannot read " + path);
+  token = trimmed(token);
+  if (token.empty()) return Status::unavailable(what + ": " + path + " is empty");
+  return Status();
+}
+
+// Profiles being resolved as a role's source, outermost first: a profile
+// met again while resolving its own role is a loop.
+constexpr size_t kMaxRoleChain = 8;
+
+Result<AwsCredentials> profileCredentials(std::string_view profile, const CredentialChainOptions& o,
+                                          bool as_source, std::vector<std::string>& chain);
+
+// The credentials a role profile's AssumeRole is signed with.
+Result<AwsCredentials> roleSource(std::string_view profile,
+                                  std::map<std::string, std::string>& section,
+                                  const CredentialChainOptions& o,
+                                  std::vector<std::string>& chain) {
+  const std::string what = "profile " + std::string(profile);
+  const std::string& source_profile = section["source_profile"];
+  const std::string& credential_source = section["credential_source"];
+  if (!source_profile.empty() && !credential_source.empty()) {
+    return Status::invalid(what + ": set source_profile or credential_source, not both");
+  }
+  if (!source_profile.empty()) {
+    Result<AwsCredentials> source = profileCredentials(source_profile, o, true, chain);
+    if (!source) {
+      return Status(source.status().code(),
+                    what + ": source_profile " + source_profile + ": " + source.status().message());
+    }
+    return source;
+  }
+  Result<AwsCredentials> source = Status::notFound("");
+  if (credential_source == "Environment") {
+    source = credentialsFromEnvironment(o.env);
+  } else if (credential_source == "EcsContainer") {
+    source = credentialsFromContainer(o.env, *o.http, o.container_timeout_ms);
+  } else if (credential_source == "Ec2InstanceMetadata") {
+    source = credentialsFromInstanceMetadata(o.env, *o.http, o.imds_timeout_ms);
+  } else if (credential_source.empty()) {
+    return Status::invalid(what + ": role_arn needs source_profile, credential_source or " +
+                           "web_identity_token_file");
+  } else {
+    return Status::invalid(what + ": credential_source " + credential_source +
+                           " is not Environment, Ec2InstanceMetadata or EcsContainer");
+  }
+  if (!source) {
+    return Status(
+        source.status().code() == Code::kNotFound ? Code::kUnavailable : source.status().code(),
+        what + ": credential_source " + credential_source + ": " + source.status().message());
+  }
+  return source;
+}
+
+// The role of a profile with role_arn.
+Result<AwsCredentials> roleCredentials(std::string_view profile,
+                                       std::map<std::string, std::string>& section,
+                                       const CredentialChainOptions& o,
+                                       std::vector<std::string>& chain) {
+  const std::string what = "profile " + std::string(profile);
+  if (!section["mfa_serial"].empty()) {
+    return Status::invalid(what + ": mfa_serial needs an MFA code, which barrier cannot ask " +
+                           "for; put credentials from `aws sts assume-role --token-code` in " +
+                           "the environment instead");
+  }
+  if (!o.http) return Status::unavailable(what + ": a role needs an HTTP client");
+  if (chain.size() >= kMaxRoleChain) {
+    return Status::invalid(what + ": more than " + std::to_string(kMaxRoleChain) +
+                           " roles in a chain");
+  }
+  for (const std::string& seen : chain) {
+    if (seen == profile) return Status::invalid(what + ": source_profile loops back to it");
+  }
+  AssumeRoleRequest request;
+  request.role_arn = section["role_arn"];
+  request.session_name = section["role_session_name"];
+  request.external_id = section["external_id"];
+  request.region = resolveRegion("", o.env, profile);
+  if (const std::string& duration = section["duration_seconds"]; !duration.empty()) {
+    char* end = nullptr;
+    long value = std::strtol(duration.c_str(), &end, 10);
+    if (*end != '\0' || value < 900 || value > 43200) {
+      return Status::invalid(what + ": duration_seconds must be 900 to 43200, not " + duration);
+    }
+    request.duration_seconds = static_cast<int>(value);
+  }
+  Result<AwsCredentials> role = Status::notFound("");
+  if (const std::string& file = section["web_identity_token_file"]; !file.empty()) {
+    std::string token;
+    if (Status read = readToken(file, what + ": web_identity_token_file", token); !read.isOk()) {
+      return read;
+    }
+    role = assumeRoleWithWebIdentity(request, token, stsContext(o));
+  } else {
+    chain.emplace_back(profile);
+    Result<AwsCredentials> source = roleSource(profile, section, o, chain);
+    chain.pop_back();
+    if (!source) return source.status();
+    role = assumeRole(request, *source, stsContext(o));
+  }
+  if (!role) return Status(role.status().code(), what + ": " + role.status().message());
+  role->source += " (profile " + std::string(profile) + ")";
+  return role;
+}
+
+// A profile's credentials. The active profile's role_arn wins over keys
+// beside it; a source profile's keys win over its role_arn (so a profile
+// may name itself as its role's source).
+Result<AwsCredentials> profileCredentials(std::string_view profile, const CredentialChainOptions& o,
+                                          bool as_source, std::vector<std::string>& chain) {
+  auto section = mergedProfile(o.env, profile);
+  if (!section) return Status::notFound("profile " + std::string(profile) + " not found");
+  AwsCredentials keys;
+  keys.access_key_id = (*section)["aws_access_key_id"];
+  keys.secret_access_key = (*section)["aws_secret_access_key"];
+  keys.session_token = (*section)["aws_session_token"];
+  keys.source = "profile " + std::string(profile);
+  bool role = !(*section)["role_arn"].empty();
+  if (keys.complete() && (as_source || !role)) return keys;
+  if (role) return roleCredentials(profile, *section, o, chain);
+  return Status::notFound("profile " + std::string(profile) + " has no keys");
+}
+
 // The JSON both the container endpoint and IMDS answer with.
 Result<AwsCredentials> parseCredentialsJson(std::string_view body, const char* source) {
   auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
@@ -95,7 +248,8 @@ bool allowedContainerUrl(const std::string& url) {
   if (!splitUrl(url, parts)) return false;
   if (parts.scheme == "https") return true;
   std::string host = parts.authority.substr(0, parts.authority.rfind(':'));
-  if (parts.authority.starts_with("[")) host = parts.authority.substr(0, parts.authority.find(']') + 1);
+  if (parts.authority.starts_with("["))
+    host = parts.authority.substr(0, parts.authority.find(']') + 1);
   return host == "169.254.170.2" || host == "169.254.170.23" || host == "localhost" ||
          host.starts_with("127.") || host == "[::1]" || host == "[fd00:ec2::23]";
 }
@@ -114,15 +268,13 @@ class StaticCredentials : public CredentialsProvider {
 
 class DefaultChain : public CredentialsProvider {
  public:
-  explicit DefaultChain(CredentialChainOptions o) : o_(std::move(o)) {
-    if (!o_.env) o_.env = processEnvironment();
-    if (!o_.clock) o_.clock = std::shared_ptr<Clock>(makeSystemClock());
-  }
+  explicit DefaultChain(CredentialChainOptions o) : o_(withDefaults(std::move(o))) {}
 
   Result<AwsCredentials> credentials() override {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t now = o_.clock->now();
-    if (cached_ && (cached_->expires_at == 0 || cached_->expires_at - now > o_.refresh_before_seconds)) {
+    if (cached_ &&
+        (cached_->expires_at == 0 || cached_->expires_at - now > o_.refresh_before_seconds)) {
       return *cached_;
     }
     if (!cached_ && failed_at_ && now - *failed_at_ < o_.failure_cache_seconds) return failure_;
@@ -144,8 +296,10 @@ class DefaultChain : public CredentialsProvider {
   Result<AwsCredentials> resolve() {
     Result<AwsCredentials> env = credentialsFromEnvironment(o_.env);
     if (env.isOk() || env.status().code() != Code::kNotFound) return env;
+    Result<AwsCredentials> web = credentialsFromWebIdentity(o_);
+    if (web.isOk() || web.status().code() != Code::kNotFound) return web;
     std::string profile = activeProfile(o_.env, o_.profile);
-    Result<AwsCredentials> file = credentialsFromProfile(o_.env, profile);
+    Result<AwsCredentials> file = credentialsFromProfile(profile, o_);
     if (file.isOk() || file.status().code() != Code::kNotFound) return file;
     if (o_.http) {
       Result<AwsCredentials> container =
@@ -156,8 +310,9 @@ class DefaultChain : public CredentialsProvider {
       if (imds.isOk()) return imds;
     }
     return Status::notFound(
-        "no AWS credentials found (tried AWS_ACCESS_KEY_ID, profile '" + profile +
-        "' in the shared files, container credentials and EC2 instance metadata)");
+        "no AWS credentials found (tried AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, "
+        "profile '" +
+        profile + "' in the shared files, container credentials and EC2 instance metadata)");
   }
 
   CredentialChainOptions o_;
@@ -229,20 +384,32 @@ Result<AwsCredentials> credentialsFromEnvironment(const EnvLookup& env) {
   return c;
 }
 
-Result<AwsCredentials> credentialsFromProfile(const EnvLookup& env, std::string_view profile) {
-  // Keys in the credentials file win over keys in the config file.
-  for (bool config_file : {false, true}) {
-    std::string path = config_file ? configFilePath(env) : credentialsFilePath(env);
-    auto section = profileSection(path, profile, config_file);
-    if (!section) continue;
-    AwsCredentials c;
-    c.access_key_id = (*section)["aws_access_key_id"];
-    c.secret_access_key = (*section)["aws_secret_access_key"];
-    c.session_token = (*section)["aws_session_token"];
-    c.source = "profile " + std::string(profile) + " (" + path + ")";
-    if (c.complete()) return c;
+Result<AwsCredentials> credentialsFromProfile(std::string_view profile,
+                                              const CredentialChainOptions& options) {
+  CredentialChainOptions o = withDefaults(options);
+  std::vector<std::string> chain;
+  return profileCredentials(profile, o, /*as_source=*/false, chain);
+}
+
+Result<AwsCredentials> credentialsFromWebIdentity(const CredentialChainOptions& options) {
+  CredentialChainOptions o = withDefaults(options);
+  std::string file = envOr(o.env, "AWS_WEB_IDENTITY_TOKEN_FILE");
+  AssumeRoleRequest request;
+  request.role_arn = envOr(o.env, "AWS_ROLE_ARN");
+  if (file.empty() || request.role_arn.empty()) {
+    return Status::notFound("AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN not set");
   }
-  return Status::notFound("profile " + std::string(profile) + " has no keys");
+  if (!o.http) return Status::unavailable("web identity: needs an HTTP client");
+  request.session_name = envOr(o.env, "AWS_ROLE_SESSION_NAME");
+  request.region = resolveRegion("", o.env, o.profile);
+  std::string token;
+  if (Status read = readToken(file, "AWS_WEB_IDENTITY_TOKEN_FILE", token); !read.isOk()) {
+    return read;
+  }
+  Result<AwsCredentials> role = assumeRoleWithWebIdentity(request, token, stsContext(o));
+  if (!role) return Status(role.status().code(), "web identity: " + role.status().message());
+  role->source += " (web identity)";
+  return role;
 }
 
 Result<AwsCredentials> credentialsFromContainer(const EnvLookup& env, HttpClient& http,

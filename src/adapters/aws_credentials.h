@@ -4,17 +4,28 @@
 //
 // Credential chain, first source that applies wins:
 //   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN)
-//   2. shared files: profile AWS_PROFILE (or "default") in
-//      AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials, section [name]) then
-//      AWS_CONFIG_FILE (~/.aws/config, section [profile name] / [default])
-//   3. container: AWS_CONTAINER_CREDENTIALS_FULL_URI or
+//   2. web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+
+//      AWS_ROLE_SESSION_NAME), exchanged with STS AssumeRoleWithWebIdentity
+//      (EKS service accounts); the file is read again at each refresh
+//   3. shared files: profile AWS_PROFILE (or "default") in
+//      AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials, section [name]) and
+//      AWS_CONFIG_FILE (~/.aws/config, section [profile name] / [default]),
+//      the credentials file's values winning. A profile with role_arn is a
+//      role: STS AssumeRole signed with the credentials of source_profile
+//      (keys, or a role itself: chains are followed, loops refused) or of
+//      credential_source (Environment, Ec2InstanceMetadata, EcsContainer),
+//      or AssumeRoleWithWebIdentity with web_identity_token_file;
+//      role_session_name, external_id and duration_seconds are honoured.
+//      mfa_serial is refused (barrier cannot ask for a code).
+//   4. container: AWS_CONTAINER_CREDENTIALS_FULL_URI or
 //      http://169.254.170.2 + AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, with
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE / _TOKEN as Authorization
-//   4. EC2 instance metadata (IMDSv2: token PUT, then role credentials),
+//   5. EC2 instance metadata (IMDSv2: token PUT, then role credentials),
 //      with short timeouts so it fails fast off EC2; AWS_EC2_METADATA_DISABLED
 //      =true skips it, AWS_EC2_METADATA_SERVICE_ENDPOINT moves it.
-// Not supported (yet): assume-role profiles (role_arn/source_profile),
-// web identity tokens, credential_process, SSO.
+// STS calls go to the regional endpoint of the profile's (or AWS_REGION's)
+// region, us-east-1 when none; AWS_ENDPOINT_URL_STS moves them.
+// Not supported (yet): credential_process, SSO (`aws sso login`).
 //
 // Secrets (secret keys, session tokens, container tokens) are never put in
 // a Status message or a log line.
@@ -54,10 +65,11 @@ class CredentialsProvider {
 };
 
 struct CredentialChainOptions {
-  EnvLookup env;          // default: processEnvironment()
-  std::string profile;    // overrides AWS_PROFILE when set
-  // For the container and instance-metadata sources; without one, those
-  // sources are skipped.
+  EnvLookup env;        // default: processEnvironment()
+  std::string profile;  // overrides AWS_PROFILE when set
+  // For the sources that ask over HTTP (STS, container, instance metadata);
+  // without one, web identity and role profiles fail, and the container and
+  // instance-metadata sources are skipped.
   std::shared_ptr<HttpClient> http;
   std::shared_ptr<Clock> clock;  // default: the system clock
   int container_timeout_ms = 2000;
@@ -72,13 +84,19 @@ struct CredentialChainOptions {
 // The chain above, with a thread-safe cache: static credentials are read
 // once; expiring ones are refreshed `refresh_before_seconds` before expiry
 // (the old ones are kept while still valid if a refresh fails).
-std::unique_ptr<CredentialsProvider> makeDefaultCredentialChain(CredentialChainOptions options = {});
+std::unique_ptr<CredentialsProvider> makeDefaultCredentialChain(
+    CredentialChainOptions options = {});
 // Always the same credentials (tests, explicit configuration).
 std::unique_ptr<CredentialsProvider> makeStaticCredentials(AwsCredentials credentials);
 
 // The individual sources. Each returns kNotFound when it does not apply.
 Result<AwsCredentials> credentialsFromEnvironment(const EnvLookup& env);
-Result<AwsCredentials> credentialsFromProfile(const EnvLookup& env, std::string_view profile);
+// The profile's credentials: its keys, or its role's (see the chain above).
+// Uses options.env, .http, .clock and the timeouts; options.profile is
+// ignored.
+Result<AwsCredentials> credentialsFromProfile(std::string_view profile,
+                                              const CredentialChainOptions& options);
+Result<AwsCredentials> credentialsFromWebIdentity(const CredentialChainOptions& options);
 Result<AwsCredentials> credentialsFromContainer(const EnvLookup& env, HttpClient& http,
                                                 int timeout_ms);
 Result<AwsCredentials> credentialsFromInstanceMetadata(const EnvLookup& env, HttpClient& http,

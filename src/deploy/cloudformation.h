@@ -11,7 +11,7 @@
 
 #include "adapters/aws_client.h"
 #include "core/status.h"
-#include "deploy/xml.h"
+#include "adapters/xml.h"
 
 namespace barrier {
 

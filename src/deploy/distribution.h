@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "deploy/xml.h"
+#include "adapters/xml.h"
 
 namespace barrier {
 

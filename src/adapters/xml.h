@@ -1,5 +1,6 @@
 // A minimal XML reader and writer for the AWS query and REST-XML APIs
-// (CloudFormation, S3, CloudFront) used by `barrier deploy`.
+// (STS for the credential chain; CloudFormation, S3, CloudFront for
+// `barrier deploy`).
 //
 // The answers come from the network, so the reader is strict and bounded:
 // no DTDs (a DOCTYPE is refused, which rules out entity-expansion attacks),

@@ -1,6 +1,6 @@
 // A recursive-descent reader over a string_view with an explicit depth bound.
 // Every loop advances `pos_` or fails, so malformed input always terminates.
-#include "deploy/xml.h"
+#include "adapters/xml.h"
 
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-#include "deploy/xml.h"
+#include "adapters/xml.h"
 
 #include <gtest/gtest.h>
 
