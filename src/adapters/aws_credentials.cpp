@@ -8,7 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/aws_sso.h"
 #include "adapters/aws_sts.h"
+#include "adapters/credential_process.h"
 #include "adapters/system.h"
 #include "core/http/message.h"
 
@@ -64,6 +66,17 @@ std::optional<std::map<std::string, std::string>> profileSection(const std::stri
   return it->second;
 }
 
+// Section `name` of the config file exactly as written ("sso-session x").
+std::optional<std::map<std::string, std::string>> configSection(const EnvLookup& env,
+                                                                const std::string& name) {
+  std::string text;
+  if (!readWholeFile(configFilePath(env), text)) return std::nullopt;
+  IniSections sections = parseIni(text);
+  auto it = sections.find(name);
+  if (it == sections.end()) return std::nullopt;
+  return it->second;
+}
+
 // A profile's settings from both files, the credentials file's winning;
 // nullopt when neither file has the profile.
 std::optional<std::map<std::string, std::string>> mergedProfile(const EnvLookup& env,
@@ -82,8 +95,14 @@ CredentialChainOptions withDefaults(CredentialChainOptions o) {
   return o;
 }
 
+// Each STS or SSO portal call; a credential_process as a whole (it may
+// prompt on the terminal).
+constexpr int kFederationTimeoutMs = 5000;
+constexpr int kProcessTimeoutMs = 60000;
+
 StsContext stsContext(const CredentialChainOptions& o) {
   StsContext context;
+  context.timeout_ms = kFederationTimeoutMs;
   context.env = o.env;
   context.http = o.http;
   context.clock = o.clock;
@@ -197,9 +216,51 @@ Result<AwsCredentials> roleCredentials(std::string_view profile,
   return role;
 }
 
-// A profile's credentials. The active profile's role_arn wins over keys
-// beside it; a source profile's keys win over its role_arn (so a profile
-// may name itself as its role's source).
+// An SSO profile's role (aws_sso.h), its portal settings from the profile
+// or its [sso-session NAME] section.
+Result<AwsCredentials> ssoCredentials(std::string_view profile,
+                                      std::map<std::string, std::string>& section,
+                                      const CredentialChainOptions& o) {
+  const std::string what = "profile " + std::string(profile);
+  SsoSettings sso;
+  sso.profile = std::string(profile);
+  sso.session_name = section["sso_session"];
+  sso.account_id = section["sso_account_id"];
+  sso.role_name = section["sso_role_name"];
+  std::map<std::string, std::string>* portal = &section;
+  std::optional<std::map<std::string, std::string>> session;
+  if (!sso.session_name.empty()) {
+    session = configSection(o.env, "sso-session " + sso.session_name);
+    if (!session) {
+      return Status::invalid(what + ": no [sso-session " + sso.session_name + "] in " +
+                             configFilePath(o.env));
+    }
+    portal = &*session;
+  }
+  sso.start_url = (*portal)["sso_start_url"];
+  sso.region = (*portal)["sso_region"];
+  std::string missing;
+  for (auto [name, value] : {std::pair{"sso_account_id", &sso.account_id},
+                             {"sso_role_name", &sso.role_name},
+                             {"sso_start_url", &sso.start_url},
+                             {"sso_region", &sso.region}}) {
+    if (value->empty()) missing += std::string(missing.empty() ? "" : ", ") + name;
+  }
+  if (!missing.empty()) return Status::invalid(what + ": an SSO profile needs " + missing);
+  if (!o.http) return Status::unavailable(what + ": SSO needs an HTTP client");
+  return ssoRoleCredentials(sso, ssoCachePath(envOr(o.env, "HOME", "."), sso), o.env, *o.http,
+                            *o.clock, kFederationTimeoutMs);
+}
+
+bool isSsoProfile(std::map<std::string, std::string>& section) {
+  return !section["sso_session"].empty() || !section["sso_start_url"].empty() ||
+         !section["sso_account_id"].empty();
+}
+
+// A profile's credentials, the first that applies of: role_arn (for the
+// active profile; a source profile's keys win over its role_arn, so a
+// profile may name itself as its role's source), keys, SSO,
+// credential_process.
 Result<AwsCredentials> profileCredentials(std::string_view profile, const CredentialChainOptions& o,
                                           bool as_source, std::vector<std::string>& chain) {
   auto section = mergedProfile(o.env, profile);
@@ -210,8 +271,13 @@ Result<AwsCredentials> profileCredentials(std::string_view profile, const Creden
   keys.session_token = (*section)["aws_session_token"];
   keys.source = "profile " + std::string(profile);
   bool role = !(*section)["role_arn"].empty();
-  if (keys.complete() && (as_source || !role)) return keys;
-  if (role) return roleCredentials(profile, *section, o, chain);
+  if (role && !(as_source && keys.complete())) return roleCredentials(profile, *section, o, chain);
+  if (keys.complete()) return keys;
+  if (isSsoProfile(*section)) return ssoCredentials(profile, *section, o);
+  if (const std::string& command = (*section)["credential_process"]; !command.empty()) {
+    return credentialsFromProcess(command, kProcessTimeoutMs,
+                                  "credential_process of profile " + std::string(profile));
+  }
   return Status::notFound("profile " + std::string(profile) + " has no keys");
 }
 

@@ -16,7 +16,10 @@
 //      credential_source (Environment, Ec2InstanceMetadata, EcsContainer),
 //      or AssumeRoleWithWebIdentity with web_identity_token_file;
 //      role_session_name, external_id and duration_seconds are honoured.
-//      mfa_serial is refused (barrier cannot ask for a code).
+//      mfa_serial is refused (barrier cannot ask for a code). Otherwise the
+//      profile's keys; else an SSO role (sso_account_id + sso_role_name,
+//      the token `aws sso login` cached; aws_sso.h); else the output of
+//      credential_process (credential_process.h).
 //   4. container: AWS_CONTAINER_CREDENTIALS_FULL_URI or
 //      http://169.254.170.2 + AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, with
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE / _TOKEN as Authorization
@@ -25,7 +28,8 @@
 //      =true skips it, AWS_EC2_METADATA_SERVICE_ENDPOINT moves it.
 // STS calls go to the regional endpoint of the profile's (or AWS_REGION's)
 // region, us-east-1 when none; AWS_ENDPOINT_URL_STS moves them.
-// Not supported (yet): credential_process, SSO (`aws sso login`).
+// Not supported: refreshing an SSO token (barrier asks for `aws sso
+// login` instead).
 //
 // Secrets (secret keys, session tokens, container tokens) are never put in
 // a Status message or a log line.

@@ -474,6 +474,107 @@ TEST(AwsCredentials, RoleProfileErrors) {
   EXPECT_NE(missing.status().message().find(files.path("absent")), std::string::npos);
 }
 
+constexpr char kSsoConfig[] = R"(
+[profile legacy]
+sso_start_url = https://my-sso-portal.awsapps.com/start
+sso_region = eu-west-1
+sso_account_id = 123456789012
+sso_role_name = Deployer
+
+[profile modern]
+sso_session = corp
+sso_account_id = 210987654321
+sso_role_name = ReadOnly
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-2
+sso_registration_scopes = sso:account:access
+
+[profile half]
+sso_session = corp
+sso_account_id = 210987654321
+
+[profile orphan]
+sso_session = gone
+sso_account_id = 1
+sso_role_name = R
+)";
+
+// SSO profiles, legacy and [sso-session]: the token `aws sso login` cached
+// goes to the portal, which answers with the role's credentials. An
+// expired or refused login says to log in again; incomplete settings are
+// named.
+TEST(AwsCredentials, SsoProfiles) {
+  FakeHttpServer portal([](const FakeHttpRequest& r) {
+    if (r.headers.get("x-amz-sso_bearer_token") != "aoa-good") {
+      return FakeHttpResponse{401, {}, R"({"message":"Session token not found or invalid"})"};
+    }
+    return FakeHttpResponse{
+        200,
+        {},
+        R"({"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"s","sessionToken":"t","expiration":2000000000000}})"};
+  });
+  AwsFiles files;
+  files.write(".aws/config", kSsoConfig);
+  fs::create_directories(files.home() + "/.aws/sso/cache");
+  auto cache = [&](const std::string& key_sha1, const std::string& token,
+                   const std::string& expires) {
+    files.write(".aws/sso/cache/" + key_sha1 + ".json",
+                R"({"accessToken":")" + token + R"(","expiresAt":")" + expires + R"("})");
+  };
+  cache("c7aaaf71fcc8777ae2475525ed049d39fe16c484", "aoa-good",
+        "2026-12-02T07:00:00Z");  // start URL
+  cache("ee0bfd2552fbd840c02cc48b6e823320543c450f", "aoa-stale", "2026-12-02T07:00:00Z");  // "corp"
+  CredentialChainOptions o =
+      stsOptions({{"HOME", files.home()}, {"AWS_ENDPOINT_URL_SSO", portal.url()}});
+  o.profile = "legacy";
+  auto c = makeDefaultCredentialChain(o)->credentials();
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  EXPECT_EQ(c->access_key_id, "ASIASSO");
+  EXPECT_EQ(c->expires_at, 2000000000);
+  ASSERT_EQ(portal.requests().size(), 1u);
+  EXPECT_EQ(portal.requests()[0].method, "GET");
+  EXPECT_EQ(portal.requests()[0].target,
+            "/federation/credentials?account_id=123456789012&role_name=Deployer");
+
+  auto refused = credentialsFromProfile("modern", o);
+  EXPECT_EQ(refused.status().code(), Code::kUnauthenticated) << refused.status().toString();
+  EXPECT_NE(refused.status().message().find("aws sso login --profile modern"), std::string::npos);
+  EXPECT_EQ(refused.status().message().find("aoa-stale"), std::string::npos);
+  EXPECT_NE(portal.requests().back().target.find("account_id=210987654321&role_name=ReadOnly"),
+            std::string::npos);
+
+  std::static_pointer_cast<FixedClock>(o.clock)->set(1796194800);  // the token's expiry
+  auto expired = credentialsFromProfile("legacy", o);
+  EXPECT_EQ(expired.status().code(), Code::kUnauthenticated);
+  EXPECT_NE(expired.status().message().find("expired"), std::string::npos);
+
+  auto half = credentialsFromProfile("half", o);
+  EXPECT_EQ(half.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(half.status().message().find("sso_role_name"), std::string::npos);
+  auto orphan = credentialsFromProfile("orphan", o);
+  EXPECT_NE(orphan.status().message().find("[sso-session gone]"), std::string::npos);
+}
+
+// credential_process in a profile: the command's credentials, quoting as a
+// shell would read it.
+TEST(AwsCredentials, CredentialProcessProfile) {
+  AwsFiles files;
+  files.write(
+      "get creds",
+      "#!/bin/sh\necho '{\"Version\":1,\"AccessKeyId\":\"AKIDPROC\",\"SecretAccessKey\":\"s\"}'\n");
+  fs::permissions(files.path("get creds"), fs::perms::owner_all);
+  files.write(".aws/config", "[profile tool]\ncredential_process = \"" + files.path("get creds") +
+                                 "\" --account 1\n");
+  CredentialChainOptions o = stsOptions({{"HOME", files.home()}});
+  o.profile = "tool";
+  auto c = makeDefaultCredentialChain(o)->credentials();
+  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  EXPECT_EQ(c->access_key_id, "AKIDPROC");
+  EXPECT_EQ(c->source, "credential_process of profile tool");
+}
+
 // IMDSv2: a token PUT, then the role name, then the role's credentials,
 // each carrying the token.
 TEST(AwsCredentials, InstanceMetadataV2) {
