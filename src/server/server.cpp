@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/http/file_body.hpp>
@@ -33,7 +34,24 @@ struct Exchange {
   int status = 0;
   Outcome outcome = Outcome::kBadRequest;
   bool counted = false;  // in barrier_requests_total already
+  // The client may still be sending: a body that was not read (only a
+  // request forwarded upstream has its body read), or a refused request.
+  // The connection then ends after the answer, lingering.
+  bool unread_body = false;
 };
+
+// Where a request's body is, until it is read (ServerImpl::readBody).
+struct PendingBody {
+  beast::tcp_stream& stream;
+  beast::flat_buffer& buffer;
+  http::request_parser<http::string_body>& parser;
+};
+
+// At most this much of an unread body is read and dropped after the last
+// answer on a connection, so that closing it does not reset the connection
+// (and the answer with it) while the client is still sending.
+constexpr size_t kMaxLingerBytes = 1024 * 1024;
+constexpr std::chrono::seconds kMaxLinger{2};
 
 // What a connection exposes to the shutdown logic. Touched only on the
 // connection's strand (shutdown posts there), so no locking is needed.
@@ -232,6 +250,7 @@ class ServerImpl : public Server {
     gateway_.metrics().connectionOpened();
     beast::flat_buffer buffer;
     bool again = true;
+    bool unread_body = false;
     while (again) {
       if (buffer.size() == 0) {
         // Idle between requests: the only state in which shutdown may cut us.
@@ -243,10 +262,11 @@ class ServerImpl : public Server {
         state->idle = false;
         if (ec) break;
       }
-      again = co_await serveOne(stream, buffer, remote);
+      again = co_await serveOne(stream, buffer, remote, unread_body);
     }
     state->stream = nullptr;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (unread_body) co_await linger(stream);
     unregisterConnection(state);
     gateway_.metrics().connectionClosed();
   }
@@ -259,16 +279,31 @@ class ServerImpl : public Server {
     return id;
   }
 
+  // Reads what the client still sends, up to kMaxLingerBytes or
+  // kMaxLinger, after the write side was shut down.
+  net::awaitable<void> linger(beast::tcp_stream& stream) {
+    error_code ec;
+    stream.expires_after(kMaxLinger);
+    std::array<char, 16 * 1024> scratch;
+    for (size_t total = 0; total < kMaxLingerBytes;) {
+      size_t n = co_await stream.async_read_some(net::buffer(scratch), awaitInto(ec));
+      if (ec) break;
+      total += n;
+    }
+  }
+
   // Reads one request, answers it, logs it. Returns whether the connection
-  // may carry another request.
+  // may carry another request; `unread_body` tells whether the client may
+  // still be sending a body barrier did not read.
   net::awaitable<bool> serveOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                const std::string& remote) {
+                                const std::string& remote, bool& unread_body) {
     auto start = std::chrono::steady_clock::now();
     Exchange ex;
     ex.request_id = nextRequestId();
     Request request;
     request.remote_addr = remote;
     bool again = co_await readAndDispatch(stream, buffer, request, ex);
+    unread_body = ex.unread_body;
     if (ex.status != 0) {
       std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
       countOnce(ex);
@@ -305,37 +340,54 @@ class ServerImpl : public Server {
     if (request.path.empty() || request.path.front() != '/')
       co_return co_await refuse(stream, 400, ex);
 
-    if (!parser.is_done()) {
-      auto expect = header[http::field::expect];
-      if (equalsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
-        http::response<http::empty_body> proceed{http::status::continue_, 11};
-        co_await http::async_write(stream, proceed, awaitInto(ec));
-        if (ec) co_return false;
-      }
-      stream.expires_after(idleTimeout());
-      co_await http::async_read(stream, buffer, parser, awaitInto(ec));
-      if (ec == http::error::body_limit) co_return co_await refuse(stream, 413, ex);
-      if (ec && isQuietReadError(ec)) co_return false;
-      if (ec) co_return co_await refuse(stream, 400, ex);
-    }
     for (const auto& field : parser.get()) {
       request.headers.add(std::string(field.name_string()), std::string(field.value()));
     }
     ex.keep_alive = parser.get().keep_alive() && !stopping_.load();
-    request.body = std::move(parser.get().body());
-    co_return co_await dispatch(stream, request, ex);
+    // The body stays unread until the request is to be forwarded upstream,
+    // after the check: nobody gets barrier to read or hold a body without a
+    // session (nor "100 Continue" to send one).
+    ex.unread_body = !parser.is_done();
+    PendingBody body{stream, buffer, parser};
+    co_return co_await dispatch(stream, request, body, ex);
   }
 
-  // Answers a malformed or oversized request and closes the connection.
+  // Reads the pending body into `into`. 0 when done (or there was none);
+  // else the status to refuse the request with (413, 400), or -1 when the
+  // client went away.
+  net::awaitable<int> readBody(PendingBody& body, Exchange& ex, std::string& into) {
+    if (ex.unread_body) {
+      error_code ec;
+      auto expect = body.parser.get()[http::field::expect];
+      if (equalsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
+        http::response<http::empty_body> proceed{http::status::continue_, 11};
+        co_await http::async_write(body.stream, proceed, awaitInto(ec));
+        if (ec) co_return -1;
+      }
+      body.stream.expires_after(idleTimeout());
+      co_await http::async_read(body.stream, body.buffer, body.parser, awaitInto(ec));
+      if (ec == http::error::body_limit) co_return 413;
+      if (ec && isQuietReadError(ec)) co_return -1;
+      if (ec) co_return 400;
+      ex.unread_body = false;
+    }
+    into = std::move(body.parser.get().body());
+    co_return 0;
+  }
+
+  // Answers a malformed or oversized request and closes the connection
+  // (after lingering: the client may still be sending what was refused).
   net::awaitable<bool> refuse(beast::tcp_stream& stream, int status, Exchange& ex) {
     ex.outcome = Outcome::kBadRequest;
     ex.keep_alive = false;
+    ex.unread_body = true;
     Response page = errorPage(status);
     co_await sendResponse(stream, page, ex);
     co_return false;
   }
 
-  net::awaitable<bool> dispatch(beast::tcp_stream& stream, Request& request, Exchange& ex) {
+  net::awaitable<bool> dispatch(beast::tcp_stream& stream, Request& request, PendingBody& body,
+                                Exchange& ex) {
     switch (Gateway::route(request.path)) {
       case Gateway::Route::kCheck: {
         Response response = co_await forwardAuth(request, ex);
@@ -358,7 +410,7 @@ class ServerImpl : public Server {
         co_return co_await sendResponse(stream, response, ex);
       }
       case Gateway::Route::kProtected:
-        co_return co_await serveProtected(stream, request, ex);
+        co_return co_await serveProtected(stream, request, body, ex);
     }
     co_return false;
   }
@@ -387,7 +439,8 @@ class ServerImpl : public Server {
     co_return Gateway::forwardAuthResponse(decision, Gateway::wantsRedirect(request));
   }
 
-  net::awaitable<bool> serveProtected(beast::tcp_stream& stream, Request& request, Exchange& ex) {
+  net::awaitable<bool> serveProtected(beast::tcp_stream& stream, Request& request,
+                                      PendingBody& body, Exchange& ex) {
     CheckDecision decision = co_await runCheck(request);
     ex.outcome = Gateway::outcomeOf(decision.outcome);
     if (!decision.forward) co_return co_await sendResponse(stream, decision.response, ex);
@@ -406,6 +459,10 @@ class ServerImpl : public Server {
         co_return co_await sendStatic(stream, reply, ex);
       }
     }
+    if (int refused = co_await readBody(body, ex, forwarded.body); refused != 0) {
+      if (refused < 0) co_return false;
+      co_return co_await refuse(stream, refused, ex);
+    }
     co_return co_await proxy(stream, forwarded, *pools_[origin->index], ex);
   }
 
@@ -421,7 +478,7 @@ class ServerImpl : public Server {
     relay_options.upstream_timeout = std::chrono::milliseconds(options_.upstream_timeout_ms);
     relay_options.client_timeout = idleTimeout();
     relay_options.client_version = ex.version;
-    relay_options.client_keep_alive = ex.keep_alive;
+    relay_options.client_keep_alive = ex.keep_alive && !ex.unread_body;
     relay_options.stopping = &stopping_;
     Headers extra{{"X-Request-Id", ex.request_id}};
     RelayResult result = co_await relay(stream, forwarded, pool, relay_options, extra);
@@ -452,7 +509,7 @@ class ServerImpl : public Server {
     countOnce(ex);
     // Decided at write time: a shutdown that began during the request makes
     // this its connection's last response, and the client is told so.
-    ex.keep_alive = ex.keep_alive && !stopping_.load();
+    ex.keep_alive = ex.keep_alive && !ex.unread_body && !stopping_.load();
     stream.expires_after(idleTimeout());
     bool bodiless = response.status == 204 || response.status == 304 || response.status < 200;
     if (ex.head || bodiless) {
@@ -480,7 +537,7 @@ class ServerImpl : public Server {
     error_code ec;
     ex.status = reply.status;
     countOnce(ex);
-    ex.keep_alive = ex.keep_alive && !stopping_.load();
+    ex.keep_alive = ex.keep_alive && !ex.unread_body && !stopping_.load();
     stream.expires_after(idleTimeout());
     if (!reply.send_body) {
       http::response<http::empty_body> out;

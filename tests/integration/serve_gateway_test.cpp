@@ -250,24 +250,35 @@ TEST_F(ServeGatewayTest, MetricsExposition) {
   EXPECT_NE(metrics.body.find("barrier_logins_total"), std::string::npos);
 }
 
-// Limits: headers over max_header_bytes get 431; a body over max_body_bytes
-// gets 413, whether announced by Content-Length or sent chunked.
+// Limits: an oversized header is a 431; a body over max_body_bytes is a
+// 413 — up front when Content-Length says so, else when it is read, which
+// only happens for a signed-in request forwarded upstream.
 TEST_F(ServeGatewayTest, HeaderAndBodyLimits) {
+  FakeUpstream api([](const SeenRequest& r) { return FakeUpstream::ok("got " + r.body); });
   GatewaySetup setup;
   setup.server.max_header_bytes = 4096;
   setup.server.max_body_bytes = 1000;
+  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port())});
   auto& gw = start(std::move(setup));
   std::string big_header = "X-Filler: " + std::string(8000, 'x') + "\r\n";
   EXPECT_EQ(httpGet(gw.port(), "/hello.txt", big_header).status, 431);
   HttpConnection post("127.0.0.1", gw.port());
   EXPECT_EQ(post.exchange(rawRequest("POST", "/hello.txt", "", std::string(5000, 'p'))).status,
             413);
-  HttpConnection chunked("127.0.0.1", gw.port());
-  std::string chunk(800, 'c');
-  std::string raw = "POST /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
-  for (int i = 0; i < 3; ++i) raw += "320\r\n" + chunk + "\r\n";
-  raw += "0\r\n\r\n";
-  EXPECT_EQ(chunked.exchange(raw).status, 413);
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  auto chunked = [&](size_t chunks) {
+    std::string raw =
+        "POST /api/upload HTTP/1.1\r\nHost: x\r\n" + cookie + "Transfer-Encoding: chunked\r\n\r\n";
+    for (size_t i = 0; i < chunks; ++i) raw += "320\r\n" + std::string(800, 'c') + "\r\n";
+    return raw + "0\r\n\r\n";
+  };
+  HttpConnection too_long("127.0.0.1", gw.port());
+  EXPECT_EQ(too_long.exchange(chunked(3)).status, 413);
+  HttpConnection fits("127.0.0.1", gw.port());
+  HttpReply reply = fits.exchange(chunked(1));
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "got " + std::string(800, 'c'));
+  ASSERT_EQ(api.seen().size(), 1u);
   // Expect: 100-continue with a too-large Content-Length is refused up front.
   HttpConnection expect("127.0.0.1", gw.port());
   EXPECT_EQ(expect
@@ -278,6 +289,50 @@ TEST_F(ServeGatewayTest, HeaderAndBodyLimits) {
   // Garbage is a 400, not a crash.
   HttpConnection garbage("127.0.0.1", gw.port());
   EXPECT_EQ(garbage.exchange("NOT HTTP AT ALL\r\n\r\n").status, 400);
+}
+
+// Without a session a body is never read: the refusal comes at once (no
+// "100 Continue" first), the connection closes after it, and nothing
+// reaches the upstream. A client that sent its body anyway still gets the
+// answer (barrier drains before closing instead of resetting).
+TEST_F(ServeGatewayTest, NoBodyIsReadWithoutASession) {
+  FakeUpstream api([](const SeenRequest&) { return FakeUpstream::ok("api"); });
+  GatewaySetup setup;
+  setup.server.max_body_bytes = 64 * 1024 * 1024;
+  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port())});
+  auto& gw = start(std::move(setup));
+  HttpConnection expect("127.0.0.1", gw.port());
+  HttpReply refused = expect.exchange(
+      "POST /api/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n"
+      "Expect: 100-continue\r\n\r\n");
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(refused.headers.get("Connection"), "close");
+  EXPECT_TRUE(expect.closedByPeer());
+  // A client that does not wait for "100 Continue" has its body on the way
+  // when the answer comes: barrier reads and drops what follows before it
+  // closes, so the client's sends keep succeeding and it sees a clean close
+  // (closing with unread data would reset the connection, and could take
+  // the answer with it).
+  HttpConnection eager("127.0.0.1", gw.port());
+  HttpReply sent =
+      eager.exchange("POST /api/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 600000\r\n\r\n" +
+                     std::string(100000, 'b'));
+  EXPECT_EQ(sent.status, 401);
+  EXPECT_EQ(sent.headers.get("Connection"), "close");
+  bool sends_ok = true;
+  for (int i = 0; i < 50 && sends_ok; ++i) {
+    sends_ok = eager.sendRaw(std::string(10000, 'b'));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(sends_ok);
+  EXPECT_TRUE(eager.closedByPeer());
+  HttpConnection check("127.0.0.1", gw.port());
+  EXPECT_EQ(check
+                .exchange(rawRequest("POST", "/_identity/check", "X-Original-URI: /api/upload\r\n",
+                                     std::string(5000, 'b')))
+                .status,
+            401);
+  EXPECT_TRUE(api.seen().empty());
 }
 
 // Keep-alive: several requests share one connection; an idle connection is
