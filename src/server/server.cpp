@@ -40,13 +40,6 @@ struct Exchange {
   bool unread_body = false;
 };
 
-// Where a request's body is, until it is read (ServerImpl::readBody).
-struct PendingBody {
-  beast::tcp_stream& stream;
-  beast::flat_buffer& buffer;
-  http::request_parser<http::string_body>& parser;
-};
-
 // At most this much of an unread body is read and dropped after the last
 // answer on a connection, so that closing it does not reset the connection
 // (and the answer with it) while the client is still sending.
@@ -315,7 +308,9 @@ class ServerImpl : public Server {
 
   net::awaitable<bool> readAndDispatch(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                        Request& request, Exchange& ex) {
-    http::request_parser<http::string_body> parser;
+    // The header only: the body, if any, is read later, and only to be
+    // streamed to an upstream (relay).
+    http::request_parser<http::empty_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser.body_limit(static_cast<std::uint64_t>(options_.max_body_bytes));
     error_code ec;
@@ -348,31 +343,8 @@ class ServerImpl : public Server {
     // after the check: nobody gets barrier to read or hold a body without a
     // session (nor "100 Continue" to send one).
     ex.unread_body = !parser.is_done();
-    PendingBody body{stream, buffer, parser};
+    ClientBody body{buffer, parser, static_cast<std::uint64_t>(options_.max_body_bytes)};
     co_return co_await dispatch(stream, request, body, ex);
-  }
-
-  // Reads the pending body into `into`. 0 when done (or there was none);
-  // else the status to refuse the request with (413, 400), or -1 when the
-  // client went away.
-  net::awaitable<int> readBody(PendingBody& body, Exchange& ex, std::string& into) {
-    if (ex.unread_body) {
-      error_code ec;
-      auto expect = body.parser.get()[http::field::expect];
-      if (equalsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
-        http::response<http::empty_body> proceed{http::status::continue_, 11};
-        co_await http::async_write(body.stream, proceed, awaitInto(ec));
-        if (ec) co_return -1;
-      }
-      body.stream.expires_after(idleTimeout());
-      co_await http::async_read(body.stream, body.buffer, body.parser, awaitInto(ec));
-      if (ec == http::error::body_limit) co_return 413;
-      if (ec && isQuietReadError(ec)) co_return -1;
-      if (ec) co_return 400;
-      ex.unread_body = false;
-    }
-    into = std::move(body.parser.get().body());
-    co_return 0;
   }
 
   // Answers a malformed or oversized request and closes the connection
@@ -386,7 +358,7 @@ class ServerImpl : public Server {
     co_return false;
   }
 
-  net::awaitable<bool> dispatch(beast::tcp_stream& stream, Request& request, PendingBody& body,
+  net::awaitable<bool> dispatch(beast::tcp_stream& stream, Request& request, ClientBody& body,
                                 Exchange& ex) {
     switch (Gateway::route(request.path)) {
       case Gateway::Route::kCheck: {
@@ -439,8 +411,8 @@ class ServerImpl : public Server {
     co_return Gateway::forwardAuthResponse(decision, Gateway::wantsRedirect(request));
   }
 
-  net::awaitable<bool> serveProtected(beast::tcp_stream& stream, Request& request,
-                                      PendingBody& body, Exchange& ex) {
+  net::awaitable<bool> serveProtected(beast::tcp_stream& stream, Request& request, ClientBody& body,
+                                      Exchange& ex) {
     CheckDecision decision = co_await runCheck(request);
     ex.outcome = Gateway::outcomeOf(decision.outcome);
     if (!decision.forward) co_return co_await sendResponse(stream, decision.response, ex);
@@ -459,15 +431,12 @@ class ServerImpl : public Server {
         co_return co_await sendStatic(stream, reply, ex);
       }
     }
-    if (int refused = co_await readBody(body, ex, forwarded.body); refused != 0) {
-      if (refused < 0) co_return false;
-      co_return co_await refuse(stream, refused, ex);
-    }
-    co_return co_await proxy(stream, forwarded, *pools_[origin->index], ex);
+    co_return co_await proxy(stream, forwarded, ex.unread_body ? &body : nullptr,
+                             *pools_[origin->index], ex);
   }
 
-  net::awaitable<bool> proxy(beast::tcp_stream& stream, Request& forwarded, UpstreamPool& pool,
-                             Exchange& ex) {
+  net::awaitable<bool> proxy(beast::tcp_stream& stream, Request& forwarded, ClientBody* body,
+                             UpstreamPool& pool, Exchange& ex) {
     ForwardedFrom from{forwarded.remote_addr, forwarded.headers.get("Host"),
                        options_.trust_forwarded_proto};
     removeHopByHopHeaders(forwarded.headers);
@@ -478,10 +447,15 @@ class ServerImpl : public Server {
     relay_options.upstream_timeout = std::chrono::milliseconds(options_.upstream_timeout_ms);
     relay_options.client_timeout = idleTimeout();
     relay_options.client_version = ex.version;
-    relay_options.client_keep_alive = ex.keep_alive && !ex.unread_body;
+    relay_options.client_keep_alive = ex.keep_alive;
     relay_options.stopping = &stopping_;
     Headers extra{{"X-Request-Id", ex.request_id}};
-    RelayResult result = co_await relay(stream, forwarded, pool, relay_options, extra);
+    RelayResult result = co_await relay(stream, forwarded, body, pool, relay_options, extra);
+    ex.unread_body = !result.body_read;
+    if (result.client_fault) {
+      if (result.failure_status == 0) co_return false;  // the client went away
+      co_return co_await refuse(stream, result.failure_status, ex);
+    }
     if (result.failure_status != 0) {
       ex.outcome = Outcome::kUpstreamError;
       log_.write(LogLevel::kWarn, "upstream.error",

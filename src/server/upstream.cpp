@@ -39,9 +39,13 @@ bool isStaleConnectionError(const error_code& ec) {
 
 int failureStatusFor(const error_code& ec) { return ec == net::error::timed_out ? 504 : 502; }
 
-http::request<http::string_body> buildUpstreamRequest(const Request& request,
-                                                      const UpstreamUrl& url) {
-  http::request<http::string_body> out;
+// The upstream request's header; its body is framed by Content-Length when
+// its length is known (`body_length`), chunked otherwise.
+http::request<http::buffer_body> buildUpstreamRequest(const Request& request,
+                                                      const UpstreamUrl& url,
+                                                      std::optional<std::uint64_t> body_length,
+                                                      bool streamed) {
+  http::request<http::buffer_body> out;
   out.method_string(request.method);
   out.target(url.base_path + request.target());
   out.version(11);
@@ -55,10 +59,12 @@ http::request<http::string_body> buildUpstreamRequest(const Request& request,
     out.insert(header.name, header.value);
   }
   out.set(http::field::host, url.authority);
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-      request.method == "PATCH") {
-    out.body() = request.body;
-    out.prepare_payload();
+  if (body_length) {
+    out.content_length(*body_length);
+  } else if (streamed) {
+    out.chunked(true);
+  } else if (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+    out.content_length(0);
   }
   out.keep_alive(true);
   return out;
@@ -70,9 +76,20 @@ net::awaitable<error_code> connectOp(tcp::socket& socket, tcp::resolver::results
   co_return ec;
 }
 
-net::awaitable<error_code> writeOp(tcp::socket& socket, http::request<http::string_body>& request) {
+using RequestSerializer = http::request_serializer<http::buffer_body>;
+
+net::awaitable<error_code> writeHeaderOp(tcp::socket& socket, RequestSerializer& serializer) {
   error_code ec;
-  co_await http::async_write(socket, request, awaitInto(ec));
+  co_await http::async_write_header(socket, serializer, awaitInto(ec));
+  co_return ec;
+}
+
+// Writes what the request's body buffer holds; "need buffer" (more to come)
+// is not an error.
+net::awaitable<error_code> writeBodyOp(tcp::socket& socket, RequestSerializer& serializer) {
+  error_code ec;
+  co_await http::async_write(socket, serializer, awaitInto(ec));
+  if (ec == http::error::need_buffer) ec = {};
   co_return ec;
 }
 
@@ -150,14 +167,32 @@ void UpstreamPool::closeIdle() {
   idle_.clear();
 }
 
+// Client errors while reading its body that mean it went away.
+bool isClientGone(const error_code& ec) {
+  return ec == beast::error::timeout || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+         ec == http::error::end_of_stream || ec == http::error::partial_message;
+}
+
 net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& request,
-                                  UpstreamPool& pool, const RelayOptions& options,
+                                  ClientBody* body, UpstreamPool& pool, const RelayOptions& options,
                                   const Headers& extra) {
   RelayResult result;
-  http::request<http::string_body> upstream_request = buildUpstreamRequest(request, pool.url());
+  result.body_read = body == nullptr;
+  std::optional<std::uint64_t> length;
+  if (body != nullptr) {
+    if (auto declared = body->parser.content_length()) length = *declared;
+  } else if (!request.body.empty()) {
+    length = request.body.size();
+  }
+  http::request<http::buffer_body> upstream_request =
+      buildUpstreamRequest(request, pool.url(), length, body != nullptr);
   bool head = request.method == "HEAD";
   std::unique_ptr<UpstreamConnection> connection;
   std::optional<UpstreamParser> parser;
+  std::optional<http::request_parser<http::buffer_body>> client_body;
+  auto chunk = std::make_unique<char[]>(kRelayChunk);
+  bool body_started = false;  // a byte of the client's body was consumed
   error_code ec;
   for (int attempt = 0; attempt < 2; ++attempt) {
     connection = attempt == 0 ? pool.takeIdle() : nullptr;
@@ -167,8 +202,72 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
       ec = co_await connectFresh(*connection, pool.url(), options.upstream_timeout);
       if (ec) break;
     }
+    RequestSerializer serializer(upstream_request);
     ec = co_await withDeadline(connection->socket, options.upstream_timeout,
-                               writeOp(connection->socket, upstream_request));
+                               writeHeaderOp(connection->socket, serializer));
+    if (!ec && body == nullptr) {
+      upstream_request.body().data =
+          request.body.empty() ? nullptr : const_cast<char*>(request.body.data());
+      upstream_request.body().size = request.body.size();
+      upstream_request.body().more = false;
+      ec = co_await withDeadline(connection->socket, options.upstream_timeout,
+                                 writeBodyOp(connection->socket, serializer));
+    } else if (!ec) {
+      if (!client_body) {
+        auto expect = body->parser.get()[http::field::expect];
+        if (equalsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
+          http::response<http::empty_body> proceed{http::status::continue_, 11};
+          error_code client_ec;
+          co_await http::async_write(client, proceed, awaitInto(client_ec));
+          if (client_ec) {
+            result.client_fault = true;
+            co_return result;
+          }
+        }
+        client_body.emplace(std::move(body->parser));
+        client_body->body_limit(body->limit);
+      }
+      while (!ec && !serializer.is_done()) {
+        if (!client_body->is_done()) {
+          client_body->get().body().data = chunk.get();
+          client_body->get().body().size = kRelayChunk;
+          error_code client_ec;
+          client.expires_after(options.client_timeout);
+          // Some of the body, as it comes: an upload moves on while the
+          // client is still sending it.
+          co_await http::async_read_some(client, body->buffer, *client_body, awaitInto(client_ec));
+          if (client_ec == http::error::need_buffer) client_ec = {};
+          if (client_ec) {
+            // Nothing has gone to the client yet: it gets 413 or 400, or
+            // nothing when it went away. The upstream connection, holding
+            // half a request, is dropped.
+            result.client_fault = true;
+            if (client_ec == http::error::body_limit) {
+              result.failure_status = 413;
+            } else if (!isClientGone(client_ec)) {
+              result.failure_status = 400;
+            }
+            co_return result;
+          }
+          body_started = true;
+          size_t size = kRelayChunk - client_body->get().body().size;
+          if (size == 0 && !client_body->is_done()) continue;  // a chunk header only
+          // An empty last piece goes as null data, which ends the message
+          // once (empty data at an address left the serializer unfinished,
+          // and the message was ended twice).
+          upstream_request.body().data = size == 0 ? nullptr : chunk.get();
+          upstream_request.body().size = size;
+          upstream_request.body().more = !client_body->is_done();
+        } else {
+          upstream_request.body().data = nullptr;
+          upstream_request.body().size = 0;
+          upstream_request.body().more = false;
+        }
+        ec = co_await withDeadline(connection->socket, options.upstream_timeout,
+                                   writeBodyOp(connection->socket, serializer));
+      }
+      if (!ec) result.body_read = true;
+    }
     if (!ec) {
       parser.emplace();
       parser->body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -177,8 +276,12 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
                                  readHeaderOp(connection->socket, connection->buffer, *parser));
     }
     // A pooled connection the upstream closed meanwhile is retried once on
-    // a fresh one, for methods that are safe to send twice.
-    if (!ec || !(reused && isStaleConnectionError(ec) && isIdempotent(request.method))) break;
+    // a fresh one, for methods that are safe to send twice, as long as none
+    // of the client's body is spent.
+    if (!ec || body_started ||
+        !(reused && isStaleConnectionError(ec) && isIdempotent(request.method))) {
+      break;
+    }
   }
   if (ec) {
     result.failure_status = failureStatusFor(ec);
@@ -188,8 +291,8 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
   http::response<http::buffer_body> response = clientHeader(*parser, options, extra);
   unsigned status = parser->get().result_int();
   bool has_body = !head && status != 204 && status != 304 && status >= 200;
-  bool keep_alive =
-      options.client_keep_alive && !(options.stopping != nullptr && options.stopping->load());
+  bool keep_alive = options.client_keep_alive && result.body_read &&
+                    !(options.stopping != nullptr && options.stopping->load());
   if (auto length = parser->content_length(); length && (has_body || head)) {
     response.content_length(*length);
   } else if (has_body) {
@@ -220,7 +323,6 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
   co_await http::async_write_header(client, serializer, awaitInto(ec));
   if (ec) co_return result;  // client gone: keep_alive stays false
 
-  auto chunk = std::make_unique<char[]>(kRelayChunk);
   bool upstream_ok = true;
   while (!serializer.is_done()) {
     if (!parser->is_done()) {

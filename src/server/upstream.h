@@ -51,11 +51,26 @@ class UpstreamPool {
 
 // What relay() did.
 struct RelayResult {
-  // 0 when a response went to the client; otherwise 502 or 504 and nothing
-  // was sent yet, so the caller answers with that error page.
+  // 0 when a response went to the client; otherwise the error page the
+  // caller answers with, nothing having been sent yet: 502 or 504 (the
+  // upstream), or 413 or 400 (the client's body; client_fault).
   int failure_status = 0;
   int status = 0;           // the status relayed to the client
   bool keep_alive = false;  // the client connection may carry another request
+  // The client's body could not be read: over the limit, malformed, or the
+  // client went away (then failure_status is 0 and nothing is answered).
+  bool client_fault = false;
+  // False when the client may still be sending a body that was not read.
+  bool body_read = true;
+};
+
+// The body of the client's request, still to be read: its header was read
+// with `parser` (body_limit set), the rest waits in `buffer` and on the
+// socket. relay() streams it upstream chunk by chunk.
+struct ClientBody {
+  beast::flat_buffer& buffer;
+  http::request_parser<http::empty_body>& parser;
+  std::uint64_t limit;  // bytes (max_body_bytes)
 };
 
 struct RelayOptions {
@@ -70,9 +85,12 @@ struct RelayOptions {
 
 // Forwards `request` (its headers already prepared: identity, X-Forwarded-*,
 // hop-by-hop removed) to the pool's upstream and streams the answer to
-// `client`. `extra` headers (X-Request-Id) are added to the response.
+// `client`. `extra` headers (X-Request-Id) are added to the response. With
+// `body`, the client's body is streamed upstream (after a "100 Continue"
+// when the client asked for one) through a 64 KiB buffer, never held whole;
+// otherwise request.body is sent.
 net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& request,
-                                  UpstreamPool& pool, const RelayOptions& options,
+                                  ClientBody* body, UpstreamPool& pool, const RelayOptions& options,
                                   const Headers& extra);
 
 }  // namespace barrier::server_detail

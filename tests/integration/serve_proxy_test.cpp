@@ -2,9 +2,15 @@
 // identity and X-Forwarded-* headers, hop-by-hop removal, pooled keep-alive
 // connections, streaming, 502/504, and a graceful stop that lets an
 // in-flight request finish.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <future>
+#include <thread>
 
 #include "support/serve_fixture.h"
 #include "support/serve_http.h"
@@ -140,6 +146,106 @@ TEST(ServeProxyTest, BodiesInBothDirections) {
   EXPECT_EQ(streamed.headers.get("Transfer-Encoding"), "chunked");
   EXPECT_EQ(streamed.body.size(), big.size());
   EXPECT_TRUE(streamed.body == big);
+}
+
+// An upload is streamed upstream as it arrives: a client asking for
+// "100 Continue" gets it once signed in, its body (larger than the relay's
+// buffer, and than max_body_bytes would let barrier hold whole before)
+// arrives intact with its length, and a chunked body stays chunked. The
+// client connection carries on afterwards.
+TEST(ServeProxyTest, UploadsAreStreamed) {
+  FakeUpstream upstream([](const SeenRequest& request) {
+    return FakeUpstream::ok(std::to_string(request.body.size()) + " " +
+                            request.headers.get("Content-Length") + "|" +
+                            request.headers.get("Transfer-Encoding"));
+  });
+  GatewaySetup setup = proxyTo(upstream.url());
+  setup.server.max_body_bytes = 8 * 1024 * 1024;
+  InProcessGateway gw(std::move(setup));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  std::string upload(5 * 1024 * 1024 + 3, 'u');
+  for (size_t i = 0; i < upload.size(); i += 4093) upload[i] = static_cast<char>('a' + i % 26);
+
+  HttpConnection client("127.0.0.1", gw.port());
+  ASSERT_TRUE(client.sendRaw("PUT /files/a.bin HTTP/1.1\r\nHost: x\r\n" + cookie +
+                             "Content-Length: " + std::to_string(upload.size()) +
+                             "\r\nExpect: 100-continue\r\n\r\n"));
+  EXPECT_EQ(client.read(false, /*interim=*/true).status, 100);
+  ASSERT_TRUE(client.sendRaw(upload));
+  HttpReply put = client.read();
+  EXPECT_EQ(put.status, 200);
+  EXPECT_EQ(put.body, std::to_string(upload.size()) + " " + std::to_string(upload.size()) + "|");
+  ASSERT_EQ(upstream.seen().size(), 1u);
+  EXPECT_TRUE(upstream.seen()[0].body == upload);
+  EXPECT_FALSE(upstream.seen()[0].headers.has("Expect"));
+
+  std::string chunked =
+      "POST /files HTTP/1.1\r\nHost: x\r\n" + cookie + "Transfer-Encoding: chunked\r\n\r\n";
+  for (size_t i = 0; i < upload.size(); i += 300000) {
+    std::string piece = upload.substr(i, 300000);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", piece.size());
+    chunked += std::string(size) + "\r\n" + piece + "\r\n";
+  }
+  HttpReply posted = client.exchange(chunked + "0\r\n\r\n");
+  EXPECT_EQ(posted.status, 200);
+  EXPECT_EQ(posted.body, std::to_string(upload.size()) + " |chunked");
+  ASSERT_EQ(upstream.seen().size(), 2u);
+  EXPECT_TRUE(upstream.seen()[1].body == upload);
+  EXPECT_EQ(client.exchange(rawRequest("GET", "/after", cookie)).status, 200);
+}
+
+// Streaming, seen from the upstream: the first half of an upload reaches it
+// while the client still holds the second half back.
+TEST(ServeProxyTest, UploadReachesUpstreamBeforeItEnds) {
+  constexpr size_t kHalf = 1024 * 1024;
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::atomic<size_t> received{0};
+  std::thread upstream([&] {
+    int fd = ::accept(listener, nullptr, nullptr);
+    if (fd < 0) return;
+    std::string seen;
+    char chunk[65536];
+    size_t header_end = std::string::npos;
+    while (true) {
+      ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      seen.append(chunk, static_cast<size_t>(n));
+      if (header_end == std::string::npos) header_end = seen.find("\r\n\r\n");
+      if (header_end != std::string::npos) received = seen.size() - header_end - 4;
+      if (received >= 2 * kHalf) break;
+    }
+    std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    ::send(fd, ok.data(), ok.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  });
+  {
+    InProcessGateway gw(proxyTo("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))));
+    ASSERT_TRUE(gw.ok()) << gw.error();
+    HttpConnection client("127.0.0.1", gw.port());
+    ASSERT_TRUE(client.sendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nCookie: " + gw.login("alice") +
+                               "\r\nContent-Length: " + std::to_string(2 * kHalf) + "\r\n\r\n" +
+                               std::string(kHalf, 'a')));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (received < kHalf && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(received.load(), kHalf) << "the first half did not reach the upstream on its own";
+    ASSERT_TRUE(client.sendRaw(std::string(kHalf, 'b')));
+    HttpReply reply = client.read();
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.body, "ok");
+  }
+  upstream.join();
+  ::close(listener);
 }
 
 // Nothing listening upstream: 502 with a page, and the client connection lives on.

@@ -115,7 +115,7 @@ bool HttpConnection::fill(std::chrono::steady_clock::time_point deadline) {
   return true;
 }
 
-HttpReply HttpConnection::read(bool head) {
+HttpReply HttpConnection::read(bool head, bool interim) {
   HttpReply reply;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
   size_t end;
@@ -131,7 +131,11 @@ HttpReply HttpConnection::read(bool head) {
   int status = 0;
   if (first_line.size() >= 12) status = std::atoi(first_line.c_str() + 9);
   // Interim 100 Continue: skip it and read the real answer.
-  if (status == 100) return read(head);
+  if (status == 100) {
+    if (!interim) return read(head);
+    reply.status = status;
+    return reply;
+  }
   std::string body;
   bool bodiless = head || status == 204 || status == 304;
   if (!bodiless && lower(headers.get("Transfer-Encoding")).find("chunked") != std::string::npos) {
@@ -276,14 +280,41 @@ void FakeUpstream::serve(int fd, int connection) {
     size_t sp2 = first_line.find(' ', sp1 + 1);
     request.method = first_line.substr(0, sp1);
     request.target = first_line.substr(sp1 + 1, sp2 - sp1 - 1);
-    size_t length = std::strtoul(request.headers.get("Content-Length").c_str(), nullptr, 10);
-    while (buffer.size() < length) {
-      ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-      if (n <= 0) break;
-      buffer.append(chunk, static_cast<size_t>(n));
+    // Reads until `buffer` holds `size` bytes (fillTo) or a whole line
+    // (fillLine); false on EOF.
+    auto fillTo = [&](size_t size) {
+      while (buffer.size() < size) {
+        ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0) return false;
+        buffer.append(chunk, static_cast<size_t>(n));
+      }
+      return true;
+    };
+    auto fillLine = [&]() {
+      while (buffer.find("\r\n") == std::string::npos) {
+        if (!fillTo(buffer.size() + 1)) return false;
+      }
+      return true;
+    };
+    // A request cut short (the connection closed mid-body) is not seen.
+    bool complete = false;
+    if (lower(request.headers.get("Transfer-Encoding")).find("chunked") != std::string::npos) {
+      // Chunks without extensions or trailers, as barrier sends them.
+      while (!complete && fillLine()) {
+        size_t size = std::strtoul(buffer.c_str(), nullptr, 16);
+        buffer.erase(0, buffer.find("\r\n") + 2);
+        if (!fillTo(size + 2)) break;
+        request.body.append(buffer, 0, size);
+        buffer.erase(0, size + 2);
+        complete = size == 0;
+      }
+    } else {
+      size_t length = std::strtoul(request.headers.get("Content-Length").c_str(), nullptr, 10);
+      complete = fillTo(length);
+      request.body = buffer.substr(0, length);
+      buffer.erase(0, std::min(length, buffer.size()));
     }
-    request.body = buffer.substr(0, length);
-    buffer.erase(0, std::min(length, buffer.size()));
+    if (!complete) break;
     request.connection = connection;
     {
       std::lock_guard lock(mu_);

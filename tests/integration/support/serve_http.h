@@ -36,7 +36,8 @@ class HttpConnection {
   bool connected() const { return fd_ >= 0; }
   bool sendRaw(const std::string& bytes);
   // Reads one response. `head`: the request was HEAD (no body follows).
-  HttpReply read(bool head = false);
+  // An interim "100 Continue" is skipped, unless `interim` asks for it.
+  HttpReply read(bool head = false, bool interim = false);
   // sendRaw + read.
   HttpReply exchange(const std::string& raw, bool head = false);
   // True when the server has closed the connection (reads EOF within the timeout).
