@@ -1,6 +1,7 @@
 #include "adapters/redis_store.h"
 
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <mutex>
@@ -60,10 +61,18 @@ redis.call('DEL', KEYS[1])
 return n
 )lua";
 
+struct HostPort {
+  std::string host;
+  int port = 6379;
+};
+
 struct RedisTarget {
   std::string host;
   int port = 6379;
   std::string unix_path;
+  // Sentinel mode: the master of `master_name`, as these sentinels name it.
+  std::vector<HostPort> sentinels;
+  std::string master_name;
   std::string user;
   std::string password;
   int db = 0;
@@ -71,7 +80,9 @@ struct RedisTarget {
 
 Status badUrl(const std::string& why) {
   return Status::invalid("store.url: " + why +
-                         " (expected redis://[:password@]host[:port][/db] or unix:///path)");
+                         " (expected redis://[:password@]host[:port][/db], "
+                         "redis-sentinel://[:password@]host[:port][,host[:port]...]/master[/db] "
+                         "or unix:///path)");
 }
 
 bool parseNumber(std::string_view text, int max, int& out) {
@@ -86,6 +97,21 @@ bool parseNumber(std::string_view text, int max, int& out) {
   return true;
 }
 
+// "host[:port]" (IPv6 in brackets keeps its colons).
+Status parseHostPort(std::string_view authority, int default_port, HostPort& out) {
+  out.port = default_port;
+  size_t colon = authority.rfind(':');
+  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+    if (!parseNumber(authority.substr(colon + 1), 65535, out.port) || out.port == 0) {
+      return badUrl("port must be 1-65535");
+    }
+    authority = authority.substr(0, colon);
+  }
+  if (authority.empty()) return badUrl("host is missing");
+  out.host = std::string(authority);
+  return Status::ok();
+}
+
 Result<RedisTarget> parseRedisUrl(const std::string& url) {
   RedisTarget t;
   std::string_view rest(url);
@@ -95,14 +121,19 @@ Result<RedisTarget> parseRedisUrl(const std::string& url) {
       return badUrl("unix socket path must be absolute");
     return t;
   }
-  if (rest.rfind("redis://", 0) != 0) return badUrl("unsupported scheme");
-  rest.remove_prefix(8);
+  bool sentinel = rest.rfind("redis-sentinel://", 0) == 0;
+  if (!sentinel && rest.rfind("redis://", 0) != 0) return badUrl("unsupported scheme");
+  rest.remove_prefix(sentinel ? 17 : 8);
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    std::string_view db = rest.substr(slash + 1);
-    if (!db.empty() && !parseNumber(db, 10000, t.db)) return badUrl("database must be a number");
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  if (sentinel) {
+    size_t next = path.find('/');
+    t.master_name = std::string(path.substr(0, next));
+    if (t.master_name.empty()) return badUrl("the master's name is missing");
+    path = next == std::string_view::npos ? "" : path.substr(next + 1);
   }
+  if (!path.empty() && !parseNumber(path, 10000, t.db)) return badUrl("database must be a number");
   size_t at = authority.rfind('@');
   if (at != std::string_view::npos) {
     std::string_view userinfo = authority.substr(0, at);
@@ -115,15 +146,21 @@ Result<RedisTarget> parseRedisUrl(const std::string& url) {
       return badUrl("malformed %-escape in the credentials");
     }
   }
-  size_t colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-    if (!parseNumber(authority.substr(colon + 1), 65535, t.port) || t.port == 0) {
-      return badUrl("port must be 1-65535");
+  if (sentinel) {
+    while (true) {
+      size_t comma = authority.find(',');
+      HostPort one;
+      if (Status s = parseHostPort(authority.substr(0, comma), 26379, one); !s.isOk()) return s;
+      t.sentinels.push_back(std::move(one));
+      if (comma == std::string_view::npos) break;
+      authority = authority.substr(comma + 1);
     }
-    authority = authority.substr(0, colon);
+    return t;
   }
-  if (authority.empty()) return badUrl("host is missing");
-  t.host = std::string(authority);
+  HostPort server;
+  if (Status s = parseHostPort(authority, 6379, server); !s.isOk()) return s;
+  t.host = std::move(server.host);
+  t.port = server.port;
   return t;
 }
 
@@ -306,16 +343,28 @@ class RedisStore : public SessionStore {
   static std::string recordKey(std::string_view key) { return kRecordPrefix + std::string(key); }
 
   // A pooled connection, or a new one (connected, authenticated, db selected).
+  // A pooled one the server has closed meanwhile (a restart, or sentinels
+  // disconnecting clients after a failover) is dropped, not used: a command
+  // sent on it would fail although it never reached the server.
   Result<Context> acquire() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!idle_.empty()) {
-        Context c = std::move(idle_.back());
+    while (true) {
+      Context c;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (idle_.empty()) break;
+        c = std::move(idle_.back());
         idle_.pop_back();
-        return c;
       }
+      if (stillOpen(c.get())) return c;
     }
     return connect();
+  }
+
+  // Open, and nothing unasked waiting to be read.
+  static bool stillOpen(const redisContext* c) {
+    char byte;
+    ssize_t n = ::recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
   void release(Context c) {
@@ -323,15 +372,72 @@ class RedisStore : public SessionStore {
     if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(c));
   }
 
+  // A connection to the server, or in sentinel mode to the master the first
+  // answering sentinel names (and that says it is the master: a sentinel
+  // may not have seen a failover yet).
   Result<Context> connect() {
+    if (target_.sentinels.empty()) return connectTo(target_.host, target_.port);
+    std::string tried;
+    for (const HostPort& sentinel : target_.sentinels) {
+      std::string where = sentinel.host + ":" + std::to_string(sentinel.port);
+      tried += (tried.empty() ? "" : "; ") + where;
+      Result<Context> asked = open(sentinel.host, sentinel.port);
+      if (!asked.isOk()) {
+        tried += " " + asked.status().message();
+        continue;
+      }
+      Result<Reply> named =
+          command(asked->get(), {"SENTINEL", "get-master-addr-by-name", target_.master_name});
+      const redisReply* r = named.isOk() ? named->get() : nullptr;
+      if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+          r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {
+        tried += " knows no master " + target_.master_name;
+        continue;
+      }
+      HostPort master;
+      master.host.assign(r->element[0]->str, r->element[0]->len);
+      if (!parseNumber(std::string_view(r->element[1]->str, r->element[1]->len), 65535,
+                       master.port)) {
+        tried += " named a master with a bad port";
+        continue;
+      }
+      Result<Context> c = connectTo(master.host, master.port);
+      if (!c.isOk()) {
+        tried += " named " + master.host + ":" + std::to_string(master.port) + ": " +
+                 c.status().message();
+        continue;
+      }
+      Result<Reply> role = command(c->get(), {"ROLE"});
+      const redisReply* rr = role.isOk() ? role->get() : nullptr;
+      if (rr != nullptr && rr->type == REDIS_REPLY_ARRAY && rr->elements > 0 &&
+          rr->element[0]->type == REDIS_REPLY_STRING &&
+          std::string_view(rr->element[0]->str, rr->element[0]->len) == "master") {
+        return c;
+      }
+      tried += " named " + master.host + ":" + std::to_string(master.port) + ", not a master";
+    }
+    return Status::unavailable("redis: no sentinel named a master " + target_.master_name + " (" +
+                               tried + ")");
+  }
+
+  // A connected socket with the command timeout set.
+  Result<Context> open(const std::string& host, int port) {
     timeval connect_timeout = toTimeval(options_.connect_timeout_ms);
     Context c(target_.unix_path.empty()
-                  ? redisConnectWithTimeout(target_.host.c_str(), target_.port, connect_timeout)
+                  ? redisConnectWithTimeout(host.c_str(), port, connect_timeout)
                   : redisConnectUnixWithTimeout(target_.unix_path.c_str(), connect_timeout));
     if (!c || c->err) return connectionError(c.get(), "cannot connect");
     if (redisSetTimeout(c.get(), toTimeval(options_.command_timeout_ms)) != REDIS_OK) {
       return connectionError(c.get(), "cannot set timeout");
     }
+    return c;
+  }
+
+  // open(), then AUTH and SELECT as configured.
+  Result<Context> connectTo(const std::string& host, int port) {
+    Result<Context> opened = open(host, port);
+    if (!opened.isOk()) return opened.status();
+    Context c = std::move(*opened);
     if (!target_.password.empty()) {
       std::vector<std::string> auth = {"AUTH"};
       if (!target_.user.empty()) auth.push_back(target_.user);
@@ -369,10 +475,26 @@ class RedisStore : public SessionStore {
     Result<Context> c = acquire();
     if (!c.isOk()) return c.status();
     Result<Reply> reply = command(c->get(), args);
+    if (!reply.isOk() && isDemoted(reply.status())) {
+      // A failover made our server a replica: every pooled connection
+      // points at it. Start over with the master the sentinels name now.
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        idle_.clear();
+      }
+      c = connect();
+      if (!c.isOk()) return c.status();
+      reply = command(c->get(), args);
+    }
     // Only a healthy connection goes back: after an I/O error or timeout the
     // stream may hold a late reply that would answer the next command.
-    if ((*c)->err == 0) release(std::move(*c));
+    if ((*c)->err == 0 && (reply.isOk() || !isDemoted(reply.status()))) release(std::move(*c));
     return reply;
+  }
+
+  // "READONLY You can't write against a read only replica."
+  static bool isDemoted(const Status& status) {
+    return status.message().find(": READONLY ") != std::string::npos;
   }
 
   const RedisTarget target_;

@@ -5,7 +5,15 @@
 // groups as a JSON list) with EXPIREAT valid_until as housekeeping only
 // (callers still check expiry); "barrier:u:<sub>" is the set of a user's
 // session keys for removeUser. putNew, take, remove and removeUser are Lua
-// scripts, so each is atomic on the server (standalone Redis; not Cluster).
+// scripts, so each is atomic on the server (standalone Redis or Sentinel;
+// not Cluster).
+//
+// High availability with Redis Sentinel: given sentinels and a master name,
+// the store asks the sentinels (in order, until one answers) which server is
+// the master, and checks with ROLE that it is. After a failover the
+// sentinels disconnect the old master's clients; a pooled connection found
+// closed is dropped before use, and one answered READONLY (a demoted
+// master) empties the pool, so the next connection goes to the new master.
 //
 // Thread-safe: calls borrow a connection from a small pool (one mutex around
 // the pool, never around a command); a connection that failed is closed, not
@@ -27,7 +35,10 @@ struct RedisStoreOptions {
   size_t max_idle_connections = 8;
 };
 
-// `url`: redis://[:password@]host[:port][/db] or unix:///path/to/socket.
+// `url`: redis://[:password@]host[:port][/db], unix:///path/to/socket, or
+// redis-sentinel://[:password@]host[:port][,host[:port]...]/master[/db]
+// (sentinel port 26379 by default; the password is the data servers', the
+// sentinels are asked without one).
 // Only the URL is checked here (kInvalidArgument naming store.url); the
 // server is contacted on first use, so a store that is down at start-up
 // gives 503s until it is back rather than a process that will not start.

@@ -13,6 +13,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,15 +46,29 @@ int freePort() {
 // (SIGKILL) by the destructor even when a test fails.
 class RedisServer {
  public:
-  explicit RedisServer(int port) : port_(port) {}
+  // `extra`: more arguments (`--replicaof`); `config`: a config file to
+  // start from (a sentinel's, which Redis writes back to).
+  explicit RedisServer(int port, std::vector<std::string> extra = {}, std::string config = "")
+      : port_(port), extra_(std::move(extra)), config_(std::move(config)) {}
   ~RedisServer() { stop(); }
 
   // Starts the server and waits (up to 10 s) until it answers PING.
   bool start() {
     std::string port = std::to_string(port_);
-    std::vector<std::string> args = {"redis-server", "--port",     port,     "--bind",
-                                     "127.0.0.1",    "--save",     "",       "--appendonly",
-                                     "no",           "--loglevel", "warning"};
+    std::vector<std::string> args = {"redis-server"};
+    if (!config_.empty()) args.push_back(config_);
+    for (const char* a : {"--port", "", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                          "--loglevel", "warning"}) {
+      args.push_back(a);
+    }
+    args[args.size() - 9] = port;
+    // Its own directory: a replica writes what it receives there, and a
+    // server started later in the same place would load it.
+    dir_ = ::testing::TempDir() + "barrier-redis-" + port;
+    std::filesystem::create_directories(dir_);
+    args.push_back("--dir");
+    args.push_back(dir_);
+    for (const std::string& a : extra_) args.push_back(a);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -73,6 +89,8 @@ class RedisServer {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
   }
 
   void pause() { ::kill(pid_, SIGSTOP); }
@@ -108,8 +126,40 @@ class RedisServer {
   }
 
   int port_;
+  std::vector<std::string> extra_;
+  std::string config_;
+  std::string dir_;
   pid_t pid_ = -1;
 };
+
+// A string (or array of strings, joined by ' ') reply of a raw command.
+std::string stringCommand(int port, const std::vector<std::string>& args) {
+  redisContext* c = redisConnect("127.0.0.1", port);
+  std::string out;
+  if (c && !c->err) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ||
+              r->type == REDIS_REPLY_ERROR)) {
+      out.assign(r->str, r->len);
+    } else if (r && r->type == REDIS_REPLY_ARRAY) {
+      for (size_t i = 0; i < r->elements; ++i) {
+        if (r->element[i]->type == REDIS_REPLY_STRING) {
+          out += (i ? " " : "") + std::string(r->element[i]->str, r->element[i]->len);
+        }
+      }
+    }
+    if (r) freeReplyObject(r);
+  }
+  if (c) redisFree(c);
+  return out;
+}
 
 SessionRecord session(const std::string& key, const std::string& sub) {
   SessionRecord r;
@@ -366,6 +416,117 @@ TEST_F(RedisStoreTest, FactoryBuildsRedisStore) {
   EXPECT_FALSE(store_->get("f")->has_value());  // db 1, not db 0
 }
 
+// Redis Sentinel: the store finds the master through a sentinel, and after
+// a failover writes go to the new master (the demoted one answers READONLY:
+// the pool is dropped and the sentinels asked again), with the records
+// written before it still there.
+TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
+  if (!haveRedisServer())
+    GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  int master_port = freePort();
+  RedisServer first(master_port);
+  ASSERT_TRUE(first.start());
+  int replica_port = freePort();
+  RedisServer second(replica_port, {"--replicaof", "127.0.0.1", std::to_string(master_port)});
+  ASSERT_TRUE(second.start());
+  std::string dir = ::testing::TempDir() + "barrier-sentinel-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::string config = dir + "/sentinel.conf";
+  std::ofstream(config) << "sentinel monitor main 127.0.0.1 " << master_port << " 1\n"
+                        << "sentinel down-after-milliseconds main 1000\n"
+                        << "sentinel failover-timeout main 10000\n";
+  int sentinel_port = freePort();
+  RedisServer sentinel(sentinel_port, {"--sentinel"}, config);
+  ASSERT_TRUE(sentinel.start());
+  auto master = [&] {
+    return stringCommand(sentinel_port, {"SENTINEL", "get-master-addr-by-name", "main"});
+  };
+  EXPECT_EQ(master(), "127.0.0.1 " + std::to_string(master_port));
+
+  // The first address names nothing listening: the next sentinel is asked.
+  auto store = makeRedisStore("redis-sentinel://127.0.0.1:" + std::to_string(freePort()) +
+                              ",127.0.0.1:" + std::to_string(sentinel_port) + "/main");
+  ASSERT_TRUE(store.isOk()) << store.status().toString();
+  Status first_write = (*store)->putNew(session("before", "alice"));
+  ASSERT_TRUE(first_write.isOk()) << first_write.toString();
+  EXPECT_EQ(first.integerCommand("EXISTS barrier:s:before"), 1);
+
+  // Wait for the replica to be in sync, then fail over to it.
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (second.integerCommand("EXISTS barrier:s:before") != 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  std::string failover;
+  while (failover != "OK" && std::chrono::steady_clock::now() < deadline) {
+    failover = stringCommand(sentinel_port, {"SENTINEL", "FAILOVER", "main"});
+    if (failover != "OK") std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(failover, "OK");
+  while (master() != "127.0.0.1 " + std::to_string(replica_port) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(master(), "127.0.0.1 " + std::to_string(replica_port));
+  // The old master turns replica once the sentinel reconfigures it.
+  while (stringCommand(master_port, {"ROLE"}).rfind("slave", 0) != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+
+  Status written = (*store)->putNew(session("after", "bob"));
+  EXPECT_TRUE(written.isOk()) << written.toString();
+  EXPECT_EQ(second.integerCommand("EXISTS barrier:s:after"), 1);
+  auto before = (*store)->get("before");
+  ASSERT_TRUE(before.isOk()) << before.status().toString();
+  EXPECT_TRUE(before->has_value());
+  std::filesystem::remove_all(dir);
+}
+
+// A server demoted under an open connection (no sentinel to disconnect
+// clients) answers writes with READONLY: the store reports it (kUnavailable:
+// a 503, never a lost write taken for a success) and writes again once the
+// server is a master.
+TEST(RedisSentinel, ReadOnlyAnswerIsUnavailable) {
+  if (!haveRedisServer())
+    GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  int port = freePort();
+  RedisServer server(port);
+  ASSERT_TRUE(server.start());
+  int other_port = freePort();
+  RedisServer other(other_port);
+  ASSERT_TRUE(other.start());
+  auto store = makeRedisStore(server.url());
+  ASSERT_TRUE(store.isOk());
+  ASSERT_TRUE((*store)->putNew(session("one", "alice")).isOk());  // a pooled connection
+  ASSERT_EQ(stringCommand(port, {"REPLICAOF", "127.0.0.1", std::to_string(other_port)}), "OK");
+  Status refused = (*store)->putNew(session("two", "alice"));
+  EXPECT_EQ(refused.code(), Code::kUnavailable);
+  EXPECT_NE(refused.message().find("READONLY"), std::string::npos) << refused.message();
+  ASSERT_EQ(stringCommand(port, {"REPLICAOF", "NO", "ONE"}), "OK");
+  Status written = (*store)->putNew(session("three", "alice"));
+  EXPECT_TRUE(written.isOk()) << written.toString();
+}
+
+// A sentinel that knows no such master: a clean kUnavailable naming it.
+TEST(RedisSentinel, UnknownMasterIsUnavailable) {
+  if (!haveRedisServer())
+    GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  std::string dir = ::testing::TempDir() + "barrier-sentinel-none-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/sentinel.conf") << "\n";
+  int sentinel_port = freePort();
+  RedisServer sentinel(sentinel_port, {"--sentinel"}, dir + "/sentinel.conf");
+  ASSERT_TRUE(sentinel.start());
+  auto store =
+      makeRedisStore("redis-sentinel://127.0.0.1:" + std::to_string(sentinel_port) + "/nosuch");
+  ASSERT_TRUE(store.isOk());
+  Status s = (*store)->ping();
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_NE(s.message().find("knows no master nosuch"), std::string::npos) << s.message();
+  std::filesystem::remove_all(dir);
+}
+
 // Malformed URLs are refused up front, naming store.url.
 TEST(RedisStoreUrl, RefusesMalformedUrls) {
   for (const char* bad : {"http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h/x",
@@ -376,6 +537,13 @@ TEST(RedisStoreUrl, RefusesMalformedUrls) {
   }
   EXPECT_TRUE(makeRedisStore("redis://:pw@127.0.0.1:6390/3").isOk());
   EXPECT_TRUE(makeRedisStore("unix:///run/redis.sock").isOk());
+  for (const char* bad : {"redis-sentinel://h", "redis-sentinel://h/", "redis-sentinel://h,/m",
+                          "redis-sentinel://h:0/m", "redis-sentinel://h/m/x"}) {
+    auto store = makeRedisStore(bad);
+    ASSERT_FALSE(store.isOk()) << bad;
+    EXPECT_NE(store.status().message().find("store.url"), std::string::npos);
+  }
+  EXPECT_TRUE(makeRedisStore("redis-sentinel://:pw@10.0.0.1,10.0.0.2:26380/main/2").isOk());
 }
 
 // Nothing listening: a clean kUnavailable, no hang.

@@ -189,10 +189,11 @@ Status checkStore(const StoreConfig& s) {
         return Status::invalid("store.path is required when store.type is sqlite");
       return Status::ok();
     case StoreConfig::Type::kRedis:
-      if (s.url.rfind("redis://", 0) != 0 && s.url.rfind("unix://", 0) != 0) {
+      if (s.url.rfind("redis://", 0) != 0 && s.url.rfind("unix://", 0) != 0 &&
+          s.url.rfind("redis-sentinel://", 0) != 0) {
         return Status::invalid(
-            "store.url must be redis://host:port[/db] (or unix:///path) when "
-            "store.type is redis");
+            "store.url must be redis://host:port[/db] (or unix:///path, or "
+            "redis-sentinel://host:port[,host:port...]/master[/db]) when store.type is redis");
       }
       return Status::ok();
     case StoreConfig::Type::kDynamoDb:
