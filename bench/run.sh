@@ -5,6 +5,8 @@
 #   1. nginx serving a small static file directly            (the reference)
 #   2. barrier serve serving the same file to a signed-in client
 #   3. nginx serving the file behind barrier's forward-auth check (auth_request)
+#   4. a 1 GiB upload (curl -T -, chunked) through barrier serve to a small
+#      Node upstream, with barrier's peak RSS before and after it
 #
 # The signed-in client is real: the script signs in once through the local
 # identity provider (tests/idp) with curl and reuses barrier's cookie.
@@ -13,7 +15,7 @@
 # Environment: BARRIER_BINARY (default build/release/barrier), BENCH_DURATION
 # (seconds, default 10), BENCH_CONNECTIONS (default 64), BENCH_THREADS (wrk
 # threads, default 2), BENCH_SERVER_THREADS (nginx workers and barrier
-# threads, default: cores).
+# threads, default: cores), BENCH_UPLOAD_MIB (default 1024).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -65,8 +67,19 @@ BARRIER_HOST=127.0.0.2
 BARRIER_PORT=$(free_port $BARRIER_HOST)
 NGINX_PORT=$(free_port 127.0.0.1)
 NGINX_AUTH_PORT=$(free_port 127.0.0.1)
+UPSTREAM_PORT=$(free_port 127.0.0.1)
 SITE=http://$BARRIER_HOST:$BARRIER_PORT
 SECRET=$(openssl rand -hex 16)
+
+# The upload's upstream: counts the bytes it receives, keeps none.
+node -e '
+  require("http").createServer((req, res) => {
+    let n = 0;
+    req.on("data", (c) => { n += c.length; });
+    req.on("end", () => res.end(String(n)));
+  }).listen(Number(process.argv[1]), "127.0.0.1", () => console.log("upstream ready"));' "$UPSTREAM_PORT" >"$WORK/upstream.log" 2>&1 &
+PIDS+=($!)
+wait_for "$WORK/upstream.log" 'upstream ready' 30
 
 node tests/idp/idp.mjs --host 127.0.0.1 --port 0 --client-id barrier --client-secret "$SECRET" \
   --redirect-uri "$SITE/_identity/auth" --logout-uri "$SITE/_identity/signed-out" >"$WORK/idp.log" 2>&1 &
@@ -82,7 +95,10 @@ store: { type: sqlite, path: "$WORK/sessions.db" }
 server:
   listen: "$BARRIER_HOST:$BARRIER_PORT"
   threads: $SERVER_THREADS
-  origins: [{ prefix: /, static: "$WORK/site" }]
+  max_body_bytes: 2147483648
+  origins:
+    - { prefix: /, static: "$WORK/site" }
+    - { prefix: /upload/, upstream: "http://127.0.0.1:$UPSTREAM_PORT" }
 YAML
 "$BARRIER" serve -c "$WORK/barrier.yaml" --log-level warn >"$WORK/barrier.out" 2>"$WORK/barrier.err" &
 BARRIER_PID=$!
@@ -99,6 +115,16 @@ COOKIE=$(awk -v host=$BARRIER_HOST '$1 ~ host && $6 == "barrier" { print $6 "=" 
 [ -n "$COOKIE" ] || die "sign-in did not give a barrier cookie"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "$SITE/index.html")
 [ "$STATUS" = 200 ] || die "the signed-in client got $STATUS, not 200"
+
+# The upload, before the load runs so that the peak RSS it leaves is its own.
+UPLOAD_MIB=${BENCH_UPLOAD_MIB:-1024}
+HWM_BEFORE=$(awk '/^VmHWM/ { print $2 }' "/proc/$BARRIER_PID/status")
+UPLOAD_START=$(date +%s.%N)
+RECEIVED=$(head -c "$((UPLOAD_MIB * 1024 * 1024))" /dev/zero |
+  curl -sS -H "Cookie: $COOKIE" -H 'Content-Type: application/octet-stream' -T - "$SITE/upload/blob")
+UPLOAD_SECONDS=$(awk -v a="$UPLOAD_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+HWM_AFTER=$(awk '/^VmHWM/ { print $2 }' "/proc/$BARRIER_PID/status")
+[ "$RECEIVED" = "$((UPLOAD_MIB * 1024 * 1024))" ] || die "the upstream received $RECEIVED bytes of the upload"
 
 # nginx: the file directly on one port; behind auth_request on another.
 mkdir -p "$WORK/nginx/logs"
@@ -174,3 +200,6 @@ printf '%-44s %12s %10s %10s %9s\n' "nginx, static file" "$N_RPS" "$N_P50" "$N_P
 printf '%-44s %12s %10s %10s %9s\n' "barrier serve, static file, signed in" "$B_RPS" "$B_P50" "$B_P99" "$(ratio "$B_RPS" "$N_RPS")"
 printf '%-44s %12s %10s %10s %9s\n' "nginx + barrier forward-auth, signed in" "$F_RPS" "$F_P50" "$F_P99" "$(ratio "$F_RPS" "$N_RPS")"
 printf '\nbarrier RSS: %s KiB now, %s KiB peak\n' "$RSS" "$HWM"
+printf 'upload of %s MiB through barrier serve: %s s (%s MiB/s); barrier peak RSS %s KiB before it, %s KiB after\n' \
+  "$UPLOAD_MIB" "$UPLOAD_SECONDS" "$(awk -v m="$UPLOAD_MIB" -v s="$UPLOAD_SECONDS" 'BEGIN { printf "%.0f", m / s }')" \
+  "$HWM_BEFORE" "$HWM_AFTER"
