@@ -31,8 +31,11 @@ std::string ProxyExampleTest::startBackends(const std::string& example,
 
 void ProxyExampleTest::startProxy(const std::vector<std::string>& argv) {
   proxy_ = std::make_unique<ChildProcess>(argv, dir_ + "/stdout.log", dir_ + "/stderr.log");
-  ASSERT_TRUE(waitForListener(*proxy_, port_, 15000))
-      << argv[0] << " did not start: " << proxyLog();
+  // Generous: the proxy starts in well under a second, but a machine busy
+  // with sanitized tests and other work has been seen to take 15 s.
+  ASSERT_TRUE(waitForListener(*proxy_, port_, 60000))
+      << argv.front() << " did not start (" << (proxy_->running() ? "still running" : "exited")
+      << "): " << proxyLog();
 }
 
 void ProxyExampleTest::TearDown() {
