@@ -30,11 +30,19 @@ std::string ProxyExampleTest::startBackends(const std::string& example,
 }
 
 void ProxyExampleTest::startProxy(const std::vector<std::string>& argv) {
+  // The program's name, past an `env NAME=value ...` prefix.
+  std::string program = argv.front();
+  for (const std::string& word : argv) {
+    if (word != "env" && word.find('=') == std::string::npos) {
+      program = word;
+      break;
+    }
+  }
   proxy_ = std::make_unique<ChildProcess>(argv, dir_ + "/stdout.log", dir_ + "/stderr.log");
   // Generous: the proxy starts in well under a second, but a machine busy
   // with sanitized tests and other work has been seen to take 15 s.
   ASSERT_TRUE(waitForListener(*proxy_, port_, 60000))
-      << argv.front() << " did not start (" << (proxy_->running() ? "still running" : "exited")
+      << program << " did not start (" << (proxy_->running() ? "still running" : "exited")
       << "): " << proxyLog();
 }
 
