@@ -41,9 +41,17 @@ void ProxyExampleTest::startProxy(const std::vector<std::string>& argv) {
   proxy_ = std::make_unique<ChildProcess>(argv, dir_ + "/stdout.log", dir_ + "/stderr.log");
   // Generous: the proxy starts in well under a second, but a machine busy
   // with sanitized tests and other work has been seen to take 15 s.
-  ASSERT_TRUE(waitForListener(*proxy_, port_, 60000))
-      << program << " did not start (" << (proxy_->running() ? "still running" : "exited")
-      << "): " << proxyLog();
+  if (waitForListener(*proxy_, port_, 60000)) return;
+  // What the process is, if it is still there: the proxy itself or a child
+  // that never reached it, and its state.
+  std::string what = "exited";
+  if (proxy_->running()) {
+    std::error_code ec;
+    std::string pid = std::to_string(proxy_->pid());
+    what = "running " + std::filesystem::read_symlink("/proc/" + pid + "/exe", ec).string() +
+           ", /proc stat: " + readFile("/proc/" + pid + "/stat");
+  }
+  FAIL() << program << " did not listen on " << port_ << " (" << what << "): " << proxyLog();
 }
 
 void ProxyExampleTest::TearDown() {
