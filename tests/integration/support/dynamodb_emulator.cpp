@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/support/serve_http.h"
+
 namespace barrier::testing {
 
 namespace {
@@ -30,21 +32,15 @@ bool onPath(const std::string& program) {
   return std::system(cmd.c_str()) == 0;
 }
 
+// Own process group (spawnProcess), so stop() reaches wrappers' children
+// too (pyenv shims); no input, output dropped.
 pid_t spawn(const std::vector<std::string>& argv, const fs::path& cwd) {
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  // Own process group, so stop() reaches wrappers' children too (pyenv shims).
-  ::setpgid(0, 0);
-  if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-  int devnull = ::open("/dev/null", O_RDWR);
-  ::dup2(devnull, 0);
-  ::dup2(devnull, 1);
-  ::dup2(devnull, 2);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  ::execvp(args[0], args.data());
-  ::_exit(127);
+  SpawnOptions options;
+  options.cwd = cwd.string();
+  options.null_stdin = true;
+  options.stdout_path = "/dev/null";
+  options.stderr_path = "/dev/null";
+  return spawnProcess(argv, options);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "adapters/curl_http_client.h"
+#include "tests/integration/support/serve_http.h"
 
 namespace barrier::testing {
 
@@ -53,24 +54,16 @@ IdpProcess::IdpProcess(const IdpOptions& options, int timeout_ms) {
     error_ = "pipe failed";
     return;
   }
-  pid_ = fork();
-  if (pid_ == 0) {
-    setpgid(0, 0);
-    dup2(out[1], STDOUT_FILENO);
-    if (chdir(BARRIER_SOURCE_DIR) != 0) _exit(126);  // node_modules lives there
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp("node", argv.data());
-    _exit(127);
-  }
+  SpawnOptions spawn;
+  spawn.cwd = BARRIER_SOURCE_DIR;  // node_modules lives there
+  spawn.stdout_fd = out[1];
+  pid_ = spawnProcess(args, spawn);
   close(out[1]);
   stdout_fd_ = out[0];
   if (pid_ < 0) {
-    error_ = "fork failed";
+    error_ = "cannot start node";
     return;
   }
-  setpgid(pid_, pid_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::string line;
   if (!readLine(stdout_fd_, line, deadline)) {

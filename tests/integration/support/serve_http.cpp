@@ -350,22 +350,23 @@ uint16_t freePort(const std::string& host) {
 
 // --- ChildProcess ------------------------------------------------------------
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& stdout_path,
-                           const std::string& stderr_path) {
-  // posix_spawn, not fork + exec: this process has threads (servers, and
-  // the sanitizers' own), and a forked child that allocates before exec can
-  // hang on a lock another thread held — seen as a proxy that never started.
+pid_t spawnProcess(const std::vector<std::string>& argv, const SpawnOptions& options) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  // Its own process group (terminate() signals the group), no blocked
-  // signals, and every signal's default action.
+  constexpr int kCreate = O_WRONLY | O_CREAT | O_TRUNC;
+  if (options.null_stdin) posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!options.stdout_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, options.stdout_path.c_str(), kCreate, 0644);
+  } else if (options.stdout_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, options.stdout_fd, 1);
+  }
+  if (!options.stderr_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 2, options.stderr_path.c_str(), kCreate, 0644);
+  }
+  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes,
@@ -377,9 +378,19 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
   sigset_t all;
   sigfillset(&all);
   posix_spawnattr_setsigdefault(&attributes, &all);
-  if (::posix_spawnp(&pid_, args[0], &actions, &attributes, args.data(), environ) != 0) pid_ = -1;
+  pid_t pid = -1;
+  if (::posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ) != 0) pid = -1;
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& stdout_path,
+                           const std::string& stderr_path) {
+  SpawnOptions options;
+  options.stdout_path = stdout_path;
+  options.stderr_path = stderr_path;
+  pid_ = spawnProcess(argv, options);
 }
 
 ChildProcess::~ChildProcess() { terminate(5000); }

@@ -106,6 +106,22 @@ class FakeUpstream {
 // A port that was free a moment ago on `host` (bind to 0, read, close).
 uint16_t freePort(const std::string& host = "127.0.0.1");
 
+// How spawnProcess starts a program.
+struct SpawnOptions {
+  std::string cwd;          // "" = this process's
+  std::string stdout_path;  // "" = stdout_fd, or this process's stdout
+  std::string stderr_path;  // "" = this process's stderr
+  int stdout_fd = -1;       // the write end of a pipe, say
+  bool null_stdin = false;  // /dev/null rather than this process's stdin
+};
+
+// Starts `argv` (argv[0] looked up on PATH) in a process group of its own,
+// with no signal blocked and every signal's default action; its pid, or -1.
+// posix_spawn, never fork + exec: test processes have threads (servers,
+// the sanitizers' own), and a forked child that allocates before exec can
+// hang on a lock another thread held.
+pid_t spawnProcess(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+
 // Runs `argv` in its own process group with stdout/stderr to files; the
 // destructor (or stop()) sends SIGTERM, then SIGKILL after a grace period.
 class ChildProcess {
