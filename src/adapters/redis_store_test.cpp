@@ -46,8 +46,8 @@ int freePort() {
 // (SIGKILL) by the destructor even when a test fails.
 class RedisServer {
  public:
-  // `extra`: more arguments (`--replicaof`); `config`: a config file to
-  // start from (a sentinel's, which Redis writes back to).
+  // `extra`: more arguments (`--replicaof`); `config`: the text of a
+  // config file to start from (a sentinel's), kept in the server's directory.
   explicit RedisServer(int port, std::vector<std::string> extra = {}, std::string config = "")
       : port_(port), extra_(std::move(extra)), config_(std::move(config)) {}
   ~RedisServer() { stop(); }
@@ -55,19 +55,22 @@ class RedisServer {
   // Starts the server and waits (up to 10 s) until it answers PING.
   bool start() {
     std::string port = std::to_string(port_);
-    std::vector<std::string> args = {"redis-server"};
-    if (!config_.empty()) args.push_back(config_);
-    for (const char* a : {"--port", "", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                          "--loglevel", "warning"}) {
-      args.push_back(a);
-    }
-    args[args.size() - 9] = port;
     // Its own directory: a replica writes what it receives there, and a
     // server started later in the same place would load it.
     dir_ = ::testing::TempDir() + "barrier-redis-" + port;
     std::filesystem::create_directories(dir_);
-    args.push_back("--dir");
-    args.push_back(dir_);
+    std::vector<std::string> args = {"redis-server"};
+    if (!config_.empty()) {
+      std::string file = dir_ + "/redis.conf";  // a sentinel rewrites it
+      std::ofstream(file) << config_;
+      args.push_back(file);
+    }
+    for (const std::string& a :
+         {std::string("--port"), port, std::string("--bind"), std::string("127.0.0.1"),
+          std::string("--save"), std::string(), std::string("--appendonly"), std::string("no"),
+          std::string("--loglevel"), std::string("warning"), std::string("--dir"), dir_}) {
+      args.push_back(a);
+    }
     for (const std::string& a : extra_) args.push_back(a);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -417,9 +420,9 @@ TEST_F(RedisStoreTest, FactoryBuildsRedisStore) {
 }
 
 // Redis Sentinel: the store finds the master through a sentinel, and after
-// a failover writes go to the new master (the demoted one answers READONLY:
-// the pool is dropped and the sentinels asked again), with the records
-// written before it still there.
+// a failover writes go to the new master (the sentinel closes the old
+// master's client connections; the store drops them before use and asks the
+// sentinels again), with the records written before it still there.
 TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
   if (!haveRedisServer())
     GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
@@ -429,14 +432,11 @@ TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
   int replica_port = freePort();
   RedisServer second(replica_port, {"--replicaof", "127.0.0.1", std::to_string(master_port)});
   ASSERT_TRUE(second.start());
-  std::string dir = ::testing::TempDir() + "barrier-sentinel-" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
-  std::string config = dir + "/sentinel.conf";
-  std::ofstream(config) << "sentinel monitor main 127.0.0.1 " << master_port << " 1\n"
-                        << "sentinel down-after-milliseconds main 1000\n"
-                        << "sentinel failover-timeout main 10000\n";
   int sentinel_port = freePort();
-  RedisServer sentinel(sentinel_port, {"--sentinel"}, config);
+  RedisServer sentinel(sentinel_port, {"--sentinel"},
+                       "sentinel monitor main 127.0.0.1 " + std::to_string(master_port) +
+                           " 1\nsentinel down-after-milliseconds main 1000\n"
+                           "sentinel failover-timeout main 10000\n");
   ASSERT_TRUE(sentinel.start());
   auto master = [&] {
     return stringCommand(sentinel_port, {"SENTINEL", "get-master-addr-by-name", "main"});
@@ -480,7 +480,6 @@ TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
   auto before = (*store)->get("before");
   ASSERT_TRUE(before.isOk()) << before.status().toString();
   EXPECT_TRUE(before->has_value());
-  std::filesystem::remove_all(dir);
 }
 
 // A server demoted under an open connection (no sentinel to disconnect
@@ -512,11 +511,8 @@ TEST(RedisSentinel, ReadOnlyAnswerIsUnavailable) {
 TEST(RedisSentinel, UnknownMasterIsUnavailable) {
   if (!haveRedisServer())
     GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
-  std::string dir = ::testing::TempDir() + "barrier-sentinel-none-" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/sentinel.conf") << "\n";
   int sentinel_port = freePort();
-  RedisServer sentinel(sentinel_port, {"--sentinel"}, dir + "/sentinel.conf");
+  RedisServer sentinel(sentinel_port, {"--sentinel"}, "\n");
   ASSERT_TRUE(sentinel.start());
   auto store =
       makeRedisStore("redis-sentinel://127.0.0.1:" + std::to_string(sentinel_port) + "/nosuch");
@@ -524,7 +520,6 @@ TEST(RedisSentinel, UnknownMasterIsUnavailable) {
   Status s = (*store)->ping();
   EXPECT_EQ(s.code(), Code::kUnavailable);
   EXPECT_NE(s.message().find("knows no master nosuch"), std::string::npos) << s.message();
-  std::filesystem::remove_all(dir);
 }
 
 // Malformed URLs are refused up front, naming store.url.
