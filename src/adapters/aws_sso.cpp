@@ -1,7 +1,10 @@
 #include "adapters/aws_sso.h"
 
+#include <fcntl.h>
 #include <openssl/sha.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -34,6 +37,65 @@ std::string stringField(const nlohmann::json& object, const char* name) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// "2026-12-02T07:00:00Z", the cache file's form of a time.
+std::string iso8601(int64_t epoch_seconds) {
+  std::string d = amzDate(epoch_seconds);  // "20261202T070000Z"
+  return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" + d.substr(9, 2) + ":" +
+         d.substr(11, 2) + ":" + d.substr(13, 2) + "Z";
+}
+
+// An expiry as the cache files write it; 0 when absent or unreadable.
+int64_t expiryField(const nlohmann::json& object, const char* name) {
+  std::string text = stringField(object, name);
+  // The AWS CLI v1 wrote "2026-12-02T07:00:00UTC".
+  if (text.size() > 3 && text.ends_with("UTC")) text.replace(text.size() - 3, 3, "Z");
+  int64_t at = 0;
+  return parseIso8601(text, at) ? at : 0;
+}
+
+// Writes the refreshed token into the cache file, keeping its other fields:
+// a new file beside it (owner-only, as the CLI writes it) renamed over it.
+// Best effort: a login that cannot be saved still works for this process.
+void saveSsoToken(const std::string& path, std::string_view original, const SsoToken& token) {
+  auto doc = nlohmann::json::parse(original.begin(), original.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return;
+  doc["accessToken"] = token.access_token;
+  doc["expiresAt"] = iso8601(token.expires_at);
+  doc["refreshToken"] = token.refresh_token;
+  std::string text = doc.dump();
+  std::string temp = path + ".barrier-" + std::to_string(getpid());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  written = ::close(fd) == 0 && written;
+  if (!written || std::rename(temp.c_str(), path.c_str()) != 0) ::unlink(temp.c_str());
+}
+
+// SSO OIDC CreateToken with the refresh token; `token` updated on success.
+Status refreshSsoToken(const SsoSettings& s, const EnvLookup& env, HttpClient& http, int64_t now,
+                       int timeout_ms, SsoToken& token) {
+  std::string base = resolveEndpointOverride("sso-oidc", "", env);
+  if (base.empty()) base = "https://oidc." + s.region + ".amazonaws.com";
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  HttpClientRequest request;
+  request.method = "POST";
+  request.url = base + "/token";
+  request.headers.add("Content-Type", "application/json");
+  request.body = nlohmann::json{{"grantType", "refresh_token"},
+                                {"clientId", token.client_id},
+                                {"clientSecret", token.client_secret},
+                                {"refreshToken", token.refresh_token}}
+                     .dump();
+  request.timeout_ms = timeout_ms;
+  Result<HttpClientResponse> answer = http.send(request);
+  if (!answer) return answer.status();
+  if (answer->status != 200) {
+    return awsErrorStatus(parseAwsError(answer->status, answer->headers, answer->body),
+                          "sso-oidc CreateToken");
+  }
+  return applySsoRefresh(answer->body, now, token);
+}
+
 }  // namespace
 
 std::string ssoCachePath(const std::string& home, const SsoSettings& settings) {
@@ -49,13 +111,34 @@ Result<SsoToken> parseSsoToken(std::string_view json, const std::string& path) {
   }
   SsoToken token;
   token.access_token = stringField(doc, "accessToken");
-  std::string expires = stringField(doc, "expiresAt");
-  // The AWS CLI v1 wrote "2026-12-02T07:00:00UTC".
-  if (expires.size() > 3 && expires.ends_with("UTC")) expires.replace(expires.size() - 3, 3, "Z");
-  if (token.access_token.empty() || !parseIso8601(expires, token.expires_at)) {
+  token.expires_at = expiryField(doc, "expiresAt");
+  if (token.access_token.empty() || token.expires_at == 0) {
     return Status::unavailable("SSO token cache " + path + " lacks accessToken or expiresAt");
   }
+  token.refresh_token = stringField(doc, "refreshToken");
+  token.client_id = stringField(doc, "clientId");
+  token.client_secret = stringField(doc, "clientSecret");
+  token.registration_expires_at = expiryField(doc, "registrationExpiresAt");
   return token;
+}
+
+Status applySsoRefresh(std::string_view json, int64_t now, SsoToken& token) {
+  auto doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Status::unavailable("sso-oidc CreateToken: the answer is not a JSON object");
+  }
+  std::string access = stringField(doc, "accessToken");
+  auto expires_in = doc.find("expiresIn");
+  if (access.empty() || expires_in == doc.end() || !expires_in->is_number_integer() ||
+      expires_in->get<int64_t>() <= 0 || expires_in->get<int64_t>() > 366 * 24 * 3600) {
+    return Status::unavailable("sso-oidc CreateToken: the answer lacks accessToken or expiresIn");
+  }
+  token.access_token = std::move(access);
+  token.expires_at = now + expires_in->get<int64_t>();
+  if (std::string rotated = stringField(doc, "refreshToken"); !rotated.empty()) {
+    token.refresh_token = std::move(rotated);
+  }
+  return Status::ok();
 }
 
 Result<AwsCredentials> parseSsoRoleCredentials(std::string_view json, const std::string& source) {
@@ -90,7 +173,22 @@ Result<AwsCredentials> ssoRoleCredentials(const SsoSettings& s, const std::strin
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Result<SsoToken> token = parseSsoToken(text, cache_path);
   if (!token) return token.status();
-  if (token->expires_at <= clock.now()) {
+  const int64_t now = clock.now();
+  if (!s.session_name.empty() && token->expires_at - now <= kSsoRefreshWindowSeconds &&
+      token->refreshable(now)) {
+    SsoToken fresh = *token;
+    Status refreshed = refreshSsoToken(s, env, http, now, timeout_ms, fresh);
+    if (refreshed.isOk()) {
+      saveSsoToken(cache_path, text, fresh);
+      *token = std::move(fresh);
+    } else if (token->expires_at <= now) {
+      return Status::unauthenticated("profile " + s.profile +
+                                     ": the SSO login has expired and could not be refreshed (" +
+                                     refreshed.message() + "); " + loginHint(s));
+    }
+    // A refresh that failed early leaves the current token in use.
+  }
+  if (token->expires_at <= now) {
     return Status::unauthenticated("profile " + s.profile + ": the SSO login has expired; " +
                                    loginHint(s));
   }

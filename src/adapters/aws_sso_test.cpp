@@ -38,6 +38,41 @@ TEST(AwsSso, ParsesTokenCache) {
   }
 }
 
+// What a refresh needs comes from an [sso-session] login's cache file; a
+// login without it, or with an expired client registration, is not
+// refreshable.
+TEST(AwsSso, RefreshFields) {
+  auto token = parseSsoToken(
+      R"({"accessToken":"t","expiresAt":"2026-12-02T07:00:00Z","refreshToken":"r",)"
+      R"("clientId":"c","clientSecret":"s","registrationExpiresAt":"2027-01-01T00:00:00Z"})",
+      "f");
+  ASSERT_TRUE(token.isOk()) << token.status().toString();
+  EXPECT_EQ(token->refresh_token, "r");
+  EXPECT_EQ(token->client_id, "c");
+  EXPECT_EQ(token->client_secret, "s");
+  EXPECT_TRUE(token->refreshable(1796194800));
+  EXPECT_FALSE(token->refreshable(1798761600));  // the registration's expiry
+  EXPECT_FALSE(parseSsoToken(R"({"accessToken":"t","expiresAt":"2026-12-02T07:00:00Z"})", "f")
+                   ->refreshable(0));
+
+  ASSERT_TRUE(applySsoRefresh(R"({"accessToken":"t2","expiresIn":3600})", 100, *token).isOk());
+  EXPECT_EQ(token->access_token, "t2");
+  EXPECT_EQ(token->expires_at, 3700);
+  EXPECT_EQ(token->refresh_token, "r");  // kept when the answer has none
+  ASSERT_TRUE(
+      applySsoRefresh(R"({"accessToken":"t3","expiresIn":60,"refreshToken":"r2"})", 0, *token)
+          .isOk());
+  EXPECT_EQ(token->refresh_token, "r2");
+  for (const char* bad :
+       {"", "[]", R"({"expiresIn":60})", R"({"accessToken":"x"})",
+        R"({"accessToken":"x","expiresIn":"60"})", R"({"accessToken":"x","expiresIn":-1})",
+        R"({"accessToken":"x","expiresIn":1e30})"}) {
+    SsoToken kept = *token;
+    EXPECT_EQ(applySsoRefresh(bad, 0, kept).code(), Code::kUnavailable) << bad;
+    EXPECT_EQ(kept.access_token, "t3") << bad;
+  }
+}
+
 TEST(AwsSso, ParsesRoleCredentials) {
   auto c = parseSsoRoleCredentials(
       R"({"roleCredentials":{"accessKeyId":"ASIA1","secretAccessKey":"s","sessionToken":"t","expiration":1796194800000}})",
