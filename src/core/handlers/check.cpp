@@ -117,6 +117,16 @@ const char* checkOutcomeName(CheckOutcome outcome) {
   return "unknown";
 }
 
+bool isIdentityHeaderName(std::string_view name) {
+  constexpr std::string_view kPrefix = "x-barrier-";
+  if (name.size() <= kPrefix.size()) return false;
+  for (size_t i = 0; i < kPrefix.size(); ++i) {
+    char c = asciiLower(name[i]);
+    if (c != kPrefix[i] && !(c == '_' && kPrefix[i] == '-')) return false;
+  }
+  return true;
+}
+
 bool isBrowserNavigation(const Request& request) {
   if (request.method != "GET" && request.method != "HEAD") return false;
   const std::string* mode = request.headers.find("Sec-Fetch-Mode");
@@ -146,7 +156,7 @@ CheckStep Checker::begin(Request request) const {
   // Identity headers are stripped first, on every path, public ones
   // included: a client could otherwise name itself, and the origin must be
   // able to trust X-Barrier-* wherever it sees them.
-  step.request_.headers.removePrefix("X-Barrier-");
+  step.request_.headers.removeIf(isIdentityHeaderName);
   step.path_ = normalizePath(step.request_.path);
 
   if (matchesPublic(public_paths_, step.path_)) {
@@ -251,16 +261,24 @@ CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> a
   return step;
 }
 
-const AccessRule* Checker::ruleFor(const NormalizedPath& path) const {
+const AccessRule* Checker::ruleFor(std::string_view reading) const {
   for (const auto& rule : rules_) {
-    if (matchesRule(rule.pattern, path)) return &rule;
+    if (matchPattern(rule.pattern, reading, /*ignore_case=*/true)) return &rule;
   }
   return nullptr;
 }
 
+bool Checker::allowed(const NormalizedPath& path, const SessionRecord& record) const {
+  auto meets = [&](const AccessRule* rule) {
+    return !rule || rule->groups.empty() || hasAnyGroup(record, rule->groups);
+  };
+  // Each reading's own first rule (path_pattern.h): an earlier, weaker rule
+  // matching one reading must not hide the stricter rule another names.
+  return meets(ruleFor(path.path)) && (!path.ambiguous || meets(ruleFor(path.decoded)));
+}
+
 void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const {
-  const AccessRule* rule = ruleFor(step.path_);
-  if (rule && !rule->groups.empty() && !hasAnyGroup(*record, rule->groups)) {
+  if (!allowed(step.path_, *record)) {
     CheckDecision& d = decide(step, CheckOutcome::kForbidden, /*forward=*/false);
     d.session = std::move(record);
     d.response = pageResponse(403, "Access denied",

@@ -82,6 +82,10 @@ inline constexpr const char* kHeaderSessionId = "X-Barrier-Session-Id";
 inline constexpr const char* kHeaderUser = "X-Barrier-User";
 inline constexpr const char* kHeaderEmail = "X-Barrier-Email";
 inline constexpr const char* kHeaderGroups = "X-Barrier-Groups";
+// True for a name an origin may read as an identity header: "X-Barrier-" in
+// any case, with '_' for any '-' (CGI, WSGI and Rack read X_Barrier_User as
+// X-Barrier-User). The checker removes every such header a client sends.
+bool isIdentityHeaderName(std::string_view name);
 // Every identity header, in the order identityHeaders() adds them.
 inline constexpr std::array<const char*, 4> kIdentityHeaders = {kHeaderSessionId, kHeaderUser,
                                                                 kHeaderEmail, kHeaderGroups};
@@ -146,8 +150,10 @@ class Checker {
   CheckDecision& decide(CheckStep& step, CheckOutcome outcome, bool forward) const;
   // The finished decision at debug level (session key masked).
   void logDecision(const CheckStep& step) const;
-  // The first rule matching `path`, or nullptr.
-  const AccessRule* ruleFor(const NormalizedPath& path) const;
+  // The first rule matching `reading` (one reading of a path), or nullptr.
+  const AccessRule* ruleFor(std::string_view reading) const;
+  // True when `record` meets the rule of every reading of `path`.
+  bool allowed(const NormalizedPath& path, const SessionRecord& record) const;
   // One value of our cookie: its store key into step.keys_ if well signed
   // and new, else a reason.
   void addCandidate(CheckStep& step, std::string_view cookie_value) const;

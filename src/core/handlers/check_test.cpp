@@ -264,28 +264,37 @@ TEST_F(CheckTest, StoreErrorIs503) {
   EXPECT_EQ(run(navigation("/page", "barrier=" + cookie)).outcome, CheckOutcome::kPass);
 }
 
-// A client-sent X-Barrier-User never reaches the origin: on a pass it is
-// replaced, on a public path it is removed.
+// A client-sent X-Barrier-User never reaches the origin, in any case or
+// with '_' for '-': on a pass it is replaced, on a public path removed.
 TEST_F(CheckTest, SpoofedIdentityHeadersStripped) {
   std::string cookie = addRecord();
   Request req = navigation("/page", "barrier=" + cookie);
   req.headers.add("X-Barrier-User", "admin");
   req.headers.add("x-barrier-groups", "admins");
   req.headers.add("X-BARRIER-Anything", "1");
+  // CGI, WSGI and Rack read these as X-Barrier-User and X-Barrier-Email.
+  req.headers.add("X_Barrier_User", "admin");
+  req.headers.add("x-barrier_email", "boss@example.com");
+  req.headers.add("X-Barrierless", "kept");
   auto d = run(req);
   ASSERT_TRUE(d.forward);
   EXPECT_FALSE(d.request.headers.has("X-Barrier-User"));
   EXPECT_FALSE(d.request.headers.has("X-Barrier-Groups"));
   EXPECT_FALSE(d.request.headers.has("X-Barrier-Anything"));
+  EXPECT_FALSE(d.request.headers.has("X_Barrier_User"));
+  EXPECT_FALSE(d.request.headers.has("x-barrier_email"));
+  EXPECT_EQ(d.request.headers.get("X-Barrierless"), "kept");
   Headers identity = d.identityHeaders();
   EXPECT_EQ(identity.getAll("X-Barrier-User"), std::vector<std::string>{"alice"});
   EXPECT_EQ(identity.getAll("X-Barrier-Groups"), std::vector<std::string>{"users"});
 
   Request pub = navigation("/public/logo.png");
   pub.headers.add("X-Barrier-User", "admin");
+  pub.headers.add("X_BARRIER_USER", "admin");
   auto p = run(pub);
   EXPECT_EQ(p.outcome, CheckOutcome::kPublic);
   EXPECT_FALSE(p.request.headers.has("X-Barrier-User"));
+  EXPECT_FALSE(p.request.headers.has("X_BARRIER_USER"));
   EXPECT_EQ(p.identityHeaders().size(), 0u);
 }
 
@@ -350,6 +359,30 @@ TEST_F(CheckTest, AccessRules) {
   EXPECT_EQ(run(navigation("/x/../ADMIN//panel", "barrier=" + user)).response.status, 403);
   EXPECT_EQ(run(navigation("/admin/panel", "barrier=" + admin)).outcome, CheckOutcome::kPass);
   EXPECT_EQ(run(navigation("/staff/x", "barrier=" + user)).outcome, CheckOutcome::kPass);
+}
+
+// An ambiguous path is a page under each of its readings, and each reading's
+// first rule must be met: /reports/..%2Fadmin/x is /reports/..%2Fadmin/x to
+// one origin and /admin/x to another (nginx serves the latter), so the
+// /reports/ rule matching first must not hide /admin/'s. In either order.
+TEST_F(CheckTest, AmbiguousPathMeetsTheRuleOfEveryReading) {
+  for (bool reports_first : {true, false}) {
+    AccessRule reports{"/reports/*", {"staff", "admins"}};
+    AccessRule admin{"/admin/*", {"admins"}};
+    config_.rules = reports_first ? std::vector<AccessRule>{reports, admin}
+                                  : std::vector<AccessRule>{admin, reports};
+    rebuild();
+    std::string staff = addRecord(RecordKind::kSession, kNow + 3600, {"staff"});
+    std::string boss = addRecord(RecordKind::kSession, kNow + 3600, {"admins"});
+    EXPECT_EQ(run(navigation("/reports/x", "barrier=" + staff)).outcome, CheckOutcome::kPass);
+    EXPECT_EQ(run(navigation("/admin/x", "barrier=" + staff)).outcome, CheckOutcome::kForbidden);
+    for (const char* path : {"/reports/..%2Fadmin/x", "/reports/..%5Cadmin/x",
+                             "/reports/..\\admin/x", "/reports/..%2fadmin/x"}) {
+      EXPECT_EQ(run(navigation(path, "barrier=" + staff)).outcome, CheckOutcome::kForbidden)
+          << path << (reports_first ? " (reports first)" : " (admin first)");
+      EXPECT_EQ(run(navigation(path, "barrier=" + boss)).outcome, CheckOutcome::kPass) << path;
+    }
+  }
 }
 
 // Key rotation: a cookie signed with the old key still passes once a new key

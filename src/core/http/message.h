@@ -45,6 +45,11 @@ class Headers {
   size_t remove(std::string_view name);
   // Removes every header whose name starts with `prefix` (case-insensitive).
   size_t removePrefix(std::string_view prefix);
+  // Removes every header whose name `matches` accepts; returns how many.
+  template <class Predicate>
+  size_t removeIf(Predicate matches) {
+    return std::erase_if(items_, [&](const Header& h) { return matches(h.name); });
+  }
 
   const std::vector<Header>& items() const { return items_; }
   size_t size() const { return items_.size(); }

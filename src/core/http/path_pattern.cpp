@@ -173,9 +173,4 @@ bool matchesPublic(const std::vector<std::string>& patterns, const NormalizedPat
   return false;
 }
 
-bool matchesRule(std::string_view pattern, const NormalizedPath& path) {
-  return matchPattern(pattern, path.path, true) ||
-         (path.ambiguous && matchPattern(pattern, path.decoded, true));
-}
-
 }  // namespace barrier

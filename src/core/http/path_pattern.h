@@ -23,8 +23,10 @@
 //     never public (it must prove it is public under every reading);
 //   - access rules are matched case-insensitively, against the normalised
 //     path and, when ambiguous, also against the most-decoded reading (all
-//     escapes decoded, '\' as '/', ";params" dropped, normalised again): a
-//     rule applies if any reading matches.
+//     escapes decoded, '\' as '/', ";params" dropped, normalised again).
+//     Each reading picks its own first matching rule, and a request must
+//     meet every rule picked: /reports/..%2Fadmin/x is a /reports/ page to
+//     one origin and /admin/x to another, so it needs both rules' groups.
 #pragma once
 
 #include <string>
@@ -46,7 +48,5 @@ bool matchPattern(std::string_view pattern, std::string_view path, bool ignore_c
 
 // public_paths test: case-sensitive, never for ambiguous paths.
 bool matchesPublic(const std::vector<std::string>& patterns, const NormalizedPath& path);
-// Access rule test: case-insensitive, any reading.
-bool matchesRule(std::string_view pattern, const NormalizedPath& path);
 
 }  // namespace barrier

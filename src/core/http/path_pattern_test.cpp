@@ -8,8 +8,11 @@
 namespace barrier {
 namespace {
 
+// A rule applies to a path when it matches one of the path's readings.
 bool ruleHits(std::string_view pattern, std::string_view raw) {
-  return matchesRule(pattern, normalizePath(raw));
+  NormalizedPath n = normalizePath(raw);
+  return matchPattern(pattern, n.path, true) ||
+         (n.ambiguous && matchPattern(pattern, n.decoded, true));
 }
 bool isPublic(std::string_view pattern, std::string_view raw) {
   return matchesPublic({std::string(pattern)}, normalizePath(raw));
