@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/config/checker_settings.h"
+#include "deploy/templates.h"
 #include "tests/integration/support/lambda_harness.h"
 
 namespace barrier::testing {
@@ -109,6 +110,32 @@ TEST_F(LambdaCheckerPackageTest, ZipHoldsHandlerWasmAndConfigWithoutSecret) {
   ASSERT_EQ(list_rc, 0) << listing;
   EXPECT_EQ(listing, "barrier_checker.wasm\nchecker.settings\nconfig.json\nhandler.mjs\n");
   EXPECT_NE(out.find("4 files"), std::string::npos) << out;
+}
+
+// The function `barrier deploy` creates loads the module its template's
+// Handler names ("FILE.EXPORT": FILE.mjs in the zip, exporting EXPORT);
+// a name the zip does not hold fails every viewer request at the edge.
+TEST_F(LambdaCheckerPackageTest, TemplateHandlerNamesTheZipsModule) {
+  std::string text(embeddedTemplate(kCheckerTemplate));
+  size_t at = text.find("Handler: ");
+  ASSERT_NE(at, std::string::npos);
+  std::string handler = text.substr(at + 9, text.find('\n', at) - at - 9);
+  size_t dot = handler.find('.');
+  ASSERT_NE(dot, std::string::npos) << handler;
+  std::string module = handler.substr(0, dot) + ".mjs";
+  std::string exported = handler.substr(dot + 1);
+
+  std::string real = std::string(BARRIER_SOURCE_DIR) + "/src/edge/handler.mjs";
+  fs::copy_file(real, dir_.path() + "/edge/handler.mjs", fs::copy_options::overwrite_existing);
+  auto [rc, out] = package(dir_.path() + "/out");
+  ASSERT_EQ(rc, 0) << out;
+  auto [list_rc, listing] =
+      lambdaRunShell("unzip -Z1 " + dir_.path() + "/out/barrier-checker.zip 2>&1");
+  ASSERT_EQ(list_rc, 0) << listing;
+  EXPECT_NE(listing.find(module + "\n"), std::string::npos) << handler << " in:\n" << listing;
+  EXPECT_NE(readAll(dir_.path() + "/edge/" + module).find("export async function " + exported + "("),
+            std::string::npos)
+      << module << " does not export " << exported;
 }
 
 // The same inputs give the same bytes.
