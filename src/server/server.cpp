@@ -417,6 +417,9 @@ class ServerImpl : public Server {
     ex.outcome = Gateway::outcomeOf(decision.outcome);
     if (!decision.forward) co_return co_await sendResponse(stream, decision.response, ex);
     Request& forwarded = decision.request;
+    // Before the identity headers go in: a client's Connection header may
+    // name them, and what it names is removed.
+    removeHopByHopHeaders(forwarded.headers);
     for (const Header& h : decision.identityHeaders()) forwarded.headers.add(h.name, h.value);
     const Origin* origin = gateway_.originFor(forwarded.path);
     if (origin == nullptr) {
@@ -439,7 +442,6 @@ class ServerImpl : public Server {
                              UpstreamPool& pool, Exchange& ex) {
     ForwardedFrom from{forwarded.remote_addr, forwarded.headers.get("Host"),
                        options_.trust_forwarded_proto};
-    removeHopByHopHeaders(forwarded.headers);
     removeSessionCookies(forwarded.headers, gateway_.config().session.cookie_name);
     setForwardedHeaders(forwarded.headers, from);
     forwarded.headers.set("X-Request-Id", ex.request_id);

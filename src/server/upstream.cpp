@@ -37,6 +37,9 @@ bool isStaleConnectionError(const error_code& ec) {
          ec == net::error::connection_aborted;
 }
 
+// More interim answers before the final one than anyone sends: a 502.
+constexpr int kMaxInterimAnswers = 8;
+
 int failureStatusFor(const error_code& ec) { return ec == net::error::timed_out ? 504 : 502; }
 
 // The upstream request's header; its body is framed by Content-Length when
@@ -268,12 +271,20 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
       }
       if (!ec) result.body_read = true;
     }
-    if (!ec) {
+    // Interim answers (102 Processing, 103 Early Hints, a 100 Continue)
+    // come before the final one: each is read and dropped. Relayed as the
+    // answer, the final one would stay unread on a pooled connection and
+    // reach the next client.
+    for (int interim = 0; !ec; ++interim) {
       parser.emplace();
       parser->body_limit(std::numeric_limits<std::uint64_t>::max());
       if (head) parser->skip(true);
       ec = co_await withDeadline(connection->socket, options.upstream_timeout,
                                  readHeaderOp(connection->socket, connection->buffer, *parser));
+      unsigned status = ec ? 0 : parser->get().result_int();
+      if (status < 100 || status > 199) break;
+      // 101 Switching Protocols was never asked for (Upgrade is not passed).
+      if (status == 101 || interim == kMaxInterimAnswers) ec = http::error::bad_status;
     }
     // A pooled connection the upstream closed meanwhile is retried once on
     // a fresh one, for methods that are safe to send twice, as long as none

@@ -27,7 +27,8 @@ GatewaySetup proxyTo(const std::string& url, int64_t upstream_timeout_ms = 5000)
 }
 
 // The upstream sees the identity headers barrier set (never the client's
-// forged ones), X-Forwarded-For/-Proto/-Host, and no hop-by-hop headers,
+// forged ones, and not removed by a client's Connection header naming
+// them), X-Forwarded-For/-Proto/-Host, and no hop-by-hop headers,
 // including those the client named in Connection.
 TEST(ServeProxyTest, RequestHeadersAreRewritten) {
   FakeUpstream upstream([](const SeenRequest&) { return FakeUpstream::ok("hi"); });
@@ -35,7 +36,8 @@ TEST(ServeProxyTest, RequestHeadersAreRewritten) {
   ASSERT_TRUE(gw.ok()) << gw.error();
   std::string extra = "Cookie: " + gw.login("alice", {"admins", "staff"}) +
                       "\r\nX-Barrier-User: mallory\r\nX-Barrier-Groups: admins\r\n"
-                      "Connection: keep-alive, X-Secret-Hop\r\nX-Secret-Hop: 1\r\n"
+                      "Connection: keep-alive, X-Secret-Hop, X-Barrier-User, X-Barrier-Groups\r\n"
+                      "X-Secret-Hop: 1\r\n"
                       "Keep-Alive: timeout=5\r\nTE: trailers\r\nUpgrade: websocket\r\n"
                       "Proxy-Authorization: Basic eA==\r\nX-Forwarded-For: 10.0.0.1\r\n"
                       "X-Forwarded-Proto: https\r\nX-Custom: kept\r\n";
@@ -101,6 +103,46 @@ TEST(ServeProxyTest, ResponseHeadersAreCleaned) {
   EXPECT_FALSE(reply.headers.has("Proxy-Authenticate"));
   EXPECT_EQ(reply.headers.get("Set-Cookie"), "app=1");
   EXPECT_EQ(reply.headers.get("X-App"), "yes");
+}
+
+// Interim answers (103 Early Hints, 102) before the final one are dropped:
+// the client gets the final answer, and the pooled connection is clean for
+// the next client (relaying the 103 as the answer left alice's page unread
+// on it, and bob got it).
+TEST(ServeProxyTest, InterimAnswersAreNotTheAnswer) {
+  std::atomic<int> calls{0};
+  FakeUpstream upstream([&](const SeenRequest& r) {
+    if (calls++ == 0) {
+      return "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+             "HTTP/1.1 102 Processing\r\n\r\n" +
+             FakeUpstream::ok("page of " + r.headers.get("X-Barrier-User"));
+    }
+    return FakeUpstream::ok("page of " + r.headers.get("X-Barrier-User"));
+  });
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  HttpReply alice = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
+  EXPECT_EQ(alice.status, 200);
+  EXPECT_EQ(alice.body, "page of alice");
+  HttpReply bob = httpGet(gw.port(), "/", "Cookie: " + gw.login("bob") + "\r\n");
+  EXPECT_EQ(bob.status, 200);
+  EXPECT_EQ(bob.body, "page of bob");
+  EXPECT_EQ(upstream.connections(), 1);
+}
+
+// An unasked-for 101, or interim answers without end, are a 502.
+TEST(ServeProxyTest, EndlessInterimAnswersAre502) {
+  FakeUpstream upstream([](const SeenRequest& r) {
+    if (r.target == "/switch") return std::string("HTTP/1.1 101 Switching Protocols\r\n\r\n");
+    std::string out;
+    for (int i = 0; i < 20; ++i) out += "HTTP/1.1 103 Early Hints\r\n\r\n";
+    return out + FakeUpstream::ok("late");
+  });
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  EXPECT_EQ(httpGet(gw.port(), "/switch", cookie).status, 502);
+  EXPECT_EQ(httpGet(gw.port(), "/hints", cookie).status, 502);
 }
 
 // Upstream connections are pooled: many requests, from several client
