@@ -74,21 +74,50 @@ CheckDecision Gateway::check(const Request& request) {
   return std::move(step).decision();
 }
 
+namespace {
+
+// The one value the proxy gave for the original request's URI or method,
+// under any of `names`. A proxy sets its own header and passes the
+// visitor's others on untouched (Caddy and Traefik pass every request
+// header to the check; nginx its X-Original-URI plus the visitor's): a
+// visitor could otherwise name a public path in the header the proxy does
+// not set. So every value under every name must agree; "" when none is
+// given, an error when they differ.
+Result<std::string> agreedValue(const Headers& headers, std::initializer_list<const char*> names) {
+  std::string agreed;
+  for (const char* name : names) {
+    for (const std::string& value : headers.getAll(name)) {
+      if (value.empty()) continue;
+      if (!agreed.empty() && value != agreed) {
+        return Status::invalid(std::string("forward-auth: conflicting ") + names.begin()[0] +
+                               " and " + names.begin()[1] +
+                               " values (a client may have sent one; the proxy must set or "
+                               "remove both)");
+      }
+      agreed = value;
+    }
+  }
+  return agreed;
+}
+
+}  // namespace
+
 Result<Request> Gateway::forwardAuthSubject(const Request& check_request) {
-  const std::string* uri = check_request.headers.find("X-Original-URI");
-  if (uri == nullptr || uri->empty()) uri = check_request.headers.find("X-Forwarded-Uri");
-  if (uri == nullptr || uri->empty() || uri->front() != '/') {
+  Result<std::string> uri = agreedValue(check_request.headers, {"X-Original-URI", "X-Forwarded-Uri"});
+  if (!uri.isOk()) return uri.status();
+  if (uri->empty() || uri->front() != '/') {
     return Status::invalid("forward-auth needs X-Original-URI or X-Forwarded-Uri");
   }
+  Result<std::string> method =
+      agreedValue(check_request.headers, {"X-Original-Method", "X-Forwarded-Method"});
+  if (!method.isOk()) return method.status();
   Request subject;
   subject.headers = check_request.headers;
   subject.remote_addr = check_request.remote_addr;
   size_t question = uri->find('?');
   subject.path = uri->substr(0, question);
   if (question != std::string::npos) subject.query = uri->substr(question + 1);
-  std::string method = check_request.headers.get("X-Original-Method");
-  if (method.empty()) method = check_request.headers.get("X-Forwarded-Method");
-  subject.method = method.empty() ? "GET" : method;
+  subject.method = method->empty() ? "GET" : *method;
   return subject;
 }
 

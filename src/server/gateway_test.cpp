@@ -45,6 +45,30 @@ TEST(GatewayTest, ForwardAuthSubject) {
   }
 }
 
+// A proxy sets one of the headers and passes the visitor's others on (Caddy
+// and Traefik send every request header to the check): values that
+// disagree are refused, so a visitor cannot name a public path for a
+// protected one. Equal values, as a proxy setting both sends, pass.
+TEST(GatewayTest, ForwardAuthSubjectRefusesConflictingHeaders) {
+  Request check;
+  check.headers = {{"X-Original-URI", "/public/x"}, {"X-Forwarded-Uri", "/admin/"}};
+  auto refused = Gateway::forwardAuthSubject(check);
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.status().message().find("conflicting X-Original-URI and X-Forwarded-Uri"),
+            std::string::npos)
+      << refused.status().message();
+  check.headers = {{"X-Original-URI", "/admin/"}, {"X-Original-URI", "/public/x"}};
+  EXPECT_FALSE(Gateway::forwardAuthSubject(check).isOk());
+  check.headers = {
+      {"X-Forwarded-Uri", "/a"}, {"X-Original-Method", "GET"}, {"X-Forwarded-Method", "POST"}};
+  EXPECT_FALSE(Gateway::forwardAuthSubject(check).isOk());
+  check.headers = {{"X-Original-URI", "/a?b"}, {"X-Forwarded-Uri", "/a?b"}, {"X-Forwarded-Method", "PUT"}};
+  auto same = Gateway::forwardAuthSubject(check);
+  ASSERT_TRUE(same.isOk()) << same.status().toString();
+  EXPECT_EQ(same->path, "/a");
+  EXPECT_EQ(same->method, "PUT");
+}
+
 // Pass: 200 with only the identity headers, all of them. Login redirect: 401 with the
 // login URL in X-Barrier-Login (or the 307 itself with redirect). Others
 // keep their status.

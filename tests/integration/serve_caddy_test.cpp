@@ -44,9 +44,24 @@ class ServeCaddyTest : public ProxyExampleTest {
   }
 };
 
+// Forged identity headers, also as CGI, WSGI and Rack read them
+// (X_Barrier_User is their X-Barrier-User).
 const char kForged[] =
     "X-Barrier-User: mallory\r\nX-Barrier-Email: mallory@example.com\r\n"
-    "X-Barrier-Groups: admins\r\nX-Barrier-Session-Id: forged\r\n";
+    "X-Barrier-Groups: admins\r\nX-Barrier-Session-Id: forged\r\n"
+    "X_Barrier_User: mallory\r\nx_barrier-groups: mallory\r\nX-Barrier_Email: mallory\r\n";
+
+// No header the application could read as an identity header but
+// barrier's own four, once each at most.
+void expectOnlyBarriersIdentity(const Headers& headers) {
+  for (const Header& h : headers) {
+    if (!isIdentityHeaderName(h.name)) continue;
+    bool ours = false;
+    for (const char* name : kIdentityHeaders) ours = ours || h.name == name;
+    EXPECT_TRUE(ours) << h.name << ": " << h.value;
+    EXPECT_NE(h.value, "mallory") << h.name;
+  }
+}
 
 // A browser without a session gets barrier's own 307 to the login page,
 // with the original path and query carried in ?path=.
@@ -82,6 +97,7 @@ TEST_F(ServeCaddyTest, SessionPassesWithIdentityHeaders) {
   for (const char* name : kIdentityHeaders) {
     EXPECT_EQ(seen[0].headers.getAll(name).size(), 1u) << name;
   }
+  expectOnlyBarriersIdentity(seen[0].headers);
   EXPECT_EQ(seen[0].headers.get("X-Barrier-User"), "alice");
   EXPECT_EQ(seen[0].headers.get("X-Barrier-Groups"), "admins");
   EXPECT_EQ(seen[0].headers.get("X-Barrier-Email"), "alice@example.com");
@@ -105,6 +121,21 @@ TEST_F(ServeCaddyTest, PublicPathCarriesNoIdentity) {
       EXPECT_EQ(value, "") << name;
     }
   }
+  expectOnlyBarriersIdentity(seen[0].headers);
+}
+
+// Caddy passes every visitor header to the check and sets X-Forwarded-Uri
+// itself: a visitor's X-Original-URI naming a public path must not stand
+// for the real one (it did: 200 from the application without a session,
+// and bob reached /admin/).
+TEST_F(ServeCaddyTest, VisitorCannotNameAnotherPath) {
+  HttpReply anonymous = get("/api/data", "Accept: application/json\r\n"
+                                         "X-Original-URI: /public/x\r\nX-Original-Method: GET\r\n");
+  EXPECT_NE(anonymous.status, 200) << anonymous.body;
+  std::string bob = "Cookie: " + barrier_->login("bob") + "\r\n";
+  EXPECT_NE(get("/admin/", bob + "X-Original-URI: /public/x\r\n").status, 200);
+  EXPECT_NE(get("/admin/", bob + "X-Original-URI: /page\r\n").status, 200);
+  EXPECT_TRUE(app_->seen().empty());
 }
 
 // Access rules apply through Caddy too: bob is refused /admin/ with 403.
