@@ -366,10 +366,12 @@ function generatedResponse(fields) {
   return { status, statusDescription, headers, body };
 }
 
-// "x-barrier-" in any case; the first byte ('x' or 'X') rules out nearly
+// "x-barrier-" in any case, with '_' for any '-' (CGI, WSGI and Rack read
+// X_Barrier_User as X-Barrier-User; isIdentityHeaderName in
+// src/core/handlers/check.h); the first byte ('x' or 'X') rules out nearly
 // every header at once.
 const isIdentityHeader = (name) => name.length > 10 && (name.charCodeAt(0) | 0x20) === 0x78 &&
-  name.slice(0, 10).toLowerCase() === 'x-barrier-';
+  name.slice(0, 10).toLowerCase().replaceAll('_', '-') === 'x-barrier-';
 function namesIdentity(list) {
   if (!Array.isArray(list)) return false;
   for (let i = 0; i < list.length; ++i) {

@@ -125,8 +125,8 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     assert.deepEqual(headerValues(again.result.headers, 'x-barrier-user'), ['alice']);
   });
 
-  // Client-sent X-Barrier-* never reach the origin: replaced by the real
-  // identity on a pass.
+  // Client-sent X-Barrier-* (also spelled with '_') never reach the
+  // origin: replaced by the real identity on a pass.
   test('spoofed x-barrier-user is stripped', async () => {
     const cookie = newCookie();
     await putSession(db, cookie.storeKey, { username: 'bob', groups: ['users'] });
@@ -134,6 +134,9 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     assert.deepEqual(headerValues(result.headers, 'x-barrier-user'), ['bob']);
     assert.deepEqual(headerValues(result.headers, 'x-barrier-groups'), ['users']);
     assert.deepEqual(headerValues(result.headers, 'x-barrier-session-id'), [cookie.storeKey]);
+    // Also as CGI, WSGI and Rack read them: X_Barrier_User is X-Barrier-User.
+    assert.equal(result.headers.x_barrier_user, undefined);
+    assert.equal(result.headers['x-barrier_email'], undefined);
   });
 
   // An expired record is refused (expiry is checked in code: the table's TTL
@@ -227,6 +230,7 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     assert.equal(getItems, 0);
     assert.equal(result.uri, '/public/logo.png');
     assert.equal(result.headers['x-barrier-user'], undefined);
+    assert.equal(result.headers.x_barrier_groups, undefined);
     assert.deepEqual(headerValues(result.headers, 'host'), ['www.example.com']);
   });
 
