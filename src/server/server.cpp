@@ -324,6 +324,16 @@ class ServerImpl : public Server {
     if (ec) co_return co_await refuse(stream, 400, ex);
 
     const auto& header = parser.get();
+    // Framing as RFC 9112 has it, so that no proxy in front reads where
+    // this request ends differently: a Transfer-Encoding must end in
+    // chunked, and HTTP/1.0 has none (§6.3); HTTP/1.1 names one Host (§3.2).
+    if (header.count(http::field::transfer_encoding) != 0 &&
+        (!parser.chunked() || header.version() < 11)) {
+      co_return co_await refuse(stream, 400, ex);
+    }
+    if (header.version() >= 11 && header.count(http::field::host) != 1) {
+      co_return co_await refuse(stream, 400, ex);
+    }
     ex.version = header.version() >= 11 ? 11 : 10;
     ex.head = header.method() == http::verb::head;
     request.method = std::string(header.method_string());

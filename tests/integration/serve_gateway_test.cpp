@@ -291,6 +291,41 @@ TEST_F(ServeGatewayTest, HeaderAndBodyLimits) {
   EXPECT_EQ(garbage.exchange("NOT HTTP AT ALL\r\n\r\n").status, 400);
 }
 
+// Framing a proxy in front could read differently is refused with 400 and a
+// closed connection (RFC 9112): a Transfer-Encoding not ending in chunked
+// (its body was taken as the next request), one in HTTP/1.0, and an
+// HTTP/1.1 request without exactly one Host.
+TEST_F(ServeGatewayTest, AmbiguousFramingIsRefused) {
+  FakeUpstream api([](const SeenRequest& r) { return FakeUpstream::ok("got " + r.body); });
+  GatewaySetup setup;
+  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port())});
+  auto& gw = start(std::move(setup));
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  std::string smuggled = "GET /api/smuggled HTTP/1.1\r\nHost: x\r\n" + cookie + "\r\n";
+  for (const char* coding : {"gzip", "chunked, identity", "xchunked"}) {
+    HttpConnection c("127.0.0.1", gw.port());
+    HttpReply reply = c.exchange("POST /api/x HTTP/1.1\r\nHost: x\r\n" + cookie +
+                                 "Transfer-Encoding: " + coding + "\r\n\r\n" + smuggled);
+    EXPECT_EQ(reply.status, 400) << coding;
+    EXPECT_EQ(reply.headers.get("Connection"), "close") << coding;
+  }
+  HttpConnection old_http("127.0.0.1", gw.port());
+  EXPECT_EQ(old_http
+                .exchange("POST /api/x HTTP/1.0\r\nHost: x\r\n" + cookie +
+                          "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+                .status,
+            400);
+  HttpConnection no_host("127.0.0.1", gw.port());
+  EXPECT_EQ(no_host.exchange("GET /api/x HTTP/1.1\r\n" + cookie + "\r\n").status, 400);
+  HttpConnection two_hosts("127.0.0.1", gw.port());
+  EXPECT_EQ(two_hosts.exchange("GET /api/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n" + cookie + "\r\n").status,
+            400);
+  EXPECT_TRUE(api.seen().empty());
+  // HTTP/1.0 needs no Host.
+  HttpConnection plain_old("127.0.0.1", gw.port());
+  EXPECT_EQ(plain_old.exchange("GET /api/x HTTP/1.0\r\n" + cookie + "\r\n").status, 200);
+}
+
 // Without a session a body is never read: the refusal comes at once (no
 // "100 Continue" first), the connection closes after it, and nothing
 // reaches the upstream. A client that sent its body anyway still gets the
