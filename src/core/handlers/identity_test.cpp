@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <functional>
 #include <map>
 
@@ -65,7 +67,7 @@ class FakeProvider : public HttpClient {
     return {{"iss", kIssuer},         {"aud", "client123"},    {"sub", "sub-alice"},
             {"token_use", "id"},      {"iat", kNow},           {"exp", kNow + 3600},
             {"nonce", nonce},         {"email", "alice@example.com"},
-            {"cognito:username", "alice"}, {"cognito:groups", json::array({"admins"})},
+            {"email_verified", true}, {"cognito:username", "alice"}, {"cognito:groups", json::array({"admins"})},
             {"auth_time", kNow},      {"code_seen", code}};
   }
 
@@ -76,7 +78,8 @@ class FakeProvider : public HttpClient {
   int token_status = 200;
   std::string token_body;
   int userinfo_status = 200;
-  std::string userinfo_body = R"({"sub":"sub-alice","email":"alice@userinfo.example"})";
+  std::string userinfo_body =
+      R"({"sub":"sub-alice","email":"alice@userinfo.example","email_verified":true})";
   int jwks_fetches = 0;
   std::vector<HttpClientRequest> requests;
   QueryParams last_form;
@@ -414,6 +417,13 @@ TEST_F(IdentityTest, BadIdTokensRefused) {
       {"wrong iss", [](json& c) { c["iss"] = "https://evil.example"; return goodKey().signRs256(c); }},
       {"expired", [](json& c) { c["exp"] = kNow - 61; return goodKey().signRs256(c); }},
       {"issued in the future", [](json& c) { c["iat"] = kNow + 120; return goodKey().signRs256(c); }},
+      // Claims at the limits of int64 (claim ± skew overflowed).
+      {"exp at the minimum",
+       [](json& c) { c["exp"] = std::numeric_limits<int64_t>::min(); return goodKey().signRs256(c); }},
+      {"iat at the maximum",
+       [](json& c) { c["iat"] = std::numeric_limits<int64_t>::max(); return goodKey().signRs256(c); }},
+      {"nbf at the maximum",
+       [](json& c) { c["nbf"] = std::numeric_limits<int64_t>::max(); return goodKey().signRs256(c); }},
       {"wrong nonce", [](json& c) { c["nonce"] = "other"; return goodKey().signRs256(c); }},
       {"no nonce", [](json& c) { c.erase("nonce"); return goodKey().signRs256(c); }},
       {"access token", [](json& c) { c["token_use"] = "access"; return goodKey().signRs256(c); }},
@@ -485,10 +495,56 @@ TEST_F(IdentityTest, UserinfoStatusChecked) {
   provider.userinfo_status = 200;
   provider.userinfo_body = R"({"sub":"someone-else"})";
   EXPECT_EQ(callback(startLogin()).status, 502);
-  provider.userinfo_body = R"({"sub":"sub-alice","email":"alice@userinfo.example"})";
+  provider.userinfo_body =
+      R"({"sub":"sub-alice","email":"alice@userinfo.example","email_verified":true})";
   provider.make_token = [](json& c) { c.erase("email"); return goodKey().signRs256(c); };
   ASSERT_EQ(callback(startLogin()).status, 302);
   EXPECT_EQ(store->list(1)->front().email, "alice@userinfo.example");
+}
+
+// An address the provider has not verified is not the user's identity: with
+// self sign-up or writable attributes anyone can type anyone's. The session
+// gets no email (and X-Barrier-Email is empty), from the token or userinfo.
+TEST_F(IdentityTest, UnverifiedEmailIsNotKept) {
+  auto emails = [&] {
+    std::vector<std::string> out;
+    auto records = store->list(100);
+    EXPECT_TRUE(records.isOk());
+    if (records.isOk()) {
+      for (const auto& r : *records) out.push_back(r.email);
+    }
+    return out;
+  };
+  auto kept = [&](const std::string& email) {
+    auto all = emails();
+    return std::find(all.begin(), all.end(), email) != all.end();
+  };
+  for (json verified : {json(false), json("false"), json(nullptr), json(1)}) {
+    provider.make_token = [&](json& c) {
+      c["email"] = "ceo@example.com";
+      if (verified.is_null()) {
+        c.erase("email_verified");
+      } else {
+        c["email_verified"] = verified;
+      }
+      return goodKey().signRs256(c);
+    };
+    ASSERT_EQ(callback(startLogin()).status, 302) << verified;
+    EXPECT_FALSE(kept("ceo@example.com")) << verified;
+  }
+  config.provider.userinfo = true;
+  provider.userinfo_body = R"({"sub":"sub-alice","email":"ceo@example.com","email_verified":false})";
+  provider.make_token = [](json& c) { c.erase("email"); return goodKey().signRs256(c); };
+  ASSERT_EQ(callback(startLogin()).status, 302);
+  EXPECT_FALSE(kept("ceo@example.com"));
+  // Cognito's string form counts.
+  provider.make_token = [](json& c) {
+    c["email_verified"] = "true";
+    return goodKey().signRs256(c);
+  };
+  config.provider.userinfo = false;
+  ASSERT_EQ(callback(startLogin()).status, 302);
+  EXPECT_TRUE(kept("alice@example.com"));
 }
 
 // The store failing while taking the login record is a 503, not a pass or a 500.

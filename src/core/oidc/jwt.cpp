@@ -32,17 +32,26 @@ Status checkAudience(const nlohmann::json& payload, const std::string& client_id
   return Status::ok();
 }
 
+// Times are compared as now ± skew, never as claim ± skew: a claim near the
+// limits of int64 would overflow (now and skew are small).
 Status checkTimes(const nlohmann::json& payload, int64_t now, int64_t skew) {
   auto exp = json::integer(payload, "exp");
   if (!exp) return Status::unauthenticated("id token: no exp");
-  if (*exp + skew <= now) return Status::unauthenticated("id token: expired");
+  if (*exp <= now - skew) return Status::unauthenticated("id token: expired");
   auto iat = json::integer(payload, "iat");
   if (!iat) return Status::unauthenticated("id token: no iat");
-  if (*iat - skew > now) return Status::unauthenticated("id token: issued in the future");
-  if (auto nbf = json::integer(payload, "nbf"); nbf && *nbf - skew > now) {
+  if (*iat > now + skew) return Status::unauthenticated("id token: issued in the future");
+  if (auto nbf = json::integer(payload, "nbf"); nbf && *nbf > now + skew) {
     return Status::unauthenticated("id token: not yet valid");
   }
   return Status::ok();
+}
+
+// email_verified as true, or as the string "true" (Cognito wrote it so).
+bool emailVerified(const nlohmann::json& claims) {
+  auto it = claims.find("email_verified");
+  if (it == claims.end()) return false;
+  return (it->is_boolean() && it->get<bool>()) || (it->is_string() && it->get<std::string>() == "true");
 }
 
 }  // namespace
@@ -102,7 +111,12 @@ Identity identityFromClaims(const nlohmann::json& claims, std::string_view group
     }
   }
   if (id.username.empty()) id.username = id.sub;
-  if (const std::string* email = json::string(claims, "email")) id.email = *email;
+  // Only an address the provider verified: with self sign-up, writable
+  // attributes or a federated provider, `email` is whatever the user typed,
+  // and an origin keying on X-Barrier-Email would take it for someone else.
+  if (const std::string* email = json::string(claims, "email"); email && emailVerified(claims)) {
+    id.email = *email;
+  }
   id.groups = json::strings(claims, groups_claim);
   return id;
 }

@@ -55,6 +55,7 @@ struct Identity {
 };
 
 // username: cognito:username, preferred_username, username, else sub.
+// email: only with email_verified true (else "").
 // groups: `groups_claim` as an array of strings or one string.
 Identity identityFromClaims(const nlohmann::json& claims, std::string_view groups_claim);
 
