@@ -332,6 +332,17 @@ TEST(Config, SessionRules) {
   ASSERT_FALSE(r.isOk());
   EXPECT_EQ(r.status().message().find("hunter2"), std::string::npos);
 
+  // Browsers keep __Host- and __Secure- cookies only when Secure, which
+  // barrier sets for https sites alone.
+  for (const char* name : {"__Host-barrier", "__Secure-barrier"}) {
+    j = minimalCognito();
+    j["site_url"] = "http://localhost:8080";
+    j["session"]["cookie_name"] = name;
+    expectError(j, "needs an https site_url");
+    j["site_url"] = "https://www.example.com";
+    EXPECT_TRUE(parse(j).isOk()) << name;
+  }
+
   j = minimalCognito();
   j["session"]["login_lifetime"] = "30m";
   j["session"]["lifetime"] = "10m";

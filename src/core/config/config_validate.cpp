@@ -313,13 +313,25 @@ Status validateLogLevel(const std::string& log_level) {
   return Status::ok();
 }
 
+// Browsers keep a __Host- or __Secure- cookie only when it is Secure, and
+// barrier marks cookies Secure only for an https site.
+Status checkCookiePrefix(const Config& c) {
+  const std::string& name = c.session.cookie_name;
+  if ((name.starts_with("__Host-") || name.starts_with("__Secure-")) && !c.secureCookies()) {
+    return Status::invalid("session.cookie_name \"" + name +
+                           "\" needs an https site_url (browsers refuse " +
+                           name.substr(0, name.find('-') + 1) + " cookies without Secure)");
+  }
+  return Status::ok();
+}
+
 Status validate(Config& config) {
   for (Status s :
        {validateSiteUrl(config), checkSession(config.session), checkProvider(config.provider),
         checkStore(config.store), checkServer(config.server), checkPaths(config)}) {
     if (!s.isOk()) return s;
   }
-  return Status::ok();
+  return checkCookiePrefix(config);
 }
 
 }  // namespace barrier

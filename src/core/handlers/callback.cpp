@@ -19,7 +19,7 @@ Response refuse(IdentityContext& ctx, int status, std::string_view reason, std::
                             PageLink{"Sign in again", kSignInPath});
   if (!flow.empty()) {
     r.headers.add("Set-Cookie", clearCookie(ctx.flowCookieName(flow), ctx.config.secureCookies(),
-                                            kFlowCookiePath));
+                                            flowCookiePath(ctx.config.session.cookie_name)));
   }
   return r;
 }
@@ -31,7 +31,7 @@ Response dependencyFailed(IdentityContext& ctx, int status, std::string_view eve
                             PageLink{"Sign in again", kSignInPath});
   if (status == 503) r.headers.set("Retry-After", std::to_string(ctx.config.retry_after));
   r.headers.add("Set-Cookie", clearCookie(ctx.flowCookieName(flow), ctx.config.secureCookies(),
-                                          kFlowCookiePath));
+                                          flowCookiePath(ctx.config.session.cookie_name)));
   return r;
 }
 
@@ -137,7 +137,7 @@ Response signedIn(IdentityContext& ctx, const Request& request, const IssuedId& 
   cookie.secure = ctx.config.secureCookies();
   r.headers.add("Set-Cookie", serializeSetCookie(cookie));
   r.headers.add("Set-Cookie", clearCookie(ctx.flowCookieName(flow), ctx.config.secureCookies(),
-                                          kFlowCookiePath));
+                                          flowCookiePath(ctx.config.session.cookie_name)));
   return r;
 }
 

@@ -51,8 +51,12 @@ struct IdentityContext {
   std::vector<std::string> keysFromCookie(const Request& request, std::string_view name) const;
 };
 
-// Where per-flow cookies live: only the callback and logout need them.
-inline constexpr const char* kFlowCookiePath = "/_identity/";
+// Where the per-flow cookie `name` lives: only the callback and logout need
+// it, so /_identity/ — but a __Host- cookie is refused by browsers unless
+// its Path is /, and the flow cookie shares the session cookie's prefix.
+inline std::string_view flowCookiePath(std::string_view name) {
+  return name.starts_with("__Host-") ? "/" : "/_identity/";
+}
 
 // The "sign in again" link on error pages.
 inline constexpr const char* kSignInPath = "/_identity/login";

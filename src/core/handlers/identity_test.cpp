@@ -196,6 +196,27 @@ TEST_F(IdentityTest, LoginRedirectsToAuthorizeWithPkceStateAndNonce) {
   EXPECT_NE(s.set_cookie.find("Max-Age=300"), std::string::npos);
 }
 
+// A __Host- session cookie name: browsers keep a __Host- cookie only with
+// Path=/, and the flow cookie shares the prefix, so it gets Path=/ and the
+// whole sign-in works (with /_identity/ every callback failed).
+TEST_F(IdentityTest, HostPrefixedCookieNameSignsIn) {
+  config.session.cookie_name = "__Host-barrier";
+  Started s = startLogin();
+  EXPECT_TRUE(s.cookie.starts_with("__Host-barrier-login-")) << s.cookie;
+  EXPECT_NE(s.set_cookie.find("; Path=/;"), std::string::npos) << s.set_cookie;
+  EXPECT_NE(s.set_cookie.find("Secure"), std::string::npos) << s.set_cookie;
+  Response done = callback(s);
+  ASSERT_EQ(done.status, 302);
+  bool cleared = false;
+  for (const std::string& c : done.headers.getAll("Set-Cookie")) {
+    if (c.starts_with("__Host-barrier-login-")) {
+      cleared = true;
+      EXPECT_NE(c.find("; Path=/;"), std::string::npos) << c;
+    }
+  }
+  EXPECT_TRUE(cleared);
+}
+
 // The login record holds the flow's secret, verifier, nonce and path, and expires in 5 minutes.
 TEST_F(IdentityTest, LoginStoresALoginRecord) {
   Started s = startLogin("path=%2Fa%20b%3Fq%3D%2526");
@@ -533,16 +554,24 @@ TEST_F(IdentityTest, UnverifiedEmailIsNotKept) {
     EXPECT_FALSE(kept("ceo@example.com")) << verified;
   }
   config.provider.userinfo = true;
+  handlers_.reset();
+  size_t userinfo_calls = provider.requests.size();
   provider.userinfo_body = R"({"sub":"sub-alice","email":"ceo@example.com","email_verified":false})";
   provider.make_token = [](json& c) { c.erase("email"); return goodKey().signRs256(c); };
   ASSERT_EQ(callback(startLogin()).status, 302);
   EXPECT_FALSE(kept("ceo@example.com"));
+  bool asked = false;
+  for (size_t i = userinfo_calls; i < provider.requests.size(); ++i) {
+    asked = asked || provider.requests[i].url == kUserinfoUrl;
+  }
+  EXPECT_TRUE(asked) << "userinfo was not called";
   // Cognito's string form counts.
   provider.make_token = [](json& c) {
     c["email_verified"] = "true";
     return goodKey().signRs256(c);
   };
   config.provider.userinfo = false;
+  handlers_.reset();
   ASSERT_EQ(callback(startLogin()).status, 302);
   EXPECT_TRUE(kept("alice@example.com"));
 }

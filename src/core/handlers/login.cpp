@@ -76,7 +76,7 @@ Response handleLogin(IdentityContext& ctx, const Request& request) {
   SetCookie cookie;
   cookie.name = ctx.flowCookieName(flow.flow);
   cookie.value = issued->cookie_value;
-  cookie.path = kFlowCookiePath;
+  cookie.path = std::string(flowCookiePath(cookie.name));
   cookie.max_age = ctx.config.session.login_lifetime;
   cookie.secure = ctx.config.secureCookies();
   r.headers.add("Set-Cookie", serializeSetCookie(cookie));

@@ -17,7 +17,7 @@ void clearOurCookies(IdentityContext& ctx, const Request& request, Response& r) 
   size_t cleared = 0;
   for (const Cookie& c : parseCookies(request.headers)) {
     if (c.name.starts_with(flow_prefix) && cleared++ < 16) {
-      r.headers.add("Set-Cookie", clearCookie(c.name, secure, kFlowCookiePath));
+      r.headers.add("Set-Cookie", clearCookie(c.name, secure, flowCookiePath(c.name)));
     }
   }
 }
