@@ -80,6 +80,17 @@ bool passesRules(std::string_view p) {
   // "/@evil.com" is harmless after "https://site", but not if anything ever
   // drops the leading slash: a userinfo-looking first segment is refused.
   if (first_segment.find('@') != std::string_view::npos) return false;
+  // No "." or ".." segment: the browser removes them, and "/.//evil.com"
+  // or "/a/..//evil.com" would become "//evil.com" after the "//" test.
+  // (A browser's own request never holds one; %2e is checked once decoded.)
+  std::string_view path_part = p.substr(0, p.find_first_of("?#"));
+  for (size_t start = 1; start <= path_part.size();) {
+    size_t end = path_part.find('/', start);
+    if (end == std::string_view::npos) end = path_part.size();
+    std::string_view segment = path_part.substr(start, end - start);
+    if (segment == "." || segment == "..") return false;
+    start = end + 1;
+  }
   size_t i = 0;
   while (i < p.size()) {
     auto c = static_cast<unsigned char>(p[i]);

@@ -3,7 +3,8 @@
 // After login the visitor is sent to https://<site> + P. P comes from the
 // query string, i.e. from anyone, so it must be a same-site relative
 // reference: exactly one leading '/', not "//" or "/\" at the start, no
-// scheme, no control characters (CR, LF, TAB, NUL...), no backslash, and it
+// "." or ".." segment (which could make it so), no scheme, no control
+// characters (CR, LF, TAB, NUL...), no backslash, and it
 // is decoded exactly once by the query parser before it gets here. Anything
 // else becomes "/".
 #pragma once

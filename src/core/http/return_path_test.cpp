@@ -115,6 +115,13 @@ const std::vector<std::string>& openRedirectPayloads() {
       "/\xE2\x80\xA8/evil.com",       // U+2028 line separator
       "/%EF%BC%8F%EF%BC%8Fevil.com",  // encoded fullwidth solidus
       "/%E2%88%95evil.com",           // encoded division slash
+      // Dot segments a browser removes, leaving "//evil.com" (%2e is a dot to it).
+      "/.//evil.com",
+      "/..//evil.com",
+      "/a/..//evil.com",
+      "/%2e//evil.com",
+      "/%2E%2E//evil.com",
+      "/docs/../img/./x.png",
       // Malformed UTF-8 (overlong '/', lone continuation, surrogate, truncated).
       "/\xC0\xAF"
       "evil.com",
@@ -164,7 +171,7 @@ TEST(ReturnPath, KeepsSafePaths) {
       "/search?q=a&b=c#section-2",
       "/a b/c d?x=y z",
       "/caf\xC3\xA9/\xE6\x97\xA5\xE6\x9C\xAC?q=\xF0\x9F\x98\x80",
-      "/docs/../img/./x.png",
+      "/a?next=/../x",  // a query is not a path
       "/a:b/c",
       "/users/bob@example.com",
       "/a?next=//evil.com",
