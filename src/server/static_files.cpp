@@ -228,8 +228,11 @@ class StaticOriginImpl : public StaticOrigin {
   static StaticReply redirectToDirectory(const Request& request, bool head) {
     StaticReply reply = page(301, head);
     // The path is as received (still encoded), so it is safe to echo in a
-    // header; it starts with '/' by construction of the request line.
-    std::string location = request.path + "/";
+    // header; it starts with '/' by construction of the request line. A
+    // run of leading slashes becomes one: "//docs/" would name host "docs".
+    std::string_view path = request.path;
+    while (path.size() > 1 && (path[1] == '/' || path[1] == '\\')) path.remove_prefix(1);
+    std::string location = std::string(path) + "/";
     if (!request.query.empty()) location += "?" + request.query;
     reply.headers.set("Location", location);
     return reply;

@@ -95,7 +95,8 @@ TEST_F(ServeGatewayTest, StaticHeadHasLengthButNoBody) {
   EXPECT_EQ(get.body, "hello world\n");
 }
 
-// Directories: a missing '/' is added by a 301 (query kept), and the
+// Directories: a missing '/' is added by a 301 (query kept; leading
+// slashes collapsed, so the Location is never "//host/"), and the
 // directory's index.html is served; large files stream from disk whole.
 TEST_F(ServeGatewayTest, DirectoryIndexRedirectAndLargeFile) {
   auto& gw = start();
@@ -103,6 +104,9 @@ TEST_F(ServeGatewayTest, DirectoryIndexRedirectAndLargeFile) {
   HttpReply redirect = httpGet(gw.port(), "/docs?x=1", cookie);
   EXPECT_EQ(redirect.status, 301);
   EXPECT_EQ(redirect.headers.get("Location"), "/docs/?x=1");
+  // Never "//docs/", which a browser reads as the host "docs".
+  EXPECT_EQ(httpGet(gw.port(), "//docs", cookie).headers.get("Location"), "/docs/");
+  EXPECT_EQ(httpGet(gw.port(), "///docs", cookie).headers.get("Location"), "/docs/");
   HttpReply index = httpGet(gw.port(), "/docs/", cookie);
   EXPECT_EQ(index.status, 200);
   EXPECT_EQ(index.body, "<h1>docs</h1>");
