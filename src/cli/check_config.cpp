@@ -14,14 +14,19 @@
 namespace barrier::cli {
 namespace {
 
-// "redis://:secret@host:6379/0" -> "redis://:***@host:6379/0".
+// "redis://:secret@host:6379/0" -> "redis://:***@host:6379/0", and
+// "redis://secret@host" (a password without a user) -> "redis://:***@host".
+// Userinfo ends at the last '@', as the Redis URL reader has it.
 std::string maskUrlPassword(const std::string& url) {
   size_t scheme = url.find("://");
-  size_t at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  if (scheme == std::string::npos) return url;
+  size_t start = scheme + 3;
+  size_t at = url.rfind('@');
+  if (at == std::string::npos || at < start) return url;
+  std::string_view userinfo(url.data() + start, at - start);
+  size_t colon = userinfo.find(':');
+  std::string user(colon == std::string_view::npos ? std::string_view() : userinfo.substr(0, colon));
+  return url.substr(0, start) + user + ":***" + url.substr(at);
 }
 
 std::string describeProvider(const ProviderConfig& p) {

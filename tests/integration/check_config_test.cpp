@@ -1,0 +1,53 @@
+// `barrier check-config`: a valid file gives its summary, with no secret in
+// it — among them a Redis password in every URL form the store accepts.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace barrier::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  ::pclose(pipe);
+  return out;
+}
+
+TEST(CheckConfigTest, SummaryNeverShowsTheRedisPassword) {
+  fs::path dir = fs::temp_directory_path() / ("barrier-check-config-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (const char* url : {"redis://:S3cretPassw0rd@127.0.0.1:6390/0",
+                          "redis://S3cretPassw0rd@127.0.0.1:6390/0",
+                          "redis://default:S3cretPassw0rd@127.0.0.1:6390",
+                          "redis://:p@S3cretPassw0rd@127.0.0.1:6390/1",
+                          "redis-sentinel://:S3cretPassw0rd@127.0.0.1:26379/main"}) {
+    fs::path file = dir / "barrier.yaml";
+    std::ofstream(file) << "site_url: https://www.example.com\n"
+                           "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+                           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n"
+                           "  client_id: web\n  client_secret: ClientS3cret\n"
+                           "store:\n  type: redis\n  url: \""
+                        << url << "\"\n";
+    std::string out = run(std::string(BARRIER_BINARY) + " check-config -c " + file.string());
+    EXPECT_NE(out.find("127.0.0.1"), std::string::npos) << url << "\n" << out;
+    EXPECT_NE(out.find(":***@"), std::string::npos) << url << "\n" << out;
+    EXPECT_EQ(out.find("S3cretPassw0rd"), std::string::npos) << url << "\n" << out;
+    EXPECT_EQ(out.find("ClientS3cret"), std::string::npos) << out;
+    EXPECT_EQ(out.find("c2lnbmluZy1rZXk"), std::string::npos) << out;
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace barrier::testing
