@@ -255,25 +255,6 @@ fs::path sourceDirGuess() {
   return {};
 }
 
-// The configuration document the checker needs: everything but the client
-// secret and the gateway's server settings (log_level stays: the module
-// reads it). The edge cannot hold secrets it does not use; it does need the
-// signing keys to reject forged cookies.
-Json checkerConfig(const Json& full) {
-  Json reduced = full;
-  Json log_level;
-  if (full.contains("server") && full["server"].is_object() &&
-      full["server"].contains("log_level")) {
-    log_level = full["server"]["log_level"];
-  }
-  reduced.erase("server");
-  if (!log_level.is_null()) reduced["server"] = {{"log_level", log_level}};
-  if (reduced.contains("provider") && reduced["provider"].is_object()) {
-    reduced["provider"].erase("client_secret");
-  }
-  return reduced;
-}
-
 // The whole file (YAML or JSON) as a validated JSON document.
 Json loadConfigDocument(const fs::path& file) {
   std::string yaml = readFile(file);
@@ -312,20 +293,21 @@ void packageChecker(const fs::path& config_file, const fs::path& out_dir, fs::pa
                    "; build it with `cmake --preset wasm && cmake --build --preset wasm` or pass "
                    "--wasm PATH");
   }
-  Json config = checkerConfig(loadConfigDocument(config_file));
-  std::string config_text = config.dump(2) + "\n";
-  // The module reads checker.settings at cold start; it is derived from
-  // this very config.json, which parsing here also validates.
+  std::string config_text = loadConfigDocument(config_file).dump();
+  // The module reads checker.settings at cold start (signing keys
+  // included); config.json is the same configuration without its secrets,
+  // for people and the handler to read.
   auto settings = checkerSettingsFromConfigJson(config_text);
   if (!settings) {
-    throw CliError(
-        "cannot derive " + std::string(kCheckerSettingsFile) +
-        ": the reduced checker configuration does not validate: " + settings.status().message());
+    throw CliError("cannot derive " + std::string(kCheckerSettingsFile) + ": " +
+                   settings.status().message());
   }
+  auto readable = checkerConfigForZip(config_text);
+  if (!readable) throw CliError(readable.status().message());
   std::vector<ZipEntry> entries = {
       {"handler.mjs", readFile(handler), 0644},
       {"barrier_checker.wasm", readFile(wasm), 0644},
-      {"config.json", config_text, 0644},
+      {"config.json", *readable, 0644},
       {std::string(kCheckerSettingsFile), *settings, 0644},
   };
   fs::create_directories(out_dir);

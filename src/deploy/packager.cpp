@@ -124,7 +124,9 @@ class PrebuiltPackager : public Packager {
       files.push_back({std::move(name), std::move(data).value()});
     }
     if (ec) return Status::notFound("cannot list " + checker_code_dir_ + ": " + ec.message());
-    files.push_back({"config.json", config_json});
+    auto readable = checkerConfigForZip(config_json);
+    if (!readable) return readable.status();
+    files.push_back({"config.json", std::move(readable).value()});
     files.push_back({std::string(kCheckerSettingsFile), std::move(settings).value()});
     return buildZip(std::move(files));
   }

@@ -92,7 +92,8 @@ TEST(PackagerTest, PrebuiltCheckerGetsTheConfigAndSettings) {
   auto entries = unzip(*one);
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries["handler.mjs"], "export const handler = 1;\n");
-  EXPECT_EQ(entries["config.json"], checkerConfigJson(60));
+  EXPECT_EQ(entries["config.json"], *checkerConfigForZip(checkerConfigJson(60)));
+  EXPECT_EQ(entries["config.json"].find("signing_keys"), std::string::npos);
   auto settings = checkerSettingsFromConfigJson(checkerConfigJson(60));
   ASSERT_TRUE(settings.isOk()) << settings.status().toString();
   EXPECT_EQ(entries["checker.settings"], *settings);

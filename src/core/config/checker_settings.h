@@ -76,4 +76,12 @@ Status decodeCheckerSettingsInto(std::string_view text, Config& config);
 // links no JSON through it.
 Result<std::string> checkerSettingsFromConfigJson(std::string_view json_text);
 
+// The config.json a checker zip holds, for people and the handler to read
+// (the handler takes its log level and Retry-After from it): `json_text`
+// without what is secret or not the checker's — the client secret, the
+// signing keys (the module reads them from checker.settings), a store URL
+// or path (a Redis password), and the gateway's server settings but for
+// log_level. Pretty-printed; kInvalidArgument when not a JSON object.
+Result<std::string> checkerConfigForZip(std::string_view json_text);
+
 }  // namespace barrier
