@@ -132,10 +132,18 @@ void applyDerived(const EnvLookup& env, Json& doc) {
   } else if (auto domain = lookup(env, "BARRIER_DOMAIN")) {
     doc["site_url"] = "https://" + trimmed(*domain);
   }
-  // The table lives in the function's own region unless told otherwise.
-  auto region = lookup(env, "BARRIER_REGION");
-  if (!region) region = lookup(env, "AWS_REGION");
-  if (region) section(doc, "store")["region"] = trimmed(*region);
+  // The table lives in the function's own region unless told otherwise:
+  // by BARRIER_REGION, or by BARRIER_CONFIG_JSON's store.region, which the
+  // runtime's AWS_REGION must not override (the checker reads the region it
+  // was given, and the two would part ways).
+  Json& store = section(doc, "store");
+  if (auto region = lookup(env, "BARRIER_REGION")) {
+    store["region"] = trimmed(*region);
+  } else if (auto aws = lookup(env, "AWS_REGION");
+             aws && !(store.contains("region") && store["region"].is_string() &&
+                      !trimmed(store["region"].get<std::string>()).empty())) {
+    store["region"] = trimmed(*aws);
+  }
 
   Json& provider = section(doc, "provider");
   if (auto type = lookup(env, "BARRIER_PROVIDER")) {

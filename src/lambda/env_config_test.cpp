@@ -93,6 +93,25 @@ TEST(EnvConfigTest, OidcAndOverrides) {
   EXPECT_EQ(doc["provider"]["scopes"], Json({"openid", "email"}));
 }
 
+// The runtime's AWS_REGION is only the default: a store.region in
+// BARRIER_CONFIG_JSON stays (BARRIER_REGION still overrides it).
+TEST(EnvConfigTest, ConfigJsonRegionBeatsTheRuntimesRegion) {
+  auto region = [](std::map<std::string, std::string> env) {
+    auto text = configJsonFromEnvironment(fromMap(std::move(env)));
+    EXPECT_TRUE(text.isOk());
+    return text.isOk() ? Json::parse(*text)["store"].value("region", "") : "";
+  };
+  const std::string json = R"({"store":{"type":"dynamodb","region":"us-west-2"}})";
+  EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"}, {"BARRIER_CONFIG_JSON", json}}), "us-west-2");
+  EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"}, {"BARRIER_CONFIG_JSON", json},
+                    {"BARRIER_REGION", "ap-south-1"}}),
+            "ap-south-1");
+  EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"}}), "eu-west-1");
+  EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"},
+                    {"BARRIER_CONFIG_JSON", R"({"store":{"region":""}})"}}),
+            "eu-west-1");
+}
+
 // BARRIER_CONFIG_JSON is the base; single variables override its fields;
 // empty variables count as unset.
 TEST(EnvConfigTest, ConfigJsonIsTheBase) {
