@@ -124,7 +124,8 @@ CommandRegistrar deploy_reg(
       cmd->add_flag("--dry-run", args->dry_run, "Validate and print the plan; change nothing");
       cmd->add_flag("--json", common->json, "Print the result as JSON");
       cmd->add_flag("--rotate-signing-key", args->rotate,
-                    "New session-signing key; the previous one still verifies");
+                    "Rotate the session-signing key in two runs: the first adds a key every "
+                    "function verifies, the second (once CloudFront has deployed) makes it sign");
       cmd->add_option("--manager-zip", args->manager_zip, "Prebuilt manager zip (with --checker-code)")
           ->group("Advanced");
       cmd->add_option("--checker-code", args->checker_code,

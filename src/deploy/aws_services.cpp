@@ -26,12 +26,6 @@ Result<Json> jsonCall(AwsClient& client, const std::string& service, const std::
   return doc;
 }
 
-std::string joinKeys(const std::vector<std::string>& keys) {
-  std::string out;
-  for (const auto& k : keys) out += (out.empty() ? "" : ",") + k;
-  return out;
-}
-
 }  // namespace
 
 Result<bool> S3Objects::exists(const std::string& bucket, const std::string& key) {
@@ -76,6 +70,20 @@ Result<DistributionConfig> CloudFrontDistributions::getConfig(const std::string&
   return DistributionConfig{std::move(doc).value(), resp->headers.get("ETag")};
 }
 
+Result<std::string> CloudFrontDistributions::status(const std::string& id) {
+  AwsRequest r;
+  r.service = "cloudfront";
+  r.method = "GET";
+  r.path = "/2020-05-31/distribution/" + awsUriEncode(id, false);
+  auto resp = client_.sendOk(r, "cloudfront GetDistribution " + id);
+  if (!resp) return resp.status();
+  auto doc = parseXml(resp->body);
+  if (!doc || doc->localName() != "Distribution" || doc->childText("Status").empty()) {
+    return Status::unavailable("cloudfront GetDistribution " + id + ": answer without a Status");
+  }
+  return doc->childText("Status");
+}
+
 Status CloudFrontDistributions::updateConfig(const std::string& id, const XmlElement& config,
                                              const std::string& etag) {
   AwsRequest r;
@@ -89,12 +97,12 @@ Status CloudFrontDistributions::updateConfig(const std::string& id, const XmlEle
   return resp ? Status::ok() : resp.status();
 }
 
-Result<std::optional<std::vector<std::string>>> SigningKeyStore::load() {
+Result<std::optional<SigningKeySet>> SigningKeyStore::load() {
   auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.GetParameter",
                       {{"Name", name_}, {"WithDecryption", true}}, "ssm GetParameter " + name_);
   if (!doc) {
     if (doc.status().message().find("ParameterNotFound") != std::string::npos) {
-      return std::optional<std::vector<std::string>>();
+      return std::optional<SigningKeySet>();
     }
     return doc.status();
   }
@@ -102,27 +110,18 @@ Result<std::optional<std::vector<std::string>>> SigningKeyStore::load() {
   if (value == nullptr || !value->contains("Value") || !(*value)["Value"].is_string()) {
     return Status::unavailable("ssm GetParameter " + name_ + ": answer without a value");
   }
-  std::vector<std::string> keys;
-  std::string text = (*value)["Value"].get<std::string>();
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t comma = text.find(',', pos);
-    std::string key = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (!key.empty()) keys.push_back(key);
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  if (keys.empty()) return Status::invalid("ssm parameter " + name_ + " holds no signing key");
-  return std::optional<std::vector<std::string>>(std::move(keys));
+  auto keys = decodeSigningKeys((*value)["Value"].get<std::string>());
+  if (!keys) return Status::invalid("ssm parameter " + name_ + ": " + keys.status().message());
+  return std::optional<SigningKeySet>(std::move(keys).value());
 }
 
-Status SigningKeyStore::save(const std::vector<std::string>& keys) {
+Status SigningKeyStore::save(const SigningKeySet& keys) {
   auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.PutParameter",
                       {{"Name", name_},
-                       {"Value", joinKeys(keys)},
+                       {"Value", encodeSigningKeys(keys)},
                        {"Type", "SecureString"},
                        {"Overwrite", true},
-                       {"Description", "barrier session-signing keys (newest first); written by barrier deploy"}},
+                       {"Description", "barrier session-signing keys (the first signs); written by barrier deploy"}},
                       "ssm PutParameter " + name_);
   return doc ? Status::ok() : doc.status();
 }

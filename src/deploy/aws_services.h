@@ -11,6 +11,7 @@
 #include "adapters/aws_client.h"
 #include "core/status.h"
 #include "adapters/xml.h"
+#include "deploy/plan.h"
 
 namespace barrier {
 
@@ -35,6 +36,9 @@ class CloudFrontDistributions {
  public:
   explicit CloudFrontDistributions(AwsClient& client) : client_(client) {}
   Result<DistributionConfig> getConfig(const std::string& id);
+  // The distribution's Status: "Deployed", or "InProgress" while a change
+  // is still reaching the edge.
+  Result<std::string> status(const std::string& id);
   // PUT .../config with If-Match: the update fails (PreconditionFailed)
   // rather than overwrite someone else's concurrent change.
   Status updateConfig(const std::string& id, const XmlElement& config, const std::string& etag);
@@ -45,15 +49,15 @@ class CloudFrontDistributions {
 
 // The session-signing keys, kept in an SSM Parameter Store SecureString
 // (KMS-encrypted, versioned, free) named /barrier/<StacksPrefix>/signing-keys
-// as comma-separated base64, newest first. It outlives stack updates, so a
+// as encodeSigningKeys writes them (plan.h). It outlives stack updates, so a
 // redeploy never invalidates sessions; destroy --delete-data removes it.
 class SigningKeyStore {
  public:
   SigningKeyStore(AwsClient& client, std::string region, std::string name)
       : client_(client), region_(std::move(region)), name_(std::move(name)) {}
   // std::nullopt when the parameter does not exist yet.
-  Result<std::optional<std::vector<std::string>>> load();
-  Status save(const std::vector<std::string>& keys);
+  Result<std::optional<SigningKeySet>> load();
+  Status save(const SigningKeySet& keys);
   Status remove();
   const std::string& name() const { return name_; }
 

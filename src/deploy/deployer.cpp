@@ -55,25 +55,59 @@ void Deployer::say(const std::string& line) {
   std::fflush(progress_);
 }
 
+// A rotation takes two runs of --rotate-signing-key (plan.h): the first adds
+// a key every function verifies, the second makes it sign — once CloudFront
+// has the checker that knows it, so no visitor meets a checker refusing a
+// fresh cookie (a login loop).
 Result<std::vector<std::string>> Deployer::signingKeys(const DeployOptions& options) {
   SigningKeyStore store(client_, assembly_.region, signingKeyParameter(assembly_));
   auto current = store.load();
   if (!current) return current.status();
-  if (current->has_value() && !options.rotate_signing_key) {
-    say(concat({"signing keys: kept (", store.name(), ", ", std::to_string((*current)->size()), " key(s))"}));
-    return **current;
+  SigningKeySet keys;
+  std::string what;
+  if (!current->has_value()) {
+    keys.keys = {newSigningKey(random_)};
+    what = "generated";
+  } else if (!options.rotate_signing_key) {
+    keys = **current;
+    std::string count = std::to_string(keys.keys.size());
+    say(concat({"signing keys: kept (", store.name(), ", ", count, " key(s)",
+                keys.pending ? "; a new one waits to sign: run deploy --rotate-signing-key again "
+                               "once CloudFront has deployed the checker)"
+                             : ")"}));
+    return keys.keys;
+  } else if (!(*current)->pending) {
+    keys = addPendingSigningKey(**current, random_);
+    what = "rotation step 1 of 2: a new key added, which both functions verify after this deploy; "
+           "it signs after the next `barrier deploy --rotate-signing-key`, run once CloudFront has "
+           "deployed this checker" +
+           std::string(assembly_.distribution_id.empty()
+                           ? " (and you have associated its new version with the distribution)"
+                           : " (`aws cloudfront wait distribution-deployed --id " +
+                                 assembly_.distribution_id + "`)");
+  } else {
+    if (!assembly_.distribution_id.empty()) {
+      auto status = CloudFrontDistributions(client_).status(assembly_.distribution_id);
+      if (!status) return status.status();
+      if (*status != "Deployed") {
+        return Status::unavailable(concat(
+            {"signing keys: cloudfront ", assembly_.distribution_id, " is ", *status,
+             ": the checker that knows the new key may not be at every edge yet; run again when "
+             "`aws cloudfront wait distribution-deployed --id ",
+             assembly_.distribution_id, "` returns"}));
+      }
+    }
+    keys = promotePendingSigningKey(**current);
+    what = "rotation step 2 of 2: the new key signs, " + std::to_string(keys.keys.size() - 1) +
+           " earlier key(s) still verify";
   }
-  std::vector<std::string> keys = rotateSigningKeys(current->has_value() ? **current : std::vector<std::string>{},
-                                                    random_);
-  const char* what = current->has_value() ? "rotated: a new key signs, the previous one still verifies"
-                                          : "generated";
   if (options.dry_run) {
     say(concat({"signing keys: would be ", what, " (", store.name(), ")"}));
-    return keys;
+    return keys.keys;
   }
   if (Status s = store.save(keys); !s) return s;
   say(concat({"signing keys: ", what, " (", store.name(), ")"}));
-  return keys;
+  return keys.keys;
 }
 
 Result<std::string> Deployer::upload(const std::string& region, const std::string& what, const std::string& bytes,

@@ -105,10 +105,55 @@ std::string signingKeyParameter(const Assembly& a) {
 
 std::string newSigningKey(Random& random) { return base64Encode(random.bytes(32)); }
 
-std::vector<std::string> rotateSigningKeys(const std::vector<std::string>& current, Random& random) {
-  std::vector<std::string> keys{newSigningKey(random)};
-  if (!current.empty()) keys.push_back(current.front());
-  return keys;
+SigningKeySet addPendingSigningKey(const SigningKeySet& current, Random& random) {
+  SigningKeySet next = current;
+  next.keys.push_back(newSigningKey(random));
+  next.pending = true;
+  return next;
+}
+
+SigningKeySet promotePendingSigningKey(const SigningKeySet& current) {
+  if (!current.pending || current.keys.empty()) return current;
+  SigningKeySet next;
+  next.keys.push_back(current.keys.back());
+  for (size_t i = 0; i + 1 < current.keys.size() && next.keys.size() < kMaxSigningKeys; ++i) {
+    next.keys.push_back(current.keys[i]);
+  }
+  return next;
+}
+
+namespace {
+constexpr std::string_view kPendingMark = "pending:";
+}  // namespace
+
+std::string encodeSigningKeys(const SigningKeySet& set) {
+  std::string out;
+  for (size_t i = 0; i < set.keys.size(); ++i) {
+    if (i > 0) out += ',';
+    if (set.pending && i + 1 == set.keys.size()) out += kPendingMark;
+    out += set.keys[i];
+  }
+  return out;
+}
+
+Result<SigningKeySet> decodeSigningKeys(std::string_view text) {
+  SigningKeySet set;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string_view key = text.substr(pos, comma == std::string_view::npos ? std::string_view::npos
+                                                                           : comma - pos);
+    if (set.pending) return Status::invalid("a pending signing key must be the last");
+    if (key.starts_with(kPendingMark)) {
+      set.pending = true;
+      key.remove_prefix(kPendingMark.size());
+    }
+    if (!key.empty()) set.keys.emplace_back(key);
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  if (set.keys.empty()) return Status::invalid("no signing key");
+  return set;
 }
 
 std::string managerConfigJson(const Assembly& a) {

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ports/random.h"
@@ -45,10 +46,29 @@ std::string contentKey(const Assembly& a, const std::string& what, const std::st
 std::string signingKeyParameter(const Assembly& a);
 // A fresh key: 32 random bytes, standard base64.
 std::string newSigningKey(Random& random);
-// `current` with a new key in front; only the previous signing key is kept
-// to verify (sessions signed before it are older than any session lifetime
-// worth honouring across two rotations).
-std::vector<std::string> rotateSigningKeys(const std::vector<std::string>& current, Random& random);
+
+// The session-signing keys deploy keeps: `keys` in signing order (the first
+// signs, all verify). With `pending`, the last key is new: both functions
+// verify it, neither signs with it yet. A rotation takes two deploys, so that
+// no checker at the edge meets a cookie signed with a key it does not know:
+// the first adds the key (pending), the second — once CloudFront has the
+// checker that knows it — makes it sign.
+struct SigningKeySet {
+  std::vector<std::string> keys;
+  bool pending = false;
+};
+// Keys kept at most: the signing key and two before it, so a cookie stays
+// valid across two rotations within its lifetime.
+constexpr size_t kMaxSigningKeys = 3;
+// `current` with a new pending key last. Precondition: !current.pending.
+SigningKeySet addPendingSigningKey(const SigningKeySet& current, Random& random);
+// The pending key first, then the earlier keys, at most kMaxSigningKeys.
+SigningKeySet promotePendingSigningKey(const SigningKeySet& current);
+// The parameter's text: comma-separated base64, a pending key marked
+// "pending:" (no base64 holds ':'). Decoding refuses an empty list and a
+// marker anywhere but on the last key.
+std::string encodeSigningKeys(const SigningKeySet& set);
+Result<SigningKeySet> decodeSigningKeys(std::string_view text);
 
 // BARRIER_CONFIG_JSON for the manager: barrier's optional settings (the
 // identity and table come as individual variables from the template).

@@ -36,25 +36,51 @@ TEST(PlanTest, ContentAddressedKeys) {
   EXPECT_EQ(signingKeyParameter(sample()), "/barrier/Demo/signing-keys");
 }
 
-// Rotation puts a new key first and keeps only the previous signing key.
-TEST(PlanTest, RotationKeepsThePreviousKey) {
+// A rotation is two steps: a pending key is added last (verified, not
+// signing), then moved first; the earlier keys stay, at most three in all.
+TEST(PlanTest, RotationAddsThenPromotes) {
   SeededRandom random(7);
-  auto first = rotateSigningKeys({}, random);
-  ASSERT_EQ(first.size(), 1u);
-  EXPECT_EQ(first[0].size(), 44u);  // 32 bytes, base64
-  auto second = rotateSigningKeys(first, random);
-  ASSERT_EQ(second.size(), 2u);
-  EXPECT_EQ(second[1], first[0]);
-  auto third = rotateSigningKeys(second, random);
-  EXPECT_EQ(third.size(), 2u);
-  EXPECT_EQ(third[1], second[0]);
+  SigningKeySet first{{newSigningKey(random)}, false};
+  EXPECT_EQ(first.keys[0].size(), 44u);  // 32 bytes, base64
+  SigningKeySet added = addPendingSigningKey(first, random);
+  ASSERT_EQ(added.keys.size(), 2u);
+  EXPECT_TRUE(added.pending);
+  EXPECT_EQ(added.keys[0], first.keys[0]);  // the old key still signs
+  SigningKeySet promoted = promotePendingSigningKey(added);
+  EXPECT_FALSE(promoted.pending);
+  EXPECT_EQ(promoted.keys, (std::vector<std::string>{added.keys[1], first.keys[0]}));
+  SigningKeySet third = promotePendingSigningKey(addPendingSigningKey(promoted, random));
+  SigningKeySet fourth = promotePendingSigningKey(addPendingSigningKey(third, random));
+  ASSERT_EQ(fourth.keys.size(), kMaxSigningKeys);
+  EXPECT_EQ(fourth.keys[1], third.keys[0]);
+  EXPECT_EQ(fourth.keys[2], promoted.keys[0]);
+  // Promoting with nothing pending changes nothing.
+  EXPECT_EQ(promotePendingSigningKey(fourth).keys, fourth.keys);
+}
+
+// The parameter's text marks the pending key; it reads back the same, and
+// a marker anywhere but last, or no key at all, is refused.
+TEST(PlanTest, SigningKeysEncoding) {
+  SigningKeySet set{{"a2V5MQ==", "a2V5Mg==", "a2V5Mw=="}, true};
+  EXPECT_EQ(encodeSigningKeys(set), "a2V5MQ==,a2V5Mg==,pending:a2V5Mw==");
+  auto back = decodeSigningKeys(encodeSigningKeys(set));
+  ASSERT_TRUE(back.isOk()) << back.status().toString();
+  EXPECT_EQ(back->keys, set.keys);
+  EXPECT_TRUE(back->pending);
+  auto plain = decodeSigningKeys("a2V5MQ==,a2V5Mg==");  // written before rotations were staged
+  ASSERT_TRUE(plain.isOk());
+  EXPECT_FALSE(plain->pending);
+  EXPECT_EQ(plain->keys.size(), 2u);
+  EXPECT_FALSE(decodeSigningKeys("pending:a2V5MQ==,a2V5Mg==").isOk());
+  EXPECT_FALSE(decodeSigningKeys("").isOk());
+  EXPECT_FALSE(decodeSigningKeys(",,").isOk());
 }
 
 // The checker's config.json is a valid barrier configuration with the
 // regional outputs baked in, and holds no client secret.
 TEST(PlanTest, CheckerConfigValidates) {
   SeededRandom random(1);
-  std::string json = checkerConfigJson(sample(), outputs(), rotateSigningKeys({}, random));
+  std::string json = checkerConfigJson(sample(), outputs(), {newSigningKey(random)});
   auto config = parseConfigJson(json, "config.json");
   ASSERT_TRUE(config.isOk()) << config.status().toString() << "\n" << json;
   EXPECT_EQ(config->site_url, "https://www.example.com");

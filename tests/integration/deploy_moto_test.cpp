@@ -248,6 +248,67 @@ print(d["Distribution"]["Id"], end="")
   EXPECT_EQ(after_destroy.find("/_identity/*"), std::string::npos) << after_destroy;
 }
 
+// A key rotation takes two runs of --rotate-signing-key: the first adds a
+// key both functions verify while the old one still signs; the second,
+// once CloudFront reports the distribution Deployed, makes the new key
+// sign, the old one still verifying. Keys never reach the output.
+TEST_F(DeployMotoTest, RotationTakesTwoDeploys) {
+  std::string id = python(R"(
+import boto3
+cf = boto3.client("cloudfront", region_name="us-east-1")
+d = cf.create_distribution(DistributionConfig={
+    "CallerReference": "rotation", "Comment": "site", "Enabled": True,
+    "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
+                                          "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+    "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+                             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
+print(d["Distribution"]["Id"], end="")
+)");
+  ASSERT_FALSE(id.empty());
+  ws_.writeAssembly("  DistributionId: " + id + "\n");
+  auto stored = [&] {
+    return python(R"(
+import boto3
+print(boto3.client("ssm", region_name="eu-west-1").get_parameter(Name="/barrier/Test/signing-keys", WithDecryption=True)["Parameter"]["Value"], end="")
+)");
+  };
+  std::vector<std::string> rotate = ws_.deployArgs();
+  rotate.push_back("--rotate-signing-key");
+
+  ASSERT_EQ(barrier(ws_.deployArgs()).exit_code, 0);
+  std::string k1 = stored();
+  ASSERT_EQ(k1.size(), 44u) << k1;
+
+  CommandResult step1 = barrier(rotate);
+  ASSERT_EQ(step1.exit_code, 0) << step1.err;
+  EXPECT_NE(step1.err.find("rotation step 1 of 2"), std::string::npos) << step1.err;
+  std::string after1 = stored();
+  ASSERT_EQ(after1.rfind(k1 + ",pending:", 0), 0u) << after1;
+  std::string k2 = after1.substr(k1.size() + 9);
+  EXPECT_EQ(k2.size(), 44u);
+  // The manager's stack got both keys, the old one first (it still signs).
+  std::string params = python(
+      "import boto3\n"
+      "s = boto3.client('cloudformation', region_name='eu-west-1').describe_stacks(StackName='TestSessionManager')['Stacks'][0]\n"
+      "print(s['StackStatus'])\n");
+  EXPECT_NE(params.find("UPDATE_COMPLETE"), std::string::npos) << params;
+
+  CommandResult kept = barrier(ws_.deployArgs());
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.err.find("a new one waits to sign"), std::string::npos) << kept.err;
+  EXPECT_EQ(stored(), after1);
+
+  CommandResult step2 = barrier(rotate);
+  ASSERT_EQ(step2.exit_code, 0) << step2.err;
+  EXPECT_NE(step2.err.find("rotation step 2 of 2"), std::string::npos) << step2.err;
+  EXPECT_EQ(stored(), k2 + "," + k1);
+  for (const CommandResult* r : {&step1, &kept, &step2}) {
+    EXPECT_EQ(r->err.find(k1), std::string::npos);
+    EXPECT_EQ(r->err.find(k2), std::string::npos);
+    EXPECT_EQ(r->out.find(k2), std::string::npos);
+  }
+}
+
 // A broken assembly fails before any AWS call (the endpoint is a closed
 // port), naming the key and the fix, with a non-zero exit code.
 TEST(DeployAssemblyTest, BrokenAssemblyFailsBeforeTouchingAws) {
