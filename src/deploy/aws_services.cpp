@@ -97,12 +97,12 @@ Status CloudFrontDistributions::updateConfig(const std::string& id, const XmlEle
   return resp ? Status::ok() : resp.status();
 }
 
-Result<std::optional<SigningKeySet>> SigningKeyStore::load() {
+Result<std::optional<std::string>> SsmParameter::get() {
   auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.GetParameter",
                       {{"Name", name_}, {"WithDecryption", true}}, "ssm GetParameter " + name_);
   if (!doc) {
     if (doc.status().message().find("ParameterNotFound") != std::string::npos) {
-      return std::optional<SigningKeySet>();
+      return std::optional<std::string>();
     }
     return doc.status();
   }
@@ -110,26 +110,41 @@ Result<std::optional<SigningKeySet>> SigningKeyStore::load() {
   if (value == nullptr || !value->contains("Value") || !(*value)["Value"].is_string()) {
     return Status::unavailable("ssm GetParameter " + name_ + ": answer without a value");
   }
-  auto keys = decodeSigningKeys((*value)["Value"].get<std::string>());
-  if (!keys) return Status::invalid("ssm parameter " + name_ + ": " + keys.status().message());
-  return std::optional<SigningKeySet>(std::move(keys).value());
+  return std::optional<std::string>((*value)["Value"].get<std::string>());
 }
 
-Status SigningKeyStore::save(const SigningKeySet& keys) {
+Status SsmParameter::put(const std::string& value, bool secure, const std::string& description) {
   auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.PutParameter",
                       {{"Name", name_},
-                       {"Value", encodeSigningKeys(keys)},
-                       {"Type", "SecureString"},
+                       {"Value", value},
+                       {"Type", secure ? "SecureString" : "String"},
                        {"Overwrite", true},
-                       {"Description", "barrier session-signing keys (the first signs); written by barrier deploy"}},
+                       {"Description", description}},
                       "ssm PutParameter " + name_);
   return doc ? Status::ok() : doc.status();
 }
 
-Status SigningKeyStore::remove() {
+Status SsmParameter::remove() {
   auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.DeleteParameter", {{"Name", name_}},
                       "ssm DeleteParameter " + name_);
+  if (!doc && doc.status().message().find("ParameterNotFound") != std::string::npos) {
+    return Status::notFound("ssm parameter " + name_ + " does not exist");
+  }
   return doc ? Status::ok() : doc.status();
+}
+
+Result<std::optional<SigningKeySet>> SigningKeyStore::load() {
+  auto text = parameter_.get();
+  if (!text) return text.status();
+  if (!text->has_value()) return std::optional<SigningKeySet>();
+  auto keys = decodeSigningKeys(**text);
+  if (!keys) return Status::invalid("ssm parameter " + name() + ": " + keys.status().message());
+  return std::optional<SigningKeySet>(std::move(keys).value());
+}
+
+Status SigningKeyStore::save(const SigningKeySet& keys) {
+  return parameter_.put(encodeSigningKeys(keys), /*secure=*/true,
+                        "barrier session-signing keys (the first signs); written by barrier deploy");
 }
 
 Status deleteDynamoDbTable(AwsClient& client, const std::string& region, const std::string& table) {

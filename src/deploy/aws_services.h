@@ -47,17 +47,16 @@ class CloudFrontDistributions {
   AwsClient& client_;
 };
 
-// The session-signing keys, kept in an SSM Parameter Store SecureString
-// (KMS-encrypted, versioned, free) named /barrier/<StacksPrefix>/signing-keys
-// as encodeSigningKeys writes them (plan.h). It outlives stack updates, so a
-// redeploy never invalidates sessions; destroy --delete-data removes it.
-class SigningKeyStore {
+// One SSM Parameter Store parameter.
+class SsmParameter {
  public:
-  SigningKeyStore(AwsClient& client, std::string region, std::string name)
+  SsmParameter(AwsClient& client, std::string region, std::string name)
       : client_(client), region_(std::move(region)), name_(std::move(name)) {}
-  // std::nullopt when the parameter does not exist yet.
-  Result<std::optional<SigningKeySet>> load();
-  Status save(const SigningKeySet& keys);
+  // Its value (decrypted), or std::nullopt when it does not exist.
+  Result<std::optional<std::string>> get();
+  // Creates or overwrites it; `secure`: a KMS-encrypted SecureString.
+  Status put(const std::string& value, bool secure, const std::string& description);
+  // kNotFound when it does not exist.
   Status remove();
   const std::string& name() const { return name_; }
 
@@ -65,6 +64,24 @@ class SigningKeyStore {
   AwsClient& client_;
   std::string region_;
   std::string name_;
+};
+
+// The session-signing keys, kept in an SSM Parameter Store SecureString
+// (KMS-encrypted, versioned, free) named /barrier/<StacksPrefix>/signing-keys
+// as encodeSigningKeys writes them (plan.h). It outlives stack updates, so a
+// redeploy never invalidates sessions; destroy --delete-data removes it.
+class SigningKeyStore {
+ public:
+  SigningKeyStore(AwsClient& client, std::string region, std::string name)
+      : parameter_(client, std::move(region), std::move(name)) {}
+  // std::nullopt when the parameter does not exist yet.
+  Result<std::optional<SigningKeySet>> load();
+  Status save(const SigningKeySet& keys);
+  Status remove() { return parameter_.remove(); }
+  const std::string& name() const { return parameter_.name(); }
+
+ private:
+  SsmParameter parameter_;
 };
 
 // Deletes a DynamoDB table (destroy --delete-data); kNotFound when absent.

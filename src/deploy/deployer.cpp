@@ -110,6 +110,18 @@ Result<std::vector<std::string>> Deployer::signingKeys(const DeployOptions& opti
   return keys.keys;
 }
 
+// Records the session table's name beside the signing keys (only when it
+// changed): destroy --delete-data must find the table after a plain destroy
+// has deleted the stack that named it.
+Status Deployer::recordSessionTable(const std::string& table) {
+  SsmParameter record(client_, assembly_.region, sessionTableParameter(assembly_));
+  auto current = record.get();
+  if (!current) return current.status();
+  if (current->has_value() && **current == table) return Status::ok();
+  return record.put(table, /*secure=*/false,
+                    "barrier session table (kept when its stack is deleted); written by barrier deploy");
+}
+
 Result<std::string> Deployer::upload(const std::string& region, const std::string& what, const std::string& bytes,
                                      const DeployOptions& options, DeployReport& report) {
   const std::string& bucket = assembly_.bucketFor(region);
@@ -280,6 +292,9 @@ Result<DeployReport> Deployer::deploy(const DeployOptions& options) {
   }
   auto outputs = managerOutputs(**manager_stack);
   if (!outputs) return outputs.status();
+  if (!options.dry_run) {
+    if (Status s = recordSessionTable(outputs->table); !s) return s;
+  }
 
   say("packaging: session checker (config.json with the regional outputs)");
   auto checker_zip = packager_.checkerZip(checkerConfigJson(assembly_, *outputs, *keys));
@@ -375,8 +390,16 @@ Status Deployer::destroy(const DestroyOptions& options) {
     }
   }
 
+  // The table is retained when its stack goes: its name comes from the
+  // stack, or from the record deploy keeps beside the signing keys.
+  SsmParameter table_record(client_, assembly_.region, sessionTableParameter(assembly_));
   std::string table;
   if (manager->has_value()) table = (*manager)->outputs["SessionTable"];
+  if (table.empty()) {
+    auto recorded = table_record.get();
+    if (!recorded) return recorded.status();
+    if (recorded->has_value()) table = **recorded;
+  }
   for (auto [cf, name, exists] : {std::tuple{&edge, assembly_.checkerStackName(), checker->has_value()},
                                   std::tuple{&regional, assembly_.managerStackName(), manager->has_value()}}) {
     if (!exists) {
@@ -404,15 +427,21 @@ Status Deployer::destroy(const DestroyOptions& options) {
     }
     return Status::ok();
   }
-  if (!table.empty()) {
+  if (table.empty()) {
+    say(concat({"session table: none known (no stack, nothing recorded in ", table_record.name(),
+                "); a table deploy never recorded is not deleted: find it in the DynamoDB console (",
+                assembly_.region, ")"}));
+  } else {
     Status s = deleteDynamoDbTable(client_, assembly_.region, table);
     if (!s && s.code() != Code::kNotFound) return s;
-    say(concat({"deleted: session table ", table}));
+    say(concat({s ? "deleted: session table " : "session table already gone: ", table}));
   }
-  SigningKeyStore keys(client_, assembly_.region, signingKeyParameter(assembly_));
-  Status s = keys.remove();
-  if (!s && s.code() != Code::kNotFound) return s;
-  say(concat({"deleted: signing keys ", keys.name()}));
+  for (SsmParameter parameter : {SsmParameter(client_, assembly_.region, signingKeyParameter(assembly_)),
+                                 table_record}) {
+    Status s = parameter.remove();
+    if (!s && s.code() != Code::kNotFound) return s;
+    if (s) say(concat({"deleted: ", parameter.name()}));
+  }
   return Status::ok();
 }
 

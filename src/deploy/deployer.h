@@ -63,6 +63,7 @@ class Deployer {
  private:
   void say(const std::string& line);
   Result<std::vector<std::string>> signingKeys(const DeployOptions& options);
+  Status recordSessionTable(const std::string& table);
   // Uploads `bytes` under its content-addressed key unless already there.
   Result<std::string> upload(const std::string& region, const std::string& what, const std::string& bytes,
                              const DeployOptions& options, DeployReport& report);

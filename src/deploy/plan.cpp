@@ -103,6 +103,13 @@ std::string signingKeyParameter(const Assembly& a) {
   return name;
 }
 
+std::string sessionTableParameter(const Assembly& a) {
+  std::string name = "/barrier/";
+  name += a.stacks_prefix;
+  name += "/session-table";
+  return name;
+}
+
 std::string newSigningKey(Random& random) { return base64Encode(random.bytes(32)); }
 
 SigningKeySet addPendingSigningKey(const SigningKeySet& current, Random& random) {

@@ -44,6 +44,9 @@ std::string contentKey(const Assembly& a, const std::string& what, const std::st
 
 // The SSM parameter holding the signing keys.
 std::string signingKeyParameter(const Assembly& a);
+// The SSM parameter naming the session table ("/barrier/<prefix>/session-table"):
+// the table outlives its stack, and destroy --delete-data finds it there.
+std::string sessionTableParameter(const Assembly& a);
 // A fresh key: 32 random bytes, standard base64.
 std::string newSigningKey(Random& random);
 

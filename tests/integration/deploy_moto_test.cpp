@@ -169,7 +169,8 @@ TEST_F(DeployMotoTest, DryRunChangesNothing) {
 }
 
 // info prints the same table (and JSON); destroy removes both stacks and
-// keeps the session table unless --delete-data.
+// keeps the session table and keys, which a later destroy --delete-data
+// removes (it found no table once the stack was gone).
 TEST_F(DeployMotoTest, InfoAndDestroy) {
   CommandResult deployed = barrier(ws_.deployArgs());
   ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
@@ -200,6 +201,21 @@ print(boto3.client("dynamodb", region_name="eu-west-1").list_tables()["TableName
   CommandResult gone = barrier({"info", "-f", ws_.path("assembly.yaml")});
   EXPECT_NE(gone.exit_code, 0);
   EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+
+  // As the message says, destroy --delete-data then removes the table the
+  // stacks no longer name (it kept it before), and the signing keys.
+  CommandResult purged =
+      barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0", "--delete-data"});
+  ASSERT_EQ(purged.exit_code, 0) << purged.err;
+  EXPECT_NE(purged.err.find("deleted: session table TestSessionManager-SessionTable"), std::string::npos)
+      << purged.err;
+  EXPECT_NE(purged.err.find("deleted: /barrier/Test/signing-keys"), std::string::npos) << purged.err;
+  std::string remaining = python(R"(
+import boto3
+print(boto3.client("dynamodb", region_name="eu-west-1").list_tables()["TableNames"])
+print(sorted(p["Name"] for p in boto3.client("ssm", region_name="eu-west-1").describe_parameters()["Parameters"]))
+)");
+  EXPECT_EQ(remaining, "[]\n[]\n");
 }
 
 // The CloudFront wiring applied to a distribution created here: the origin
