@@ -28,6 +28,11 @@ const kLevels = { debug: 0, info: 1, warn: 2, error: 3 };
 // (kMaxSessionCandidates), with at most 3 GetItem attempts each
 // (kEdgeMaxAttempts: DynamoDB throttling is retried).
 const kMaxFetchesPerEvent = 4 * 3;
+// Lambda@Edge ends a viewer-request function after 5 s, and the visitor then
+// gets CloudFront's error page: the store reads of one event (up to the
+// fetches above, 2 s each) share this budget, and past it the answer is
+// the handler's own 503 with Retry-After.
+const kEventBudgetMs = 4000;
 // A session item is well under 1 KB (DynamoDB caps items at 400 KB).
 const kMaxAnswerBytes = 512 * 1024;
 // Lambda@Edge refuses generated responses over 40 KB (headers and body).
@@ -398,12 +403,14 @@ function forward(request, identity) {
 
 // The module's answer for the last call, by its output's tag: a forwarded
 // request, a response, or the GetItem to send (a Promise of the next answer).
-function answerOf(wasm, tag, request, fetches) {
+function answerOf(wasm, tag, request, fetches, deadline) {
   switch (tag) {
     case kPass: return forward(request, wasm.identity());
     case kResponse: return generatedResponse(wasm.fields());
     case kFetch:
-      if (fetches < kMaxFetchesPerEvent) return lookUp(wasm, wasm.fields(), request, fetches + 1);
+      if (fetches < kMaxFetchesPerEvent) {
+        return lookUp(wasm, wasm.fields(), request, fetches + 1, deadline ?? Date.now() + kEventBudgetMs);
+      }
       log('error', 'edge.module', { error: 'too many GetItems for one event' });
       return unavailable();
     default:
@@ -414,16 +421,25 @@ function answerOf(wasm, tag, request, fetches) {
 
 // Sends the module's signed GetItem ("F" fields: ticket, timeout_ms,
 // delay_ms, method, url, body, header pairs) after the wait it asks for (a
-// retry's back-off) and hands the answer back.
-async function lookUp(wasm, [ticket, timeout, delay, method, url, body, ...pairs], request, fetches) {
+// retry's back-off) and hands the answer back, all within the event's
+// budget (kEventBudgetMs): past it, 503.
+async function lookUp(wasm, [ticket, timeout, delay, method, url, body, ...pairs], request, fetches, deadline) {
   const headers = {};
   for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]] = pairs[i + 1];
   const wait = Number(delay);
-  if (wait > 0 && wait <= kMaxRetryDelayMs) await new Promise((resolve) => setTimeout(resolve, wait));
-  const answer = await send({ method, url, body, headers, timeout_ms: Number(timeout) });
+  if (wait > 0 && wait <= kMaxRetryDelayMs && Date.now() + wait < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  const left = deadline - Date.now();
+  if (left <= 0) {
+    log('warn', 'edge.budget', { error: `store reads took over ${kEventBudgetMs} ms` });
+    return unavailable();
+  }
+  const timeoutMs = Math.min(Number(timeout) > 0 ? Number(timeout) : kDefaultTimeoutMs, left);
+  const answer = await send({ method, url, body, headers, timeout_ms: timeoutMs });
   if (answer.error) log('warn', 'edge.dynamodb', { error: answer.error });
   const report = answer.error ? `0\0${answer.error}` : `${answer.status}\0${answer.body}`;
-  return answerOf(wasm, wasm.resume(Number(ticket), report), request, fetches);
+  return answerOf(wasm, wasm.resume(Number(ticket), report), request, fetches, deadline);
 }
 
 // A cached session or a decision without the store is made synchronously;

@@ -331,6 +331,38 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     }
   });
 
+  // The store reads of one event share a budget under Lambda@Edge's 5 s
+  // limit: four well-signed cookies whose reads each take 1.5 s get the
+  // handler's own 503 (Retry-After) after the third read, not CloudFront's
+  // error page after a 6 s wait.
+  test('slow store reads end in 503 within the budget', async () => {
+    const seen = [];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(performance.now());
+        setTimeout(() => {
+          res.setHeader('content-type', 'application/x-amz-json-1.0');
+          res.end('{}');  // no such session
+        }, 1500);
+      });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${server.address().port}`;
+      const slow = await loadHandler(checkerConfig(endpoint, { server: { log_level: 'error' } }));
+      const event = fixture('navigation', newCookie().value);
+      const values = [0, 1, 2, 3].map(() => `barrier=${newCookie().value}`);
+      event.Records[0].cf.request.headers.cookie = [{ key: 'Cookie', value: values.join('; ') }];
+      const page = expectResponse(await slow(event), '503');
+      assert.deepEqual(headerValues(page.headers, 'retry-after'), ['7']);
+      assert.equal(seen.length, 3, 'the fourth read was sent past the budget');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   // Without credentials in the environment no request can be signed: every
   // store read is a 503 and nothing is sent.
   test('missing credentials fail closed', async () => {
