@@ -1,5 +1,6 @@
 #include "adapters/memory_store.h"
 
+#include <ctime>
 #include <map>
 #include <mutex>
 #include <string>
@@ -10,6 +11,8 @@ namespace {
 
 class MemoryStore : public SessionStore {
  public:
+  explicit MemoryStore(bool purge_expired) : purge_expired_(purge_expired) {}
+
   Result<std::optional<SessionRecord>> get(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = records_.find(std::string(key));
@@ -22,6 +25,7 @@ class MemoryStore : public SessionStore {
     if (!records_.emplace(record.key, record).second) {
       return Status::alreadyExists("record exists");
     }
+    maybePurge();
     return Status::ok();
   }
 
@@ -60,12 +64,33 @@ class MemoryStore : public SessionStore {
   Status ping() override { return Status::ok(); }
 
  private:
+  // Housekeeping, as the SQLite store does it (expiry is always checked in
+  // code): every 64th write drops up to 256 records that expired over an
+  // hour ago, so abandoned logins do not pile up for the process's life.
+  void maybePurge() {
+    if (!purge_expired_ || ++writes_ % 64 != 0) return;
+    const int64_t before = static_cast<int64_t>(std::time(nullptr)) - 3600;
+    size_t dropped = 0;
+    for (auto it = records_.begin(); it != records_.end() && dropped < 256;) {
+      if (it->second.valid_until < before) {
+        it = records_.erase(it);
+        ++dropped;
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  const bool purge_expired_;
   std::mutex mu_;
+  uint64_t writes_ = 0;
   std::map<std::string, SessionRecord, std::less<>> records_;
 };
 
 }  // namespace
 
-std::unique_ptr<SessionStore> makeMemoryStore() { return std::make_unique<MemoryStore>(); }
+std::unique_ptr<SessionStore> makeMemoryStore(bool purge_expired) {
+  return std::make_unique<MemoryStore>(purge_expired);
+}
 
 }  // namespace barrier

@@ -97,15 +97,26 @@ bool parseNumber(std::string_view text, int max, int& out) {
   return true;
 }
 
-// "host[:port]" (IPv6 in brackets keeps its colons).
+// "host[:port]", or "[IPv6]" / "[IPv6]:port" (the host without brackets).
 Status parseHostPort(std::string_view authority, int default_port, HostPort& out) {
   out.port = default_port;
-  size_t colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-    if (!parseNumber(authority.substr(colon + 1), 65535, out.port) || out.port == 0) {
-      return badUrl("port must be 1-65535");
-    }
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return badUrl("an IPv6 address needs its closing ']'");
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return badUrl("unexpected text after ']'");
+    if (!after.empty()) port = after.substr(1);
+    authority = authority.substr(1, close - 1);
+    if (port.empty() && !after.empty()) return badUrl("port must be 1-65535");
+  } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    if (authority.find(':') != colon) return badUrl("put an IPv6 address in brackets: [::1]:6379");
+    port = authority.substr(colon + 1);
+    if (port.empty()) return badUrl("port must be 1-65535");
     authority = authority.substr(0, colon);
+  }
+  if (!port.empty() && (!parseNumber(port, 65535, out.port) || out.port == 0)) {
+    return badUrl("port must be 1-65535");
   }
   if (authority.empty()) return badUrl("host is missing");
   out.host = std::string(authority);
@@ -194,8 +205,10 @@ std::string field(const std::vector<std::pair<std::string, std::string>>& fields
   return {};
 }
 
+// At most 18 digits (as the DynamoDB codec): no overflow, and far past any
+// time a record holds.
 bool parseInt64(const std::string& text, int64_t& out) {
-  if (text.empty() || text.size() > 19) return false;
+  if (text.empty() || text.size() > 19 || (text[0] != '-' && text.size() > 18)) return false;
   int64_t n = 0;
   size_t i = text[0] == '-' ? 1 : 0;
   if (i == text.size()) return false;
@@ -297,9 +310,13 @@ class RedisStore : public SessionStore {
     return recordFromReply(key, reply->get());
   }
 
+  // The take script deletes the record (and its user-index entry) before
+  // answering with its fields: whether those decode does not matter here, so
+  // a malformed record can be removed too.
   Status remove(std::string_view key) override {
-    Result<std::optional<SessionRecord>> taken = take(key);
-    return taken.isOk() ? Status::ok() : taken.status();
+    Result<Reply> reply =
+        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
+    return reply.isOk() ? Status::ok() : reply.status();
   }
 
   Result<size_t> removeUser(std::string_view sub) override {

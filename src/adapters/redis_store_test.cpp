@@ -364,6 +364,12 @@ TEST_F(RedisStoreTest, MalformedRecordIsAnError) {
   auto got = store_->get("bad");
   EXPECT_FALSE(got.isOk());
   EXPECT_EQ(got.status().code(), Code::kInternal);
+  // It can still be removed (sessions revoke <key>).
+  EXPECT_TRUE(store_->remove("bad").isOk());
+  EXPECT_EQ(server_->integerCommand("EXISTS barrier:s:bad"), 0);
+  // 19 digits would overflow: refused, like any malformed time.
+  server_->integerCommand("HSET barrier:s:big kind session valid_until 9999999999999999999 created_at 1");
+  EXPECT_FALSE(store_->get("big").isOk());
 }
 
 // A killed server gives non-ok Statuses (never a crash or a pass); after a
@@ -417,6 +423,24 @@ TEST_F(RedisStoreTest, FactoryBuildsRedisStore) {
   ASSERT_TRUE((*store)->putNew(session("f", "alice")).isOk());
   EXPECT_TRUE((*store)->get("f")->has_value());
   EXPECT_FALSE(store_->get("f")->has_value());  // db 1, not db 0
+}
+
+// An IPv6 address in brackets, with or without a port, reaches the server;
+// one without brackets, or with a bracket missing, is refused by name.
+TEST(RedisUrl, Ipv6InBrackets) {
+  for (const char* bad : {"redis://::1:6379", "redis://[::1", "redis://[::1]x", "redis://[::1]:"}) {
+    auto refused = makeRedisStore(bad);
+    EXPECT_FALSE(refused.isOk()) << bad;
+  }
+  if (!haveRedisServer()) GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  int port = freePort();
+  RedisServer server(port, {"--bind", "127.0.0.1", "::1"});
+  if (!server.start()) GTEST_SKIP() << "redis-server cannot listen on ::1 here";
+  auto store = makeRedisStore("redis://[::1]:" + std::to_string(port) + "/2");
+  ASSERT_TRUE(store.isOk()) << store.status().toString();
+  auto session_record = session("v6", "alice");
+  ASSERT_TRUE((*store)->putNew(session_record).isOk());
+  EXPECT_TRUE((*store)->get("v6")->has_value());
 }
 
 // Redis Sentinel: the store finds the master through a sentinel, and after

@@ -1,10 +1,13 @@
 #include "adapters/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <ctime>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -221,8 +224,32 @@ class SqliteStore : public SessionStore {
       }
     }
     // Create the file owner-only before SQLite does (it would use 0644).
-    int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) ::close(fd);
+    // An existing file must be a regular file of ours that no one else can
+    // write: a session row inserted by another user would be a way in.
+    int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 && errno == ELOOP) {
+      return Status::invalid("store.path: " + path_ + " is a symbolic link; name the file itself");
+    }
+    if (fd >= 0) {
+      struct stat st {};
+      bool stated = ::fstat(fd, &st) == 0;
+      ::close(fd);
+      if (stated && !S_ISREG(st.st_mode)) {
+        return Status::invalid("store.path: " + path_ + " is not a regular file");
+      }
+      if (stated && st.st_uid != ::geteuid()) {
+        return Status::invalid("store.path: " + path_ + " belongs to another user (uid " +
+                               std::to_string(st.st_uid) + "); barrier runs as uid " +
+                               std::to_string(::geteuid()));
+      }
+      if (stated && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        return Status::invalid("store.path: " + path_ + " has mode " + mode +
+                               ": other users could write sessions into it; run chmod 600 " +
+                               path_);
+      }
+    }
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path_.c_str(), &db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -116,6 +116,26 @@ TEST_F(SqliteStoreTest, FileIsPrivate) {
   EXPECT_EQ(st.st_mode & 0077, 0u);
 }
 
+// An existing file others can write (a restored backup, a shared
+// directory) or a symbolic link is refused with the fix; a session row
+// written by another user would be a way in.
+TEST_F(SqliteStoreTest, RefusesAFileOthersCanWrite) {
+  store_.reset();
+  ASSERT_EQ(::chmod(path_.c_str(), 0666), 0);
+  auto open = makeSqliteStore(path_);
+  ASSERT_FALSE(open.isOk());
+  EXPECT_NE(open.status().message().find("chmod 600 " + path_), std::string::npos)
+      << open.status().message();
+  ASSERT_EQ(::chmod(path_.c_str(), 0640), 0);  // readable by the group: allowed
+  EXPECT_TRUE(makeSqliteStore(path_).isOk());
+  std::string link = dir_ + "/link.db";
+  ASSERT_EQ(::symlink(path_.c_str(), link.c_str()), 0);
+  auto linked = makeSqliteStore(link);
+  ASSERT_FALSE(linked.isOk());
+  EXPECT_NE(linked.status().message().find("symbolic link"), std::string::npos)
+      << linked.status().message();
+}
+
 // Of many threads taking the same login record at once, exactly one wins.
 TEST_F(SqliteStoreTest, ConcurrentTakeHasExactlyOneWinner) {
   for (int round = 0; round < 20; ++round) {

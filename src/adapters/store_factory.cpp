@@ -10,7 +10,7 @@ namespace barrier {
 Result<std::unique_ptr<SessionStore>> makeStore(const StoreConfig& config) {
   switch (config.type) {
     case StoreConfig::Type::kMemory:
-      return makeMemoryStore();
+      return makeMemoryStore(/*purge_expired=*/true);
     case StoreConfig::Type::kSqlite:
       return makeSqliteStore(config.path);
     case StoreConfig::Type::kRedis:

@@ -99,11 +99,21 @@ void revoke(const SessionsFlags& flags) {
     std::printf("revoked %zu session(s) of %s\n", *n, flags.user.c_str());
     return;
   }
+  // A record the store cannot read (malformed, or written by something
+  // else) is still removed: revoking must not depend on decoding it.
   auto existing = store->get(flags.key);
-  if (!existing.isOk()) throw CliError(existing.status().message());
-  if (!existing->has_value()) throw CliError("no record with key " + flags.key, 3);
-  if (Status s = store->remove(flags.key); !s) throw CliError(s.message());
-  std::printf("revoked %s\n", flags.key.c_str());
+  if (existing.isOk() && !existing->has_value()) {
+    throw CliError("no record with key " + flags.key, 3);
+  }
+  if (Status s = store->remove(flags.key); !s) {
+    throw CliError(existing.isOk() ? s.message() : existing.status().message() + "; " + s.message());
+  }
+  if (existing.isOk()) {
+    std::printf("revoked %s\n", flags.key.c_str());
+  } else {
+    std::printf("revoked %s (its record could not be read: %s)\n", flags.key.c_str(),
+                existing.status().message().c_str());
+  }
 }
 
 CommandRegistrar reg(
