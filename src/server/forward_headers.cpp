@@ -92,13 +92,21 @@ std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto) {
 }
 
 void setForwardedHeaders(Headers& headers, const ForwardedFrom& from) {
-  std::string proto = effectiveProto(headers, from.trust_forwarded_proto);
+  std::string proto = effectiveProto(headers, from.trust_proxy);
   std::string chain;
-  for (const std::string& value : headers.getAll("X-Forwarded-For")) {
-    if (trimOws(value).empty()) continue;
-    if (!chain.empty()) chain += ", ";
-    chain += trimOws(value);
+  if (from.trust_proxy) {
+    for (const std::string& value : headers.getAll("X-Forwarded-For")) {
+      if (trimOws(value).empty()) continue;
+      if (!chain.empty()) chain += ", ";
+      chain += trimOws(value);
+    }
+  } else {
+    for (std::string_view name : {"Forwarded", "X-Real-IP", "X-Forwarded-Port", "X-Forwarded-Prefix",
+                                  "X-Forwarded-Server", "X-Forwarded-Scheme", "X-Scheme"}) {
+      headers.remove(name);
+    }
   }
+  for (std::string_view name : {"X-Original-URL", "X-Rewrite-URL"}) headers.remove(name);
   if (!from.remote_addr.empty()) {
     if (!chain.empty()) chain += ", ";
     chain += from.remote_addr;

@@ -34,10 +34,11 @@ void removeSessionCookies(Headers& headers, std::string_view cookie_name);
 // What the proxy knows about the client's connection.
 struct ForwardedFrom {
   std::string remote_addr;  // peer IP of the client connection
-  std::string host;         // the request's Host header ("" when absent)
-  // Honour a client-sent X-Forwarded-Proto: only when a TLS-terminating proxy
-  // we trust sits in front (server.trust_forwarded_proto).
-  bool trust_forwarded_proto = false;
+  std::string host;         // the site's public host (site_url), never the request's Host
+  // A TLS-terminating proxy we trust sits in front (server.
+  // trust_forwarded_proto): its X-Forwarded-Proto and the other forwarding
+  // headers it sends are passed on. Otherwise they come from the visitor.
+  bool trust_proxy = false;
 };
 
 // The scheme the visitor used: the client's X-Forwarded-Proto when trusted
@@ -45,9 +46,13 @@ struct ForwardedFrom {
 // on plain HTTP).
 std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto);
 
-// Sets X-Forwarded-For (appends the peer to any existing list),
-// X-Forwarded-Proto and X-Forwarded-Host on a request bound for an upstream.
-// An untrusted X-Forwarded-Proto is replaced, never passed on.
+// On a request bound for an upstream: X-Forwarded-Proto, X-Forwarded-Host
+// (the site's host) and X-Forwarded-For, which gets the peer appended to a
+// trusted proxy's list, or is the peer alone. Without a trusted proxy the
+// other forwarding headers an application may believe (Forwarded,
+// X-Real-IP, X-Forwarded-Port, -Prefix, -Server, -Scheme, X-Scheme) are the
+// visitor's own and are removed; X-Original-URL and X-Rewrite-URL, which name
+// a path other than the one checked, are removed always.
 void setForwardedHeaders(Headers& headers, const ForwardedFrom& from);
 
 }  // namespace barrier

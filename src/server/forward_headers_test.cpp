@@ -30,14 +30,37 @@ TEST(ForwardHeadersTest, RemovesHeadersNamedInConnection) {
   EXPECT_EQ(headers.get("X-C"), "3");
 }
 
-// X-Forwarded-For grows by the peer; Host becomes X-Forwarded-Host; an
-// untrusted X-Forwarded-Proto is replaced by http.
+// Without a trusted proxy in front, every forwarding header is the
+// visitor's: X-Forwarded-For is the peer alone, X-Forwarded-Proto http,
+// X-Forwarded-Host the site's host (not the request's Host), and the other
+// headers an application may believe are removed.
 TEST(ForwardHeadersTest, SetsForwardedHeaders) {
-  Headers headers{{"X-Forwarded-For", "10.0.0.1"}, {"X-Forwarded-Proto", "https"}};
+  Headers headers{{"X-Forwarded-For", "10.0.0.1"},  {"X-Forwarded-Proto", "https"},
+                  {"X-Forwarded-Host", "evil.example"}, {"Forwarded", "for=10.0.0.1;proto=https"},
+                  {"X-Real-IP", "10.0.0.1"},        {"X-Forwarded-Port", "443"},
+                  {"X-Forwarded-Prefix", "/admin"}, {"X-Original-URL", "/admin/"},
+                  {"X-Rewrite-URL", "/admin/"},     {"X-Custom", "kept"}};
   setForwardedHeaders(headers, {"192.0.2.7", "www.example.com", false});
-  EXPECT_EQ(headers.get("X-Forwarded-For"), "10.0.0.1, 192.0.2.7");
+  EXPECT_EQ(headers.getAll("X-Forwarded-For"), std::vector<std::string>{"192.0.2.7"});
   EXPECT_EQ(headers.get("X-Forwarded-Proto"), "http");
-  EXPECT_EQ(headers.get("X-Forwarded-Host"), "www.example.com");
+  EXPECT_EQ(headers.getAll("X-Forwarded-Host"), std::vector<std::string>{"www.example.com"});
+  for (const char* gone : {"Forwarded", "X-Real-IP", "X-Forwarded-Port", "X-Forwarded-Prefix",
+                           "X-Original-URL", "X-Rewrite-URL"}) {
+    EXPECT_FALSE(headers.has(gone)) << gone;
+  }
+  EXPECT_EQ(headers.get("X-Custom"), "kept");
+}
+
+// Behind a trusted proxy its forwarding headers pass on, the peer appended
+// to its X-Forwarded-For; X-Original-URL still never does.
+TEST(ForwardHeadersTest, TrustedProxyHeadersPassOn) {
+  Headers headers{{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "https"},
+                  {"X-Real-IP", "203.0.113.9"},     {"X-Original-URL", "/admin/"}};
+  setForwardedHeaders(headers, {"10.0.0.2", "www.example.com", true});
+  EXPECT_EQ(headers.get("X-Forwarded-For"), "203.0.113.9, 10.0.0.2");
+  EXPECT_EQ(headers.get("X-Forwarded-Proto"), "https");
+  EXPECT_EQ(headers.get("X-Real-IP"), "203.0.113.9");
+  EXPECT_FALSE(headers.has("X-Original-URL"));
 }
 
 // Trusted, the first entry of the proxy's X-Forwarded-Proto wins; garbage is http.

@@ -450,7 +450,7 @@ class ServerImpl : public Server {
 
   net::awaitable<bool> proxy(beast::tcp_stream& stream, Request& forwarded, ClientBody* body,
                              UpstreamPool& pool, Exchange& ex) {
-    ForwardedFrom from{forwarded.remote_addr, forwarded.headers.get("Host"),
+    ForwardedFrom from{forwarded.remote_addr, gateway_.config().site_host,
                        options_.trust_forwarded_proto};
     removeSessionCookies(forwarded.headers, gateway_.config().session.cookie_name);
     setForwardedHeaders(forwarded.headers, from);
@@ -472,12 +472,23 @@ class ServerImpl : public Server {
       ex.outcome = Outcome::kUpstreamError;
       log_.write(LogLevel::kWarn, "upstream.error",
                  {{"status", std::to_string(result.failure_status)},
+                  {"error", result.upstream_error},
                   {"upstream", pool.url().authority},
                   {"request_id", ex.request_id}});
       Response page = errorPage(result.failure_status);
       co_return co_await sendResponse(stream, page, ex);
     }
     ex.status = result.status;
+    if (result.truncated) {
+      // The header was out: the client got a cut connection, counted and
+      // logged as the upstream's failure, not as the status it began with.
+      ex.outcome = Outcome::kUpstreamError;
+      log_.write(LogLevel::kWarn, "upstream.truncated",
+                 {{"status", std::to_string(result.status)},
+                  {"error", result.upstream_error},
+                  {"upstream", pool.url().authority},
+                  {"request_id", ex.request_id}});
+    }
     co_return result.keep_alive;
   }
 

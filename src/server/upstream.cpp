@@ -221,6 +221,9 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
         if (equalsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
           http::response<http::empty_body> proceed{http::status::continue_, 11};
           error_code client_ec;
+          // Its own deadline: the one running is the header read's, which a
+          // slow check may have used up.
+          client.expires_after(options.client_timeout);
           co_await http::async_write(client, proceed, awaitInto(client_ec));
           if (client_ec) {
             result.client_fault = true;
@@ -296,6 +299,7 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
   }
   if (ec) {
     result.failure_status = failureStatusFor(ec);
+    result.upstream_error = ec.message();
     co_return result;
   }
 
@@ -346,6 +350,8 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
         // Mid-body failure: the header is out, so the only honest signal
         // left is to cut the client connection (no final chunk).
         upstream_ok = false;
+        result.truncated = true;
+        result.upstream_error = ec.message();
         break;
       }
       response.body().data = chunk.get();

@@ -62,6 +62,13 @@ struct RelayResult {
   bool client_fault = false;
   // False when the client may still be sending a body that was not read.
   bool body_read = true;
+  // Why the upstream failed, for the log: the error's text (connection
+  // refused, timeout, a malformed response, ...), with failure_status or
+  // `truncated`; never request data.
+  std::string upstream_error;
+  // The response's header had gone to the client when the upstream failed
+  // in its body: the client connection was cut (no other signal is left).
+  bool truncated = false;
 };
 
 // The body of the client's request, still to be read: its header was read

@@ -54,7 +54,8 @@ TEST(ServeProxyTest, RequestHeadersAreRewritten) {
   EXPECT_EQ(h.get("X-Barrier-Groups"), "admins,staff");
   EXPECT_EQ(h.get("X-Barrier-Email"), "alice@example.com");
   EXPECT_FALSE(h.get("X-Barrier-Session-Id").empty());
-  EXPECT_EQ(h.get("X-Forwarded-For"), "10.0.0.1, 127.0.0.1");
+  // No trusted proxy in front: the visitor's X-Forwarded-For is not passed on.
+  EXPECT_EQ(h.get("X-Forwarded-For"), "127.0.0.1");
   // trust_forwarded_proto is off: the client's claim is replaced.
   EXPECT_EQ(h.get("X-Forwarded-Proto"), "http");
   EXPECT_EQ(h.get("X-Forwarded-Host"), "127.0.0.1");
@@ -143,6 +144,23 @@ TEST(ServeProxyTest, EndlessInterimAnswersAre502) {
   std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
   EXPECT_EQ(httpGet(gw.port(), "/switch", cookie).status, 502);
   EXPECT_EQ(httpGet(gw.port(), "/hints", cookie).status, 502);
+}
+
+// An upstream that fails in the middle of its body: the client's
+// connection is cut (the header is out, no other signal is left), and the
+// request counts as an upstream error, not as the 200 it began with.
+TEST(ServeProxyTest, BodyCutShortCountsAsUpstreamError) {
+  FakeUpstream upstream([](const SeenRequest&) {
+    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nonly ten!!");
+  });
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  HttpReply cut = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
+  EXPECT_NE(cut.body.size(), 100u);
+  std::string metrics = httpGet(gw.port(), "/_identity/metrics").body;
+  EXPECT_NE(metrics.find("barrier_requests_total{outcome=\"upstream_error\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("barrier_requests_total{outcome=\"pass\"} 0"), std::string::npos) << metrics;
 }
 
 // Upstream connections are pooled: many requests, from several client
