@@ -10,6 +10,7 @@
 
 #include "adapters/yaml_config.h"
 #include "cli/command.h"
+#include "server/origins.h"
 
 namespace barrier::cli {
 namespace {
@@ -56,6 +57,12 @@ std::string describeStore(const StoreConfig& s) {
 void run(const std::string& path) {
   Result<Config> config = loadConfigFile(path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
+  // The origins as serve opens them: folders that exist, upstream URLs.
+  std::vector<OriginConfig> origins = config->server.origins;
+  resolveStaticRoots(origins, path);
+  if (auto opened = makeOrigins(origins); !opened.isOk()) {
+    throw CliError(path + ": " + opened.status().message(), 2);
+  }
   const Config& c = *config;
   std::printf("%s: ok\n", path.c_str());
   std::printf("  site:      %s\n", c.site_url.c_str());

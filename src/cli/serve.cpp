@@ -21,6 +21,7 @@
 #include "cli/command.h"
 #include "core/handlers/check.h"
 #include "core/handlers/identity.h"
+#include "core/session/cache_evicting_store.h"
 #include "server/gateway.h"
 #include "server/metered_store.h"
 #include "server/origins.h"
@@ -36,22 +37,11 @@ struct ServeFlags {
   int threads = -1;
 };
 
-// Relative static folders are read from the config file's directory, so a
-// config works the same from any working directory.
-void resolveStaticRoots(Config& config, const std::string& config_path) {
-  std::filesystem::path base = std::filesystem::path(config_path).parent_path();
-  for (OriginConfig& origin : config.server.origins) {
-    if (origin.static_root.empty()) continue;
-    std::filesystem::path root(origin.static_root);
-    if (root.is_relative()) origin.static_root = (base / root).lexically_normal().string();
-  }
-}
-
 Config loadConfig(const ServeFlags& flags) {
   Result<Config> config = loadConfigFile(flags.config_path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
   Config out = std::move(config.value());
-  resolveStaticRoots(out, flags.config_path);
+  resolveStaticRoots(out.server.origins, flags.config_path);
   if (!flags.listen.empty()) out.server.listen = flags.listen;
   if (flags.threads >= 0) out.server.threads = flags.threads;
   if (!flags.log_level.empty()) out.server.log_level = flags.log_level;
@@ -79,10 +69,13 @@ void serve(const ServeFlags& flags) {
   MeteredStore metered(*store.value(), metrics);
   std::unique_ptr<SessionCache> cache = makeLockedSessionCache(*clock, config.cache);
   Checker checker(config, *crypto, *clock, *cache, *log);
-  IdentityHandlers manager(config, IdentityPorts{*clock, *random, *crypto, metered, *http, *log});
+  // What the manager removes (logout, the older session at login) leaves the
+  // checker's cache at once.
+  CacheEvictingStore evicting(metered, *cache);
+  IdentityHandlers manager(config, IdentityPorts{*clock, *random, *crypto, evicting, *http, *log});
 
   auto origins = makeOrigins(config.server.origins);
-  if (!origins.isOk()) throw CliError(origins.status().message(), 2);
+  if (!origins.isOk()) throw CliError(flags.config_path + ": " + origins.status().message(), 2);
   Gateway gateway(
       config, checker, metered, metrics,
       [&manager](const Request& request) { return manager.handle(request); },

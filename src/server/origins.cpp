@@ -1,5 +1,7 @@
 #include "server/origins.h"
 
+#include <filesystem>
+
 namespace barrier {
 
 Result<UpstreamUrl> parseUpstreamUrl(std::string_view url) {
@@ -46,6 +48,15 @@ Result<UpstreamUrl> parseUpstreamUrl(std::string_view url) {
   return out;
 }
 
+void resolveStaticRoots(std::vector<OriginConfig>& origins, const std::string& config_path) {
+  std::filesystem::path base = std::filesystem::path(config_path).parent_path();
+  for (OriginConfig& origin : origins) {
+    if (origin.static_root.empty()) continue;
+    std::filesystem::path root(origin.static_root);
+    if (root.is_relative()) origin.static_root = (base / root).lexically_normal().string();
+  }
+}
+
 Result<std::vector<Origin>> makeOrigins(const std::vector<OriginConfig>& config) {
   std::vector<Origin> origins;
   for (size_t i = 0; i < config.size(); ++i) {
@@ -68,7 +79,7 @@ Result<std::vector<Origin>> makeOrigins(const std::vector<OriginConfig>& config)
       origin.upstream = std::move(upstream.value());
     }
     if (!origin.files && !origin.upstream) {
-      return Status::invalid(field + " needs static_root or upstream");
+      return Status::invalid(field + " needs static or upstream");
     }
     origins.push_back(std::move(origin));
   }

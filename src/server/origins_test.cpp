@@ -68,7 +68,9 @@ TEST(OriginsTest, ConfigErrorsNameTheOrigin) {
   EXPECT_NE(bad.status().message().find("server.origins[1].prefix"), std::string::npos);
   auto root = makeOrigins({{"/", "/nonexistent/root", ""}});
   ASSERT_FALSE(root.isOk());
-  EXPECT_NE(root.status().message().find("server.origins[0].static_root"), std::string::npos);
+  EXPECT_NE(root.status().message().find("server.origins[0].static: folder /nonexistent/root"),
+            std::string::npos)
+      << root.status().message();
 }
 
 }  // namespace

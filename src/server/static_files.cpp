@@ -314,11 +314,11 @@ bool etagMatches(std::string_view if_none_match, std::string_view etag) {
 Result<std::unique_ptr<StaticOrigin>> openStaticOrigin(const std::string& root) {
   char resolved[PATH_MAX];
   if (::realpath(root.c_str(), resolved) == nullptr) {
-    return Status::invalid("static_root " + root + ": " + std::strerror(errno));
+    return Status::invalid("static: folder " + root + ": " + std::strerror(errno));
   }
   struct stat st {};
   if (::stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return Status::invalid("static_root " + root + ": not a directory");
+    return Status::invalid("static: " + root + " is not a folder");
   }
   std::unique_ptr<StaticOrigin> origin = std::make_unique<StaticOriginImpl>(resolved);
   return origin;

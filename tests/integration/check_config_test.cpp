@@ -49,5 +49,28 @@ TEST(CheckConfigTest, SummaryNeverShowsTheRedisPassword) {
   fs::remove_all(dir);
 }
 
+// A static folder that does not exist fails check-config as it would fail
+// serve, naming the file, the key as written and the folder tried.
+TEST(CheckConfigTest, MissingStaticFolderIsAnError) {
+  fs::path dir = fs::temp_directory_path() / ("barrier-check-origins-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "barrier.yaml";
+  std::ofstream(file) << "site_url: https://www.example.com\n"
+                         "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+                         "provider:\n  type: oidc\n  issuer: https://idp.example.com\n  client_id: web\n"
+                         "server:\n  origins:\n    - prefix: /\n      static: nosuchdir\n";
+  std::string out =
+      run("{ " + std::string(BARRIER_BINARY) + " check-config -c " + file.string() + "; echo rc=$?; }");
+  EXPECT_NE(out.find(file.string() + ": server.origins[0].static: folder " + (dir / "nosuchdir").string() +
+                     ": No such file or directory"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+  fs::create_directories(dir / "nosuchdir");
+  EXPECT_NE(run(std::string(BARRIER_BINARY) + " check-config -c " + file.string()).find(": ok"),
+            std::string::npos);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace barrier::testing

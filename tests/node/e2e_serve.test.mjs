@@ -137,6 +137,27 @@ describe('barrier serve in a browser', { skip: skip ?? false, timeout: 540000 },
     }
   });
 
+  // Logout ends the session at once in barrier serve (the manager and the
+  // checker share a process, and the cache forgets it), not a cache TTL later:
+  // a copy of the cookie is refused right after.
+  test('a copied cookie is refused right after logout', async () => {
+    const { context, page } = await signedIn('alice', '/');
+    try {
+      assert.equal(await page.evaluate(async () => (await fetch('/docs/page.html')).status), 200);
+      const cookie = (await context.cookies(stack.site)).find((c) => c.name === 'barrier');
+      assert.ok(cookie, 'no session cookie');
+      const copied = () => fetch(`${stack.site}/docs/page.html`, {
+        headers: { cookie: `barrier=${cookie.value}`, accept: 'application/json' },
+        redirect: 'manual',
+      }).then((r) => r.status);
+      assert.equal(await copied(), 200);
+      await page.goto(`${stack.site}/_identity/logout`);
+      assert.equal(await copied(), 401);
+    } finally {
+      await context.close();
+    }
+  });
+
   // `barrier sessions revoke --user` ends a live session within the cache TTL.
   test('revoked session is refused within the cache ttl', async () => {
     const { context, page } = await signedIn('alice', '/');
