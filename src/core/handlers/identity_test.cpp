@@ -489,6 +489,21 @@ TEST_F(IdentityTest, JwksRefetchedOnUnknownKidRateLimited) {
   EXPECT_EQ(provider.jwks_fetches, 2);
 }
 
+// A key set older than an hour is fetched again, so a key the provider
+// withdrew (after a compromise) stops being trusted; a failed refresh keeps
+// the set in hand and is tried again a minute later.
+TEST_F(IdentityTest, JwksRefreshedWhenOld) {
+  ASSERT_EQ(callback(startLogin()).status, 302);
+  EXPECT_EQ(provider.jwks_fetches, 1);
+  clock.advance(1800);
+  ASSERT_EQ(callback(startLogin()).status, 302);
+  EXPECT_EQ(provider.jwks_fetches, 1);
+  clock.advance(1801);
+  provider.jwks = testing::jwksOf({&otherKey()});  // goodKey withdrawn
+  EXPECT_EQ(callback(startLogin()).status, 401);
+  EXPECT_EQ(provider.jwks_fetches, 2);
+}
+
 // Site-wide required groups: members pass, others get a 403 page and no session.
 TEST_F(IdentityTest, RequiredGroups) {
   config.provider.required_groups = {"admins"};

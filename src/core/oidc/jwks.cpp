@@ -74,10 +74,14 @@ Status JwksCache::verify(const std::string& jwks_uri, const Jwt& jwt) {
   std::shared_ptr<const Jwks> keys;
   {
     CacheLock<CacheMutex> lock(mu_);
+    const int64_t now = clock_.now();
     if (!keys_ || keys_uri_ != jwks_uri) {
       if (Status s = fetch(jwks_uri); !s) return s;
-    } else if (keys_->find(jwt.kid) == nullptr &&
-               clock_.now() - fetched_at_ >= kRefetchSeconds) {
+    } else if (now - fetched_at_ >= kMaxAgeSeconds && now - tried_at_ >= kRefetchSeconds) {
+      tried_at_ = now;
+      (void)fetch(jwks_uri);
+    }
+    if (keys_->find(jwt.kid) == nullptr && clock_.now() - fetched_at_ >= kRefetchSeconds) {
       // Unknown kid: the provider may have rotated its keys. A failed
       // refetch keeps the old set and refuses this token.
       if (Status s = fetch(jwks_uri); !s) return s;

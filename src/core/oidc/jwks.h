@@ -41,7 +41,11 @@ Status verifyJwtSignature(const Jwt& jwt, const Jwks& jwks, Crypto& crypto);
 
 // The provider's key set, fetched on first use and refetched when a token
 // names an unknown kid (key rotation) — at most once per kRefetchSeconds, so
-// tokens with made-up kids cannot make us hammer the provider. Thread-safe.
+// tokens with made-up kids cannot make us hammer the provider — and when it
+// is older than kMaxAgeSeconds, so a key the provider withdrew stops being
+// trusted (a failed refresh keeps the set in hand: logins go on through a
+// provider's JWKS outage; it is tried again kRefetchSeconds later).
+// Thread-safe.
 class JwksCache {
  public:
   JwksCache(HttpClient& http, Clock& clock, Crypto& crypto, int timeout_ms);
@@ -51,6 +55,7 @@ class JwksCache {
   Status verify(const std::string& jwks_uri, const Jwt& jwt);
 
   static constexpr int64_t kRefetchSeconds = 60;
+  static constexpr int64_t kMaxAgeSeconds = 3600;
 
  private:
   Status fetch(const std::string& jwks_uri);
@@ -63,6 +68,7 @@ class JwksCache {
   std::shared_ptr<const Jwks> keys_;
   std::string keys_uri_;
   int64_t fetched_at_ = 0;
+  int64_t tried_at_ = 0;  // the last refresh attempt for age, ok or not
 };
 
 }  // namespace barrier
