@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace barrier {
 namespace {
 
@@ -69,6 +71,34 @@ TEST(DistributionTest, SecondWiringIsANoOp) {
   ASSERT_TRUE(again.isOk());
   EXPECT_TRUE(again->empty());
   EXPECT_EQ(writeXml(c), once);
+}
+
+// CloudFront answers with more than barrier sent (OriginShield, TTLs,
+// RealtimeLogConfigArn, ForwardedValues) and may list methods in another
+// order: the wiring still counts as done, and what it did not set stays.
+// A field barrier owns that differs is still put right.
+TEST(DistributionTest, FieldsCloudFrontAddsAreNotChanges) {
+  XmlElement c = config();
+  ASSERT_TRUE(wireDistribution(c, spec(kV1)).isOk());
+  XmlElement& origin = c.child("Origins")->child("Items")->children[1];
+  origin.add("OriginShield").add("Enabled", "false");
+  XmlElement& identity = c.child("CacheBehaviors")->child("Items")->children[0];
+  identity.add("RealtimeLogConfigArn", "");
+  identity.add("MinTTL", "0");
+  XmlElement& methods = *identity.child("AllowedMethods")->child("Items");
+  std::reverse(methods.children.begin(), methods.children.end());
+  std::string returned = writeXml(c);
+  auto again = wireDistribution(c, spec(kV1));
+  ASSERT_TRUE(again.isOk());
+  EXPECT_TRUE(again->empty()) << (*again)[0];
+  EXPECT_EQ(writeXml(c), returned);
+
+  c.child("Origins")->child("Items")->children[1].child("OriginPath")->text = "/stale";
+  auto fixed = wireDistribution(c, spec(kV1));
+  ASSERT_TRUE(fixed.isOk());
+  ASSERT_EQ(fixed->size(), 1u);
+  EXPECT_NE((*fixed)[0].find("update origin"), std::string::npos) << (*fixed)[0];
+  EXPECT_EQ(c.find({"Origins", "Items"})->children[1].childText("OriginPath"), "/prod");
 }
 
 // A new checker version replaces the older barrier version in place.
