@@ -368,7 +368,8 @@ TEST_F(RedisStoreTest, MalformedRecordIsAnError) {
   EXPECT_TRUE(store_->remove("bad").isOk());
   EXPECT_EQ(server_->integerCommand("EXISTS barrier:s:bad"), 0);
   // 19 digits would overflow: refused, like any malformed time.
-  server_->integerCommand("HSET barrier:s:big kind session valid_until 9999999999999999999 created_at 1");
+  server_->integerCommand(
+      "HSET barrier:s:big kind session valid_until 9999999999999999999 created_at 1");
   EXPECT_FALSE(store_->get("big").isOk());
 }
 
@@ -432,7 +433,8 @@ TEST(RedisUrl, Ipv6InBrackets) {
     auto refused = makeRedisStore(bad);
     EXPECT_FALSE(refused.isOk()) << bad;
   }
-  if (!haveRedisServer()) GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  if (!haveRedisServer())
+    GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
   int port = freePort();
   RedisServer server(port, {"--bind", "127.0.0.1", "::1"});
   if (!server.start()) GTEST_SKIP() << "redis-server cannot listen on ::1 here";

@@ -26,7 +26,8 @@ std::string maskUrlPassword(const std::string& url) {
   if (at == std::string::npos || at < start) return url;
   std::string_view userinfo(url.data() + start, at - start);
   size_t colon = userinfo.find(':');
-  std::string user(colon == std::string_view::npos ? std::string_view() : userinfo.substr(0, colon));
+  std::string user(colon == std::string_view::npos ? std::string_view()
+                                                   : userinfo.substr(0, colon));
   return url.substr(0, start) + user + ":***" + url.substr(at);
 }
 

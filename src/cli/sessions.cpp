@@ -106,7 +106,8 @@ void revoke(const SessionsFlags& flags) {
     throw CliError("no record with key " + flags.key, 3);
   }
   if (Status s = store->remove(flags.key); !s) {
-    throw CliError(existing.isOk() ? s.message() : existing.status().message() + "; " + s.message());
+    throw CliError(existing.isOk() ? s.message()
+                                   : existing.status().message() + "; " + s.message());
   }
   if (existing.isOk()) {
     std::printf("revoked %s\n", flags.key.c_str());

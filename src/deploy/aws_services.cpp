@@ -143,8 +143,9 @@ Result<std::optional<SigningKeySet>> SigningKeyStore::load() {
 }
 
 Status SigningKeyStore::save(const SigningKeySet& keys) {
-  return parameter_.put(encodeSigningKeys(keys), /*secure=*/true,
-                        "barrier session-signing keys (the first signs); written by barrier deploy");
+  return parameter_.put(
+      encodeSigningKeys(keys), /*secure=*/true,
+      "barrier session-signing keys (the first signs); written by barrier deploy");
 }
 
 Status deleteDynamoDbTable(AwsClient& client, const std::string& region, const std::string& table) {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "adapters/aws_client.h"
-#include "core/status.h"
 #include "adapters/xml.h"
+#include "core/status.h"
 #include "deploy/plan.h"
 
 namespace barrier {

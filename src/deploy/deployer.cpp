@@ -78,13 +78,14 @@ Result<std::vector<std::string>> Deployer::signingKeys(const DeployOptions& opti
     return keys.keys;
   } else if (!(*current)->pending) {
     keys = addPendingSigningKey(**current, random_);
-    what = "rotation step 1 of 2: a new key added, which both functions verify after this deploy; "
-           "it signs after the next `barrier deploy --rotate-signing-key`, run once CloudFront has "
-           "deployed this checker" +
-           std::string(assembly_.distribution_id.empty()
-                           ? " (and you have associated its new version with the distribution)"
-                           : " (`aws cloudfront wait distribution-deployed --id " +
-                                 assembly_.distribution_id + "`)");
+    what =
+        "rotation step 1 of 2: a new key added, which both functions verify after this deploy; "
+        "it signs after the next `barrier deploy --rotate-signing-key`, run once CloudFront has "
+        "deployed this checker" +
+        std::string(assembly_.distribution_id.empty()
+                        ? " (and you have associated its new version with the distribution)"
+                        : " (`aws cloudfront wait distribution-deployed --id " +
+                              assembly_.distribution_id + "`)");
   } else {
     if (!assembly_.distribution_id.empty()) {
       auto status = CloudFrontDistributions(client_).status(assembly_.distribution_id);
@@ -118,8 +119,9 @@ Status Deployer::recordSessionTable(const std::string& table) {
   auto current = record.get();
   if (!current) return current.status();
   if (current->has_value() && **current == table) return Status::ok();
-  return record.put(table, /*secure=*/false,
-                    "barrier session table (kept when its stack is deleted); written by barrier deploy");
+  return record.put(
+      table, /*secure=*/false,
+      "barrier session table (kept when its stack is deleted); written by barrier deploy");
 }
 
 Result<std::string> Deployer::upload(const std::string& region, const std::string& what, const std::string& bytes,
@@ -428,16 +430,17 @@ Status Deployer::destroy(const DestroyOptions& options) {
     return Status::ok();
   }
   if (table.empty()) {
-    say(concat({"session table: none known (no stack, nothing recorded in ", table_record.name(),
-                "); a table deploy never recorded is not deleted: find it in the DynamoDB console (",
-                assembly_.region, ")"}));
+    say(concat(
+        {"session table: none known (no stack, nothing recorded in ", table_record.name(),
+         "); a table deploy never recorded is not deleted: find it in the DynamoDB console (",
+         assembly_.region, ")"}));
   } else {
     Status s = deleteDynamoDbTable(client_, assembly_.region, table);
     if (!s && s.code() != Code::kNotFound) return s;
     say(concat({s ? "deleted: session table " : "session table already gone: ", table}));
   }
-  for (SsmParameter parameter : {SsmParameter(client_, assembly_.region, signingKeyParameter(assembly_)),
-                                 table_record}) {
+  for (SsmParameter parameter :
+       {SsmParameter(client_, assembly_.region, signingKeyParameter(assembly_)), table_record}) {
     Status s = parameter.remove();
     if (!s && s.code() != Code::kNotFound) return s;
     if (s) say(concat({"deleted: ", parameter.name()}));

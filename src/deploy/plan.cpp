@@ -148,8 +148,8 @@ Result<SigningKeySet> decodeSigningKeys(std::string_view text) {
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t comma = text.find(',', pos);
-    std::string_view key = text.substr(pos, comma == std::string_view::npos ? std::string_view::npos
-                                                                           : comma - pos);
+    std::string_view key =
+        text.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
     if (set.pending) return Status::invalid("a pending signing key must be the last");
     if (key.starts_with(kPendingMark)) {
       set.pending = true;

@@ -103,13 +103,14 @@ TEST(EnvConfigTest, ConfigJsonRegionBeatsTheRuntimesRegion) {
   };
   const std::string json = R"({"store":{"type":"dynamodb","region":"us-west-2"}})";
   EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"}, {"BARRIER_CONFIG_JSON", json}}), "us-west-2");
-  EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"}, {"BARRIER_CONFIG_JSON", json},
+  EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"},
+                    {"BARRIER_CONFIG_JSON", json},
                     {"BARRIER_REGION", "ap-south-1"}}),
             "ap-south-1");
   EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"}}), "eu-west-1");
-  EXPECT_EQ(region({{"AWS_REGION", "eu-west-1"},
-                    {"BARRIER_CONFIG_JSON", R"({"store":{"region":""}})"}}),
-            "eu-west-1");
+  EXPECT_EQ(
+      region({{"AWS_REGION", "eu-west-1"}, {"BARRIER_CONFIG_JSON", R"({"store":{"region":""}})"}}),
+      "eu-west-1");
 }
 
 // BARRIER_CONFIG_JSON is the base; single variables override its fields;

@@ -101,8 +101,9 @@ void setForwardedHeaders(Headers& headers, const ForwardedFrom& from) {
       chain += trimOws(value);
     }
   } else {
-    for (std::string_view name : {"Forwarded", "X-Real-IP", "X-Forwarded-Port", "X-Forwarded-Prefix",
-                                  "X-Forwarded-Server", "X-Forwarded-Scheme", "X-Scheme"}) {
+    for (std::string_view name :
+         {"Forwarded", "X-Real-IP", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Server",
+          "X-Forwarded-Scheme", "X-Scheme"}) {
       headers.remove(name);
     }
   }

@@ -35,11 +35,16 @@ TEST(ForwardHeadersTest, RemovesHeadersNamedInConnection) {
 // X-Forwarded-Host the site's host (not the request's Host), and the other
 // headers an application may believe are removed.
 TEST(ForwardHeadersTest, SetsForwardedHeaders) {
-  Headers headers{{"X-Forwarded-For", "10.0.0.1"},  {"X-Forwarded-Proto", "https"},
-                  {"X-Forwarded-Host", "evil.example"}, {"Forwarded", "for=10.0.0.1;proto=https"},
-                  {"X-Real-IP", "10.0.0.1"},        {"X-Forwarded-Port", "443"},
-                  {"X-Forwarded-Prefix", "/admin"}, {"X-Original-URL", "/admin/"},
-                  {"X-Rewrite-URL", "/admin/"},     {"X-Custom", "kept"}};
+  Headers headers{{"X-Forwarded-For", "10.0.0.1"},
+                  {"X-Forwarded-Proto", "https"},
+                  {"X-Forwarded-Host", "evil.example"},
+                  {"Forwarded", "for=10.0.0.1;proto=https"},
+                  {"X-Real-IP", "10.0.0.1"},
+                  {"X-Forwarded-Port", "443"},
+                  {"X-Forwarded-Prefix", "/admin"},
+                  {"X-Original-URL", "/admin/"},
+                  {"X-Rewrite-URL", "/admin/"},
+                  {"X-Custom", "kept"}};
   setForwardedHeaders(headers, {"192.0.2.7", "www.example.com", false});
   EXPECT_EQ(headers.getAll("X-Forwarded-For"), std::vector<std::string>{"192.0.2.7"});
   EXPECT_EQ(headers.get("X-Forwarded-Proto"), "http");
@@ -54,8 +59,10 @@ TEST(ForwardHeadersTest, SetsForwardedHeaders) {
 // Behind a trusted proxy its forwarding headers pass on, the peer appended
 // to its X-Forwarded-For; X-Original-URL still never does.
 TEST(ForwardHeadersTest, TrustedProxyHeadersPassOn) {
-  Headers headers{{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "https"},
-                  {"X-Real-IP", "203.0.113.9"},     {"X-Original-URL", "/admin/"}};
+  Headers headers{{"X-Forwarded-For", "203.0.113.9"},
+                  {"X-Forwarded-Proto", "https"},
+                  {"X-Real-IP", "203.0.113.9"},
+                  {"X-Original-URL", "/admin/"}};
   setForwardedHeaders(headers, {"10.0.0.2", "www.example.com", true});
   EXPECT_EQ(headers.get("X-Forwarded-For"), "203.0.113.9, 10.0.0.2");
   EXPECT_EQ(headers.get("X-Forwarded-Proto"), "https");

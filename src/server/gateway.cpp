@@ -103,7 +103,8 @@ Result<std::string> agreedValue(const Headers& headers, std::initializer_list<co
 }  // namespace
 
 Result<Request> Gateway::forwardAuthSubject(const Request& check_request) {
-  Result<std::string> uri = agreedValue(check_request.headers, {"X-Original-URI", "X-Forwarded-Uri"});
+  Result<std::string> uri =
+      agreedValue(check_request.headers, {"X-Original-URI", "X-Forwarded-Uri"});
   if (!uri.isOk()) return uri.status();
   if (uri->empty() || uri->front() != '/') {
     return Status::invalid("forward-auth needs X-Original-URI or X-Forwarded-Uri");

@@ -62,7 +62,8 @@ TEST(GatewayTest, ForwardAuthSubjectRefusesConflictingHeaders) {
   check.headers = {
       {"X-Forwarded-Uri", "/a"}, {"X-Original-Method", "GET"}, {"X-Forwarded-Method", "POST"}};
   EXPECT_FALSE(Gateway::forwardAuthSubject(check).isOk());
-  check.headers = {{"X-Original-URI", "/a?b"}, {"X-Forwarded-Uri", "/a?b"}, {"X-Forwarded-Method", "PUT"}};
+  check.headers = {
+      {"X-Original-URI", "/a?b"}, {"X-Forwarded-Uri", "/a?b"}, {"X-Forwarded-Method", "PUT"}};
   auto same = Gateway::forwardAuthSubject(check);
   ASSERT_TRUE(same.isOk()) << same.status().toString();
   EXPECT_EQ(same->path, "/a");

@@ -27,18 +27,19 @@ std::string run(const std::string& command) {
 TEST(CheckConfigTest, SummaryNeverShowsTheRedisPassword) {
   fs::path dir = fs::temp_directory_path() / ("barrier-check-config-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  for (const char* url : {"redis://:S3cretPassw0rd@127.0.0.1:6390/0",
-                          "redis://S3cretPassw0rd@127.0.0.1:6390/0",
-                          "redis://default:S3cretPassw0rd@127.0.0.1:6390",
-                          "redis://:p@S3cretPassw0rd@127.0.0.1:6390/1",
-                          "redis-sentinel://:S3cretPassw0rd@127.0.0.1:26379/main"}) {
+  for (const char* url :
+       {"redis://:S3cretPassw0rd@127.0.0.1:6390/0", "redis://S3cretPassw0rd@127.0.0.1:6390/0",
+        "redis://default:S3cretPassw0rd@127.0.0.1:6390",
+        "redis://:p@S3cretPassw0rd@127.0.0.1:6390/1",
+        "redis-sentinel://:S3cretPassw0rd@127.0.0.1:26379/main"}) {
     fs::path file = dir / "barrier.yaml";
-    std::ofstream(file) << "site_url: https://www.example.com\n"
-                           "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
-                           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n"
-                           "  client_id: web\n  client_secret: ClientS3cret\n"
-                           "store:\n  type: redis\n  url: \""
-                        << url << "\"\n";
+    std::ofstream(file)
+        << "site_url: https://www.example.com\n"
+           "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n"
+           "  client_id: web\n  client_secret: ClientS3cret\n"
+           "store:\n  type: redis\n  url: \""
+        << url << "\"\n";
     std::string out = run(std::string(BARRIER_BINARY) + " check-config -c " + file.string());
     EXPECT_NE(out.find("127.0.0.1"), std::string::npos) << url << "\n" << out;
     EXPECT_NE(out.find(":***@"), std::string::npos) << url << "\n" << out;
@@ -52,17 +53,19 @@ TEST(CheckConfigTest, SummaryNeverShowsTheRedisPassword) {
 // A static folder that does not exist fails check-config as it would fail
 // serve, naming the file, the key as written and the folder tried.
 TEST(CheckConfigTest, MissingStaticFolderIsAnError) {
-  fs::path dir = fs::temp_directory_path() / ("barrier-check-origins-" + std::to_string(::getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("barrier-check-origins-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   fs::path file = dir / "barrier.yaml";
-  std::ofstream(file) << "site_url: https://www.example.com\n"
-                         "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
-                         "provider:\n  type: oidc\n  issuer: https://idp.example.com\n  client_id: web\n"
-                         "server:\n  origins:\n    - prefix: /\n      static: nosuchdir\n";
-  std::string out =
-      run("{ " + std::string(BARRIER_BINARY) + " check-config -c " + file.string() + "; echo rc=$?; }");
-  EXPECT_NE(out.find(file.string() + ": server.origins[0].static: folder " + (dir / "nosuchdir").string() +
-                     ": No such file or directory"),
+  std::ofstream(file)
+      << "site_url: https://www.example.com\n"
+         "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+         "provider:\n  type: oidc\n  issuer: https://idp.example.com\n  client_id: web\n"
+         "server:\n  origins:\n    - prefix: /\n      static: nosuchdir\n";
+  std::string out = run("{ " + std::string(BARRIER_BINARY) + " check-config -c " + file.string() +
+                        "; echo rc=$?; }");
+  EXPECT_NE(out.find(file.string() + ": server.origins[0].static: folder " +
+                     (dir / "nosuchdir").string() + ": No such file or directory"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("rc=2"), std::string::npos) << out;

@@ -207,9 +207,11 @@ print(boto3.client("dynamodb", region_name="eu-west-1").list_tables()["TableName
   CommandResult purged =
       barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0", "--delete-data"});
   ASSERT_EQ(purged.exit_code, 0) << purged.err;
-  EXPECT_NE(purged.err.find("deleted: session table TestSessionManager-SessionTable"), std::string::npos)
+  EXPECT_NE(purged.err.find("deleted: session table TestSessionManager-SessionTable"),
+            std::string::npos)
       << purged.err;
-  EXPECT_NE(purged.err.find("deleted: /barrier/Test/signing-keys"), std::string::npos) << purged.err;
+  EXPECT_NE(purged.err.find("deleted: /barrier/Test/signing-keys"), std::string::npos)
+      << purged.err;
   std::string remaining = python(R"(
 import boto3
 print(boto3.client("dynamodb", region_name="eu-west-1").list_tables()["TableNames"])
@@ -309,7 +311,8 @@ print(boto3.client("ssm", region_name="eu-west-1").get_parameter(Name="/barrier/
   // The manager's stack got both keys, the old one first (it still signs).
   std::string params = python(
       "import boto3\n"
-      "s = boto3.client('cloudformation', region_name='eu-west-1').describe_stacks(StackName='TestSessionManager')['Stacks'][0]\n"
+      "s = boto3.client('cloudformation', "
+      "region_name='eu-west-1').describe_stacks(StackName='TestSessionManager')['Stacks'][0]\n"
       "print(s['StackStatus'])\n");
   EXPECT_NE(params.find("UPDATE_COMPLETE"), std::string::npos) << params;
 

@@ -134,8 +134,9 @@ TEST_F(LambdaCheckerPackageTest, TemplateHandlerNamesTheZipsModule) {
       lambdaRunShell("unzip -Z1 " + dir_.path() + "/out/barrier-checker.zip 2>&1");
   ASSERT_EQ(list_rc, 0) << listing;
   EXPECT_NE(listing.find(module + "\n"), std::string::npos) << handler << " in:\n" << listing;
-  EXPECT_NE(readAll(dir_.path() + "/edge/" + module).find("export async function " + exported + "("),
-            std::string::npos)
+  EXPECT_NE(
+      readAll(dir_.path() + "/edge/" + module).find("export async function " + exported + "("),
+      std::string::npos)
       << module << " does not export " << exported;
 }
 

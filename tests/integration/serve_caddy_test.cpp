@@ -129,8 +129,9 @@ TEST_F(ServeCaddyTest, PublicPathCarriesNoIdentity) {
 // for the real one (it did: 200 from the application without a session,
 // and bob reached /admin/).
 TEST_F(ServeCaddyTest, VisitorCannotNameAnotherPath) {
-  HttpReply anonymous = get("/api/data", "Accept: application/json\r\n"
-                                         "X-Original-URI: /public/x\r\nX-Original-Method: GET\r\n");
+  HttpReply anonymous = get("/api/data",
+                            "Accept: application/json\r\n"
+                            "X-Original-URI: /public/x\r\nX-Original-Method: GET\r\n");
   EXPECT_NE(anonymous.status, 200) << anonymous.body;
   std::string bob = "Cookie: " + barrier_->login("bob") + "\r\n";
   EXPECT_NE(get("/admin/", bob + "X-Original-URI: /public/x\r\n").status, 200);

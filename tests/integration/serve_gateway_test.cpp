@@ -322,8 +322,9 @@ TEST_F(ServeGatewayTest, AmbiguousFramingIsRefused) {
   HttpConnection no_host("127.0.0.1", gw.port());
   EXPECT_EQ(no_host.exchange("GET /api/x HTTP/1.1\r\n" + cookie + "\r\n").status, 400);
   HttpConnection two_hosts("127.0.0.1", gw.port());
-  EXPECT_EQ(two_hosts.exchange("GET /api/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n" + cookie + "\r\n").status,
-            400);
+  EXPECT_EQ(
+      two_hosts.exchange("GET /api/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n" + cookie + "\r\n").status,
+      400);
   EXPECT_TRUE(api.seen().empty());
   // HTTP/1.0 needs no Host.
   HttpConnection plain_old("127.0.0.1", gw.port());

@@ -151,7 +151,8 @@ TEST(ServeProxyTest, EndlessInterimAnswersAre502) {
 // request counts as an upstream error, not as the 200 it began with.
 TEST(ServeProxyTest, BodyCutShortCountsAsUpstreamError) {
   FakeUpstream upstream([](const SeenRequest&) {
-    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nonly ten!!");
+    return std::string(
+        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nonly ten!!");
   });
   InProcessGateway gw(proxyTo(upstream.url()));
   ASSERT_TRUE(gw.ok()) << gw.error();
@@ -160,7 +161,8 @@ TEST(ServeProxyTest, BodyCutShortCountsAsUpstreamError) {
   std::string metrics = httpGet(gw.port(), "/_identity/metrics").body;
   EXPECT_NE(metrics.find("barrier_requests_total{outcome=\"upstream_error\"} 1"), std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("barrier_requests_total{outcome=\"pass\"} 0"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("barrier_requests_total{outcome=\"pass\"} 0"), std::string::npos)
+      << metrics;
 }
 
 // Upstream connections are pooled: many requests, from several client

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <limits>
-
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "adapters/memory_store.h"
@@ -67,7 +66,8 @@ class FakeProvider : public HttpClient {
     return {{"iss", kIssuer},         {"aud", "client123"},    {"sub", "sub-alice"},
             {"token_use", "id"},      {"iat", kNow},           {"exp", kNow + 3600},
             {"nonce", nonce},         {"email", "alice@example.com"},
-            {"email_verified", true}, {"cognito:username", "alice"}, {"cognito:groups", json::array({"admins"})},
+            {"email_verified", true}, {"cognito:username", "alice"},
+            {"cognito:groups", json::array({"admins"})},
             {"auth_time", kNow},      {"code_seen", code}};
   }
 
@@ -424,6 +424,12 @@ TEST_F(IdentityTest, TokenEndpointBadAnswers) {
   EXPECT_EQ(count(RecordKind::kSession), 0u);
 }
 
+// A token whose claim `name` is int64's largest (or smallest) value.
+std::string limitClaim(json& c, const char* name, bool largest) {
+  c[name] = largest ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  return goodKey().signRs256(c);
+}
+
 // Each crafted ID token is refused with a 401 page and no session.
 TEST_F(IdentityTest, BadIdTokensRefused) {
   std::map<std::string, std::function<std::string(json&)>> cases = {
@@ -439,12 +445,9 @@ TEST_F(IdentityTest, BadIdTokensRefused) {
       {"expired", [](json& c) { c["exp"] = kNow - 61; return goodKey().signRs256(c); }},
       {"issued in the future", [](json& c) { c["iat"] = kNow + 120; return goodKey().signRs256(c); }},
       // Claims at the limits of int64 (claim ± skew overflowed).
-      {"exp at the minimum",
-       [](json& c) { c["exp"] = std::numeric_limits<int64_t>::min(); return goodKey().signRs256(c); }},
-      {"iat at the maximum",
-       [](json& c) { c["iat"] = std::numeric_limits<int64_t>::max(); return goodKey().signRs256(c); }},
-      {"nbf at the maximum",
-       [](json& c) { c["nbf"] = std::numeric_limits<int64_t>::max(); return goodKey().signRs256(c); }},
+      {"exp at the minimum", [](json& c) { return limitClaim(c, "exp", false); }},
+      {"iat at the maximum", [](json& c) { return limitClaim(c, "iat", true); }},
+      {"nbf at the maximum", [](json& c) { return limitClaim(c, "nbf", true); }},
       {"wrong nonce", [](json& c) { c["nonce"] = "other"; return goodKey().signRs256(c); }},
       {"no nonce", [](json& c) { c.erase("nonce"); return goodKey().signRs256(c); }},
       {"access token", [](json& c) { c["token_use"] = "access"; return goodKey().signRs256(c); }},
@@ -571,7 +574,8 @@ TEST_F(IdentityTest, UnverifiedEmailIsNotKept) {
   config.provider.userinfo = true;
   handlers_.reset();
   size_t userinfo_calls = provider.requests.size();
-  provider.userinfo_body = R"({"sub":"sub-alice","email":"ceo@example.com","email_verified":false})";
+  provider.userinfo_body =
+      R"({"sub":"sub-alice","email":"ceo@example.com","email_verified":false})";
   provider.make_token = [](json& c) { c.erase("email"); return goodKey().signRs256(c); };
   ASSERT_EQ(callback(startLogin()).status, 302);
   EXPECT_FALSE(kept("ceo@example.com"));

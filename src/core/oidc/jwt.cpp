@@ -51,7 +51,8 @@ Status checkTimes(const nlohmann::json& payload, int64_t now, int64_t skew) {
 bool emailVerified(const nlohmann::json& claims) {
   auto it = claims.find("email_verified");
   if (it == claims.end()) return false;
-  return (it->is_boolean() && it->get<bool>()) || (it->is_string() && it->get<std::string>() == "true");
+  return (it->is_boolean() && it->get<bool>()) ||
+         (it->is_string() && it->get<std::string>() == "true");
 }
 
 }  // namespace
