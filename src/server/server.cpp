@@ -215,6 +215,19 @@ class ServerImpl : public Server {
   net::awaitable<void> acceptLoop() {
     while (!stopping_.load()) {
       error_code ec;
+      if (open_connections_.load() >= options_.max_connections) {
+        // At the cap: leave new connections in the listen queue until one
+        // ends (said once per spell at the cap).
+        if (!at_cap_) {
+          at_cap_ = true;
+          log_.write(LogLevel::kWarn, "server.connection_limit",
+                     {{"max_connections", std::to_string(options_.max_connections)}});
+        }
+        net::steady_timer pause(accept_strand_, std::chrono::milliseconds(10));
+        co_await pause.async_wait(awaitInto(ec));
+        continue;
+      }
+      at_cap_ = false;
       tcp::socket socket(net::make_strand(ioc_));
       co_await acceptor_.async_accept(socket, awaitInto(ec));
       if (stopping_.load() || ec == net::error::operation_aborted) break;
@@ -226,7 +239,9 @@ class ServerImpl : public Server {
         continue;
       }
       auto executor = socket.get_executor();
-      net::co_spawn(executor, serveConnection(std::move(socket)), net::detached);
+      ++open_connections_;
+      net::co_spawn(executor, serveConnection(std::move(socket)),
+                    [this](const std::exception_ptr&) { --open_connections_; });
     }
   }
 
@@ -582,6 +597,9 @@ class ServerImpl : public Server {
   tcp::endpoint local_;
   std::vector<std::unique_ptr<UpstreamPool>> pools_;
   std::atomic<bool> stopping_{false};
+  // Client connections being served (accepted, not yet finished).
+  std::atomic<int64_t> open_connections_{0};
+  bool at_cap_ = false;  // the accept loop's own (one strand)
   std::mutex connections_mu_;
   std::unordered_map<std::shared_ptr<ConnectionState>, net::any_io_executor> connections_;
   unsigned request_id_prefix_ = 0;
@@ -599,6 +617,7 @@ ServerOptions ServerOptions::fromConfig(const Config& config) {
   options.max_body_bytes = server.max_body_bytes;
   options.idle_timeout_ms = server.idle_timeout * 1000;
   options.upstream_timeout_ms = server.upstream_timeout * 1000;
+  options.max_connections = server.max_connections;
   options.trust_forwarded_proto = server.trust_forwarded_proto;
   options.offload_store = config.store.type == StoreConfig::Type::kRedis ||
                           config.store.type == StoreConfig::Type::kDynamoDb;

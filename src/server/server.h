@@ -38,6 +38,9 @@ struct ServerOptions {
   int64_t idle_timeout_ms = 60'000;
   int64_t upstream_timeout_ms = 30'000;
   int64_t shutdown_grace_ms = 30'000;
+  // Client connections served at once; further ones wait in the listen
+  // queue until one ends (file descriptors are finite; so is the upstream).
+  int64_t max_connections = 4096;
   bool trust_forwarded_proto = false;
   bool handle_signals = false;  // stop on SIGTERM / SIGINT
   // Run store reads on the blocking pool (network stores: Redis, DynamoDB);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "support/serve_fixture.h"
 #include "support/serve_http.h"
@@ -395,6 +396,29 @@ TEST_F(ServeGatewayTest, KeepAliveAndIdleTimeout) {
       pipelined.sendRaw(rawRequest("GET", "/hello.txt", cookie) + rawRequest("GET", "/", cookie)));
   EXPECT_EQ(pipelined.read().body, "hello world\n");
   EXPECT_EQ(pipelined.read().body, "<h1>home</h1>");
+}
+
+// At server.max_connections, further connections wait in the listen queue
+// (nothing is read from them) until one ends, then are served: file
+// descriptors stay bounded and nobody is dropped.
+TEST_F(ServeGatewayTest, ConnectionsOverTheCapWait) {
+  GatewaySetup setup;
+  setup.server.max_connections = 2;
+  auto& gw = start(std::move(setup));
+  auto first = std::make_unique<HttpConnection>("127.0.0.1", gw.port());
+  HttpConnection second("127.0.0.1", gw.port());
+  ASSERT_EQ(first->exchange(rawRequest("GET", "/public/logo.svg")).status, 200);
+  ASSERT_EQ(second.exchange(rawRequest("GET", "/public/logo.svg")).status, 200);
+  HttpConnection third("127.0.0.1", gw.port());
+  ASSERT_TRUE(third.connected());  // the kernel's listen queue took it
+  auto answer = std::async(std::launch::async, [&] {
+    return third.exchange(rawRequest("GET", "/public/logo.svg")).status;
+  });
+  EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout)
+      << "served over the cap";
+  first.reset();  // one ends: the third is accepted and served
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(answer.get(), 200);
 }
 
 // Graceful shutdown closes idle keep-alive connections and returns from run().

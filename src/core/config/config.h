@@ -90,6 +90,8 @@ struct ServerConfig {
   int64_t max_body_bytes = 10 * 1024 * 1024;
   int64_t idle_timeout = 60;      // seconds a keep-alive connection may idle
   int64_t upstream_timeout = 30;  // seconds
+  // Client connections served at once; more wait in the listen queue.
+  int64_t max_connections = 4096;
   std::string log_level = "info";
 };
 

@@ -93,6 +93,7 @@ TEST(Config, ReadsEveryField) {
               {"max_body_bytes", 1048576},
               {"idle_timeout", "2m"},
               {"upstream_timeout", 10},
+              {"max_connections", 512},
               {"log_level", "debug"}}},
             {"public_paths", {"/favicon.ico", "/public/*", "*.css"}},
             {"rules", {{{"path", "/admin/*"}, {"groups", {"admin", "ops"}}}}},
@@ -137,6 +138,7 @@ TEST(Config, ReadsEveryField) {
   EXPECT_EQ(c.server.max_body_bytes, 1048576);
   EXPECT_EQ(c.server.idle_timeout, 120);
   EXPECT_EQ(c.server.upstream_timeout, 10);
+  EXPECT_EQ(c.server.max_connections, 512);
   EXPECT_EQ(c.server.log_level, "debug");
   EXPECT_EQ(c.public_paths.size(), 3u);
   ASSERT_EQ(c.rules.size(), 1u);
