@@ -503,20 +503,24 @@ sso_account_id = 1
 sso_role_name = R
 )";
 
+// The stand-in SSO portal's GetRoleCredentials: role credentials for the
+// token "aoa-good", 401 for any other.
+FakeHttpResponse ssoPortalAnswer(const FakeHttpRequest& r) {
+  if (r.headers.get("x-amz-sso_bearer_token") != "aoa-good") {
+    return FakeHttpResponse{401, {}, R"({"message":"Session token not found or invalid"})"};
+  }
+  return FakeHttpResponse{
+      200,
+      {},
+      R"({"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"s","sessionToken":"t","expiration":2000000000000}})"};
+}
+
 // SSO profiles, legacy and [sso-session]: the token `aws sso login` cached
 // goes to the portal, which answers with the role's credentials. An
 // expired or refused login says to log in again; incomplete settings are
 // named.
 TEST(AwsCredentials, SsoProfiles) {
-  FakeHttpServer portal([](const FakeHttpRequest& r) {
-    if (r.headers.get("x-amz-sso_bearer_token") != "aoa-good") {
-      return FakeHttpResponse{401, {}, R"({"message":"Session token not found or invalid"})"};
-    }
-    return FakeHttpResponse{
-        200,
-        {},
-        R"({"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"s","sessionToken":"t","expiration":2000000000000}})"};
-  });
+  FakeHttpServer portal(ssoPortalAnswer);
   AwsFiles files;
   files.write(".aws/config", kSsoConfig);
   fs::create_directories(files.home() + "/.aws/sso/cache");
@@ -578,13 +582,7 @@ TEST(AwsCredentials, SsoRefresh) {
       return FakeHttpResponse{
           200, {}, R"({"accessToken":"aoa-good","expiresIn":28800,"refreshToken":"refresh-2"})"};
     }
-    if (r.headers.get("x-amz-sso_bearer_token") != "aoa-good") {
-      return FakeHttpResponse{401, {}, R"({"message":"Session token not found or invalid"})"};
-    }
-    return FakeHttpResponse{
-        200,
-        {},
-        R"({"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"s","sessionToken":"t","expiration":2000000000000}})"};
+    return ssoPortalAnswer(r);
   });
   AwsFiles files;
   files.write(".aws/config", kSsoConfig);

@@ -58,6 +58,21 @@ for region in ("eu-west-1", "us-east-1"):
                   "print(s['StackStatus'], len(cf.describe_stack_events(StackName='" + name + "')['StackEvents']))\n");
   }
 
+  // A distribution with one S3 origin and a default behaviour; its id.
+  std::string createDistribution(const std::string& reference) {
+    return python(R"(
+import boto3
+cf = boto3.client("cloudfront", region_name="us-east-1")
+d = cf.create_distribution(DistributionConfig={
+    "CallerReference": ")" + reference + R"(", "Comment": "site", "Enabled": True,
+    "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
+                                          "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+    "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+                             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
+print(d["Distribution"]["Id"], end="")
+)");
+  }
+
   int checkerVersions() {
     std::string out = python(R"(
 import boto3
@@ -225,17 +240,7 @@ print(sorted(p["Name"] for p in boto3.client("ssm", region_name="eu-west-1").des
 // distribution as the first one did. (moto keeps no Lambda@Edge
 // associations; distribution_test.cpp covers those on the XML document.)
 TEST_F(DeployMotoTest, WiresADistributionIdempotently) {
-  std::string id = python(R"(
-import boto3
-cf = boto3.client("cloudfront", region_name="us-east-1")
-d = cf.create_distribution(DistributionConfig={
-    "CallerReference": "site", "Comment": "site", "Enabled": True,
-    "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
-                                          "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-    "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-                             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
-print(d["Distribution"]["Id"], end="")
-)");
+  std::string id = createDistribution("site");
   ASSERT_FALSE(id.empty());
   ws_.writeAssembly("  DistributionId: " + id + "\n");
   const std::string dump = "import boto3, json\n"
@@ -275,17 +280,7 @@ print(d["Distribution"]["Id"], end="")
 // once CloudFront reports the distribution Deployed, makes the new key
 // sign, the old one still verifying. Keys never reach the output.
 TEST_F(DeployMotoTest, RotationTakesTwoDeploys) {
-  std::string id = python(R"(
-import boto3
-cf = boto3.client("cloudfront", region_name="us-east-1")
-d = cf.create_distribution(DistributionConfig={
-    "CallerReference": "rotation", "Comment": "site", "Enabled": True,
-    "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
-                                          "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-    "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-                             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
-print(d["Distribution"]["Id"], end="")
-)");
+  std::string id = createDistribution("rotation");
   ASSERT_FALSE(id.empty());
   ws_.writeAssembly("  DistributionId: " + id + "\n");
   auto stored = [&] {
