@@ -38,6 +38,8 @@ struct Exchange {
   // request forwarded upstream has its body read), or a refused request.
   // The connection then ends after the answer, lingering.
   bool unread_body = false;
+  // Came in on server.metrics_listen: only health and metrics are served.
+  bool admin = false;
 };
 
 // At most this much of an unread body is read and dropped after the last
@@ -92,6 +94,7 @@ class ServerImpl : public Server {
         ioc_(threadCount(options)),
         accept_strand_(net::make_strand(ioc_)),
         acceptor_(accept_strand_),
+        metrics_acceptor_(accept_strand_),
         grace_timer_(accept_strand_),
         blocking_(static_cast<size_t>(std::max(1, options.blocking_threads))) {
     std::random_device device;
@@ -105,7 +108,15 @@ class ServerImpl : public Server {
   ~ServerImpl() override { blocking_.join(); }
 
   Status bind() {
-    Result<ListenAddress> address = parseListenAddress(options_.listen);
+    if (Status s = bindTo(acceptor_, options_.listen, local_); !s) return s;
+    if (!options_.metrics_listen.empty()) {
+      return bindTo(metrics_acceptor_, options_.metrics_listen, metrics_local_);
+    }
+    return Status::ok();
+  }
+
+  Status bindTo(tcp::acceptor& acceptor, const std::string& listen, tcp::endpoint& local) {
+    Result<ListenAddress> address = parseListenAddress(listen);
     if (!address.isOk()) return address.status();
     error_code ec;
     net::ip::address ip = address->host.empty() ? net::ip::address(net::ip::address_v4::any())
@@ -115,19 +126,19 @@ class ServerImpl : public Server {
       tcp::resolver resolver(ioc_);
       auto results = resolver.resolve(address->host, std::to_string(address->port), ec);
       if (ec || results.empty()) {
-        return Status::invalid("listen " + options_.listen + ": cannot resolve host");
+        return Status::invalid("listen " + listen + ": cannot resolve host");
       }
       ip = results.begin()->endpoint().address();
     }
     tcp::endpoint endpoint(ip, address->port);
     auto fail = [&](const char* what) {
-      return Status::unavailable("listen " + options_.listen + ": " + what + ": " + ec.message());
+      return Status::unavailable("listen " + listen + ": " + what + ": " + ec.message());
     };
-    if (acceptor_.open(endpoint.protocol(), ec)) return fail("open");
-    if (acceptor_.set_option(net::socket_base::reuse_address(true), ec)) return fail("option");
-    if (acceptor_.bind(endpoint, ec)) return fail("bind");
-    if (acceptor_.listen(net::socket_base::max_listen_connections, ec)) return fail("listen");
-    local_ = acceptor_.local_endpoint(ec);
+    if (acceptor.open(endpoint.protocol(), ec)) return fail("open");
+    if (acceptor.set_option(net::socket_base::reuse_address(true), ec)) return fail("option");
+    if (acceptor.bind(endpoint, ec)) return fail("bind");
+    if (acceptor.listen(net::socket_base::max_listen_connections, ec)) return fail("listen");
+    local = acceptor.local_endpoint(ec);
     return Status::ok();
   }
 
@@ -137,9 +148,15 @@ class ServerImpl : public Server {
     return host + ":" + std::to_string(local_.port());
   }
   uint16_t port() const override { return local_.port(); }
+  uint16_t metricsPort() const override {
+    return options_.metrics_listen.empty() ? 0 : metrics_local_.port();
+  }
 
   void run() override {
-    net::co_spawn(accept_strand_, acceptLoop(), net::detached);
+    net::co_spawn(accept_strand_, acceptLoop(acceptor_, /*admin=*/false), net::detached);
+    if (!options_.metrics_listen.empty()) {
+      net::co_spawn(accept_strand_, acceptLoop(metrics_acceptor_, /*admin=*/true), net::detached);
+    }
     if (options_.handle_signals) {
       signals_.emplace(accept_strand_, SIGINT, SIGTERM);
       signals_->async_wait([this](const error_code& ec, int signal) {
@@ -180,6 +197,7 @@ class ServerImpl : public Server {
     log_.write(LogLevel::kInfo, "server.stopping", {});
     error_code ignored;
     acceptor_.close(ignored);
+    metrics_acceptor_.close(ignored);
     if (signals_) signals_->cancel(ignored);
     grace_timer_.expires_after(std::chrono::milliseconds(options_.shutdown_grace_ms));
     grace_timer_.async_wait([this](const error_code& ec) {
@@ -212,7 +230,7 @@ class ServerImpl : public Server {
     }
   }
 
-  net::awaitable<void> acceptLoop() {
+  net::awaitable<void> acceptLoop(tcp::acceptor& acceptor, bool admin) {
     while (!stopping_.load()) {
       error_code ec;
       if (open_connections_.load() >= options_.max_connections) {
@@ -229,7 +247,7 @@ class ServerImpl : public Server {
       }
       at_cap_ = false;
       tcp::socket socket(net::make_strand(ioc_));
-      co_await acceptor_.async_accept(socket, awaitInto(ec));
+      co_await acceptor.async_accept(socket, awaitInto(ec));
       if (stopping_.load() || ec == net::error::operation_aborted) break;
       if (ec) {
         // Out of descriptors and the like: back off instead of spinning.
@@ -240,12 +258,12 @@ class ServerImpl : public Server {
       }
       auto executor = socket.get_executor();
       ++open_connections_;
-      net::co_spawn(executor, serveConnection(std::move(socket)),
+      net::co_spawn(executor, serveConnection(std::move(socket), admin),
                     [this](const std::exception_ptr&) { --open_connections_; });
     }
   }
 
-  net::awaitable<void> serveConnection(tcp::socket socket) {
+  net::awaitable<void> serveConnection(tcp::socket socket, bool admin) {
     error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
     std::string remote;
@@ -270,7 +288,7 @@ class ServerImpl : public Server {
         state->idle = false;
         if (ec) break;
       }
-      again = co_await serveOne(stream, buffer, remote, unread_body);
+      again = co_await serveOne(stream, buffer, remote, admin, unread_body);
     }
     state->stream = nullptr;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -304,9 +322,10 @@ class ServerImpl : public Server {
   // may carry another request; `unread_body` tells whether the client may
   // still be sending a body barrier did not read.
   net::awaitable<bool> serveOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                const std::string& remote, bool& unread_body) {
+                                const std::string& remote, bool admin, bool& unread_body) {
     auto start = std::chrono::steady_clock::now();
     Exchange ex;
+    ex.admin = admin;
     ex.request_id = nextRequestId();
     Request request;
     request.remote_addr = remote;
@@ -385,7 +404,17 @@ class ServerImpl : public Server {
 
   net::awaitable<bool> dispatch(beast::tcp_stream& stream, Request& request, ClientBody& body,
                                 Exchange& ex) {
-    switch (Gateway::route(request.path)) {
+    Gateway::Route route = Gateway::route(request.path);
+    // With server.metrics_listen, metrics are served there alone, and that
+    // listener serves nothing else but health.
+    bool admin_route = route == Gateway::Route::kHealth || route == Gateway::Route::kMetrics;
+    if ((ex.admin && !admin_route) ||
+        (!ex.admin && route == Gateway::Route::kMetrics && !options_.metrics_listen.empty())) {
+      ex.outcome = Outcome::kInternal;
+      Response page = errorPage(404);
+      co_return co_await sendResponse(stream, page, ex);
+    }
+    switch (route) {
       case Gateway::Route::kCheck: {
         Response response = co_await forwardAuth(request, ex);
         co_return co_await sendResponse(stream, response, ex);
@@ -591,10 +620,12 @@ class ServerImpl : public Server {
   net::io_context ioc_;
   net::strand<net::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
+  tcp::acceptor metrics_acceptor_;
   net::steady_timer grace_timer_;
   std::optional<net::signal_set> signals_;
   net::thread_pool blocking_;
   tcp::endpoint local_;
+  tcp::endpoint metrics_local_;
   std::vector<std::unique_ptr<UpstreamPool>> pools_;
   std::atomic<bool> stopping_{false};
   // Client connections being served (accepted, not yet finished).
@@ -618,6 +649,7 @@ ServerOptions ServerOptions::fromConfig(const Config& config) {
   options.idle_timeout_ms = server.idle_timeout * 1000;
   options.upstream_timeout_ms = server.upstream_timeout * 1000;
   options.max_connections = server.max_connections;
+  options.metrics_listen = server.metrics_listen;
   options.trust_forwarded_proto = server.trust_forwarded_proto;
   options.offload_store = config.store.type == StoreConfig::Type::kRedis ||
                           config.store.type == StoreConfig::Type::kDynamoDb;

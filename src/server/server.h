@@ -41,6 +41,9 @@ struct ServerOptions {
   // Client connections served at once; further ones wait in the listen
   // queue until one ends (file descriptors are finite; so is the upstream).
   int64_t max_connections = 4096;
+  // When set, a second listener serving /_identity/metrics and
+  // /_identity/health only; the main listener then answers metrics with 404.
+  std::string metrics_listen;
   bool trust_forwarded_proto = false;
   bool handle_signals = false;  // stop on SIGTERM / SIGINT
   // Run store reads on the blocking pool (network stores: Redis, DynamoDB);
@@ -62,6 +65,8 @@ class Server {
   // The bound address, e.g. "127.0.0.2:8080" (the real port when 0 was asked).
   virtual std::string localAddress() const = 0;
   virtual uint16_t port() const = 0;
+  // The metrics listener's port (0 without server.metrics_listen).
+  virtual uint16_t metricsPort() const = 0;
   // Serves until stopped; returns once every connection has finished.
   virtual void run() = 0;
   // Starts a graceful shutdown. Thread-safe, idempotent, returns at once.

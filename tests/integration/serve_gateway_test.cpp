@@ -255,6 +255,25 @@ TEST_F(ServeGatewayTest, MetricsExposition) {
   EXPECT_NE(metrics.body.find("barrier_logins_total"), std::string::npos);
 }
 
+// With server.metrics_listen, metrics leave the public listener (404
+// there) for their own, which serves health too and nothing else.
+TEST_F(ServeGatewayTest, MetricsOnTheirOwnListener) {
+  GatewaySetup setup;
+  setup.server.metrics_listen = "127.0.0.1:0";
+  auto& gw = start(std::move(setup));
+  ASSERT_NE(gw.metricsPort(), 0);
+  ASSERT_NE(gw.metricsPort(), gw.port());
+  EXPECT_EQ(httpGet(gw.port(), "/_identity/metrics").status, 404);
+  EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
+  HttpReply metrics = httpGet(gw.metricsPort(), "/_identity/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("barrier_requests_total"), std::string::npos) << metrics.body;
+  EXPECT_EQ(httpGet(gw.metricsPort(), "/_identity/health").status, 200);
+  for (const char* other : {"/public/logo.svg", "/_identity/login", "/_identity/check", "/"}) {
+    EXPECT_EQ(httpGet(gw.metricsPort(), other).status, 404) << other;
+  }
+}
+
 // Limits: an oversized header is a 431; a body over max_body_bytes is a
 // 413 — up front when Content-Length says so, else when it is read, which
 // only happens for a signed-in request forwarded upstream.

@@ -123,7 +123,7 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.checkKeys(*obj, path,
               {"listen", "threads", "origins", "trust_forwarded_proto", "max_header_bytes",
                "max_body_bytes", "idle_timeout", "upstream_timeout", "max_connections",
-               "log_level"});
+               "metrics_listen", "log_level"});
   r.string(*obj, path, "listen", s.listen);
   r.integer(*obj, path, "threads", s.threads, 0, 1024, "threads");
   readOrigins(r, *obj, s.origins);
@@ -133,6 +133,7 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.duration(*obj, path, "idle_timeout", s.idle_timeout, 1, 3600);
   r.duration(*obj, path, "upstream_timeout", s.upstream_timeout, 1, 3600);
   r.integer(*obj, path, "max_connections", s.max_connections, 1, 1000000, "connections");
+  r.string(*obj, path, "metrics_listen", s.metrics_listen);
   r.string(*obj, path, "log_level", s.log_level);
 }
 

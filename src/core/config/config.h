@@ -92,6 +92,9 @@ struct ServerConfig {
   int64_t upstream_timeout = 30;  // seconds
   // Client connections served at once; more wait in the listen queue.
   int64_t max_connections = 4096;
+  // host:port of a second listener for /_identity/metrics (and health), off
+  // the public one; "" serves metrics on `listen`.
+  std::string metrics_listen;
   std::string log_level = "info";
 };
 

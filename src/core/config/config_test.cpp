@@ -94,6 +94,7 @@ TEST(Config, ReadsEveryField) {
               {"idle_timeout", "2m"},
               {"upstream_timeout", 10},
               {"max_connections", 512},
+              {"metrics_listen", "127.0.0.1:9090"},
               {"log_level", "debug"}}},
             {"public_paths", {"/favicon.ico", "/public/*", "*.css"}},
             {"rules", {{{"path", "/admin/*"}, {"groups", {"admin", "ops"}}}}},
@@ -139,6 +140,7 @@ TEST(Config, ReadsEveryField) {
   EXPECT_EQ(c.server.idle_timeout, 120);
   EXPECT_EQ(c.server.upstream_timeout, 10);
   EXPECT_EQ(c.server.max_connections, 512);
+  EXPECT_EQ(c.server.metrics_listen, "127.0.0.1:9090");
   EXPECT_EQ(c.server.log_level, "debug");
   EXPECT_EQ(c.public_paths.size(), 3u);
   ASSERT_EQ(c.rules.size(), 1u);
@@ -433,6 +435,10 @@ TEST(Config, ServerRules) {
     j["server"] = {{"listen", bad}};
     expectError(j, "server.listen must be host:port");
   }
+  j["server"] = {{"metrics_listen", "9090"}};
+  expectError(j, "server.metrics_listen must be host:port");
+  j["server"] = {{"metrics_listen", "127.0.0.1:9090"}};
+  EXPECT_TRUE(parse(j).isOk());
   j["server"] = {{"origins", {{{"prefix", "api"}, {"static", "/srv"}}}}};
   expectError(j, "server.origins[0].prefix must start with '/'");
   j["server"] = {{"origins", {{{"prefix", "/"}}}}};

@@ -217,12 +217,20 @@ Status checkPattern(const std::string& field, const std::string& pattern) {
   return Status::ok();
 }
 
+bool isListenAddress(std::string_view listen) {
+  size_t colon = listen.rfind(':');
+  return colon != std::string_view::npos && parsePort(listen.substr(colon + 1)) &&
+         !(colon > 0 && hostPart(listen.substr(0, colon)).empty());
+}
+
 Status checkServer(const ServerConfig& s) {
-  size_t colon = s.listen.rfind(':');
-  if (colon == std::string::npos || !parsePort(std::string_view(s.listen).substr(colon + 1)) ||
-      (colon > 0 && hostPart(std::string_view(s.listen).substr(0, colon)).empty())) {
+  if (!isListenAddress(s.listen)) {
     return Status::invalid(
         "server.listen must be host:port (e.g. 127.0.0.1:8080 or :8080), got \"" + s.listen + "\"");
+  }
+  if (!s.metrics_listen.empty() && !isListenAddress(s.metrics_listen)) {
+    return Status::invalid("server.metrics_listen must be host:port (e.g. 127.0.0.1:9090), got \"" +
+                           s.metrics_listen + "\"");
   }
   for (size_t i = 0; i < s.origins.size(); ++i) {
     const OriginConfig& o = s.origins[i];

@@ -54,6 +54,8 @@ class InProcessGateway {
   bool ok() const { return server_ != nullptr; }
   const std::string& error() const { return error_; }
   uint16_t port() const { return port_; }
+  // The metrics listener's port (setup.server.metrics_listen), else 0.
+  uint16_t metricsPort() const { return server_ ? server_->metricsPort() : 0; }
   // A live session for `user`; returns the Cookie header value "barrier=<id>.<mac>".
   std::string login(const std::string& user, const std::vector<std::string>& groups = {});
   SwitchableStore& store() { return *store_; }
