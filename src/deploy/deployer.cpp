@@ -58,27 +58,26 @@ void Deployer::say(const std::string& line) {
 // A rotation takes two runs of --rotate-signing-key (plan.h): the first adds
 // a key every function verifies, the second makes it sign — once CloudFront
 // has the checker that knows it, so no visitor meets a checker refusing a
-// fresh cookie (a login loop).
-Result<std::vector<std::string>> Deployer::signingKeys(const DeployOptions& options) {
+// fresh cookie (a login loop). Nothing is saved here (see saveSigningKeys).
+Result<Deployer::KeyPlan> Deployer::planSigningKeys(const DeployOptions& options) {
   SigningKeyStore store(client_, assembly_.region, signingKeyParameter(assembly_));
   auto current = store.load();
   if (!current) return current.status();
-  SigningKeySet keys;
-  std::string what;
+  KeyPlan plan;
   if (!current->has_value()) {
-    keys.keys = {newSigningKey(random_)};
-    what = "generated";
+    plan.keys.keys = {newSigningKey(random_)};
+    plan.what = "generated";
+    plan.save = true;
   } else if (!options.rotate_signing_key) {
-    keys = **current;
-    std::string count = std::to_string(keys.keys.size());
+    plan.keys = **current;
+    std::string count = std::to_string(plan.keys.keys.size());
     say(concat({"signing keys: kept (", store.name(), ", ", count, " key(s)",
-                keys.pending ? "; a new one waits to sign: run deploy --rotate-signing-key again "
-                               "once CloudFront has deployed the checker)"
-                             : ")"}));
-    return keys.keys;
+                plan.keys.pending ? "; a new one waits to sign: run deploy --rotate-signing-key "
+                                    "again once CloudFront has deployed the checker)"
+                                  : ")"}));
   } else if (!(*current)->pending) {
-    keys = addPendingSigningKey(**current, random_);
-    what =
+    plan.keys = addPendingSigningKey(**current, random_);
+    plan.what =
         "rotation step 1 of 2: a new key added, which both functions verify after this deploy; "
         "it signs after the next `barrier deploy --rotate-signing-key`, run once CloudFront has "
         "deployed this checker" +
@@ -86,6 +85,7 @@ Result<std::vector<std::string>> Deployer::signingKeys(const DeployOptions& opti
                         ? " (and you have associated its new version with the distribution)"
                         : " (`aws cloudfront wait distribution-deployed --id " +
                               assembly_.distribution_id + "`)");
+    plan.save = plan.after_deploy = true;
   } else {
     if (!assembly_.distribution_id.empty()) {
       auto status = CloudFrontDistributions(client_).status(assembly_.distribution_id);
@@ -98,17 +98,27 @@ Result<std::vector<std::string>> Deployer::signingKeys(const DeployOptions& opti
              assembly_.distribution_id, "` returns"}));
       }
     }
-    keys = promotePendingSigningKey(**current);
-    what = "rotation step 2 of 2: the new key signs, " + std::to_string(keys.keys.size() - 1) +
-           " earlier key(s) still verify";
+    plan.keys = promotePendingSigningKey(**current);
+    plan.what = "rotation step 2 of 2: the new key signs, " +
+                std::to_string(plan.keys.keys.size() - 1) + " earlier key(s) still verify";
+    plan.save = plan.after_deploy = true;
   }
-  if (options.dry_run) {
-    say(concat({"signing keys: would be ", what, " (", store.name(), ")"}));
-    return keys.keys;
+  if (plan.save && options.dry_run) {
+    say(concat({"signing keys: would be ", plan.what, " (", store.name(), ")"}));
+    plan.save = false;
   }
-  if (Status s = store.save(keys); !s) return s;
-  say(concat({"signing keys: ", what, " (", store.name(), ")"}));
-  return keys.keys;
+  return plan;
+}
+
+// A new key is saved at once; a rotation's step only once the stacks and
+// the wiring that carry it are in place: a step that failed half-way leaves
+// the parameter as it was, and running it again starts that step afresh
+// (step 2 would otherwise promote a key no checker had yet).
+Status Deployer::saveSigningKeys(const KeyPlan& plan) {
+  SigningKeyStore store(client_, assembly_.region, signingKeyParameter(assembly_));
+  if (Status s = store.save(plan.keys); !s) return s;
+  say(concat({"signing keys: ", plan.what, " (", store.name(), ")"}));
+  return Status::ok();
 }
 
 // Records the session table's name beside the signing keys (only when it
@@ -269,8 +279,12 @@ Result<DeployReport> Deployer::deploy(const DeployOptions& options) {
   auto checker_template_text = templates_.load(kCheckerTemplate);
   if (!checker_template_text) return checker_template_text.status();
 
-  auto keys = signingKeys(options);
-  if (!keys) return keys.status();
+  auto plan = planSigningKeys(options);
+  if (!plan) return plan.status();
+  if (plan->save && !plan->after_deploy) {
+    if (Status s = saveSigningKeys(*plan); !s) return s;
+  }
+  const std::vector<std::string>* keys = &plan->keys.keys;
 
   say("packaging: session manager");
   auto manager_zip = packager_.managerZip();
@@ -326,6 +340,9 @@ Result<DeployReport> Deployer::deploy(const DeployOptions& options) {
   } else {
     say("cloudfront: no Cloudfront.DistributionId; add the origin, the /_identity/* behaviour and the "
         "viewer-request association by hand (README), or set it to let deploy do it");
+  }
+  if (plan->save && plan->after_deploy) {
+    if (Status s = saveSigningKeys(*plan); !s) return s;
   }
   return report;
 }

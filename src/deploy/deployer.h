@@ -62,7 +62,15 @@ class Deployer {
 
  private:
   void say(const std::string& line);
-  Result<std::vector<std::string>> signingKeys(const DeployOptions& options);
+  // The signing keys this deploy uses, and whether and when to save them.
+  struct KeyPlan {
+    SigningKeySet keys;
+    std::string what;           // for the progress line
+    bool save = false;          // the parameter changes
+    bool after_deploy = false;  // ... once the stacks and wiring carry it
+  };
+  Result<KeyPlan> planSigningKeys(const DeployOptions& options);
+  Status saveSigningKeys(const KeyPlan& plan);
   Status recordSessionTable(const std::string& table);
   // Uploads `bytes` under its content-addressed key unless already there.
   Result<std::string> upload(const std::string& region, const std::string& what, const std::string& bytes,

@@ -296,6 +296,22 @@ print(boto3.client("ssm", region_name="eu-west-1").get_parameter(Name="/barrier/
   std::string k1 = stored();
   ASSERT_EQ(k1.size(), 44u) << k1;
 
+  // A step that fails half-way (here: the checker's bucket is gone, after
+  // the regional stack took the new key) saves nothing: run again, the step
+  // starts afresh instead of the next one promoting a key no checker has.
+  const std::string edge_bucket = R"(
+import boto3
+s3 = boto3.client("s3", region_name="us-east-1")
+)";
+  python(edge_bucket +
+         "for o in s3.list_objects_v2(Bucket='artifacts-us-east-1').get('Contents', []):\n"
+         "    s3.delete_object(Bucket='artifacts-us-east-1', Key=o['Key'])\n"
+         "s3.delete_bucket(Bucket='artifacts-us-east-1')\n");
+  CommandResult half = barrier(rotate);
+  EXPECT_NE(half.exit_code, 0) << half.err;
+  EXPECT_EQ(stored(), k1);
+  python(edge_bucket + "s3.create_bucket(Bucket='artifacts-us-east-1')\n");
+
   CommandResult step1 = barrier(rotate);
   ASSERT_EQ(step1.exit_code, 0) << step1.err;
   EXPECT_NE(step1.err.find("rotation step 1 of 2"), std::string::npos) << step1.err;
