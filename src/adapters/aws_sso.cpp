@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -63,7 +64,10 @@ void saveSsoToken(const std::string& path, std::string_view original, const SsoT
   doc["expiresAt"] = iso8601(token.expires_at);
   doc["refreshToken"] = token.refresh_token;
   std::string text = doc.dump();
-  std::string temp = path + ".barrier-" + std::to_string(getpid());
+  // One name per process and call: threads refreshing at once each write
+  // their own file (the last rename wins, whole).
+  static std::atomic<unsigned> counter{0};
+  std::string temp = path + ".barrier-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
   bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());

@@ -316,6 +316,10 @@ class RedisStore : public SessionStore {
   Status remove(std::string_view key) override {
     Result<Reply> reply =
         run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
+    if (!reply.isOk() && reply.status().message().find("WRONGTYPE") != std::string::npos) {
+      // Not even a hash (nothing barrier wrote): no user index to update.
+      reply = run({"DEL", recordKey(key)});
+    }
     return reply.isOk() ? Status::ok() : reply.status();
   }
 

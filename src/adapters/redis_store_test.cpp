@@ -367,6 +367,10 @@ TEST_F(RedisStoreTest, MalformedRecordIsAnError) {
   // It can still be removed (sessions revoke <key>).
   EXPECT_TRUE(store_->remove("bad").isOk());
   EXPECT_EQ(server_->integerCommand("EXISTS barrier:s:bad"), 0);
+  server_->integerCommand("RPUSH barrier:s:list x");  // not even a hash
+  EXPECT_FALSE(store_->get("list").isOk());
+  EXPECT_TRUE(store_->remove("list").isOk());
+  EXPECT_EQ(server_->integerCommand("EXISTS barrier:s:list"), 0);
   // 19 digits would overflow: refused, like any malformed time.
   server_->integerCommand(
       "HSET barrier:s:big kind session valid_until 9999999999999999999 created_at 1");

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -214,6 +215,34 @@ class SqliteStore : public SessionStore {
   }
 
  private:
+  static Status checkPrivateFile(const std::string& file) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+      if (errno == ELOOP) {
+        return Status::invalid("store.path: " + file + " is a symbolic link; name the file itself");
+      }
+      if (errno == ENOENT) return Status::ok();  // a journal not made yet
+      return Status::unavailable("store.path: cannot open " + file + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    bool stated = ::fstat(fd, &st) == 0;
+    ::close(fd);
+    if (!stated) return Status::unavailable("store.path: cannot inspect " + file);
+    if (!S_ISREG(st.st_mode)) return Status::invalid("store.path: " + file + " is not a regular file");
+    if (st.st_uid != ::geteuid()) {
+      return Status::invalid("store.path: " + file + " belongs to another user (uid " +
+                             std::to_string(st.st_uid) + "); barrier runs as uid " +
+                             std::to_string(::geteuid()));
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return Status::invalid("store.path: " + file + " has mode " + mode +
+                             ": other users could write sessions into it; run chmod 600 " + file);
+    }
+    return Status::ok();
+  }
+
   Result<sqlite3*> open() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -224,31 +253,15 @@ class SqliteStore : public SessionStore {
       }
     }
     // Create the file owner-only before SQLite does (it would use 0644).
-    // An existing file must be a regular file of ours that no one else can
-    // write: a session row inserted by another user would be a way in.
     int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 && errno == ELOOP) {
-      return Status::invalid("store.path: " + path_ + " is a symbolic link; name the file itself");
-    }
-    if (fd >= 0) {
-      struct stat st {};
-      bool stated = ::fstat(fd, &st) == 0;
-      ::close(fd);
-      if (stated && !S_ISREG(st.st_mode)) {
-        return Status::invalid("store.path: " + path_ + " is not a regular file");
-      }
-      if (stated && st.st_uid != ::geteuid()) {
-        return Status::invalid("store.path: " + path_ + " belongs to another user (uid " +
-                               std::to_string(st.st_uid) + "); barrier runs as uid " +
-                               std::to_string(::geteuid()));
-      }
-      if (stated && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        return Status::invalid("store.path: " + path_ + " has mode " + mode +
-                               ": other users could write sessions into it; run chmod 600 " +
-                               path_);
-      }
+    if (fd >= 0) ::close(fd);
+    // The database and its journal files, where they exist, must be regular
+    // files of ours that no one else can write: a session row inserted by
+    // another user would be a way in. (Checked whether or not we could open
+    // them for writing: SQLite would fall back to reading one read-only.)
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::string file = path_ + suffix;
+      if (Status s = checkPrivateFile(file); !s) return s;
     }
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path_.c_str(), &db,

@@ -154,6 +154,7 @@ Result<SigningKeySet> decodeSigningKeys(std::string_view text) {
     if (key.starts_with(kPendingMark)) {
       set.pending = true;
       key.remove_prefix(kPendingMark.size());
+      if (key.empty()) return Status::invalid("a pending marker without a key");
     }
     if (!key.empty()) set.keys.emplace_back(key);
     if (comma == std::string_view::npos) break;

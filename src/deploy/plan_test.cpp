@@ -74,6 +74,7 @@ TEST(PlanTest, SigningKeysEncoding) {
   EXPECT_FALSE(decodeSigningKeys("pending:a2V5MQ==,a2V5Mg==").isOk());
   EXPECT_FALSE(decodeSigningKeys("").isOk());
   EXPECT_FALSE(decodeSigningKeys(",,").isOk());
+  EXPECT_FALSE(decodeSigningKeys("a2V5MQ==,pending:").isOk());
 }
 
 // The checker's config.json is a valid barrier configuration with the

@@ -419,6 +419,11 @@ function answerOf(wasm, tag, request, fetches, deadline) {
   }
 }
 
+function overBudget() {
+  log('warn', 'edge.budget', { error: `store reads took over ${kEventBudgetMs} ms` });
+  return unavailable();
+}
+
 // Sends the module's signed GetItem ("F" fields: ticket, timeout_ms,
 // delay_ms, method, url, body, header pairs) after the wait it asks for (a
 // retry's back-off) and hands the answer back, all within the event's
@@ -427,14 +432,14 @@ async function lookUp(wasm, [ticket, timeout, delay, method, url, body, ...pairs
   const headers = {};
   for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]] = pairs[i + 1];
   const wait = Number(delay);
-  if (wait > 0 && wait <= kMaxRetryDelayMs && Date.now() + wait < deadline) {
+  // A retry's back-off that would overrun the budget ends the event: sent at
+  // once, the retry would defeat DynamoDB's throttling.
+  if (wait > 0 && wait <= kMaxRetryDelayMs) {
+    if (Date.now() + wait >= deadline) return overBudget();
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
   const left = deadline - Date.now();
-  if (left <= 0) {
-    log('warn', 'edge.budget', { error: `store reads took over ${kEventBudgetMs} ms` });
-    return unavailable();
-  }
+  if (left <= 0) return overBudget();
   const timeoutMs = Math.min(Number(timeout) > 0 ? Number(timeout) : kDefaultTimeoutMs, left);
   const answer = await send({ method, url, body, headers, timeout_ms: timeoutMs });
   if (answer.error) log('warn', 'edge.dynamodb', { error: answer.error });

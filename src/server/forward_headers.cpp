@@ -107,7 +107,10 @@ void setForwardedHeaders(Headers& headers, const ForwardedFrom& from) {
       headers.remove(name);
     }
   }
-  for (std::string_view name : {"X-Original-URL", "X-Rewrite-URL"}) headers.remove(name);
+  for (std::string_view name :
+       {"X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Forwarded-Uri"}) {
+    headers.remove(name);
+  }
   if (!from.remote_addr.empty()) {
     if (!chain.empty()) chain += ", ";
     chain += from.remote_addr;

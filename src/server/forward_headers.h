@@ -51,8 +51,9 @@ std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto);
 // trusted proxy's list, or is the peer alone. Without a trusted proxy the
 // other forwarding headers an application may believe (Forwarded,
 // X-Real-IP, X-Forwarded-Port, -Prefix, -Server, -Scheme, X-Scheme) are the
-// visitor's own and are removed; X-Original-URL and X-Rewrite-URL, which name
-// a path other than the one checked, are removed always.
+// visitor's own and are removed; X-Original-URL, X-Rewrite-URL,
+// X-Original-URI and X-Forwarded-Uri, which name a path other than the one
+// checked, are removed always.
 void setForwardedHeaders(Headers& headers, const ForwardedFrom& from);
 
 }  // namespace barrier

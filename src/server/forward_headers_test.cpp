@@ -62,12 +62,14 @@ TEST(ForwardHeadersTest, TrustedProxyHeadersPassOn) {
   Headers headers{{"X-Forwarded-For", "203.0.113.9"},
                   {"X-Forwarded-Proto", "https"},
                   {"X-Real-IP", "203.0.113.9"},
-                  {"X-Original-URL", "/admin/"}};
+                  {"X-Original-URL", "/admin/"},
+                  {"X-Forwarded-Uri", "/admin/"}};
   setForwardedHeaders(headers, {"10.0.0.2", "www.example.com", true});
   EXPECT_EQ(headers.get("X-Forwarded-For"), "203.0.113.9, 10.0.0.2");
   EXPECT_EQ(headers.get("X-Forwarded-Proto"), "https");
   EXPECT_EQ(headers.get("X-Real-IP"), "203.0.113.9");
   EXPECT_FALSE(headers.has("X-Original-URL"));
+  EXPECT_FALSE(headers.has("X-Forwarded-Uri"));
 }
 
 // Trusted, the first entry of the proxy's X-Forwarded-Proto wins; garbage is http.

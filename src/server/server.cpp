@@ -233,7 +233,9 @@ class ServerImpl : public Server {
   net::awaitable<void> acceptLoop(tcp::acceptor& acceptor, bool admin) {
     while (!stopping_.load()) {
       error_code ec;
-      if (open_connections_.load() >= options_.max_connections) {
+      // The cap is the public listener's: the metrics listener must still
+      // answer when the public one is saturated.
+      if (!admin && open_connections_.load() >= options_.max_connections) {
         // At the cap: leave new connections in the listen queue until one
         // ends (said once per spell at the cap).
         if (!at_cap_) {
@@ -245,7 +247,7 @@ class ServerImpl : public Server {
         co_await pause.async_wait(awaitInto(ec));
         continue;
       }
-      at_cap_ = false;
+      if (!admin) at_cap_ = false;
       tcp::socket socket(net::make_strand(ioc_));
       co_await acceptor.async_accept(socket, awaitInto(ec));
       if (stopping_.load() || ec == net::error::operation_aborted) break;
@@ -257,6 +259,10 @@ class ServerImpl : public Server {
         continue;
       }
       auto executor = socket.get_executor();
+      if (admin) {
+        net::co_spawn(executor, serveConnection(std::move(socket), admin), net::detached);
+        continue;
+      }
       ++open_connections_;
       net::co_spawn(executor, serveConnection(std::move(socket), admin),
                     [this](const std::exception_ptr&) { --open_connections_; });
@@ -628,7 +634,7 @@ class ServerImpl : public Server {
   tcp::endpoint metrics_local_;
   std::vector<std::unique_ptr<UpstreamPool>> pools_;
   std::atomic<bool> stopping_{false};
-  // Client connections being served (accepted, not yet finished).
+  // Public client connections being served (accepted, not yet finished).
   std::atomic<int64_t> open_connections_{0};
   bool at_cap_ = false;  // the accept loop's own (one strand)
   std::mutex connections_mu_;

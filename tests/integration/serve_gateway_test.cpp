@@ -419,10 +419,12 @@ TEST_F(ServeGatewayTest, KeepAliveAndIdleTimeout) {
 
 // At server.max_connections, further connections wait in the listen queue
 // (nothing is read from them) until one ends, then are served: file
-// descriptors stay bounded and nobody is dropped.
+// descriptors stay bounded and nobody is dropped. The metrics listener is
+// not capped: it answers while the public one is full.
 TEST_F(ServeGatewayTest, ConnectionsOverTheCapWait) {
   GatewaySetup setup;
   setup.server.max_connections = 2;
+  setup.server.metrics_listen = "127.0.0.1:0";
   auto& gw = start(std::move(setup));
   auto first = std::make_unique<HttpConnection>("127.0.0.1", gw.port());
   HttpConnection second("127.0.0.1", gw.port());
@@ -435,6 +437,8 @@ TEST_F(ServeGatewayTest, ConnectionsOverTheCapWait) {
   });
   EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout)
       << "served over the cap";
+  // The cap is the public listener's: metrics still answer.
+  EXPECT_EQ(httpGet(gw.metricsPort(), "/_identity/metrics").status, 200);
   first.reset();  // one ends: the third is accepted and served
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(answer.get(), 200);

@@ -75,16 +75,21 @@ Status JwksCache::verify(const std::string& jwks_uri, const Jwt& jwt) {
   {
     CacheLock<CacheMutex> lock(mu_);
     const int64_t now = clock_.now();
+    // At most one fetch per call, and after the first at most one per
+    // kRefetchSeconds whatever the reason (each blocks under the lock).
     if (!keys_ || keys_uri_ != jwks_uri) {
-      if (Status s = fetch(jwks_uri); !s) return s;
-    } else if (now - fetched_at_ >= kMaxAgeSeconds && now - tried_at_ >= kRefetchSeconds) {
       tried_at_ = now;
-      (void)fetch(jwks_uri);
-    }
-    if (keys_->find(jwt.kid) == nullptr && clock_.now() - fetched_at_ >= kRefetchSeconds) {
-      // Unknown kid: the provider may have rotated its keys. A failed
-      // refetch keeps the old set and refuses this token.
       if (Status s = fetch(jwks_uri); !s) return s;
+    } else if (now - tried_at_ >= kRefetchSeconds) {
+      if (keys_->find(jwt.kid) == nullptr) {
+        // Unknown kid: the provider may have rotated its keys. A failed
+        // refetch keeps the old set and refuses this token.
+        tried_at_ = now;
+        if (Status s = fetch(jwks_uri); !s) return s;
+      } else if (now - fetched_at_ >= kMaxAgeSeconds) {
+        tried_at_ = now;
+        (void)fetch(jwks_uri);  // a failure keeps the set in hand
+      }
     }
     keys = keys_;
   }

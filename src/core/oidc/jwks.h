@@ -68,7 +68,7 @@ class JwksCache {
   std::shared_ptr<const Jwks> keys_;
   std::string keys_uri_;
   int64_t fetched_at_ = 0;
-  int64_t tried_at_ = 0;  // the last refresh attempt for age, ok or not
+  int64_t tried_at_ = 0;  // the last fetch attempt, ok or not
 };
 
 }  // namespace barrier
