@@ -67,7 +67,8 @@ void saveSsoToken(const std::string& path, std::string_view original, const SsoT
   // One name per process and call: threads refreshing at once each write
   // their own file (the last rename wins, whole).
   static std::atomic<unsigned> counter{0};
-  std::string temp = path + ".barrier-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+  std::string temp =
+      path + ".barrier-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
   bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());

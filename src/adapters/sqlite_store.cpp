@@ -228,7 +228,8 @@ class SqliteStore : public SessionStore {
     bool stated = ::fstat(fd, &st) == 0;
     ::close(fd);
     if (!stated) return Status::unavailable("store.path: cannot inspect " + file);
-    if (!S_ISREG(st.st_mode)) return Status::invalid("store.path: " + file + " is not a regular file");
+    if (!S_ISREG(st.st_mode))
+      return Status::invalid("store.path: " + file + " is not a regular file");
     if (st.st_uid != ::geteuid()) {
       return Status::invalid("store.path: " + file + " belongs to another user (uid " +
                              std::to_string(st.st_uid) + "); barrier runs as uid " +
