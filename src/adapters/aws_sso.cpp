@@ -38,13 +38,6 @@ std::string stringField(const nlohmann::json& object, const char* name) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-// "2026-12-02T07:00:00Z", the cache file's form of a time.
-std::string iso8601(int64_t epoch_seconds) {
-  std::string d = amzDate(epoch_seconds);  // "20261202T070000Z"
-  return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" + d.substr(9, 2) + ":" +
-         d.substr(11, 2) + ":" + d.substr(13, 2) + "Z";
-}
-
 // An expiry as the cache files write it; 0 when absent or unreadable.
 int64_t expiryField(const nlohmann::json& object, const char* name) {
   std::string text = stringField(object, name);
@@ -61,7 +54,7 @@ void saveSsoToken(const std::string& path, std::string_view original, const SsoT
   auto doc = nlohmann::json::parse(original.begin(), original.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return;
   doc["accessToken"] = token.access_token;
-  doc["expiresAt"] = iso8601(token.expires_at);
+  doc["expiresAt"] = formatIso8601(token.expires_at);
   doc["refreshToken"] = token.refresh_token;
   std::string text = doc.dump();
   // One name per process and call: threads refreshing at once each write

@@ -14,6 +14,7 @@
 
 #include "adapters/store_factory.h"
 #include "adapters/yaml_config.h"
+#include "core/aws/sigv4.h"
 #include "cli/command.h"
 
 namespace barrier::cli {
@@ -33,15 +34,6 @@ std::unique_ptr<SessionStore> openStore(const SessionsFlags& flags) {
   auto store = makeStore(config->store);
   if (!store.isOk()) throw CliError(store.status().message());
   return std::move(*store);
-}
-
-std::string isoTime(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -79,7 +71,7 @@ void list(const SessionsFlags& flags) {
   }
   std::printf("%-43s  %-7s  %-20s  %-20s  %s\n", "KEY", "KIND", "VALID UNTIL", "USER", "GROUPS");
   for (const auto& r : *records) {
-    std::string until = isoTime(r.valid_until) + (r.valid_until <= now ? "*" : "");
+    std::string until = formatIso8601(r.valid_until) + (r.valid_until <= now ? "*" : "");
     std::string user = r.kind == RecordKind::kSession ? (r.username.empty() ? r.sub : r.username) : "-";
     std::printf("%-43s  %-7s  %-20s  %-20s  %s\n", r.key.c_str(), recordKindName(r.kind),
                 until.c_str(), user.c_str(), joined(r.groups).c_str());

@@ -285,7 +285,10 @@ std::string canonicalQuery(std::string_view query) {
   return out;
 }
 
-std::string amzDate(int64_t epoch_seconds) {
+namespace {
+
+// `format` gets year, month, day, hour, minute, second (UTC).
+std::string formatUtc(int64_t epoch_seconds, const char* format) {
   int64_t days = epoch_seconds / 86400;
   int64_t secs = epoch_seconds % 86400;
   if (secs < 0) {
@@ -296,10 +299,20 @@ std::string amzDate(int64_t epoch_seconds) {
   unsigned m, d;
   civilFromDays(days, y, m, d);
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04lld%02u%02uT%02lld%02lld%02lldZ", static_cast<long long>(y),
-                m, d, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+  std::snprintf(buf, sizeof(buf), format, static_cast<long long>(y), m, d,
+                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
                 static_cast<long long>(secs % 60));
   return buf;
+}
+
+}  // namespace
+
+std::string amzDate(int64_t epoch_seconds) {
+  return formatUtc(epoch_seconds, "%04lld%02u%02uT%02lld%02lld%02lldZ");
+}
+
+std::string formatIso8601(int64_t epoch_seconds) {
+  return formatUtc(epoch_seconds, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ");
 }
 
 bool parseIso8601(std::string_view t, int64_t& epoch_seconds) {

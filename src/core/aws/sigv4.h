@@ -122,6 +122,8 @@ std::string canonicalQuery(std::string_view query);
 
 // "20150830T123600Z" for epoch seconds (UTC).
 std::string amzDate(int64_t epoch_seconds);
+// "2015-08-30T12:36:00Z" for epoch seconds (UTC).
+std::string formatIso8601(int64_t epoch_seconds);
 // Parses "2015-08-30T12:36:00Z" (fraction and "+00:00" accepted, any other
 // offset applied); false on anything else. Used for credential expiry.
 bool parseIso8601(std::string_view text, int64_t& epoch_seconds);
