@@ -259,13 +259,11 @@ class ServerImpl : public Server {
         continue;
       }
       auto executor = socket.get_executor();
-      if (admin) {
-        net::co_spawn(executor, serveConnection(std::move(socket), admin), net::detached);
-        continue;
-      }
-      ++open_connections_;
+      if (!admin) ++open_connections_;
       net::co_spawn(executor, serveConnection(std::move(socket), admin),
-                    [this](const std::exception_ptr&) { --open_connections_; });
+                    [this, admin](const std::exception_ptr&) {
+                      if (!admin) --open_connections_;
+                    });
     }
   }
 
