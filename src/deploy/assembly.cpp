@@ -79,6 +79,19 @@ bool parseSeconds(std::string_view text, int64_t& out) {
   return true;
 }
 
+// A whole number from 1 to 10000.
+bool parseLimit(std::string_view text, int64_t& out) {
+  if (text.empty() || text.size() > 5) return false;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  if (n < 1 || n > 10000) return false;
+  out = n;
+  return true;
+}
+
 class Reader {
  public:
   explicit Reader(std::string_view source) : source_(source) {}
@@ -291,6 +304,19 @@ void readUserPool(Reader& r, const YAML::Node& root, Assembly& a) {
   if (a.supported_identity_providers.empty()) a.supported_identity_providers = {"COGNITO"};
 }
 
+// Throttling.<key>: requests per second, 1 to 10000 (API Gateway's
+// default account limit).
+void readLimit(Reader& r, const YAML::Node& throttling, const char* key, int64_t& out) {
+  std::string text = r.scalar(throttling, "Throttling", key, false, "");
+  if (!r.ok() || text.empty()) return;
+  int64_t value = 0;
+  if (!parseLimit(text, value)) {
+    r.fail(std::string("Throttling.") + key, "must be a whole number of requests per second from 1 to 10000, got '" + text + "'");
+    return;
+  }
+  out = value;
+}
+
 void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
   YAML::Node session = r.map(root, "", "Session", false, "e.g. Session: {Lifetime: 8h, CacheTtl: 5m}");
   if (session.IsDefined()) {
@@ -328,6 +354,12 @@ void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
       a.rules.push_back(std::move(rule));
     }
   }
+  YAML::Node throttling = r.map(root, "", "Throttling", false, "e.g. Throttling: {RateLimit: 100, BurstLimit: 200}");
+  if (throttling.IsDefined()) {
+    r.checkKeys(throttling, "Throttling", {"RateLimit", "BurstLimit"});
+    readLimit(r, throttling, "RateLimit", a.rate_limit);
+    readLimit(r, throttling, "BurstLimit", a.burst_limit);
+  }
   std::string level = r.scalar(root, "", "LogLevel", false, "");
   if (!level.empty()) a.log_level = level;
   if (r.ok() && a.log_level != "debug" && a.log_level != "info" && a.log_level != "warn" &&
@@ -342,7 +374,7 @@ Result<Assembly> readAssembly(const YAML::Node& root, std::string_view source) {
   if (!root.IsMap()) return Status::invalid(std::string(source) + ": must be a YAML mapping of keys");
   r.checkKeys(root, "", {"StacksPrefix", "CookieName", "Environment", "Packaging", "Cloudfront",
                          "CognitoUserPool", "Session", "PublicPaths", "RequiredGroups", "Rules",
-                         "LogLevel"});
+                         "Throttling", "LogLevel"});
   a.stacks_prefix = r.scalar(root, "", "StacksPrefix", true,
                              "set a short name that starts the stack names, e.g. MySiteBarrier");
   if (r.ok() && (!std::isalpha(static_cast<unsigned char>(a.stacks_prefix[0])) ||

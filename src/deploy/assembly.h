@@ -44,6 +44,12 @@ struct Assembly {
   std::vector<std::string> required_groups;      // RequiredGroups
   std::vector<AssemblyRule> rules;               // Rules
   std::string log_level = "info";                // LogLevel
+  // Throttling.RateLimit / BurstLimit: requests per second (steady, and the
+  // bucket for bursts) API Gateway lets through to the session manager;
+  // beyond them it answers 429. Every /_identity/login writes a login record,
+  // so an unthrottled API is an open door to store writes and Lambda cost.
+  int64_t rate_limit = 100;
+  int64_t burst_limit = 200;
 
   std::string managerStackName() const { return stacks_prefix + "SessionManager"; }
   std::string checkerStackName() const { return stacks_prefix + "SessionChecker"; }

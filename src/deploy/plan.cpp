@@ -187,7 +187,9 @@ std::vector<StackParameter> managerParameters(const Assembly& a, const std::stri
           {"CodeKey", code_key},
           {"ManagerConfigJson", managerConfigJson(a)},
           {"SigningKeys", joinComma(signing_keys)},
-          {"LogLevel", a.log_level}};
+          {"LogLevel", a.log_level},
+          {"ThrottlingRateLimit", std::to_string(a.rate_limit)},
+          {"ThrottlingBurstLimit", std::to_string(a.burst_limit)}};
 }
 
 std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,

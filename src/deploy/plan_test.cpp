@@ -103,6 +103,16 @@ TEST(PlanTest, DescribeParametersMasksSecrets) {
   EXPECT_NE(text.find("CodeKey = p/k.zip"), std::string::npos);
 }
 
+// The assembly's throttling reaches the manager stack's parameters.
+TEST(PlanTest, ThrottlingParameters) {
+  Assembly a = sample();
+  a.rate_limit = 20;
+  a.burst_limit = 40;
+  std::string text = describeParameters(managerParameters(a, "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"}));
+  EXPECT_NE(text.find("ThrottlingRateLimit = 20"), std::string::npos) << text;
+  EXPECT_NE(text.find("ThrottlingBurstLimit = 40"), std::string::npos) << text;
+}
+
 // The reference table has the reference rows, aligned.
 TEST(PlanTest, InfoTableAndJson) {
   BarrierInfo info{"abc.execute-api.eu-west-1.amazonaws.com", "/prod", "arn:aws:lambda:us-east-1:1:function:f:3"};

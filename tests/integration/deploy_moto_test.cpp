@@ -109,6 +109,13 @@ TEST_F(DeployMotoTest, DeploysThenRedeploysWithoutChanges) {
   std::string checker_state = stackState("us-east-1", "TestSessionChecker");
   EXPECT_EQ(manager_state.rfind("CREATE_COMPLETE", 0), 0u) << manager_state;
   EXPECT_EQ(checkerVersions(), 1);
+  // The manager's API stage is throttled (assembly Throttling; the defaults).
+  EXPECT_EQ(python(R"(
+import boto3
+s = boto3.client("cloudformation", region_name="eu-west-1").describe_stacks(StackName="TestSessionManager")["Stacks"][0]
+print(sorted((p["ParameterKey"], p["ParameterValue"]) for p in s["Parameters"] if p["ParameterKey"].startswith("Throttling")))
+)"),
+            "[('ThrottlingBurstLimit', '200'), ('ThrottlingRateLimit', '100')]\n");
   // The signing keys live in SSM, encrypted, never on stdout or stderr.
   std::string stored = python(R"(
 import boto3
