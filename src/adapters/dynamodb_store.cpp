@@ -89,8 +89,8 @@ class DynamoDbStore : public SessionStore {
     return keys.size();
   }
 
-  Result<std::vector<SessionRecord>> list(size_t limit) override {
-    std::vector<SessionRecord> out;
+  Result<RecordList> list(size_t limit) override {
+    RecordList out;
     json start = nullptr;
     while (out.size() < limit) {
       Result<std::string> body = call("Scan", scanRequest(table_, limit - out.size(), start));
@@ -98,7 +98,10 @@ class DynamoDbStore : public SessionStore {
       Result<RecordPage> page = parseScanBody(body.value());
       if (!page) return page.status();
       for (auto& r : page->records) {
-        if (out.size() < limit) out.push_back(std::move(r));
+        if (out.size() < limit) out.records.push_back(std::move(r));
+      }
+      for (auto& key : page->unreadable) {
+        if (out.size() < limit) out.unreadable.push_back(std::move(key));
       }
       start = std::move(page->last_evaluated_key);
       if (!start.is_object()) break;

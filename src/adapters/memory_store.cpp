@@ -51,12 +51,12 @@ class MemoryStore : public SessionStore {
     }));
   }
 
-  Result<std::vector<SessionRecord>> list(size_t limit) override {
+  Result<RecordList> list(size_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<SessionRecord> out;
+    RecordList out;
     for (const auto& [key, record] : records_) {
       if (out.size() >= limit) break;
-      out.push_back(record);
+      out.records.push_back(record);
     }
     return out;
   }

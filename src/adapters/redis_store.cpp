@@ -331,8 +331,8 @@ class RedisStore : public SessionStore {
     return static_cast<size_t>((*reply)->integer);
   }
 
-  Result<std::vector<SessionRecord>> list(size_t limit) override {
-    std::vector<SessionRecord> out;
+  Result<RecordList> list(size_t limit) override {
+    RecordList out;
     std::string cursor = "0";
     do {
       Result<Reply> reply =
@@ -347,9 +347,15 @@ class RedisStore : public SessionStore {
       const redisReply* keys = r->element[1];
       for (size_t i = 0; i < keys->elements && out.size() < limit; ++i) {
         std::string_view full(keys->element[i]->str, keys->element[i]->len);
-        Result<std::optional<SessionRecord>> record = get(full.substr(sizeof(kRecordPrefix) - 1));
-        if (!record.isOk()) return record.status();
-        if (record->has_value()) out.push_back(std::move(**record));  // gone meanwhile: skip
+        std::string_view key = full.substr(sizeof(kRecordPrefix) - 1);
+        Result<std::optional<SessionRecord>> record = get(key);
+        if (!record.isOk() && record.status().code() == Code::kInternal) {
+          out.unreadable.emplace_back(key);  // does not decode
+        } else if (!record.isOk()) {
+          return record.status();
+        } else if (record->has_value()) {
+          out.records.push_back(std::move(**record));  // gone meanwhile: skip
+        }
       }
     } while (cursor != "0" && out.size() < limit);
     return out;
@@ -474,7 +480,8 @@ class RedisStore : public SessionStore {
   }
 
   // One command on one connection. A NULL reply means the connection is
-  // broken (its err is set); a Redis error reply is kUnavailable too.
+  // broken (its err is set); a Redis error reply is kUnavailable too, but
+  // for WRONGTYPE (kInternal).
   static Result<Reply> command(redisContext* c, const std::vector<std::string>& args) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -486,8 +493,13 @@ class RedisStore : public SessionStore {
         redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
     if (!reply) return connectionError(c, args.front());
     if (reply->type == REDIS_REPLY_ERROR) {
-      return Status::unavailable("redis: " + args.front() + ": " +
-                                 std::string(reply->str, reply->len));
+      std::string error = "redis: " + args.front() + ": " + std::string(reply->str, reply->len);
+      // A key holding another type is damaged data, like a malformed
+      // record (kInternal); other errors are the server's.
+      if (std::string_view(reply->str, reply->len).starts_with("WRONGTYPE")) {
+        return Status::internal(std::move(error));
+      }
+      return Status::unavailable(std::move(error));
     }
     return reply;
   }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -375,6 +376,21 @@ TEST_F(RedisStoreTest, MalformedRecordIsAnError) {
   server_->integerCommand(
       "HSET barrier:s:big kind session valid_until 9999999999999999999 created_at 1");
   EXPECT_FALSE(store_->get("big").isOk());
+}
+
+// Records that do not decode do not hide the others from a listing: each
+// is listed by its key, to be revoked.
+TEST_F(RedisStoreTest, ListNamesUnreadableRecords) {
+  ASSERT_TRUE(store_->putNew(session("good", "alice")).isOk());
+  server_->integerCommand("HSET barrier:s:bad kind admin valid_until 9999999999 created_at 1");
+  server_->integerCommand("RPUSH barrier:s:list x");
+  auto listed = store_->list(10);
+  ASSERT_TRUE(listed.isOk()) << listed.status().toString();
+  ASSERT_EQ(listed->records.size(), 1u);
+  EXPECT_EQ(listed->records[0].key, "good");
+  std::vector<std::string> unreadable = listed->unreadable;
+  std::sort(unreadable.begin(), unreadable.end());
+  EXPECT_EQ(unreadable, (std::vector<std::string>{"bad", "list"}));
 }
 
 // A killed server gives non-ok Statuses (never a crash or a pass); after a

@@ -187,18 +187,22 @@ class SqliteStore : public SessionStore {
     });
   }
 
-  Result<std::vector<SessionRecord>> list(size_t limit) override {
-    return withConnection<std::vector<SessionRecord>>(
-        [&](sqlite3* db) -> Result<std::vector<SessionRecord>> {
+  Result<RecordList> list(size_t limit) override {
+    return withConnection<RecordList>(
+        [&](sqlite3* db) -> Result<RecordList> {
           Statement st(db, "SELECT " + std::string(kColumns) +
                                " FROM sessions ORDER BY created_at DESC LIMIT ?");
           if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare list");
           st.bind(1, static_cast<int64_t>(limit));
-          std::vector<SessionRecord> out;
+          RecordList out;
           int rc;
           while ((rc = st.step()) == SQLITE_ROW) {
             SessionRecord r;
-            if (readRecord(st.get(), r)) out.push_back(std::move(r));
+            if (readRecord(st.get(), r)) {
+              out.records.push_back(std::move(r));
+            } else {
+              out.unreadable.push_back(columnText(st.get(), 0));
+            }
           }
           if (rc != SQLITE_DONE) return sqliteError(db, rc, "list");
           return out;
@@ -314,7 +318,9 @@ class SqliteStore : public SessionStore {
     while ((rc = st.step()) == SQLITE_ROW) {
     }
     if (rc != SQLITE_DONE) return sqliteError(db, rc, what);
-    if (!known) return std::optional<SessionRecord>();
+    // Damaged, or not written by barrier: an error (never a session), as in
+    // the other stores; `sessions revoke <key>` still removes it.
+    if (!known) return Status::internal(std::string("sqlite: ") + what + ": the record's kind is not session or login");
     return std::optional<SessionRecord>(std::move(r));
   }
 

@@ -1,6 +1,7 @@
 #include "adapters/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +109,30 @@ TEST_F(SqliteStoreTest, RemoveUser) {
   EXPECT_FALSE(store_->get("a1")->has_value());
   EXPECT_TRUE(store_->get("b1")->has_value());
   EXPECT_EQ(store_->list(10)->size(), 1u);
+}
+
+// A row that does not decode (a kind barrier does not know) does not hide
+// the others from a listing: it is listed by its key, to be revoked.
+TEST_F(SqliteStoreTest, ListNamesUnreadableRows) {
+  ASSERT_TRUE(store_->putNew(session("good", "alice")));
+  ASSERT_TRUE(store_->putNew(session("bad", "bob")));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "UPDATE sessions SET kind = 'admin' WHERE session_id = 'bad'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto listed = store_->list(10);
+  ASSERT_TRUE(listed.isOk()) << listed.status().toString();
+  ASSERT_EQ(listed->records.size(), 1u);
+  EXPECT_EQ(listed->records[0].key, "good");
+  EXPECT_EQ(listed->unreadable, std::vector<std::string>{"bad"});
+  EXPECT_EQ(store_->list(1)->size(), 1u);
+  auto got = store_->get("bad");  // never a session: an error, as in every store
+  ASSERT_FALSE(got.isOk());
+  EXPECT_EQ(got.status().code(), Code::kInternal);
+  ASSERT_TRUE(store_->remove("bad"));
+  EXPECT_TRUE(store_->list(10)->unreadable.empty());
 }
 
 // The file is created owner-only: it holds login flows' secrets.

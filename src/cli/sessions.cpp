@@ -5,7 +5,8 @@
 // Works on whatever store the configuration names (SQLite, Redis, DynamoDB,
 // memory), through the same factory as the gateway. Keys are printed: they
 // are SHA-256 hashes of cookie ids, useless as cookies. A login record's
-// secret, PKCE verifier and nonce are never printed.
+// secret, PKCE verifier and nonce are never printed. A record the store
+// cannot decode is listed by its key as `unreadable`, to be revoked.
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -60,24 +61,34 @@ nlohmann::json recordJson(const SessionRecord& r, int64_t now) {
 
 void list(const SessionsFlags& flags) {
   auto store = openStore(flags);
-  auto records = store->list(flags.limit);
-  if (!records.isOk()) throw CliError(records.status().message());
+  auto listed = store->list(flags.limit);
+  if (!listed.isOk()) throw CliError(listed.status().message());
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   if (flags.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : *records) out.push_back(recordJson(r, now));
+    for (const auto& r : listed->records) out.push_back(recordJson(r, now));
+    for (const auto& key : listed->unreadable) out.push_back({{"key", key}, {"kind", "unreadable"}});
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-    return;
+  } else {
+    std::printf("%-43s  %-10s  %-20s  %-20s  %s\n", "KEY", "KIND", "VALID UNTIL", "USER", "GROUPS");
+    for (const auto& r : listed->records) {
+      std::string until = formatIso8601(r.valid_until) + (r.valid_until <= now ? "*" : "");
+      std::string user = r.kind == RecordKind::kSession ? (r.username.empty() ? r.sub : r.username) : "-";
+      std::printf("%-43s  %-10s  %-20s  %-20s  %s\n", r.key.c_str(), recordKindName(r.kind),
+                  until.c_str(), user.c_str(), joined(r.groups).c_str());
+    }
+    for (const auto& key : listed->unreadable) {
+      std::printf("%-43s  %-10s  %-20s  %-20s\n", key.c_str(), "unreadable", "-", "-");
+    }
   }
-  std::printf("%-43s  %-7s  %-20s  %-20s  %s\n", "KEY", "KIND", "VALID UNTIL", "USER", "GROUPS");
-  for (const auto& r : *records) {
-    std::string until = formatIso8601(r.valid_until) + (r.valid_until <= now ? "*" : "");
-    std::string user = r.kind == RecordKind::kSession ? (r.username.empty() ? r.sub : r.username) : "-";
-    std::printf("%-43s  %-7s  %-20s  %-20s  %s\n", r.key.c_str(), recordKindName(r.kind),
-                until.c_str(), user.c_str(), joined(r.groups).c_str());
+  std::fprintf(stderr, "%zu record(s)%s\n", listed->size(),
+               listed->size() >= flags.limit ? " (limit reached; use --limit)" : "");
+  if (!listed->unreadable.empty()) {
+    std::fprintf(stderr,
+                 "%zu unreadable: damaged, or not written by barrier; the checker never "
+                 "accepts them (remove one with `barrier sessions revoke <key>`)\n",
+                 listed->unreadable.size());
   }
-  std::fprintf(stderr, "%zu record(s)%s\n", records->size(),
-               records->size() >= flags.limit ? " (limit reached; use --limit)" : "");
 }
 
 void revoke(const SessionsFlags& flags) {

@@ -155,6 +155,25 @@ TEST_P(DynamoDbStoreTest, RemoveUserAcrossBatches) {
   EXPECT_EQ(*store_->removeUser("nobody"), 0u);
 }
 
+// An item barrier cannot decode (an unknown kind) does not hide the others
+// from a listing: it is listed by its key, and can be removed.
+TEST_P(DynamoDbStoreTest, ListNamesUnreadableItems) {
+  ASSERT_TRUE(store_->putNew(session("good", "alice")).isOk());
+  nlohmann::json put = {{"TableName", table_},
+                        {"Item", {{"session_id", {{"S", "bad"}}},
+                                  {"kind", {{"S", "admin"}}},
+                                  {"valid_until", {{"N", "1900000000"}}}}}};
+  auto written = client_->callJsonText("dynamodb", dynamoDbTarget("PutItem"), put.dump());
+  ASSERT_TRUE(written.isOk()) << written.status().toString();
+  auto listed = store_->list(10);
+  ASSERT_TRUE(listed.isOk()) << listed.status().toString();
+  ASSERT_EQ(listed->records.size(), 1u);
+  EXPECT_EQ(listed->records[0].key, "good");
+  EXPECT_EQ(listed->unreadable, std::vector<std::string>{"bad"});
+  EXPECT_TRUE(store_->remove("bad").isOk());
+  EXPECT_TRUE(store_->list(10)->unreadable.empty());
+}
+
 // A table that does not exist is an error naming AWS's code, never
 // "absent".
 TEST_P(DynamoDbStoreTest, MissingTableIsAnError) {

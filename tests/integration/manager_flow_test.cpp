@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,7 +157,7 @@ class ManagerFlowTest : public ::testing::Test {
   std::vector<SessionRecord> records(RecordKind kind) {
     std::vector<SessionRecord> out;
     auto all = store->list(1000);  // kept alive: the loop reads into it
-    for (auto& r : *all) {
+    for (auto& r : all->records) {
       if (r.kind == kind) out.push_back(r);
     }
     return out;
@@ -450,6 +451,27 @@ TEST_F(ManagerFlowTest, SessionsCommandRevokesFromAnotherProcess) {
   EXPECT_NE(out.find("revoked 1"), std::string::npos) << out;
   EXPECT_EQ(b.get(kSite + "/_identity/me").status, 401);
   EXPECT_TRUE(records(RecordKind::kSession).empty());
+
+  // A row the store cannot read is listed by its key and can be revoked.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(raw,
+                         "INSERT INTO sessions (session_id, kind, valid_until, created_at) "
+                         "VALUES ('damaged-key', 'admin', 9999999999, 1)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+  auto [damaged_rc, damaged] = runBarrier("sessions list -c " + dir + "/barrier.yaml");
+  EXPECT_EQ(damaged_rc, 0) << damaged;
+  EXPECT_NE(damaged.find("damaged-key"), std::string::npos) << damaged;
+  EXPECT_NE(damaged.find("unreadable"), std::string::npos) << damaged;
+  EXPECT_NE(damaged.find("1 unreadable"), std::string::npos) << damaged;
+  auto [revoke_rc, revoked] = runBarrier("sessions revoke damaged-key -c " + dir + "/barrier.yaml");
+  EXPECT_EQ(revoke_rc, 0) << revoked;
+  auto [after_rc, after] = runBarrier("sessions list --json -c " + dir + "/barrier.yaml");
+  EXPECT_EQ(after_rc, 0) << after;
+  EXPECT_EQ(after.find("damaged-key"), std::string::npos) << after;
 
   manager_.reset();
   store.reset();

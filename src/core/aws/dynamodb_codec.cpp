@@ -342,10 +342,12 @@ Result<RecordPage> parseScanBody(std::string_view body) {
   for (const auto& item : *items) {
     // One foreign or damaged item must not hide the others from a listing.
     Result<SessionRecord> record = decodeItem(item);
+    std::string key;
+    std::string error;
     if (record) {
       page.records.push_back(std::move(record).value());
-    } else {
-      ++page.skipped;
+    } else if (item.is_object() && readString(item, kAttrSessionId, key, error) && !key.empty()) {
+      page.unreadable.push_back(std::move(key));
     }
   }
   page.last_evaluated_key = lastKey(*doc);

@@ -99,8 +99,8 @@ struct KeyPage {
 Result<KeyPage> parseQueryKeysBody(std::string_view body);
 
 struct RecordPage {
-  std::vector<SessionRecord> records;  // items that do not decode are skipped
-  size_t skipped = 0;                  // ... and counted here
+  std::vector<SessionRecord> records;
+  std::vector<std::string> unreadable;  // keys of the items that do not decode
   nlohmann::json last_evaluated_key;
 };
 Result<RecordPage> parseScanBody(std::string_view body);

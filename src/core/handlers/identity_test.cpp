@@ -148,7 +148,7 @@ class IdentityTest : public ::testing::Test {
   size_t count(RecordKind kind) {
     auto all = store->list(1000);
     size_t n = 0;
-    for (const auto& r : *all) n += r.kind == kind;
+    for (const auto& r : all->records) n += r.kind == kind;
     return n;
   }
 
@@ -222,7 +222,7 @@ TEST_F(IdentityTest, LoginStoresALoginRecord) {
   Started s = startLogin("path=%2Fa%20b%3Fq%3D%2526");
   auto all = store->list(10);
   ASSERT_EQ(all->size(), 1u);
-  const SessionRecord& r = all->front();
+  const SessionRecord& r = all->records.front();
   EXPECT_EQ(r.kind, RecordKind::kLogin);
   EXPECT_EQ(r.valid_until, kNow + 300);
   EXPECT_EQ(r.path, "/a b?q=%26");
@@ -241,7 +241,7 @@ TEST_F(IdentityTest, UnsafeReturnPathsBecomeRoot) {
     startLogin(q);
     auto all = store->list(10);
     ASSERT_EQ(all->size(), 1u);
-    EXPECT_EQ(all->front().path, "/") << q;
+    EXPECT_EQ(all->records.front().path, "/") << q;
   }
 }
 
@@ -264,7 +264,7 @@ TEST_F(IdentityTest, CallbackCreatesSessionAndRedirects) {
   EXPECT_EQ(count(RecordKind::kLogin), 0u);
   auto all = store->list(10);
   ASSERT_EQ(all->size(), 1u);
-  const SessionRecord& session = all->front();
+  const SessionRecord& session = all->records.front();
   EXPECT_EQ(session.kind, RecordKind::kSession);
   EXPECT_EQ(session.sub, "sub-alice");
   EXPECT_EQ(session.username, "alice");
@@ -352,14 +352,14 @@ TEST_F(IdentityTest, MissingOrExpiredLoginRecordRefused) {
   clock.advance(301);
   expectRefused(callback(s), 400);
   Started t = startLogin();
-  ASSERT_TRUE(store->remove(store->list(1)->front().key));
+  ASSERT_TRUE(store->remove(store->list(1)->records.front().key));
   expectRefused(callback(t), 400);
 }
 
 // A session record can never stand in for a login record.
 TEST_F(IdentityTest, SessionRecordIsNotALoginRecord) {
   Started s = startLogin();
-  auto record = store->list(1)->front();
+  auto record = store->list(1)->records.front();
   ASSERT_TRUE(store->remove(record.key));
   record.kind = RecordKind::kSession;
   ASSERT_TRUE(store->putNew(record));
@@ -522,7 +522,7 @@ TEST_F(IdentityTest, GroupsClaimConfigurable) {
   config.provider.groups_claim = "roles";
   provider.make_token = [](json& c) { c["roles"] = json::array({"ops"}); return goodKey().signRs256(c); };
   ASSERT_EQ(callback(startLogin()).status, 302);
-  EXPECT_EQ(store->list(1)->front().groups, std::vector<std::string>{"ops"});
+  EXPECT_EQ(store->list(1)->records.front().groups, std::vector<std::string>{"ops"});
 }
 
 // Userinfo: its status is checked (flaw 3), and an ok answer fills missing claims.
@@ -538,7 +538,7 @@ TEST_F(IdentityTest, UserinfoStatusChecked) {
       R"({"sub":"sub-alice","email":"alice@userinfo.example","email_verified":true})";
   provider.make_token = [](json& c) { c.erase("email"); return goodKey().signRs256(c); };
   ASSERT_EQ(callback(startLogin()).status, 302);
-  EXPECT_EQ(store->list(1)->front().email, "alice@userinfo.example");
+  EXPECT_EQ(store->list(1)->records.front().email, "alice@userinfo.example");
 }
 
 // An address the provider has not verified is not the user's identity: with
@@ -550,7 +550,7 @@ TEST_F(IdentityTest, UnverifiedEmailIsNotKept) {
     auto records = store->list(100);
     EXPECT_TRUE(records.isOk());
     if (records.isOk()) {
-      for (const auto& r : *records) out.push_back(r.email);
+      for (const auto& r : records->records) out.push_back(r.email);
     }
     return out;
   };

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,15 @@
 #include "core/status.h"
 
 namespace barrier {
+
+// What `list` found. A record that does not decode (damaged, or written by
+// something else) does not hide the others: its key is listed on its own,
+// so an operator can see it and revoke it.
+struct RecordList {
+  std::vector<SessionRecord> records;
+  std::vector<std::string> unreadable;  // store keys
+  size_t size() const { return records.size() + unreadable.size(); }
+};
 
 class SessionStore {
  public:
@@ -34,8 +44,9 @@ class SessionStore {
   virtual Status remove(std::string_view key) = 0;
   // Deletes every session of `sub`; returns how many were deleted.
   virtual Result<size_t> removeUser(std::string_view sub) = 0;
-  // Up to `limit` records (any order), for `barrier sessions list`.
-  virtual Result<std::vector<SessionRecord>> list(size_t limit) = 0;
+  // Up to `limit` records, readable or not (any order), for `barrier
+  // sessions list`.
+  virtual Result<RecordList> list(size_t limit) = 0;
   // Cheap liveness probe for /_identity/health.
   virtual Status ping() = 0;
 };
@@ -53,7 +64,7 @@ class ForwardingSessionStore : public SessionStore {
   }
   Status remove(std::string_view key) override { return inner_.remove(key); }
   Result<size_t> removeUser(std::string_view sub) override { return inner_.removeUser(sub); }
-  Result<std::vector<SessionRecord>> list(size_t limit) override { return inner_.list(limit); }
+  Result<RecordList> list(size_t limit) override { return inner_.list(limit); }
   Status ping() override { return inner_.ping(); }
 
  private:
