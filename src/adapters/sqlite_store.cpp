@@ -188,25 +188,24 @@ class SqliteStore : public SessionStore {
   }
 
   Result<RecordList> list(size_t limit) override {
-    return withConnection<RecordList>(
-        [&](sqlite3* db) -> Result<RecordList> {
-          Statement st(db, "SELECT " + std::string(kColumns) +
-                               " FROM sessions ORDER BY created_at DESC LIMIT ?");
-          if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare list");
-          st.bind(1, static_cast<int64_t>(limit));
-          RecordList out;
-          int rc;
-          while ((rc = st.step()) == SQLITE_ROW) {
-            SessionRecord r;
-            if (readRecord(st.get(), r)) {
-              out.records.push_back(std::move(r));
-            } else {
-              out.unreadable.push_back(columnText(st.get(), 0));
-            }
-          }
-          if (rc != SQLITE_DONE) return sqliteError(db, rc, "list");
-          return out;
-        });
+    return withConnection<RecordList>([&](sqlite3* db) -> Result<RecordList> {
+      Statement st(db, "SELECT " + std::string(kColumns) +
+                           " FROM sessions ORDER BY created_at DESC LIMIT ?");
+      if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare list");
+      st.bind(1, static_cast<int64_t>(limit));
+      RecordList out;
+      int rc;
+      while ((rc = st.step()) == SQLITE_ROW) {
+        SessionRecord r;
+        if (readRecord(st.get(), r)) {
+          out.records.push_back(std::move(r));
+        } else {
+          out.unreadable.push_back(columnText(st.get(), 0));
+        }
+      }
+      if (rc != SQLITE_DONE) return sqliteError(db, rc, "list");
+      return out;
+    });
   }
 
   Status ping() override {
@@ -320,7 +319,10 @@ class SqliteStore : public SessionStore {
     if (rc != SQLITE_DONE) return sqliteError(db, rc, what);
     // Damaged, or not written by barrier: an error (never a session), as in
     // the other stores; `sessions revoke <key>` still removes it.
-    if (!known) return Status::internal(std::string("sqlite: ") + what + ": the record's kind is not session or login");
+    if (!known) {
+      return Status::internal(std::string("sqlite: ") + what +
+                              ": the record's kind is not session or login");
+    }
     return std::optional<SessionRecord>(std::move(r));
   }
 

@@ -67,13 +67,15 @@ void list(const SessionsFlags& flags) {
   if (flags.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : listed->records) out.push_back(recordJson(r, now));
-    for (const auto& key : listed->unreadable) out.push_back({{"key", key}, {"kind", "unreadable"}});
+    for (const auto& key : listed->unreadable)
+      out.push_back({{"key", key}, {"kind", "unreadable"}});
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("%-43s  %-10s  %-20s  %-20s  %s\n", "KEY", "KIND", "VALID UNTIL", "USER", "GROUPS");
     for (const auto& r : listed->records) {
       std::string until = formatIso8601(r.valid_until) + (r.valid_until <= now ? "*" : "");
-      std::string user = r.kind == RecordKind::kSession ? (r.username.empty() ? r.sub : r.username) : "-";
+      std::string user =
+          r.kind == RecordKind::kSession ? (r.username.empty() ? r.sub : r.username) : "-";
       std::printf("%-43s  %-10s  %-20s  %-20s  %s\n", r.key.c_str(), recordKindName(r.kind),
                   until.c_str(), user.c_str(), joined(r.groups).c_str());
     }

@@ -311,7 +311,8 @@ void readLimit(Reader& r, const YAML::Node& throttling, const char* key, int64_t
   if (!r.ok() || text.empty()) return;
   int64_t value = 0;
   if (!parseLimit(text, value)) {
-    r.fail(std::string("Throttling.") + key, "must be a whole number of requests per second from 1 to 10000, got '" + text + "'");
+    r.fail(std::string("Throttling.") + key,
+           "must be a whole number of requests per second from 1 to 10000, got '" + text + "'");
     return;
   }
   out = value;
@@ -354,7 +355,8 @@ void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
       a.rules.push_back(std::move(rule));
     }
   }
-  YAML::Node throttling = r.map(root, "", "Throttling", false, "e.g. Throttling: {RateLimit: 100, BurstLimit: 200}");
+  YAML::Node throttling =
+      r.map(root, "", "Throttling", false, "e.g. Throttling: {RateLimit: 100, BurstLimit: 200}");
   if (throttling.IsDefined()) {
     r.checkKeys(throttling, "Throttling", {"RateLimit", "BurstLimit"});
     readLimit(r, throttling, "RateLimit", a.rate_limit);
@@ -372,9 +374,10 @@ Result<Assembly> readAssembly(const YAML::Node& root, std::string_view source) {
   Reader r(source);
   Assembly a;
   if (!root.IsMap()) return Status::invalid(std::string(source) + ": must be a YAML mapping of keys");
-  r.checkKeys(root, "", {"StacksPrefix", "CookieName", "Environment", "Packaging", "Cloudfront",
-                         "CognitoUserPool", "Session", "PublicPaths", "RequiredGroups", "Rules",
-                         "Throttling", "LogLevel"});
+  r.checkKeys(
+      root, "",
+      {"StacksPrefix", "CookieName", "Environment", "Packaging", "Cloudfront", "CognitoUserPool",
+       "Session", "PublicPaths", "RequiredGroups", "Rules", "Throttling", "LogLevel"});
   a.stacks_prefix = r.scalar(root, "", "StacksPrefix", true,
                              "set a short name that starts the stack names, e.g. MySiteBarrier");
   if (r.ok() && (!std::isalpha(static_cast<unsigned char>(a.stacks_prefix[0])) ||

@@ -111,15 +111,18 @@ TEST(AssemblyTest, WrongValuesAreNamed) {
             std::string::npos);
   EXPECT_NE(errorOf(std::string(kReference) + "Rules: [{Path: /admin/*}]\n").find("Rules[0].Groups is missing"),
             std::string::npos);
-  EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {RateLimit: 0}\n").find(
-                "Throttling.RateLimit must be a whole number of requests per second from 1 to 10000, got '0'"),
+  EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {RateLimit: 0}\n")
+                .find("Throttling.RateLimit must be a whole number of requests per second from 1 "
+                      "to 10000, got '0'"),
             std::string::npos);
-  EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {BurstLimit: 10001}\n").find("Throttling.BurstLimit must be"),
+  EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {BurstLimit: 10001}\n")
+                .find("Throttling.BurstLimit must be"),
             std::string::npos);
-  EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {RateLimit: 2.5}\n").find("Throttling.RateLimit must be"),
+  EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {RateLimit: 2.5}\n")
+                .find("Throttling.RateLimit must be"),
             std::string::npos);
-  EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {RateLimt: 5}\n").find(
-                "Throttling.RateLimt is not a known key; did you mean Throttling.RateLimit?"),
+  EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {RateLimt: 5}\n")
+                .find("Throttling.RateLimt is not a known key; did you mean Throttling.RateLimit?"),
             std::string::npos);
 }
 
@@ -129,7 +132,9 @@ TEST(AssemblyTest, ThrottlingDefaultsAndOverrides) {
   ASSERT_TRUE(defaults.isOk()) << defaults.status().toString();
   EXPECT_EQ(defaults->rate_limit, 100);
   EXPECT_EQ(defaults->burst_limit, 200);
-  auto set = parseAssembly(std::string(kReference) + "Throttling: {RateLimit: 20, BurstLimit: 10000}\n", "assembly.yaml");
+  auto set =
+      parseAssembly(std::string(kReference) + "Throttling: {RateLimit: 20, BurstLimit: 10000}\n",
+                    "assembly.yaml");
   ASSERT_TRUE(set.isOk()) << set.status().toString();
   EXPECT_EQ(set->rate_limit, 20);
   EXPECT_EQ(set->burst_limit, 10000);

@@ -108,7 +108,8 @@ TEST(PlanTest, ThrottlingParameters) {
   Assembly a = sample();
   a.rate_limit = 20;
   a.burst_limit = 40;
-  std::string text = describeParameters(managerParameters(a, "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"}));
+  std::string text =
+      describeParameters(managerParameters(a, "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"}));
   EXPECT_NE(text.find("ThrottlingRateLimit = 20"), std::string::npos) << text;
   EXPECT_NE(text.find("ThrottlingBurstLimit = 40"), std::string::npos) << text;
 }

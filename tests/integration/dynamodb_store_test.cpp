@@ -160,9 +160,10 @@ TEST_P(DynamoDbStoreTest, RemoveUserAcrossBatches) {
 TEST_P(DynamoDbStoreTest, ListNamesUnreadableItems) {
   ASSERT_TRUE(store_->putNew(session("good", "alice")).isOk());
   nlohmann::json put = {{"TableName", table_},
-                        {"Item", {{"session_id", {{"S", "bad"}}},
-                                  {"kind", {{"S", "admin"}}},
-                                  {"valid_until", {{"N", "1900000000"}}}}}};
+                        {"Item",
+                         {{"session_id", {{"S", "bad"}}},
+                          {"kind", {{"S", "admin"}}},
+                          {"valid_until", {{"N", "1900000000"}}}}}};
   auto written = client_->callJsonText("dynamodb", dynamoDbTarget("PutItem"), put.dump());
   ASSERT_TRUE(written.isOk()) << written.status().toString();
   auto listed = store_->list(10);
