@@ -13,6 +13,7 @@
 #   DEMO_PORT=8080          barrier  (http://127.0.0.2:8080)
 #   DEMO_IDP_PORT=9000      identity provider (http://127.0.0.1:9000)
 #   DEMO_UPSTREAM_PORT=9001 upstream application (http://127.0.0.1:9001)
+#   DEMO_METRICS_PORT=9090  barrier's metrics listener (http://127.0.0.2:9090)
 # DEMO_SKIP_BUILD=1 skips setup and build (uses build/release as it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ ROOT=$PWD
 PORT=${DEMO_PORT:-8080}
 IDP_PORT=${DEMO_IDP_PORT:-9000}
 UPSTREAM_PORT=${DEMO_UPSTREAM_PORT:-9001}
+METRICS_PORT=${DEMO_METRICS_PORT:-9090}
 HOST=127.0.0.2
 IDP_HOST=127.0.0.1
 
@@ -42,7 +44,8 @@ port_free() {
   node -e 'const s=require("net").createServer();s.once("error",()=>process.exit(1));
            s.listen(Number(process.argv[2]),process.argv[1],()=>s.close(()=>process.exit(0)))' "$1" "$2"
 }
-for spec in "$HOST:$PORT:DEMO_PORT" "$IDP_HOST:$IDP_PORT:DEMO_IDP_PORT" "$IDP_HOST:$UPSTREAM_PORT:DEMO_UPSTREAM_PORT"; do
+for spec in "$HOST:$PORT:DEMO_PORT" "$IDP_HOST:$IDP_PORT:DEMO_IDP_PORT" "$IDP_HOST:$UPSTREAM_PORT:DEMO_UPSTREAM_PORT" \
+  "$HOST:$METRICS_PORT:DEMO_METRICS_PORT"; do
   IFS=: read -r host port var <<<"$spec"
   port_free "$host" "$port" || die "port $port on $host is taken; choose another with $var=<port> $0"
 done
@@ -107,6 +110,7 @@ store:
   path: "$WORK/sessions.db"
 server:
   listen: "$HOST:$PORT"
+  metrics_listen: "$HOST:$METRICS_PORT"
   origins:
     - prefix: /
       static: "$ROOT/examples/site"
@@ -131,7 +135,7 @@ cat >&2 <<TEXT
 
   Pages: $SITE/whoami (identity headers via the upstream), $SITE/admin/,
          $SITE/_identity/me, $SITE/_identity/logout
-  Also:  $SITE/_identity/health, $SITE/_identity/metrics
+  Also:  $SITE/_identity/health, http://$HOST:$METRICS_PORT/_identity/metrics
   Revoke alice everywhere:
          $BARRIER sessions revoke -c $WORK/barrier.yaml --user alice-sub-0001
 

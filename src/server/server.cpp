@@ -409,11 +409,11 @@ class ServerImpl : public Server {
   net::awaitable<bool> dispatch(beast::tcp_stream& stream, Request& request, ClientBody& body,
                                 Exchange& ex) {
     Gateway::Route route = Gateway::route(request.path);
-    // With server.metrics_listen, metrics are served there alone, and that
+    // Metrics are served on server.metrics_listen alone (never to the
+    // public: they tell how many visitors sign in and fail), and that
     // listener serves nothing else but health.
     bool admin_route = route == Gateway::Route::kHealth || route == Gateway::Route::kMetrics;
-    if ((ex.admin && !admin_route) ||
-        (!ex.admin && route == Gateway::Route::kMetrics && !options_.metrics_listen.empty())) {
+    if ((ex.admin && !admin_route) || (!ex.admin && route == Gateway::Route::kMetrics)) {
       ex.outcome = Outcome::kInternal;
       Response page = errorPage(404);
       co_return co_await sendResponse(stream, page, ex);

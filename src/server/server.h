@@ -42,7 +42,8 @@ struct ServerOptions {
   // queue until one ends (file descriptors are finite; so is the upstream).
   int64_t max_connections = 4096;
   // When set, a second listener serving /_identity/metrics and
-  // /_identity/health only; the main listener then answers metrics with 404.
+  // /_identity/health only. Metrics are served nowhere else: the main
+  // listener answers them with 404.
   std::string metrics_listen;
   bool trust_forwarded_proto = false;
   bool handle_signals = false;  // stop on SIGTERM / SIGINT

@@ -235,14 +235,17 @@ TEST_F(ServeGatewayTest, HealthAndFailClosed) {
   EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
 }
 
-// Metrics: Prometheus text with outcomes, cache counters and the store histogram.
+// Metrics: Prometheus text with outcomes, cache counters and the store
+// histogram, on the metrics listener.
 TEST_F(ServeGatewayTest, MetricsExposition) {
-  auto& gw = start();
+  GatewaySetup setup;
+  setup.server.metrics_listen = "127.0.0.1:0";
+  auto& gw = start(std::move(setup));
   std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
   httpGet(gw.port(), "/hello.txt", cookie);
   httpGet(gw.port(), "/hello.txt", cookie);
   httpGet(gw.port(), "/hello.txt", kNavigation);
-  HttpReply metrics = httpGet(gw.port(), "/_identity/metrics");
+  HttpReply metrics = httpGet(gw.metricsPort(), "/_identity/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("barrier_requests_total{outcome=\"pass\"} 2"), std::string::npos)
       << metrics.body;
@@ -255,9 +258,16 @@ TEST_F(ServeGatewayTest, MetricsExposition) {
   EXPECT_NE(metrics.body.find("barrier_logins_total"), std::string::npos);
 }
 
-// With server.metrics_listen, metrics leave the public listener (404
-// there) for their own, which serves health too and nothing else.
-TEST_F(ServeGatewayTest, MetricsOnTheirOwnListener) {
+// Metrics are never on the public listener: without server.metrics_listen
+// there are none (404); with it, they are on that listener alone, which
+// serves health too and nothing else.
+TEST_F(ServeGatewayTest, MetricsOnlyOnTheirOwnListener) {
+  {
+    auto& plain = start();
+    EXPECT_EQ(plain.metricsPort(), 0);
+    EXPECT_EQ(httpGet(plain.port(), "/_identity/metrics").status, 404);
+    EXPECT_EQ(httpGet(plain.port(), "/_identity/health").status, 200);
+  }
   GatewaySetup setup;
   setup.server.metrics_listen = "127.0.0.1:0";
   auto& gw = start(std::move(setup));

@@ -154,11 +154,13 @@ TEST(ServeProxyTest, BodyCutShortCountsAsUpstreamError) {
     return std::string(
         "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nonly ten!!");
   });
-  InProcessGateway gw(proxyTo(upstream.url()));
+  GatewaySetup setup = proxyTo(upstream.url());
+  setup.server.metrics_listen = "127.0.0.1:0";
+  InProcessGateway gw(std::move(setup));
   ASSERT_TRUE(gw.ok()) << gw.error();
   HttpReply cut = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
   EXPECT_NE(cut.body.size(), 100u);
-  std::string metrics = httpGet(gw.port(), "/_identity/metrics").body;
+  std::string metrics = httpGet(gw.metricsPort(), "/_identity/metrics").body;
   EXPECT_NE(metrics.find("barrier_requests_total{outcome=\"upstream_error\"} 1"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("barrier_requests_total{outcome=\"pass\"} 0"), std::string::npos)

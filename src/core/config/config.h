@@ -93,7 +93,7 @@ struct ServerConfig {
   // Client connections served at once; more wait in the listen queue.
   int64_t max_connections = 4096;
   // host:port of a second listener for /_identity/metrics (and health), off
-  // the public one; "" serves metrics on `listen`.
+  // the public one; "" serves no metrics.
   std::string metrics_listen;
   std::string log_level = "info";
 };
