@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/span_body.hpp>
@@ -11,10 +12,12 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/handlers/identity_context.h"
 #include "server/access_log.h"
 #include "server/asio_support.h"
 #include "server/error_pages.h"
 #include "server/forward_headers.h"
+#include "server/login_limiter.h"
 #include "server/upstream.h"
 
 namespace barrier {
@@ -435,6 +438,11 @@ class ServerImpl : public Server {
       }
       case Gateway::Route::kIdentity: {
         ex.outcome = Outcome::kIdentity;
+        if (request.path == kSignInPath && !allowLogin(request)) {
+          Response refused = errorPage(429);
+          refused.headers.set("Retry-After", std::to_string(login_limiter_.retryAfter()));
+          co_return co_await sendResponse(stream, refused, ex);
+        }
         Response response = co_await runBlocking(
             blocking_, [this, &request] { return gateway_.identity(request); });
         co_return co_await sendResponse(stream, response, ex);
@@ -443,6 +451,17 @@ class ServerImpl : public Server {
         co_return co_await serveProtected(stream, request, body, ex);
     }
     co_return false;
+  }
+
+  // One login start more for the request's client (server.login_rate_limit);
+  // a refusal is logged with the limit, never the address's sessions.
+  bool allowLogin(const Request& request) {
+    double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (login_limiter_.allow(loginClientKey(request, options_.trust_forwarded_proto), now)) return true;
+    log_.write(LogLevel::kWarn, "login.rate_limited",
+               {{"remote", request.remote_addr},
+                {"limit_per_minute", std::to_string(options_.login_rate_limit)}});
+    return false;
   }
 
   net::awaitable<CheckDecision> runCheck(const Request& request) {
@@ -621,6 +640,7 @@ class ServerImpl : public Server {
   ServerOptions options_;
   Gateway& gateway_;
   Log& log_;
+  LoginLimiter login_limiter_{options_.login_rate_limit};
   net::io_context ioc_;
   net::strand<net::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
@@ -654,6 +674,7 @@ ServerOptions ServerOptions::fromConfig(const Config& config) {
   options.upstream_timeout_ms = server.upstream_timeout * 1000;
   options.max_connections = server.max_connections;
   options.metrics_listen = server.metrics_listen;
+  options.login_rate_limit = server.login_rate_limit;
   options.trust_forwarded_proto = server.trust_forwarded_proto;
   options.offload_store = config.store.type == StoreConfig::Type::kRedis ||
                           config.store.type == StoreConfig::Type::kDynamoDb;

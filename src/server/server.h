@@ -45,6 +45,8 @@ struct ServerOptions {
   // /_identity/health only. Metrics are served nowhere else: the main
   // listener answers them with 404.
   std::string metrics_listen;
+  // GET /_identity/login per client address and minute (LoginLimiter); 0 = off.
+  int64_t login_rate_limit = 0;
   bool trust_forwarded_proto = false;
   bool handle_signals = false;  // stop on SIGTERM / SIGINT
   // Run store reads on the blocking pool (network stores: Redis, DynamoDB);

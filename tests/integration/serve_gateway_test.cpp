@@ -284,6 +284,28 @@ TEST_F(ServeGatewayTest, MetricsOnlyOnTheirOwnListener) {
   }
 }
 
+// server.login_rate_limit: past it, /_identity/login answers 429 with
+// Retry-After, per client (behind a trusted proxy, per its X-Forwarded-For
+// entry); other paths are not limited.
+TEST_F(ServeGatewayTest, LoginStartsAreLimitedPerClient) {
+  GatewaySetup setup;
+  setup.server.login_rate_limit = 2;
+  setup.server.trust_forwarded_proto = true;
+  auto& gw = start(std::move(setup));
+  const std::string first = "X-Forwarded-For: 203.0.113.1\r\n";
+  EXPECT_NE(httpGet(gw.port(), "/_identity/login", first).status, 429);
+  EXPECT_NE(httpGet(gw.port(), "/_identity/login?path=/a", first).status, 429);
+  HttpReply refused = httpGet(gw.port(), "/_identity/login", first);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.headers.get("Retry-After"), "30");
+  EXPECT_EQ(refused.headers.get("Cache-Control"), "no-store");
+  EXPECT_NE(refused.body.find("Too many sign-in attempts"), std::string::npos) << refused.body;
+  EXPECT_NE(httpGet(gw.port(), "/_identity/login", "X-Forwarded-For: 203.0.113.2\r\n").status, 429);
+  EXPECT_NE(httpGet(gw.port(), "/_identity/me", first).status, 429);
+  EXPECT_EQ(httpGet(gw.port(), "/hello.txt", first + "Cookie: " + gw.login("alice") + "\r\n").status,
+            200);
+}
+
 // Limits: an oversized header is a 431; a body over max_body_bytes is a
 // 413 — up front when Content-Length says so, else when it is read, which
 // only happens for a signed-in request forwarded upstream.

@@ -123,7 +123,7 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.checkKeys(*obj, path,
               {"listen", "threads", "origins", "trust_forwarded_proto", "max_header_bytes",
                "max_body_bytes", "idle_timeout", "upstream_timeout", "max_connections",
-               "metrics_listen", "log_level"});
+               "metrics_listen", "login_rate_limit", "log_level"});
   r.string(*obj, path, "listen", s.listen);
   r.integer(*obj, path, "threads", s.threads, 0, 1024, "threads");
   readOrigins(r, *obj, s.origins);
@@ -134,6 +134,7 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.duration(*obj, path, "upstream_timeout", s.upstream_timeout, 1, 3600);
   r.integer(*obj, path, "max_connections", s.max_connections, 1, 1000000, "connections");
   r.string(*obj, path, "metrics_listen", s.metrics_listen);
+  r.integer(*obj, path, "login_rate_limit", s.login_rate_limit, 0, 100000, "logins per minute");
   r.string(*obj, path, "log_level", s.log_level);
 }
 

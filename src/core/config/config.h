@@ -95,6 +95,9 @@ struct ServerConfig {
   // host:port of a second listener for /_identity/metrics (and health), off
   // the public one; "" serves no metrics.
   std::string metrics_listen;
+  // GET /_identity/login per client address and minute (each writes a login
+  // record before anyone has signed in); 0 = no limit.
+  int64_t login_rate_limit = 60;
   std::string log_level = "info";
 };
 

@@ -54,6 +54,8 @@ TEST(Config, MinimalCognitoUsesDefaults) {
   EXPECT_EQ(c.provider.scopes, (std::vector<std::string>{"openid", "email", "profile"}));
   EXPECT_EQ(c.store.type, StoreConfig::Type::kSqlite);
   EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.server.login_rate_limit, 60);
+  EXPECT_EQ(c.server.metrics_listen, "");
   EXPECT_EQ(c.retry_after, 5);
 }
 
@@ -95,6 +97,7 @@ TEST(Config, ReadsEveryField) {
               {"upstream_timeout", 10},
               {"max_connections", 512},
               {"metrics_listen", "127.0.0.1:9090"},
+              {"login_rate_limit", 0},
               {"log_level", "debug"}}},
             {"public_paths", {"/favicon.ico", "/public/*", "*.css"}},
             {"rules", {{{"path", "/admin/*"}, {"groups", {"admin", "ops"}}}}},
@@ -141,6 +144,7 @@ TEST(Config, ReadsEveryField) {
   EXPECT_EQ(c.server.upstream_timeout, 10);
   EXPECT_EQ(c.server.max_connections, 512);
   EXPECT_EQ(c.server.metrics_listen, "127.0.0.1:9090");
+  EXPECT_EQ(c.server.login_rate_limit, 0);
   EXPECT_EQ(c.server.log_level, "debug");
   EXPECT_EQ(c.public_paths.size(), 3u);
   ASSERT_EQ(c.rules.size(), 1u);
@@ -439,6 +443,8 @@ TEST(Config, ServerRules) {
   expectError(j, "server.metrics_listen must be host:port");
   j["server"] = {{"metrics_listen", "127.0.0.1:9090"}};
   EXPECT_TRUE(parse(j).isOk());
+  j["server"] = {{"login_rate_limit", -1}};
+  expectError(j, "server.login_rate_limit must be at least 0 logins per minute, got -1");
   j["server"] = {{"origins", {{{"prefix", "api"}, {"static", "/srv"}}}}};
   expectError(j, "server.origins[0].prefix must start with '/'");
   j["server"] = {{"origins", {{{"prefix", "/"}}}}};
