@@ -75,7 +75,8 @@ std::string loginClientKey(const Request& request, bool trust_proxy) {
     if (!chains.empty()) {
       std::string_view last = chains.back();
       size_t comma = last.rfind(',');
-      std::string_view entry = trimmed(comma == std::string_view::npos ? last : last.substr(comma + 1));
+      std::string_view entry =
+          trimmed(comma == std::string_view::npos ? last : last.substr(comma + 1));
       if (!entry.empty()) address.assign(entry);
     }
   }

@@ -13,7 +13,7 @@ TEST(LoginLimiterTest, BurstThenRefill) {
   EXPECT_TRUE(limiter.allow("198.51.100.1", 100.0));
   EXPECT_TRUE(limiter.allow("198.51.100.1", 100.0));
   EXPECT_FALSE(limiter.allow("198.51.100.1", 100.0));
-  EXPECT_TRUE(limiter.allow("198.51.100.2", 100.0));  // another client
+  EXPECT_TRUE(limiter.allow("198.51.100.2", 100.0));   // another client
   EXPECT_FALSE(limiter.allow("198.51.100.1", 119.0));  // 19 s: not yet one token
   EXPECT_TRUE(limiter.allow("198.51.100.1", 120.5));   // 20 s per token
   EXPECT_FALSE(limiter.allow("198.51.100.1", 120.5));

@@ -2,10 +2,10 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/span_body.hpp>
+#include <chrono>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -456,8 +456,10 @@ class ServerImpl : public Server {
   // One login start more for the request's client (server.login_rate_limit);
   // a refusal is logged with the limit, never the address's sessions.
   bool allowLogin(const Request& request) {
-    double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    if (login_limiter_.allow(loginClientKey(request, options_.trust_forwarded_proto), now)) return true;
+    double now =
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (login_limiter_.allow(loginClientKey(request, options_.trust_forwarded_proto), now))
+      return true;
     log_.write(LogLevel::kWarn, "login.rate_limited",
                {{"remote", request.remote_addr},
                 {"limit_per_minute", std::to_string(options_.login_rate_limit)}});

@@ -302,8 +302,9 @@ TEST_F(ServeGatewayTest, LoginStartsAreLimitedPerClient) {
   EXPECT_NE(refused.body.find("Too many sign-in attempts"), std::string::npos) << refused.body;
   EXPECT_NE(httpGet(gw.port(), "/_identity/login", "X-Forwarded-For: 203.0.113.2\r\n").status, 429);
   EXPECT_NE(httpGet(gw.port(), "/_identity/me", first).status, 429);
-  EXPECT_EQ(httpGet(gw.port(), "/hello.txt", first + "Cookie: " + gw.login("alice") + "\r\n").status,
-            200);
+  EXPECT_EQ(
+      httpGet(gw.port(), "/hello.txt", first + "Cookie: " + gw.login("alice") + "\r\n").status,
+      200);
 }
 
 // Limits: an oversized header is a 431; a body over max_body_bytes is a
