@@ -454,14 +454,14 @@ class ServerImpl : public Server {
   }
 
   // One login start more for the request's client (server.login_rate_limit);
-  // a refusal is logged with the limit, never the address's sessions.
+  // a refusal is logged with the address it counted against.
   bool allowLogin(const Request& request) {
     double now =
         std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    if (login_limiter_.allow(loginClientKey(request, options_.trust_forwarded_proto), now))
-      return true;
+    std::string client = loginClientKey(request, options_.trust_forwarded_proto);
+    if (login_limiter_.allow(client, now)) return true;
     log_.write(LogLevel::kWarn, "login.rate_limited",
-               {{"remote", request.remote_addr},
+               {{"client", client},
                 {"limit_per_minute", std::to_string(options_.login_rate_limit)}});
     return false;
   }
