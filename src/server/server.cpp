@@ -460,9 +460,9 @@ class ServerImpl : public Server {
         std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
     std::string client = loginClientKey(request, options_.trust_forwarded_proto);
     if (login_limiter_.allow(client, now)) return true;
-    log_.write(LogLevel::kWarn, "login.rate_limited",
-               {{"client", client},
-                {"limit_per_minute", std::to_string(options_.login_rate_limit)}});
+    log_.write(
+        LogLevel::kWarn, "login.rate_limited",
+        {{"client", client}, {"limit_per_minute", std::to_string(options_.login_rate_limit)}});
     return false;
   }
 
