@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -81,13 +82,10 @@ bool parseSeconds(std::string_view text, int64_t& out) {
 
 // A whole number from 1 to 10000.
 bool parseLimit(std::string_view text, int64_t& out) {
-  if (text.empty() || text.size() > 5) return false;
   int64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + (c - '0');
-  }
-  if (n < 1 || n > 10000) return false;
+  const char* end = text.data() + text.size();
+  auto [stop, error] = std::from_chars(text.data(), end, n);
+  if (error != std::errc() || stop != end || n < 1 || n > 10000) return false;
   out = n;
   return true;
 }
