@@ -383,7 +383,11 @@ class ServerImpl : public Server {
     request.path = std::string(target.substr(0, question));
     if (question != std::string_view::npos)
       request.query = std::string(target.substr(question + 1));
-    if (request.path.empty() || request.path.front() != '/')
+    // An origin-form target starts with '/' and never holds a '#' (RFC 9112
+    // §3.2): parsers that meet one end the path there, which would make the
+    // upstream's path another than the one checked.
+    if (request.path.empty() || request.path.front() != '/' ||
+        target.find('#') != std::string_view::npos)
       co_return co_await refuse(stream, 400, ex);
 
     for (const auto& field : parser.get()) {

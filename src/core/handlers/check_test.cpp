@@ -303,6 +303,8 @@ TEST_F(CheckTest, PublicPathsPass) {
   EXPECT_EQ(run(navigation("/favicon.ico")).outcome, CheckOutcome::kPublic);
   EXPECT_EQ(run(navigation("/public/a/b.css")).outcome, CheckOutcome::kPublic);
   EXPECT_EQ(run(navigation("/public/../secret")).outcome, CheckOutcome::kNoSession);
+  // /secret to an origin that ends the path at '#', /favicon.ico otherwise.
+  EXPECT_EQ(run(navigation("/secret#/../favicon.ico")).outcome, CheckOutcome::kNoSession);
   EXPECT_EQ(store_.gets, 0);
 }
 
@@ -377,7 +379,8 @@ TEST_F(CheckTest, AmbiguousPathMeetsTheRuleOfEveryReading) {
     EXPECT_EQ(run(navigation("/reports/x", "barrier=" + staff)).outcome, CheckOutcome::kPass);
     EXPECT_EQ(run(navigation("/admin/x", "barrier=" + staff)).outcome, CheckOutcome::kForbidden);
     for (const char* path : {"/reports/..%2Fadmin/x", "/reports/..%5Cadmin/x",
-                             "/reports/..\\admin/x", "/reports/..%2fadmin/x"}) {
+                             "/reports/..\\admin/x", "/reports/..%2fadmin/x",
+                             "/admin/x#/../../reports/x"}) {
       EXPECT_EQ(run(navigation(path, "barrier=" + staff)).outcome, CheckOutcome::kForbidden)
           << path << (reports_first ? " (reports first)" : " (admin first)");
       EXPECT_EQ(run(navigation(path, "barrier=" + boss)).outcome, CheckOutcome::kPass) << path;

@@ -41,7 +41,7 @@ std::string decodeUnreserved(std::string_view raw, bool& ambiguous) {
   out.reserve(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
-    if (c == '\\' || c == ';' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+    if (c == '\\' || c == ';' || c == '#' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       ambiguous = true;
     }
     if (c != '%') {
@@ -73,9 +73,11 @@ std::string decodeUnreserved(std::string_view raw, bool& ambiguous) {
   return out;
 }
 
-// The most-decoded reading: every escape decoded once, '\' as '/', and
+// The most-decoded reading: the path up to a literal '#' (where URL parsers
+// see a fragment begin), every escape decoded once, '\' as '/', and
 // ";params" removed from each segment (Tomcat/Spring style).
 std::string mostDecoded(std::string_view raw) {
+  raw = raw.substr(0, raw.find('#'));
   std::string decoded;
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
@@ -96,7 +98,7 @@ std::string mostDecoded(std::string_view raw) {
 }
 
 // True when every step below would return `raw` unchanged: it starts with
-// '/', has no escape, '\\', ';' or control byte, no empty segment ("//")
+// '/', has no escape, '\\', ';', '#' or control byte, no empty segment ("//")
 // and no "." or ".." segment. Most request paths are like this.
 bool alreadyNormal(std::string_view raw) {
   if (raw.empty() || raw[0] != '/') return false;
@@ -104,7 +106,7 @@ bool alreadyNormal(std::string_view raw) {
   for (size_t i = 1; i <= raw.size(); ++i) {
     if (i < raw.size()) {
       unsigned char c = static_cast<unsigned char>(raw[i]);
-      if (c == '%' || c == '\\' || c == ';' || c < 0x20 || c == 0x7f) return false;
+      if (c == '%' || c == '\\' || c == ';' || c == '#' || c < 0x20 || c == 0x7f) return false;
       if (c != '/') continue;
     }
     std::string_view seg = raw.substr(segment_start, i - segment_start);

@@ -16,14 +16,18 @@
 //      the root.
 // A path is *ambiguous* when it still holds characters that some origins
 // decode or split on and others do not: an encoded '/' or '\' (%2F, %5C), a
-// literal '\', ';' (path parameters), an encoded NUL or control character,
-// or a malformed escape. The two uses then lean opposite ways, each towards
+// literal '\', ';' (path parameters), a literal '#' (a request target may
+// not hold one, yet parsers that meet it end the path there, and nginx's
+// $request_uri passes it on: /admin/x#/../../y is /y to step 3 and
+// /admin/x to them), an encoded NUL or control character, or a malformed
+// escape. The two uses then lean opposite ways, each towards
 // "more protection":
 //   - public paths are matched case-sensitively and an ambiguous path is
 //     never public (it must prove it is public under every reading);
 //   - access rules are matched case-insensitively, against the normalised
-//     path and, when ambiguous, also against the most-decoded reading (all
-//     escapes decoded, '\' as '/', ";params" dropped, normalised again).
+//     path and, when ambiguous, also against the most-decoded reading (cut
+//     at a literal '#', all escapes decoded, '\' as '/', ";params"
+//     dropped, normalised again).
 //     Each reading picks its own first matching rule, and a request must
 //     meet every rule picked: /reports/..%2Fadmin/x is a /reports/ page to
 //     one origin and /admin/x to another, so it needs both rules' groups.

@@ -74,7 +74,8 @@ TEST(PathPattern, RuleBypassesAreCaught) {
                           "/public/../admin/x", "/public/%2e%2e/admin/x", "/./admin/x",
                           "/ADMIN/x", "/Admin/x", "/admin;jsessionid=1/x", "/public/..;/admin/x",
                           "/public%2F..%2Fadmin/x", "/public/..%2Fadmin/x", "/admin%2Fx",
-                          "/public\\..\\admin\\x", "/public/%5c../admin/x", "/x/../../admin/"}) {
+                          "/public\\..\\admin\\x", "/public/%5c../admin/x", "/x/../../admin/",
+                          "/admin/x#/../../public/y", "/admin#/../public/"}) {
     EXPECT_TRUE(ruleHits("/admin/*", raw)) << raw;
   }
   EXPECT_FALSE(ruleHits("/admin/*", "/administrator"));
@@ -90,9 +91,27 @@ TEST(PathPattern, PublicIsStrict) {
   for (const char* raw : {"/public/../admin", "/public/%2e%2e/admin", "/public/..%2Fadmin",
                           "/public%2F..%2Fadmin", "/public/..;/admin", "/public/x;y",
                           "/public\\..\\admin", "/public/%00", "/public/%0a", "/public/%zz",
-                          "/PUBLIC/logo.png", "public/logo.png"}) {
+                          "/PUBLIC/logo.png", "public/logo.png", "/public/x#y",
+                          "/admin/report.pdf#/../../public/logo.png"}) {
     EXPECT_FALSE(isPublic("/public/*", raw)) << raw;
   }
+}
+
+// A literal '#' ends the path for the URL parsers of many origins (and
+// nginx passes it on in $request_uri), while dot segments after it still
+// climb: two readings, so never public, and the rules of both apply.
+TEST(PathPattern, LiteralHashIsAmbiguous) {
+  NormalizedPath n = normalizePath("/admin/report.pdf#/../../favicon.ico");
+  EXPECT_TRUE(n.ambiguous);
+  EXPECT_EQ(n.path, "/favicon.ico");
+  EXPECT_EQ(n.decoded, "/admin/report.pdf");
+  EXPECT_FALSE(isPublic("/favicon.ico", "/admin/report.pdf#/../../favicon.ico"));
+  EXPECT_TRUE(normalizePath("/a#b").ambiguous);
+  // An encoded '#' is an ordinary path character: one reading.
+  n = normalizePath("/docs/c%23/intro");
+  EXPECT_FALSE(n.ambiguous);
+  EXPECT_EQ(n.path, "/docs/c%23/intro");
+  EXPECT_TRUE(isPublic("/docs/*", "/docs/c%23/intro"));
 }
 
 }  // namespace
