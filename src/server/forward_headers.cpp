@@ -30,6 +30,27 @@ std::vector<std::string> connectionTokens(const Headers& headers) {
   return tokens;
 }
 
+// Every forwarding header barrier sets, or removes unless a trusted proxy
+// sent it, lowercase.
+constexpr std::string_view kForwardingHeaders[] = {
+    "forwarded",        "x-forwarded-for",    "x-forwarded-proto", "x-forwarded-host",
+    "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server", "x-forwarded-scheme",
+    "x-forwarded-uri",  "x-scheme",           "x-real-ip",         "x-original-url",
+    "x-rewrite-url",    "x-original-uri"};
+
+// True for a name spelled with '_' that reads as a forwarding header once
+// each '_' is a '-': CGI, WSGI and Rack give X_Forwarded_For and
+// X-Forwarded-For the same variable, so the client's would pass as ours.
+bool isUnderscoredForwardingHeader(std::string_view name) {
+  if (name.find('_') == std::string_view::npos) return false;
+  std::string folded(name);
+  for (char& c : folded) c = c == '_' ? '-' : asciiLower(c);
+  for (std::string_view known : kForwardingHeaders) {
+    if (folded == known) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool isHopByHopHeader(std::string_view name) {
@@ -92,6 +113,8 @@ std::string effectiveProto(const Headers& headers, bool trust_forwarded_proto) {
 }
 
 void setForwardedHeaders(Headers& headers, const ForwardedFrom& from) {
+  // No proxy sends these spellings (nginx drops names with '_' by default).
+  headers.removeIf(isUnderscoredForwardingHeader);
   std::string proto = effectiveProto(headers, from.trust_proxy);
   std::string chain;
   if (from.trust_proxy) {

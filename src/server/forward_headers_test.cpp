@@ -72,6 +72,26 @@ TEST(ForwardHeadersTest, TrustedProxyHeadersPassOn) {
   EXPECT_FALSE(headers.has("X-Forwarded-Uri"));
 }
 
+// Spelled with '_' (read as '-' by CGI, WSGI and Rack), a client's
+// forwarding header would pass as barrier's: gone, trusted proxy or not.
+// Other names with '_' are the application's business.
+TEST(ForwardHeadersTest, UnderscoreSpellingsAreRemoved) {
+  for (bool trusted : {false, true}) {
+    Headers headers{{"X_Forwarded_For", "10.0.0.1"},   {"x_forwarded_proto", "https"},
+                    {"X-Forwarded_Host", "evil.example"}, {"X_Real_IP", "10.0.0.1"},
+                    {"X_Original_URL", "/admin/"},      {"X_Rewrite_URL", "/admin/"},
+                    {"Custom_Header", "kept"}};
+    setForwardedHeaders(headers, {"192.0.2.7", "www.example.com", trusted});
+    for (const char* gone : {"X_Forwarded_For", "x_forwarded_proto", "X-Forwarded_Host",
+                             "X_Real_IP", "X_Original_URL", "X_Rewrite_URL"}) {
+      EXPECT_FALSE(headers.has(gone)) << gone << (trusted ? " (trusted)" : "");
+    }
+    EXPECT_EQ(headers.get("X-Forwarded-For"), "192.0.2.7");
+    EXPECT_EQ(headers.get("X-Forwarded-Proto"), "http");
+    EXPECT_EQ(headers.get("Custom_Header"), "kept");
+  }
+}
+
 // Trusted, the first entry of the proxy's X-Forwarded-Proto wins; garbage is http.
 TEST(ForwardHeadersTest, TrustedProto) {
   EXPECT_EQ(effectiveProto(Headers{{"X-Forwarded-Proto", "HTTPS, http"}}, true), "https");

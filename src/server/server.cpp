@@ -58,6 +58,43 @@ struct ConnectionState {
   bool idle = false;                    // waiting for the first byte of a request
 };
 
+// The last /_identity/health answer, reused while younger than max_age
+// and while a ping is under way: however often the public route is
+// asked, at most one store ping runs at a time, about once per max_age.
+class HealthAnswers {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit HealthAnswers(Clock::duration max_age) : max_age_(max_age) {}
+
+  // The answer to give, or nullopt: the caller pings, then remember()s.
+  std::optional<Response> answer(Clock::time_point now) {
+    std::lock_guard lock(mu_);
+    bool fresh = now - at_ < max_age_;
+    // A ping whose answer never came (its connection torn down at stop)
+    // does not hold the answer back for ever.
+    bool pinging = pinging_ && now - ping_started_ < kPingOverdue;
+    if (last_ && (fresh || pinging)) return last_;
+    pinging_ = true;
+    ping_started_ = now;
+    return std::nullopt;
+  }
+  void remember(const Response& response, Clock::time_point asked) {
+    std::lock_guard lock(mu_);
+    last_ = response;
+    at_ = asked;
+    pinging_ = false;
+  }
+
+ private:
+  static constexpr std::chrono::seconds kPingOverdue{30};
+  const Clock::duration max_age_;
+  std::mutex mu_;
+  std::optional<Response> last_;
+  Clock::time_point at_;
+  bool pinging_ = false;
+  Clock::time_point ping_started_;
+};
+
 bool isFramingHeader(std::string_view name) {
   return equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Transfer-Encoding") ||
          equalsIgnoreCase(name, "Connection");
@@ -432,8 +469,13 @@ class ServerImpl : public Server {
       }
       case Gateway::Route::kHealth: {
         ex.outcome = Outcome::kInternal;
-        Response response = co_await runBlocking(blocking_, [this] { return gateway_.health(); });
-        co_return co_await sendResponse(stream, response, ex);
+        auto now = std::chrono::steady_clock::now();
+        std::optional<Response> response = health_.answer(now);
+        if (!response) {
+          response = co_await runBlocking(blocking_, [this] { return gateway_.health(); });
+          health_.remember(*response, now);
+        }
+        co_return co_await sendResponse(stream, *response, ex);
       }
       case Gateway::Route::kMetrics: {
         ex.outcome = Outcome::kInternal;
@@ -654,6 +696,7 @@ class ServerImpl : public Server {
   net::steady_timer grace_timer_;
   std::optional<net::signal_set> signals_;
   net::thread_pool blocking_;
+  HealthAnswers health_{std::chrono::milliseconds(options_.health_max_age_ms)};
   tcp::endpoint local_;
   tcp::endpoint metrics_local_;
   std::vector<std::unique_ptr<UpstreamPool>> pools_;

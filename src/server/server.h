@@ -45,6 +45,10 @@ struct ServerOptions {
   // /_identity/health only. Metrics are served nowhere else: the main
   // listener answers them with 404.
   std::string metrics_listen;
+  // /_identity/health answers from a store ping at most this old (one
+  // ping at a time): the route is public, and each ping takes a thread of
+  // the blocking pool (DescribeTable for DynamoDB). 0 pings every time.
+  int64_t health_max_age_ms = 1000;
   // GET /_identity/login per client address and minute (LoginLimiter); 0 = off.
   int64_t login_rate_limit = 0;
   bool trust_forwarded_proto = false;

@@ -230,7 +230,9 @@ TEST_F(ServeGatewayTest, ForwardAuthCheck) {
 // Health follows the store: 200 while it answers, 503 when it does not;
 // the checker then fails closed with 503 too, never a pass.
 TEST_F(ServeGatewayTest, HealthAndFailClosed) {
-  auto& gw = start();
+  GatewaySetup setup;
+  setup.server.health_max_age_ms = 0;  // a ping per request
+  auto& gw = start(std::move(setup));
   std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
   EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
   gw.store().down = true;
@@ -242,6 +244,20 @@ TEST_F(ServeGatewayTest, HealthAndFailClosed) {
   EXPECT_TRUE(reply.headers.has("Retry-After"));
   gw.store().down = false;
   EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
+}
+
+// /_identity/health is public: its answer is reused for
+// server.health_max_age_ms, so however often it is asked, the store is
+// pinged about once per that time (each ping takes a thread of the pool the
+// store reads share).
+TEST_F(ServeGatewayTest, HealthAnswerIsReusedForItsMaxAge) {
+  GatewaySetup setup;
+  setup.server.health_max_age_ms = 60'000;
+  auto& gw = start(std::move(setup));
+  EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
+  gw.store().down = true;
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
+  EXPECT_EQ(gw.store().pings.load(), 1);
 }
 
 // Metrics: Prometheus text with outcomes, cache counters and the store

@@ -26,11 +26,13 @@ class SwitchableStore : public ForwardingSessionStore {
   explicit SwitchableStore(std::unique_ptr<SessionStore> inner)
       : ForwardingSessionStore(*inner), owned_(std::move(inner)) {}
   std::atomic<bool> down{false};
+  std::atomic<int> pings{0};
   Result<std::optional<SessionRecord>> get(std::string_view key) override {
     if (down) return Status::unavailable("store switched off by the test");
     return ForwardingSessionStore::get(key);
   }
   Status ping() override {
+    ++pings;
     if (down) return Status::unavailable("store switched off by the test");
     return ForwardingSessionStore::ping();
   }
