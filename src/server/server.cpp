@@ -136,7 +136,8 @@ class ServerImpl : public Server {
         acceptor_(accept_strand_),
         metrics_acceptor_(accept_strand_),
         grace_timer_(accept_strand_),
-        blocking_(static_cast<size_t>(std::max(1, options.blocking_threads))) {
+        blocking_(static_cast<size_t>(std::max(1, options.blocking_threads))),
+        store_reads_(static_cast<size_t>(std::max(1, options.blocking_threads))) {
     std::random_device device;
     request_id_prefix_ = device();
     for (const Origin& origin : gateway_.origins()) {
@@ -145,7 +146,10 @@ class ServerImpl : public Server {
     }
   }
 
-  ~ServerImpl() override { blocking_.join(); }
+  ~ServerImpl() override {
+    blocking_.join();
+    store_reads_.join();
+  }
 
   Status bind() {
     if (Status s = bindTo(acceptor_, options_.listen, local_); !s) return s;
@@ -472,7 +476,7 @@ class ServerImpl : public Server {
         auto now = std::chrono::steady_clock::now();
         std::optional<Response> response = health_.answer(now);
         if (!response) {
-          response = co_await runBlocking(blocking_, [this] { return gateway_.health(); });
+          response = co_await runBlocking(store_reads_, [this] { return gateway_.health(); });
           health_.remember(*response, now);
         }
         co_return co_await sendResponse(stream, *response, ex);
@@ -516,7 +520,7 @@ class ServerImpl : public Server {
     CheckStep step = gateway_.beginCheck(request);
     while (step.needsLookup()) {
       if (options_.offload_store) {
-        step = co_await runBlocking(blocking_,
+        step = co_await runBlocking(store_reads_,
                                     [this, &step] { return gateway_.lookup(std::move(step)); });
       } else {
         step = gateway_.lookup(std::move(step));
@@ -695,7 +699,12 @@ class ServerImpl : public Server {
   tcp::acceptor metrics_acceptor_;
   net::steady_timer grace_timer_;
   std::optional<net::signal_set> signals_;
+  // Manager handlers (sign-in callbacks wait on the identity provider, up
+  // to its timeout) and store reads (checks, health) in pools of their
+  // own: a slow or unreachable provider must not hold up the checks of
+  // visitors already signed in.
   net::thread_pool blocking_;
+  net::thread_pool store_reads_;
   HealthAnswers health_{std::chrono::milliseconds(options_.health_max_age_ms)};
   tcp::endpoint local_;
   tcp::endpoint metrics_local_;

@@ -32,7 +32,9 @@ namespace barrier {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port, [v6]:port; port 0 picks a free one
   int threads = 0;                        // io threads; 0 = number of cores
-  int blocking_threads = 8;               // manager handlers, health, offloaded store reads
+  // Threads for manager handlers, and as many again for store reads
+  // (offloaded checks, health): neither waits behind the other.
+  int blocking_threads = 8;
   int64_t max_header_bytes = 16 * 1024;
   int64_t max_body_bytes = 10 * 1024 * 1024;
   int64_t idle_timeout_ms = 60'000;

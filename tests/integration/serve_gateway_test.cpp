@@ -8,7 +8,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <chrono>
 #include <future>
+#include <thread>
 
 #include "support/serve_fixture.h"
 #include "support/serve_http.h"
@@ -244,6 +247,32 @@ TEST_F(ServeGatewayTest, HealthAndFailClosed) {
   EXPECT_TRUE(reply.headers.has("Retry-After"));
   gw.store().down = false;
   EXPECT_EQ(httpGet(gw.port(), "/_identity/health").status, 200);
+}
+
+// A sign-in waiting on a slow identity provider holds a manager thread,
+// never the checks of visitors already signed in: store reads (network
+// stores read off the I/O threads) have a pool of their own.
+TEST_F(ServeGatewayTest, SlowSignInDoesNotHoldUpChecks) {
+  std::atomic<bool> entered{false};
+  std::atomic<bool> release{false};
+  GatewaySetup setup;
+  setup.server.blocking_threads = 1;
+  setup.server.offload_store = true;
+  setup.identity_hook = [&] {
+    entered = true;
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  auto& gw = start(std::move(setup));
+  std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
+  std::thread slow([&] { httpGet(gw.port(), "/_identity/auth?code=x&state=y"); });
+  for (int i = 0; i < 500 && !entered; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(entered);
+  // Not cached yet: this check reads the store.
+  HttpReply reply = httpGet(gw.port(), "/hello.txt", cookie);
+  release = true;
+  slow.join();
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "hello world\n");
 }
 
 // /_identity/health is public: its answer is reused for

@@ -33,7 +33,8 @@ InProcessGateway::InProcessGateway(GatewaySetup setup) {
   }
   gateway_ = std::make_unique<Gateway>(
       config_, *checker_, *metered_, metrics_,
-      [](const Request& request) {
+      [hook = setup.identity_hook](const Request& request) {
+        if (hook) hook();
         Response response;
         response.headers.set("Content-Type", "text/plain");
         response.body = std::string(kFakeIdentityBody) + request.path;

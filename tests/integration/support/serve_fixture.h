@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -46,6 +47,8 @@ struct GatewaySetup {
   std::vector<AccessRule> rules;
   std::vector<std::string> public_paths;
   ServerOptions server;  // listen is forced to 127.0.0.1:0
+  // Runs in the fake identity handler before it answers (a slow provider).
+  std::function<void()> identity_hook;
 };
 
 class InProcessGateway {
