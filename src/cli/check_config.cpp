@@ -36,8 +36,7 @@ std::string describeProvider(const ProviderConfig& p) {
     return "cognito (pool " + p.user_pool_id + ", domain " + p.domain + ", client " + p.client_id +
            ")";
   }
-  std::string where = p.issuer.empty() ? p.authorization_endpoint : p.issuer;
-  return "oidc (" + where + ", client " + p.client_id + ")";
+  return "oidc (" + p.issuer + ", client " + p.client_id + ")";
 }
 
 std::string describeStore(const StoreConfig& s) {

@@ -378,7 +378,7 @@ TEST(Config, CognitoRules) {
   expectError(j, "provider.jwks_uri must use https://");
 }
 
-// OIDC needs an issuer (or all explicit endpoints) and a client id.
+// OIDC needs an issuer (always: the ID token's iss is checked against it) and a client id.
 TEST(Config, OidcRules) {
   Json j = minimalCognito();
   j["provider"] = {{"type", "oidc"}, {"client_id", "c"}};
@@ -395,9 +395,17 @@ TEST(Config, OidcRules) {
                    {"authorization_endpoint", "https://a.example/auth"},
                    {"token_endpoint", "https://a.example/token"},
                    {"jwks_uri", "https://a.example/jwks"}};
-  EXPECT_TRUE(parse(j).isOk());
+  // Explicit endpoints without an issuer used to validate, then every sign-in
+  // answered 503 ("provider: no issuer"): refused up front, naming the fix.
+  expectError(j,
+              "provider.issuer is required when provider.type is oidc, even with explicit "
+              "endpoints: set it to the provider's issuer URL");
   j["provider"].erase("jwks_uri");
-  expectError(j, "provider.issuer is required");
+  expectError(j, "provider.issuer is required when provider.type is oidc, even with explicit");
+  j["provider"]["issuer"] = "https://a.example";
+  EXPECT_TRUE(parse(j).isOk()) << parse(j).status().toString();
+  j["provider"]["jwks_uri"] = "https://a.example/jwks";
+  EXPECT_TRUE(parse(j).isOk()) << parse(j).status().toString();
 }
 
 // Each store type needs its own fields.

@@ -144,18 +144,21 @@ Status checkCognito(const ProviderConfig& p) {
 }
 
 Status checkOidc(const ProviderConfig& p) {
-  bool explicit_endpoints =
-      !p.authorization_endpoint.empty() && !p.token_endpoint.empty() && !p.jwks_uri.empty();
-  if (p.issuer.empty() && !explicit_endpoints) {
-    return Status::invalid(
-        "provider.issuer is required when provider.type is oidc (or set "
-        "authorization_endpoint, token_endpoint and jwks_uri)");
+  // The issuer is required even when every endpoint is set explicitly: the
+  // ID token's `iss` claim is checked against it (OIDC Core §3.1.3.7), and
+  // without one every sign-in would fail at run time ("provider: no issuer").
+  if (p.issuer.empty()) {
+    bool explicit_endpoints =
+        !p.authorization_endpoint.empty() || !p.token_endpoint.empty() || !p.jwks_uri.empty();
+    return Status::invalid(std::string("provider.issuer is required when provider.type is oidc") +
+                           (explicit_endpoints ? ", even with explicit endpoints" : "") +
+                           ": set it to the provider's issuer URL, exactly as its ID tokens "
+                           "carry it in \"iss\" (e.g. https://idp.example.com/realms/main)");
   }
   if (p.client_id.empty()) {
     return Status::invalid("provider.client_id is required when provider.type is oidc");
   }
-  if (!p.issuer.empty()) return checkEndpoint("provider.issuer", p.issuer);
-  return Status::ok();
+  return checkEndpoint("provider.issuer", p.issuer);
 }
 
 Status checkProvider(const ProviderConfig& p) {

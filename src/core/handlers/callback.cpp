@@ -35,6 +35,62 @@ Response dependencyFailed(IdentityContext& ctx, int status, std::string_view eve
   return r;
 }
 
+// What the page says for each error code of RFC 6749 §4.1.2.1 and OIDC
+// Core §3.1.2.6. Fixed texts only: the parameter (and error_description) is
+// chosen by whoever crafted the link, and echoing it would let them put their
+// words on this site's own origin ("Your account is locked. Call ...").
+struct ProviderErrorText {
+  std::string_view code;
+  std::string_view message;
+};
+constexpr std::string_view kMisconfigured =
+    "The identity provider refused this site's sign-in request. If this keeps happening, "
+    "tell the site's administrator.";
+constexpr ProviderErrorText kProviderErrors[] = {
+    {"access_denied", "Access was denied at the identity provider."},
+    {"login_required", "The identity provider needs you to sign in."},
+    {"consent_required", "The identity provider needs your consent before you can sign in."},
+    {"interaction_required", "The identity provider needs you to complete a step to sign in."},
+    {"account_selection_required", "The identity provider needs you to choose an account."},
+    {"temporarily_unavailable",
+     "The identity provider is temporarily unavailable. Please try again in a few minutes."},
+    {"server_error", "The identity provider had an internal error. Please try again."},
+    {"invalid_request", kMisconfigured},
+    {"unauthorized_client", kMisconfigured},
+    {"unsupported_response_type", kMisconfigured},
+    {"invalid_scope", kMisconfigured},
+    {"invalid_request_uri", kMisconfigured},
+    {"invalid_request_object", kMisconfigured},
+    {"request_not_supported", kMisconfigured},
+    {"request_uri_not_supported", kMisconfigured},
+    {"registration_not_supported", kMisconfigured},
+};
+constexpr std::string_view kUnknownProviderError = "The identity provider reported an error.";
+constexpr size_t kMaxLoggedErrorBytes = 64;
+
+const ProviderErrorText* knownProviderError(std::string_view code) {
+  for (const auto& known : kProviderErrors) {
+    if (known.code == code) return &known;
+  }
+  return nullptr;
+}
+
+// The error code as logged: a known code verbatim; anything else bounded and
+// reduced to the characters RFC 6749 allows in `error` (printable ASCII but
+// '"' and '\'), others as '?', so a crafted value can neither flood the log
+// nor carry control characters or quotes into it, whatever the log's format.
+// ASCII only, so the cut never splits a UTF-8 character.
+std::string loggableErrorCode(std::string_view code) {
+  if (const ProviderErrorText* known = knownProviderError(code)) return std::string(known->code);
+  std::string out;
+  for (char c : code.substr(0, kMaxLoggedErrorBytes)) {
+    auto u = static_cast<unsigned char>(c);
+    out += u >= 0x20 && u <= 0x7e && c != '"' && c != '\\' ? c : '?';
+  }
+  if (code.size() > kMaxLoggedErrorBytes) out += "...";
+  return out;
+}
+
 // The provider said no (?error=...). The flow is over: its record is
 // consumed (best effort) and its cookie cleared.
 Response providerError(IdentityContext& ctx, const Request& request, const QueryParams& params) {
@@ -48,10 +104,12 @@ Response providerError(IdentityContext& ctx, const Request& request, const Query
       }
     }
   }
-  std::string message = error == "access_denied"
-                            ? "Access was denied at the identity provider."
-                            : "The identity provider reported an error: " + error.substr(0, 64) + ".";
-  return refuse(ctx, 400, "provider_error", message, flow);
+  // The code is not a secret and tells an operator what went wrong; the
+  // page never shows it (see kProviderErrors).
+  ctx.ports.log.write(LogLevel::kWarn, "callback.provider_error",
+                      {{"error", loggableErrorCode(error)}});
+  const ProviderErrorText* known = knownProviderError(error);
+  return refuse(ctx, 400, "provider_error", known ? known->message : kUnknownProviderError, flow);
 }
 
 // The login record for this flow, taken (read and deleted) exactly once.

@@ -11,6 +11,7 @@
 #include "core/encoding.h"
 #include "core/http/query.h"
 #include "core/oidc/authorize.h"
+#include "core/oidc/jwks.h"
 #include "tests/integration/support/idp_test_keys.h"
 
 namespace barrier {
@@ -43,6 +44,7 @@ class FakeProvider : public HttpClient {
     std::string url = request.url;
     if (url == std::string(kIssuer) + "/.well-known/jwks.json") {
       ++jwks_fetches;
+      if (!jwks_failure.isOk()) return jwks_failure;
       return HttpClientResponse{200, {}, jwks};
     }
     if (url == kTokenUrl) {
@@ -72,6 +74,7 @@ class FakeProvider : public HttpClient {
   }
 
   std::string jwks = testing::jwksOf({&goodKey()});
+  Status jwks_failure;  // non-ok: the JWKS endpoint gives no answer
   std::string nonce;  // set by the test from the authorize URL
   std::function<std::string(json&)> make_token;
   Status token_failure;
@@ -83,6 +86,30 @@ class FakeProvider : public HttpClient {
   int jwks_fetches = 0;
   std::vector<HttpClientRequest> requests;
   QueryParams last_form;
+};
+
+// A log that keeps every line, to check what reaches it.
+class RecordingLog : public Log {
+ public:
+  struct Line {
+    std::string event;
+    LogFields fields;
+  };
+  bool enabled(LogLevel) const override { return true; }
+  void write(LogLevel, std::string_view event, const LogFields& fields) override {
+    lines.push_back({std::string(event), fields});
+  }
+  // The value of `field` in the last line named `event`; nullopt when none.
+  std::optional<std::string> last(std::string_view event, std::string_view field) const {
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+      if (it->event != event) continue;
+      for (const auto& [k, v] : it->fields) {
+        if (k == field) return v;
+      }
+    }
+    return std::nullopt;
+  }
+  std::vector<Line> lines;
 };
 
 struct Started {
@@ -166,7 +193,7 @@ class IdentityTest : public ::testing::Test {
   std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
   std::unique_ptr<SessionStore> store = makeMemoryStore();
   FakeProvider provider;
-  NullLog log;
+  RecordingLog log;
   std::unique_ptr<IdentityHandlers> handlers_;
 };
 
@@ -374,13 +401,68 @@ TEST_F(IdentityTest, ProviderErrorGivesSignInPage) {
                        *queryParam(s.authorize, "state"),
                    s.cookie);
   expectRefused(r, 400);
-  EXPECT_NE(r.body.find("denied"), std::string::npos);
+  EXPECT_NE(r.body.find("Access was denied at the identity provider."), std::string::npos);
+  EXPECT_EQ(r.body.find("nope"), std::string::npos) << "error_description is never shown";
+  EXPECT_EQ(log.last("callback.provider_error", "error"), "access_denied");
   EXPECT_EQ(count(RecordKind::kLogin), 0u);
   EXPECT_NE(r.headers.get("Set-Cookie").find("Max-Age=0"), std::string::npos);
-  // An error value is escaped into the page, never markup.
+  // An error value never becomes markup.
   Response x = get("/_identity/auth", "error=%3Cscript%3E");
   expectRefused(x, 400);
   EXPECT_EQ(x.body.find("<script>"), std::string::npos);
+  EXPECT_EQ(x.body.find("script"), std::string::npos);
+}
+
+// Each known OAuth 2.0 / OIDC error code gets its own fixed text, and the
+// code itself is not shown either.
+TEST_F(IdentityTest, ProviderErrorCodesGetFixedText) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"login_required", "The identity provider needs you to sign in."},
+      {"consent_required", "needs your consent"},
+      {"interaction_required", "needs you to complete a step"},
+      {"temporarily_unavailable", "temporarily unavailable. Please try again in a few minutes."},
+      {"server_error", "had an internal error. Please try again."},
+      {"invalid_request", "refused this site&#39;s sign-in request"},
+      {"unauthorized_client", "refused this site&#39;s sign-in request"},
+      {"unsupported_response_type", "refused this site&#39;s sign-in request"},
+      {"invalid_scope", "refused this site&#39;s sign-in request"},
+  };
+  for (const auto& [code, text] : cases) {
+    Response r = get("/_identity/auth", "error=" + code);
+    expectRefused(r, 400);
+    EXPECT_NE(r.body.find(text), std::string::npos) << code << ": " << r.body;
+    EXPECT_EQ(r.body.find(code), std::string::npos) << code;
+    EXPECT_EQ(log.last("callback.provider_error", "error"), code);
+  }
+}
+
+// An unknown error value (chosen by whoever crafted the link) is never
+// echoed: the page shows a generic text, on this site's origin, instead of
+// the attacker's words. The log gets the value bounded and reduced to
+// printable ASCII.
+TEST_F(IdentityTest, ProviderErrorNeverEchoesTheParameter) {
+  Started s = startLogin();
+  std::string injected = "Your%20account%20is%20locked.%20Call%20%2B1-555-0100%20%E2%82%AC";
+  Response r = get("/_identity/auth",
+                   "error=" + injected + "&error_description=Call%20us%20now&state=" +
+                       *queryParam(s.authorize, "state"),
+                   s.cookie);
+  expectRefused(r, 400);
+  EXPECT_NE(r.body.find("The identity provider reported an error."), std::string::npos) << r.body;
+  for (const char* leaked : {"account", "locked", "555", "Call", "\xE2\x82\xAC"}) {
+    EXPECT_EQ(r.body.find(leaked), std::string::npos) << leaked << " leaked into: " << r.body;
+  }
+  EXPECT_EQ(count(RecordKind::kLogin), 0u);  // the flow is still over
+  EXPECT_EQ(log.last("callback.provider_error", "error"),
+            "Your account is locked. Call +1-555-0100 ???");
+
+  // A long value is cut in the log (ASCII only, so never mid-character).
+  Response l = get("/_identity/auth", "error=" + std::string(5000, 'x') + "%0A%22");
+  expectRefused(l, 400);
+  EXPECT_EQ(l.body.find("xxx"), std::string::npos);
+  EXPECT_EQ(log.last("callback.provider_error", "error"), std::string(64, 'x') + "...");
+  expectRefused(get("/_identity/auth", "error=a%0Ab%22c%5Cd"), 400);
+  EXPECT_EQ(log.last("callback.provider_error", "error"), "a?b?c?d");
 }
 
 // Missing, repeated or malformed code/state are 400s, never 5xx.
@@ -488,6 +570,23 @@ TEST_F(IdentityTest, JwksRefetchedOnUnknownKidRateLimited) {
   EXPECT_EQ(provider.jwks_fetches, 1);
   clock.advance(61);
   provider.jwks = testing::jwksOf({&goodKey(), &otherKey()});  // the provider rotated
+  EXPECT_EQ(callback(startLogin()).status, 302);
+  EXPECT_EQ(provider.jwks_fetches, 2);
+}
+
+// A JWKS endpoint that fails before any key set has loaded is asked at most
+// once per JwksCache::kUnloadedRetrySeconds: the callbacks in between get a 503 without a request (each
+// fetch would block every callback, up to the timeout), and sign-in works
+// again at the first attempt after it recovers.
+TEST_F(IdentityTest, JwksOutageBeforeFirstLoadNotRetriedEveryCallback) {
+  provider.jwks_failure = Status::unavailable("connection refused");
+  EXPECT_EQ(callback(startLogin()).status, 503);
+  EXPECT_EQ(provider.jwks_fetches, 1);
+  clock.advance(JwksCache::kUnloadedRetrySeconds - 1);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(callback(startLogin()).status, 503);
+  EXPECT_EQ(provider.jwks_fetches, 1);
+  provider.jwks_failure = Status::ok();
+  clock.advance(1);
   EXPECT_EQ(callback(startLogin()).status, 302);
   EXPECT_EQ(provider.jwks_fetches, 2);
 }

@@ -69,26 +69,42 @@ Status JwksCache::fetch(const std::string& jwks_uri) {
   return Status::ok();
 }
 
+Status JwksCache::attempt(const std::string& jwks_uri, int64_t now) {
+  tried_at_ = now;
+  tried_uri_ = jwks_uri;
+  Status s = fetch(jwks_uri);
+  last_error_ = s.isOk() ? std::string() : s.toString();
+  return s;
+}
+
 Status JwksCache::verify(const std::string& jwks_uri, const Jwt& jwt) {
   if (jwt.alg != "RS256") return Status::unauthenticated("id token: alg " + jwt.alg + " refused");
   std::shared_ptr<const Jwks> keys;
   {
     CacheLock<CacheMutex> lock(mu_);
     const int64_t now = clock_.now();
-    // At most one fetch per call, and after the first at most one per
-    // kRefetchSeconds whatever the reason (each blocks under the lock).
+    // At most one fetch per call, and a bounded rate of them for a given
+    // jwks_uri whatever the reason: each blocks under the lock (up to the
+    // timeout), so a failing endpoint must not be asked on every callback,
+    // serialising them all behind one slow request.
     if (!keys_ || keys_uri_ != jwks_uri) {
-      tried_at_ = now;
-      if (Status s = fetch(jwks_uri); !s) return s;
+      // Never loaded (or the provider's jwks_uri changed): a new uri may be
+      // fetched at once; after a failed attempt on this one, callbacks are
+      // answered "unavailable" until kUnloadedRetrySeconds have passed.
+      bool new_uri = tried_uri_ != jwks_uri;
+      if (!new_uri && now - tried_at_ < kUnloadedRetrySeconds) {
+        return Status::unavailable("jwks: not fetched again until " +
+                                   std::to_string(kUnloadedRetrySeconds) +
+                                   " s after the last attempt, which failed: " + last_error_);
+      }
+      if (Status s = attempt(jwks_uri, now); !s) return s;
     } else if (now - tried_at_ >= kRefetchSeconds) {
       if (keys_->find(jwt.kid) == nullptr) {
         // Unknown kid: the provider may have rotated its keys. A failed
         // refetch keeps the old set and refuses this token.
-        tried_at_ = now;
-        if (Status s = fetch(jwks_uri); !s) return s;
+        if (Status s = attempt(jwks_uri, now); !s) return s;
       } else if (now - fetched_at_ >= kMaxAgeSeconds) {
-        tried_at_ = now;
-        (void)fetch(jwks_uri);  // a failure keeps the set in hand
+        (void)attempt(jwks_uri, now);  // a failure keeps the set in hand
       }
     }
     keys = keys_;

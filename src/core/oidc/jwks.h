@@ -44,7 +44,11 @@ Status verifyJwtSignature(const Jwt& jwt, const Jwks& jwks, Crypto& crypto);
 // tokens with made-up kids cannot make us hammer the provider — and when it
 // is older than kMaxAgeSeconds, so a key the provider withdrew stops being
 // trusted (a failed refresh keeps the set in hand: logins go on through a
-// provider's JWKS outage; it is tried again kRefetchSeconds later).
+// provider's JWKS outage; it is tried again kRefetchSeconds later). Before
+// any set has loaded, a failed fetch is not repeated for
+// kUnloadedRetrySeconds (verify answers kUnavailable meanwhile: sign-ins
+// cannot work without keys, so the wait is short, but each attempt blocks
+// every callback under the lock); a changed jwks_uri is fetched at once.
 // Thread-safe.
 class JwksCache {
  public:
@@ -55,10 +59,13 @@ class JwksCache {
   Status verify(const std::string& jwks_uri, const Jwt& jwt);
 
   static constexpr int64_t kRefetchSeconds = 60;
+  static constexpr int64_t kUnloadedRetrySeconds = 5;
   static constexpr int64_t kMaxAgeSeconds = 3600;
 
  private:
   Status fetch(const std::string& jwks_uri);
+  // fetch(), recording the attempt (when, which uri, why it failed). Caller holds mu_.
+  Status attempt(const std::string& jwks_uri, int64_t now);
 
   HttpClient& http_;
   Clock& clock_;
@@ -68,7 +75,9 @@ class JwksCache {
   std::shared_ptr<const Jwks> keys_;
   std::string keys_uri_;
   int64_t fetched_at_ = 0;
-  int64_t tried_at_ = 0;  // the last fetch attempt, ok or not
+  int64_t tried_at_ = 0;    // the last fetch attempt, ok or not
+  std::string tried_uri_;   // the jwks_uri of that attempt
+  std::string last_error_;  // why it failed, for the "unavailable" answers that follow
 };
 
 }  // namespace barrier
