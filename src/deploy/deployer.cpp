@@ -353,15 +353,19 @@ Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& 
   auto current = cloudfront.getConfig(id);
   if (!current) return current.status();
   WiringSpec spec{info.origin_host, info.origin_path, info.checker_arn, assembly_.protected_behaviors};
-  auto changes = barrier::wireDistribution(current->config, spec);
-  if (!changes) return Status(changes.status().code(), concat({"cloudfront ", id, ": ", changes.status().message()}));
-  report.distribution_changes = *changes;
-  if (changes->empty()) {
+  auto wiring = barrier::wireDistribution(current->config, spec);
+  if (!wiring) return Status(wiring.status().code(), concat({"cloudfront ", id, ": ", wiring.status().message()}));
+  // Printed on every deploy, changes or not: the exposure stays until the
+  // assembly or the origin is fixed.
+  for (const auto& w : wiring->warnings) say(concat({"cloudfront ", id, ": warning: ", w}));
+  const std::vector<std::string>& changes = wiring->changes;
+  report.distribution_changes = changes;
+  if (changes.empty()) {
     say(concat({"cloudfront ", id, ": already wired, no changes"}));
     return Status::ok();
   }
   std::string plan = concat({"cloudfront ", id, ": ", options.dry_run ? "would change" : "changing"});
-  for (const auto& c : *changes) plan += concat({"\n    ", c});
+  for (const auto& c : changes) plan += concat({"\n    ", c});
   say(plan);
   if (options.dry_run) return Status::ok();
   if (Status s = cloudfront.updateConfig(id, current->config, current->etag); !s) return s;

@@ -3,6 +3,7 @@
 #include "deploy/distribution.h"
 
 #include <algorithm>
+#include <set>
 
 namespace barrier {
 
@@ -219,6 +220,87 @@ bool isProtected(const std::vector<std::string>& wanted, const std::string& patt
   return wanted.empty() || std::find(wanted.begin(), wanted.end(), pattern) != wanted.end();
 }
 
+// The hosts a TargetOriginId sends requests to: its origin's DomainName, or
+// those of an origin group's members (failover reaches either). Compared by
+// host rather than id, since two origin entries for one host (another
+// OriginPath, other custom headers) reach the same application. An id that
+// names no origin stands for itself.
+std::set<std::string> reachedHosts(const XmlElement& config, const std::string& target) {
+  std::vector<std::string> ids{target};
+  if (const XmlElement* groups = config.find({"OriginGroups", "Items"})) {
+    for (const XmlElement& g : groups->children) {
+      if (g.childText("Id") != target) continue;
+      ids.clear();
+      if (const XmlElement* members = g.find({"Members", "Items"})) {
+        for (const XmlElement& m : members->children) ids.push_back(m.childText("OriginId"));
+      }
+    }
+  }
+  const XmlElement* origins = config.find({"Origins", "Items"});
+  std::set<std::string> hosts;
+  for (const std::string& id : ids) {
+    std::string host = id;
+    for (size_t i = 0; origins != nullptr && i < origins->children.size(); ++i) {
+      if (origins->children[i].childText("Id") == id) host = origins->children[i].childText("DomainName");
+    }
+    hosts.insert(host);
+  }
+  return hosts;
+}
+
+// The warning for one exposed behaviour: what, where, why it matters, the fix.
+std::string exposureWarning(const std::string& pattern, const std::string& target, const std::string& hosts) {
+  bool is_default = pattern == "*";
+  std::string label = is_default ? "* (default)" : pattern;
+  std::string paths = is_default ? "the paths the default behaviour serves" : pattern;
+  return "behaviour " + label + " is not in Cloudfront.ProtectedBehaviors but routes to origin " + target + " (" +
+         hosts + "), which protected behaviours also reach: requests to " + paths +
+         " run no checker, so the origin receives client-sent X-Barrier-* headers there unstripped, and a forged "
+         "X-Barrier-User names any user. Add " + pattern +
+         " to Cloudfront.ProtectedBehaviors, or make the origin ignore X-Barrier-* headers on " + paths + ".";
+}
+
+// Security: the checker is what strips client-sent X-Barrier-* headers. A
+// behaviour left out of ProtectedBehaviors runs no checker, so when it routes
+// to an application that protected behaviours also reach, that application
+// gets X-Barrier-User exactly as the client wrote it on those paths, and one
+// that trusts the header there lets any client name itself. barrier cannot
+// tell whether the application trusts it on those paths, so it warns on
+// every deploy rather than refusing.
+std::vector<std::string> exposureWarnings(const XmlElement& config, const WiringSpec& spec) {
+  struct Behavior {
+    std::string pattern;  // "*" for the default
+    std::string target;   // TargetOriginId
+  };
+  std::vector<Behavior> unprotected;
+  std::set<std::string> protected_hosts;
+  auto classify = [&](const XmlElement& b, const std::string& pattern) {
+    std::string target = b.childText("TargetOriginId");
+    // /_identity/* is barrier's own, to the session manager, which sets identity itself.
+    if (pattern == kIdentityPathPattern || target.empty()) return;
+    if (isProtected(spec.protected_behaviors, pattern)) {
+      protected_hosts.merge(reachedHosts(config, target));
+    } else {
+      unprotected.push_back({pattern, target});
+    }
+  };
+  if (const XmlElement* def = config.child("DefaultCacheBehavior")) classify(*def, "*");
+  if (const XmlElement* items = config.find({"CacheBehaviors", "Items"})) {
+    for (const XmlElement& b : items->children) classify(b, b.childText("PathPattern"));
+  }
+  std::vector<std::string> warnings;
+  for (const Behavior& b : unprotected) {
+    std::string shared;
+    for (const std::string& host : reachedHosts(config, b.target)) {
+      if (protected_hosts.count(host) == 0) continue;
+      shared += shared.empty() ? "" : ", ";
+      shared += host;
+    }
+    if (!shared.empty()) warnings.push_back(exposureWarning(b.pattern, b.target, shared));
+  }
+  return warnings;
+}
+
 }  // namespace
 
 std::string unqualifiedFunctionArn(const std::string& arn) {
@@ -228,7 +310,7 @@ std::string unqualifiedFunctionArn(const std::string& arn) {
   return arn.substr(0, arn.rfind(':'));
 }
 
-Result<std::vector<std::string>> wireDistribution(XmlElement& config, const WiringSpec& spec) {
+Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec) {
   std::vector<std::string> changes;
   // Named behaviours must exist: a typo would otherwise leave a path unprotected.
   for (const auto& name : spec.protected_behaviors) {
@@ -256,7 +338,7 @@ Result<std::vector<std::string>> wireDistribution(XmlElement& config, const Wiri
       if (Status s = associate(b, pattern, spec.checker_version_arn, changes); !s) return s;
     }
   }
-  return changes;
+  return Wiring{std::move(changes), exposureWarnings(config, spec)};
 }
 
 std::vector<std::string> unwireDistribution(XmlElement& config, const std::string& checker_function_arn) {

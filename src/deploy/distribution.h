@@ -37,11 +37,22 @@ struct WiringSpec {
   std::vector<std::string> protected_behaviors;
 };
 
-// Edits `config` (the <DistributionConfig> element) in place. Returns one
-// human-readable line per change; empty when it was already wired. Fails
-// without a partial edit worth sending when a protected behaviour already
-// runs another viewer-request function, or a named behaviour does not exist.
-Result<std::vector<std::string>> wireDistribution(XmlElement& config, const WiringSpec& spec);
+// What wireDistribution did, and what it leaves the operator to act on.
+struct Wiring {
+  // One human-readable line per change; empty when it was already wired.
+  std::vector<std::string> changes;
+  // One line per exposure the wiring leaves in place: an unprotected
+  // behaviour that routes to an origin a protected behaviour uses. Only the
+  // checker strips client-sent X-Barrier-* headers, so there the origin
+  // receives them as the client wrote them. Not changes: they hold on every
+  // deploy until the assembly or the origin is fixed.
+  std::vector<std::string> warnings;
+};
+
+// Edits `config` (the <DistributionConfig> element) in place. Fails without
+// a partial edit worth sending when a protected behaviour already runs
+// another viewer-request function, or a named behaviour does not exist.
+Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec);
 
 // Removes what wireDistribution added: the /_identity/* behaviour, the
 // barrier origin and viewer-request associations of `checker_function_arn`

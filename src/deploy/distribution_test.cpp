@@ -37,9 +37,10 @@ WiringSpec spec(const char* arn) { return {"abc123.execute-api.eu-west-1.amazona
 // the viewer-request association on every other behaviour.
 TEST(DistributionTest, WiresOriginBehaviourAndAssociations) {
   XmlElement c = config();
-  auto changes = wireDistribution(c, spec(kV1));
-  ASSERT_TRUE(changes.isOk()) << changes.status().toString();
-  EXPECT_EQ(changes->size(), 4u);
+  auto wiring = wireDistribution(c, spec(kV1));
+  ASSERT_TRUE(wiring.isOk()) << wiring.status().toString();
+  EXPECT_EQ(wiring->changes.size(), 4u);
+  EXPECT_TRUE(wiring->warnings.empty());  // every behaviour is protected
   EXPECT_EQ(c.find({"Origins", "Quantity"})->text, "2");
   const XmlElement* origin = &c.find({"Origins", "Items"})->children[1];
   EXPECT_EQ(origin->childText("Id"), kBarrierOriginId);
@@ -69,7 +70,7 @@ TEST(DistributionTest, SecondWiringIsANoOp) {
   std::string once = writeXml(c);
   auto again = wireDistribution(c, spec(kV1));
   ASSERT_TRUE(again.isOk());
-  EXPECT_TRUE(again->empty());
+  EXPECT_TRUE(again->changes.empty());
   EXPECT_EQ(writeXml(c), once);
 }
 
@@ -90,14 +91,14 @@ TEST(DistributionTest, FieldsCloudFrontAddsAreNotChanges) {
   std::string returned = writeXml(c);
   auto again = wireDistribution(c, spec(kV1));
   ASSERT_TRUE(again.isOk());
-  EXPECT_TRUE(again->empty()) << (*again)[0];
+  EXPECT_TRUE(again->changes.empty()) << again->changes[0];
   EXPECT_EQ(writeXml(c), returned);
 
   c.child("Origins")->child("Items")->children[1].child("OriginPath")->text = "/stale";
   auto fixed = wireDistribution(c, spec(kV1));
   ASSERT_TRUE(fixed.isOk());
-  ASSERT_EQ(fixed->size(), 1u);
-  EXPECT_NE((*fixed)[0].find("update origin"), std::string::npos) << (*fixed)[0];
+  ASSERT_EQ(fixed->changes.size(), 1u);
+  EXPECT_NE(fixed->changes[0].find("update origin"), std::string::npos) << fixed->changes[0];
   EXPECT_EQ(c.find({"Origins", "Items"})->children[1].childText("OriginPath"), "/prod");
 }
 
@@ -107,7 +108,7 @@ TEST(DistributionTest, NewVersionReplacesTheOld) {
   ASSERT_TRUE(wireDistribution(c, spec(kV1)).isOk());
   auto changes = wireDistribution(c, spec(kV2));
   ASSERT_TRUE(changes.isOk());
-  EXPECT_EQ(changes->size(), 2u);
+  EXPECT_EQ(changes->changes.size(), 2u);
   const XmlElement* def = c.find({"DefaultCacheBehavior", "LambdaFunctionAssociations"});
   EXPECT_EQ(def->childText("Quantity"), "1");
   EXPECT_EQ(def->find({"Items", "LambdaFunctionAssociation"})->childText("LambdaFunctionARN"), kV2);
@@ -132,6 +133,89 @@ TEST(DistributionTest, ProtectsOnlyNamedBehaviours) {
   XmlElement d = config();
   s.protected_behaviors = {"/nope/*"};
   EXPECT_FALSE(wireDistribution(d, s).isOk());
+}
+
+// Leaving the default behaviour out while /docs/* (same origin "site") is
+// protected means the origin gets client-sent X-Barrier-* headers on every
+// other path: the wiring warns, naming the behaviour, the origin and the fix,
+// and keeps warning on later deploys that change nothing.
+TEST(DistributionTest, WarnsWhenAnUnprotectedBehaviourSharesAProtectedOrigin) {
+  XmlElement c = config();
+  WiringSpec s = spec(kV1);
+  s.protected_behaviors = {"/docs/*"};
+  auto wiring = wireDistribution(c, s);
+  ASSERT_TRUE(wiring.isOk()) << wiring.status().toString();
+  ASSERT_EQ(wiring->warnings.size(), 1u);
+  const std::string& w = wiring->warnings[0];
+  for (const char* needle : {"behaviour * (default) is not in Cloudfront.ProtectedBehaviors", "origin site (site.s3.amazonaws.com)",
+                             "receives client-sent X-Barrier-* headers", "Add * to Cloudfront.ProtectedBehaviors",
+                             "make the origin ignore X-Barrier-* headers"}) {
+    EXPECT_NE(w.find(needle), std::string::npos) << needle << "\n" << w;
+  }
+  // Not a change: nothing is sent to CloudFront for it, but it is repeated.
+  auto again = wireDistribution(c, s);
+  ASSERT_TRUE(again.isOk());
+  EXPECT_TRUE(again->changes.empty());
+  EXPECT_EQ(again->warnings, wiring->warnings);
+}
+
+// The other way round (default protected, /docs/* not) is named the same
+// way; a behaviour to an origin no protected behaviour reaches, and
+// barrier's own /_identity/* behaviour, are not warned about.
+TEST(DistributionTest, WarnsOnlyAboutSharedOrigins) {
+  XmlElement c = config();
+  WiringSpec s = spec(kV1);
+  s.protected_behaviors = {"*"};
+  auto wiring = wireDistribution(c, s);
+  ASSERT_TRUE(wiring.isOk()) << wiring.status().toString();
+  ASSERT_EQ(wiring->warnings.size(), 1u);
+  EXPECT_NE(wiring->warnings[0].find("behaviour /docs/* is not in"), std::string::npos) << wiring->warnings[0];
+  EXPECT_NE(wiring->warnings[0].find("Add /docs/* to"), std::string::npos) << wiring->warnings[0];
+
+  XmlElement other = config();
+  XmlElement& docs = other.child("CacheBehaviors")->child("Items")->children[0];
+  docs.child("TargetOriginId")->text = "assets";
+  XmlElement& assets = other.child("Origins")->child("Items")->add("Origin");
+  assets.add("Id", "assets");
+  assets.add("DomainName", "assets.s3.amazonaws.com");
+  auto separate = wireDistribution(other, s);
+  ASSERT_TRUE(separate.isOk()) << separate.status().toString();
+  EXPECT_TRUE(separate->warnings.empty()) << separate->warnings[0];
+}
+
+// "The same origin" is the same host: an origin group whose members include
+// the protected origin, or a second origin entry for the same domain, reach
+// the same application as a shared TargetOriginId does.
+TEST(DistributionTest, WarnsAboutOriginGroupsAndSameHostOrigins) {
+  XmlElement c = config();
+  XmlElement& origins = *c.child("Origins")->child("Items");
+  XmlElement& copy = origins.add("Origin");
+  copy.add("Id", "site-again");
+  copy.add("DomainName", "site.s3.amazonaws.com");
+  XmlElement& groups = c.add("OriginGroups");
+  groups.add("Quantity", "1");
+  XmlElement& group = groups.add("Items").add("OriginGroup");
+  group.add("Id", "failover");
+  XmlElement& members = group.add("Members");
+  members.add("Quantity", "2");
+  XmlElement& items = members.add("Items");
+  items.add("OriginGroupMember").add("OriginId", "backup");
+  items.add("OriginGroupMember").add("OriginId", "site");
+  WiringSpec s = spec(kV1);
+  s.protected_behaviors = {"/docs/*"};  // to "site"
+  c.child("DefaultCacheBehavior")->child("TargetOriginId")->text = "failover";
+  auto grouped = wireDistribution(c, s);
+  ASSERT_TRUE(grouped.isOk()) << grouped.status().toString();
+  ASSERT_EQ(grouped->warnings.size(), 1u);
+  EXPECT_NE(grouped->warnings[0].find("origin failover (site.s3.amazonaws.com)"), std::string::npos)
+      << grouped->warnings[0];
+
+  c.child("DefaultCacheBehavior")->child("TargetOriginId")->text = "site-again";
+  auto same_host = wireDistribution(c, s);
+  ASSERT_TRUE(same_host.isOk()) << same_host.status().toString();
+  ASSERT_EQ(same_host->warnings.size(), 1u);
+  EXPECT_NE(same_host->warnings[0].find("origin site-again (site.s3.amazonaws.com)"), std::string::npos)
+      << same_host->warnings[0];
 }
 
 // Unwiring removes exactly what wiring added, restoring the lists.

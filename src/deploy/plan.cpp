@@ -208,7 +208,13 @@ std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,
               {"provider", provider},
               {"store", {{"type", "dynamodb"}, {"table", outputs.table}, {"region", outputs.table_region}}},
               {"public_paths", a.public_paths},
-              {"rules", rulesJson(a)}};
+              {"rules", rulesJson(a)},
+              // The assembly's LogLevel must reach the edge too: handler.mjs
+              // reads server.log_level from this file and the wasm module from
+              // the checker.settings derived from it. Without it the checker
+              // logs at "info" whatever LogLevel says. Only log_level is set:
+              // the other server keys mean nothing at the edge.
+              {"server", {{"log_level", a.log_level}}}};
   return doc.dump(2) + "\n";
 }
 

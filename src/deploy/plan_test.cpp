@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "core/config/checker_settings.h"
 #include "core/config/config.h"
 #include "deploy/templates.h"
 
@@ -92,6 +95,25 @@ TEST(PlanTest, CheckerConfigValidates) {
   EXPECT_EQ(config->session.signing_keys.size(), 1u);
   ASSERT_EQ(config->rules.size(), 1u);
   EXPECT_EQ(json.find("client_secret"), std::string::npos);
+}
+
+// The assembly's LogLevel reaches the checker by both roads: the config.json
+// the handler reads (as the zip holds it) and the checker.settings the wasm
+// module reads, both derived from the baked config.
+TEST(PlanTest, CheckerConfigCarriesTheLogLevel) {
+  SeededRandom random(1);
+  Assembly a = sample();
+  a.log_level = "debug";  // not the default, so a dropped level shows
+  std::string json = checkerConfigJson(a, outputs(), {newSigningKey(random)});
+  auto config = parseConfigJson(json, "config.json");
+  ASSERT_TRUE(config.isOk()) << config.status().toString() << "\n" << json;
+  EXPECT_EQ(config->server.log_level, "debug");
+  auto zipped = checkerConfigForZip(json);
+  ASSERT_TRUE(zipped.isOk()) << zipped.status().toString();
+  EXPECT_EQ(nlohmann::json::parse(*zipped)["server"]["log_level"], "debug") << *zipped;
+  auto settings = checkerSettingsFromConfigJson(json);
+  ASSERT_TRUE(settings.isOk()) << settings.status().toString();
+  EXPECT_NE(settings->find("server.log_level debug\n"), std::string::npos) << *settings;
 }
 
 // Dry-run parameter listings mask the signing keys.
