@@ -391,6 +391,34 @@ Result<BarrierInfo> Deployer::info() {
   return BarrierInfo{mo["ApiDomainName"], mo["ApiPath"], (*checker)->outputs["SessionCheckerFunctionVersionArn"]};
 }
 
+Status Deployer::waitForDistribution(CloudFrontDistributions& cloudfront, int poll_ms) {
+  const std::string& id = assembly_.distribution_id;
+  auto deadline = std::chrono::steady_clock::now() + kDistributionWait;
+  bool said = false;
+  while (true) {
+    auto status = cloudfront.status(id);
+    if (!status) return status.status();
+    if (*status == "Deployed") {
+      if (said) say(concat({"cloudfront ", id, ": Deployed"}));
+      return Status::ok();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::timeout(concat(
+          {"cloudfront ", id, " is still ", *status, " after ",
+           std::to_string(std::chrono::duration_cast<std::chrono::minutes>(kDistributionWait).count()),
+           " minutes; the stacks were not deleted. Run barrier destroy again once `aws cloudfront wait "
+           "distribution-deployed --id ", id, "` returns"}));
+    }
+    if (!said) {
+      say(concat({"cloudfront ", id, ": ", *status,
+                  "; waiting until every edge has stopped calling the checker and the API "
+                  "(often 5-15 minutes) before deleting the stacks"}));
+      said = true;
+    }
+    sleep(poll_ms);
+  }
+}
+
 Status Deployer::destroy(const DestroyOptions& options) {
   CloudFormation regional(client_, assembly_.region);
   CloudFormation edge(client_, std::string(kEdgeRegion));
@@ -411,6 +439,11 @@ Status Deployer::destroy(const DestroyOptions& options) {
     if (!changes.empty()) {
       if (Status s = cloudfront.updateConfig(assembly_.distribution_id, current->config, current->etag); !s) return s;
     }
+    // Until the change has reached every edge, edges still run the checker
+    // (whose role goes with its stack) and send /_identity/* to the API:
+    // deleting now would answer 5xx for those minutes. Waited for on a
+    // second run too, when the unwiring is already done.
+    if (Status s = waitForDistribution(cloudfront, options.poll_ms); !s) return s;
   }
 
   // The table is retained when its stack goes: its name comes from the

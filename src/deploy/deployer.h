@@ -9,6 +9,7 @@
 // idempotent, so a failed deploy is fixed and simply run again.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -23,6 +24,8 @@
 #include "deploy/templates.h"
 
 namespace barrier {
+
+class CloudFrontDistributions;
 
 struct DeployOptions {
   bool dry_run = false;             // validate and print the plan; change nothing
@@ -70,6 +73,9 @@ class Deployer {
     bool after_deploy = false;  // ... once the stacks and wiring carry it
   };
   Result<KeyPlan> planSigningKeys(const DeployOptions& options);
+  // Polls the distribution until it is Deployed (at most kDistributionWait).
+  Status waitForDistribution(CloudFrontDistributions& cloudfront, int poll_ms);
+  static constexpr std::chrono::minutes kDistributionWait{45};
   Status saveSigningKeys(const KeyPlan& plan);
   Status recordSessionTable(const std::string& table);
   // Uploads `bytes` under its content-addressed key unless already there.

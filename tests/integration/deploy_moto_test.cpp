@@ -247,6 +247,16 @@ print(sorted(p["Name"] for p in boto3.client("ssm", region_name="eu-west-1").des
 // distribution as the first one did. (moto keeps no Lambda@Edge
 // associations; distribution_test.cpp covers those on the XML document.)
 TEST_F(DeployMotoTest, WiresADistributionIdempotently) {
+  // Like CloudFront, the distribution stays InProgress for a while after
+  // each change: here for its first 40 API calls (moto counts each Get and
+  // Update; the deploys below make fewer), so destroy finds it InProgress.
+  python(R"(
+import json, os, urllib.request
+urllib.request.urlopen(urllib.request.Request(
+    os.environ["AWS_ENDPOINT_URL"] + "/moto-api/state-manager/set-transition", method="POST",
+    data=json.dumps({"model_name": "cloudfront::distribution",
+                     "transition": {"progression": "manual", "times": 40}}).encode()))
+)");
   std::string id = createDistribution("site");
   ASSERT_FALSE(id.empty());
   ws_.writeAssembly("  DistributionId: " + id + "\n");
@@ -274,9 +284,17 @@ TEST_F(DeployMotoTest, WiresADistributionIdempotently) {
   EXPECT_EQ(second.err.find("update origin"), std::string::npos) << second.err;
   EXPECT_EQ(second.err.find("update behaviour"), std::string::npos) << second.err;
 
-  // destroy removes the wiring again.
+  // destroy removes the wiring again, and deletes the stacks only once
+  // the distribution is Deployed (moto reports InProgress first, like
+  // CloudFront): until then edges still call the checker and the API.
   CommandResult destroyed = barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0"});
   ASSERT_EQ(destroyed.exit_code, 0) << destroyed.err;
+  size_t waiting = destroyed.err.find("waiting until every edge has stopped calling the checker");
+  size_t deployed = destroyed.err.find(": Deployed\n");
+  size_t deleting = destroyed.err.find("(us-east-1): deleting");
+  EXPECT_NE(waiting, std::string::npos) << destroyed.err;
+  EXPECT_LT(waiting, deployed) << destroyed.err;
+  EXPECT_LT(deployed, deleting) << destroyed.err;
   std::string after_destroy = python(dump);
   EXPECT_EQ(after_destroy.find("barrier-session-manager"), std::string::npos) << after_destroy;
   EXPECT_EQ(after_destroy.find("/_identity/*"), std::string::npos) << after_destroy;
