@@ -28,26 +28,31 @@ Result<Json> jsonCall(AwsClient& client, const std::string& service, const std::
 
 }  // namespace
 
-Result<bool> S3Objects::exists(const std::string& bucket, const std::string& key) {
+Result<std::optional<std::string>> S3Objects::storedChecksum(const std::string& bucket,
+                                                              const std::string& key) {
   AwsRequest r;
   r.service = "s3";
   r.region = region_;
   r.method = "HEAD";
   r.path = "/" + bucket + "/" + awsUriEncode(key, true);
+  r.headers.add("x-amz-checksum-mode", "ENABLED");
   auto resp = client_.send(r);
   if (!resp) return resp.status();
-  if (resp->status == 404) return false;
-  if (resp->ok()) return true;
+  if (resp->status == 404) return std::optional<std::string>();
+  if (resp->ok()) return std::optional<std::string>(resp->headers.get("x-amz-checksum-sha256"));
   return awsErrorStatus(resp->error, "s3 HeadObject s3://" + bucket + "/" + key);
 }
 
-Status S3Objects::put(const std::string& bucket, const std::string& key, const std::string& bytes) {
+Status S3Objects::put(const std::string& bucket, const std::string& key, const std::string& bytes,
+                      const std::string& checksum_sha256) {
   AwsRequest r;
   r.service = "s3";
   r.region = region_;
   r.method = "PUT";
   r.path = "/" + bucket + "/" + awsUriEncode(key, true);
   r.headers.add("Content-Type", "application/zip");
+  r.headers.add("x-amz-sdk-checksum-algorithm", "SHA256");
+  r.headers.add("x-amz-checksum-sha256", checksum_sha256);
   r.body = bytes;
   r.unsigned_payload = true;
   r.attempt_timeout_ms = 120000;

@@ -18,9 +18,13 @@ namespace barrier {
 class S3Objects {
  public:
   S3Objects(AwsClient& client, std::string region) : client_(client), region_(std::move(region)) {}
-  // true when the object exists (HEAD 200), false on 404.
-  Result<bool> exists(const std::string& bucket, const std::string& key);
-  Status put(const std::string& bucket, const std::string& key, const std::string& bytes);
+  // The object's stored SHA-256 checksum (base64, as S3 keeps it): nullopt
+  // when there is no object (404), "" when it has none (uploaded without).
+  Result<std::optional<std::string>> storedChecksum(const std::string& bucket, const std::string& key);
+  // Uploads with `checksum_sha256` (base64 of the bytes' SHA-256): S3
+  // refuses the upload if the bytes it got differ, and keeps the checksum.
+  Status put(const std::string& bucket, const std::string& key, const std::string& bytes,
+             const std::string& checksum_sha256);
 
  private:
   AwsClient& client_;

@@ -14,10 +14,12 @@ namespace barrier {
 
 namespace {
 
-std::string sha256Hex(const std::string& bytes) {
+std::string sha256Bytes(const std::string& bytes) {
   static std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
-  return hexEncode(digestBytes(crypto->sha256(bytes)));
+  return digestBytes(crypto->sha256(bytes));
 }
+
+std::string sha256Hex(const std::string& bytes) { return hexEncode(sha256Bytes(bytes)); }
 
 std::string concat(std::initializer_list<std::string_view> parts) {
   std::string out;
@@ -139,19 +141,26 @@ Result<std::string> Deployer::upload(const std::string& region, const std::strin
   const std::string& bucket = assembly_.bucketFor(region);
   std::string key = contentKey(assembly_, what, sha256Hex(bytes));
   std::string url = concat({"s3://", bucket, "/", key});
+  std::string checksum = base64Encode(sha256Bytes(bytes));
   S3Objects s3(client_, region);
-  auto exists = s3.exists(bucket, key);
-  if (!exists) return exists.status();
-  if (*exists) {
+  auto stored = s3.storedChecksum(bucket, key);
+  if (!stored) return stored.status();
+  // The key names the content, but anyone who can write to the bucket can
+  // put other bytes under it (and the manager's code runs with its role):
+  // an object is reused only when S3 vouches it holds exactly these bytes.
+  if (stored->has_value() && **stored == checksum) {
     say(concat({"upload: ", url, " already there, skipped"}));
     return key;
   }
+  std::string why = !stored->has_value()   ? ""
+                    : (*stored)->empty() ? " (there, without a checksum: replaced)"
+                                         : " (there with other content: replaced)";
   if (options.dry_run) {
-    say(concat({"upload: would upload ", url, " (", std::to_string(bytes.size()), " bytes)"}));
+    say(concat({"upload: would upload ", url, " (", std::to_string(bytes.size()), " bytes)", why}));
     return key;
   }
-  say(concat({"upload: ", url, " (", std::to_string(bytes.size()), " bytes)"}));
-  if (Status s = s3.put(bucket, key, bytes); !s) return s;
+  say(concat({"upload: ", url, " (", std::to_string(bytes.size()), " bytes)", why}));
+  if (Status s = s3.put(bucket, key, bytes, checksum); !s) return s;
   ++report.uploads;
   return key;
 }

@@ -137,6 +137,28 @@ print(boto3.client("ssm", region_name="eu-west-1").get_parameter(Name="/barrier/
   EXPECT_EQ(stackState("eu-west-1", "TestSessionManager"), manager_state);
   EXPECT_EQ(stackState("us-east-1", "TestSessionChecker"), checker_state);
   EXPECT_EQ(second.out, first.out);
+
+  // Other bytes under the manager zip's key (anyone who can write to the
+  // bucket could put them there; the code would run with the manager's
+  // role): the next deploy puts its own bytes back, checksum-verified.
+  std::string planted = python(R"(
+import boto3
+s3 = boto3.client("s3", region_name="eu-west-1")
+key = [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts-eu-west-1")["Contents"] if "barrier-manager-" in o["Key"]][0]
+original = s3.get_object(Bucket="artifacts-eu-west-1", Key=key)["Body"].read()
+s3.put_object(Bucket="artifacts-eu-west-1", Key=key, Body=b"not the manager", ChecksumAlgorithm="SHA256")
+print(key, len(original), end="")
+)");
+  CommandResult third = barrier(ws_.deployArgs());
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_NE(third.err.find("(there with other content: replaced)"), std::string::npos) << third.err;
+  std::string restored = python(R"(
+import boto3
+s3 = boto3.client("s3", region_name="eu-west-1")
+key = [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts-eu-west-1")["Contents"] if "barrier-manager-" in o["Key"]][0]
+print(key, len(s3.get_object(Bucket="artifacts-eu-west-1", Key=key)["Body"].read()), end="")
+)");
+  EXPECT_EQ(restored, planted);
 }
 
 // Changing the checker's code makes CloudFormation create a new version
