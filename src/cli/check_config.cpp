@@ -72,6 +72,14 @@ void run(const std::string& path) {
               c.session.cookie_name.c_str(), static_cast<long long>(c.session.lifetime),
               c.session.signing_keys.size());
   std::printf("  rules:     %zu (public paths: %zu)\n", c.rules.size(), c.public_paths.size());
+  // Advice, not an error: without the prefix, a page on any sibling
+  // subdomain can set cookies of this name for the whole domain, which the
+  // browser sends first, crowding out or standing in for the real one.
+  if (c.secureCookies() && c.session.cookie_name.rfind("__Host-", 0) != 0) {
+    std::printf("  note:      cookie \"%s\" can be set by any subdomain of your domain (for all of it); "
+                "session.cookie_name \"__Host-%s\" rules that out on an https site\n",
+                c.session.cookie_name.c_str(), c.session.cookie_name.c_str());
+  }
 }
 
 CommandRegistrar reg(

@@ -50,6 +50,31 @@ TEST(CheckConfigTest, SummaryNeverShowsTheRedisPassword) {
   fs::remove_all(dir);
 }
 
+// On an https site, a cookie name without the __Host- prefix gets a note
+// saying why and what to set; with it, or on a plain-http demo, none.
+TEST(CheckConfigTest, SuggestsTheHostPrefix) {
+  fs::path dir = fs::temp_directory_path() / ("barrier-check-prefix-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "barrier.yaml";
+  auto check = [&](const std::string& site, const std::string& cookie) {
+    std::ofstream(file) << "site_url: " << site << "\n"
+                        << "session:\n  cookie_name: \"" << cookie << "\"\n"
+                        << "  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+                           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n  client_id: web\n";
+    return run(std::string(BARRIER_BINARY) + " check-config -c " + file.string());
+  };
+  std::string plain = check("https://www.example.com", "barrier");
+  EXPECT_NE(plain.find(": ok"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("session.cookie_name \"__Host-barrier\""), std::string::npos) << plain;
+  std::string prefixed = check("https://www.example.com", "__Host-barrier");
+  EXPECT_NE(prefixed.find(": ok"), std::string::npos) << prefixed;
+  EXPECT_EQ(prefixed.find("note:"), std::string::npos) << prefixed;
+  std::string demo = check("http://localhost:8080", "barrier");
+  EXPECT_NE(demo.find(": ok"), std::string::npos) << demo;
+  EXPECT_EQ(demo.find("note:"), std::string::npos) << demo;
+  fs::remove_all(dir);
+}
+
 // A static folder that does not exist fails check-config as it would fail
 // serve, naming the file, the key as written and the folder tried.
 TEST(CheckConfigTest, MissingStaticFolderIsAnError) {
