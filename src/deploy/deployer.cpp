@@ -295,13 +295,15 @@ Result<DeployReport> Deployer::deploy(const DeployOptions& options) {
   }
   const std::vector<std::string>* keys = &plan->keys.keys;
 
+  CloudFormation regional(client_, assembly_.region);
+  if (Status s = warnOfCookieRename(regional); !s) return s;
+
   say("packaging: session manager");
   auto manager_zip = packager_.managerZip();
   if (!manager_zip) return manager_zip.status();
   auto manager_key = upload(assembly_.region, "manager", *manager_zip, options, report);
   if (!manager_key) return manager_key.status();
 
-  CloudFormation regional(client_, assembly_.region);
   auto manager_params = managerParameters(assembly_, assembly_.bucketFor(assembly_.region), *manager_key, *keys);
   if (Status s = applyStack(regional, assembly_.managerStackName(), *manager_template, manager_params, options,
                             report.manager_stack_changed);
@@ -398,6 +400,24 @@ Result<BarrierInfo> Deployer::info() {
   }
   auto& mo = (*manager)->outputs;
   return BarrierInfo{mo["ApiDomainName"], mo["ApiPath"], (*checker)->outputs["SessionCheckerFunctionVersionArn"]};
+}
+
+// A new CookieName takes effect in the manager at once and at the edge only
+// once CloudFront has the new checker everywhere: meanwhile visitors signed
+// in under the new name are sent back to sign in by edges reading the old
+// one. Said before anything changes, so the operator can still stop.
+Status Deployer::warnOfCookieRename(CloudFormation& regional) {
+  auto existing = regional.describeStack(assembly_.managerStackName());
+  if (!existing) return existing.status();
+  if (!existing->has_value()) return Status::ok();
+  std::string before = (**existing).outputs["CookieName"];
+  if (before.empty() || before == assembly_.cookie_name) return Status::ok();
+  say(concat({"warning: CookieName changes from ", before, " to ", assembly_.cookie_name,
+              ": every visitor signs in again, and until CloudFront has deployed the new checker "
+              "to every edge (minutes), edges still reading ", before,
+              " send visitors the manager signed in as ", assembly_.cookie_name,
+              " back to sign in, round after round; deploy such a change at a quiet time"}));
+  return Status::ok();
 }
 
 Status Deployer::waitForDistribution(CloudFrontDistributions& cloudfront, int poll_ms) {

@@ -25,6 +25,7 @@
 
 namespace barrier {
 
+class CloudFormation;
 class CloudFrontDistributions;
 
 struct DeployOptions {
@@ -73,6 +74,8 @@ class Deployer {
     bool after_deploy = false;  // ... once the stacks and wiring carry it
   };
   Result<KeyPlan> planSigningKeys(const DeployOptions& options);
+  // Says what renaming the cookie does while CloudFront deploys, if it changes.
+  Status warnOfCookieRename(CloudFormation& regional);
   // Polls the distribution until it is Deployed (at most kDistributionWait).
   Status waitForDistribution(CloudFrontDistributions& cloudfront, int poll_ms);
   static constexpr std::chrono::minutes kDistributionWait{45};

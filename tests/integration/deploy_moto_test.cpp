@@ -8,6 +8,9 @@
 // versions through the Lambda API and the wiring through what moto keeps.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/support/deploy_fixture.h"
@@ -159,6 +162,18 @@ key = [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts-eu-west-1")["Conte
 print(key, len(s3.get_object(Bucket="artifacts-eu-west-1", Key=key)["Body"].read()), end="")
 )");
   EXPECT_EQ(restored, planted);
+  EXPECT_EQ(third.err.find("CookieName changes"), std::string::npos) << third.err;
+
+  // A new cookie name is announced before anything changes.
+  std::ifstream written(ws_.writeAssembly());
+  std::string renamed((std::istreambuf_iterator<char>(written)), std::istreambuf_iterator<char>());
+  renamed.replace(renamed.find("CookieName: barrier"), 19, "CookieName: __Host-barrier");
+  std::ofstream(ws_.path("assembly.yaml")) << renamed;
+  CommandResult fourth = barrier(ws_.deployArgs());
+  ASSERT_EQ(fourth.exit_code, 0) << fourth.err;
+  size_t warning = fourth.err.find("warning: CookieName changes from barrier to __Host-barrier");
+  EXPECT_NE(warning, std::string::npos) << fourth.err;
+  EXPECT_LT(warning, fourth.err.find("TestSessionManager UPDATE")) << fourth.err;
 }
 
 // Changing the checker's code makes CloudFormation create a new version
