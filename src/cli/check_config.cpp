@@ -76,9 +76,10 @@ void run(const std::string& path) {
   // subdomain can set cookies of this name for the whole domain, which the
   // browser sends first, crowding out or standing in for the real one.
   if (c.secureCookies() && c.session.cookie_name.rfind("__Host-", 0) != 0) {
-    std::printf("  note:      cookie \"%s\" can be set by any subdomain of your domain (for all of it); "
-                "session.cookie_name \"__Host-%s\" rules that out on an https site\n",
-                c.session.cookie_name.c_str(), c.session.cookie_name.c_str());
+    std::printf(
+        "  note:      cookie \"%s\" can be set by any subdomain of your domain (for all of it); "
+        "session.cookie_name \"__Host-%s\" rules that out on an https site\n",
+        c.session.cookie_name.c_str(), c.session.cookie_name.c_str());
   }
 }
 

@@ -29,7 +29,7 @@ Result<Json> jsonCall(AwsClient& client, const std::string& service, const std::
 }  // namespace
 
 Result<std::optional<std::string>> S3Objects::storedChecksum(const std::string& bucket,
-                                                              const std::string& key) {
+                                                             const std::string& key) {
   AwsRequest r;
   r.service = "s3";
   r.region = region_;

@@ -20,7 +20,8 @@ class S3Objects {
   S3Objects(AwsClient& client, std::string region) : client_(client), region_(std::move(region)) {}
   // The object's stored SHA-256 checksum (base64, as S3 keeps it): nullopt
   // when there is no object (404), "" when it has none (uploaded without).
-  Result<std::optional<std::string>> storedChecksum(const std::string& bucket, const std::string& key);
+  Result<std::optional<std::string>> storedChecksum(const std::string& bucket,
+                                                    const std::string& key);
   // Uploads with `checksum_sha256` (base64 of the bytes' SHA-256): S3
   // refuses the upload if the bytes it got differ, and keeps the checksum.
   Status put(const std::string& bucket, const std::string& key, const std::string& bytes,

@@ -152,7 +152,7 @@ Result<std::string> Deployer::upload(const std::string& region, const std::strin
     say(concat({"upload: ", url, " already there, skipped"}));
     return key;
   }
-  std::string why = !stored->has_value()   ? ""
+  std::string why = !stored->has_value() ? ""
                     : (*stored)->empty() ? " (there, without a checksum: replaced)"
                                          : " (there with other content: replaced)";
   if (options.dry_run) {
@@ -365,7 +365,9 @@ Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& 
   if (!current) return current.status();
   WiringSpec spec{info.origin_host, info.origin_path, info.checker_arn, assembly_.protected_behaviors};
   auto wiring = barrier::wireDistribution(current->config, spec);
-  if (!wiring) return Status(wiring.status().code(), concat({"cloudfront ", id, ": ", wiring.status().message()}));
+  if (!wiring)
+    return Status(wiring.status().code(),
+                  concat({"cloudfront ", id, ": ", wiring.status().message()}));
   // Printed on every deploy, changes or not: the exposure stays until the
   // assembly or the origin is fixed.
   for (const auto& w : wiring->warnings) say(concat({"cloudfront ", id, ": warning: ", w}));
@@ -414,8 +416,8 @@ Status Deployer::warnOfCookieRename(CloudFormation& regional) {
   if (before.empty() || before == assembly_.cookie_name) return Status::ok();
   say(concat({"warning: CookieName changes from ", before, " to ", assembly_.cookie_name,
               ": every visitor signs in again, and until CloudFront has deployed the new checker "
-              "to every edge (minutes), edges still reading ", before,
-              " send visitors the manager signed in as ", assembly_.cookie_name,
+              "to every edge (minutes), edges still reading ",
+              before, " send visitors the manager signed in as ", assembly_.cookie_name,
               " back to sign in, round after round; deploy such a change at a quiet time"}));
   return Status::ok();
 }
@@ -432,11 +434,14 @@ Status Deployer::waitForDistribution(CloudFrontDistributions& cloudfront, int po
       return Status::ok();
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Status::timeout(concat(
-          {"cloudfront ", id, " is still ", *status, " after ",
-           std::to_string(std::chrono::duration_cast<std::chrono::minutes>(kDistributionWait).count()),
-           " minutes; the stacks were not deleted. Run barrier destroy again once `aws cloudfront wait "
-           "distribution-deployed --id ", id, "` returns"}));
+      return Status::timeout(
+          concat({"cloudfront ", id, " is still ", *status, " after ",
+                  std::to_string(
+                      std::chrono::duration_cast<std::chrono::minutes>(kDistributionWait).count()),
+                  " minutes; the stacks were not deleted. Run barrier destroy again once `aws "
+                  "cloudfront wait "
+                  "distribution-deployed --id ",
+                  id, "` returns"}));
     }
     if (!said) {
       say(concat({"cloudfront ", id, ": ", *status,

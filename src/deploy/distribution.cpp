@@ -241,7 +241,8 @@ std::set<std::string> reachedHosts(const XmlElement& config, const std::string& 
   for (const std::string& id : ids) {
     std::string host = id;
     for (size_t i = 0; origins != nullptr && i < origins->children.size(); ++i) {
-      if (origins->children[i].childText("Id") == id) host = origins->children[i].childText("DomainName");
+      if (origins->children[i].childText("Id") == id)
+        host = origins->children[i].childText("DomainName");
     }
     hosts.insert(host);
   }
@@ -249,15 +250,19 @@ std::set<std::string> reachedHosts(const XmlElement& config, const std::string& 
 }
 
 // The warning for one exposed behaviour: what, where, why it matters, the fix.
-std::string exposureWarning(const std::string& pattern, const std::string& target, const std::string& hosts) {
+std::string exposureWarning(const std::string& pattern, const std::string& target,
+                            const std::string& hosts) {
   bool is_default = pattern == "*";
   std::string label = is_default ? "* (default)" : pattern;
   std::string paths = is_default ? "the paths the default behaviour serves" : pattern;
-  return "behaviour " + label + " is not in Cloudfront.ProtectedBehaviors but routes to origin " + target + " (" +
-         hosts + "), which protected behaviours also reach: requests to " + paths +
-         " run no checker, so the origin receives client-sent X-Barrier-* headers there unstripped, and a forged "
-         "X-Barrier-User names any user. Add " + pattern +
-         " to Cloudfront.ProtectedBehaviors, or make the origin ignore X-Barrier-* headers on " + paths + ".";
+  return "behaviour " + label + " is not in Cloudfront.ProtectedBehaviors but routes to origin " +
+         target + " (" + hosts + "), which protected behaviours also reach: requests to " + paths +
+         " run no checker, so the origin receives client-sent X-Barrier-* headers there "
+         "unstripped, and a forged "
+         "X-Barrier-User names any user. Add " +
+         pattern +
+         " to Cloudfront.ProtectedBehaviors, or make the origin ignore X-Barrier-* headers on " +
+         paths + ".";
 }
 
 // Security: the checker is what strips client-sent X-Barrier-* headers. A

@@ -147,9 +147,10 @@ TEST(DistributionTest, WarnsWhenAnUnprotectedBehaviourSharesAProtectedOrigin) {
   ASSERT_TRUE(wiring.isOk()) << wiring.status().toString();
   ASSERT_EQ(wiring->warnings.size(), 1u);
   const std::string& w = wiring->warnings[0];
-  for (const char* needle : {"behaviour * (default) is not in Cloudfront.ProtectedBehaviors", "origin site (site.s3.amazonaws.com)",
-                             "receives client-sent X-Barrier-* headers", "Add * to Cloudfront.ProtectedBehaviors",
-                             "make the origin ignore X-Barrier-* headers"}) {
+  for (const char* needle :
+       {"behaviour * (default) is not in Cloudfront.ProtectedBehaviors",
+        "origin site (site.s3.amazonaws.com)", "receives client-sent X-Barrier-* headers",
+        "Add * to Cloudfront.ProtectedBehaviors", "make the origin ignore X-Barrier-* headers"}) {
     EXPECT_NE(w.find(needle), std::string::npos) << needle << "\n" << w;
   }
   // Not a change: nothing is sent to CloudFront for it, but it is repeated.
@@ -169,7 +170,8 @@ TEST(DistributionTest, WarnsOnlyAboutSharedOrigins) {
   auto wiring = wireDistribution(c, s);
   ASSERT_TRUE(wiring.isOk()) << wiring.status().toString();
   ASSERT_EQ(wiring->warnings.size(), 1u);
-  EXPECT_NE(wiring->warnings[0].find("behaviour /docs/* is not in"), std::string::npos) << wiring->warnings[0];
+  EXPECT_NE(wiring->warnings[0].find("behaviour /docs/* is not in"), std::string::npos)
+      << wiring->warnings[0];
   EXPECT_NE(wiring->warnings[0].find("Add /docs/* to"), std::string::npos) << wiring->warnings[0];
 
   XmlElement other = config();
@@ -214,7 +216,8 @@ TEST(DistributionTest, WarnsAboutOriginGroupsAndSameHostOrigins) {
   auto same_host = wireDistribution(c, s);
   ASSERT_TRUE(same_host.isOk()) << same_host.status().toString();
   ASSERT_EQ(same_host->warnings.size(), 1u);
-  EXPECT_NE(same_host->warnings[0].find("origin site-again (site.s3.amazonaws.com)"), std::string::npos)
+  EXPECT_NE(same_host->warnings[0].find("origin site-again (site.s3.amazonaws.com)"),
+            std::string::npos)
       << same_host->warnings[0];
 }
 

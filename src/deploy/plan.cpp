@@ -202,19 +202,23 @@ std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,
   if (!a.required_groups.empty()) provider["required_groups"] = a.required_groups;
   std::string site_url = "https://";
   site_url += a.cloudfront_domain;
-  Json doc = {{"site_url", site_url},
-              {"session", {{"cookie_name", a.cookie_name}, {"lifetime", a.session_lifetime}, {"signing_keys", signing_keys}}},
-              {"cache", {{"ttl", a.cache_ttl}}},
-              {"provider", provider},
-              {"store", {{"type", "dynamodb"}, {"table", outputs.table}, {"region", outputs.table_region}}},
-              {"public_paths", a.public_paths},
-              {"rules", rulesJson(a)},
-              // The assembly's LogLevel must reach the edge too: handler.mjs
-              // reads server.log_level from this file and the wasm module from
-              // the checker.settings derived from it. Without it the checker
-              // logs at "info" whatever LogLevel says. Only log_level is set:
-              // the other server keys mean nothing at the edge.
-              {"server", {{"log_level", a.log_level}}}};
+  Json doc = {
+      {"site_url", site_url},
+      {"session",
+       {{"cookie_name", a.cookie_name},
+        {"lifetime", a.session_lifetime},
+        {"signing_keys", signing_keys}}},
+      {"cache", {{"ttl", a.cache_ttl}}},
+      {"provider", provider},
+      {"store", {{"type", "dynamodb"}, {"table", outputs.table}, {"region", outputs.table_region}}},
+      {"public_paths", a.public_paths},
+      {"rules", rulesJson(a)},
+      // The assembly's LogLevel must reach the edge too: handler.mjs
+      // reads server.log_level from this file and the wasm module from
+      // the checker.settings derived from it. Without it the checker
+      // logs at "info" whatever LogLevel says. Only log_level is set:
+      // the other server keys mean nothing at the edge.
+      {"server", {{"log_level", a.log_level}}}};
   return doc.dump(2) + "\n";
 }
 

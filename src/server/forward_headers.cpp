@@ -33,9 +33,9 @@ std::vector<std::string> connectionTokens(const Headers& headers) {
 // Every forwarding header barrier sets, or removes unless a trusted proxy
 // sent it, lowercase.
 constexpr std::string_view kForwardingHeaders[] = {
-    "forwarded",        "x-forwarded-for",    "x-forwarded-proto", "x-forwarded-host",
+    "forwarded",        "x-forwarded-for",    "x-forwarded-proto",  "x-forwarded-host",
     "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server", "x-forwarded-scheme",
-    "x-forwarded-uri",  "x-scheme",           "x-real-ip",         "x-original-url",
+    "x-forwarded-uri",  "x-scheme",           "x-real-ip",          "x-original-url",
     "x-rewrite-url",    "x-original-uri"};
 
 // True for a name spelled with '_' that reads as a forwarding header once

@@ -77,9 +77,12 @@ TEST(ForwardHeadersTest, TrustedProxyHeadersPassOn) {
 // Other names with '_' are the application's business.
 TEST(ForwardHeadersTest, UnderscoreSpellingsAreRemoved) {
   for (bool trusted : {false, true}) {
-    Headers headers{{"X_Forwarded_For", "10.0.0.1"},   {"x_forwarded_proto", "https"},
-                    {"X-Forwarded_Host", "evil.example"}, {"X_Real_IP", "10.0.0.1"},
-                    {"X_Original_URL", "/admin/"},      {"X_Rewrite_URL", "/admin/"},
+    Headers headers{{"X_Forwarded_For", "10.0.0.1"},
+                    {"x_forwarded_proto", "https"},
+                    {"X-Forwarded_Host", "evil.example"},
+                    {"X_Real_IP", "10.0.0.1"},
+                    {"X_Original_URL", "/admin/"},
+                    {"X_Rewrite_URL", "/admin/"},
                     {"Custom_Header", "kept"}};
     setForwardedHeaders(headers, {"192.0.2.7", "www.example.com", trusted});
     for (const char* gone : {"X_Forwarded_For", "x_forwarded_proto", "X-Forwarded_Host",

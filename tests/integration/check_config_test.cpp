@@ -57,10 +57,11 @@ TEST(CheckConfigTest, SuggestsTheHostPrefix) {
   fs::create_directories(dir);
   fs::path file = dir / "barrier.yaml";
   auto check = [&](const std::string& site, const std::string& cookie) {
-    std::ofstream(file) << "site_url: " << site << "\n"
-                        << "session:\n  cookie_name: \"" << cookie << "\"\n"
-                        << "  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
-                           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n  client_id: web\n";
+    std::ofstream(file)
+        << "site_url: " << site << "\n"
+        << "session:\n  cookie_name: \"" << cookie << "\"\n"
+        << "  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n  client_id: web\n";
     return run(std::string(BARRIER_BINARY) + " check-config -c " + file.string());
   };
   std::string plain = check("https://www.example.com", "barrier");

@@ -10,7 +10,6 @@
 
 #include <fstream>
 #include <iterator>
-
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/support/deploy_fixture.h"

@@ -71,11 +71,14 @@ TEST(DeployTemplatesTest, KeepTheDesignedSettings) {
 TEST(DeployTemplatesTest, CheckerLogsOnlyToItsOwnGroups) {
   std::string checker = readTemplate("session-checker.yaml");
   const std::string group = "log-group:/aws/lambda/us-east-1.${CheckerFunction}";
-  EXPECT_NE(checker.find("logs:*:${AWS::AccountId}:" + group + "\"\n"), std::string::npos) << checker;
-  EXPECT_NE(checker.find("logs:*:${AWS::AccountId}:" + group + ":*\"\n"), std::string::npos) << checker;
+  EXPECT_NE(checker.find("logs:*:${AWS::AccountId}:" + group + "\"\n"), std::string::npos)
+      << checker;
+  EXPECT_NE(checker.find("logs:*:${AWS::AccountId}:" + group + ":*\"\n"), std::string::npos)
+      << checker;
   EXPECT_EQ(checker.find("us-east-1.*"), std::string::npos) << checker;
   // Every log-group ARN names the function.
-  for (size_t at = checker.find("log-group:"); at != std::string::npos; at = checker.find("log-group:", at + 1)) {
+  for (size_t at = checker.find("log-group:"); at != std::string::npos;
+       at = checker.find("log-group:", at + 1)) {
     EXPECT_EQ(checker.compare(at, group.size(), group), 0) << checker.substr(at, 80);
   }
 }

@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -221,8 +221,8 @@ TEST_F(ServeGatewayTest, ForwardAuthCheck) {
   EXPECT_EQ(httpGet(gw.port(), "/_identity/check").status, 400);
   // nginx's $request_uri keeps a literal '#', and nginx serves the path up
   // to it: /admin/x to the upstream, however the dot segments after it go.
-  HttpReply hash_public = httpGet(gw.port(), "/_identity/check",
-                                  "X-Original-URI: /admin/x#/../../public/logo.svg\r\n");
+  HttpReply hash_public =
+      httpGet(gw.port(), "/_identity/check", "X-Original-URI: /admin/x#/../../public/logo.svg\r\n");
   EXPECT_EQ(hash_public.status, 401);
   HttpReply hash_rule =
       httpGet(gw.port(), "/_identity/check",
@@ -265,7 +265,8 @@ TEST_F(ServeGatewayTest, SlowSignInDoesNotHoldUpChecks) {
   auto& gw = start(std::move(setup));
   std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
   std::thread slow([&] { httpGet(gw.port(), "/_identity/auth?code=x&state=y"); });
-  for (int i = 0; i < 500 && !entered; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !entered; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(entered);
   // Not cached yet: this check reads the store.
   HttpReply reply = httpGet(gw.port(), "/hello.txt", cookie);
@@ -429,8 +430,9 @@ TEST_F(ServeGatewayTest, AmbiguousFramingIsRefused) {
   // A request target never holds a '#' (RFC 9112 §3.2): where the
   // upstream's parser would end the path is not where the check read it.
   HttpConnection fragment("127.0.0.1", gw.port());
-  EXPECT_EQ(fragment.exchange("GET /api/x#/../../public/logo.svg HTTP/1.1\r\nHost: x\r\n\r\n").status,
-            400);
+  EXPECT_EQ(
+      fragment.exchange("GET /api/x#/../../public/logo.svg HTTP/1.1\r\nHost: x\r\n\r\n").status,
+      400);
   HttpConnection no_host("127.0.0.1", gw.port());
   EXPECT_EQ(no_host.exchange("GET /api/x HTTP/1.1\r\n" + cookie + "\r\n").status, 400);
   HttpConnection two_hosts("127.0.0.1", gw.port());

@@ -378,9 +378,9 @@ TEST_F(CheckTest, AmbiguousPathMeetsTheRuleOfEveryReading) {
     std::string boss = addRecord(RecordKind::kSession, kNow + 3600, {"admins"});
     EXPECT_EQ(run(navigation("/reports/x", "barrier=" + staff)).outcome, CheckOutcome::kPass);
     EXPECT_EQ(run(navigation("/admin/x", "barrier=" + staff)).outcome, CheckOutcome::kForbidden);
-    for (const char* path : {"/reports/..%2Fadmin/x", "/reports/..%5Cadmin/x",
-                             "/reports/..\\admin/x", "/reports/..%2fadmin/x",
-                             "/admin/x#/../../reports/x"}) {
+    for (const char* path :
+         {"/reports/..%2Fadmin/x", "/reports/..%5Cadmin/x", "/reports/..\\admin/x",
+          "/reports/..%2fadmin/x", "/admin/x#/../../reports/x"}) {
       EXPECT_EQ(run(navigation(path, "barrier=" + staff)).outcome, CheckOutcome::kForbidden)
           << path << (reports_first ? " (reports first)" : " (admin first)");
       EXPECT_EQ(run(navigation(path, "barrier=" + boss)).outcome, CheckOutcome::kPass) << path;

@@ -575,9 +575,9 @@ TEST_F(IdentityTest, JwksRefetchedOnUnknownKidRateLimited) {
 }
 
 // A JWKS endpoint that fails before any key set has loaded is asked at most
-// once per JwksCache::kUnloadedRetrySeconds: the callbacks in between get a 503 without a request (each
-// fetch would block every callback, up to the timeout), and sign-in works
-// again at the first attempt after it recovers.
+// once per JwksCache::kUnloadedRetrySeconds: the callbacks in between get a
+// 503 without a request (each fetch would block every callback, up to the
+// timeout), and sign-in works again at the first attempt after it recovers.
 TEST_F(IdentityTest, JwksOutageBeforeFirstLoadNotRetriedEveryCallback) {
   provider.jwks_failure = Status::unavailable("connection refused");
   EXPECT_EQ(callback(startLogin()).status, 503);
