@@ -36,6 +36,7 @@ if [ "${DEMO_SKIP_BUILD:-}" != 1 ]; then
   # Only the program: the test suite is scripts/test.sh's business.
   cmake --build --preset release -j "$(nproc)" --target barrier
 fi
+source scripts/node-path.sh
 BARRIER=${DEMO_BARRIER:-$ROOT/build/release/barrier}
 [ -x "$BARRIER" ] || die "$BARRIER is missing: run without DEMO_SKIP_BUILD"
 

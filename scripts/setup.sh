@@ -32,6 +32,30 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Node.js 20.16+ (process.getBuiltinModule, which the edge handler needs;
+# package.json's engines). Debian 12's own nodejs is 18: when the node on
+# PATH is older, Node 22 from the npm registry (the node-linux-<arch>
+# package, the official binary) is unpacked into .tools/node, which
+# test.sh and demo.sh put first on PATH (scripts/node-path.sh).
+node_ok() {
+  node -e 'process.exit(typeof process.getBuiltinModule === "function" ? 0 : 1)' 2>/dev/null
+}
+source scripts/node-path.sh
+if ! node_ok; then
+  case "$(uname -m)" in
+    x86_64) node_arch=x64 ;;
+    aarch64) node_arch=arm64 ;;
+    *) echo "setup: no Node.js 20.16+ here and no npm-registry build for $(uname -m); install one" >&2; exit 1 ;;
+  esac
+  echo "setup: $(node --version 2>/dev/null || echo 'no node') is older than 20.16: installing Node 22 into .tools/node" >&2
+  rm -rf .tools/node .tools/node-download && mkdir -p .tools/node-download
+  (cd .tools/node-download && npm pack --silent "node-linux-${node_arch}@22" >/dev/null)
+  tar -xzf .tools/node-download/node-linux-*.tgz -C .tools/node-download
+  mv .tools/node-download/package .tools/node && rm -rf .tools/node-download
+  source scripts/node-path.sh
+  node_ok || { echo "setup: .tools/node/bin/node does not run" >&2; exit 1; }
+fi
+
 # npm packages (oidc-provider, dynalite, playwright-core, ...), pinned by package-lock.json.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages" >&2
