@@ -165,17 +165,20 @@ void applyDerived(const EnvLookup& env, Json& doc) {
 }
 
 // "session.lifetime must be ..." gets " (BARRIER_SESSION_LIFETIME)" so the
-// operator knows which variable to fix.
+// operator knows which variable to fix. The documented list names the
+// derived fields too (site_url from BARRIER_SITE_URL or else
+// BARRIER_DOMAIN): the first variable set for a field is the one used.
 Status nameVariable(const Status& status, const EnvLookup& env) {
   const std::string& message = status.message();
-  for (const auto& m : kMappings) {
-    if (!lookup(env, m.env)) continue;
-    std::string field = m.section[0] ? std::string(m.section) + "." + m.key : m.key;
+  for (size_t i = 0; i < kEnvVariableCount; ++i) {
+    const EnvVariable& v = kEnvVariables[i];
+    if (v.field[0] == '(' || !lookup(env, v.name)) continue;
+    std::string field = v.field;
     size_t at = message.find(field);
     while (at != std::string::npos) {
       char after = at + field.size() < message.size() ? message[at + field.size()] : ' ';
       bool whole = !(after == '_' || (after >= 'a' && after <= 'z'));
-      if (whole) return Status(status.code(), message + " (" + m.env + ")");
+      if (whole) return Status(status.code(), message + " (" + v.name + ")");
       at = message.find(field, at + 1);
     }
   }

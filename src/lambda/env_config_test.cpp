@@ -154,6 +154,23 @@ TEST(EnvConfigTest, ValidationErrorNamesTheVariable) {
   EXPECT_NE(message.find("(BARRIER_SESSION_LIFETIME)"), std::string::npos) << message;
 }
 
+// Fields set by one of several variables name the one that was used.
+TEST(EnvConfigTest, DerivedFieldErrorsNameTheVariable) {
+  Vars vars = cognitoVars();
+  vars.erase("BARRIER_SITE_URL");
+  vars["BARRIER_DOMAIN"] = "www.example.com/path";
+  auto config = configFromEnvironment(fromMap(vars));
+  ASSERT_FALSE(config.isOk());
+  EXPECT_NE(config.status().message().find("(BARRIER_DOMAIN)"), std::string::npos)
+      << config.status().message();
+  vars = cognitoVars();
+  vars["BARRIER_PROVIDER"] = "saml";
+  config = configFromEnvironment(fromMap(vars));
+  ASSERT_FALSE(config.isOk());
+  EXPECT_NE(config.status().message().find("(BARRIER_PROVIDER)"), std::string::npos)
+      << config.status().message();
+}
+
 // Secrets never appear in an error message.
 TEST(EnvConfigTest, SecretsAreNotEchoed) {
   Vars vars = cognitoVars();
