@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -218,7 +219,20 @@ Result<Config> loadConfigFile(const std::string& path) {
   if (!in) return Status::invalid(path + ": cannot read: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  return loadConfigText(text.str(), path);
+  Result<Config> config = loadConfigText(text.str(), path);
+  if (config.isOk()) resolveRelativePaths(*config, path);
+  return config;
+}
+
+void resolveRelativePaths(Config& config, const std::string& config_path) {
+  std::filesystem::path base = std::filesystem::path(config_path).parent_path();
+  auto resolve = [&](std::string& file) {
+    if (file.empty()) return;
+    std::filesystem::path p(file);
+    if (p.is_relative()) file = (base / p).lexically_normal().string();
+  };
+  for (OriginConfig& origin : config.server.origins) resolve(origin.static_root);
+  if (config.store.type == StoreConfig::Type::kSqlite) resolve(config.store.path);
 }
 
 }  // namespace barrier

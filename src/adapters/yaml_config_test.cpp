@@ -150,7 +150,20 @@ TEST(YamlConfig, LoadsFiles) {
   auto file = dir / "barrier.yaml";
   std::ofstream(file) << kValid;
   auto r = loadConfigFile(file.string());
-  EXPECT_TRUE(r.isOk()) << r.status().toString();
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  // Relative file names are the configuration file's neighbours.
+  EXPECT_EQ(r->server.origins[0].static_root, (dir / "www").string());
+  std::string text = kValid;
+  text.replace(text.find("type: memory"), 12, "type: sqlite\n  path: data/s.db");
+  std::ofstream(file) << text;
+  r = loadConfigFile(file.string());
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_EQ(r->store.path, (dir / "data/s.db").string());
+  text.replace(text.find("path: data/s.db"), 15, "path: /var/lib/barrier/s.db");
+  std::ofstream(file) << text;
+  r = loadConfigFile(file.string());
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_EQ(r->store.path, "/var/lib/barrier/s.db");
   r = loadConfigFile((dir / "missing.yaml").string());
   ASSERT_FALSE(r.isOk());
   EXPECT_NE(r.status().message().find("missing.yaml: cannot read: No such file"),

@@ -41,7 +41,6 @@ Config loadConfig(const ServeFlags& flags) {
   Result<Config> config = loadConfigFile(flags.config_path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
   Config out = std::move(config.value());
-  resolveStaticRoots(out.server.origins, flags.config_path);
   if (!flags.listen.empty()) out.server.listen = flags.listen;
   if (flags.threads >= 0) out.server.threads = flags.threads;
   if (!flags.log_level.empty()) out.server.log_level = flags.log_level;

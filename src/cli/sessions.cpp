@@ -9,6 +9,7 @@
 // cannot decode is listed by its key as `unreadable`, to be revoked.
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -32,6 +33,15 @@ struct SessionsFlags {
 std::unique_ptr<SessionStore> openStore(const SessionsFlags& flags) {
   Result<Config> config = loadConfigFile(flags.config_path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
+  // Managing sessions never creates a store: an empty new database would
+  // answer "0 sessions" (or "revoked 0") while the real ones stay live.
+  if (config->store.type == StoreConfig::Type::kSqlite &&
+      !std::filesystem::exists(config->store.path)) {
+    throw CliError(flags.config_path + ": store.path " + config->store.path +
+                       " does not exist (barrier serve creates it on its first start; a relative "
+                       "path is read beside the configuration file)",
+                   2);
+  }
   auto store = makeStore(config->store);
   if (!store.isOk()) throw CliError(store.status().message());
   return std::move(*store);

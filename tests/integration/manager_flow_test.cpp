@@ -413,7 +413,9 @@ std::pair<int, std::string> runBarrier(const std::string& args) {
 
 // With the SQLite store, `barrier sessions` (a second process on the same
 // file) lists the session without secrets and revokes it; the manager sees
-// the revocation at once.
+// the revocation at once. The file is named relative to the configuration
+// (the command runs in another folder), and a database that does not exist
+// is an error, never created empty.
 TEST_F(ManagerFlowTest, SessionsCommandRevokesFromAnotherProcess) {
   char tmpl[] = "/tmp/barrier-manager-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -426,7 +428,8 @@ TEST_F(ManagerFlowTest, SessionsCommandRevokesFromAnotherProcess) {
       << "site_url: http://localhost:8080\n"
       << "provider:\n  type: oidc\n  issuer: " << idp_->issuer() << "\n  client_id: barrier\n"
       << "session:\n  signing_keys: [\"" << base64Encode(std::string(32, 's')) << "\"]\n"
-      << "store:\n  type: sqlite\n  path: " << db << "\n";
+      << "store:\n  type: sqlite\n  path: sessions.db\n";
+  ASSERT_NE(std::filesystem::current_path().string(), dir);
 
   ManagerBrowser b = newBrowser();
   ASSERT_EQ(deliver(b, toCallback(b)).status, 302);
@@ -435,6 +438,17 @@ TEST_F(ManagerFlowTest, SessionsCommandRevokesFromAnotherProcess) {
   ASSERT_EQ(b.get(kSite + "/_identity/me").status, 200);
   auto sessions = records(RecordKind::kSession);
   ASSERT_EQ(sessions.size(), 1u);
+
+  std::ofstream(dir + "/elsewhere.yaml")
+      << "site_url: http://localhost:8080\n"
+      << "provider:\n  type: oidc\n  issuer: " << idp_->issuer() << "\n  client_id: barrier\n"
+      << "session:\n  signing_keys: [\"" << base64Encode(std::string(32, 's')) << "\"]\n"
+      << "store:\n  type: sqlite\n  path: no-such.db\n";
+  auto [missing_rc, missing] = runBarrier("sessions list -c " + dir + "/elsewhere.yaml");
+  EXPECT_EQ(missing_rc, 2) << missing;
+  EXPECT_NE(missing.find("store.path " + dir + "/no-such.db does not exist"), std::string::npos)
+      << missing;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/no-such.db"));
 
   auto [list_rc, listed] = runBarrier("sessions list --json -c " + dir + "/barrier.yaml");
   ASSERT_EQ(list_rc, 0) << listed;
