@@ -239,6 +239,7 @@ class Parser {
   // Parses "<name attrs>content</name>" or "<name attrs/>" at pos_.
   bool element(XmlElement& e, size_t depth) {
     if (depth > limits_.max_depth) return failed("elements nested too deeply");
+    if (++elements_ > limits_.max_elements) return failed("more elements than the limit");
     ++pos_;  // '<'
     if (!name(e.name)) return false;
     for (;;) {
@@ -309,6 +310,7 @@ class Parser {
 
   std::string_view in_;
   const XmlLimits& limits_;
+  size_t elements_ = 0;
   size_t pos_ = 0;
   Status error_ = Status::internal("xml: no error recorded");
 };

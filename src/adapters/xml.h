@@ -52,6 +52,10 @@ struct XmlElement {
 struct XmlLimits {
   size_t max_bytes = 16 * 1024 * 1024;
   size_t max_depth = 64;
+  // Each element costs ~100 bytes of memory however small its text ("<a/>"
+  // is 4): the element count bounds the memory a document can take. AWS
+  // answers (a distribution config, a page of stack events) hold thousands.
+  size_t max_elements = 100'000;
 };
 
 // Parses one document. Errors are kInvalidArgument with the byte offset:

@@ -74,6 +74,22 @@ TEST(XmlTest, BoundsNesting) {
   EXPECT_TRUE(parseXml(deep, loose).isOk());
 }
 
+// The element count is bounded too: tiny elements cost far more memory
+// than their bytes.
+TEST(XmlTest, BoundsElements) {
+  std::string many = "<r>";
+  for (int i = 0; i < 100; ++i) many += "<a/>";
+  many += "</r>";
+  XmlLimits few;
+  few.max_elements = 100;
+  auto refused = parseXml(many, few);
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.status().message().find("more elements than the limit"), std::string::npos)
+      << refused.status().message();
+  few.max_elements = 101;
+  EXPECT_TRUE(parseXml(many, few).isOk());
+}
+
 // Oversized input is refused before parsing.
 TEST(XmlTest, BoundsSize) {
   XmlLimits small;
