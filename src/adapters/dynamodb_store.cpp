@@ -51,8 +51,19 @@ class DynamoDbStore : public SessionStore {
 
   Status putNew(const SessionRecord& record) override {
     if (record.key.empty()) return Status::invalid("dynamodb PutItem: empty key");
-    Result<std::string> body = call("PutItem", putNewItemRequest(table_, record));
-    return body ? Status::ok() : body.status();
+    json request = putNewItemRequest(table_, record);
+    Result<std::string> body = call("PutItem", request);
+    if (body || body.status().code() != Code::kAlreadyExists) return body.status();
+    // The client retries a PutItem whose answer was lost (a timeout): if the
+    // first attempt did write, the retry meets its own item and fails the
+    // "must not exist" condition. Keys are 256 random bits, so an item equal
+    // to ours is ours: the write succeeded.
+    Result<std::optional<SessionRecord>> stored = get(record.key);
+    if (stored && stored->has_value() &&
+        putNewItemRequest(table_, **stored)["Item"] == request["Item"]) {
+      return Status::ok();
+    }
+    return body.status();
   }
 
   Result<std::optional<SessionRecord>> take(std::string_view key) override {

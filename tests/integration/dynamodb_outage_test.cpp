@@ -6,6 +6,9 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
 
 #include "adapters/aws_credentials.h"
 #include "adapters/dynamodb_store.h"
@@ -180,6 +183,54 @@ TEST(DynamoDbThrottling, PersistentThrottlingSurfacesTheError) {
   EXPECT_NE(s.message().find("ProvisionedThroughputExceededException: slow down"),
             std::string::npos)
       << s.message();
+}
+
+// A PutItem whose answer is lost (here a 500 after the item was written) is
+// retried by the client and meets its own item: "must not exist" fails, yet
+// the write succeeded, and putNew says so. An item that differs (another
+// record under the key) is still kAlreadyExists.
+TEST(DynamoDbRetries, PutNewMeetingItsOwnEarlierWriteSucceeds) {
+  std::mutex mu;
+  nlohmann::json stored;  // the table's one item
+  int puts = 0;
+  FakeHttpServer server([&](const FakeHttpRequest& r) {
+    std::lock_guard lock(mu);
+    auto body = nlohmann::json::parse(r.body);
+    std::string target = r.headers.get("X-Amz-Target");
+    if (target.ends_with(".PutItem")) {
+      ++puts;
+      if (stored.is_null()) {
+        stored = body["Item"];
+        return FakeHttpResponse{500, {}, R"({"__type":"InternalServerError","message":"lost"})"};
+      }
+      return FakeHttpResponse{400, {},
+                              R"({"__type":"com.amazonaws.dynamodb.v20120810#)"
+                              R"(ConditionalCheckFailedException","message":"exists"})"};
+    }
+    if (target.ends_with(".GetItem")) {
+      return FakeHttpResponse{200, {}, nlohmann::json{{"Item", stored}}.dump()};
+    }
+    return FakeHttpResponse{400, {}, R"({"__type":"ValidationException","message":"?"})"};
+  });
+  auto client = makeDynamoDbClient(storeConfig("t", server.url()), cleanEnv());
+  ASSERT_TRUE(client.isOk());
+  auto store = makeDynamoDbStore("t", client.value());
+  SessionRecord record;
+  record.key = "login-key";
+  record.kind = RecordKind::kLogin;
+  record.valid_until = 2'000'000'000;
+  record.created_at = 1'999'999'700;
+  record.secret = "s";
+  record.code_verifier = "v";
+  record.nonce = "n";
+  record.path = "/docs";
+  Status first = store->putNew(record);
+  EXPECT_TRUE(first.isOk()) << first.toString();
+  EXPECT_EQ(puts, 2);
+
+  SessionRecord other = record;
+  other.secret = "another";
+  EXPECT_EQ(store->putNew(other).code(), Code::kAlreadyExists);
 }
 
 }  // namespace
