@@ -62,7 +62,9 @@ void saveSsoToken(const std::string& path, std::string_view original, const SsoT
   static std::atomic<unsigned> counter{0};
   std::string temp =
       path + ".barrier-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A new file, never one that is there (or a link planted under the name):
+  // the token is a credential.
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return;
   bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   written = ::close(fd) == 0 && written;

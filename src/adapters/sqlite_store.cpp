@@ -263,13 +263,14 @@ class SqliteStore : public SessionStore {
     // files of ours that no one else can write: a session row inserted by
     // another user would be a way in. (Checked whether or not we could open
     // them for writing: SQLite would fall back to reading one read-only.)
-    for (const char* suffix : {"", "-wal", "-shm"}) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
       std::string file = path_ + suffix;
       if (Status s = checkPrivateFile(file); !s) return s;
     }
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path_.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                                 SQLITE_OPEN_NOFOLLOW,  // checked above; a link since is refused
                              nullptr);
     if (rc != SQLITE_OK) {
       std::string message = "store.path: cannot open " + path_ + ": " +

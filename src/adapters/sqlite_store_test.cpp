@@ -154,14 +154,18 @@ TEST_F(SqliteStoreTest, RefusesAFileOthersCanWrite) {
       << open.status().message();
   ASSERT_EQ(::chmod(path_.c_str(), 0640), 0);  // readable by the group: allowed
   EXPECT_TRUE(makeSqliteStore(path_).isOk());
-  // A journal file others can write counts as much as the database.
-  std::ofstream(path_ + "-wal").flush();
-  ASSERT_EQ(::chmod((path_ + "-wal").c_str(), 0666), 0);
-  auto journal = makeSqliteStore(path_);
-  ASSERT_FALSE(journal.isOk());
-  EXPECT_NE(journal.status().message().find("-wal has mode 0666"), std::string::npos)
-      << journal.status().message();
-  std::filesystem::remove(path_ + "-wal");
+  // A journal file others can write counts as much as the database: the
+  // WAL's, and the rollback journal SQLite uses where WAL cannot be had.
+  for (const char* suffix : {"-wal", "-journal"}) {
+    std::ofstream(path_ + suffix).flush();
+    ASSERT_EQ(::chmod((path_ + suffix).c_str(), 0666), 0);
+    auto journal = makeSqliteStore(path_);
+    ASSERT_FALSE(journal.isOk()) << suffix;
+    EXPECT_NE(journal.status().message().find(std::string(suffix) + " has mode 0666"),
+              std::string::npos)
+        << journal.status().message();
+    std::filesystem::remove(path_ + suffix);
+  }
   std::string link = dir_ + "/link.db";
   ASSERT_EQ(::symlink(path_.c_str(), link.c_str()), 0);
   auto linked = makeSqliteStore(link);
