@@ -1,5 +1,6 @@
 #include "adapters/aws_credentials.h"
 
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -332,29 +333,72 @@ class StaticCredentials : public CredentialsProvider {
   AwsCredentials c_;
 };
 
+// The chain with its cache. mu_ guards the state below it; a refresh runs
+// outside mu_ (refreshing_ marks it) so that callers holding valid
+// credentials never wait for STS, a credential_process or IMDS. Only when
+// nothing valid is cached does a caller wait for the refresh in progress
+// (cv_) or run one itself.
 class DefaultChain : public CredentialsProvider {
  public:
   explicit DefaultChain(CredentialChainOptions o) : o_(withDefaults(std::move(o))) {}
 
   Result<AwsCredentials> credentials() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    int64_t now = o_.clock->now();
-    if (cached_ &&
-        (cached_->expires_at == 0 || cached_->expires_at - now > o_.refresh_before_seconds)) {
-      return *cached_;
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      int64_t now = o_.clock->now();
+      if (cached_ &&
+          (cached_->expires_at == 0 || cached_->expires_at - now > o_.refresh_before_seconds)) {
+        return *cached_;
+      }
+      if (cached_ && cached_->expires_at > now) {
+        // In the refresh window: still valid, so never wait. Someone else is
+        // refreshing, or the last try failed not long ago: use what we have.
+        bool backing_off = failed_at_ && now - *failed_at_ < o_.refresh_retry_seconds;
+        if (refreshing_ || backing_off) return *cached_;
+        return refresh(lock);
+      }
+      if (failed_at_ && now - *failed_at_ < o_.failure_cache_seconds) return failure_;
+      if (!refreshing_) return refresh(lock);
+      // Nothing valid to give: wait for the refresh in progress, then look again.
+      cv_.wait(lock, [this] { return !refreshing_; });
     }
-    if (!cached_ && failed_at_ && now - *failed_at_ < o_.failure_cache_seconds) return failure_;
-    Result<AwsCredentials> fresh = resolve();
+  }
+
+ private:
+  // Runs resolve() with mu_ released (`lock` holds it on entry and exit),
+  // then records the outcome: new credentials, or the failure and its time
+  // (the back-off for the next try). Answers the new credentials, else the
+  // cached ones while still valid, else the failure.
+  Result<AwsCredentials> refresh(std::unique_lock<std::mutex>& lock) {
+    refreshing_ = true;
+    lock.unlock();
+    // Relocks and clears refreshing_ however resolve() ends, so that
+    // waiters are never left waiting for a refresh that is over.
+    struct Done {
+      DefaultChain& chain;
+      std::unique_lock<std::mutex>& lock;
+      ~Done() {
+        lock.lock();
+        chain.refreshing_ = false;
+        chain.cv_.notify_all();
+      }
+    };
+    Result<AwsCredentials> fresh = Status::internal("not resolved");
+    {
+      Done done{*this, lock};
+      fresh = resolve();
+    }
+    int64_t now = o_.clock->now();
     if (fresh) {
       cached_ = fresh.value();
       failed_at_.reset();
       return fresh;
     }
+    failed_at_ = now;
+    failure_ = fresh.status();
     // Keep serving credentials that are still valid when a refresh fails.
     if (cached_ && cached_->expires_at > now) return *cached_;
     cached_.reset();
-    failed_at_ = now;
-    failure_ = fresh.status();
     return fresh;
   }
 
@@ -383,7 +427,10 @@ class DefaultChain : public CredentialsProvider {
 
   CredentialChainOptions o_;
   std::mutex mu_;
+  std::condition_variable cv_;  // signalled when a refresh ends
+  bool refreshing_ = false;
   std::optional<AwsCredentials> cached_;
+  // The last failed refresh: when, and why.
   std::optional<int64_t> failed_at_;
   Status failure_;
 };

@@ -83,11 +83,22 @@ struct CredentialChainOptions {
   // A failed lookup is remembered this long, so a request storm without
   // credentials does not probe instance metadata on every call.
   int64_t failure_cache_seconds = 5;
+  // A failed refresh while the cached credentials are still valid (the
+  // last refresh_before_seconds of their life) is tried again only after
+  // this long. Callers are served the cached credentials meanwhile; the
+  // one caller that runs a refresh waits for it (an unreachable STS costs
+  // it up to ~20 s), so the pause bounds how many requests pay that, while
+  // leaving several tries in a 300 s window.
+  int64_t refresh_retry_seconds = 30;
 };
 
 // The chain above, with a thread-safe cache: static credentials are read
 // once; expiring ones are refreshed `refresh_before_seconds` before expiry
-// (the old ones are kept while still valid if a refresh fails).
+// (the old ones are kept while still valid if a refresh fails, and the
+// refresh is tried again after `refresh_retry_seconds`). While the cached
+// credentials are valid, callers never wait for a refresh: one caller runs
+// it, the others get the cached ones. Only when nothing valid is cached do
+// callers wait, for the one refresh in progress.
 std::unique_ptr<CredentialsProvider> makeDefaultCredentialChain(
     CredentialChainOptions options = {});
 // Always the same credentials (tests, explicit configuration).

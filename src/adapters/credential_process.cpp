@@ -42,21 +42,29 @@ struct Finished {
   bool too_long = false;
 };
 
+// Whether the child should get a process group of its own. It does, so
+// that a timeout kills whatever it started too, unless barrier runs in the
+// foreground of a terminal: a process outside the terminal's foreground
+// group is stopped (SIGTTIN) when it reads the terminal, and a tool may
+// prompt there. Such a child stays in barrier's group and only it is
+// killed; the wait is bounded all the same.
+bool ownProcessGroup() {
+  return !(::isatty(STDIN_FILENO) && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp());
+}
+
 // Reads the child's stdout and stderr until both close, the output grows
-// past kMaxOutput or the deadline passes (the child is then killed).
-Finished collect(pid_t pid, Pipe& out, Pipe& err, int timeout_ms) {
-  Finished f;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+// past kMaxOutput or the deadline passes.
+void readOutput(Pipe& out, Pipe& err, std::chrono::steady_clock::time_point deadline, Finished& f) {
   while (out.fds[0] >= 0 || err.fds[0] >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                     deadline - std::chrono::steady_clock::now())
                     .count();
     if (left <= 0) {
       f.timed_out = true;
-      break;
+      return;
     }
     pollfd fds[2] = {{out.fds[0], POLLIN, 0}, {err.fds[0], POLLIN, 0}};
-    if (::poll(fds, 2, static_cast<int>(left)) < 0 && errno != EINTR) break;
+    if (::poll(fds, 2, static_cast<int>(left)) < 0 && errno != EINTR) return;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       char buffer[4096];
@@ -69,11 +77,38 @@ Finished collect(pid_t pid, Pipe& out, Pipe& err, int timeout_ms) {
       into.append(buffer, static_cast<size_t>(n));
       if (into.size() > kMaxOutput) f.too_long = true;
     }
-    if (f.too_long) break;
+    if (f.too_long) return;
   }
-  if (f.timed_out || f.too_long) ::kill(pid, SIGKILL);
+}
+
+// Waits for the child to exit until the deadline (closing its output does
+// not mean it has exited). true with its wait status, or false at the
+// deadline with the child still running.
+bool waitUntil(pid_t pid, std::chrono::steady_clock::time_point deadline, int& status) {
+  for (;;) {
+    pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    ::usleep(10 * 1000);
+  }
+}
+
+// Collects the child's output and exit status within `timeout_ms`. On a
+// timeout or too much output the child is killed with SIGKILL — with its
+// whole process group when it has one (`group`), so that a grandchild
+// holding the pipes or outliving it goes too — and then reaped. The kill
+// comes before the reap: until then the pid, and so the group id, cannot
+// be reused.
+Finished collect(pid_t pid, bool group, Pipe& out, Pipe& err, int timeout_ms) {
+  Finished f;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  readOutput(out, err, deadline, f);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  if (!f.timed_out && !f.too_long && !waitUntil(pid, deadline, status)) f.timed_out = true;
+  if (f.timed_out || f.too_long) {
+    ::kill(group ? -pid : pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   f.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return f;
@@ -171,8 +206,17 @@ Result<AwsCredentials> credentialsFromProcess(std::string_view command_line, int
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out.fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err.fds[1], 2);
+  // Process group 0: the child leads a new group whose id is its pid.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  bool group = ownProcessGroup();
+  if (group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
   pid_t pid = -1;
-  int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  int spawned = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   out.closeEnd(1);
   err.closeEnd(1);
@@ -180,9 +224,12 @@ Result<AwsCredentials> credentialsFromProcess(std::string_view command_line, int
     return Status::unavailable(source + ": cannot run " + (*words)[0] + ": " +
                                std::strerror(spawned));
   }
-  Finished f = collect(pid, out, err, timeout_ms);
+  Finished f = collect(pid, group, out, err, timeout_ms);
+  // Only the first word is named: later ones may hold secrets (tokens,
+  // passwords passed as arguments).
   if (f.timed_out) {
-    return Status::timeout(source + ": no answer within " + std::to_string(timeout_ms) + " ms");
+    return Status::timeout(source + ": " + (*words)[0] + " gave no answer within " +
+                           std::to_string(timeout_ms) + " ms (killed)");
   }
   if (f.too_long) return Status::unavailable(source + ": more than 64 KiB of output");
   if (f.status != 0) {

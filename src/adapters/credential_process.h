@@ -9,7 +9,11 @@
 // into words as a POSIX shell would split it (quotes, backslashes) but no
 // shell runs it: no pipes, variables or globs. The program is found on
 // PATH; stdin is inherited (a tool may prompt on the terminal), stdout and
-// stderr are captured. At most 64 KiB of output, within the timeout.
+// stderr are captured. At most 64 KiB of output, and the process must have
+// exited, within the timeout; else it is killed (SIGKILL) with everything
+// it started: it runs in a process group of its own, except when barrier
+// is in the foreground of a terminal (the tool may prompt there, which it
+// cannot from another group), where only the process itself is killed.
 #pragma once
 
 #include <string>
@@ -22,7 +26,10 @@
 namespace barrier {
 
 // The command's credentials, marked as coming from `source`. Errors name
-// `source`, the exit status and the first line of stderr; never the output.
+// `source`, the command's first word, the exit status and the first line
+// of stderr; never the output or the command's other words. kTimeout when
+// the command has not exited within `timeout_ms` (it is then killed, see
+// above, so the call returns shortly after the deadline).
 Result<AwsCredentials> credentialsFromProcess(std::string_view command_line, int timeout_ms,
                                               const std::string& source);
 

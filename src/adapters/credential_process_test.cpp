@@ -1,10 +1,15 @@
 #include "adapters/credential_process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 namespace barrier {
 namespace {
@@ -57,6 +62,7 @@ class Scripts {
     fs::create_directories(dir_);
   }
   ~Scripts() { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   // Writes an executable `name` and returns its path.
   std::string add(const std::string& name, const std::string& body) {
     fs::path path = dir_ / name;
@@ -107,6 +113,77 @@ TEST(CredentialProcess, ReportsFailures) {
   EXPECT_EQ(c.status().message().find("AKIDSECRET"), std::string::npos);
   fails(credentialsFromProcess("'unterminated", 5000, "credential_process of x"),
         Code::kInvalidArgument, "unterminated");
+}
+
+// Whether `pid` is still running; a zombie awaiting its reaping (killed,
+// its parent gone) does not count.
+bool running(pid_t pid) {
+  if (::kill(pid, 0) != 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z';
+}
+
+// Waits up to two seconds for `pid` to be gone (SIGKILL takes a moment).
+bool gone(pid_t pid) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (running(pid) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return !running(pid);
+}
+
+// Puts /dev/null on stdin for its lifetime. A test binary run from a
+// terminal would otherwise keep the command in barrier's process group
+// (so that it could prompt), where a timeout kills only the command.
+class StdinFromDevNull {
+ public:
+  StdinFromDevNull() : saved_(::dup(STDIN_FILENO)) {
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, STDIN_FILENO);
+    ::close(null);
+  }
+  ~StdinFromDevNull() {
+    ::dup2(saved_, STDIN_FILENO);
+    ::close(saved_);
+  }
+
+ private:
+  int saved_;
+};
+
+// The timeout covers the command's exit, not only its output: one that
+// closes stdout and stderr and sleeps is killed at the deadline, and so is
+// everything it started, whether or not that holds the output open.
+TEST(CredentialProcess, TimeoutKillsTheCommandAndItsChildren) {
+  StdinFromDevNull stdin_from_dev_null;
+  Scripts scripts;
+  auto within = [](const std::string& command, std::chrono::milliseconds bound) {
+    auto start = std::chrono::steady_clock::now();
+    auto c = credentialsFromProcess(command, 300, "credential_process of x");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, bound) << command;
+    EXPECT_EQ(c.status().code(), Code::kTimeout) << c.status().toString();
+    EXPECT_NE(c.status().message().find("credential_process of x: sh gave no answer within 300 ms"),
+              std::string::npos)
+        << c.status().message();
+    EXPECT_EQ(c.status().message().find("sleep"), std::string::npos) << c.status().message();
+  };
+  within("sh -c \"exec >&- 2>&-; sleep 3600\"", std::chrono::seconds(3));
+
+  const std::string pid_file = scripts.path("pid");
+  for (const char* closes_output : {"exec >&- 2>&-; ", ""}) {
+    std::filesystem::remove(pid_file);
+    within(
+        std::string("sh -c '") + closes_output + "sleep 3600 & echo $! > " + pid_file + "; wait'",
+        std::chrono::seconds(3));
+    pid_t child = 0;
+    std::ifstream(pid_file) >> child;
+    ASSERT_GT(child, 0) << "no pid in " << pid_file;
+    EXPECT_TRUE(gone(child)) << "sleep " << child << " outlived the timeout (" << closes_output
+                             << ")";
+    if (running(child)) ::kill(child, SIGKILL);
+  }
 }
 
 }  // namespace
