@@ -13,6 +13,7 @@
 #include "adapters/aws_sts.h"
 #include "adapters/credential_process.h"
 #include "adapters/system.h"
+#include "core/http/loopback.h"
 #include "core/http/message.h"
 
 namespace barrier {
@@ -317,8 +318,8 @@ bool allowedContainerUrl(const std::string& url) {
   std::string host = parts.authority.substr(0, parts.authority.rfind(':'));
   if (parts.authority.starts_with("["))
     host = parts.authority.substr(0, parts.authority.find(']') + 1);
-  return host == "169.254.170.2" || host == "169.254.170.23" || host == "localhost" ||
-         host.starts_with("127.") || host == "[::1]" || host == "[fd00:ec2::23]";
+  return host == "169.254.170.2" || host == "169.254.170.23" || host == "[fd00:ec2::23]" ||
+         isLoopbackHost(host);
 }
 
 class StaticCredentials : public CredentialsProvider {

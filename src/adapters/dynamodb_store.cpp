@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/aws/dynamodb_codec.h"
+#include "core/http/loopback.h"
 
 namespace barrier {
 
@@ -17,8 +18,7 @@ constexpr int kUnprocessedRetries = 8;
 bool isLoopbackUrl(const std::string& url) {
   UrlParts parts;
   if (!splitUrl(url, parts)) return false;
-  return parts.authority.starts_with("127.") || parts.authority.starts_with("localhost") ||
-         parts.authority.starts_with("[::1]");
+  return isLoopbackAuthority(parts.authority);
 }
 
 // Local emulators accept any signature; without this a laptop with no AWS

@@ -33,8 +33,9 @@ std::string maskUrlPassword(const std::string& url) {
 
 std::string describeProvider(const ProviderConfig& p) {
   if (p.type == ProviderConfig::Type::kCognito) {
+    // An overridden issuer is where the keys come from: worth seeing.
     return "cognito (pool " + p.user_pool_id + ", domain " + p.domain + ", client " + p.client_id +
-           ")";
+           (p.issuer.empty() ? "" : ", issuer " + p.issuer) + ")";
   }
   return "oidc (" + p.issuer + ", client " + p.client_id + ")";
 }
@@ -58,9 +59,7 @@ void run(const std::string& path) {
   Result<Config> config = loadConfigFile(path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
   // The origins as serve opens them: folders that exist, upstream URLs.
-  std::vector<OriginConfig> origins = config->server.origins;
-  resolveStaticRoots(origins, path);
-  if (auto opened = makeOrigins(origins); !opened.isOk()) {
+  if (auto opened = makeOrigins(config->server.origins); !opened.isOk()) {
     throw CliError(path + ": " + opened.status().message(), 2);
   }
   const Config& c = *config;

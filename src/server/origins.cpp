@@ -48,15 +48,6 @@ Result<UpstreamUrl> parseUpstreamUrl(std::string_view url) {
   return out;
 }
 
-void resolveStaticRoots(std::vector<OriginConfig>& origins, const std::string& config_path) {
-  std::filesystem::path base = std::filesystem::path(config_path).parent_path();
-  for (OriginConfig& origin : origins) {
-    if (origin.static_root.empty()) continue;
-    std::filesystem::path root(origin.static_root);
-    if (root.is_relative()) origin.static_root = (base / root).lexically_normal().string();
-  }
-}
-
 Result<std::vector<Origin>> makeOrigins(const std::vector<OriginConfig>& config) {
   std::vector<Origin> origins;
   for (size_t i = 0; i < config.size(); ++i) {

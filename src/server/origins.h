@@ -42,9 +42,6 @@ struct Origin {
 // Builds the origins of `config`, opening each static root. Errors name the
 // origin ("server.origins[1].static_root ...").
 Result<std::vector<Origin>> makeOrigins(const std::vector<OriginConfig>& config);
-// Relative `static` folders are taken from the configuration file's
-// directory, so a config works the same from any working directory.
-void resolveStaticRoots(std::vector<OriginConfig>& origins, const std::string& config_path);
 
 // True when `prefix` covers `path`: "/" covers all; "/api" covers "/api" and
 // "/api/x" but not "/apix"; "/api/" covers "/api/" and below.

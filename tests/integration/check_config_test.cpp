@@ -101,5 +101,71 @@ TEST(CheckConfigTest, MissingStaticFolderIsAnError) {
   fs::remove_all(dir);
 }
 
+// A Cognito summary shows an overridden issuer (it decides where the keys
+// come from) and says nothing of one when the pool's own issuer is used.
+TEST(CheckConfigTest, CognitoSummaryShowsAnIssuerOverride) {
+  fs::path dir =
+      fs::temp_directory_path() / ("barrier-check-cognito-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "barrier.yaml";
+  auto check = [&](const std::string& issuer_line) {
+    std::ofstream(file)
+        << "site_url: https://www.example.com\n"
+           "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+           "provider:\n  type: cognito\n  region: eu-west-1\n"
+           "  user_pool_id: eu-west-1_AbCdEf123\n  domain: auth.example.com\n  client_id: web\n"
+        << issuer_line;
+    return run(std::string(BARRIER_BINARY) + " check-config -c " + file.string());
+  };
+  std::string overridden = check("  issuer: https://idp.example.net/pool\n");
+  EXPECT_NE(overridden.find("provider:  cognito (pool eu-west-1_AbCdEf123, domain "
+                            "auth.example.com, client web, issuer https://idp.example.net/pool)"),
+            std::string::npos)
+      << overridden;
+  std::string derived = check("");
+  EXPECT_NE(derived.find(": ok"), std::string::npos) << derived;
+  EXPECT_EQ(derived.find("issuer"), std::string::npos) << derived;
+  fs::remove_all(dir);
+}
+
+// Values `barrier serve` would refuse, or would use to reach the wrong host,
+// fail check-config with exit 2 and the field named — and a Redis password
+// stays out of the message.
+TEST(CheckConfigTest, RefusesWhatServeWouldMisuseOrRefuse) {
+  fs::path dir = fs::temp_directory_path() / ("barrier-check-refuse-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "barrier.yaml";
+  const std::string head =
+      "site_url: https://www.example.com\n"
+      "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n";
+  const std::string cognito =
+      "provider:\n  type: cognito\n  region: eu-west-1\n  user_pool_id: eu-west-1_AbCdEf123\n"
+      "  domain: auth.example.com\n  client_id: web\n";
+  struct Case {
+    std::string body;
+    std::string error;
+  };
+  const Case cases[] = {
+      {cognito + "  issuer: \"http://evil.example/x\"\n", "provider.issuer must use https://"},
+      {cognito + "store:\n  type: dynamodb\n  region: \"evil.example/x?\"\n",
+       "store.region must be an AWS region"},
+      {cognito + "store:\n  type: redis\n  url: \"redis://:S3cretPassw0rd@host:99999/abc\"\n",
+       "store.url: database must be a number"},
+      {cognito + "store:\n  type: redis\n  url: \"redis://:S3cretPassw0rd@host:99999/0\"\n",
+       "store.url: port must be 1-65535"},
+      {"provider:\n  type: oidc\n  issuer: http://127.attacker.example\n  client_id: web\n",
+       "provider.issuer must use https://"},
+  };
+  for (const Case& c : cases) {
+    std::ofstream(file) << head << c.body;
+    std::string out = run("{ " + std::string(BARRIER_BINARY) + " check-config -c " +
+                          file.string() + "; echo rc=$?; }");
+    EXPECT_NE(out.find(c.error), std::string::npos) << c.body << "\n" << out;
+    EXPECT_NE(out.find("rc=2"), std::string::npos) << c.body << "\n" << out;
+    EXPECT_EQ(out.find("S3cretPassw0rd"), std::string::npos) << out;
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace barrier::testing

@@ -286,7 +286,9 @@ TEST(Config, SiteUrlRules) {
     expectError(j, "site_url must be https://host[:port]");
   }
   j["site_url"] = "http://www.example.com";
-  expectError(j, "site_url must use https:// (http:// only for localhost or 127.x demos)");
+  expectError(j,
+              "site_url must use https:// (http:// only for localhost, *.localhost, 127.x.x.x or "
+              "[::1] demos)");
   for (const char* ok : {"http://localhost:8080", "http://127.0.0.2:8080", "http://[::1]:80",
                          "http://app.localhost", "https://[2001:db8::1]:443"}) {
     j["site_url"] = ok;
@@ -298,6 +300,44 @@ TEST(Config, SiteUrlRules) {
   EXPECT_EQ(r->site_scheme, "http");
   EXPECT_EQ(r->site_host, "127.0.0.2:8080");
   EXPECT_FALSE(r->secureCookies());
+}
+
+// http:// is loopback-only, and loopback means 127.x.x.x as four decimal
+// octets, [::1], localhost or *.localhost: never a name that merely starts
+// with "127." (http://127.evil.example resolves wherever its owner likes).
+TEST(Config, LoopbackMeansLoopback) {
+  const char* const not_loopback[] = {
+      "http://127.evil.example",       "http://127.0.0.1.evil.example",
+      "http://127.0.0.1.nip.io",       "http://127.0.0.256",
+      "http://127.0.0",                "http://127.0.0.1.1",
+      "http://0127.0.0.1",             "http://127.00.0.1",
+      "http://128.0.0.1",              "http://localhost.evil.example",
+      "http://localhostevil.example",  "http://xlocalhost",
+      "http://[::2]"};
+  const char* const loopback[] = {"http://127.0.0.1",     "http://127.255.255.255:8080",
+                                  "http://127.0.0.0",     "http://LOCALHOST:3000",
+                                  "http://a.b.localhost", "http://[::1]:8080"};
+  for (const char* url : not_loopback) {
+    Json j = minimalCognito();
+    j["site_url"] = url;
+    expectError(j, "site_url must use https://");
+    j = minimalCognito();
+    j["provider"] = {{"type", "oidc"}, {"client_id", "c"}, {"issuer", url}};
+    expectError(j, "provider.issuer must use https://");
+    j["provider"]["issuer"] = "https://idp.example.com";
+    j["provider"]["token_endpoint"] = std::string(url) + "/token";
+    expectError(j, "provider.token_endpoint must use https://");
+    j = minimalCognito();
+    j["store"] = {{"type", "dynamodb"}, {"endpoint", url}};
+    expectError(j, "store.endpoint must use https://");
+  }
+  for (const char* url : loopback) {
+    Json j = minimalCognito();
+    j["site_url"] = url;
+    EXPECT_TRUE(parse(j).isOk()) << url << ": " << parse(j).status().toString();
+    j["provider"] = {{"type", "oidc"}, {"client_id", "c"}, {"issuer", url}};
+    EXPECT_TRUE(parse(j).isOk()) << url << ": " << parse(j).status().toString();
+  }
 }
 
 // Session: cookie name is an RFC 6265 token, keys are base64 of >= 32 bytes
@@ -378,6 +418,80 @@ TEST(Config, CognitoRules) {
   expectError(j, "provider.jwks_uri must use https://");
 }
 
+// A Cognito issuer override is checked like every endpoint: the keys are
+// fetched from <issuer>/.well-known/jwks.json, so a plain-http issuer on
+// another host would let anyone on the path sign tokens.
+TEST(Config, CognitoIssuerOverrideIsAnEndpoint) {
+  Json j = minimalCognito();
+  j["provider"]["issuer"] = "http://evil.example/x";
+  expectError(j, "provider.issuer must use https:// (http:// only for localhost");
+  j["provider"]["issuer"] = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123";
+  expectError(j, "provider.issuer must be an https:// URL");
+  j["provider"]["issuer"] = "https://user@evil.example";
+  expectError(j, "provider.issuer must be an https:// URL");
+  for (const char* ok : {"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+                         "http://127.0.0.1:9229/eu-west-1_AbCdEf123"}) {
+    j["provider"]["issuer"] = ok;
+    EXPECT_TRUE(parse(j).isOk()) << ok << ": " << parse(j).status().toString();
+  }
+  j = minimalCognito();
+  j["provider"]["token_endpoint"] = "http://evil.example/oauth2/token";
+  expectError(j, "provider.token_endpoint must use https://");
+}
+
+// Regions end up in host names (dynamodb.<region>.amazonaws.com,
+// cognito-idp.<region>.amazonaws.com): only the AWS region shape passes, and
+// the message names the field, the value and the form.
+TEST(Config, RegionsHaveTheAwsShape) {
+  const char* const bad[] = {"evil.example/x?", "EU-WEST-1", "eu-west",   "eu_west_1",
+                             "eu-west-1.evil",  "eu-west-1/", "-eu-1",    "eu--west-1",
+                             "eu-west-1a",      "eu-1",       "eu-west-x", " eu-west-1"};
+  for (const char* region : bad) {
+    Json j = minimalCognito();
+    j["store"] = {{"type", "dynamodb"}, {"region", region}};
+    expectError(j, std::string("store.region must be an AWS region: lowercase words joined by "
+                               "'-', ending in a number (e.g. eu-west-1), got \"") +
+                       region + "\"");
+    // With an endpoint the region still goes into the request signature.
+    j["store"]["endpoint"] = "http://127.0.0.1:4567";
+    expectError(j, "store.region must be an AWS region");
+    j = minimalCognito();
+    j["provider"]["region"] = region;
+    j["provider"]["user_pool_id"] = std::string(region) + "_AbC";
+    expectError(j, std::string("provider.region must be an AWS region: lowercase words joined "
+                               "by '-', ending in a number (e.g. eu-west-1), got \"") +
+                       region + "\"");
+  }
+  for (const char* region : {"eu-west-1", "us-gov-west-1", "ap-southeast-3", "us-isob-east-1"}) {
+    Json j = minimalCognito();
+    j["store"] = {{"type", "dynamodb"}, {"region", region}};
+    EXPECT_TRUE(parse(j).isOk()) << region << ": " << parse(j).status().toString();
+    j["provider"]["region"] = region;
+    j["provider"]["user_pool_id"] = std::string(region) + "_AbC123";
+    EXPECT_TRUE(parse(j).isOk()) << region << ": " << parse(j).status().toString();
+  }
+}
+
+// The pool id is <region>_<letters and digits> (it is the issuer's path), and
+// its region is provider.region.
+TEST(Config, UserPoolIdShape) {
+  for (const char* bad : {"evil_AbC", "eu-west-1", "eu-west-1_", "eu-west-1_Ab/../x",
+                          "eu-west-1_Ab?x", "eu-west-1_Ab_C", "_AbC"}) {
+    Json j = minimalCognito();
+    j["provider"]["user_pool_id"] = bad;
+    expectError(j, std::string("provider.user_pool_id must be <region>_<letters and digits> "
+                               "(e.g. eu-west-1_AbCdEf123), got \"") +
+                       bad + "\"");
+  }
+  Json j = minimalCognito();
+  j["provider"]["user_pool_id"] = "us-east-1_AbC";
+  expectError(j,
+              "provider.user_pool_id must start with provider.region and '_' (e.g. "
+              "eu-west-1_AbCdEf123), got \"us-east-1_AbC\"");
+  j["provider"]["user_pool_id"] = "eu-west-10_AbC";
+  expectError(j, "provider.user_pool_id must start with provider.region");
+}
+
 // OIDC needs an issuer (always: the ID token's iss is checked against it) and a client id.
 TEST(Config, OidcRules) {
   Json j = minimalCognito();
@@ -434,6 +548,51 @@ TEST(Config, StoreRules) {
   EXPECT_EQ(r->store.table, "t");
   j["store"] = {{"type", "memory"}};
   EXPECT_TRUE(parse(j).isOk());
+}
+
+// A Redis URL check-config passes is one `barrier serve` opens: ports
+// 1-65535 and a database 0-10000, as parseRedisUrl() in
+// src/adapters/redis_store.cpp has them. The password is never echoed, not
+// even when a '/' or ':' in it makes it look like the database or the port.
+TEST(Config, RedisUrlPortAndDatabase) {
+  struct Case {
+    const char* url;
+    const char* error;
+  };
+  const Case bad[] = {
+      {"redis://:s3cret@host:99999/abc", "store.url: database must be a number"},
+      {"redis://:s3cret@host:99999/1", "store.url: port must be 1-65535"},
+      {"redis://:s3cret@host:0", "store.url: port must be 1-65535"},
+      {"redis://:s3cret@host:", "store.url: port must be 1-65535"},
+      {"redis://:s3cret@host:http", "store.url: port must be 1-65535"},
+      {"redis://:s3cret@[::1]:70000/0", "store.url: port must be 1-65535"},
+      {"redis://:s3cret@[::1]:", "store.url: port must be 1-65535"},
+      {"redis://:s3cret@host/10001", "store.url: database must be a number"},
+      {"redis://:s3cret@host/-1", "store.url: database must be a number"},
+      {"redis://:s3/cret@host:6379", "store.url: database must be a number"},
+      {"redis://:s3:cret/x@host", "store.url"},
+      {"redis-sentinel://:s3cret@s1:26379,s2:0/main", "store.url: port must be 1-65535"},
+      {"redis-sentinel://:s3cret@s1:99999/main/1", "store.url: port must be 1-65535"},
+      {"redis-sentinel://:s3cret@s1/main/x", "store.url: database must be a number"},
+  };
+  for (const Case& c : bad) {
+    Json j = minimalCognito();
+    j["store"] = {{"type", "redis"}, {"url", c.url}};
+    expectError(j, c.error);
+    auto r = parse(j);
+    ASSERT_FALSE(r.isOk()) << c.url;
+    EXPECT_EQ(r.status().message().find("s3"), std::string::npos) << r.status().message();
+    EXPECT_EQ(r.status().message().find("cret"), std::string::npos) << r.status().message();
+  }
+  for (const char* ok :
+       {"redis://h:65535/10000", "redis://h:1/0", "redis://h/", "redis://[::1]:6379/0",
+        "redis://:p@ss@h:6379/0", "redis://user:p:w@h:6379", "redis://h:000080",
+        "redis-sentinel://s1:26379,[::1]:26380/main/3", "redis-sentinel://s1/main",
+        "unix:///run/redis.sock"}) {
+    Json j = minimalCognito();
+    j["store"] = {{"type", "redis"}, {"url", ok}};
+    EXPECT_TRUE(parse(j).isOk()) << ok << ": " << parse(j).status().toString();
+  }
 }
 
 // Server: listen address, origins with exactly one target, log level.

@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "core/config/config.h"
+#include "core/config/redis_url.h"
+#include "core/http/loopback.h"
 
 namespace barrier {
 
@@ -56,10 +58,37 @@ std::string_view hostPart(std::string_view authority) {
   return isHostName(authority) ? authority : std::string_view();
 }
 
-bool isLoopbackHost(std::string_view host) {
-  std::string h = lowercase(host);
-  return h == "localhost" || h == "[::1]" || h.rfind("127.", 0) == 0 ||
-         (h.size() > 10 && h.substr(h.size() - 10) == ".localhost");
+constexpr char kLoopbackHosts[] = "localhost, *.localhost, 127.x.x.x or [::1]";
+
+// An AWS region name: groups of lowercase letters joined by '-', then '-' and
+// a number ("eu-west-1", "us-gov-west-1"). The shape isRegion() of
+// src/deploy/assembly.cpp accepts for Environment.Region, except that no group
+// may be empty. Regions are pasted into host names
+// (dynamodb.<region>.amazonaws.com), so nothing else may pass.
+bool isAwsRegion(std::string_view region) {
+  if (region.size() > 32) return false;
+  int groups = 0;
+  while (true) {
+    size_t dash = region.find('-');
+    std::string_view group = region.substr(0, dash);
+    if (group.empty()) return false;
+    if (dash == std::string_view::npos) {
+      return groups >= 2 && std::all_of(group.begin(), group.end(), isDigit);
+    }
+    if (!std::all_of(group.begin(), group.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+      return false;
+    }
+    ++groups;
+    region.remove_prefix(dash + 1);
+  }
+}
+
+Status checkRegion(std::string_view field, const std::string& region) {
+  if (isAwsRegion(region)) return Status::ok();
+  return Status::invalid(std::string(field) +
+                         " must be an AWS region: lowercase words joined by '-', ending in a "
+                         "number (e.g. eu-west-1), got \"" +
+                         region + "\"");
 }
 
 struct ParsedUrl {
@@ -94,10 +123,8 @@ Status checkEndpoint(std::string_view field, const std::string& url) {
     return Status::invalid(std::string(field) + " must be an https:// URL, got \"" + url + "\"");
   }
   if (parsed.scheme == "http" && !isLoopbackHost(parsed.host)) {
-    return Status::invalid(std::string(field) +
-                           " must use https:// (http:// only for localhost "
-                           "or 127.x), got \"" +
-                           url + "\"");
+    return Status::invalid(std::string(field) + " must use https:// (http:// only for " +
+                           kLoopbackHosts + "), got \"" + url + "\"");
   }
   return Status::ok();
 }
@@ -130,7 +157,22 @@ Status checkCognito(const ProviderConfig& p) {
                              " is required when provider.type is cognito");
     }
   }
-  if (p.user_pool_id.rfind(p.region + "_", 0) != 0) {
+  // Both go into the issuer, https://cognito-idp.<region>.amazonaws.com/<pool id>
+  // (src/core/oidc/provider.cpp), and so decide where keys come from.
+  if (Status s = checkRegion("provider.region", p.region); !s.isOk()) return s;
+  size_t underscore = p.user_pool_id.find('_');
+  std::string_view suffix = underscore == std::string::npos
+                                ? std::string_view()
+                                : std::string_view(p.user_pool_id).substr(underscore + 1);
+  if (!isAwsRegion(p.user_pool_id.substr(0, underscore)) || suffix.empty() ||
+      !std::all_of(suffix.begin(), suffix.end(), isAlnum)) {
+    return Status::invalid("provider.user_pool_id must be <region>_<letters and digits> (e.g. " +
+                           p.region + "_AbCdEf123), got \"" + p.user_pool_id + "\"");
+  }
+  // The environment-variable configuration derives provider.region from the
+  // pool id when BARRIER_COGNITO_REGION is unset; when both are given they
+  // must agree, or tokens would be checked against another region's pool.
+  if (p.user_pool_id.compare(0, underscore, p.region) != 0) {
     return Status::invalid("provider.user_pool_id must start with provider.region and '_' (e.g. " +
                            p.region + "_AbCdEf123), got \"" + p.user_pool_id + "\"");
   }
@@ -158,18 +200,21 @@ Status checkOidc(const ProviderConfig& p) {
   if (p.client_id.empty()) {
     return Status::invalid("provider.client_id is required when provider.type is oidc");
   }
-  return checkEndpoint("provider.issuer", p.issuer);
+  return Status::ok();
 }
 
 Status checkProvider(const ProviderConfig& p) {
   Status s = p.type == ProviderConfig::Type::kCognito ? checkCognito(p) : checkOidc(p);
   if (!s.isOk()) return s;
-  for (auto [field, url] : {std::pair<const char*, const std::string*>{
-                                "provider.authorization_endpoint", &p.authorization_endpoint},
-                            {"provider.token_endpoint", &p.token_endpoint},
-                            {"provider.userinfo_endpoint", &p.userinfo_endpoint},
-                            {"provider.logout_endpoint", &p.logout_endpoint},
-                            {"provider.jwks_uri", &p.jwks_uri}}) {
+  // Every URL the barrier calls, for both types: a Cognito issuer override
+  // is where the keys come from (<issuer>/.well-known/jwks.json).
+  for (auto [field, url] :
+       {std::pair<const char*, const std::string*>{"provider.issuer", &p.issuer},
+        {"provider.authorization_endpoint", &p.authorization_endpoint},
+        {"provider.token_endpoint", &p.token_endpoint},
+        {"provider.userinfo_endpoint", &p.userinfo_endpoint},
+        {"provider.logout_endpoint", &p.logout_endpoint},
+        {"provider.jwks_uri", &p.jwks_uri}}) {
     if (url->empty()) continue;
     s = checkEndpoint(field, *url);
     if (!s.isOk()) return s;
@@ -198,7 +243,9 @@ Status checkStore(const StoreConfig& s) {
             "store.url must be redis://host:port[/db] (or unix:///path, or "
             "redis-sentinel://host:port[,host:port...]/master[/db]) when store.type is redis");
       }
-      return Status::ok();
+      // The parser the store connects with: check-config refuses what
+      // `barrier serve` would.
+      return parseRedisUrl(s.url).status();
     case StoreConfig::Type::kDynamoDb:
       if (s.table.empty())
         return Status::invalid("store.table is required when store.type is dynamodb");
@@ -206,6 +253,9 @@ Status checkStore(const StoreConfig& s) {
         return Status::invalid(
             "store.region (or store.endpoint) is required when store.type is "
             "dynamodb");
+      }
+      if (!s.region.empty()) {
+        if (Status r = checkRegion("store.region", s.region); !r.isOk()) return r;
       }
       if (!s.endpoint.empty()) return checkEndpoint("store.endpoint", s.endpoint);
       return Status::ok();
@@ -293,10 +343,8 @@ Status validateSiteUrl(Config& c) {
         c.site_url + "\"");
   }
   if (url.scheme == "http" && !isLoopbackHost(url.host)) {
-    return Status::invalid(
-        "site_url must use https:// (http:// only for localhost or 127.x "
-        "demos), got \"" +
-        c.site_url + "\"");
+    return Status::invalid(std::string("site_url must use https:// (http:// only for ") +
+                           kLoopbackHosts + " demos), got \"" + c.site_url + "\"");
   }
   c.site_scheme = url.scheme;
   c.site_host = url.authority;
