@@ -310,7 +310,7 @@ class RedisStore : public SessionStore {
       RedisHostPort master;
       master.host.assign(r->element[0]->str, r->element[0]->len);
       if (!parseRedisNumber(std::string_view(r->element[1]->str, r->element[1]->len), 65535,
-                       master.port)) {
+                            master.port)) {
         tried += " named a master with a bad port";
         continue;
       }

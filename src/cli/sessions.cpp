@@ -16,8 +16,8 @@
 
 #include "adapters/store_factory.h"
 #include "adapters/yaml_config.h"
-#include "core/aws/sigv4.h"
 #include "cli/command.h"
+#include "core/aws/sigv4.h"
 
 namespace barrier::cli {
 namespace {

@@ -158,8 +158,8 @@ TEST(CheckConfigTest, RefusesWhatServeWouldMisuseOrRefuse) {
   };
   for (const Case& c : cases) {
     std::ofstream(file) << head << c.body;
-    std::string out = run("{ " + std::string(BARRIER_BINARY) + " check-config -c " +
-                          file.string() + "; echo rc=$?; }");
+    std::string out = run("{ " + std::string(BARRIER_BINARY) + " check-config -c " + file.string() +
+                          "; echo rc=$?; }");
     EXPECT_NE(out.find(c.error), std::string::npos) << c.body << "\n" << out;
     EXPECT_NE(out.find("rc=2"), std::string::npos) << c.body << "\n" << out;
     EXPECT_EQ(out.find("S3cretPassw0rd"), std::string::npos) << out;

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 
 #include "adapters/aws_credentials.h"
@@ -203,7 +202,8 @@ TEST(DynamoDbRetries, PutNewMeetingItsOwnEarlierWriteSucceeds) {
         stored = body["Item"];
         return FakeHttpResponse{500, {}, R"({"__type":"InternalServerError","message":"lost"})"};
       }
-      return FakeHttpResponse{400, {},
+      return FakeHttpResponse{400,
+                              {},
                               R"({"__type":"com.amazonaws.dynamodb.v20120810#)"
                               R"(ConditionalCheckFailedException","message":"exists"})"};
     }

@@ -306,14 +306,19 @@ TEST(Config, SiteUrlRules) {
 // octets, [::1], localhost or *.localhost: never a name that merely starts
 // with "127." (http://127.evil.example resolves wherever its owner likes).
 TEST(Config, LoopbackMeansLoopback) {
-  const char* const not_loopback[] = {
-      "http://127.evil.example",       "http://127.0.0.1.evil.example",
-      "http://127.0.0.1.nip.io",       "http://127.0.0.256",
-      "http://127.0.0",                "http://127.0.0.1.1",
-      "http://0127.0.0.1",             "http://127.00.0.1",
-      "http://128.0.0.1",              "http://localhost.evil.example",
-      "http://localhostevil.example",  "http://xlocalhost",
-      "http://[::2]"};
+  const char* const not_loopback[] = {"http://127.evil.example",
+                                      "http://127.0.0.1.evil.example",
+                                      "http://127.0.0.1.nip.io",
+                                      "http://127.0.0.256",
+                                      "http://127.0.0",
+                                      "http://127.0.0.1.1",
+                                      "http://0127.0.0.1",
+                                      "http://127.00.0.1",
+                                      "http://128.0.0.1",
+                                      "http://localhost.evil.example",
+                                      "http://localhostevil.example",
+                                      "http://xlocalhost",
+                                      "http://[::2]"};
   const char* const loopback[] = {"http://127.0.0.1",     "http://127.255.255.255:8080",
                                   "http://127.0.0.0",     "http://LOCALHOST:3000",
                                   "http://a.b.localhost", "http://[::1]:8080"};
@@ -443,8 +448,8 @@ TEST(Config, CognitoIssuerOverrideIsAnEndpoint) {
 // cognito-idp.<region>.amazonaws.com): only the AWS region shape passes, and
 // the message names the field, the value and the form.
 TEST(Config, RegionsHaveTheAwsShape) {
-  const char* const bad[] = {"evil.example/x?", "EU-WEST-1", "eu-west",   "eu_west_1",
-                             "eu-west-1.evil",  "eu-west-1/", "-eu-1",    "eu--west-1",
+  const char* const bad[] = {"evil.example/x?", "EU-WEST-1",  "eu-west",   "eu_west_1",
+                             "eu-west-1.evil",  "eu-west-1/", "-eu-1",     "eu--west-1",
                              "eu-west-1a",      "eu-1",       "eu-west-x", " eu-west-1"};
   for (const char* region : bad) {
     Json j = minimalCognito();

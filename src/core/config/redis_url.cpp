@@ -76,7 +76,8 @@ Result<RedisTarget> parseRedisUrl(const std::string& url) {
     if (t.master_name.empty()) return badUrl("the master's name is missing");
     path = next == std::string_view::npos ? "" : path.substr(next + 1);
   }
-  if (!path.empty() && !parseRedisNumber(path, 10000, t.db)) return badUrl("database must be a number");
+  if (!path.empty() && !parseRedisNumber(path, 10000, t.db))
+    return badUrl("database must be a number");
   size_t at = authority.rfind('@');
   if (at != std::string_view::npos) {
     std::string_view userinfo = authority.substr(0, at);

@@ -15,7 +15,8 @@ bool isLoopbackIpv4(std::string_view host) {
     size_t dot = host.find('.');
     if ((i < 3) == (dot == std::string_view::npos)) return false;
     std::string_view octet = host.substr(0, dot);
-    if (octet.empty() || octet.size() > 3 || (octet.size() > 1 && octet.front() == '0')) return false;
+    if (octet.empty() || octet.size() > 3 || (octet.size() > 1 && octet.front() == '0'))
+      return false;
     int value = 0;
     for (char c : octet) {
       if (c < '0' || c > '9') return false;

@@ -11,9 +11,9 @@ TEST(Loopback, HostsThatStayOnThisMachine) {
                            "app.localhost", "[::1]"}) {
     EXPECT_TRUE(isLoopbackHost(host)) << host;
   }
-  for (const char* host : {"127.evil.example", "localhost.evil.example", "127.0.0.1.evil.example",
-                           "0127.0.0.1", "127.0.0.256", "127.0.0", "128.0.0.1", "[::2]", "",
-                           "xlocalhost", ".localhost"}) {
+  for (const char* host :
+       {"127.evil.example", "localhost.evil.example", "127.0.0.1.evil.example", "0127.0.0.1",
+        "127.0.0.256", "127.0.0", "128.0.0.1", "[::2]", "", "xlocalhost", ".localhost"}) {
     EXPECT_FALSE(isLoopbackHost(host)) << host;
   }
 }
