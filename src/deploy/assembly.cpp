@@ -11,6 +11,8 @@
 #include <initializer_list>
 #include <sstream>
 
+#include "core/config/config.h"
+
 namespace barrier {
 
 namespace {
@@ -47,15 +49,6 @@ bool isCookieChar(char c) {
 bool isUpperAlnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // "eu-west-1", "us-gov-west-1", "ap-southeast-3".
-bool isRegion(std::string_view r) {
-  size_t dash = r.rfind('-');
-  if (dash == std::string_view::npos || dash + 1 >= r.size() || r.find('-') == dash) return false;
-  for (size_t i = dash + 1; i < r.size(); ++i) {
-    if (r[i] < '0' || r[i] > '9') return false;
-  }
-  return matches(r.substr(0, dash), [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
-}
-
 bool isHostName(std::string_view h) {
   return matches(h, isHostChar) && h.find('.') != std::string_view::npos && h.front() != '.' &&
          h.back() != '.' && h.find("..") == std::string_view::npos && h.size() <= 253;
@@ -197,7 +190,7 @@ void readEnvironment(Reader& r, const YAML::Node& root, Assembly& a) {
   a.aws_profile = r.scalar(env, "Environment", "AWSProfile", false, "");
   a.region = r.scalar(env, "Environment", "Region", true,
                       "set it to the AWS region of the session table and manager, e.g. eu-west-1");
-  if (r.ok() && !isRegion(a.region)) {
+  if (r.ok() && !isAwsRegion(a.region)) {
     r.fail("Environment.Region", "must be an AWS region such as eu-west-1, got '" + a.region + "'");
   }
 }
@@ -214,7 +207,7 @@ void readPackaging(Reader& r, const YAML::Node& root, Assembly& a) {
     for (const auto& kv : buckets) {
       std::string region = kv.first.Scalar();
       std::string key = "Packaging.S3Buckets." + region;
-      if (!isRegion(region)) return r.fail(key, "is not an AWS region; " + bucket_hint);
+      if (!isAwsRegion(region)) return r.fail(key, "is not an AWS region; " + bucket_hint);
       if (!kv.second.IsScalar() || !matches(kv.second.Scalar(), isBucketChar) ||
           kv.second.Scalar().size() < 3 || kv.second.Scalar().size() > 63) {
         return r.fail(key, "must be an S3 bucket name (3-63 characters: a-z 0-9 . -)");
@@ -272,7 +265,7 @@ void readUserPool(Reader& r, const YAML::Node& root, Assembly& a) {
   a.user_pool_id = r.scalar(up, "CognitoUserPool", "UserPoolId", true,
                             "set it to the user pool's id, e.g. eu-west-1_AbCdEf123 (Cognito console, User pool overview)");
   size_t underscore = a.user_pool_id.find('_');
-  if (r.ok() && (underscore == std::string::npos || !isRegion(a.user_pool_id.substr(0, underscore)) ||
+  if (r.ok() && (underscore == std::string::npos || !isAwsRegion(a.user_pool_id.substr(0, underscore)) ||
                  underscore + 1 == a.user_pool_id.size())) {
     return r.fail("CognitoUserPool.UserPoolId", "must look like eu-west-1_AbCdEf123, got '" + a.user_pool_id + "'");
   }

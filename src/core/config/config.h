@@ -139,6 +139,11 @@ Status validateSiteUrl(Config& config);
 Status validateCookieName(const std::string& cookie_name);
 // server.log_level: debug, info, warn or error.
 Status validateLogLevel(const std::string& log_level);
+// An AWS region name: groups of lowercase letters joined by '-', then '-'
+// and a number ("eu-west-1", "us-gov-west-1"), at most 32 characters.
+// Regions are pasted into host names (dynamodb.<region>.amazonaws.com), so
+// nothing else may pass; the assembly's Environment.Region too.
+bool isAwsRegion(std::string_view region);
 
 // Ranges parseConfigJson enforces, shared with the checker settings decoder.
 inline constexpr int64_t kMaxCacheTtl = 86400;            // cache.ttl, seconds

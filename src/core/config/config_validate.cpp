@@ -60,29 +60,6 @@ std::string_view hostPart(std::string_view authority) {
 
 constexpr char kLoopbackHosts[] = "localhost, *.localhost, 127.x.x.x or [::1]";
 
-// An AWS region name: groups of lowercase letters joined by '-', then '-' and
-// a number ("eu-west-1", "us-gov-west-1"). The shape isRegion() of
-// src/deploy/assembly.cpp accepts for Environment.Region, except that no group
-// may be empty. Regions are pasted into host names
-// (dynamodb.<region>.amazonaws.com), so nothing else may pass.
-bool isAwsRegion(std::string_view region) {
-  if (region.size() > 32) return false;
-  int groups = 0;
-  while (true) {
-    size_t dash = region.find('-');
-    std::string_view group = region.substr(0, dash);
-    if (group.empty()) return false;
-    if (dash == std::string_view::npos) {
-      return groups >= 2 && std::all_of(group.begin(), group.end(), isDigit);
-    }
-    if (!std::all_of(group.begin(), group.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
-      return false;
-    }
-    ++groups;
-    region.remove_prefix(dash + 1);
-  }
-}
-
 Status checkRegion(std::string_view field, const std::string& region) {
   if (isAwsRegion(region)) return Status::ok();
   return Status::invalid(std::string(field) +
@@ -328,6 +305,25 @@ Status checkPaths(const Config& c) {
 }
 
 }  // namespace
+
+bool isAwsRegion(std::string_view region) {
+  if (region.size() > 32) return false;
+  int groups = 0;
+  while (true) {
+    size_t dash = region.find('-');
+    std::string_view group = region.substr(0, dash);
+    if (group.empty()) return false;
+    if (dash == std::string_view::npos) {
+      return groups >= 2 && std::all_of(group.begin(), group.end(), isDigit);
+    }
+    if (!std::all_of(group.begin(), group.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+      return false;
+    }
+    ++groups;
+    region.remove_prefix(dash + 1);
+  }
+}
+
 
 Status validateSiteUrl(Config& c) {
   if (c.site_url.empty()) {
