@@ -265,8 +265,9 @@ void readUserPool(Reader& r, const YAML::Node& root, Assembly& a) {
   a.user_pool_id = r.scalar(up, "CognitoUserPool", "UserPoolId", true,
                             "set it to the user pool's id, e.g. eu-west-1_AbCdEf123 (Cognito console, User pool overview)");
   size_t underscore = a.user_pool_id.find('_');
-  if (r.ok() && (underscore == std::string::npos || !isAwsRegion(a.user_pool_id.substr(0, underscore)) ||
-                 underscore + 1 == a.user_pool_id.size())) {
+  if (r.ok() &&
+      (underscore == std::string::npos || !isAwsRegion(a.user_pool_id.substr(0, underscore)) ||
+       underscore + 1 == a.user_pool_id.size())) {
     return r.fail("CognitoUserPool.UserPoolId", "must look like eu-west-1_AbCdEf123, got '" + a.user_pool_id + "'");
   }
   std::string domain = r.scalar(up, "CognitoUserPool", "DomainName", true,

@@ -324,7 +324,6 @@ bool isAwsRegion(std::string_view region) {
   }
 }
 
-
 Status validateSiteUrl(Config& c) {
   if (c.site_url.empty()) {
     return Status::invalid(
