@@ -214,15 +214,7 @@ Result<Config> loadConfigText(std::string_view yaml, std::string_view source) {
   return config;
 }
 
-Result<Config> loadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::invalid(path + ": cannot read: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  Result<Config> config = loadConfigText(text.str(), path);
-  if (config.isOk()) resolveRelativePaths(*config, path);
-  return config;
-}
+namespace {
 
 void resolveRelativePaths(Config& config, const std::string& config_path) {
   std::filesystem::path base = std::filesystem::path(config_path).parent_path();
@@ -234,5 +226,18 @@ void resolveRelativePaths(Config& config, const std::string& config_path) {
   for (OriginConfig& origin : config.server.origins) resolve(origin.static_root);
   if (config.store.type == StoreConfig::Type::kSqlite) resolve(config.store.path);
 }
+
+}  // namespace
+
+Result<Config> loadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::invalid(path + ": cannot read: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  Result<Config> config = loadConfigText(text.str(), path);
+  if (config.isOk()) resolveRelativePaths(*config, path);
+  return config;
+}
+
 
 }  // namespace barrier

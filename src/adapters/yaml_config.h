@@ -14,13 +14,10 @@
 
 namespace barrier {
 
-// Reads, parses and validates the YAML (or JSON) file at `path`; relative
-// file names in it are resolved as resolveRelativePaths says.
+// Reads, parses and validates the YAML (or JSON) file at `path`. Relative
+// file names in it (server.origins[].static, a sqlite store.path) name files
+// beside it, whatever the working directory of the command that reads it.
 Result<Config> loadConfigFile(const std::string& path);
-// Relative file names in a configuration (server.origins[].static, a
-// sqlite store.path) name files beside the configuration file, whatever the
-// working directory of the command that reads it.
-void resolveRelativePaths(Config& config, const std::string& config_path);
 // The same for text already in memory; `source` names it in messages.
 Result<Config> loadConfigText(std::string_view yaml, std::string_view source);
 

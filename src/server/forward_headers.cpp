@@ -1,6 +1,7 @@
 #include "server/forward_headers.h"
 #include "core/http/message.h"
 
+#include <span>
 #include <vector>
 
 namespace barrier {
@@ -30,23 +31,30 @@ std::vector<std::string> connectionTokens(const Headers& headers) {
   return tokens;
 }
 
-// Every forwarding header barrier sets, or removes unless a trusted proxy
-// sent it, lowercase.
-constexpr std::string_view kForwardingHeaders[] = {
-    "forwarded",        "x-forwarded-for",    "x-forwarded-proto",  "x-forwarded-host",
-    "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server", "x-forwarded-scheme",
-    "x-forwarded-uri",  "x-scheme",           "x-real-ip",          "x-original-url",
-    "x-rewrite-url",    "x-original-uri"};
+// The forwarding headers barrier sets itself, those it removes unless a
+// trusted proxy sent them, and those naming another path than the one
+// checked (always removed).
+constexpr std::string_view kSetForwarding[] = {"X-Forwarded-For", "X-Forwarded-Proto",
+                                               "X-Forwarded-Host"};
+constexpr std::string_view kProxyForwarding[] = {
+    "Forwarded",          "X-Real-IP",          "X-Forwarded-Port", "X-Forwarded-Prefix",
+    "X-Forwarded-Server", "X-Forwarded-Scheme", "X-Scheme"};
+constexpr std::string_view kPathOverrides[] = {"X-Original-URL", "X-Rewrite-URL",
+                                               "X-Original-URI", "X-Forwarded-Uri"};
 
-// True for a name spelled with '_' that reads as a forwarding header once
-// each '_' is a '-': CGI, WSGI and Rack give X_Forwarded_For and
+// True for a name spelled with '_' that reads as one of the headers above
+// once each '_' is a '-': CGI, WSGI and Rack give X_Forwarded_For and
 // X-Forwarded-For the same variable, so the client's would pass as ours.
 bool isUnderscoredForwardingHeader(std::string_view name) {
   if (name.find('_') == std::string_view::npos) return false;
   std::string folded(name);
-  for (char& c : folded) c = c == '_' ? '-' : asciiLower(c);
-  for (std::string_view known : kForwardingHeaders) {
-    if (folded == known) return true;
+  for (char& c : folded) c = c == '_' ? '-' : c;
+  for (const auto& list : {std::span<const std::string_view>(kSetForwarding),
+                           std::span<const std::string_view>(kProxyForwarding),
+                           std::span<const std::string_view>(kPathOverrides)}) {
+    for (std::string_view known : list) {
+      if (equalsIgnoreCase(folded, known)) return true;
+    }
   }
   return false;
 }
@@ -124,16 +132,9 @@ void setForwardedHeaders(Headers& headers, const ForwardedFrom& from) {
       chain += trimOws(value);
     }
   } else {
-    for (std::string_view name :
-         {"Forwarded", "X-Real-IP", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Server",
-          "X-Forwarded-Scheme", "X-Scheme"}) {
-      headers.remove(name);
-    }
+    for (std::string_view name : kProxyForwarding) headers.remove(name);
   }
-  for (std::string_view name :
-       {"X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Forwarded-Uri"}) {
-    headers.remove(name);
-  }
+  for (std::string_view name : kPathOverrides) headers.remove(name);
   if (!from.remote_addr.empty()) {
     if (!chain.empty()) chain += ", ";
     chain += from.remote_addr;
