@@ -239,5 +239,4 @@ Result<Config> loadConfigFile(const std::string& path) {
   return config;
 }
 
-
 }  // namespace barrier

@@ -1,8 +1,9 @@
 #include "server/forward_headers.h"
-#include "core/http/message.h"
 
 #include <span>
 #include <vector>
+
+#include "core/http/message.h"
 
 namespace barrier {
 
@@ -39,8 +40,8 @@ constexpr std::string_view kSetForwarding[] = {"X-Forwarded-For", "X-Forwarded-P
 constexpr std::string_view kProxyForwarding[] = {
     "Forwarded",          "X-Real-IP",          "X-Forwarded-Port", "X-Forwarded-Prefix",
     "X-Forwarded-Server", "X-Forwarded-Scheme", "X-Scheme"};
-constexpr std::string_view kPathOverrides[] = {"X-Original-URL", "X-Rewrite-URL",
-                                               "X-Original-URI", "X-Forwarded-Uri"};
+constexpr std::string_view kPathOverrides[] = {"X-Original-URL", "X-Rewrite-URL", "X-Original-URI",
+                                               "X-Forwarded-Uri"};
 
 // True for a name spelled with '_' that reads as one of the headers above
 // once each '_' is a '-': CGI, WSGI and Rack give X_Forwarded_For and
