@@ -1,4 +1,5 @@
-# The Lambda@Edge session checker as a WebAssembly module (DESIGN §2):
+# The Lambda@Edge session checker as a WebAssembly module (docs/ARCHITECTURE.md,
+# "The edge checker"):
 # barrier_core + src/edge/*.cpp -> ${CMAKE_BINARY_DIR}/barrier_checker.wasm.
 # Included by CMakeLists.txt when BARRIER_WASM=ON (toolchain:
 # cmake/wasm32-wasi-toolchain.cmake).

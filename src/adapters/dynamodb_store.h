@@ -1,4 +1,5 @@
-// SessionStore over a DynamoDB table (DESIGN §4), through AwsClient:
+// SessionStore over a DynamoDB table (docs/ARCHITECTURE.md, "DynamoDB table"),
+// through AwsClient:
 //   get       GetItem, ConsistentRead, projection of the record's attributes
 //   putNew    PutItem with attribute_not_exists(session_id) -> kAlreadyExists
 //   take      DeleteItem ReturnValues ALL_OLD (atomic read-and-delete)

@@ -1,12 +1,12 @@
 // A SessionStore on Redis (hiredis), for self-hosted gateways that already
 // run Redis or want several barrier processes to share sessions.
 //
-// Layout: each record is a hash "barrier:s:<key>" (fields as in DESIGN §4,
-// groups as a JSON list) with EXPIREAT valid_until as housekeeping only
-// (callers still check expiry); "barrier:u:<sub>" is the set of a user's
-// session keys for removeUser. putNew, take, remove and removeUser are Lua
-// scripts, so each is atomic on the server (standalone Redis or Sentinel;
-// not Cluster).
+// Layout (docs/ARCHITECTURE.md, "Redis keys"): each record is a hash
+// "barrier:s:<key>" (the record's fields, groups as a JSON list) with
+// EXPIREAT valid_until as housekeeping only (callers still check expiry);
+// "barrier:u:<sub>" is the set of a user's session keys for removeUser.
+// putNew, take, remove and removeUser are Lua scripts, so each is atomic on
+// the server (standalone Redis or Sentinel; not Cluster).
 //
 // High availability with Redis Sentinel: given sentinels and a master name,
 // the store asks the sentinels (in order, until one answers) which server is

@@ -1,5 +1,6 @@
 // `barrier deploy`, `barrier info`, `barrier destroy`: assembly.yaml to a
-// protected CloudFront distribution (DESIGN §6, src/deploy/deployer.h).
+// protected CloudFront distribution (docs/ARCHITECTURE.md, "Deploying to AWS";
+// src/deploy/deployer.h).
 // Progress goes to stderr, the result (the reference table or --json) to
 // stdout; any failure is a CliError with a non-zero exit code.
 #include <cstdio>

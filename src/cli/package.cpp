@@ -1,5 +1,5 @@
 // `barrier package manager` and `barrier package checker`: the two Lambda
-// deployment packages (DESIGN §2).
+// deployment packages (docs/ARCHITECTURE.md, "Platform constraints").
 //
 // Both zips are deterministic — entries sorted, fixed timestamps, fixed
 // modes — so the same inputs give the same bytes, and the deploy step can

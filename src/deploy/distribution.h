@@ -3,7 +3,7 @@
 // the ones `barrier destroy` undoes. Pure functions on the document, so the
 // same code serves --dry-run (show the change), the real update and tests.
 //
-// What is wired (DESIGN §6):
+// What is wired (docs/ARCHITECTURE.md, "Deploying to AWS"):
 //  - an origin "barrier-session-manager" for the API: HTTPS only, TLS 1.2,
 //    origin path /prod;
 //  - a cache behaviour /_identity/* to it, placed first so nothing shadows

@@ -1,5 +1,6 @@
 // The edge checker's one store read: DynamoDB GetItem, built and signed
-// inside the WebAssembly module (DESIGN §2) and carried out by the host.
+// inside the WebAssembly module and carried out by the host
+// (docs/ARCHITECTURE.md, "The edge checker").
 //
 // At the edge the module cannot open sockets, and the Node.js side must stay
 // transport only (no AWS SDK: its load time would dominate a cold start). So

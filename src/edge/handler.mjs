@@ -1,4 +1,5 @@
-// barrier session checker: the Lambda@Edge viewer-request handler (DESIGN §2).
+// barrier session checker: the Lambda@Edge viewer-request handler
+// (docs/ARCHITECTURE.md, "The edge checker").
 //
 // Transport only. The decision is made by the C++ checker compiled to
 // WebAssembly (barrier_checker.wasm, ABI at the top of src/edge/wasm_main.cpp);

@@ -1,4 +1,5 @@
-// The session checker as a WebAssembly module for Lambda@Edge (DESIGN §2).
+// The session checker as a WebAssembly module for Lambda@Edge (docs/ARCHITECTURE.md,
+// "The edge checker").
 //
 // The module is the checker's brain; the Node.js handler is transport only.
 // It is a WASI reactor: the host instantiates it once per container, calls

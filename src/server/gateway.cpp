@@ -180,7 +180,8 @@ Response Gateway::metricsPage() const {
 Response Gateway::identity(const Request& request) {
   if (!identity_) return errorPage(404);
   Response response = identity_(request);
-  // DESIGN §3: every /_identity/* answer is uncacheable.
+  // Every /_identity/* answer is per visitor and must never be cached
+  // (docs/ARCHITECTURE.md, "Sign-in flow").
   if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
   return response;
 }

@@ -43,7 +43,9 @@ TEST(DeployTemplatesTest, UseNoTransform) {
   }
 }
 
-// The security-relevant settings of DESIGN §4 and the issue are present.
+// The security-relevant settings are present: a retained, recoverable table with
+// TTL and the sub-index (docs/ARCHITECTURE.md, "DynamoDB table"), the code flow
+// only, the manager's callback paths, secret parameters hidden.
 TEST(DeployTemplatesTest, KeepTheDesignedSettings) {
   std::string manager = readTemplate("session-manager.yaml");
   for (const char* needle : {"DeletionPolicy: Retain", "AttributeName: valid_until", "IndexName: sub-index",

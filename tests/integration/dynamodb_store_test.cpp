@@ -214,7 +214,8 @@ print("ok")
   EXPECT_EQ(*store_->removeUser("carol"), 1u);
 }
 
-// An item written by barrier reads in boto3 with the DESIGN §4 types.
+// An item written by barrier reads in boto3 with the table's types
+// (docs/ARCHITECTURE.md, "DynamoDB table").
 TEST_P(DynamoDbStoreTest, Boto3ReadsItemsWrittenByBarrier) {
   if (!testing::boto3Available()) GTEST_SKIP() << "skipped: boto3 is not installed";
   ASSERT_TRUE(store_->putNew(session("bw1", "dave")).isOk());

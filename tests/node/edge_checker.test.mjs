@@ -159,7 +159,8 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
     expectLoginRedirect(result, '/docs/page.html?tab=2');
   });
 
-  // DESIGN §5.1: a well-signed cookie naming a live `login` record is no session.
+  // A well-signed cookie naming a live `login` record is no session
+  // (docs/ARCHITECTURE.md, "Only live sessions pass").
   test('login record used as a session is refused', async () => {
     const cookie = newCookie();
     await putSession(db, cookie.storeKey, {

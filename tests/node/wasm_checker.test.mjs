@@ -218,7 +218,8 @@ test('valid session passes with identity headers', { skip }, () => {
   assert.notEqual(checker.identityId(), id, 'another identity, another id');
 });
 
-// DESIGN §5.1: a login record behind a well-signed cookie is refused.
+// A login record behind a well-signed cookie is refused (docs/ARCHITECTURE.md,
+// "Only live sessions pass").
 test('login record is redirected to login', { skip }, () => {
   const checker = configured();
   const cookie = newCookie();

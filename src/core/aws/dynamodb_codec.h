@@ -1,8 +1,9 @@
-// DynamoDB JSON for the session table (DESIGN §4): SessionRecord <-> item,
-// request bodies for every call the store makes, and parsers for the
-// answers. Pure and portable: no I/O, no exceptions (JSON is parsed with
-// nlohmann's non-throwing parse and type checks only), so the WebAssembly
-// checker at the edge uses the same code to build and read its GetItem.
+// DynamoDB JSON for the session table (docs/ARCHITECTURE.md, "DynamoDB table"):
+// SessionRecord <-> item, request bodies for every call the store makes, and
+// parsers for the answers. Pure and portable: no I/O, no exceptions (JSON is
+// parsed with nlohmann's non-throwing parse and type checks only), so the
+// WebAssembly checker at the edge uses the same code to build and read its
+// GetItem.
 //
 // Item layout: session_id S (key), kind S, valid_until N (integer epoch
 // seconds, also the TTL attribute), created_at N, sub/username/email S,

@@ -51,8 +51,9 @@ void expectSame(const SessionRecord& a, const SessionRecord& b) {
   EXPECT_EQ(a.path, b.path);
 }
 
-// A session encodes to exactly the DESIGN §4 attributes and types, with
-// integer N strings and groups as L of S.
+// A session encodes to exactly the table's attributes and types
+// (docs/ARCHITECTURE.md, "DynamoDB table"), with integer N strings and
+// groups as L of S.
 TEST(DynamoDbCodec, EncodesSessionItem) {
   json item = encodeItem(sampleSession());
   EXPECT_EQ(item, json::parse(R"({

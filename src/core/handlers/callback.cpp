@@ -220,8 +220,9 @@ Response handleCallback(IdentityContext& ctx, const Request& request) {
   std::optional<Response> refusal;
   auto login = takeLoginRecord(ctx, request, *state, refusal);
   if (!login) return std::move(*refusal);
-  // Only a live login record may complete a flow (flaw 1 in reverse: a
-  // session record is never accepted here either).
+  // Only a live login record may complete a flow: a session record is never
+  // accepted here, as a login record never passes the checker
+  // (docs/ARCHITECTURE.md, "Only live sessions pass").
   if (!login->isLiveLogin(ctx.ports.clock.now())) {
     return refuse(ctx, 400, "expired", "This sign-in took too long and has expired.", state->flow);
   }

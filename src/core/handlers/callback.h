@@ -1,4 +1,5 @@
-// GET /_identity/auth?code&state (or ?error=...) — DESIGN §3 Callback.
+// GET /_identity/auth?code&state (or ?error=...); docs/ARCHITECTURE.md,
+// "Callback".
 //
 // Every way this can go wrong maps to a page that says whose fault it was:
 // the visitor's or an expired/replayed flow is a 4xx with a "sign in again"

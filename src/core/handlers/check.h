@@ -1,4 +1,4 @@
-// The checker's decision (DESIGN §3 Checker, steps 1-7), written sans-IO.
+// The checker's decision (docs/ARCHITECTURE.md, "Checker flow"), written sans-IO.
 //
 // The only I/O the checker needs is one store read, and at the edge that read
 // is an asynchronous HTTPS call made by the host. So the decision is split:
@@ -175,7 +175,7 @@ class Checker {
 // Runs a whole check against a synchronous store.
 CheckDecision check(const Checker& checker, const Request& request, SessionStore& store);
 
-// True for a top-level browser navigation (DESIGN §3 Checker step 6):
+// True for a top-level browser navigation (docs/ARCHITECTURE.md, "Checker flow", step 6):
 // GET/HEAD, Sec-Fetch-Mode `navigate` or absent, Accept naming text/html,
 // and not X-Requested-With: XMLHttpRequest.
 bool isBrowserNavigation(const Request& request);

@@ -109,7 +109,8 @@ TEST_F(CheckTest, ValidSessionPasses) {
   EXPECT_EQ(again.identityHeaders().get(kHeaderUser), "alice");
 }
 
-// DESIGN §5.1: a `login` record presented as a session cookie is refused.
+// A `login` record presented as a session cookie is refused: anyone can get a
+// well-signed login id (docs/ARCHITECTURE.md, "Only live sessions pass").
 TEST_F(CheckTest, LoginRecordIsNotASession) {
   std::string cookie = addRecord(RecordKind::kLogin, kNow + 300);
   auto d = run(navigation("/page", "barrier=" + cookie));
@@ -169,7 +170,8 @@ TEST_F(CheckTest, UnknownIdsCachedBriefly) {
   EXPECT_EQ(store_.gets, 2);
 }
 
-// DESIGN §5.5: a malformed neighbour cookie does not hide a valid session.
+// A malformed neighbour cookie does not hide a valid session
+// (docs/ARCHITECTURE.md, "Checker flow", step 3).
 TEST_F(CheckTest, MalformedNeighbourDoesNotHideSession) {
   std::string cookie = addRecord();
   auto d = run(navigation("/page", "a=\"x; barrier=" + cookie));

@@ -197,7 +197,8 @@ class IdentityTest : public ::testing::Test {
   std::unique_ptr<IdentityHandlers> handlers_;
 };
 
-// Login redirects to the authorize endpoint with every parameter of DESIGN §3.
+// Login redirects to the authorize endpoint with every parameter: state, PKCE
+// challenge and nonce included (docs/ARCHITECTURE.md, "Login", step 5).
 TEST_F(IdentityTest, LoginRedirectsToAuthorizeWithPkceStateAndNonce) {
   Started s = startLogin();
   EXPECT_TRUE(s.location.starts_with("https://auth.example.com/oauth2/authorize?"));
@@ -624,7 +625,8 @@ TEST_F(IdentityTest, GroupsClaimConfigurable) {
   EXPECT_EQ(store->list(1)->records.front().groups, std::vector<std::string>{"ops"});
 }
 
-// Userinfo: its status is checked (flaw 3), and an ok answer fills missing claims.
+// Userinfo: its status is checked (an error answer is no identity), and an ok
+// answer fills missing claims (docs/ARCHITECTURE.md, "Callback", step 5).
 TEST_F(IdentityTest, UserinfoStatusChecked) {
   config.provider.userinfo = true;
   provider.userinfo_status = 500;
@@ -747,7 +749,8 @@ TEST_F(IdentityTest, LogoutDeletesSessionAndRedirectsToProvider) {
 }
 
 // Me: the identity as JSON with a session, 401 without — and a login flow's
-// id is never accepted as a session (flaw 1).
+// id is never accepted as a session
+// (docs/ARCHITECTURE.md, "Only live sessions pass").
 TEST_F(IdentityTest, MeReturnsIdentityOr401) {
   EXPECT_EQ(get("/_identity/me").status, 401);
   Started s = startLogin();

@@ -12,7 +12,9 @@ namespace barrier {
 namespace {
 
 // The return path, decoded exactly once by the query parser; anything not
-// a same-site relative reference becomes "/" (open-redirect fix, flaw 2).
+// a same-site relative reference becomes "/", so a crafted link cannot send
+// the visitor to another site after sign-in (docs/ARCHITECTURE.md, "Login",
+// step 1).
 std::string returnPath(const Request& request) {
   QueryParams params = parseQuery(request.query);
   auto path = queryParam(params, "path");

@@ -1,4 +1,4 @@
-// GET /_identity/login?path=P (DESIGN §3 Login): starts an authorization
+// GET /_identity/login?path=P (docs/ARCHITECTURE.md, "Login"): starts an authorization
 // code flow with PKCE and a nonce, remembered in a short-lived login record
 // that a per-flow cookie points to, and redirects to the provider.
 #pragma once

@@ -1,9 +1,10 @@
-// GET|POST /_identity/logout and GET /_identity/signed-out (DESIGN §3 Logout).
+// GET|POST /_identity/logout and GET /_identity/signed-out (docs/ARCHITECTURE.md,
+// "Logout").
 //
 // Logout ends the session in the store (not just the cookie), clears our
 // cookies, and sends the browser to the provider's logout so the provider's
 // own session ends too — otherwise the next visit would sign straight back
-// in (flaw 4). The provider sends the browser back to /_identity/signed-out.
+// in. The provider sends the browser back to /_identity/signed-out.
 #pragma once
 
 #include "core/handlers/identity_context.h"

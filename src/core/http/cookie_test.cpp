@@ -18,7 +18,8 @@ TEST(Cookie, ParsesSimpleHeader) {
   EXPECT_EQ(cookies[3].value, "4");
 }
 
-// An unbalanced quote in a neighbour never hides a later cookie (DESIGN §5.5).
+// An unbalanced quote in a neighbour never hides a later cookie
+// (docs/ARCHITECTURE.md, "Checker flow", step 3).
 TEST(Cookie, MalformedNeighbourDoesNotHideOurs) {
   Headers h{{"Cookie", std::string("a=\"x; barrier=") + kSession}};
   EXPECT_EQ(cookieValues(h, "barrier"), std::vector<std::string_view>{kSession});

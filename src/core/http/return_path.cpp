@@ -69,7 +69,8 @@ bool nextCodePoint(std::string_view s, size_t& i, uint32_t& cp) {
   return true;
 }
 
-// The rules of DESIGN §3 Login step 1 for one form of the value.
+// The safe return path rules (docs/ARCHITECTURE.md, "Login", step 1) for one
+// form of the value.
 bool passesRules(std::string_view p) {
   if (p.empty() || p.front() != '/') return false;                  // relative reference only
   if (p.size() > 1 && (p[1] == '/' || p[1] == '\\')) return false;  // "//host", "/\host"

@@ -1,4 +1,4 @@
-// The safe return path rule (DESIGN §3 Login step 1).
+// The safe return path rule (docs/ARCHITECTURE.md, "Login", step 1).
 //
 // After login the visitor is sent to https://<site> + P. P comes from the
 // query string, i.e. from anyone, so it must be a same-site relative

@@ -135,7 +135,7 @@ const std::vector<std::string>& openRedirectPayloads() {
   return payloads;
 }
 
-// Every open-redirect payload becomes "/" (DESIGN §3 Login step 1, §5.2).
+// Every open-redirect payload becomes "/" (docs/ARCHITECTURE.md, "Login", step 1).
 TEST(ReturnPath, OpenRedirectPayloadsBecomeRoot) {
   const auto& payloads = openRedirectPayloads();
   ASSERT_GE(payloads.size(), 50u);

@@ -1,7 +1,8 @@
 // Where the identity provider lives: issuer and endpoints.
 //
 // Cognito: everything derives from region, user pool id and hosted-UI
-// domain (DESIGN §2). Generic OIDC: from the issuer's discovery document.
+// domain (docs/ARCHITECTURE.md, "Platform constraints"). Generic OIDC: from
+// the issuer's discovery document.
 // In both cases an endpoint set explicitly in the configuration wins, so a
 // local stand-in or an unusual provider can be described completely.
 #pragma once

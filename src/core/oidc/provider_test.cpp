@@ -33,7 +33,8 @@ ProviderConfig cognito() {
   return p;
 }
 
-// The Cognito preset derives issuer, JWKS and hosted-UI endpoints (DESIGN §2).
+// The Cognito preset derives issuer, JWKS and hosted-UI endpoints from region, pool id
+// and domain (docs/ARCHITECTURE.md, "Platform constraints").
 TEST(ProviderEndpoints, CognitoPreset) {
   ProviderEndpoints e = cognitoEndpoints(cognito());
   EXPECT_TRUE(e.cognito);

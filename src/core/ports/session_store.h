@@ -1,6 +1,7 @@
 // SessionStore: the one narrow interface every backend implements
 // (memory, SQLite, Redis, DynamoDB). Keys are already hashed by the caller
-// (session/ids.h): a backend never sees a live bearer id.
+// (IdCodec::storeKey in core/session/session_id.h): a backend never sees a
+// live bearer id. See docs/ARCHITECTURE.md, "Records".
 //
 // Contract shared by all backends:
 //  - absent is not an error: get/take of an unknown key return an ok Result

@@ -1,4 +1,4 @@
-// The session table's record (DESIGN §4). One type for both kinds: a
+// The session table's record (docs/ARCHITECTURE.md, "Records"). One type for both kinds: a
 // `session` (a logged-in visitor) and a `login` (an OAuth flow in progress).
 // Only a record of kind kSession may ever let a request through.
 #pragma once

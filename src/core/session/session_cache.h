@@ -1,4 +1,4 @@
-// The checker's session cache (DESIGN §3 Checker step 4).
+// The checker's session cache (docs/ARCHITECTURE.md, "Checker flow", step 4).
 //
 // Two kinds of entries, keyed by store key:
 //  - positive: a live `session` record. It lives at most `ttl` seconds and

@@ -1,5 +1,5 @@
 // Session and login-flow ids: how they are made, signed into a cookie value,
-// checked, and turned into a store key (DESIGN §4).
+// checked, and turned into a store key (docs/ARCHITECTURE.md, "Cookie format").
 //
 //   id           = base64url(32 random bytes)                 43 chars
 //   mac          = base64url(HMAC-SHA256(key, id)[0..16))     22 chars
