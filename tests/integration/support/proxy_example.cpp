@@ -125,6 +125,18 @@ void expectOnlyBarriersIdentity(const Headers& headers) {
   }
 }
 
+std::string expectIdentity(const Headers& headers, const std::string& user,
+                           const std::string& groups, const std::string& email) {
+  for (const char* name : kIdentityHeaders) {
+    EXPECT_EQ(headers.getAll(name).size(), 1u) << name;
+  }
+  expectOnlyBarriersIdentity(headers);
+  EXPECT_EQ(headers.get("X-Barrier-User"), user);
+  EXPECT_EQ(headers.get("X-Barrier-Groups"), groups);
+  EXPECT_EQ(headers.get("X-Barrier-Email"), email);
+  return headers.get("X-Barrier-Session-Id");
+}
+
 std::string ProxyExampleTest::startBackends(ProxyKind kind, const std::string& dir_prefix) {
   app_ = std::make_unique<FakeUpstream>(
       [](const SeenRequest& request) { return FakeUpstream::ok("app: " + request.target); });

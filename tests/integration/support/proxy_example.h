@@ -50,6 +50,11 @@ inline constexpr char kForgedIdentity[] =
 // names the header otherwise).
 void expectOnlyBarriersIdentity(const Headers& headers);
 
+// The above, and barrier's four identity headers once each, naming `user`
+// with `groups` (comma-separated) and `email`; returns the session id one.
+std::string expectIdentity(const Headers& headers, const std::string& user,
+                           const std::string& groups, const std::string& email);
+
 class ProxyExampleTest : public ::testing::Test {
  protected:
   // Starts the application ("app: <target>") and barrier (/admin/* for
