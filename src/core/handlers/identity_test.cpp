@@ -554,9 +554,9 @@ TEST_F(IdentityTest, BadIdTokensRefused) {
 // the provider's RSA public key as PEM text or DER bytes (the key anyone
 // can rebuild from the JWKS); a kid naming no key, carrying the attacker's
 // own key in a jwk header or a jku/x5u URL to fetch one from (never
-// fetched); and an aud listing this client among others without azp,
-// which OIDC Core 3.1.3.7 item 3 rejects ("additional audiences not
-// trusted by the Client": barrier trusts none).
+// fetched); and an aud listing this client among others, with or without
+// an azp naming it, which OIDC Core 3.1.3.7 item 3 rejects ("additional
+// audiences not trusted by the Client": barrier trusts none).
 TEST_F(IdentityTest, ForgedTokensRefusedForTheirReason) {
   const TestRsaKey& provider_key = goodKey();
   std::map<std::string, std::string> hmac_keys = {
@@ -606,12 +606,15 @@ TEST_F(IdentityTest, ForgedTokensRefusedForTheirReason) {
                          return otherKey().sign({{"alg", "RS256"}, {"jwk", otherKey().jwk()}}, c);
                        },
                        "id token: bad signature"});
-  forgeries.push_back({"aud with others, no azp",
-                       [](json& c) {
-                         c["aud"] = json::array({"other-client", "client123", "api"});
-                         return goodKey().signRs256(c);
-                       },
-                       "id token: several audiences and no azp"});
+  for (bool azp : {false, true}) {
+    forgeries.push_back({azp ? "aud with others, azp this client" : "aud with others, no azp",
+                         [azp](json& c) {
+                           c["aud"] = json::array({"other-client", "client123", "api"});
+                           if (azp) c["azp"] = "client123";
+                           return goodKey().signRs256(c);
+                         },
+                         "id token: aud names audiences besides this client"});
+  }
 
   for (const Forgery& forgery : forgeries) {
     SCOPED_TRACE(forgery.name);
@@ -630,11 +633,12 @@ TEST_F(IdentityTest, ForgedTokensRefusedForTheirReason) {
   EXPECT_EQ(callback(startLogin()).status, 302);
 }
 
-// Expiry within the 60 s skew is still accepted; an aud list with azp = us is fine.
+// Expiry within the 60 s skew is still accepted; an aud list of this
+// client alone with azp = us is fine.
 TEST_F(IdentityTest, ClockSkewAndAzpAccepted) {
   provider.make_token = [](json& c) {
     c["exp"] = kNow - 30;
-    c["aud"] = json::array({"client123", "other"});
+    c["aud"] = json::array({"client123"});
     c["azp"] = "client123";
     return goodKey().signRs256(c);
   };
