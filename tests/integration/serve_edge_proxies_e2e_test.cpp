@@ -303,8 +303,10 @@ TEST_P(EdgeProxyE2eTest, EncodedAdminPathsMeetTheGroupRule) {
     HttpReply allowed = get(path, alice);
     EXPECT_EQ(allowed.status, 200) << allowed.body;
     auto seen = app_->seen();
-    ASSERT_EQ(seen.size(), before + 1);
-    EXPECT_EQ(seen.back().headers.get("X-Barrier-User"), "alice");
+    EXPECT_EQ(seen.size(), before + 1);
+    if (!seen.empty()) {
+      EXPECT_EQ(seen.back().headers.get("X-Barrier-User"), "alice");
+    }
   }
 }
 
