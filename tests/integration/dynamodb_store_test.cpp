@@ -3,8 +3,11 @@
 // batching, and interoperability with boto3 in both directions.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "adapters/aws_credentials.h"
 #include "adapters/dynamodb_store.h"
@@ -136,6 +139,54 @@ TEST_P(DynamoDbStoreTest, EveryOperation) {
   EXPECT_TRUE(store_->remove("s1").isOk());  // absent: still ok
   EXPECT_FALSE(store_->get("s1")->has_value());
   EXPECT_TRUE(store_->ping().isOk());
+}
+
+// Of many clients taking the same login record at once (each its own store
+// and HTTP client, as separate processes would), exactly one gets it: the
+// single use of a callback holds on DynamoDB too. The clients have the
+// patient (admin) timeouts: a retry after a timed-out DeleteItem that did
+// delete finds nothing, which this race must not be confused with.
+TEST_P(DynamoDbStoreTest, ConcurrentTakeHasExactlyOneWinner) {
+  constexpr int kClients = 6;
+  StoreConfig config;
+  config.type = StoreConfig::Type::kDynamoDb;
+  config.table = table_;
+  config.region = "us-east-1";
+  config.endpoint = endpoint_;
+  auto env = mapEnvironment({{"HOME", "/nonexistent"}});
+  std::vector<std::unique_ptr<SessionStore>> stores;
+  for (int i = 0; i < kClients; ++i) {
+    auto client = makeDynamoDbClient(config, env, /*admin=*/true);
+    ASSERT_TRUE(client.isOk()) << client.status().toString();
+    stores.push_back(makeDynamoDbStore(table_, client.value()));
+  }
+  for (int round = 0; round < 10; ++round) {
+    std::string key = "race-" + std::to_string(round);
+    ASSERT_TRUE(store_->putNew(login(key)).isOk());
+    std::atomic<int> ready{0}, winners{0};
+    std::vector<std::string> errors(kClients);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kClients; ++t) {
+      threads.emplace_back([&, t] {
+        // All take at once: each waits until every thread is ready.
+        ++ready;
+        while (ready.load() < kClients) std::this_thread::yield();
+        auto taken = stores[t]->take(key);
+        if (!taken.isOk()) {
+          errors[t] = taken.status().toString();
+        } else if (taken->has_value()) {
+          ++winners;
+          EXPECT_EQ((*taken)->secret, "s3cret");
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    for (const std::string& error : errors) EXPECT_EQ(error, "") << "round " << round;
+    EXPECT_EQ(winners.load(), 1) << "round " << round;
+    auto left = store_->get(key);
+    ASSERT_TRUE(left.isOk()) << left.status().toString();
+    EXPECT_FALSE(left->has_value()) << "round " << round;
+  }
 }
 
 // removeUser finds a user's sessions through the sub index and deletes

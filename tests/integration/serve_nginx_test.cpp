@@ -4,43 +4,21 @@
 // barrier's identity headers — never the visitor's — to the application.
 // The example is used as shipped; only ports and the listen address change.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <regex>
 
 #include "support/proxy_example.h"
 
 namespace barrier::testing {
 namespace {
 
-namespace fs = std::filesystem;
-
-const char kNginx[] = "/usr/sbin/nginx";
-
 class ServeNginxTest : public ProxyExampleTest {
  protected:
   void SetUp() override {
-    if (::access(kNginx, X_OK) != 0) GTEST_SKIP() << "nginx not installed at " << kNginx;
-    std::string example = startBackends("examples/nginx/barrier.conf", "barrier-nginx-");
-    ASSERT_NE(example.find("auth_request"), std::string::npos);
-    example = std::regex_replace(example, std::regex("listen 80;"),
-                                 "listen 127.0.0.1:" + std::to_string(port_) + ";");
-    fs::create_directories(fs::path(dir_) / "logs");
-    std::string conf = "worker_processes 1;\n";
-    conf += "pid " + dir_ + "/nginx.pid;\n";
-    conf += "error_log " + dir_ + "/logs/error.log warn;\n";
-    conf += "events { worker_connections 256; }\nhttp {\n  access_log off;\n";
-    for (const char* temp : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-      conf += std::string("  ") + temp + "_temp_path " + dir_ + "/" + temp + ";\n";
+    if (std::string why = proxyUnavailableReason(ProxyKind::kNginx); !why.empty()) {
+      GTEST_SKIP() << why;
     }
-    conf += example + "\n}\n";
-    std::ofstream(fs::path(dir_) / "nginx.conf") << conf;
-    std::vector<std::string> argv = {
-        kNginx, "-p", dir_, "-c", dir_ + "/nginx.conf", "-g", "daemon off; master_process on;"};
-    if (::geteuid() == 0) argv.back() += " user root;";
-    startProxy(argv);
+    std::string example = startBackends(ProxyKind::kNginx, "barrier-nginx-");
+    ASSERT_NE(example.find("auth_request"), std::string::npos);
+    startProxy(writeProxyConfig(ProxyKind::kNginx, example, dir_, port_));
   }
 
   std::string errorLog() const { return readFile(dir_ + "/logs/error.log"); }

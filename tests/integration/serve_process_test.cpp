@@ -9,9 +9,8 @@
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
-#include <regex>
 
-#include "support/serve_http.h"
+#include "support/serve_program.h"
 
 namespace barrier::testing {
 namespace {
@@ -29,7 +28,7 @@ class ServeProcessTest : public ::testing::Test {
         [](const SeenRequest&) { return FakeUpstream::ok("slow answer"); });
   }
   void TearDown() override {
-    process_.reset();
+    serve_.reset();
     upstream_.reset();
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -60,29 +59,18 @@ class ServeProcessTest : public ::testing::Test {
         "      upstream: " +
         upstream_->url() + "\n";
     std::ofstream(fs::path(dir_) / "barrier.yaml") << config;
-    stdout_ = dir_ + "/stdout.log";
-    stderr_ = dir_ + "/stderr.log";
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{BARRIER_BINARY, "serve", "-c", dir_ + "/barrier.yaml", "--listen",
-                                 "127.0.0.1:0", "--log-level", log_level},
-        stdout_, stderr_);
-    std::smatch match;
-    ASSERT_TRUE(waitForFile(
-        stdout_,
-        [](const std::string& text) {
-          return text.find("listening on http://") != std::string::npos;
-        },
-        20000))
-        << readFile(stderr_);
-    std::string out = readFile(stdout_);
-    ASSERT_TRUE(
-        std::regex_search(out, match, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))")));
-    port_ = static_cast<uint16_t>(std::stoi(match[1]));
+    serve_ = std::make_unique<ServeProgram>(dir_ + "/barrier.yaml", dir_,
+                                            std::vector<std::string>{"--log-level", log_level});
+    ASSERT_TRUE(serve_->ok()) << serve_->error();
+    process_ = &serve_->process();
+    stderr_ = serve_->stderrPath();
+    port_ = serve_->port();
   }
 
-  std::string dir_, stdout_, stderr_;
+  std::string dir_, stderr_;
   std::unique_ptr<FakeUpstream> upstream_;
-  std::unique_ptr<ChildProcess> process_;
+  std::unique_ptr<ServeProgram> serve_;
+  ChildProcess* process_ = nullptr;  // serve_'s
   uint16_t port_ = 0;
 };
 

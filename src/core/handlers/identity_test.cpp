@@ -550,11 +550,96 @@ TEST_F(IdentityTest, BadIdTokensRefused) {
   }
 }
 
-// Expiry within the 60 s skew is still accepted; an aud list with azp = us is fine.
+// The classic forgeries, each built for real, refused with a 401 page for
+// its own reason (the logged refusal): HS256 tokens whose MAC is keyed with
+// the provider's RSA public key as PEM text or DER bytes (the key anyone
+// can rebuild from the JWKS); a kid naming no key, carrying the attacker's
+// own key in a jwk header or a jku/x5u URL to fetch one from (never
+// fetched); and an aud listing this client among others, with or without
+// an azp naming it, which OIDC Core 3.1.3.7 item 3 rejects ("additional
+// audiences not trusted by the Client": barrier trusts none).
+TEST_F(IdentityTest, ForgedTokensRefusedForTheirReason) {
+  const TestRsaKey& provider_key = goodKey();
+  std::map<std::string, std::string> hmac_keys = {
+      {"SPKI PEM", testing::pemOf("PUBLIC KEY", provider_key.publicKeySpkiDer())},
+      {"SPKI DER", provider_key.publicKeySpkiDer()},
+      {"PKCS#1 PEM", testing::pemOf("RSA PUBLIC KEY", provider_key.publicKeyPkcs1Der())},
+      {"PKCS#1 DER", provider_key.publicKeyPkcs1Der()},
+  };
+  struct Forgery {
+    std::string name;
+    std::function<std::string(json&)> make;
+    std::string reason;
+  };
+  std::vector<Forgery> forgeries;
+  for (const auto& [encoding, key] : hmac_keys) {
+    ASSERT_GT(key.size(), 200u) << encoding;  // a 2048-bit key, not an empty string
+    forgeries.push_back({"HS256 keyed with " + encoding,
+                         [key](json& c) {
+                           return testing::hmacSignedToken(
+                               {{"alg", "HS256"}, {"kid", "good"}, {"typ", "JWT"}}, c, key);
+                         },
+                         "id token: alg HS256 refused"});
+    // The same MAC under the provider's own alg: an RSA check of it fails.
+    forgeries.push_back(
+        {"HMAC labelled RS256, keyed with " + encoding,
+         [key](json& c) {
+           return testing::hmacSignedToken({{"alg", "RS256"}, {"kid", "good"}}, c, key);
+         },
+         "id token: bad signature"});
+  }
+  const std::string evil = "https://evil.example";
+  std::vector<std::pair<std::string, json>> key_hints = {
+      {"jwk", otherKey().jwk()},
+      {"jku", evil + "/jwks.json"},
+      {"x5u", evil + "/cert.pem"},
+  };
+  for (const auto& [hint, value] : key_hints) {
+    forgeries.push_back(
+        {"unknown kid with " + hint,
+         [hint, value](json& c) {
+           return otherKey().sign({{"alg", "RS256"}, {"kid", "attacker"}, {hint, value}}, c);
+         },
+         "id token: no key with this kid"});
+  }
+  forgeries.push_back({"no kid, own key in jwk",
+                       [](json& c) {
+                         return otherKey().sign({{"alg", "RS256"}, {"jwk", otherKey().jwk()}}, c);
+                       },
+                       "id token: bad signature"});
+  for (bool azp : {false, true}) {
+    forgeries.push_back({azp ? "aud with others, azp this client" : "aud with others, no azp",
+                         [azp](json& c) {
+                           c["aud"] = json::array({"other-client", "client123", "api"});
+                           if (azp) c["azp"] = "client123";
+                           return goodKey().signRs256(c);
+                         },
+                         "id token: aud names audiences besides this client"});
+  }
+
+  for (const Forgery& forgery : forgeries) {
+    SCOPED_TRACE(forgery.name);
+    log.lines.clear();
+    provider.make_token = forgery.make;
+    expectRefused(callback(startLogin()), 401);
+    std::optional<std::string> reason = log.last("callback.token_refused", "error");
+    ASSERT_TRUE(reason.has_value());
+    EXPECT_EQ(*reason, "unauthenticated: " + forgery.reason);
+  }
+  for (const HttpClientRequest& request : provider.requests) {
+    EXPECT_FALSE(request.url.starts_with(evil)) << "fetched " << request.url;
+  }
+  // The same claims signed by the provider pass: each refusal is the forgery's.
+  provider.make_token = nullptr;
+  EXPECT_EQ(callback(startLogin()).status, 302);
+}
+
+// Expiry within the 60 s skew is still accepted; an aud list of this
+// client alone with azp = us is fine.
 TEST_F(IdentityTest, ClockSkewAndAzpAccepted) {
   provider.make_token = [](json& c) {
     c["exp"] = kNow - 30;
-    c["aud"] = json::array({"client123", "other"});
+    c["aud"] = json::array({"client123"});
     c["azp"] = "client123";
     return goodKey().signRs256(c);
   };

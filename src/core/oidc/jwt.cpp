@@ -17,15 +17,22 @@ Result<nlohmann::json> decodePart(std::string_view part, const char* what) {
 
 Status checkAudience(const nlohmann::json& payload, const std::string& client_id) {
   std::vector<std::string> aud = json::strings(payload, "aud");
-  bool listed = false;
-  for (const auto& a : aud) listed = listed || a == client_id;
-  if (!listed) return Status::unauthenticated("id token: aud does not name this client");
-  const std::string* azp = json::string(payload, "azp");
-  // With several audiences the token must say it was issued to us (OIDC Core
-  // 3.1.3.7 items 4-5); a present azp must always be us.
-  if (aud.size() > 1 && azp == nullptr) {
-    return Status::unauthenticated("id token: several audiences and no azp");
+  bool listed = false, others = false;
+  for (const auto& a : aud) {
+    if (a == client_id) {
+      listed = true;
+    } else {
+      others = true;
+    }
   }
+  if (!listed) return Status::unauthenticated("id token: aud does not name this client");
+  // OIDC Core 3.1.3.7 item 3: a token that "contains additional audiences
+  // not trusted by the Client" MUST be rejected, and barrier trusts no other
+  // audience (a token meant for other parties too is not a sign-in to us,
+  // whatever its azp says).
+  if (others) return Status::unauthenticated("id token: aud names audiences besides this client");
+  // Items 4-5: a present azp must be us.
+  const std::string* azp = json::string(payload, "azp");
   if (azp != nullptr && *azp != client_id) {
     return Status::unauthenticated("id token: azp is another client");
   }

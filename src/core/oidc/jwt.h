@@ -41,9 +41,10 @@ struct IdTokenExpectations {
   bool require_token_use_id = false;  // Cognito puts token_use: "id"
 };
 
-// iss, aud (string or array; azp must be the client when several), exp,
-// iat, nonce and token_use. kUnauthenticated naming the failed check. Does
-// not check the signature (see JwksCache::verify).
+// iss, aud (a string, or an array naming the client and no other
+// audience), azp (the client when present), exp, iat, nonce and token_use.
+// kUnauthenticated naming the failed check. Does not check the signature
+// (see JwksCache::verify).
 Status checkIdTokenClaims(const nlohmann::json& payload, const IdTokenExpectations& expect);
 
 // Who logged in, from ID-token (and optionally userinfo) claims.

@@ -6,7 +6,9 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -46,6 +48,12 @@ class TestRsaKey {
     return input + "." + base64UrlEncode(sig);
   }
 
+  // The public key as anyone can rebuild it from the provider's JWKS, in
+  // the DER encodings libraries key HMACs with by mistake:
+  // SubjectPublicKeyInfo ("PUBLIC KEY") and PKCS#1 ("RSA PUBLIC KEY").
+  std::string publicKeySpkiDer() const { return der(i2d_PUBKEY); }
+  std::string publicKeyPkcs1Der() const { return der(i2d_PublicKey); }
+
   // The usual header: {"alg":"RS256","kid":<kid>,"typ":"JWT"}.
   std::string signRs256(const nlohmann::json& payload) const {
     return sign({{"alg", "RS256"}, {"kid", kid_}, {"typ", "JWT"}}, payload);
@@ -61,9 +69,42 @@ class TestRsaKey {
     return out;
   }
 
+  template <typename Encode>
+  std::string der(Encode encode) const {
+    int len = encode(key_, nullptr);
+    if (len <= 0) return "";
+    std::string out(static_cast<size_t>(len), '\0');
+    auto* p = reinterpret_cast<unsigned char*>(out.data());
+    encode(key_, &p);
+    return out;
+  }
+
   std::string kid_;
   EVP_PKEY* key_;
 };
+
+// `der` as PEM text under `label` ("PUBLIC KEY", "RSA PUBLIC KEY"): base64
+// in lines of 64 characters, each line and the footer ending in "\n".
+inline std::string pemOf(const std::string& label, const std::string& der) {
+  std::string b64 = base64Encode(der);
+  std::string out = "-----BEGIN " + label + "-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+  return out + "-----END " + label + "-----\n";
+}
+
+// A compact JWS of `payload` with `header` whose signature is
+// HMAC-SHA256 keyed with `key`: with the provider's public key as the key,
+// the algorithm-confusion forgery (a verifier that takes "alg" from the
+// token and feeds its RSA key to HMAC accepts it).
+inline std::string hmacSignedToken(const nlohmann::json& header, const nlohmann::json& payload,
+                                   const std::string& key) {
+  std::string input = base64UrlEncode(header.dump()) + "." + base64UrlEncode(payload.dump());
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
+  return input + "." + base64UrlEncode(std::string(reinterpret_cast<char*>(mac), len));
+}
 
 // {"keys":[...]} of the given keys.
 inline std::string jwksOf(std::initializer_list<const TestRsaKey*> keys) {
