@@ -212,6 +212,11 @@ TEST_P(EdgeProxyE2eTest, SignInPassesOnlyBarriersIdentity) {
   auto seen = app_->seen();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(expectIdentity(seen[0].headers, "alice", "admins", "alice@example.com"), stored[0].key);
+  // The application reads host and client from the proxy, never the visitor.
+  EXPECT_TRUE(seen[0].headers.get("X-Forwarded-Host").starts_with("127.0.0.1"))
+      << seen[0].headers.get("X-Forwarded-Host");
+  EXPECT_TRUE(seen[0].headers.getAll("Forwarded").empty());
+  EXPECT_EQ(seen[0].headers.get("X-Real-IP").find("203.0.113.7"), std::string::npos);
 }
 
 // A visitor's X-Original-URI / X-Forwarded-Uri naming a public path never
