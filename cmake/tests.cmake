@@ -33,11 +33,16 @@ if(BARRIER_INTEGRATION_TESTS)
 endif()
 
 # Fuzz corpora replay as ordinary tests: each target is linked with a small
-# driver that feeds every file of tests/fuzz/corpus/<name>/ to it.
+# driver that feeds every file of tests/fuzz/corpus/<name>/ to it. The
+# replays build with the preset's flags, so the asan preset replays every
+# corpus under AddressSanitizer + UBSan:
+#   cmake --build --preset asan --target barrier_fuzz_replays && ctest --preset asan -L fuzz
+add_custom_target(barrier_fuzz_replays)
 file(GLOB BARRIER_FUZZ_TARGETS CONFIGURE_DEPENDS tests/fuzz/*_fuzz.cpp)
 foreach(src ${BARRIER_FUZZ_TARGETS})
   get_filename_component(name ${src} NAME_WE)
   add_executable(${name}_replay ${src} tests/fuzz/replay_main.cpp)
+  add_dependencies(barrier_fuzz_replays ${name}_replay)
   target_compile_options(${name}_replay PRIVATE ${BARRIER_WARNINGS})
   target_link_libraries(${name}_replay PRIVATE barrier_lambda barrier_deploy barrier_adapters)
   string(REGEX REPLACE "_fuzz$" "" corpus ${name})
