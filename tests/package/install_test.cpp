@@ -94,6 +94,33 @@ class PackageInstallTest : public ::testing::Test {
     return text;
   }
 
+  // Starts the installed binary with the installed configuration, its log
+  // on `log_path`; true once it listens.
+  bool startServe(const std::string& log_path) {
+    serve_.reset();
+    std::string out_path = log_path + ".out";
+    serve_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{binary_, "serve", "-c", config_path_}, out_path, log_path);
+    return waitForFile(
+        out_path,
+        [](const std::string& text) { return text.find("listening on") != std::string::npos; },
+        20000);
+  }
+
+  // The access-log line of the request for `path` (null when none came).
+  static nlohmann::json accessLine(const std::string& log_path, const std::string& path) {
+    std::string needle = "\"path\":\"" + path + "\"";
+    waitForFile(
+        log_path, [&](const std::string& text) { return text.find(needle) != std::string::npos; },
+        5000);
+    std::istringstream lines(readFile(log_path));
+    for (std::string line; std::getline(lines, line);) {
+      auto json = nlohmann::json::parse(line, nullptr, false);
+      if (!json.is_discarded() && json.value("path", "") == path) return json;
+    }
+    return nullptr;
+  }
+
   std::string root_, binary_, config_path_;
   std::unique_ptr<ChildProcess> serve_;
 };
@@ -108,7 +135,7 @@ TEST_F(PackageInstallTest, ShippedConfigurationAsksToBeFilledIn) {
 // Filled in for the local provider, check-config --connect reaches store,
 // discovery and JWKS; the installed binary serves with that file, a
 // visitor signs in, /_identity/me knows them, and the access log carries
-// their sub (server.log_user) but never the cookie.
+// their sub (server.log_user) but never the cookie; without log_user, no sub.
 TEST_F(PackageInstallTest, InstalledBinarySignsAVisitorIn) {
   uint16_t port = freePort(kSiteHost);
   std::string site = std::string("http://") + kSiteHost + ":" + std::to_string(port);
@@ -128,14 +155,7 @@ TEST_F(PackageInstallTest, InstalledBinarySignsAVisitorIn) {
   }
 
   std::string log_path = root_ + "/serve.log";
-  serve_ =
-      std::make_unique<ChildProcess>(std::vector<std::string>{binary_, "serve", "-c", config_path_},
-                                     root_ + "/serve.out", log_path);
-  ASSERT_TRUE(waitForFile(
-      root_ + "/serve.out",
-      [](const std::string& text) { return text.find("listening on") != std::string::npos; },
-      20000))
-      << readFile(log_path);
+  ASSERT_TRUE(startServe(log_path)) << readFile(log_path);
 
   std::unique_ptr<HttpClient> http = makeCurlHttpClient();
   // Every request goes over HTTP: the site is the installed binary.
@@ -164,22 +184,25 @@ TEST_F(PackageInstallTest, InstalledBinarySignsAVisitorIn) {
 
   // A protected path (no origin configured: 404 after the check passed).
   EXPECT_EQ(browser.get(site + "/docs").status, 404);
-  ASSERT_TRUE(waitForFile(
-      log_path,
-      [](const std::string& text) { return text.find("\"path\":\"/docs\"") != std::string::npos; },
-      5000))
-      << readFile(log_path);
-  std::string log = readFile(log_path);
-  EXPECT_EQ(log.find(cookie.substr(0, cookie.find('.'))), std::string::npos) << "cookie logged";
-  bool logged_user = false;
-  std::istringstream lines(log);
-  for (std::string line; std::getline(lines, line);) {
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (json.is_discarded() || json.value("path", "") != "/docs") continue;
-    EXPECT_EQ(json.value("outcome", ""), "pass") << line;
-    logged_user = json.value("user", "") == "alice-sub-0001";
-  }
-  EXPECT_TRUE(logged_user) << log;
+  nlohmann::json line = accessLine(log_path, "/docs");
+  ASSERT_TRUE(line.is_object()) << readFile(log_path);
+  EXPECT_EQ(line.value("outcome", ""), "pass") << line;
+  EXPECT_EQ(line.value("user", ""), "alice-sub-0001") << line;
+  EXPECT_EQ(readFile(log_path).find(cookie.substr(0, cookie.find('.'))), std::string::npos)
+      << "cookie logged";
+  EXPECT_EQ(serve_->terminate(), 0);
+
+  // Restarted with log_user off, the session (in the SQLite store) still
+  // passes, and its line names no user.
+  replaceOnce(filled, "log_user: true", "log_user: false");
+  std::ofstream(config_path_) << filled;
+  std::string quiet_log = root_ + "/serve-quiet.log";
+  ASSERT_TRUE(startServe(quiet_log)) << readFile(quiet_log);
+  EXPECT_EQ(browser.get(site + "/docs").status, 404);
+  line = accessLine(quiet_log, "/docs");
+  ASSERT_TRUE(line.is_object()) << readFile(quiet_log);
+  EXPECT_EQ(line.value("outcome", ""), "pass") << line;
+  EXPECT_FALSE(line.contains("user")) << line;
   EXPECT_EQ(serve_->terminate(), 0);
 }
 
