@@ -61,3 +61,4 @@ foreach(src ${BARRIER_NODE_TESTS})
   set_tests_properties(node.${name} PROPERTIES TIMEOUT 600 LABELS node
     ENVIRONMENT "BARRIER_BINARY=$<TARGET_FILE:barrier>;BARRIER_WASM_DIR=${CMAKE_CURRENT_SOURCE_DIR}/build/wasm;BARRIER_SOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}")
 endforeach()
+include(cmake/package_tests.cmake)

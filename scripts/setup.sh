@@ -12,6 +12,7 @@ APT_PACKAGES=(
   clang-14 lld-14 libclang-rt-14-dev wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
   libclang-rt-14-dev-wasm32
   nodejs npm redis-server nginx-light caddy chromium wrk curl ca-certificates
+  dpkg-dev lintian systemd man-db file
 )
 
 missing=()

@@ -1,15 +1,22 @@
-// `barrier check-config -c FILE`
+// `barrier check-config -c FILE [--connect]`
 //
 // Loads and validates a configuration exactly as `serve`, `lambda` and
 // `package` would, and prints a short summary. Exit 0 when valid; exit 2
 // with "FILE[:LINE]: field message" otherwise, so scripts and CI can gate a
 // deploy on it. Secrets (signing keys, client secret, store password) are
 // never printed.
+//
+// With --connect, a valid file's store, discovery document and key set are
+// tried too (server/connect_check.h), one line each; exit 1 when one fails.
 #include <cstdio>
 #include <string>
+#include <vector>
 
+#include "adapters/curl_http_client.h"
+#include "adapters/system.h"
 #include "adapters/yaml_config.h"
 #include "cli/command.h"
+#include "server/connect_check.h"
 #include "server/origins.h"
 
 namespace barrier::cli {
@@ -55,7 +62,25 @@ std::string describeStore(const StoreConfig& s) {
   return "unknown";
 }
 
-void run(const std::string& path) {
+// One line per check; throws naming the failed ones (exit 1: the file is
+// valid, the world is not ready for it).
+void connect(const Config& c) {
+  std::unique_ptr<HttpClient> http = makeCurlHttpClient();
+  std::unique_ptr<Clock> clock = makeSystemClock();
+  std::vector<ConnectCheck> checks = checkProvider(c.provider, *http, *clock);
+  checks.insert(checks.begin(), checkStore(c.store));
+  std::string failures;
+  std::printf("  connect:\n");
+  for (const ConnectCheck& check : checks) {
+    std::printf("    %s: %s (%s)\n", check.name.c_str(), check.ok ? "ok" : "FAILED",
+                check.detail.c_str());
+    if (!check.ok) failures += (failures.empty() ? "" : ", ") + check.name;
+  }
+  std::fflush(stdout);
+  if (!failures.empty()) throw CliError("cannot connect: " + failures + " (see above)", 1);
+}
+
+void run(const std::string& path, bool connect_too) {
   Result<Config> config = loadConfigFile(path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
   // The origins as serve opens them: folders that exist, upstream URLs.
@@ -80,6 +105,7 @@ void run(const std::string& path) {
         "session.cookie_name \"__Host-%s\" rules that out on an https site\n",
         c.session.cookie_name.c_str(), c.session.cookie_name.c_str());
   }
+  if (connect_too) connect(c);
 }
 
 CommandRegistrar reg(
@@ -87,8 +113,11 @@ CommandRegistrar reg(
     [](CLI::App& app) {
       auto* cmd = app.add_subcommand("check-config", "Validate a barrier.yaml and summarise it");
       auto path = std::make_shared<std::string>();
+      auto connect_too = std::make_shared<bool>(false);
       cmd->add_option("-c,--config", *path, "Configuration file (YAML or JSON)")->required();
-      cmd->callback([path] { run(*path); });
+      cmd->add_flag("--connect", *connect_too,
+                    "Also try the store and the provider's discovery document and JWKS");
+      cmd->callback([path, connect_too] { run(*path, *connect_too); });
     },
     80);
 

@@ -12,14 +12,15 @@ void writeAccessLog(Log& log, const AccessRecord& record) {
   path = path.substr(0, path.find('?'));
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.3f", record.duration_ms);
-  log.write(LogLevel::kInfo, "request",
-            {{"method", std::string(record.method)},
-             {"path", std::string(path)},
-             {"status", std::to_string(record.status)},
-             {"outcome", outcomeName(record.outcome)},
-             {"duration_ms", duration},
-             {"request_id", std::string(record.request_id)},
-             {"remote", std::string(record.remote)}});
+  LogFields fields{{"method", std::string(record.method)},
+                   {"path", std::string(path)},
+                   {"status", std::to_string(record.status)},
+                   {"outcome", outcomeName(record.outcome)},
+                   {"duration_ms", duration},
+                   {"request_id", std::string(record.request_id)},
+                   {"remote", std::string(record.remote)}};
+  if (!record.user.empty()) fields.emplace_back("user", std::string(record.user));
+  log.write(LogLevel::kInfo, "request", fields);
 }
 
 }  // namespace barrier

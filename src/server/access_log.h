@@ -1,5 +1,6 @@
 // One JSON line per request (event "request"): method, path, status,
-// outcome, duration, request id, client address.
+// outcome, duration, request id, client address, and the signed-in user's
+// `sub` when server.log_user asks for it (personal data: off by default).
 //
 // What is deliberately absent: the query string (it carries ?code= and
 // ?state= on the login callback), cookies, session ids, Authorization and
@@ -21,6 +22,9 @@ struct AccessRecord {
   double duration_ms = 0;
   std::string_view request_id;
   std::string_view remote;
+  // The session's `sub`; set only when server.log_user is on, and logged
+  // only when not empty.
+  std::string_view user;
 };
 
 // Paths longer than this are cut (a log line stays bounded).

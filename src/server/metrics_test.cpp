@@ -57,7 +57,7 @@ std::string field(const LogFields& fields, const std::string& name) {
 TEST(AccessLogTest, OneLinePerRequestWithoutQuery) {
   RecordingLog log;
   writeAccessLog(log, {"GET", "/_identity/auth?code=SECRET&state=S", 302, Outcome::kIdentity, 1.5,
-                       "rid-1", "127.0.0.1"});
+                       "rid-1", "127.0.0.1", ""});
   ASSERT_EQ(log.events.size(), 1u);
   EXPECT_EQ(log.events[0], "request");
   EXPECT_EQ(field(log.last, "path"), "/_identity/auth");
@@ -66,6 +66,19 @@ TEST(AccessLogTest, OneLinePerRequestWithoutQuery) {
   EXPECT_EQ(field(log.last, "duration_ms"), "1.500");
   EXPECT_EQ(field(log.last, "request_id"), "rid-1");
   for (const auto& [k, v] : log.last) EXPECT_EQ(v.find("SECRET"), std::string::npos) << k;
+  EXPECT_EQ(field(log.last, "user"), "<absent>");
+}
+
+// The user's sub is a field of its own when the server passes one (it does
+// only with server.log_user), and absent otherwise.
+TEST(AccessLogTest, UserOnlyWhenGiven) {
+  RecordingLog log;
+  AccessRecord record{"GET", "/admin", 200, Outcome::kPass, 1.0, "rid-2", "127.0.0.1", ""};
+  writeAccessLog(log, record);
+  EXPECT_EQ(field(log.last, "user"), "<absent>");
+  record.user = "alice-sub";
+  writeAccessLog(log, record);
+  EXPECT_EQ(field(log.last, "user"), "alice-sub");
 }
 
 }  // namespace

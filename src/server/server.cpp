@@ -43,6 +43,9 @@ struct Exchange {
   bool unread_body = false;
   // Came in on server.metrics_listen: only health and metrics are served.
   bool admin = false;
+  // The checked session's sub, for the access log; kept only with
+  // server.log_user.
+  std::string user;
 };
 
 // At most this much of an unread body is read and dropped after the last
@@ -383,7 +386,7 @@ class ServerImpl : public Server {
       std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
       countOnce(ex);
       writeAccessLog(log_, {request.method, request.path, ex.status, ex.outcome, elapsed.count(),
-                            ex.request_id, remote});
+                            ex.request_id, remote, ex.user});
     }
     co_return again && !stopping_.load();
   }
@@ -529,6 +532,12 @@ class ServerImpl : public Server {
     co_return std::move(step).decision();
   }
 
+  // The access log names the session's user only when the operator asked
+  // (server.log_user): a sub is personal data.
+  void noteUser(const CheckDecision& decision, Exchange& ex) const {
+    if (gateway_.config().server.log_user && decision.session) ex.user = decision.session->sub;
+  }
+
   net::awaitable<Response> forwardAuth(const Request& request, Exchange& ex) {
     Result<Request> subject = Gateway::forwardAuthSubject(request);
     if (!subject.isOk()) {
@@ -537,6 +546,7 @@ class ServerImpl : public Server {
     }
     CheckDecision decision = co_await runCheck(*subject);
     ex.outcome = Gateway::outcomeOf(decision.outcome);
+    noteUser(decision, ex);
     co_return Gateway::forwardAuthResponse(decision, Gateway::wantsRedirect(request));
   }
 
@@ -544,6 +554,7 @@ class ServerImpl : public Server {
                                       Exchange& ex) {
     CheckDecision decision = co_await runCheck(request);
     ex.outcome = Gateway::outcomeOf(decision.outcome);
+    noteUser(decision, ex);
     if (!decision.forward) co_return co_await sendResponse(stream, decision.response, ex);
     Request& forwarded = decision.request;
     // Before the identity headers go in: a client's Connection header may

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "core/encoding.h"
+
 namespace barrier::testing {
 namespace {
 
@@ -164,6 +166,53 @@ TEST(CheckConfigTest, RefusesWhatServeWouldMisuseOrRefuse) {
     EXPECT_NE(out.find("rc=2"), std::string::npos) << c.body << "\n" << out;
     EXPECT_EQ(out.find("S3cretPassw0rd"), std::string::npos) << out;
   }
+  fs::remove_all(dir);
+}
+
+// `barrier keygen` prints one line: 32 random bytes in base64, different
+// on every call, which check-config accepts as a signing key.
+TEST(CheckConfigTest, KeygenPrintsAUsableKey) {
+  std::string first = run(std::string(BARRIER_BINARY) + " keygen");
+  std::string second = run(std::string(BARRIER_BINARY) + " keygen");
+  ASSERT_EQ(first.size(), 45u) << first;
+  EXPECT_EQ(first.back(), '\n');
+  first.pop_back();
+  std::string raw;
+  ASSERT_TRUE(base64Decode(first, raw)) << first;
+  EXPECT_EQ(raw.size(), 32u);
+  EXPECT_NE(first + "\n", second);
+  fs::path dir = fs::temp_directory_path() / ("barrier-keygen-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "barrier.yaml")
+      << "site_url: https://www.example.com\nsession:\n  signing_keys: [\"" << first
+      << "\"]\nprovider:\n  type: oidc\n  issuer: https://idp.example.com\n  client_id: web\n";
+  std::string out =
+      run(std::string(BARRIER_BINARY) + " check-config -c " + (dir / "barrier.yaml").string());
+  EXPECT_NE(out.find(": ok"), std::string::npos) << out;
+  EXPECT_EQ(out.find(first), std::string::npos) << "the key was printed: " << out;
+  fs::remove_all(dir);
+}
+
+// --connect with a provider that is down: the store line is ok, discovery
+// fails naming its URL and the reason, the key set is not tried, and the
+// command exits 1 naming what failed.
+TEST(CheckConfigTest, ConnectSaysWhichPartFails) {
+  fs::path dir = fs::temp_directory_path() / ("barrier-connect-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "barrier.yaml")
+      << "site_url: http://127.0.0.1:8080\n"
+         "session:\n  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+         "provider:\n  type: oidc\n  issuer: http://127.0.0.1:9\n  client_id: web\n"
+         "  timeout_ms: 2000\nstore:\n  type: memory\n";
+  std::string out = run(std::string(BARRIER_BINARY) + " check-config --connect -c " +
+                        (dir / "barrier.yaml").string() + " 2>&1; echo \"exit=$?\"");
+  EXPECT_NE(out.find("store: ok"), std::string::npos) << out;
+  EXPECT_NE(out.find("discovery: FAILED ("), std::string::npos) << out;
+  EXPECT_NE(out.find("http://127.0.0.1:9/.well-known/openid-configuration"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("jwks: FAILED (not tried"), std::string::npos) << out;
+  EXPECT_NE(out.find("cannot connect: discovery, jwks"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=1"), std::string::npos) << out;
   fs::remove_all(dir);
 }
 

@@ -32,11 +32,11 @@ void readSession(ConfigReader& r, const Json& root, SessionConfig& s) {
     // Keys are never echoed: the message names the index and the length only.
     if (!base64Decode(encoded[i], raw) && !base64UrlDecode(encoded[i], raw)) {
       r.fail(ConfigReader::join("session.signing_keys", i),
-             "is not valid base64; generate a key with `openssl rand -base64 32`");
+             "is not valid base64; generate a key with `barrier keygen`");
     } else if (raw.size() < kMinSigningKeyBytes) {
       r.fail(ConfigReader::join("session.signing_keys", i),
              "must decode to at least 32 bytes, got " + std::to_string(raw.size()) +
-                 "; generate a key with `openssl rand -base64 32`");
+                 "; generate a key with `barrier keygen`");
     } else {
       s.signing_keys.push_back(std::move(raw));
     }
@@ -123,7 +123,7 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.checkKeys(*obj, path,
               {"listen", "threads", "origins", "trust_forwarded_proto", "max_header_bytes",
                "max_body_bytes", "idle_timeout", "upstream_timeout", "max_connections",
-               "metrics_listen", "login_rate_limit", "log_level"});
+               "metrics_listen", "login_rate_limit", "log_level", "log_user"});
   r.string(*obj, path, "listen", s.listen);
   r.integer(*obj, path, "threads", s.threads, 0, 1024, "threads");
   readOrigins(r, *obj, s.origins);
@@ -136,6 +136,7 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.string(*obj, path, "metrics_listen", s.metrics_listen);
   r.integer(*obj, path, "login_rate_limit", s.login_rate_limit, 0, 100000, "logins per minute");
   r.string(*obj, path, "log_level", s.log_level);
+  r.boolean(*obj, path, "log_user", s.log_user);
 }
 
 void readRules(ConfigReader& r, const Json& root, std::vector<AccessRule>& out) {

@@ -99,6 +99,9 @@ struct ServerConfig {
   // record before anyone has signed in); 0 = no limit.
   int64_t login_rate_limit = 60;
   std::string log_level = "info";
+  // The access log names the signed-in user's `sub` (personal data: off
+  // unless the operator asks for it).
+  bool log_user = false;
 };
 
 struct Config {

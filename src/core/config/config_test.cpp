@@ -56,6 +56,7 @@ TEST(Config, MinimalCognitoUsesDefaults) {
   EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.server.login_rate_limit, 60);
   EXPECT_EQ(c.server.metrics_listen, "");
+  EXPECT_FALSE(c.server.log_user);
   EXPECT_EQ(c.retry_after, 5);
 }
 
@@ -98,7 +99,8 @@ TEST(Config, ReadsEveryField) {
               {"max_connections", 512},
               {"metrics_listen", "127.0.0.1:9090"},
               {"login_rate_limit", 0},
-              {"log_level", "debug"}}},
+              {"log_level", "debug"},
+              {"log_user", true}}},
             {"public_paths", {"/favicon.ico", "/public/*", "*.css"}},
             {"rules", {{{"path", "/admin/*"}, {"groups", {"admin", "ops"}}}}},
             {"retry_after", "30s"}};
@@ -146,6 +148,7 @@ TEST(Config, ReadsEveryField) {
   EXPECT_EQ(c.server.metrics_listen, "127.0.0.1:9090");
   EXPECT_EQ(c.server.login_rate_limit, 0);
   EXPECT_EQ(c.server.log_level, "debug");
+  EXPECT_TRUE(c.server.log_user);
   EXPECT_EQ(c.public_paths.size(), 3u);
   ASSERT_EQ(c.rules.size(), 1u);
   EXPECT_EQ(c.rules[0].pattern, "/admin/*");
@@ -366,7 +369,7 @@ TEST(Config, SessionRules) {
   ASSERT_FALSE(r.isOk());
   EXPECT_EQ(r.status().message(),
             "barrier.yaml: session.signing_keys[1] must decode to at least 32 bytes, got 8; "
-            "generate a key with `openssl rand -base64 32`");
+            "generate a key with `barrier keygen`");
 
   j["session"]["signing_keys"] = {"not base64 !!! secret-material"};
   r = parse(j);

@@ -115,7 +115,7 @@ Status checkSession(const SessionConfig& s) {
   if (s.signing_keys.empty()) {
     return Status::invalid(
         "session.signing_keys needs at least one key; generate one with "
-        "`openssl rand -base64 32`");
+        "`barrier keygen`");
   }
   if (s.login_lifetime > s.lifetime) {
     return Status::invalid("session.login_lifetime must not exceed session.lifetime, got " +
