@@ -56,13 +56,13 @@ std::string describeStore(const StoreConfig& s) {
 }
 
 void run(const std::string& path) {
-  Result<Config> config = loadConfigFile(path);
+  Result<ValidConfig> config = loadConfigFile(path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
   // The origins as serve opens them: folders that exist, upstream URLs.
   if (auto opened = makeOrigins(config->server.origins); !opened.isOk()) {
     throw CliError(path + ": " + opened.status().message(), 2);
   }
-  const Config& c = *config;
+  const ValidConfig& c = *config;
   std::printf("%s: ok\n", path.c_str());
   std::printf("  site:      %s\n", c.site_url.c_str());
   std::printf("  provider:  %s\n", describeProvider(c.provider).c_str());

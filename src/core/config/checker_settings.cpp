@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -336,7 +337,9 @@ std::string encodeCheckerSettings(const Config& config) {
   return out;
 }
 
-Status decodeCheckerSettingsInto(std::string_view text, Config& config) {
+namespace {
+
+Status decodeInto(std::string_view text, Config& config) {
   if (text.empty()) return Status::invalid(std::string(kCheckerSettingsFile) + " is empty");
   SettingsDecoder decoder(config);
   size_t number = 0;
@@ -355,10 +358,21 @@ Status decodeCheckerSettingsInto(std::string_view text, Config& config) {
   return Status::ok();
 }
 
-Result<Config> decodeCheckerSettings(std::string_view text) {
-  Config config;
+}  // namespace
+
+Status decodeCheckerSettingsInto(std::string_view text, std::unique_ptr<ValidConfig>& out) {
+  // Decoded in place, on the heap: moving a Config would cost the edge
+  // module's cold start the engine's compiling of the move.
+  std::unique_ptr<ValidConfig> config(new ValidConfig());
+  if (Status s = decodeInto(text, *config); !s) return s;
+  out = std::move(config);
+  return Status::ok();
+}
+
+Result<ValidConfig> decodeCheckerSettings(std::string_view text) {
+  std::unique_ptr<ValidConfig> config;
   if (Status s = decodeCheckerSettingsInto(text, config); !s) return s;
-  return config;
+  return std::move(*config);
 }
 
 }  // namespace barrier
