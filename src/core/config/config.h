@@ -104,6 +104,9 @@ struct ServerConfig {
   std::string log_level = "info";
 };
 
+// The fields as a document gives them (readConfigJson): types and ranges
+// checked, the rules between fields not yet. Only validate() turns one into
+// the ValidConfig that the rest of barrier takes.
 struct Config {
   // The public URL of the protected site: https://www.example.com
   // (http:// only for localhost demos; cookies are then not Secure).
@@ -158,7 +161,7 @@ class ValidConfig : public Config {
 
 // Reads a JSON document (text) into a Config, field by field, checking each
 // field's type and range but not validate()'s rules: for callers that adjust
-// the fields (relative paths, command-line flags) before validating.
+// the fields (relative file names) before validating.
 // `source` names the file in messages ("barrier.yaml").
 Result<Config> readConfigJson(std::string_view json_text, std::string_view source);
 
