@@ -1,14 +1,22 @@
 find_package(GTest REQUIRED)
 include(GoogleTest)
 
+# The test doubles, one per port (tests/support/: FixedClock, SeededRandom,
+# RecordingLog, FakeHttpClient) and the test configuration helper. Linked
+# only into tests: nothing under src/ includes them.
+file(GLOB BARRIER_TEST_SUPPORT CONFIGURE_DEPENDS tests/support/*.cpp)
+add_library(barrier_test_support STATIC ${BARRIER_TEST_SUPPORT})
+target_compile_options(barrier_test_support PRIVATE ${BARRIER_WARNINGS})
+target_include_directories(barrier_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(barrier_test_support PUBLIC barrier_core)
+
 # Unit tests live next to the code they test (foo_test.cpp beside foo.cpp).
 file(GLOB_RECURSE BARRIER_UNIT_TESTS CONFIGURE_DEPENDS src/*_test.cpp)
-file(GLOB BARRIER_TEST_FAKES CONFIGURE_DEPENDS tests/fakes/*.cpp)
-add_executable(barrier_unit_tests ${BARRIER_UNIT_TESTS} ${BARRIER_TEST_FAKES})
+add_executable(barrier_unit_tests ${BARRIER_UNIT_TESTS})
 target_compile_options(barrier_unit_tests PRIVATE ${BARRIER_WARNINGS})
 target_include_directories(barrier_unit_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(barrier_unit_tests PRIVATE barrier_server barrier_lambda barrier_deploy barrier_adapters
-  GTest::gtest_main GTest::gmock)
+  barrier_test_support GTest::gtest_main GTest::gmock)
 target_compile_definitions(barrier_unit_tests PRIVATE
   BARRIER_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
 gtest_discover_tests(barrier_unit_tests DISCOVERY_TIMEOUT 60
@@ -19,11 +27,11 @@ file(GLOB BARRIER_INTEGRATION_TESTS CONFIGURE_DEPENDS tests/integration/*_test.c
 if(BARRIER_INTEGRATION_TESTS)
   file(GLOB BARRIER_INTEGRATION_SUPPORT CONFIGURE_DEPENDS tests/integration/support/*.cpp)
   add_executable(barrier_integration_tests ${BARRIER_INTEGRATION_TESTS}
-    ${BARRIER_INTEGRATION_SUPPORT} ${BARRIER_TEST_FAKES})
+    ${BARRIER_INTEGRATION_SUPPORT})
   target_compile_options(barrier_integration_tests PRIVATE ${BARRIER_WARNINGS})
   target_include_directories(barrier_integration_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(barrier_integration_tests PRIVATE barrier_server barrier_lambda
-    barrier_deploy barrier_adapters GTest::gtest_main GTest::gmock)
+    barrier_deploy barrier_adapters barrier_test_support GTest::gtest_main GTest::gmock)
   target_compile_definitions(barrier_integration_tests PRIVATE
     BARRIER_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}"
     BARRIER_BINARY="$<TARGET_FILE:barrier>")

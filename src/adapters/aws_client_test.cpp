@@ -2,34 +2,20 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-
 #include "adapters/system.h"
+#include "tests/support/fake_http_client.h"
+#include "tests/support/fixed_clock.h"
+#include "tests/support/seeded_random.h"
 
 namespace barrier {
 namespace {
 
-// Answers from a script and records what was sent: here the interaction
-// (how many attempts, what was signed) is the point.
-class ScriptedHttpClient : public HttpClient {
- public:
-  std::deque<Result<HttpClientResponse>> script;
-  std::vector<HttpClientRequest> sent;
-  Result<HttpClientResponse> send(const HttpClientRequest& request) override {
-    sent.push_back(request);
-    if (script.empty()) return HttpClientResponse{200, {}, "{}"};
-    Result<HttpClientResponse> next = script.front();
-    script.pop_front();
-    return next;
-  }
-};
-
-HttpClientResponse answer(int status, std::string body) {
-  return HttpClientResponse{status, {}, std::move(body)};
-}
-
 struct Harness {
-  std::shared_ptr<ScriptedHttpClient> http = std::make_shared<ScriptedHttpClient>();
+  // Answers from a queue and records what was sent: here the interaction
+  // (how many attempts, what was signed) is the point. With nothing
+  // queued, an empty JSON object.
+  std::shared_ptr<FakeHttpClient> http = std::make_shared<FakeHttpClient>(
+      [](const HttpClientRequest&) { return Result<HttpClientResponse>(httpResponse(200, "{}")); });
   std::shared_ptr<FixedClock> clock = std::make_shared<FixedClock>(1700000000);
   std::vector<int> sleeps;
   AwsClientOptions options;
@@ -61,17 +47,19 @@ constexpr char kThrottled[] =
 // succeeds once the service answers; each attempt is signed afresh.
 TEST(AwsClient, RetriesThrottlingThenSucceeds) {
   Harness h;
-  h.http->script = {answer(400, kThrottled), answer(429, ""), answer(200, R"({"ok":1})")};
+  h.http->answers = {httpResponse(400, kThrottled), httpResponse(429, ""),
+                     httpResponse(200, R"({"ok":1})")};
   AwsClient client = h.client();
   auto out = client.callJson("dynamodb", "DynamoDB_20120810.DescribeTable", {{"TableName", "t"}});
   ASSERT_TRUE(out.isOk()) << out.status().toString();
   EXPECT_EQ((*out)["ok"], 1);
-  ASSERT_EQ(h.http->sent.size(), 3u);
+  ASSERT_EQ(h.http->requests.size(), 3u);
   ASSERT_EQ(h.sleeps.size(), 2u);
   EXPECT_LE(h.sleeps[0], 50);
   EXPECT_LE(h.sleeps[1], 100);
-  for (const auto& sent : h.http->sent) EXPECT_EQ(sent.headers.getAll("Authorization").size(), 1u);
-  const auto& first = h.http->sent[0];
+  for (const auto& sent : h.http->requests)
+    EXPECT_EQ(sent.headers.getAll("Authorization").size(), 1u);
+  const auto& first = h.http->requests[0];
   EXPECT_EQ(first.url, "https://dynamodb.eu-west-1.amazonaws.com/");
   EXPECT_EQ(first.headers.get("X-Amz-Target"), "DynamoDB_20120810.DescribeTable");
   EXPECT_EQ(first.headers.get("Content-Type"), "application/x-amz-json-1.0");
@@ -82,9 +70,9 @@ TEST(AwsClient, RetriesThrottlingThenSucceeds) {
 // are not transient are not retried.
 TEST(AwsClient, SurfacesErrorsIntact) {
   Harness h;
-  h.http->script = {answer(400,
-                           R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException",)"
-                           R"("message":"One or more parameter values were invalid"})")};
+  h.http->answers = {
+      httpResponse(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException",)"
+                        R"("message":"One or more parameter values were invalid"})")};
   AwsClient client = h.client();
   auto out = client.callJsonText("dynamodb", "DynamoDB_20120810.PutItem", "{}");
   ASSERT_FALSE(out.isOk());
@@ -92,7 +80,7 @@ TEST(AwsClient, SurfacesErrorsIntact) {
   EXPECT_EQ(out.status().message(),
             "dynamodb PutItem: ValidationException: One or more parameter values were invalid "
             "(HTTP 400)");
-  EXPECT_EQ(h.http->sent.size(), 1u);
+  EXPECT_EQ(h.http->requests.size(), 1u);
   EXPECT_TRUE(h.sleeps.empty());
 }
 
@@ -102,16 +90,16 @@ TEST(AwsClient, SurfacesErrorsIntact) {
 TEST(AwsClient, GivesUpAfterMaxAttempts) {
   Harness h;
   h.options.max_attempts = 3;
-  for (int i = 0; i < 3; ++i) h.http->script.push_back(Status::unavailable("connection refused"));
+  for (int i = 0; i < 3; ++i) h.http->answers.push_back(Status::unavailable("connection refused"));
   AwsClient client = h.client();
   auto out = client.callJsonText("dynamodb", "DynamoDB_20120810.GetItem", "{}");
   EXPECT_EQ(out.status().code(), Code::kUnavailable);
   EXPECT_NE(out.status().message().find("connection refused"), std::string::npos);
-  EXPECT_EQ(h.http->sent.size(), 3u);
+  EXPECT_EQ(h.http->requests.size(), 3u);
 
   Harness t;
   t.options.max_attempts = 2;
-  t.http->script = {answer(400, kThrottled), answer(400, kThrottled)};
+  t.http->answers = {httpResponse(400, kThrottled), httpResponse(400, kThrottled)};
   AwsClient throttled = t.client();
   auto final = throttled.callJsonText("dynamodb", "DynamoDB_20120810.GetItem", "{}");
   EXPECT_EQ(final.status().code(), Code::kUnavailable);
@@ -125,7 +113,7 @@ TEST(AwsClient, TotalBudgetBoundsRetries) {
   h.options.base_backoff_ms = 1000;
   h.options.max_backoff_ms = 1000;
   h.options.total_budget_ms = 3000;
-  for (int i = 0; i < 100; ++i) h.http->script.push_back(answer(503, ""));
+  for (int i = 0; i < 100; ++i) h.http->answers.push_back(httpResponse(503, ""));
   AwsClient client = h.client();
   AwsRequest request;
   request.service = "dynamodb";
@@ -133,7 +121,7 @@ TEST(AwsClient, TotalBudgetBoundsRetries) {
   int total = 0;
   for (int s : h.sleeps) total += s;
   EXPECT_LT(total, 3000);
-  EXPECT_LT(h.http->sent.size(), 100u);
+  EXPECT_LT(h.http->requests.size(), 100u);
   // The last answer is returned as an answer (send), not invented.
   if (out.isOk()) {
     EXPECT_EQ(out->status, 503);
@@ -162,7 +150,7 @@ TEST(AwsClient, ResolvesEndpointsAndRegions) {
 // UNSIGNED-PAYLOAD; a 404 from HEAD is an answer, not a failure.
 TEST(AwsClient, RestRequestsPassThrough) {
   Harness h;
-  h.http->script = {answer(200, ""), answer(404, "")};
+  h.http->answers = {httpResponse(200, ""), httpResponse(404, "")};
   AwsClient client = h.client();
   AwsRequest put;
   put.service = "s3";
@@ -173,7 +161,7 @@ TEST(AwsClient, RestRequestsPassThrough) {
   put.body = "PK..";
   put.unsigned_payload = true;
   ASSERT_TRUE(client.sendOk(put, "s3 PutObject").isOk());
-  const auto& sent = h.http->sent[0];
+  const auto& sent = h.http->requests[0];
   EXPECT_EQ(sent.method, "PUT");
   EXPECT_EQ(sent.url, "https://s3.eu-west-1.amazonaws.com/bucket/dir/file%20name.zip?x-id=PutObject");
   EXPECT_EQ(sent.headers.get("x-amz-content-sha256"), "UNSIGNED-PAYLOAD");
@@ -198,7 +186,7 @@ TEST(AwsClient, NoCredentialsNoRequest) {
   AwsClient client(h.options, deps);
   auto out = client.callJsonText("dynamodb", "DynamoDB_20120810.GetItem", "{}");
   EXPECT_EQ(out.status().code(), Code::kNotFound);
-  EXPECT_TRUE(h.http->sent.empty());
+  EXPECT_TRUE(h.http->requests.empty());
 }
 
 }  // namespace

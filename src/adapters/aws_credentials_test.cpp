@@ -14,6 +14,7 @@
 
 #include "adapters/curl_http_client.h"
 #include "tests/integration/support/aws_fake_http_server.h"
+#include "tests/support/fixed_clock.h"
 
 namespace barrier {
 namespace {

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/fixed_clock.h"
+
 namespace barrier {
 namespace {
 

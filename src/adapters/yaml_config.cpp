@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -198,22 +199,6 @@ Result<std::string> yamlConfigToJson(std::string_view yaml, std::string_view sou
   return json->dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
-Result<Config> loadConfigText(std::string_view yaml, std::string_view source) {
-  YAML::Node root;
-  Result<Json> json = loadJson(yaml, source, root);
-  if (!json.isOk()) return json.status();
-  Result<Config> config =
-      parseConfigJson(json->dump(-1, ' ', false, Json::error_handler_t::replace), "");
-  if (!config.isOk()) {
-    try {
-      return locate(config.status(), root, source);
-    } catch (const std::exception&) {
-      return Status(config.status().code(), std::string(source) + ": " + config.status().message());
-    }
-  }
-  return config;
-}
-
 namespace {
 
 void resolveRelativePaths(Config& config, const std::string& config_path) {
@@ -227,16 +212,40 @@ void resolveRelativePaths(Config& config, const std::string& config_path) {
   if (config.store.type == StoreConfig::Type::kSqlite) resolve(config.store.path);
 }
 
+// Read (with `overrides` merged over the document), let `adjust` change
+// the fields, validate; errors located in the YAML.
+Result<ValidConfig> load(std::string_view yaml, std::string_view source, const Json& overrides,
+                         const std::function<void(Config&)>& adjust) {
+  YAML::Node root;
+  Result<Json> json = loadJson(yaml, source, root);
+  if (!json.isOk()) return json.status();
+  if (json->is_object() && !overrides.empty()) json->merge_patch(overrides);
+  Result<Config> config =
+      readConfigJson(json->dump(-1, ' ', false, Json::error_handler_t::replace), "");
+  if (config.isOk() && adjust) adjust(*config);
+  Result<ValidConfig> valid =
+      config.isOk() ? validate(std::move(config.value())) : Result<ValidConfig>(config.status());
+  if (valid.isOk()) return valid;
+  try {
+    return locate(valid.status(), root, source);
+  } catch (const std::exception&) {
+    return Status(valid.status().code(), std::string(source) + ": " + valid.status().message());
+  }
+}
+
 }  // namespace
 
-Result<Config> loadConfigFile(const std::string& path) {
+Result<ValidConfig> loadConfigText(std::string_view yaml, std::string_view source) {
+  return load(yaml, source, Json::object(), nullptr);
+}
+
+Result<ValidConfig> loadConfigFile(const std::string& path, const nlohmann::json& overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::invalid(path + ": cannot read: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  Result<Config> config = loadConfigText(text.str(), path);
-  if (config.isOk()) resolveRelativePaths(*config, path);
-  return config;
+  return load(text.str(), path, overrides,
+              [&path](Config& config) { resolveRelativePaths(config, path); });
 }
 
 }  // namespace barrier

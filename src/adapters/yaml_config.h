@@ -7,6 +7,7 @@
 // yaml-cpp throws; the exceptions are caught here and never leave this file.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -17,9 +18,14 @@ namespace barrier {
 // Reads, parses and validates the YAML (or JSON) file at `path`. Relative
 // file names in it (server.origins[].static, a sqlite store.path) name files
 // beside it, whatever the working directory of the command that reads it.
-Result<Config> loadConfigFile(const std::string& path);
+// `overrides`, a JSON object in the document's shape (e.g. the command
+// line's {"server": {"listen": ":8080"}}), is merged over the file's
+// document first (RFC 7386), so its values are read and validated as the
+// file's own are.
+Result<ValidConfig> loadConfigFile(const std::string& path,
+                                   const nlohmann::json& overrides = nlohmann::json::object());
 // The same for text already in memory; `source` names it in messages.
-Result<Config> loadConfigText(std::string_view yaml, std::string_view source);
+Result<ValidConfig> loadConfigText(std::string_view yaml, std::string_view source);
 
 // The YAML document as a JSON text, unvalidated (e.g. to bake a config.json).
 // Quoted scalars stay strings; plain scalars become null, true/false,

@@ -139,7 +139,7 @@ TEST(YamlConfig, AcceptsJson) {
   ASSERT_TRUE(json.isOk());
   auto r = loadConfigText(*json, "config.json");
   ASSERT_TRUE(r.isOk()) << r.status().toString();
-  EXPECT_EQ(r->site_host, "www.example.com");
+  EXPECT_EQ(r->siteHost(), "www.example.com");
 }
 
 // Files: read from disk; a missing file names the path and the reason.
@@ -168,6 +168,33 @@ TEST(YamlConfig, LoadsFiles) {
   ASSERT_FALSE(r.isOk());
   EXPECT_NE(r.status().message().find("missing.yaml: cannot read: No such file"),
             std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// Overrides (the command line's) replace the file's fields before they are
+// read and validated: a bad value is refused like the file's own.
+TEST(YamlConfig, OverridesAreReadAndValidated) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("barrier-yaml-overrides-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto file = dir / "barrier.yaml";
+  std::ofstream(file) << kValid;
+  using Json = nlohmann::json;
+  auto r = loadConfigFile(file.string(),
+                          Json{{"server", {{"listen", "127.0.0.1:0"}, {"log_level", "warn"}}}});
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_EQ(r->server.listen, "127.0.0.1:0");
+  EXPECT_EQ(r->logLevel(), LogLevel::kWarn);
+  EXPECT_EQ(r->server.origins[0].static_root, (dir / "www").string()) << "file fields kept";
+  r = loadConfigFile(file.string(), Json{{"server", {{"log_level", "verbose"}}}});
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("server.log_level must be one of debug, info, warn, error"),
+            std::string::npos)
+      << r.status().message();
+  r = loadConfigFile(file.string(), Json{{"server", {{"threads", 5000}}}});
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("server.threads must be at most 1024"), std::string::npos)
+      << r.status().message();
   std::filesystem::remove_all(dir);
 }
 

@@ -64,7 +64,7 @@ std::string describeStore(const StoreConfig& s) {
 
 // One line per check; throws naming the failed ones (exit 1: the file is
 // valid, the world is not ready for it).
-void connect(const Config& c) {
+void connect(const ValidConfig& c) {
   std::unique_ptr<HttpClient> http = makeCurlHttpClient();
   std::unique_ptr<Clock> clock = makeSystemClock();
   std::vector<ConnectCheck> checks = checkProvider(c.provider, *http, *clock);
@@ -81,13 +81,13 @@ void connect(const Config& c) {
 }
 
 void run(const std::string& path, bool connect_too) {
-  Result<Config> config = loadConfigFile(path);
+  Result<ValidConfig> config = loadConfigFile(path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
   // The origins as serve opens them: folders that exist, upstream URLs.
   if (auto opened = makeOrigins(config->server.origins); !opened.isOk()) {
     throw CliError(path + ": " + opened.status().message(), 2);
   }
-  const Config& c = *config;
+  const ValidConfig& c = *config;
   std::printf("%s: ok\n", path.c_str());
   std::printf("  site:      %s\n", c.site_url.c_str());
   std::printf("  provider:  %s\n", describeProvider(c.provider).c_str());

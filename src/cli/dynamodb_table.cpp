@@ -31,7 +31,7 @@ StoreConfig storeConfigFor(const CreateTableFlags& flags) {
   StoreConfig store;
   store.type = StoreConfig::Type::kDynamoDb;
   if (!flags.config_path.empty()) {
-    Result<Config> config = loadConfigFile(flags.config_path);
+    Result<ValidConfig> config = loadConfigFile(flags.config_path);
     if (!config.isOk()) throw CliError(config.status().message(), 2);
     store = config->store;
   }

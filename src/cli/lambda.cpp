@@ -27,7 +27,8 @@ namespace {
 
 // Everything that lives for the container's life, built once.
 struct Manager {
-  Config config;
+  explicit Manager(ValidConfig c) : config(std::move(c)) {}
+  const ValidConfig config;
   std::unique_ptr<Log> log;
   std::unique_ptr<Clock> clock;
   std::unique_ptr<Random> random;
@@ -36,12 +37,6 @@ struct Manager {
   std::unique_ptr<SessionStore> store;
   std::unique_ptr<IdentityHandlers> handlers;
 };
-
-LogLevel levelOf(const Config& config) {
-  LogLevel level = LogLevel::kInfo;
-  if (!parseLogLevel(config.server.log_level, level)) level = LogLevel::kInfo;
-  return level;
-}
 
 // Lambda's configuration is the process environment.
 std::optional<std::string> getEnv(std::string_view name) {
@@ -53,9 +48,8 @@ std::optional<std::string> getEnv(std::string_view name) {
 Result<std::unique_ptr<Manager>> buildManager() {
   auto config = configFromEnvironment(getEnv);
   if (!config) return config.status();
-  auto m = std::make_unique<Manager>();
-  m->config = std::move(config.value());
-  m->log = makeStderrLog(levelOf(m->config));
+  auto m = std::make_unique<Manager>(std::move(config.value()));
+  m->log = makeStderrLog(m->config.logLevel());
   m->clock = makeSystemClock();
   m->random = makeOsRandom();
   m->crypto = makeOpenSslCrypto();

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "adapters/curl_http_client.h"
@@ -37,24 +38,21 @@ struct ServeFlags {
   int threads = -1;
 };
 
-Config loadConfig(const ServeFlags& flags) {
-  Result<Config> config = loadConfigFile(flags.config_path);
+// The file's configuration with the flags in place of its fields, read and
+// validated as the file's own values are.
+ValidConfig loadConfig(const ServeFlags& flags) {
+  nlohmann::json overrides = nlohmann::json::object();
+  if (!flags.listen.empty()) overrides["server"]["listen"] = flags.listen;
+  if (flags.threads >= 0) overrides["server"]["threads"] = flags.threads;
+  if (!flags.log_level.empty()) overrides["server"]["log_level"] = flags.log_level;
+  Result<ValidConfig> config = loadConfigFile(flags.config_path, overrides);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
-  Config out = std::move(config.value());
-  if (!flags.listen.empty()) out.server.listen = flags.listen;
-  if (flags.threads >= 0) out.server.threads = flags.threads;
-  if (!flags.log_level.empty()) out.server.log_level = flags.log_level;
-  return out;
+  return std::move(config.value());
 }
 
 void serve(const ServeFlags& flags) {
-  Config config = loadConfig(flags);
-  LogLevel level = LogLevel::kInfo;
-  if (!parseLogLevel(config.server.log_level, level)) {
-    throw CliError(
-        "log level must be debug, info, warn or error, got \"" + config.server.log_level + "\"", 2);
-  }
-  std::unique_ptr<Log> log = makeStderrLog(level);
+  const ValidConfig config = loadConfig(flags);
+  std::unique_ptr<Log> log = makeStderrLog(config.logLevel());
   std::unique_ptr<Clock> clock = makeSystemClock();
   std::unique_ptr<Random> random = makeOsRandom();
   std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
@@ -107,7 +105,7 @@ CommandRegistrar reg(
       cmd->add_option("-c,--config", flags->config_path, "Configuration file")
           ->capture_default_str();
       cmd->add_option("--log-level", flags->log_level,
-                      "debug | info | warn | error (default: server.log_level)");
+                      "one of " + logLevelList() + " (default: server.log_level)");
       cmd->add_option("--listen", flags->listen,
                       "host:port to listen on (default: server.listen); port 0 picks one");
       cmd->add_option("--threads", flags->threads,

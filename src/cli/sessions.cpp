@@ -31,7 +31,7 @@ struct SessionsFlags {
 };
 
 std::unique_ptr<SessionStore> openStore(const SessionsFlags& flags) {
-  Result<Config> config = loadConfigFile(flags.config_path);
+  Result<ValidConfig> config = loadConfigFile(flags.config_path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
   // Managing sessions never creates a store: an empty new database would
   // answer "0 sessions" (or "revoked 0") while the real ones stay live.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/config/config.h"
+#include "core/ports/log.h"
 
 namespace barrier {
 
@@ -356,9 +357,8 @@ void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
   }
   std::string level = r.scalar(root, "", "LogLevel", false, "");
   if (!level.empty()) a.log_level = level;
-  if (r.ok() && a.log_level != "debug" && a.log_level != "info" && a.log_level != "warn" &&
-      a.log_level != "error") {
-    r.fail("LogLevel", "must be one of debug, info, warn, error, got '" + a.log_level + "'");
+  if (LogLevel parsed; r.ok() && !parseLogLevel(a.log_level, parsed)) {
+    r.fail("LogLevel", "must be one of " + logLevelList() + ", got '" + a.log_level + "'");
   }
 }
 

@@ -2,24 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
+#include "tests/support/fake_http_client.h"
 
 namespace barrier {
 namespace {
-
-// Answers each request with the next canned response and records the request.
-class CannedHttp : public HttpClient {
- public:
-  std::deque<HttpClientResponse> answers;
-  std::vector<HttpClientRequest> requests;
-  Result<HttpClientResponse> send(const HttpClientRequest& request) override {
-    requests.push_back(request);
-    if (answers.empty()) return Status::unavailable("no canned answer");
-    HttpClientResponse r = answers.front();
-    answers.pop_front();
-    return r;
-  }
-};
 
 class CloudFormationTest : public ::testing::Test {
  protected:
@@ -34,9 +20,9 @@ class CloudFormationTest : public ::testing::Test {
     options.sleep = [](int) {};
     client_ = std::make_unique<AwsClient>(options, deps);
   }
-  void answer(int status, std::string body) { http_->answers.push_back({status, {}, std::move(body)}); }
+  void answer(int status, std::string body) { http_->queue(httpResponse(status, std::move(body))); }
 
-  std::shared_ptr<CannedHttp> http_ = std::make_shared<CannedHttp>();
+  std::shared_ptr<FakeHttpClient> http_ = std::make_shared<FakeHttpClient>();
   std::unique_ptr<AwsClient> client_;
 };
 

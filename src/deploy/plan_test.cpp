@@ -7,6 +7,7 @@
 #include "core/config/checker_settings.h"
 #include "core/config/config.h"
 #include "deploy/templates.h"
+#include "tests/support/seeded_random.h"
 
 namespace barrier {
 namespace {

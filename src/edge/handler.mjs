@@ -24,6 +24,10 @@
 // never passes a request the module did not pass, and never throws.
 import { readFileSync } from 'node:fs';
 
+// The log levels, in order: kLogLevelNames in src/core/ports/log.h is the
+// list (src/edge/handler_log_levels_test.cpp checks that this one matches).
+// A copy rather than a lookup: the handler filters its own lines before the
+// module is loaded, and even when it cannot be.
 const kLevels = { debug: 0, info: 1, warn: 2, error: 3 };
 // The checker tries at most 4 well-signed cookie values per request
 // (kMaxSessionCandidates), with at most 3 GetItem attempts each

@@ -112,7 +112,7 @@ struct Module {
   HostClock clock;
   HostCrypto crypto;
   HostLog log;
-  std::unique_ptr<Config> config;
+  std::unique_ptr<ValidConfig> config;
   std::unique_ptr<SessionCache> cache;
   VerifiedIdMemo verified_ids;  // the checker's; emptied when reconfigured
   std::unique_ptr<Checker> checker;

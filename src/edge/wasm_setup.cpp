@@ -41,15 +41,14 @@ BARRIER_EXPORT("barrier_output_len") size_t barrier_output_len() { return module
 BARRIER_EXPORT("barrier_configure") int barrier_configure(const char* data, size_t len) {
   using namespace barrier;
   Module& m = module();
-  auto config = std::make_unique<Config>();
-  if (Status s = decodeCheckerSettingsInto(std::string_view(data, len), *config); !s) {
+  std::unique_ptr<ValidConfig> config;
+  if (Status s = decodeCheckerSettingsInto(std::string_view(data, len), config); !s) {
     return emitError(s.message());
   }
   m.pending.clear();
   m.checker.reset();
   m.config = std::move(config);
-  LogLevel level = LogLevel::kInfo;
-  if (parseLogLevel(m.config->server.log_level, level)) m.log.setMinLevel(level);
+  m.log.setMinLevel(m.config->logLevel());
   m.cache = makeLruSessionCache(m.clock, m.config->cache);
   m.verified_ids.clear();  // the signing keys may have changed
   m.checker = std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log, &m.verified_ids);

@@ -245,7 +245,7 @@ Result<std::string> configJsonFromEnvironment(const EnvLookup& env) {
   return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-Result<Config> configFromEnvironment(const EnvLookup& env) {
+Result<ValidConfig> configFromEnvironment(const EnvLookup& env) {
   auto json = configJsonFromEnvironment(env);
   if (!json) return json.status();
   auto config = parseConfigJson(*json, "environment");

@@ -43,6 +43,6 @@ Result<std::string> configJsonFromEnvironment(const EnvLookup& env);
 // configJsonFromEnvironment + parseConfigJson. Messages name the config field
 // and, where one variable sets it, the variable ("... (BARRIER_SESSION_LIFETIME)").
 // Secrets (client secret, signing keys) never appear in messages.
-Result<Config> configFromEnvironment(const EnvLookup& env);
+Result<ValidConfig> configFromEnvironment(const EnvLookup& env);
 
 }  // namespace barrier

@@ -6,28 +6,31 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "tests/support/fake_http_client.h"
+
 namespace barrier {
 namespace {
 
-// A scripted Runtime API: /next pops queued invocations (or fails when none
-// are left); every POST is recorded and answered with `post_status`.
-class FakeRuntimeApi : public HttpClient {
- public:
+// A scripted Runtime API, played through the shared FakeHttpClient: GET
+// /next pops queued invocations (or fails when none are left); every POST
+// is answered with `post_status`. http.requests records every request.
+struct FakeRuntimeApi {
+  FakeRuntimeApi() : http([this](const HttpClientRequest& request) { return answer(request); }) {}
+
   void queue(std::string id, std::string payload) {
     HttpClientResponse r;
     r.status = 200;
     if (!id.empty()) r.headers.add("Lambda-Runtime-Aws-Request-Id", std::move(id));
     r.headers.add("Lambda-Runtime-Deadline-Ms", "1700000003000");
     r.body = std::move(payload);
-    next_.push_back(std::move(r));
+    next.push_back(std::move(r));
   }
 
-  Result<HttpClientResponse> send(const HttpClientRequest& request) override {
-    sent.push_back(request);
+  Result<HttpClientResponse> answer(const HttpClientRequest& request) {
     if (request.method == "GET") {
-      if (next_.empty()) return Status::unavailable("connection refused");
-      auto r = std::move(next_.front());
-      next_.pop_front();
+      if (next.empty()) return Status::unavailable("connection refused");
+      auto r = std::move(next.front());
+      next.pop_front();
       return r;
     }
     HttpClientResponse r;
@@ -38,17 +41,15 @@ class FakeRuntimeApi : public HttpClient {
 
   std::vector<HttpClientRequest> posts() const {
     std::vector<HttpClientRequest> out;
-    for (const auto& r : sent) {
+    for (const auto& r : http.requests) {
       if (r.method == "POST") out.push_back(r);
     }
     return out;
   }
 
-  std::vector<HttpClientRequest> sent;
+  FakeHttpClient http;
   int post_status = 202;
-
- private:
-  std::deque<HttpClientResponse> next_;
+  std::deque<HttpClientResponse> next;  // invocations for GET /next
 };
 
 Result<std::string> echo(const Invocation& invocation) {
@@ -62,15 +63,15 @@ TEST(RuntimeLoopTest, PostsHandlerResponse) {
   FakeRuntimeApi api;
   NullLog log;
   api.queue("req-1", "42");
-  RuntimeLoop loop(api, "127.0.0.1:9001", log);
+  RuntimeLoop loop(api.http, "127.0.0.1:9001", log);
   Invocation seen;
   ASSERT_TRUE(loop.runOnce([&](const Invocation& i) {
                     seen = i;
                     return echo(i);
                   })
                   .isOk());
-  EXPECT_EQ(api.sent[0].url, "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next");
-  EXPECT_EQ(api.sent[0].timeout_ms, kLongPollTimeoutMs);
+  EXPECT_EQ(api.http.requests[0].url, "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next");
+  EXPECT_EQ(api.http.requests[0].timeout_ms, kLongPollTimeoutMs);
   EXPECT_EQ(seen.request_id, "req-1");
   EXPECT_EQ(seen.deadline_ms, 1700000003000);
   auto posts = api.posts();
@@ -86,7 +87,7 @@ TEST(RuntimeLoopTest, HandlerErrorIsReportedAndLoopContinues) {
   NullLog log;
   api.queue("req-1", "bad");
   api.queue("req-2", "1");
-  RuntimeLoop loop(api, "h:1", log);
+  RuntimeLoop loop(api.http, "h:1", log);
   EXPECT_TRUE(loop.run(echo, 2).isOk());
   auto posts = api.posts();
   ASSERT_EQ(posts.size(), 2u);
@@ -104,7 +105,7 @@ TEST(RuntimeLoopTest, RejectedResponseBecomesError) {
   NullLog log;
   api.post_status = 413;
   api.queue("req-1", "1");
-  RuntimeLoop loop(api, "h:1", log);
+  RuntimeLoop loop(api.http, "h:1", log);
   EXPECT_TRUE(loop.runOnce(echo).isOk());
   auto posts = api.posts();
   ASSERT_EQ(posts.size(), 2u);
@@ -119,7 +120,7 @@ TEST(RuntimeLoopTest, UnsafeRequestIdIsSkipped) {
   api.queue("", "1");
   api.queue("../../x", "1");
   api.queue("ok", "1");
-  RuntimeLoop loop(api, "h:1", log);
+  RuntimeLoop loop(api.http, "h:1", log);
   EXPECT_TRUE(loop.run(echo, 3).isOk());
   auto posts = api.posts();
   ASSERT_EQ(posts.size(), 1u);
@@ -131,21 +132,22 @@ TEST(RuntimeLoopTest, UnsafeRequestIdIsSkipped) {
 TEST(RuntimeLoopTest, RuntimeApiFailureEndsRun) {
   FakeRuntimeApi api;
   NullLog log;
-  RuntimeLoop loop(api, "h:1", log);
+  RuntimeLoop loop(api.http, "h:1", log);
   Status status = loop.run(echo, 0, 3);
   EXPECT_EQ(status.code(), Code::kUnavailable);
-  EXPECT_EQ(api.sent.size(), 3u);
+  EXPECT_EQ(api.http.requests.size(), 3u);
 }
 
 // Start-up failures go to /runtime/init/error.
 TEST(RuntimeLoopTest, InitErrorIsReported) {
   FakeRuntimeApi api;
   NullLog log;
-  RuntimeLoop loop(api, "h:1", log);
+  RuntimeLoop loop(api.http, "h:1", log);
   ASSERT_TRUE(loop.reportInitError(Status::invalid("BARRIER_TABLE is not set")).isOk());
-  ASSERT_EQ(api.sent.size(), 1u);
-  EXPECT_EQ(api.sent[0].url, "http://h:1/2018-06-01/runtime/init/error");
-  EXPECT_EQ(nlohmann::json::parse(api.sent[0].body)["errorMessage"], "BARRIER_TABLE is not set");
+  ASSERT_EQ(api.http.requests.size(), 1u);
+  EXPECT_EQ(api.http.requests[0].url, "http://h:1/2018-06-01/runtime/init/error");
+  EXPECT_EQ(nlohmann::json::parse(api.http.requests[0].body)["errorMessage"],
+            "BARRIER_TABLE is not set");
 }
 
 }  // namespace

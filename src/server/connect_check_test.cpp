@@ -6,6 +6,8 @@
 #include <map>
 
 #include "tests/integration/support/idp_test_keys.h"
+#include "tests/support/fake_http_client.h"
+#include "tests/support/fixed_clock.h"
 
 namespace barrier {
 namespace {
@@ -18,16 +20,18 @@ const char* kJwksUri = "https://idp.example.com/jwks";
 
 // A provider whose answers the test sets per URL; an unknown URL gets no
 // answer at all (as a refused connection).
-class ScriptedProvider : public HttpClient {
- public:
-  Result<HttpClientResponse> send(const HttpClientRequest& request) override {
-    asked.push_back(request.url);
+struct ScriptedProvider {
+  std::map<std::string, HttpClientResponse> answers;
+  FakeHttpClient http{[this](const HttpClientRequest& request) -> Result<HttpClientResponse> {
     auto it = answers.find(request.url);
     if (it == answers.end()) return Status::unavailable("connection refused");
     return it->second;
+  }};
+  std::vector<std::string> asked() const {
+    std::vector<std::string> urls;
+    for (const HttpClientRequest& request : http.requests) urls.push_back(request.url);
+    return urls;
   }
-  std::map<std::string, HttpClientResponse> answers;
-  std::vector<std::string> asked;
 };
 
 std::string discoveryDocument() {
@@ -54,7 +58,7 @@ ProviderConfig oidc() {
 class ConnectCheckTest : public ::testing::Test {
  protected:
   std::vector<ConnectCheck> check(const ProviderConfig& config) {
-    return checkProvider(config, provider, clock);
+    return checkProvider(config, provider.http, clock);
   }
   ScriptedProvider provider;
   FixedClock clock{1700000000};
@@ -84,7 +88,7 @@ TEST_F(ConnectCheckTest, DiscoveryDownSkipsJwks) {
   EXPECT_NE(checks[0].detail.find("HTTP 500"), std::string::npos) << checks[0].detail;
   EXPECT_FALSE(checks[1].ok);
   EXPECT_NE(checks[1].detail.find("not tried"), std::string::npos) << checks[1].detail;
-  EXPECT_EQ(provider.asked, std::vector<std::string>{kDiscoveryUrl});
+  EXPECT_EQ(provider.asked(), std::vector<std::string>{kDiscoveryUrl});
 }
 
 // A key set that is missing, not JSON, or holds no RS256 key fails, naming
@@ -122,7 +126,7 @@ TEST_F(ConnectCheckTest, CognitoFetchesDerivedJwks) {
   EXPECT_TRUE(checks[0].ok);
   EXPECT_NE(checks[0].detail.find("not used"), std::string::npos);
   EXPECT_TRUE(checks[1].ok) << checks[1].detail;
-  EXPECT_EQ(provider.asked, std::vector<std::string>{jwks});
+  EXPECT_EQ(provider.asked(), std::vector<std::string>{jwks});
 }
 
 // The memory store answers; an unreachable Redis fails with the reason.

@@ -26,7 +26,7 @@ Response plain(int status, std::string body, std::string content_type) {
 
 }  // namespace
 
-Gateway::Gateway(const Config& config, const Checker& checker, SessionStore& store,
+Gateway::Gateway(const ValidConfig& config, const Checker& checker, SessionStore& store,
                  Metrics& metrics, IdentityHandler identity, std::vector<Origin> origins)
     : config_(config),
       checker_(checker),

@@ -37,7 +37,7 @@ class Gateway {
 
   // All references must outlive the gateway. `store` should be the
   // MeteredStore, so lookups show up in the latency histogram.
-  Gateway(const Config& config, const Checker& checker, SessionStore& store, Metrics& metrics,
+  Gateway(const ValidConfig& config, const Checker& checker, SessionStore& store, Metrics& metrics,
           IdentityHandler identity, std::vector<Origin> origins);
 
   // /_identity/check, /_identity/health, /_identity/metrics are the
@@ -76,13 +76,13 @@ class Gateway {
 
   const Origin* originFor(std::string_view path) const { return selectOrigin(origins_, path); }
   const std::vector<Origin>& origins() const { return origins_; }
-  const Config& config() const { return config_; }
+  const ValidConfig& config() const { return config_; }
   Metrics& metrics() { return metrics_; }
 
   static Outcome outcomeOf(CheckOutcome outcome);
 
  private:
-  const Config& config_;
+  const ValidConfig& config_;
   const Checker& checker_;
   SessionStore& store_;
   Metrics& metrics_;

@@ -5,6 +5,8 @@
 #include "adapters/memory_store.h"
 #include "adapters/system.h"
 #include "core/session/session_cache.h"
+#include "tests/support/fixed_clock.h"
+#include "tests/support/valid_config.h"
 
 namespace barrier {
 namespace {
@@ -140,8 +142,7 @@ TEST(GatewayTest, Health) {
     using ForwardingSessionStore::ForwardingSessionStore;
     Status ping() override { return Status::unavailable("/secret/path.db locked"); }
   };
-  Config config;
-  config.session.signing_keys = {std::string(32, 'k')};
+  const ValidConfig config = mustValidate(testConfig());
   FixedClock clock(1700000000);
   auto crypto = makeOpenSslCrypto();
   auto cache = makeLruSessionCache(clock, config.cache);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "server/access_log.h"
+#include "tests/support/recording_log.h"
 
 namespace barrier {
 namespace {
@@ -33,18 +34,6 @@ TEST(MetricsTest, RendersPrometheusText) {
   EXPECT_NE(text.find("barrier_logins_total 1\n"), std::string::npos);
 }
 
-// A log that records what it is given.
-class RecordingLog : public Log {
- public:
-  bool enabled(LogLevel level) const override { return level >= LogLevel::kInfo; }
-  void write(LogLevel, std::string_view event, const LogFields& fields) override {
-    events.emplace_back(event);
-    last = fields;
-  }
-  std::vector<std::string> events;
-  LogFields last;
-};
-
 std::string field(const LogFields& fields, const std::string& name) {
   for (const auto& [k, v] : fields) {
     if (k == name) return v;
@@ -55,18 +44,19 @@ std::string field(const LogFields& fields, const std::string& name) {
 // The access log names method, path, status, outcome, duration and request
 // id, and never a query string (it may hold ?code= or ?state=).
 TEST(AccessLogTest, OneLinePerRequestWithoutQuery) {
-  RecordingLog log;
+  RecordingLog log(LogLevel::kInfo);
   writeAccessLog(log, {"GET", "/_identity/auth?code=SECRET&state=S", 302, Outcome::kIdentity, 1.5,
                        "rid-1", "127.0.0.1", ""});
-  ASSERT_EQ(log.events.size(), 1u);
-  EXPECT_EQ(log.events[0], "request");
-  EXPECT_EQ(field(log.last, "path"), "/_identity/auth");
-  EXPECT_EQ(field(log.last, "status"), "302");
-  EXPECT_EQ(field(log.last, "outcome"), "identity");
-  EXPECT_EQ(field(log.last, "duration_ms"), "1.500");
-  EXPECT_EQ(field(log.last, "request_id"), "rid-1");
-  for (const auto& [k, v] : log.last) EXPECT_EQ(v.find("SECRET"), std::string::npos) << k;
-  EXPECT_EQ(field(log.last, "user"), "<absent>");
+  ASSERT_EQ(log.lines.size(), 1u);
+  EXPECT_EQ(log.lines[0].event, "request");
+  const LogFields& last = log.lines[0].fields;
+  EXPECT_EQ(field(last, "path"), "/_identity/auth");
+  EXPECT_EQ(field(last, "status"), "302");
+  EXPECT_EQ(field(last, "outcome"), "identity");
+  EXPECT_EQ(field(last, "duration_ms"), "1.500");
+  EXPECT_EQ(field(last, "request_id"), "rid-1");
+  for (const auto& [k, v] : last) EXPECT_EQ(v.find("SECRET"), std::string::npos) << k;
+  EXPECT_EQ(field(last, "user"), "<absent>");
 }
 
 // The user's sub is a field of its own when the server passes one (it does
@@ -75,10 +65,10 @@ TEST(AccessLogTest, UserOnlyWhenGiven) {
   RecordingLog log;
   AccessRecord record{"GET", "/admin", 200, Outcome::kPass, 1.0, "rid-2", "127.0.0.1", ""};
   writeAccessLog(log, record);
-  EXPECT_EQ(field(log.last, "user"), "<absent>");
+  EXPECT_EQ(field(log.lines.back().fields, "user"), "<absent>");
   record.user = "alice-sub";
   writeAccessLog(log, record);
-  EXPECT_EQ(field(log.last, "user"), "alice-sub");
+  EXPECT_EQ(field(log.lines.back().fields, "user"), "alice-sub");
 }
 
 }  // namespace

@@ -580,7 +580,7 @@ class ServerImpl : public Server {
 
   net::awaitable<bool> proxy(beast::tcp_stream& stream, Request& forwarded, ClientBody* body,
                              UpstreamPool& pool, Exchange& ex) {
-    ForwardedFrom from{forwarded.remote_addr, gateway_.config().site_host,
+    ForwardedFrom from{forwarded.remote_addr, std::string(gateway_.config().siteHost()),
                        options_.trust_forwarded_proto};
     removeSessionCookies(forwarded.headers, gateway_.config().session.cookie_name);
     setForwardedHeaders(forwarded.headers, from);
@@ -732,7 +732,7 @@ class ServerImpl : public Server {
 
 }  // namespace
 
-ServerOptions ServerOptions::fromConfig(const Config& config) {
+ServerOptions ServerOptions::fromConfig(const ValidConfig& config) {
   ServerOptions options;
   const ServerConfig& server = config.server;
   options.listen = server.listen;

@@ -59,7 +59,7 @@ struct ServerOptions {
   // local stores (memory, SQLite) answer fast enough to read inline.
   bool offload_store = false;
 
-  static ServerOptions fromConfig(const Config& config);
+  static ServerOptions fromConfig(const ValidConfig& config);
 };
 
 class Server {

@@ -12,16 +12,16 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  barrier::Result<barrier::Config> first = barrier::decodeCheckerSettings(input);
+  barrier::Result<barrier::ValidConfig> first = barrier::decodeCheckerSettings(input);
   if (!first.isOk()) {
     if (first.status().message().rfind("checker.settings", 0) != 0) std::abort();
     return 0;
   }
   std::string text = barrier::encodeCheckerSettings(*first);
-  barrier::Result<barrier::Config> second = barrier::decodeCheckerSettings(text);
+  barrier::Result<barrier::ValidConfig> second = barrier::decodeCheckerSettings(text);
   if (!second.isOk()) std::abort();
   if (barrier::encodeCheckerSettings(*second) != text) std::abort();
-  if (second->site_scheme != first->site_scheme || second->site_host != first->site_host ||
+  if (second->siteHost() != first->siteHost() ||
       second->secureCookies() != first->secureCookies()) {
     std::abort();
   }

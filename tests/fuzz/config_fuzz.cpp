@@ -11,15 +11,15 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  barrier::Result<barrier::Config> json = barrier::parseConfigJson(input, "fuzz.json");
+  barrier::Result<barrier::ValidConfig> json = barrier::parseConfigJson(input, "fuzz.json");
   if (json.isOk()) {
-    barrier::Config again = *json;
-    if (!barrier::validate(again).isOk()) std::abort();
-    if (again.site_url != json->site_url) std::abort();
+    barrier::Result<barrier::ValidConfig> again = barrier::validate(*json);
+    if (!again.isOk()) std::abort();
+    if (again->site_url != json->site_url) std::abort();
   } else if (json.status().message().empty()) {
     std::abort();
   }
-  barrier::Result<barrier::Config> yaml = barrier::loadConfigText(input, "fuzz.yaml");
+  barrier::Result<barrier::ValidConfig> yaml = barrier::loadConfigText(input, "fuzz.yaml");
   if (!yaml.isOk() && yaml.status().message().find("fuzz.yaml") != 0) std::abort();
   return 0;
 }

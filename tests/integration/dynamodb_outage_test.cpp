@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "adapters/aws_credentials.h"
 #include "adapters/dynamodb_store.h"
@@ -18,6 +19,7 @@
 #include "core/session/session_id.h"
 #include "tests/integration/support/aws_fake_http_server.h"
 #include "tests/integration/support/dynamodb_emulator.h"
+#include "tests/support/valid_config.h"
 
 namespace barrier {
 namespace {
@@ -46,19 +48,19 @@ struct CheckerHarness {
   std::unique_ptr<Clock> clock = makeSystemClock();
   std::unique_ptr<Random> random = makeOsRandom();
   NullLog log;
-  Config config;
+  Config config = testConfig();
+  std::optional<ValidConfig> valid;
   std::unique_ptr<SessionCache> cache;
   std::unique_ptr<Checker> checker;
 
   CheckerHarness() {
     config.site_url = "https://app.example.com";
-    config.site_scheme = "https";
-    config.site_host = "app.example.com";
     config.session.signing_keys = {"0123456789abcdef0123456789abcdef"};
     config.cache.ttl = 0;
     config.cache.negative_ttl = 0;
-    cache = makeLruSessionCache(*clock, config.cache);
-    checker = std::make_unique<Checker>(config, *crypto, *clock, *cache, log);
+    valid.emplace(mustValidate(config));
+    cache = makeLruSessionCache(*clock, valid->cache);
+    checker = std::make_unique<Checker>(*valid, *crypto, *clock, *cache, log);
   }
 
   Request navigation(const std::string& cookie_value) const {

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "adapters/curl_http_client.h"
 #include "adapters/memory_store.h"
@@ -29,6 +30,7 @@
 #include "core/oidc/authorize.h"
 #include "tests/integration/support/idp_process.h"
 #include "tests/integration/support/manager_browser.h"
+#include "tests/support/valid_config.h"
 
 namespace barrier {
 namespace {
@@ -105,23 +107,33 @@ class ManagerFlowTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(idp_->ok()) << idp_->error();
     config.site_url = kSite;
-    config.site_scheme = "http";
-    config.site_host = "127.0.0.2:8080";
     config.session.signing_keys = {std::string(32, 's')};
-    // The Cognito preset, pointed at the stand-in: the hosted-UI domain and
-    // the issuer are the IdP's URL, everything else derives from them.
+    // The Cognito preset, pointed at the stand-in. A hosted-UI domain is a
+    // host name served over https, so the stand-in's http:// endpoints are
+    // given explicitly, at the paths Cognito's domain would have; the issuer
+    // is the IdP's URL. The pool id only has to be well formed: the issuer
+    // override replaces what it would derive.
+    const std::string& idp = idp_->issuer();
     config.provider.type = ProviderConfig::Type::kCognito;
-    config.provider.domain = idp_->issuer();
-    config.provider.issuer = idp_->issuer();
+    config.provider.region = "eu-west-1";
+    config.provider.user_pool_id = "eu-west-1_StandIn";
+    config.provider.domain = "auth.example.com";
+    config.provider.authorization_endpoint = idp + "/oauth2/authorize";
+    config.provider.token_endpoint = idp + "/oauth2/token";
+    config.provider.userinfo_endpoint = idp + "/oauth2/userInfo";
+    config.provider.logout_endpoint = idp + "/logout";
+    config.provider.issuer = idp;
     config.provider.client_id = "barrier";
     config.provider.client_secret = "barrier-secret";
     config.provider.timeout_ms = 3000;
   }
 
+  // Built on first use from `config` as the test left it, validated.
   IdentityHandlers& manager() {
     if (!manager_) {
+      valid_config_.emplace(mustValidate(config));
       manager_ = std::make_unique<IdentityHandlers>(
-          config, IdentityPorts{clock, *random, *crypto, *store, *http, log});
+          *valid_config_, IdentityPorts{clock, *random, *crypto, *store, *http, log});
     }
     return *manager_;
   }
@@ -171,6 +183,7 @@ class ManagerFlowTest : public ::testing::Test {
 
   static IdpProcess* idp_;
   Config config;
+  std::optional<ValidConfig> valid_config_;
   OffsetClock clock;
   std::unique_ptr<Random> random = makeOsRandom();
   std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
@@ -226,6 +239,10 @@ TEST_F(ManagerFlowTest, LoginMeLogout) {
 TEST_F(ManagerFlowTest, GenericOidcDiscovery) {
   config.provider.type = ProviderConfig::Type::kOidc;
   config.provider.domain.clear();
+  config.provider.authorization_endpoint.clear();
+  config.provider.token_endpoint.clear();
+  config.provider.userinfo_endpoint.clear();
+  config.provider.logout_endpoint.clear();
   ManagerBrowser b = newBrowser();
   BrowserPage done = deliver(b, toCallback(b, "/x"));
   ASSERT_EQ(done.status, 302) << done.body;

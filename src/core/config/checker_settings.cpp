@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -305,6 +306,26 @@ Status lineError(size_t number, const Status& status) {
                          ": " + status.message());
 }
 
+// Reads `text` into `config`, line by line.
+Status decodeInto(std::string_view text, Config& config) {
+  if (text.empty()) return Status::invalid(std::string(kCheckerSettingsFile) + " is empty");
+  SettingsDecoder decoder(config);
+  size_t number = 0;
+  while (!text.empty()) {
+    ++number;
+    size_t newline = text.find('\n');
+    if (newline == std::string_view::npos) {
+      return lineError(number, Status::invalid("no newline at the end: the file is truncated"));
+    }
+    if (Status s = decoder.add(number, text.substr(0, newline)); !s) return lineError(number, s);
+    text.remove_prefix(newline + 1);
+  }
+  if (Status s = decoder.finish(); !s) {
+    return Status::invalid(std::string(kCheckerSettingsFile) + ": " + s.message());
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string encodeCheckerSettings(const Config& config) {
@@ -336,29 +357,19 @@ std::string encodeCheckerSettings(const Config& config) {
   return out;
 }
 
-Status decodeCheckerSettingsInto(std::string_view text, Config& config) {
-  if (text.empty()) return Status::invalid(std::string(kCheckerSettingsFile) + " is empty");
-  SettingsDecoder decoder(config);
-  size_t number = 0;
-  while (!text.empty()) {
-    ++number;
-    size_t newline = text.find('\n');
-    if (newline == std::string_view::npos) {
-      return lineError(number, Status::invalid("no newline at the end: the file is truncated"));
-    }
-    if (Status s = decoder.add(number, text.substr(0, newline)); !s) return lineError(number, s);
-    text.remove_prefix(newline + 1);
-  }
-  if (Status s = decoder.finish(); !s) {
-    return Status::invalid(std::string(kCheckerSettingsFile) + ": " + s.message());
-  }
+Status decodeCheckerSettingsInto(std::string_view text, std::unique_ptr<ValidConfig>& out) {
+  // Decoded in place, on the heap: moving a Config would cost the edge
+  // module's cold start the engine's compiling of the move.
+  std::unique_ptr<ValidConfig> config(new ValidConfig());
+  if (Status s = decodeInto(text, *config); !s) return s;
+  out = std::move(config);
   return Status::ok();
 }
 
-Result<Config> decodeCheckerSettings(std::string_view text) {
-  Config config;
+Result<ValidConfig> decodeCheckerSettings(std::string_view text) {
+  std::unique_ptr<ValidConfig> config;
   if (Status s = decodeCheckerSettingsInto(text, config); !s) return s;
-  return config;
+  return std::move(*config);
 }
 
 }  // namespace barrier

@@ -36,6 +36,7 @@
 // closes the file, so a truncated file is refused rather than read short.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -47,28 +48,28 @@ namespace barrier {
 // The file's name in the checker zip; also the prefix of decode errors.
 inline constexpr std::string_view kCheckerSettingsFile = "checker.settings";
 
-// The settings text of `config`. Precondition: `config` passed validate()
-// (parseConfigJson); values outside its ranges encode to a text that
-// decodeCheckerSettings refuses. Secrets other than the signing keys
-// (client secret, store.url) are never written.
+// The settings text of `config`. The packagers pass a ValidConfig
+// (checkerSettingsFromConfigJson); values outside validate()'s ranges encode
+// to a text that decodeCheckerSettings refuses. Secrets other than the
+// signing keys (client secret, store.url) are never written.
 std::string encodeCheckerSettings(const Config& config);
 
-// The inverse: a Config whose checker fields (those written above, plus
-// site_scheme and site_host derived from site_url as validate() does) come
-// from `text`; every other field keeps its default. The checks validate()
-// makes on these fields are made again (site_url, cookie name, key length,
-// log level, ranges); patterns and group names are taken as they are.
-// Never aborts; work is linear in the size of `text`. Errors are
+// The inverse: a ValidConfig whose checker fields (those written above)
+// come from `text`; every other field keeps its default. The checks
+// validate() makes on these fields are made again (site_url, cookie name,
+// key length, log level, ranges); patterns and group names are taken as
+// they are. Never aborts; work is linear in the size of `text`. Errors are
 // kInvalidArgument, "checker.settings line 4: retry_after: ...", for a bad
 // header or version, an unknown or repeated single-valued key, a malformed
 // value, a '\r', a missing required key or a missing `end` line.
-Result<Config> decodeCheckerSettings(std::string_view text);
+Result<ValidConfig> decodeCheckerSettings(std::string_view text);
 
-// The same, into `config`, which must be default-constructed; on error it
-// is partly filled and must not be used. For the edge module, which decodes
-// straight into the Config it keeps: moving a Config would cost its cold
-// start the engine's compiling of the move and the destructor.
-Status decodeCheckerSettingsInto(std::string_view text, Config& config);
+// The same, for the edge module: on success `out` holds the configuration,
+// decoded in place on the heap (moving a Config would cost the module's
+// cold start the engine's compiling of the move and the destructor); on
+// error `out` is left as it was. (First declared in config.h: ValidConfig
+// names it a friend.)
+Status decodeCheckerSettingsInto(std::string_view text, std::unique_ptr<ValidConfig>& out);
 
 // parseConfigJson(json_text, "config.json") (which validates), then encode:
 // for the packagers. Errors are the configuration's own. Defined in

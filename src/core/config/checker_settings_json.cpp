@@ -9,7 +9,7 @@
 namespace barrier {
 
 Result<std::string> checkerSettingsFromConfigJson(std::string_view json_text) {
-  Result<Config> config = parseConfigJson(json_text, "config.json");
+  Result<ValidConfig> config = parseConfigJson(json_text, "config.json");
   if (!config) return config.status();
   return encodeCheckerSettings(*config);
 }

@@ -19,7 +19,7 @@ std::string rawKey(char fill) {
   return key;
 }
 
-// A validated-looking Config with every checker field away from its default,
+// A Config with every checker field away from its default,
 // and names that need percent-encoding.
 Config fullConfig() {
   Config c;
@@ -71,7 +71,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 
 // Decoding `text` fails with kInvalidArgument and a message holding `needle`.
 void expectError(const std::string& text, const std::string& needle) {
-  Result<Config> decoded = decodeCheckerSettings(text);
+  Result<ValidConfig> decoded = decodeCheckerSettings(text);
   ASSERT_FALSE(decoded.isOk()) << "expected an error containing: " << needle;
   EXPECT_EQ(decoded.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(decoded.status().message().rfind("checker.settings", 0), 0u)
@@ -99,13 +99,13 @@ void expectErrors(std::initializer_list<Edit> edits) {
 // spaces, commas, '%', UTF-8, empty group lists and key bytes with NUL.
 TEST(CheckerSettings, RoundTripKeepsEveryCheckerField) {
   Config c = fullConfig();
-  Result<Config> decoded = decodeCheckerSettings(encodeCheckerSettings(c));
+  Result<ValidConfig> decoded = decodeCheckerSettings(encodeCheckerSettings(c));
   ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
-  const Config& d = *decoded;
+  const ValidConfig& d = *decoded;
   EXPECT_EQ(d.site_url, "https://www.example.com:8443");
-  EXPECT_EQ(d.site_scheme, "https");
-  EXPECT_EQ(d.site_host, "www.example.com:8443");
+  EXPECT_EQ(d.siteHost(), "www.example.com:8443");
   EXPECT_TRUE(d.secureCookies());
+  EXPECT_EQ(d.logLevel(), LogLevel::kDebug);
   EXPECT_EQ(d.session.cookie_name, c.session.cookie_name);
   EXPECT_EQ(d.session.signing_keys, c.session.signing_keys);
   EXPECT_EQ(d.cache.ttl, 60);
@@ -145,10 +145,10 @@ TEST(CheckerSettings, EncodesTheDocumentedFormat) {
                       "rule %2Fx\n"
                       "end\n");
   EXPECT_EQ(encodeCheckerSettings(c), expected);
-  Result<Config> decoded = decodeCheckerSettings(expected);
+  Result<ValidConfig> decoded = decodeCheckerSettings(expected);
   ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
   EXPECT_FALSE(decoded->secureCookies());
-  EXPECT_EQ(decoded->site_host, "localhost:8080");
+  EXPECT_EQ(decoded->siteHost(), "localhost:8080");
 }
 
 // Fields the checker does not read keep Config's defaults, and secrets other
@@ -164,7 +164,7 @@ TEST(CheckerSettings, OtherFieldsKeepDefaultsAndSecretsStayOut) {
   for (const char* absent : {"client-secret-value", "client-id-value", "store-password", "999"}) {
     EXPECT_EQ(text.find(absent), std::string::npos) << absent;
   }
-  Result<Config> decoded = decodeCheckerSettings(text);
+  Result<ValidConfig> decoded = decodeCheckerSettings(text);
   ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
   const Config defaults;
   EXPECT_EQ(decoded->session.lifetime, defaults.session.lifetime);
@@ -178,7 +178,7 @@ TEST(CheckerSettings, OtherFieldsKeepDefaultsAndSecretsStayOut) {
 
 // A Config left at its defaults (plus the two required fields) round-trips.
 TEST(CheckerSettings, DefaultsRoundTrip) {
-  Result<Config> decoded = decodeCheckerSettings(kMinimal);
+  Result<ValidConfig> decoded = decodeCheckerSettings(kMinimal);
   ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
   Config c;
   c.site_url = "https://www.example.com";
@@ -199,7 +199,7 @@ TEST(CheckerSettings, EveryStoreTypeRoundTrips) {
                     StoreConfig::Type::kRedis, StoreConfig::Type::kDynamoDb}) {
     Config c = fullConfig();
     c.store.type = type;
-    Result<Config> decoded = decodeCheckerSettings(encodeCheckerSettings(c));
+    Result<ValidConfig> decoded = decodeCheckerSettings(encodeCheckerSettings(c));
     ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
     EXPECT_EQ(decoded->store.type, type);
   }
@@ -255,7 +255,8 @@ TEST(CheckerSettings, RefusesBadIntegers) {
       {"cache.negative_ttl 5", "cache.negative_ttl 9223372036854775808",
        "cache.negative_ttl: not an integer"},
   });
-  Result<Config> zero = decodeCheckerSettings(replaced(kMinimal, "cache.ttl 300", "cache.ttl 0"));
+  Result<ValidConfig> zero =
+      decodeCheckerSettings(replaced(kMinimal, "cache.ttl 300", "cache.ttl 0"));
   ASSERT_TRUE(zero.isOk()) << zero.status().message();
   EXPECT_EQ(zero->cache.ttl, 0);
 }
@@ -287,7 +288,7 @@ TEST(CheckerSettings, RefusesValuesTheConfigWouldRefuse) {
        "line 4: session.signing_key: must decode to at least 32 bytes"},
   });
   // The key's text is never echoed.
-  Result<Config> bad = decodeCheckerSettings(
+  Result<ValidConfig> bad = decodeCheckerSettings(
       replaced(kMinimal, "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE", "secret+key/="));
   ASSERT_FALSE(bad.isOk());
   EXPECT_NE(bad.status().message().find("session.signing_key: not base64url"), std::string::npos);
@@ -327,11 +328,11 @@ TEST(CheckerSettings, FromConfigJsonUsesTheConfigsValidation) {
   })";
   Result<std::string> text = checkerSettingsFromConfigJson(json);
   ASSERT_TRUE(text.isOk()) << text.status().message();
-  Result<Config> config = parseConfigJson(json, "config.json");
+  Result<ValidConfig> config = parseConfigJson(json, "config.json");
   ASSERT_TRUE(config.isOk());
   EXPECT_EQ(*text, encodeCheckerSettings(*config));
   EXPECT_EQ(text->find("shh"), std::string::npos);
-  Result<Config> decoded = decodeCheckerSettings(*text);
+  Result<ValidConfig> decoded = decodeCheckerSettings(*text);
   ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
   EXPECT_EQ(decoded->session.signing_keys, config->session.signing_keys);
 
@@ -355,7 +356,7 @@ TEST(CheckerSettings, SeedCorpusNamesTellValidFromBroken) {
     std::ifstream in(entry.path(), std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::string name = entry.path().filename().string();
-    Result<Config> decoded = decodeCheckerSettings(text);
+    Result<ValidConfig> decoded = decodeCheckerSettings(text);
     if (name.rfind("valid-", 0) == 0) {
       EXPECT_TRUE(decoded.isOk()) << name << ": " << decoded.status().message();
       ++seen;

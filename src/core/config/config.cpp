@@ -1,4 +1,5 @@
-// parseConfigJson: JSON document -> Config, field by field, then validate().
+// readConfigJson: JSON document -> Config, field by field; parseConfigJson
+// adds validate().
 // The schema mirrors the structs in snake_case; config_reader.h does the
 // typing and range checks, validate() (config_validate.cpp) the cross-field
 // rules.
@@ -180,7 +181,7 @@ Status withSource(const Status& status, std::string_view source) {
 
 }  // namespace
 
-Result<Config> parseConfigJson(std::string_view json_text, std::string_view source) {
+Result<Config> readConfigJson(std::string_view json_text, std::string_view source) {
   // allow_exceptions=false: a syntax error yields a "discarded" value instead
   // of a throw (src/core is built with -fno-exceptions).
   Json root = Json::parse(json_text.begin(), json_text.end(), nullptr, false);
@@ -195,9 +196,15 @@ Result<Config> parseConfigJson(std::string_view json_text, std::string_view sour
   ConfigReader reader;
   readRoot(reader, root, config);
   if (!reader.ok()) return withSource(reader.status(), source);
-  Status valid = validate(config);
-  if (!valid.isOk()) return withSource(valid, source);
   return config;
+}
+
+Result<ValidConfig> parseConfigJson(std::string_view json_text, std::string_view source) {
+  Result<Config> config = readConfigJson(json_text, source);
+  if (!config.isOk()) return config.status();
+  Result<ValidConfig> valid = validate(std::move(config.value()));
+  if (!valid.isOk()) return withSource(valid.status(), source);
+  return valid;
 }
 
 }  // namespace barrier

@@ -1,4 +1,4 @@
-// The configuration model: parse -> validate once -> immutable Config.
+// The configuration model: read -> validate once -> immutable ValidConfig.
 //
 // One model for every shape. `barrier.yaml` (gateway), environment variables
 // (Lambda manager) and the baked `config.json` (Lambda@Edge checker) are all
@@ -8,9 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/ports/log.h"
 #include "core/status.h"
 
 namespace barrier {
@@ -104,6 +107,9 @@ struct ServerConfig {
   bool log_user = false;
 };
 
+// The fields as a document gives them (readConfigJson): types and ranges
+// checked, the rules between fields not yet. Only validate() turns one into
+// the ValidConfig that the rest of barrier takes.
 struct Config {
   // The public URL of the protected site: https://www.example.com
   // (http:// only for localhost demos; cookies are then not Secure).
@@ -116,31 +122,64 @@ struct Config {
   std::vector<std::string> public_paths;  // pass untouched, same patterns as AccessRule
   std::vector<AccessRule> rules;          // first match wins
   int64_t retry_after = 5;                // seconds, on 503
-
-  // Derived by validate(): scheme and host of site_url.
-  std::string site_scheme;  // "https" or "http"
-  std::string site_host;    // host[:port]
-  bool secureCookies() const { return site_scheme == "https"; }
 };
 
-// Parses a JSON document (text) into a Config and validates it. Errors name
-// the field: "session.lifetime must be at least 60 s, got 5".
-// `source` names the file in messages ("barrier.yaml").
-Result<Config> parseConfigJson(std::string_view json_text, std::string_view source);
+class ValidConfig;
 
-// Cross-field rules and derived fields; called by parseConfigJson.
-Status validate(Config& config);
+// The configuration's rules, in one place: every field (its range was
+// checked as it was read) and the cross-field rules. Canonicalises site_url
+// (lowercase scheme and host, no trailing '/'). Errors name the field:
+// "session.lifetime must be at least 60 s, got 5". The only way to a
+// ValidConfig besides the edge checker's settings decoder.
+Result<ValidConfig> validate(Config config);
+
+// The edge checker's settings decoder (checker_settings.h), the other maker
+// of a ValidConfig.
+Status decodeCheckerSettingsInto(std::string_view text, std::unique_ptr<ValidConfig>& out);
+
+// A Config that passed validate(): what the handlers, the checker, the
+// server and the Lambda manager take, so none of them sees a configuration
+// that skipped a rule or lacks what is derived from it. Values derived from
+// a field (site scheme and host, the log level) are computed here from the
+// checked field, never stored beside it. Immutable by convention: owners
+// hold it const, since nothing re-checks a field changed afterwards. The
+// edge checker's decoder makes one holding the fields the checker reads,
+// each checked as validate() checks it; the rest keep their defaults.
+class ValidConfig : public Config {
+ public:
+  // True for an https site: cookies are then Secure (http:// is only
+  // allowed on loopback).
+  bool secureCookies() const { return site_url.starts_with("https:"); }
+  // site_url's host[:port], lowercase.
+  std::string_view siteHost() const;
+  // server.log_level as a LogLevel.
+  LogLevel logLevel() const;
+
+ private:
+  ValidConfig() = default;
+  explicit ValidConfig(Config config) : Config(std::move(config)) {}
+  friend Result<ValidConfig> validate(Config config);
+  friend Status decodeCheckerSettingsInto(std::string_view text, std::unique_ptr<ValidConfig>& out);
+};
+
+// Reads a JSON document (text) into a Config, field by field, checking each
+// field's type and range but not validate()'s rules: for callers that adjust
+// the fields (relative file names) before validating.
+// `source` names the file in messages ("barrier.yaml").
+Result<Config> readConfigJson(std::string_view json_text, std::string_view source);
+
+// readConfigJson, then validate(): errors name the source and the field.
+Result<ValidConfig> parseConfigJson(std::string_view json_text, std::string_view source);
 
 // Pieces of validate() that the edge checker's settings decoder
 // (checker_settings.h) applies to the fields it reads, so both accept the
 // same values. Messages name the field, as validate()'s do.
 //
-// site_url: https://host[:port] (http:// only on loopback); canonicalises
-// it and derives site_scheme and site_host.
+// site_url: https://host[:port] (http:// only on loopback); canonicalises it.
 Status validateSiteUrl(Config& config);
 // session.cookie_name: an RFC 6265 token of 1-64 characters.
 Status validateCookieName(const std::string& cookie_name);
-// server.log_level: debug, info, warn or error.
+// server.log_level: one of kLogLevelNames (core/ports/log.h).
 Status validateLogLevel(const std::string& log_level);
 // An AWS region name: groups of lowercase letters joined by '-', then '-'
 // and a number ("eu-west-1", "us-gov-west-1"), at most 32 characters.

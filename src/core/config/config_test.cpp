@@ -24,7 +24,7 @@ Json minimalCognito() {
                 {"client_id", "client123"}}}};
 }
 
-Result<Config> parse(const Json& j) { return parseConfigJson(j.dump(), "barrier.yaml"); }
+Result<ValidConfig> parse(const Json& j) { return parseConfigJson(j.dump(), "barrier.yaml"); }
 
 // Parses `j` and expects a failure whose message contains `needle`.
 void expectError(const Json& j, const std::string& needle) {
@@ -39,10 +39,10 @@ void expectError(const Json& j, const std::string& needle) {
 TEST(Config, MinimalCognitoUsesDefaults) {
   auto result = parse(minimalCognito());
   ASSERT_TRUE(result.isOk()) << result.status().toString();
-  const Config& c = *result;
-  EXPECT_EQ(c.site_scheme, "https");
-  EXPECT_EQ(c.site_host, "www.example.com");
+  const ValidConfig& c = *result;
+  EXPECT_EQ(c.siteHost(), "www.example.com");
   EXPECT_TRUE(c.secureCookies());
+  EXPECT_EQ(c.logLevel(), LogLevel::kInfo);
   EXPECT_EQ(c.session.cookie_name, "barrier");
   EXPECT_EQ(c.session.lifetime, 8 * 3600);
   EXPECT_EQ(c.session.login_lifetime, 300);
@@ -106,9 +106,9 @@ TEST(Config, ReadsEveryField) {
             {"retry_after", "30s"}};
   auto result = parse(j);
   ASSERT_TRUE(result.isOk()) << result.status().toString();
-  const Config& c = *result;
+  const ValidConfig& c = *result;
   EXPECT_EQ(c.site_url, "https://site.example.com:8443");
-  EXPECT_EQ(c.site_host, "site.example.com:8443");
+  EXPECT_EQ(c.siteHost(), "site.example.com:8443");
   EXPECT_EQ(c.session.cookie_name, "__Host-sid");
   EXPECT_EQ(c.session.lifetime, 86400);
   EXPECT_EQ(c.session.login_lifetime, 600);
@@ -300,8 +300,8 @@ TEST(Config, SiteUrlRules) {
   }
   j["site_url"] = "http://127.0.0.2:8080";
   auto r = parse(j);
-  EXPECT_EQ(r->site_scheme, "http");
-  EXPECT_EQ(r->site_host, "127.0.0.2:8080");
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_EQ(r->siteHost(), "127.0.0.2:8080");
   EXPECT_FALSE(r->secureCookies());
 }
 
@@ -606,16 +606,19 @@ TEST(Config, RedisUrlPortAndDatabase) {
 // Server: listen address, origins with exactly one target, log level.
 TEST(Config, ServerRules) {
   Json j = minimalCognito();
-  for (const char* ok : {":8080", "0.0.0.0:443", "[::]:8080", "localhost:1"}) {
+  // Port 0 asks for a free port (`barrier serve --listen 127.0.0.1:0`).
+  for (const char* ok : {":8080", "0.0.0.0:443", "[::]:8080", "localhost:1", "x:0"}) {
     j["server"] = {{"listen", ok}};
     EXPECT_TRUE(parse(j).isOk()) << ok;
   }
-  for (const char* bad : {"8080", "localhost", "x:0", "a b:80"}) {
+  for (const char* bad : {"8080", "localhost", "x:00", "x:65536", "a b:80"}) {
     j["server"] = {{"listen", bad}};
     expectError(j, "server.listen must be host:port");
   }
-  j["server"] = {{"metrics_listen", "9090"}};
-  expectError(j, "server.metrics_listen must be host:port");
+  for (const char* bad : {"9090", "127.0.0.1:0"}) {
+    j["server"] = {{"metrics_listen", bad}};
+    expectError(j, "server.metrics_listen must be host:port");
+  }
   j["server"] = {{"metrics_listen", "127.0.0.1:9090"}};
   EXPECT_TRUE(parse(j).isOk());
   j["server"] = {{"login_rate_limit", -1}};
@@ -668,19 +671,52 @@ TEST(Config, MiscBounds) {
   expectError(j, "cache.max_entries must be at least 0 entries, got -1");
 }
 
-// validate() can be called on a Config built in code (tests, env vars).
+// validate() can be called on a Config built in code (tests, env vars);
+// what it derives comes from the canonical site_url.
 TEST(Config, ValidateDirectly) {
   Config c;
-  c.site_url = "https://a.example";
+  c.site_url = "HTTPS://A.Example/";
   c.session.signing_keys = {std::string(32, 'x')};
   c.provider.region = "eu-west-1";
   c.provider.user_pool_id = "eu-west-1_x";
   c.provider.domain = "auth.a.example";
   c.provider.client_id = "id";
-  ASSERT_TRUE(validate(c).isOk()) << validate(c).toString();
-  EXPECT_EQ(c.site_host, "a.example");
+  c.server.log_level = "warn";
+  Result<ValidConfig> valid = validate(c);
+  ASSERT_TRUE(valid.isOk()) << valid.status().toString();
+  EXPECT_EQ(valid->site_url, "https://a.example");
+  EXPECT_EQ(valid->siteHost(), "a.example");
+  EXPECT_TRUE(valid->secureCookies());
+  EXPECT_EQ(valid->logLevel(), LogLevel::kWarn);
   c.session.signing_keys.clear();
   EXPECT_FALSE(validate(c).isOk());
+}
+
+// readConfigJson reads fields (types and ranges checked) without the rules
+// validate() adds, so a caller can adjust them first.
+TEST(Config, ReadWithoutValidating) {
+  Json j = minimalCognito();
+  j.erase("site_url");
+  Result<Config> read = readConfigJson(j.dump(), "barrier.yaml");
+  ASSERT_TRUE(read.isOk()) << read.status().toString();
+  EXPECT_FALSE(validate(*read).isOk());
+  read->site_url = "https://www.example.com";
+  EXPECT_TRUE(validate(*read).isOk());
+  j["session"]["lifetime"] = 5;
+  EXPECT_FALSE(readConfigJson(j.dump(), "barrier.yaml").isOk());
+}
+
+// The log levels are one list: parsing, naming and messages agree.
+TEST(Config, LogLevelNames) {
+  EXPECT_EQ(logLevelList(), "debug, info, warn, error");
+  for (size_t i = 0; i < std::size(kLogLevelNames); ++i) {
+    LogLevel level;
+    ASSERT_TRUE(parseLogLevel(kLogLevelNames[i], level));
+    EXPECT_EQ(static_cast<size_t>(level), i);
+    EXPECT_EQ(logLevelName(level), kLogLevelNames[i]);
+  }
+  LogLevel level;
+  EXPECT_FALSE(parseLogLevel("verbose", level));
 }
 
 // closestMatch: a typo finds its word, an unrelated word finds nothing.

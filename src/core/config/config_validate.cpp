@@ -247,14 +247,19 @@ Status checkPattern(const std::string& field, const std::string& pattern) {
   return Status::ok();
 }
 
-bool isListenAddress(std::string_view listen) {
+// host:port; port 0 (the system picks a free one) only when `any_port`.
+bool isListenAddress(std::string_view listen, bool any_port = false) {
   size_t colon = listen.rfind(':');
-  return colon != std::string_view::npos && parsePort(listen.substr(colon + 1)) &&
+  if (colon == std::string_view::npos) return false;
+  std::string_view port = listen.substr(colon + 1);
+  return (parsePort(port) || (any_port && port == "0")) &&
          !(colon > 0 && hostPart(listen.substr(0, colon)).empty());
 }
 
 Status checkServer(const ServerConfig& s) {
-  if (!isListenAddress(s.listen)) {
+  // Port 0: `barrier serve --listen 127.0.0.1:0` asks for a free port and
+  // prints the one it got.
+  if (!isListenAddress(s.listen, /*any_port=*/true)) {
     return Status::invalid(
         "server.listen must be host:port (e.g. 127.0.0.1:8080 or :8080), got \"" + s.listen + "\"");
   }
@@ -341,8 +346,6 @@ Status validateSiteUrl(Config& c) {
     return Status::invalid(std::string("site_url must use https:// (http:// only for ") +
                            kLoopbackHosts + " demos), got \"" + c.site_url + "\"");
   }
-  c.site_scheme = url.scheme;
-  c.site_host = url.authority;
   c.site_url = url.scheme + "://" + url.authority;  // canonical: no trailing '/'
   return Status::ok();
 }
@@ -359,9 +362,9 @@ Status validateCookieName(const std::string& cookie_name) {
 }
 
 Status validateLogLevel(const std::string& log_level) {
-  static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
-  if (std::find(std::begin(kLevels), std::end(kLevels), log_level) == std::end(kLevels)) {
-    return Status::invalid("server.log_level must be one of debug, info, warn, error, got \"" +
+  LogLevel level;
+  if (!parseLogLevel(log_level, level)) {
+    return Status::invalid("server.log_level must be one of " + logLevelList() + ", got \"" +
                            log_level + "\"");
   }
   return Status::ok();
@@ -371,7 +374,8 @@ Status validateLogLevel(const std::string& log_level) {
 // barrier marks cookies Secure only for an https site.
 Status checkCookiePrefix(const Config& c) {
   const std::string& name = c.session.cookie_name;
-  if ((name.starts_with("__Host-") || name.starts_with("__Secure-")) && !c.secureCookies()) {
+  bool secure = c.site_url.starts_with("https:");  // canonical by now
+  if ((name.starts_with("__Host-") || name.starts_with("__Secure-")) && !secure) {
     return Status::invalid("session.cookie_name \"" + name +
                            "\" needs an https site_url (browsers refuse " +
                            name.substr(0, name.find('-') + 1) + " cookies without Secure)");
@@ -379,13 +383,24 @@ Status checkCookiePrefix(const Config& c) {
   return Status::ok();
 }
 
-Status validate(Config& config) {
-  for (Status s :
-       {validateSiteUrl(config), checkSession(config.session), checkProvider(config.provider),
-        checkStore(config.store), checkServer(config.server), checkPaths(config)}) {
+Result<ValidConfig> validate(Config config) {
+  for (Status s : {validateSiteUrl(config), checkSession(config.session),
+                   checkProvider(config.provider), checkStore(config.store),
+                   checkServer(config.server), checkPaths(config), checkCookiePrefix(config)}) {
     if (!s.isOk()) return s;
   }
-  return checkCookiePrefix(config);
+  return ValidConfig(std::move(config));
+}
+
+std::string_view ValidConfig::siteHost() const {
+  std::string_view url = site_url;
+  return url.substr(url.find("://") + 3);  // canonical: scheme://host[:port]
+}
+
+LogLevel ValidConfig::logLevel() const {
+  LogLevel level = LogLevel::kInfo;
+  (void)parseLogLevel(server.log_level, level);  // validated: always one of the names
+  return level;
 }
 
 }  // namespace barrier

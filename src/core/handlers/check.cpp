@@ -137,7 +137,7 @@ bool isBrowserNavigation(const Request& request) {
   return accept && containsIgnoreCase(*accept, "text/html");
 }
 
-Checker::Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCache& cache,
+Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache,
                  Log& log, VerifiedIdMemo* memo)
     : cookie_name_(config.session.cookie_name),
       secure_cookies_(config.secureCookies()),

@@ -124,7 +124,7 @@ class Checker {
   // `memo`, when given, remembers verified cookie values (single-threaded
   // callers only: it is not locked); it must outlive the Checker and start
   // empty or hold only this Checker's signing keys' results.
-  Checker(const Config& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log,
+  Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log,
           VerifiedIdMemo* memo = nullptr);
 
   CheckStep begin(Request request) const;

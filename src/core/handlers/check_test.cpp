@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "adapters/memory_store.h"
 #include "adapters/system.h"
+#include "core/config/checker_settings.h"
+#include "tests/support/fixed_clock.h"
+#include "tests/support/seeded_random.h"
+#include "tests/support/valid_config.h"
 
 namespace barrier {
 namespace {
@@ -26,19 +32,20 @@ class CountingStore : public ForwardingSessionStore {
 class CheckTest : public ::testing::Test {
  protected:
   CheckTest() {
-    config_.site_url = "https://www.example.com";
-    config_.site_scheme = "https";
-    config_.site_host = "www.example.com";
-    config_.session.signing_keys = {std::string(32, 'k')};
     config_.public_paths = {"/public/*", "/favicon.ico"};
-    config_.rules = {{"/admin/*", {"admins"}}, {"/staff/*", {}}};
+    config_.rules = {{"/admin/*", {"admins"}}};
     config_.retry_after = 7;
     rebuild();
   }
 
-  void rebuild() {
-    cache_ = makeLruSessionCache(clock_, config_.cache);
-    checker_ = std::make_unique<Checker>(config_, *crypto_, clock_, *cache_, log_);
+  // A checker (and an empty cache) for `config_` as the test left it.
+  void rebuild() { use(mustValidate(config_)); }
+
+  void use(ValidConfig valid) {
+    checker_.reset();
+    valid_.emplace(std::move(valid));
+    cache_ = makeLruSessionCache(clock_, valid_->cache);
+    checker_ = std::make_unique<Checker>(*valid_, *crypto_, clock_, *cache_, log_);
   }
 
   // Stores a record and returns the cookie value that names it.
@@ -77,7 +84,9 @@ class CheckTest : public ::testing::Test {
   std::unique_ptr<SessionStore> memory_ = makeMemoryStore();
   CountingStore store_{*memory_};
   NullLog log_;
-  Config config_;
+  // https://www.example.com, signing key 32 'k' bytes.
+  Config config_ = testConfig();
+  std::optional<ValidConfig> valid_;
   std::unique_ptr<SessionCache> cache_;
   std::unique_ptr<Checker> checker_;
 };
@@ -228,7 +237,7 @@ TEST_F(CheckTest, VerifiedIdMemoSkipsDigestsForKnownValues) {
   std::string cookie = addRecord();
   CountingCrypto crypto(*crypto_);
   VerifiedIdMemo memo;
-  Checker checker(config_, crypto, clock_, *cache_, log_, &memo);
+  Checker checker(*valid_, crypto, clock_, *cache_, log_, &memo);
   CheckDecision first = check(checker, navigation("/page", "barrier=" + cookie), store_);
   ASSERT_EQ(first.outcome, CheckOutcome::kPass);
   EXPECT_EQ(crypto.digests, 2);  // the MAC and the store key
@@ -351,7 +360,7 @@ TEST_F(CheckTest, NonNavigationsGet401) {
 }
 
 // A valid session without a group the path's rule needs gets the 403 page;
-// with the group it passes; a rule without groups needs only a session.
+// with the group it passes.
 TEST_F(CheckTest, AccessRules) {
   std::string user = addRecord(RecordKind::kSession, kNow + 3600, {"users"});
   std::string admin = addRecord(RecordKind::kSession, kNow + 3600, {"admins"});
@@ -362,7 +371,20 @@ TEST_F(CheckTest, AccessRules) {
   EXPECT_EQ(run(navigation("/%61dmin/panel", "barrier=" + user)).response.status, 403);
   EXPECT_EQ(run(navigation("/x/../ADMIN//panel", "barrier=" + user)).response.status, 403);
   EXPECT_EQ(run(navigation("/admin/panel", "barrier=" + admin)).outcome, CheckOutcome::kPass);
+}
+
+// A rule without groups needs only a session. validate() refuses one in a
+// configuration, but checker.settings may carry one (a rule line without
+// groups), and the edge checker reads it so.
+TEST_F(CheckTest, RuleWithoutGroupsNeedsOnlyASession) {
+  std::string settings = encodeCheckerSettings(*valid_);
+  settings.insert(settings.rfind("end\n"), "rule %2Fstaff%2F%2A\n");
+  Result<ValidConfig> decoded = decodeCheckerSettings(settings);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  use(std::move(decoded.value()));
+  std::string user = addRecord(RecordKind::kSession, kNow + 3600, {"users"});
   EXPECT_EQ(run(navigation("/staff/x", "barrier=" + user)).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(run(navigation("/staff/x")).outcome, CheckOutcome::kNoSession);
 }
 
 // An ambiguous path is a page under each of its readings, and each reading's

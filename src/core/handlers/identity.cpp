@@ -8,7 +8,7 @@
 
 namespace barrier {
 
-IdentityHandlers::IdentityHandlers(const Config& config, IdentityPorts ports)
+IdentityHandlers::IdentityHandlers(const ValidConfig& config, IdentityPorts ports)
     : ctx_(config, ports) {}
 
 bool IdentityHandlers::owns(std::string_view path) {

@@ -22,7 +22,7 @@ namespace barrier {
 
 class IdentityHandlers {
  public:
-  IdentityHandlers(const Config& config, IdentityPorts ports);
+  IdentityHandlers(const ValidConfig& config, IdentityPorts ports);
 
   Response handle(const Request& request);
 

@@ -4,7 +4,7 @@
 
 namespace barrier {
 
-IdentityContext::IdentityContext(const Config& cfg, IdentityPorts p)
+IdentityContext::IdentityContext(const ValidConfig& cfg, IdentityPorts p)
     : config(cfg),
       ports(p),
       codec(p.crypto, cfg.session.signing_keys),

@@ -32,9 +32,9 @@ struct IdentityPorts {
 };
 
 struct IdentityContext {
-  IdentityContext(const Config& config, IdentityPorts ports);
+  IdentityContext(const ValidConfig& config, IdentityPorts ports);
 
-  const Config& config;
+  const ValidConfig& config;
   IdentityPorts ports;
   IdCodec codec;
   OidcClient oidc;

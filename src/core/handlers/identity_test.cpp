@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "adapters/memory_store.h"
 #include "adapters/system.h"
@@ -13,6 +14,11 @@
 #include "core/oidc/authorize.h"
 #include "core/oidc/jwks.h"
 #include "tests/integration/support/idp_test_keys.h"
+#include "tests/support/fake_http_client.h"
+#include "tests/support/fixed_clock.h"
+#include "tests/support/recording_log.h"
+#include "tests/support/seeded_random.h"
+#include "tests/support/valid_config.h"
 
 namespace barrier {
 namespace {
@@ -35,12 +41,12 @@ const TestRsaKey& otherKey() {
   return key;
 }
 
-// A stand-in for Cognito's token, JWKS and userinfo endpoints. Tests swap
-// the token (or the whole answer) to play a misbehaving provider.
-class FakeProvider : public HttpClient {
+// A stand-in for Cognito's token, JWKS and userinfo endpoints, answering
+// through the shared FakeHttpClient (`http`, which records the requests).
+// Tests swap the token (or the whole answer) to play a misbehaving provider.
+class FakeProvider {
  public:
-  Result<HttpClientResponse> send(const HttpClientRequest& request) override {
-    requests.push_back(request);
+  Result<HttpClientResponse> answer(const HttpClientRequest& request) {
     std::string url = request.url;
     if (url == std::string(kIssuer) + "/.well-known/jwks.json") {
       ++jwks_fetches;
@@ -84,32 +90,8 @@ class FakeProvider : public HttpClient {
   std::string userinfo_body =
       R"({"sub":"sub-alice","email":"alice@userinfo.example","email_verified":true})";
   int jwks_fetches = 0;
-  std::vector<HttpClientRequest> requests;
   QueryParams last_form;
-};
-
-// A log that keeps every line, to check what reaches it.
-class RecordingLog : public Log {
- public:
-  struct Line {
-    std::string event;
-    LogFields fields;
-  };
-  bool enabled(LogLevel) const override { return true; }
-  void write(LogLevel, std::string_view event, const LogFields& fields) override {
-    lines.push_back({std::string(event), fields});
-  }
-  // The value of `field` in the last line named `event`; nullopt when none.
-  std::optional<std::string> last(std::string_view event, std::string_view field) const {
-    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-      if (it->event != event) continue;
-      for (const auto& [k, v] : it->fields) {
-        if (k == field) return v;
-      }
-    }
-    return std::nullopt;
-  }
-  std::vector<Line> lines;
+  FakeHttpClient http{[this](const HttpClientRequest& request) { return answer(request); }};
 };
 
 struct Started {
@@ -125,22 +107,12 @@ std::string cookiePair(const std::string& set_cookie) {
 
 class IdentityTest : public ::testing::Test {
  protected:
-  IdentityTest() {
-    config.site_url = "https://www.example.com";
-    config.site_scheme = "https";
-    config.site_host = "www.example.com";
-    config.session.signing_keys = {std::string(32, 'k')};
-    config.provider.type = ProviderConfig::Type::kCognito;
-    config.provider.region = "eu-west-1";
-    config.provider.user_pool_id = "eu-west-1_Test";
-    config.provider.domain = "auth.example.com";
-    config.provider.client_id = "client123";
-  }
-
+  // Built on first use from `config` as the test left it, validated.
   IdentityHandlers& handlers() {
     if (!handlers_) {
+      valid_config_.emplace(mustValidate(config));
       handlers_ = std::make_unique<IdentityHandlers>(
-          config, IdentityPorts{clock, random, *crypto, *store, provider, log});
+          *valid_config_, IdentityPorts{clock, random, *crypto, *store, provider.http, log});
     }
     return *handlers_;
   }
@@ -187,7 +159,10 @@ class IdentityTest : public ::testing::Test {
     EXPECT_EQ(count(RecordKind::kSession), 0u);
   }
 
-  Config config;
+  // https://www.example.com, Cognito eu-west-1_Test at auth.example.com,
+  // client client123.
+  Config config = testConfig();
+  std::optional<ValidConfig> valid_config_;
   FixedClock clock{kNow};
   SeededRandom random{42};
   std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
@@ -316,7 +291,7 @@ TEST_F(IdentityTest, ClientSecretSentByHttpBasic) {
   Started s = startLogin();
   ASSERT_EQ(callback(s).status, 302);
   const HttpClientRequest* token = nullptr;
-  for (const auto& req : provider.requests) {
+  for (const auto& req : provider.http.requests) {
     if (req.url == kTokenUrl) token = &req;
   }
   ASSERT_NE(token, nullptr);
@@ -626,7 +601,7 @@ TEST_F(IdentityTest, ForgedTokensRefusedForTheirReason) {
     ASSERT_TRUE(reason.has_value());
     EXPECT_EQ(*reason, "unauthenticated: " + forgery.reason);
   }
-  for (const HttpClientRequest& request : provider.requests) {
+  for (const HttpClientRequest& request : provider.http.requests) {
     EXPECT_FALSE(request.url.starts_with(evil)) << "fetched " << request.url;
   }
   // The same claims signed by the provider pass: each refusal is the forgery's.
@@ -759,15 +734,15 @@ TEST_F(IdentityTest, UnverifiedEmailIsNotKept) {
   }
   config.provider.userinfo = true;
   handlers_.reset();
-  size_t userinfo_calls = provider.requests.size();
+  size_t userinfo_calls = provider.http.requests.size();
   provider.userinfo_body =
       R"({"sub":"sub-alice","email":"ceo@example.com","email_verified":false})";
   provider.make_token = [](json& c) { c.erase("email"); return goodKey().signRs256(c); };
   ASSERT_EQ(callback(startLogin()).status, 302);
   EXPECT_FALSE(kept("ceo@example.com"));
   bool asked = false;
-  for (size_t i = userinfo_calls; i < provider.requests.size(); ++i) {
-    asked = asked || provider.requests[i].url == kUserinfoUrl;
+  for (size_t i = userinfo_calls; i < provider.http.requests.size(); ++i) {
+    asked = asked || provider.http.requests[i].url == kUserinfoUrl;
   }
   EXPECT_TRUE(asked) << "userinfo was not called";
   // Cognito's string form counts.
@@ -792,7 +767,8 @@ TEST_F(IdentityTest, StoreFailureIs503) {
   };
   auto real = makeMemoryStore();
   FailingTake failing(*real);
-  IdentityHandlers h(config, IdentityPorts{clock, random, *crypto, failing, provider, log});
+  ValidConfig valid = mustValidate(config);
+  IdentityHandlers h(valid, IdentityPorts{clock, random, *crypto, failing, provider.http, log});
   Request login;
   login.path = "/_identity/login";
   Response started = h.handle(login);
@@ -867,8 +843,6 @@ TEST_F(IdentityTest, RoutingAndNoStore) {
 // A plain-http localhost site gets cookies without Secure (browsers would drop them).
 TEST_F(IdentityTest, LocalhostSiteCookiesNotSecure) {
   config.site_url = "http://localhost:8080";
-  config.site_scheme = "http";
-  config.site_host = "localhost:8080";
   Started s = startLogin();
   EXPECT_EQ(s.set_cookie.find("Secure"), std::string::npos);
   EXPECT_EQ(queryParam(s.authorize, "redirect_uri"), "http://localhost:8080/_identity/auth");

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "adapters/system.h"
 #include "tests/integration/support/idp_test_keys.h"
+#include "tests/support/fake_http_client.h"
+#include "tests/support/fixed_clock.h"
 
 namespace barrier {
 namespace {
@@ -20,22 +20,6 @@ const testing::TestRsaKey& signingKey() {
   return key;
 }
 
-// A JWKS endpoint whose answer the test chooses (a key set, an HTTP error or
-// no answer at all) and which counts how often it is asked, per URL.
-class FakeJwksEndpoint : public HttpClient {
- public:
-  Result<HttpClientResponse> send(const HttpClientRequest& request) override {
-    ++fetches[request.url];
-    if (!failure.isOk()) return failure;
-    return HttpClientResponse{status, {}, body};
-  }
-
-  Status failure;  // non-ok: no answer (refused, timeout)
-  int status = 200;
-  std::string body = testing::jwksOf({&signingKey()});
-  std::map<std::string, int> fetches;
-};
-
 class JwksCacheTest : public ::testing::Test {
  protected:
   Status verify(const std::string& uri = kJwksUri) {
@@ -46,7 +30,15 @@ class JwksCacheTest : public ::testing::Test {
 
   FixedClock clock{kNow};
   std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
-  FakeJwksEndpoint endpoint;
+  // The JWKS endpoint's answer, which the test chooses: a key set, an HTTP
+  // error or no answer at all. endpoint.sentTo(uri) counts the fetches.
+  Status failure;  // non-ok: no answer (refused, timeout)
+  int status = 200;
+  std::string body = testing::jwksOf({&signingKey()});
+  FakeHttpClient endpoint{[this](const HttpClientRequest&) -> Result<HttpClientResponse> {
+    if (!failure.isOk()) return failure;
+    return httpResponse(status, body);
+  }};
   JwksCache cache{endpoint, clock, *crypto, 1000};
 };
 
@@ -54,7 +46,7 @@ class JwksCacheTest : public ::testing::Test {
 TEST_F(JwksCacheTest, LoadsOnceAndVerifies) {
   EXPECT_TRUE(verify().isOk()) << verify().toString();
   EXPECT_TRUE(verify().isOk());
-  EXPECT_EQ(endpoint.fetches[kJwksUri], 1);
+  EXPECT_EQ(endpoint.sentTo(kJwksUri), 1u);
 }
 
 // Before any set has loaded, a failed fetch is not repeated for
@@ -63,34 +55,34 @@ TEST_F(JwksCacheTest, LoadsOnceAndVerifies) {
 // timeout), then one attempt is made per interval until the endpoint
 // recovers. A changed jwks_uri is still fetched at once.
 TEST_F(JwksCacheTest, FailedFirstFetchRetriedOncePerInterval) {
-  endpoint.failure = Status::timeout("jwks: no answer in 1000 ms");
+  failure = Status::timeout("jwks: no answer in 1000 ms");
   EXPECT_EQ(verify().code(), Code::kTimeout);
-  EXPECT_EQ(endpoint.fetches[kJwksUri], 1);
+  EXPECT_EQ(endpoint.sentTo(kJwksUri), 1u);
   for (int i = 0; i < JwksCache::kUnloadedRetrySeconds - 1; ++i) {
     clock.advance(1);  // up to kUnloadedRetrySeconds - 1 after the attempt
     Status s = verify();
     EXPECT_EQ(s.code(), Code::kUnavailable) << s.toString();
     EXPECT_NE(s.message().find("no answer in 1000 ms"), std::string::npos) << s.message();
   }
-  EXPECT_EQ(endpoint.fetches[kJwksUri], 1) << "a failing endpoint was asked on every callback";
+  EXPECT_EQ(endpoint.sentTo(kJwksUri), 1u) << "a failing endpoint was asked on every callback";
 
   clock.advance(1);  // the interval is over: one more attempt
-  endpoint.failure = Status::ok();
-  endpoint.status = 500;
+  failure = Status::ok();
+  status = 500;
   EXPECT_EQ(verify().code(), Code::kUnavailable);
   EXPECT_EQ(verify().code(), Code::kUnavailable);
-  EXPECT_EQ(endpoint.fetches[kJwksUri], 2);
+  EXPECT_EQ(endpoint.sentTo(kJwksUri), 2u);
 
   // The provider's jwks_uri changed (new discovery document): asked at once.
-  endpoint.status = 200;
+  status = 200;
   EXPECT_TRUE(verify(kOtherJwksUri).isOk());
-  EXPECT_EQ(endpoint.fetches[kOtherJwksUri], 1);
+  EXPECT_EQ(endpoint.sentTo(kOtherJwksUri), 1u);
 
   // The first uri recovers: loaded at the next attempt, then cached.
   clock.advance(JwksCache::kUnloadedRetrySeconds);
   EXPECT_TRUE(verify().isOk());
   EXPECT_TRUE(verify().isOk());
-  EXPECT_EQ(endpoint.fetches[kJwksUri], 3);
+  EXPECT_EQ(endpoint.sentTo(kJwksUri), 3u);
 }
 
 }  // namespace

@@ -4,24 +4,12 @@
 
 #include "core/oidc/authorize.h"
 #include "core/oidc/jwt.h"
+#include "tests/support/fake_http_client.h"
+#include "tests/support/fixed_clock.h"
+#include "tests/support/seeded_random.h"
 
 namespace barrier {
 namespace {
-
-// Answers discovery with a fixed document and counts the calls.
-class DiscoveryServer : public HttpClient {
- public:
-  Result<HttpClientResponse> send(const HttpClientRequest& request) override {
-    ++calls;
-    last_url = request.url;
-    if (!failure.isOk()) return failure;
-    return HttpClientResponse{200, {}, body};
-  }
-  std::string body;
-  Status failure;
-  int calls = 0;
-  std::string last_url;
-};
 
 ProviderConfig cognito() {
   ProviderConfig p;
@@ -50,13 +38,13 @@ TEST(ProviderEndpoints, CognitoPreset) {
 TEST(ProviderEndpoints, OverridesWin) {
   ProviderConfig p = cognito();
   p.token_endpoint = "https://proxy.example.com/token";
-  DiscoveryServer http;
+  FakeHttpClient http;
   FixedClock clock(1700000000);
   ProviderDirectory dir(p, http, clock);
   auto e = dir.endpoints();
   ASSERT_TRUE(e.isOk());
   EXPECT_EQ(e->token_endpoint, "https://proxy.example.com/token");
-  EXPECT_EQ(http.calls, 0);
+  EXPECT_TRUE(http.requests.empty());
 }
 
 // Discovery: the document's issuer must be the configured one.
@@ -80,23 +68,25 @@ TEST(ProviderEndpoints, DiscoveryCachedAndRetryLimited) {
   ProviderConfig p;
   p.type = ProviderConfig::Type::kOidc;
   p.issuer = "https://id.example.com/";
-  DiscoveryServer http;
-  http.failure = Status::unavailable("down");
-  http.body = R"({"issuer":"https://id.example.com/","authorization_endpoint":"https://id.example.com/a",
-    "token_endpoint":"https://id.example.com/t","jwks_uri":"https://id.example.com/k"})";
+  // Discovery answers nothing, then the document.
+  FakeHttpClient http;
+  http.queue(Status::unavailable("down"));
+  http.queue(httpResponse(
+      200,
+      R"({"issuer":"https://id.example.com/","authorization_endpoint":"https://id.example.com/a",
+    "token_endpoint":"https://id.example.com/t","jwks_uri":"https://id.example.com/k"})"));
   FixedClock clock(1700000000);
   ProviderDirectory dir(p, http, clock);
   EXPECT_EQ(dir.endpoints().status().code(), Code::kUnavailable);
   EXPECT_EQ(dir.endpoints().status().code(), Code::kUnavailable);
-  EXPECT_EQ(http.calls, 1);
-  EXPECT_EQ(http.last_url, "https://id.example.com/.well-known/openid-configuration");
-  http.failure = Status::ok();
+  ASSERT_EQ(http.requests.size(), 1u);
+  EXPECT_EQ(http.requests[0].url, "https://id.example.com/.well-known/openid-configuration");
   clock.advance(ProviderDirectory::kRetrySeconds);
   auto e = dir.endpoints();
   ASSERT_TRUE(e.isOk()) << e.status().toString();
   EXPECT_EQ(e->issuer, "https://id.example.com/");
   EXPECT_TRUE(dir.endpoints().isOk());
-  EXPECT_EQ(http.calls, 2);
+  EXPECT_EQ(http.requests.size(), 2u);
 }
 
 // OIDC with authorization, token and JWKS endpoints configured needs no discovery.
@@ -107,11 +97,11 @@ TEST(ProviderEndpoints, ExplicitOidcEndpointsSkipDiscovery) {
   p.authorization_endpoint = "https://id.example.com/a";
   p.token_endpoint = "https://id.example.com/t";
   p.jwks_uri = "https://id.example.com/k";
-  DiscoveryServer http;
+  FakeHttpClient http;
   FixedClock clock(1700000000);
   ProviderDirectory dir(p, http, clock);
   ASSERT_TRUE(dir.endpoints().isOk());
-  EXPECT_EQ(http.calls, 0);
+  EXPECT_TRUE(http.requests.empty());
 }
 
 // state round-trips; anything else (wrong length, not base64url) is refused.

@@ -1,4 +1,5 @@
-// Clock: the only source of time in the core. Tests fix it (FixedClock).
+// Clock: the only source of time in the core. Tests fix it (FixedClock, in
+// tests/support/, linked only into tests).
 #pragma once
 
 #include <cstdint>
@@ -22,19 +23,6 @@ class ForwardingClock : public Clock {
 
  private:
   Clock& inner_;
-};
-
-// A clock that only moves when told to. Not thread-safe.
-class FixedClock : public Clock {
- public:
-  explicit FixedClock(int64_t seconds) : millis_(seconds * 1000) {}
-  int64_t nowMillis() override { return millis_; }
-  void set(int64_t seconds) { millis_ = seconds * 1000; }
-  void advance(int64_t seconds) { millis_ += seconds * 1000; }
-  void advanceMillis(int64_t millis) { millis_ += millis; }
-
- private:
-  int64_t millis_;
 };
 
 }  // namespace barrier

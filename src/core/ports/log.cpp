@@ -1,24 +1,31 @@
 #include "core/ports/log.h"
 
+#include <iterator>
+
 namespace barrier {
 
 const char* logLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-  }
-  return "info";
+  auto index = static_cast<size_t>(level);
+  return index < std::size(kLogLevelNames) ? kLogLevelNames[index].data() : "info";
 }
 
 bool parseLogLevel(std::string_view text, LogLevel& out) {
-  if (text == "debug") out = LogLevel::kDebug;
-  else if (text == "info") out = LogLevel::kInfo;
-  else if (text == "warn") out = LogLevel::kWarn;
-  else if (text == "error") out = LogLevel::kError;
-  else return false;
-  return true;
+  for (size_t i = 0; i < std::size(kLogLevelNames); ++i) {
+    if (text == kLogLevelNames[i]) {
+      out = static_cast<LogLevel>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string logLevelList() {
+  std::string out;
+  for (std::string_view name : kLogLevelNames) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
 }
 
 std::string mask(std::string_view secret) {

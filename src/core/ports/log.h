@@ -11,9 +11,17 @@ namespace barrier {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
+// The levels' names, indexed by LogLevel: the one list that server.log_level,
+// `barrier serve --log-level`, the deploy assembly's LogLevel and the edge
+// handler (src/edge/handler.mjs, compared by handler_log_levels_test.cpp)
+// accept.
+inline constexpr std::string_view kLogLevelNames[] = {"debug", "info", "warn", "error"};
+
 const char* logLevelName(LogLevel level);
-// Parses "debug" | "info" | "warn" | "error"; false when unknown.
+// Parses one of kLogLevelNames; false when unknown.
 bool parseLogLevel(std::string_view text, LogLevel& out);
+// kLogLevelNames joined by ", ", for messages and help texts.
+std::string logLevelList();
 
 using LogFields = std::vector<std::pair<std::string, std::string>>;
 

@@ -1,5 +1,6 @@
 // Random: the only source of randomness in the core (ids, secrets, PKCE
-// verifiers, nonces). Production uses the OS CSPRNG; tests use SeededRandom.
+// verifiers, nonces). Production uses the OS CSPRNG; tests use SeededRandom
+// (tests/support/, linked only into tests).
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,7 @@ class Random {
   }
 };
 
+// Forwards every call; override fill() in a test to inject a fault.
 class ForwardingRandom : public Random {
  public:
   explicit ForwardingRandom(Random& inner) : inner_(inner) {}
@@ -28,23 +30,6 @@ class ForwardingRandom : public Random {
 
  private:
   Random& inner_;
-};
-
-// Deterministic bytes for tests (xorshift64*). Never use outside tests.
-class SeededRandom : public Random {
- public:
-  explicit SeededRandom(uint64_t seed) : state_(seed ? seed : 0x9E3779B97F4A7C15ull) {}
-  void fill(uint8_t* data, size_t size) override {
-    for (size_t i = 0; i < size; ++i) {
-      state_ ^= state_ >> 12;
-      state_ ^= state_ << 25;
-      state_ ^= state_ >> 27;
-      data[i] = static_cast<uint8_t>((state_ * 0x2545F4914F6CDD1Dull) >> 56);
-    }
-  }
-
- private:
-  uint64_t state_;
 };
 
 }  // namespace barrier

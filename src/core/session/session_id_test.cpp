@@ -4,6 +4,7 @@
 
 #include "adapters/system.h"
 #include "core/encoding.h"
+#include "tests/support/seeded_random.h"
 
 namespace barrier {
 namespace {

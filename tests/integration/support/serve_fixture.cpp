@@ -6,18 +6,27 @@
 #include "adapters/memory_store.h"
 #include "adapters/system.h"
 #include "core/session/session_id.h"
+#include "tests/support/valid_config.h"
 
 namespace barrier::testing {
 
-InProcessGateway::InProcessGateway(GatewaySetup setup) {
-  config_.site_url = "http://127.0.0.1";
-  config_.site_scheme = "http";
-  config_.site_host = "127.0.0.1";
-  config_.session.signing_keys = {std::string(32, 'k')};
-  config_.cache.ttl = 1;
-  config_.rules = setup.rules;
-  config_.public_paths = setup.public_paths;
-  config_.server.origins = setup.origins;
+namespace {
+
+// http://127.0.0.1 (cookies without Secure), a one-second session cache,
+// and the setup's origins, rules and public paths.
+ValidConfig gatewayConfig(const GatewaySetup& setup) {
+  Config config = testConfig();
+  config.site_url = "http://127.0.0.1";
+  config.cache.ttl = 1;
+  config.rules = setup.rules;
+  config.public_paths = setup.public_paths;
+  config.server.origins = setup.origins;
+  return mustValidate(std::move(config));
+}
+
+}  // namespace
+
+InProcessGateway::InProcessGateway(GatewaySetup setup) : config_(gatewayConfig(setup)) {
   clock_ = makeSystemClock();
   random_ = makeOsRandom();
   crypto_ = makeOpenSslCrypto();

@@ -69,7 +69,7 @@ class InProcessGateway {
   bool stop(int timeout_ms = 10000);
 
  private:
-  Config config_;
+  const ValidConfig config_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Random> random_;
   std::unique_ptr<Crypto> crypto_;
