@@ -4,17 +4,42 @@
 # integration, fuzz-corpus replay, Node.js and browser tests), then the unit
 # and integration tests again under AddressSanitizer +
 # UndefinedBehaviorSanitizer (the integration tests run the sanitized
-# `barrier` binary as a process).
+# `barrier` binary as a process). Ends with a table of every skipped test and its reason
+# (scripts/skip-report.py); with CI=true, a skip whose missing tool is in
+# fact here fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 source scripts/node-path.sh
 jobs=$(nproc)
+
+# The build directories whose CTest runs the closing table covers.
+runs=()
+closing_report() {
+  local rc=$?
+  if ((${#runs[@]})); then
+    python3 scripts/skip-report.py "${runs[@]}" || [ "$rc" -ne 0 ] || rc=1
+  fi
+  exit "$rc"
+}
+trap closing_report EXIT
+
+# ctest with a JUnit report in the build directory (for the table).
+run_ctest() {
+  local preset=$1
+  shift
+  rm -f "build/$preset/ctest-junit.xml"
+  runs+=("build/$preset")
+  ctest --preset "$preset" -j "$jobs" --output-junit "$PWD/build/$preset/ctest-junit.xml" "$@"
+}
+
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
 cmake --preset wasm >/dev/null
 cmake --build --preset wasm -j "$jobs"
-ctest --preset release -j "$jobs" "$@"
+rm -f build/release/node-junit/*.xml
+run_ctest release "$@"
+
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs" --target barrier_unit_tests barrier barrier_integration_tests
-ctest --preset asan -L 'unit|integration' -j "$jobs"
+run_ctest asan -L 'unit|integration'

@@ -22,7 +22,8 @@ const char kCaddy[] = "/usr/bin/caddy";
 class ServeCaddyTest : public ProxyExampleTest {
  protected:
   void SetUp() override {
-    if (::access(kCaddy, X_OK) != 0) GTEST_SKIP() << "caddy not installed at " << kCaddy;
+    if (::access(kCaddy, X_OK) != 0)
+      GTEST_SKIP() << "needs " << kCaddy << " (apt-get install caddy)";
     std::string example = startBackends("examples/caddy/Caddyfile", "barrier-caddy-");
     ASSERT_NE(example.find("forward_auth"), std::string::npos);
     // Caddy 2.6 replaces every copied header itself; newer ones skip a header

@@ -22,7 +22,8 @@ const char kNginx[] = "/usr/sbin/nginx";
 class ServeNginxTest : public ProxyExampleTest {
  protected:
   void SetUp() override {
-    if (::access(kNginx, X_OK) != 0) GTEST_SKIP() << "nginx not installed at " << kNginx;
+    if (::access(kNginx, X_OK) != 0)
+      GTEST_SKIP() << "needs " << kNginx << " (apt-get install nginx-light)";
     std::string example = startBackends("examples/nginx/barrier.conf", "barrier-nginx-");
     ASSERT_NE(example.find("auth_request"), std::string::npos);
     example = std::regex_replace(example, std::regex("listen 80;"),
