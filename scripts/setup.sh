@@ -13,7 +13,11 @@ APT_PACKAGES=(
   libclang-rt-14-dev-wasm32
   nodejs npm redis-server nginx-light caddy chromium wrk curl ca-certificates
   dpkg-dev lintian systemd man-db file
+  python3 python3-boto3
 )
+# moto_server and cfn-lint (DynamoDB/STS/CloudFormation stand-ins and the
+# template linter) have no Debian package: the tests that need them skip
+# and say so, and scripts/skip-report.py lists them at the end of a run.
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -194,8 +194,7 @@ SessionRecord login(const std::string& key) {
 class RedisStoreTest : public testing::Test {
  protected:
   void SetUp() override {
-    if (!haveRedisServer())
-      GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+    if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
     port_ = freePort();
     server_ = std::make_unique<RedisServer>(port_);
     ASSERT_TRUE(server_->start()) << "redis-server did not start on port " << port_;
@@ -453,8 +452,7 @@ TEST(RedisUrl, Ipv6InBrackets) {
     auto refused = makeRedisStore(bad);
     EXPECT_FALSE(refused.isOk()) << bad;
   }
-  if (!haveRedisServer())
-    GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
   int port = freePort();
   RedisServer server(port, {"--bind", "127.0.0.1", "::1"});
   if (!server.start()) GTEST_SKIP() << "redis-server cannot listen on ::1 here";
@@ -470,8 +468,7 @@ TEST(RedisUrl, Ipv6InBrackets) {
 // master's client connections; the store drops them before use and asks the
 // sentinels again), with the records written before it still there.
 TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
-  if (!haveRedisServer())
-    GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
   int master_port = freePort();
   RedisServer first(master_port);
   ASSERT_TRUE(first.start());
@@ -533,8 +530,7 @@ TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
 // a 503, never a lost write taken for a success) and writes again once the
 // server is a master.
 TEST(RedisSentinel, ReadOnlyAnswerIsUnavailable) {
-  if (!haveRedisServer())
-    GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
   int port = freePort();
   RedisServer server(port);
   ASSERT_TRUE(server.start());
@@ -555,8 +551,7 @@ TEST(RedisSentinel, ReadOnlyAnswerIsUnavailable) {
 
 // A sentinel that knows no such master: a clean kUnavailable naming it.
 TEST(RedisSentinel, UnknownMasterIsUnavailable) {
-  if (!haveRedisServer())
-    GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
+  if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
   int sentinel_port = freePort();
   RedisServer sentinel(sentinel_port, {"--sentinel"}, "\n");
   ASSERT_TRUE(sentinel.start());

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace barrier {
 namespace {
 
@@ -27,6 +32,26 @@ TEST(LoginLimiterTest, ZeroIsOff) {
   LoginLimiter limiter(0);
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(limiter.allow("198.51.100.1", 1.0));
   EXPECT_EQ(limiter.clients(), 0u);
+}
+
+// The server's threads share one limiter: under contention a client still
+// gets exactly its burst, and the table sees every client (the tsan preset
+// runs this for races).
+TEST(LoginLimiterTest, ThreadsShareTheBuckets) {
+  LoginLimiter limiter(50, 1000);
+  std::atomic<int> shared_allowed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&limiter, &shared_allowed, t] {
+      for (int i = 0; i < 100; ++i) {
+        if (limiter.allow("198.51.100.1", 10.0)) ++shared_allowed;
+        limiter.allow("203.0.113." + std::to_string(t * 100 + i % 50), 10.0);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(shared_allowed.load(), 50);
+  EXPECT_EQ(limiter.clients(), 1u + 4 * 50);
 }
 
 // The table is bounded: idle clients are dropped first; when every client

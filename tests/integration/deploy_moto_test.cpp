@@ -21,7 +21,7 @@ class DeployMotoTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (std::string why = moto_.unavailableReason(); !why.empty()) GTEST_SKIP() << why;
-    if (!boto3Available()) GTEST_SKIP() << "python3 with boto3 is not installed";
+    if (!boto3Available()) GTEST_SKIP() << kNeedsBoto3;
     ASSERT_TRUE(moto_.start()) << "moto_server did not start";
     python(R"(
 import boto3

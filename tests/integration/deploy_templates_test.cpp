@@ -20,7 +20,8 @@ std::string readTemplate(const std::string& name) {
 // cfn-lint reports no errors (exit codes 2 and 6 carry errors; 4 and 8 are
 // warnings and informational notes).
 TEST(DeployTemplatesTest, PassCfnLint) {
-  if (std::system("command -v cfn-lint >/dev/null 2>&1") != 0) GTEST_SKIP() << "cfn-lint is not installed";
+  if (std::system("command -v cfn-lint >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "needs cfn-lint (not on PATH; pip install cfn-lint)";
   std::string command = std::string("cfn-lint ") + BARRIER_SOURCE_DIR + "/deploy/session-manager.yaml " +
                         BARRIER_SOURCE_DIR + "/deploy/session-checker.yaml 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");

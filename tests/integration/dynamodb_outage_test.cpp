@@ -1,7 +1,7 @@
 // Failure behaviour of the DynamoDB store: the emulator killed mid-run
 // makes every operation fail (non-ok, never "absent"), the checker answers
-// 503 (fail closed), and both recover within a second of the server's
-// return. Throttling answers are retried until the service answers.
+// 503 (fail closed), and both work again from the first call after the
+// server's return. Throttling answers are retried until the service answers.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -76,7 +76,7 @@ struct CheckerHarness {
 
 // Kill dynalite mid-run: store calls fail with non-ok Status within the
 // retry budget, the checker answers 503 with Retry-After, and once dynalite
-// is back (same port, same data) both work again within a second.
+// is back (same port, same data) the first check passes.
 TEST(DynamoDbOutage, FailsClosedAndRecovers) {
   DynamoDbEmulator dynalite(EmulatorKind::kDynalite);
   if (std::string why = dynalite.unavailableReason(); !why.empty()) {
@@ -119,14 +119,10 @@ TEST(DynamoDbOutage, FailsClosedAndRecovers) {
   EXPECT_EQ(down.response.status, 503);
   EXPECT_TRUE(down.response.headers.has("Retry-After"));
 
+  // Back on the same port with the same data: the very next check passes.
+  // No back-off and no broken pooled connection outlives the outage.
   ASSERT_TRUE(dynalite.start());
-  auto back = Clock_::now();
-  CheckDecision up;
-  do {
-    up = check(*h.checker, request, *store);
-  } while (up.outcome != CheckOutcome::kPass && Clock_::now() - back < std::chrono::seconds(5));
-  EXPECT_EQ(up.outcome, CheckOutcome::kPass);
-  EXPECT_LT(Clock_::now() - back, std::chrono::seconds(1));
+  EXPECT_EQ(check(*h.checker, request, *store).outcome, CheckOutcome::kPass);
   EXPECT_TRUE(store->ping().isOk());
 }
 
@@ -137,11 +133,10 @@ TEST(DynamoDbThrottling, RetriedUntilAnswered) {
   std::atomic<int> calls{0};
   FakeHttpServer server([&](const FakeHttpRequest& r) {
     if (++calls <= 2) {
-      return FakeHttpResponse{
-          400,
-          {{"Content-Type", "application/x-amz-json-1.0"}},
-          R"({"__type":"com.amazon.coral.availability#ThrottlingException",)"
-          R"("message":"Rate of requests exceeds the allowed throughput."})"};
+      return FakeHttpResponse{400,
+                              {{"Content-Type", "application/x-amz-json-1.0"}},
+                              R"({"__type":"com.amazon.coral.availability#ThrottlingException",)"
+                              R"("message":"Rate of requests exceeds the allowed throughput."})"};
     }
     return FakeHttpResponse{
         200,
@@ -168,7 +163,8 @@ TEST(DynamoDbThrottling, RetriedUntilAnswered) {
 // AWS's code and message in the Status.
 TEST(DynamoDbThrottling, PersistentThrottlingSurfacesTheError) {
   FakeHttpServer server([](const FakeHttpRequest&) {
-    return FakeHttpResponse{400, {},
+    return FakeHttpResponse{400,
+                            {},
                             R"({"__type":"com.amazonaws.dynamodb.v20120810#)"
                             R"(ProvisionedThroughputExceededException","message":"slow down"})"};
   });

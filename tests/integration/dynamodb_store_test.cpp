@@ -240,7 +240,7 @@ TEST_P(DynamoDbStoreTest, MissingTableIsAnError) {
 // An item written by boto3 (Decimal numbers, a Python list of groups) reads
 // back as the same record through barrier.
 TEST_P(DynamoDbStoreTest, ReadsItemsWrittenByBoto3) {
-  if (!testing::boto3Available()) GTEST_SKIP() << "skipped: boto3 is not installed";
+  if (!testing::boto3Available()) GTEST_SKIP() << "skipped: " << testing::kNeedsBoto3;
   bool ok = false;
   std::string out = testing::runPython(R"(
 import boto3
@@ -268,7 +268,7 @@ print("ok")
 // An item written by barrier reads in boto3 with the table's types
 // (docs/ARCHITECTURE.md, "DynamoDB table").
 TEST_P(DynamoDbStoreTest, Boto3ReadsItemsWrittenByBarrier) {
-  if (!testing::boto3Available()) GTEST_SKIP() << "skipped: boto3 is not installed";
+  if (!testing::boto3Available()) GTEST_SKIP() << "skipped: " << testing::kNeedsBoto3;
   ASSERT_TRUE(store_->putNew(session("bw1", "dave")).isOk());
   bool ok = false;
   std::string out = testing::runPython(R"(

@@ -301,7 +301,7 @@ TEST_F(LambdaManagerTest, FullLoginThroughRestAndHttpApiEvents) {
   options.redirect_uris = {std::string(kSite) + "/_identity/auth"};
   options.logout_uris = {std::string(kSite) + "/_identity/signed-out"};
   IdpProcess idp(options);
-  if (!idp.ok()) GTEST_SKIP() << "the local IdP did not start: " << idp.error();
+  ASSERT_TRUE(idp.ok()) << "the local IdP did not start: " << idp.error();
   DynamoDbEmulator dynalite(EmulatorKind::kDynalite);
   if (!dynalite.unavailableReason().empty()) GTEST_SKIP() << dynalite.unavailableReason();
   ASSERT_TRUE(dynalite.start());

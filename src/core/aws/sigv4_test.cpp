@@ -110,7 +110,8 @@ std::string expectedAuthorization(const fs::path& dir) {
 // request, string to sign, signature and Authorization header.
 TEST(SigV4Vectors, HeaderSigning) {
   auto cases = vectorCases();
-  if (cases.empty()) GTEST_SKIP() << "skipped: " << kVectorDir << " is absent";
+  if (cases.empty())
+    GTEST_SKIP() << "skipped: needs " << kVectorDir.string() << " (the shared test vectors)";
   auto crypto = makeOpenSslCrypto();
   int passed = 0;
   for (const auto& dir : cases) {
@@ -140,7 +141,8 @@ TEST(SigV4Vectors, HeaderSigning) {
 // string to sign and signature, and the signature lands in the query.
 TEST(SigV4Vectors, QuerySigning) {
   auto cases = vectorCases();
-  if (cases.empty()) GTEST_SKIP() << "skipped: " << kVectorDir << " is absent";
+  if (cases.empty())
+    GTEST_SKIP() << "skipped: needs " << kVectorDir.string() << " (the shared test vectors)";
   auto crypto = makeOpenSslCrypto();
   int passed = 0;
   for (const auto& dir : cases) {

@@ -90,13 +90,13 @@ DynamoDbEmulator::~DynamoDbEmulator() {
 
 std::string DynamoDbEmulator::unavailableReason() const {
   if (kind_ == EmulatorKind::kDynalite) {
-    if (!onPath("node")) return "node is not installed";
+    if (!onPath("node")) return "needs node (not on PATH)";
     if (!fs::exists(kSourceDir / "node_modules" / "dynalite")) {
-      return "node_modules/dynalite is absent (run npm ci)";
+      return "needs node_modules/dynalite (npm ci)";
     }
     return "";
   }
-  if (!onPath("moto_server")) return "moto_server is not installed";
+  if (!onPath("moto_server")) return "needs moto_server (not on PATH; pip install 'moto[server]')";
   return "";
 }
 
@@ -147,17 +147,42 @@ void DynamoDbEmulator::stop() {
   }
 }
 
-bool boto3Available() {
-  return std::system("python3 -c 'import boto3' >/dev/null 2>&1") == 0;
+const std::string& boto3Python() {
+  // Debian's python3-boto3 serves /usr/bin/python3; a python3 earlier on PATH
+  // (pyenv, a virtualenv) may carry its own boto3 instead, or none.
+  static const std::string python = [] {
+    for (const char* candidate : {"python3", "/usr/bin/python3"}) {
+      std::string cmd = std::string(candidate) + " -c 'import boto3' >/dev/null 2>&1";
+      if (std::system(cmd.c_str()) == 0) return std::string(candidate);
+    }
+    return std::string();
+  }();
+  return python;
 }
+
+bool boto3Available() { return !boto3Python().empty(); }
+
+// Prepended to every script: boto3 before 1.28 (Debian 12 ships 1.26)
+// ignores AWS_ENDPOINT_URL and would reach for AWS itself, so every client
+// and resource gets the local endpoint unless the script names one.
+constexpr const char* kLocalEndpointPreamble = R"(import os, boto3
+def _local(make):
+    def made(self, *args, **kwargs):
+        kwargs.setdefault("endpoint_url", os.environ["AWS_ENDPOINT_URL"])
+        return make(self, *args, **kwargs)
+    return made
+boto3.Session.client = _local(boto3.Session.client)
+boto3.Session.resource = _local(boto3.Session.resource)
+)";
 
 std::string runPython(const std::string& script, const std::string& endpoint, bool& ok) {
   fs::path file = fs::temp_directory_path() /
                   ("barrier-boto3-" + std::to_string(::getpid()) + ".py");
-  std::ofstream(file) << script;
-  std::string cmd = "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_SESSION_TOKEN= "
-                    "AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=" +
-                    endpoint + " python3 " + file.string() + " 2>&1";
+  std::ofstream(file) << kLocalEndpointPreamble << script;
+  std::string cmd =
+      "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_SESSION_TOKEN= "
+      "AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=" +
+      endpoint + " " + boto3Python() + " " + file.string() + " 2>&1";
   std::string out;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) {

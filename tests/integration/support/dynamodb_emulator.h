@@ -23,7 +23,8 @@ class DynamoDbEmulator {
   DynamoDbEmulator& operator=(const DynamoDbEmulator&) = delete;
 
   // Why the emulator cannot run here ("" when it can): node_modules/dynalite
-  // or moto_server missing. Tests GTEST_SKIP with this message.
+  // or moto_server missing. Tests GTEST_SKIP with this message, which starts
+  // with "needs <tool>" (scripts/skip-report.py checks that tool).
   std::string unavailableReason() const;
 
   // Starts on a free port (or the port of a previous start(), so a restart
@@ -49,10 +50,15 @@ int freeLoopbackPort();
 // True when 127.0.0.1:port accepts a connection within `timeout_ms`.
 bool waitForPort(int port, int timeout_ms);
 
-// True when `python3 -c "import boto3"` works here.
+// The python3 that imports boto3: `python3` on PATH when it does, else
+// Debian's /usr/bin/python3 (python3-boto3); "" when neither does.
+const std::string& boto3Python();
+// True when boto3Python() found one.
 bool boto3Available();
-// Runs python3 with `script` (env carries endpoint and dummy credentials);
-// returns its stdout, or sets ok=false.
+// Why boto3 tests skip when boto3Available() is false.
+inline constexpr const char* kNeedsBoto3 = "needs python3:boto3 (apt-get install python3-boto3)";
+// Runs boto3Python() with `script` (env carries endpoint and dummy
+// credentials); returns its stdout, or sets ok=false.
 std::string runPython(const std::string& script, const std::string& endpoint, bool& ok);
 
 }  // namespace barrier::testing

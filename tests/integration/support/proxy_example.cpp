@@ -69,7 +69,8 @@ const char* proxyName(ProxyKind kind) { return kind == ProxyKind::kNginx ? "ngin
 
 std::string proxyUnavailableReason(ProxyKind kind) {
   if (::access(binaryOf(kind), X_OK) == 0) return "";
-  return std::string(proxyName(kind)) + " not installed at " + binaryOf(kind);
+  return std::string("needs ") + binaryOf(kind) + " (apt-get install " +
+         (kind == ProxyKind::kNginx ? "nginx-light" : "caddy") + ")";
 }
 
 std::string exampleWithPorts(ProxyKind kind, uint16_t barrier_port, uint16_t app_port) {

@@ -11,11 +11,11 @@ export const ARTIFACTS = path.join(SOURCE_DIR, 'tests/artifacts');
 
 // Why the browser tests cannot run here, or null when they can.
 export async function browserUnavailable() {
-  if (!existsSync(CHROMIUM)) return `chromium not found at ${CHROMIUM} (apt-get install chromium)`;
+  if (!existsSync(CHROMIUM)) return `needs ${CHROMIUM} (apt-get install chromium)`;
   try {
     await import('playwright-core');
   } catch {
-    return 'npm package playwright-core is missing (npm ci)';
+    return 'needs node_modules/playwright-core (npm ci)';
   }
   return null;
 }
