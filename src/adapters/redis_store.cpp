@@ -4,12 +4,12 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
 
 #include "core/config/redis_url.h"
+#include "core/mutex.h"
 
 namespace barrier {
 
@@ -263,7 +263,7 @@ class RedisStore : public SessionStore {
     while (true) {
       Context c;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         if (idle_.empty()) break;
         c = std::move(idle_.back());
         idle_.pop_back();
@@ -281,7 +281,7 @@ class RedisStore : public SessionStore {
   }
 
   void release(Context c) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(c));
   }
 
@@ -398,7 +398,7 @@ class RedisStore : public SessionStore {
       // A failover made our server a replica: every pooled connection
       // points at it. Start over with the master the sentinels name now.
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         idle_.clear();
       }
       c = connect();
@@ -418,8 +418,8 @@ class RedisStore : public SessionStore {
 
   const RedisTarget target_;
   const RedisStoreOptions options_;
-  std::mutex mu_;
-  std::vector<Context> idle_;
+  Mutex mu_;
+  std::vector<Context> idle_ GUARDED_BY(mu_);
 };
 
 }  // namespace
