@@ -15,6 +15,10 @@ namespace barrier {
 
 namespace {
 
+// Error codes the store acts on (the first word of an error reply).
+constexpr std::string_view kWrongType = "WRONGTYPE";
+constexpr std::string_view kReadOnly = "READONLY";
+
 constexpr char kRecordPrefix[] = "barrier:s:";
 constexpr char kUserPrefix[] = "barrier:u:";
 
@@ -202,7 +206,7 @@ class RedisStore : public SessionStore {
   Status remove(std::string_view key) override {
     Result<Reply> reply =
         run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
-    if (!reply.isOk() && reply.status().message().find("WRONGTYPE") != std::string::npos) {
+    if (!reply.isOk() && reply.status().hasReason(kWrongType)) {
       // Not even a hash (nothing barrier wrote): no user index to update.
       reply = run({"DEL", recordKey(key)});
     }
@@ -379,13 +383,15 @@ class RedisStore : public SessionStore {
         redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
     if (!reply) return connectionError(c, args.front());
     if (reply->type == REDIS_REPLY_ERROR) {
-      std::string error = "redis: " + args.front() + ": " + std::string(reply->str, reply->len);
+      std::string_view text(reply->str, reply->len);
+      // An error reply starts with its code ("WRONGTYPE Operation against
+      // ...", "READONLY You can't write ..."): the Status's reason.
+      std::string code(text.substr(0, text.find(' ')));
+      std::string error = "redis: " + args.front() + ": " + std::string(text);
       // A key holding another type is damaged data, like a malformed
       // record (kInternal); other errors are the server's.
-      if (std::string_view(reply->str, reply->len).starts_with("WRONGTYPE")) {
-        return Status::internal(std::move(error));
-      }
-      return Status::unavailable(std::move(error));
+      Code kind = code == kWrongType ? Code::kInternal : Code::kUnavailable;
+      return Status(kind, std::move(error), std::move(code));
     }
     return reply;
   }
@@ -412,9 +418,7 @@ class RedisStore : public SessionStore {
   }
 
   // "READONLY You can't write against a read only replica."
-  static bool isDemoted(const Status& status) {
-    return status.message().find(": READONLY ") != std::string::npos;
-  }
+  static bool isDemoted(const Status& status) { return status.hasReason(kReadOnly); }
 
   const RedisTarget target_;
   const RedisStoreOptions options_;

@@ -26,7 +26,8 @@ class CloudFormationTest : public ::testing::Test {
   CloudFormationTest() {
     AwsClientDeps deps;
     deps.http = http_;
-    deps.credentials = std::shared_ptr<CredentialsProvider>(makeStaticCredentials({"AKID", "SECRET", "", 0, "test"}).release());
+    deps.credentials = std::shared_ptr<CredentialsProvider>(
+        makeStaticCredentials({"AKID", "SECRET", "", 0, "test"}).release());
     AwsClientOptions options;
     options.region = "eu-west-1";
     options.env = mapEnvironment({{"AWS_ENDPOINT_URL", "http://127.0.0.1:1"}});
@@ -34,7 +35,9 @@ class CloudFormationTest : public ::testing::Test {
     options.sleep = [](int) {};
     client_ = std::make_unique<AwsClient>(options, deps);
   }
-  void answer(int status, std::string body) { http_->answers.push_back({status, {}, std::move(body)}); }
+  void answer(int status, std::string body) {
+    http_->answers.push_back({status, {}, std::move(body)});
+  }
 
   std::shared_ptr<CannedHttp> http_ = std::make_shared<CannedHttp>();
   std::unique_ptr<AwsClient> client_;
@@ -42,7 +45,8 @@ class CloudFormationTest : public ::testing::Test {
 
 // DescribeStacks answers become StackInfo with outputs and parameters.
 TEST_F(CloudFormationTest, DescribesAStack) {
-  answer(200, R"(<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+  answer(200,
+         R"(<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
 <DescribeStacksResult><Stacks><member><StackId>arn:s</StackId><StackName>DemoSessionManager</StackName>
 <StackStatus>UPDATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime>
 <Outputs><member><OutputKey>ApiPath</OutputKey><OutputValue>/prod</OutputValue></member></Outputs>
@@ -56,7 +60,8 @@ TEST_F(CloudFormationTest, DescribesAStack) {
   EXPECT_EQ((*stack)->outputs.at("ApiPath"), "/prod");
   EXPECT_EQ((*stack)->parameters.at("SigningKeys"), "****");
   ASSERT_EQ(http_->requests.size(), 1u);
-  EXPECT_NE(http_->requests[0].body.find("Action=DescribeStacks&Version=2010-05-15&StackName=DemoSessionManager"),
+  EXPECT_NE(http_->requests[0].body.find(
+                "Action=DescribeStacks&Version=2010-05-15&StackName=DemoSessionManager"),
             std::string::npos);
 }
 
@@ -64,7 +69,9 @@ TEST_F(CloudFormationTest, DescribesAStack) {
 TEST_F(CloudFormationTest, AbsentStackIsNotAnError) {
   answer(400, R"(<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>
 <Message>Stack with id Nope does not exist</Message></Error></ErrorResponse>)");
-  answer(403, R"(<ErrorResponse><Error><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>)");
+  answer(
+      403,
+      R"(<ErrorResponse><Error><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>)");
   CloudFormation cf(*client_, "eu-west-1");
   auto absent = cf.describeStack("Nope");
   ASSERT_TRUE(absent.isOk()) << absent.status().toString();
@@ -77,11 +84,15 @@ TEST_F(CloudFormationTest, AbsentStackIsNotAnError) {
 // Change sets: parameters are form-encoded members, and an empty change set
 // is recognised from CloudFormation's reason.
 TEST_F(CloudFormationTest, ChangeSets) {
-  answer(200, R"(<CreateChangeSetResponse><CreateChangeSetResult><Id>arn:cs</Id></CreateChangeSetResult></CreateChangeSetResponse>)");
-  answer(200, R"(<DescribeChangeSetResponse><DescribeChangeSetResult><ChangeSetId>arn:cs</ChangeSetId>
+  answer(
+      200,
+      R"(<CreateChangeSetResponse><CreateChangeSetResult><Id>arn:cs</Id></CreateChangeSetResult></CreateChangeSetResponse>)");
+  answer(200,
+         R"(<DescribeChangeSetResponse><DescribeChangeSetResult><ChangeSetId>arn:cs</ChangeSetId>
 <Status>FAILED</Status><StatusReason>The submitted information didn't contain changes. Submit different information to create a change set.</StatusReason>
 <Changes/></DescribeChangeSetResult></DescribeChangeSetResponse>)");
-  answer(200, R"(<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status>
+  answer(200,
+         R"(<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status>
 <Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action><LogicalResourceId>ManagerFunction</LogicalResourceId>
 <ResourceType>AWS::Lambda::Function</ResourceType><Replacement>False</Replacement></ResourceChange></member></Changes>
 </DescribeChangeSetResult></DescribeChangeSetResponse>)");
@@ -90,8 +101,10 @@ TEST_F(CloudFormationTest, ChangeSets) {
   ASSERT_TRUE(id.isOk()) << id.status().toString();
   EXPECT_EQ(*id, "arn:cs");
   const std::string& body = http_->requests[0].body;
-  EXPECT_NE(body.find("Parameters.member.1.ParameterKey=CodeKey&Parameters.member.1.ParameterValue=a%20b%26c"),
-            std::string::npos)
+  EXPECT_NE(
+      body.find(
+          "Parameters.member.1.ParameterKey=CodeKey&Parameters.member.1.ParameterValue=a%20b%26c"),
+      std::string::npos)
       << body;
   EXPECT_NE(body.find("Capabilities.member.1=CAPABILITY_IAM"), std::string::npos);
   auto empty = cf.describeChangeSet(*id);
@@ -102,6 +115,29 @@ TEST_F(CloudFormationTest, ChangeSets) {
   EXPECT_FALSE(real->empty());
   ASSERT_EQ(real->changes.size(), 1u);
   EXPECT_EQ(real->changes[0].logical_id, "ManagerFunction");
+}
+
+// The call layer reads ValidationError's prose once: a missing stack is
+// kNotFound and an update with nothing to do has kCloudFormationNoUpdates;
+// other ValidationErrors keep their code.
+TEST_F(CloudFormationTest, ValidationErrorProseBecomesCodes) {
+  answer(400, R"(<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>
+<Message>Stack [Nope] does not exist</Message></Error></ErrorResponse>)");
+  answer(400, R"(<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>
+<Message>No updates are to be performed.</Message></Error></ErrorResponse>)");
+  answer(400, R"(<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>
+<Message>Template format error</Message></Error></ErrorResponse>)");
+  CloudFormation cf(*client_, "eu-west-1");
+  auto events = cf.describeStackEvents("Nope");
+  ASSERT_FALSE(events.isOk());
+  EXPECT_EQ(events.status().code(), Code::kNotFound);
+  auto unchanged = cf.createChangeSet("S", "c1", "Resources: {}", {});
+  ASSERT_FALSE(unchanged.isOk());
+  EXPECT_TRUE(unchanged.status().hasReason(kCloudFormationNoUpdates));
+  auto malformed = cf.createChangeSet("S", "c2", "{", {});
+  ASSERT_FALSE(malformed.isOk());
+  EXPECT_EQ(malformed.status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(malformed.status().hasReason("ValidationError"));
 }
 
 // Stack states: stable vs in progress, failures including rollbacks.

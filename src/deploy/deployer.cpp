@@ -179,7 +179,7 @@ Status Deployer::waitForStack(CloudFormation& cf, const std::string& name, const
   say(concat({"stack ", name, ": waiting for CloudFormation"}));
   for (;;) {
     auto events = cf.describeStackEvents(name);
-    if (!events && events.status().message().find("does not exist") != std::string::npos) {
+    if (!events && events.status().code() == Code::kNotFound) {
       return Status::notFound(concat({"stack ", name, " does not exist"}));
     }
     if (!events) return events.status();
@@ -242,7 +242,7 @@ Status Deployer::applyStack(CloudFormation& cf, const std::string& name, const s
   // A change set shows what an update would do, and says so when nothing would.
   std::string change_set = concat({"barrier-", hexEncode(random_.bytes(8))});
   auto id = cf.createChangeSet(name, change_set, template_body, parameters);
-  if (!id && id.status().message().find("No updates are to be performed") != std::string::npos) {
+  if (!id && id.status().hasReason(kCloudFormationNoUpdates)) {
     say(concat({"stack ", name, " (", cf.region(), "): no changes"}));
     return Status::ok();
   }
