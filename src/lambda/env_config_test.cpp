@@ -30,7 +30,9 @@ Vars cognitoVars() {
       {"BARRIER_COGNITO_DOMAIN", "auth.example.com"},
       {"BARRIER_CLIENT_ID", "client123"},
       {"BARRIER_CLIENT_SECRET", "very-secret-value"},
-      {"BARRIER_SIGNING_KEYS", "c2lnbmluZy1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM=, b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3ODlhYmNkZWY="},
+      {"BARRIER_SIGNING_KEYS",
+       "c2lnbmluZy1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM=, "
+       "b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3ODlhYmNkZWY="},
       {"BARRIER_SESSION_LIFETIME", "12h"},
       {"BARRIER_REQUIRED_GROUPS", "staff, admins"},
       {"BARRIER_RULES", R"([{"path":"/admin/*","groups":["admins"]}])"},
@@ -185,13 +187,13 @@ TEST(EnvConfigTest, SecretsAreNotEchoed) {
 TEST(EnvConfigTest, EveryVariableIsDocumented) {
   std::vector<std::string> documented;
   for (size_t i = 0; i < kEnvVariableCount; ++i) documented.push_back(kEnvVariables[i].name);
-  for (const char* name : {"BARRIER_TABLE", "BARRIER_REGION", "BARRIER_COOKIE_NAME",
-                           "BARRIER_SITE_URL", "BARRIER_DOMAIN", "BARRIER_COGNITO_USER_POOL_ID",
-                           "BARRIER_COGNITO_DOMAIN", "BARRIER_CLIENT_ID", "BARRIER_CLIENT_SECRET",
-                           "BARRIER_SIGNING_KEYS", "BARRIER_SESSION_LIFETIME",
-                           "BARRIER_PUBLIC_PATHS", "BARRIER_RULES", "BARRIER_REQUIRED_GROUPS",
-                           "BARRIER_OIDC_ISSUER", "BARRIER_DYNAMODB_ENDPOINT", "BARRIER_LOG_LEVEL",
-                           "BARRIER_CONFIG_JSON", "BARRIER_STORE"}) {
+  for (const char* name :
+       {"BARRIER_TABLE", "BARRIER_REGION", "BARRIER_COOKIE_NAME", "BARRIER_SITE_URL",
+        "BARRIER_DOMAIN", "BARRIER_COGNITO_USER_POOL_ID", "BARRIER_COGNITO_DOMAIN",
+        "BARRIER_CLIENT_ID", "BARRIER_CLIENT_SECRET", "BARRIER_SIGNING_KEYS",
+        "BARRIER_SESSION_LIFETIME", "BARRIER_PUBLIC_PATHS", "BARRIER_RULES",
+        "BARRIER_REQUIRED_GROUPS", "BARRIER_OIDC_ISSUER", "BARRIER_DYNAMODB_ENDPOINT",
+        "BARRIER_LOG_LEVEL", "BARRIER_CONFIG_JSON", "BARRIER_STORE"}) {
     EXPECT_NE(std::find(documented.begin(), documented.end(), name), documented.end()) << name;
   }
 }

@@ -135,11 +135,10 @@ TEST(DynamoDbThrottling, RetriedUntilAnswered) {
   std::atomic<int> calls{0};
   FakeHttpServer server([&](const FakeHttpRequest& r) {
     if (++calls <= 2) {
-      return FakeHttpResponse{
-          400,
-          {{"Content-Type", "application/x-amz-json-1.0"}},
-          R"({"__type":"com.amazon.coral.availability#ThrottlingException",)"
-          R"("message":"Rate of requests exceeds the allowed throughput."})"};
+      return FakeHttpResponse{400,
+                              {{"Content-Type", "application/x-amz-json-1.0"}},
+                              R"({"__type":"com.amazon.coral.availability#ThrottlingException",)"
+                              R"("message":"Rate of requests exceeds the allowed throughput."})"};
     }
     return FakeHttpResponse{
         200,
@@ -166,7 +165,8 @@ TEST(DynamoDbThrottling, RetriedUntilAnswered) {
 // AWS's code and message in the Status.
 TEST(DynamoDbThrottling, PersistentThrottlingSurfacesTheError) {
   FakeHttpServer server([](const FakeHttpRequest&) {
-    return FakeHttpResponse{400, {},
+    return FakeHttpResponse{400,
+                            {},
                             R"({"__type":"com.amazonaws.dynamodb.v20120810#)"
                             R"(ProvisionedThroughputExceededException","message":"slow down"})"};
   });

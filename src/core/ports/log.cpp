@@ -4,20 +4,29 @@ namespace barrier {
 
 const char* logLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
 
 bool parseLogLevel(std::string_view text, LogLevel& out) {
-  if (text == "debug") out = LogLevel::kDebug;
-  else if (text == "info") out = LogLevel::kInfo;
-  else if (text == "warn") out = LogLevel::kWarn;
-  else if (text == "error") out = LogLevel::kError;
-  else return false;
+  if (text == "debug")
+    out = LogLevel::kDebug;
+  else if (text == "info")
+    out = LogLevel::kInfo;
+  else if (text == "warn")
+    out = LogLevel::kWarn;
+  else if (text == "error")
+    out = LogLevel::kError;
+  else
+    return false;
   return true;
 }
 

@@ -111,8 +111,9 @@ bool DynamoDbEmulator::start() {
                       .string();
     }
     // Loopback only, short CREATING phase, data on disk so a restart keeps it.
-    std::string script = "require('dynalite')({createTableMs: 50, path: process.argv[2]})"
-                         ".listen(Number(process.argv[1]), '127.0.0.1')";
+    std::string script =
+        "require('dynalite')({createTableMs: 50, path: process.argv[2]})"
+        ".listen(Number(process.argv[1]), '127.0.0.1')";
     pid_ = spawn({"node", "-e", script, port, data_dir_}, kSourceDir);
   } else {
     pid_ = spawn({"moto_server", "-H", "127.0.0.1", "-p", port}, kSourceDir);
@@ -147,17 +148,16 @@ void DynamoDbEmulator::stop() {
   }
 }
 
-bool boto3Available() {
-  return std::system("python3 -c 'import boto3' >/dev/null 2>&1") == 0;
-}
+bool boto3Available() { return std::system("python3 -c 'import boto3' >/dev/null 2>&1") == 0; }
 
 std::string runPython(const std::string& script, const std::string& endpoint, bool& ok) {
-  fs::path file = fs::temp_directory_path() /
-                  ("barrier-boto3-" + std::to_string(::getpid()) + ".py");
+  fs::path file =
+      fs::temp_directory_path() / ("barrier-boto3-" + std::to_string(::getpid()) + ".py");
   std::ofstream(file) << script;
-  std::string cmd = "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_SESSION_TOKEN= "
-                    "AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=" +
-                    endpoint + " python3 " + file.string() + " 2>&1";
+  std::string cmd =
+      "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_SESSION_TOKEN= "
+      "AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=" +
+      endpoint + " python3 " + file.string() + " 2>&1";
   std::string out;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) {
