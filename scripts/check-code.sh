@@ -72,7 +72,7 @@ PY
 echo "check-code: $clangxx -Wthread-safety over ${#annotated[@]} files"
 for file in "${annotated[@]}"; do
   flags=$(flags_for "$file")
-  [[ -n "$flags" ]] || flags="-Isrc -I. -DBARRIER_VERSION=\"0\" -I/usr/include/hiredis"
+  [[ -n "$flags" ]] || flags="-Isrc -I. '-DBARRIER_VERSION=\"0\"' -I/usr/include/hiredis"
   # Boost 1.74's Asio looks for clang's coroutines in <experimental/coroutine>
   # (libc++); with libstdc++ they are in <coroutine>, as g++ finds them.
   if ! eval "$clangxx" -fsyntax-only -std=c++20 -include utility -Wthread-safety \
