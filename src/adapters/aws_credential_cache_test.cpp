@@ -10,15 +10,11 @@
 #include "adapters/aws_credentials.h"
 #include "adapters/aws_credentials_test_support.h"
 #include "adapters/curl_http_client.h"
-#include "tests/integration/support/aws_fake_http_server.h"
 
 namespace barrier {
 namespace {
 
 using namespace aws_test;
-using testing::FakeHttpRequest;
-using testing::FakeHttpResponse;
-using testing::FakeHttpServer;
 
 // Expiring credentials are cached, refreshed shortly before expiry, and
 // the old ones kept while still valid if the refresh fails.

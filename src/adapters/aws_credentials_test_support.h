@@ -11,10 +11,14 @@
 #include "adapters/aws_credentials.h"
 #include "adapters/curl_http_client.h"
 #include "core/aws/sigv4.h"
+#include "tests/integration/support/aws_fake_http_server.h"
 
 namespace barrier::aws_test {
 
 namespace fs = std::filesystem;
+using testing::FakeHttpRequest;
+using testing::FakeHttpResponse;
+using testing::FakeHttpServer;
 
 // A private directory with the shared AWS files, removed afterwards.
 class AwsFiles {

@@ -3,15 +3,11 @@
 #include "adapters/aws_credentials.h"
 #include "adapters/aws_credentials_test_support.h"
 #include "adapters/curl_http_client.h"
-#include "tests/integration/support/aws_fake_http_server.h"
 
 namespace barrier {
 namespace {
 
 using namespace aws_test;
-using testing::FakeHttpRequest;
-using testing::FakeHttpResponse;
-using testing::FakeHttpServer;
 
 // Environment keys win over every other source.
 TEST(AwsCredentials, EnvironmentFirst) {
