@@ -417,9 +417,7 @@ Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& 
   WiringSpec spec{info.origin_host, info.origin_path, info.checker_arn,
                   assembly_.protected_behaviors};
   auto wiring = barrier::wireDistribution(current->config, spec);
-  if (!wiring)
-    return Status(wiring.status().code(),
-                  concat({"cloudfront ", id, ": ", wiring.status().message()}));
+  if (!wiring) return wiring.status().withContext("cloudfront " + id);
   // Printed on every deploy, changes or not: the exposure stays until the
   // assembly or the origin is fixed.
   for (const auto& w : wiring->warnings) say(concat({"cloudfront ", id, ": warning: ", w}));
