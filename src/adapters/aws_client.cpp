@@ -173,8 +173,7 @@ Result<AwsResponse> AwsClient::send(const AwsRequest& request) {
 Result<AwsResponse> AwsClient::sendOk(const AwsRequest& request, std::string_view context) {
   Result<AwsResponse> response = send(request);
   if (!response) {
-    return Status(response.status().code(),
-                  std::string(context) + ": " + response.status().message());
+    return response.status().withContext(context);
   }
   if (!response->ok()) return awsErrorStatus(response->error, context);
   return response;

@@ -163,7 +163,8 @@ TEST(AwsClient, RestRequestsPassThrough) {
   ASSERT_TRUE(client.sendOk(put, "s3 PutObject").isOk());
   const auto& sent = h.http->requests[0];
   EXPECT_EQ(sent.method, "PUT");
-  EXPECT_EQ(sent.url, "https://s3.eu-west-1.amazonaws.com/bucket/dir/file%20name.zip?x-id=PutObject");
+  EXPECT_EQ(sent.url,
+            "https://s3.eu-west-1.amazonaws.com/bucket/dir/file%20name.zip?x-id=PutObject");
   EXPECT_EQ(sent.headers.get("x-amz-content-sha256"), "UNSIGNED-PAYLOAD");
   EXPECT_EQ(sent.body, "PK..");
   AwsRequest head;

@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <mutex>
 #include <string_view>
 #include <vector>
+
+#include "core/mutex.h"
 
 namespace barrier {
 
@@ -82,7 +83,7 @@ class CurlHttpClient : public HttpClient {
  private:
   CURL* acquire() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (!pool_.empty()) {
         CURL* h = pool_.back();
         pool_.pop_back();
@@ -96,7 +97,7 @@ class CurlHttpClient : public HttpClient {
 
   void release(CURL* handle) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (pool_.size() < options_.max_pooled_handles) {
         pool_.push_back(handle);
         return;
@@ -187,8 +188,8 @@ class CurlHttpClient : public HttpClient {
 
   CurlHttpClientOptions options_;
   std::string ca_file_;
-  std::mutex mu_;
-  std::vector<CURL*> pool_;
+  Mutex mu_;
+  std::vector<CURL*> pool_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -107,8 +107,9 @@ class TinyServer {
 
   std::string respond(const std::string& first, const std::string& head, const std::string& body) {
     auto make = [](int status, const std::string& extra, const std::string& text) {
-      return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-             std::to_string(text.size()) + "\r\n" + extra + "\r\n" + text;
+      return "HTTP/1.1 " + std::to_string(status) +
+             " X\r\nContent-Length: " + std::to_string(text.size()) + "\r\n" + extra + "\r\n" +
+             text;
     };
     if (first.find(" /ok ") != std::string::npos) {
       return make(200, "X-Test: one\r\nX-Test: two\r\nContent-Type: text/plain\r\n", "hello");
@@ -122,7 +123,8 @@ class TinyServer {
       return make(302, "Location: /ok\r\n", "");
     }
     if (first.find(" /slow ") != std::string::npos) {
-      for (int i = 0; i < 40 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      for (int i = 0; i < 40 && !stop_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       return make(200, "", "late");
     }
     if (first.find(" /big ") != std::string::npos) {
@@ -215,7 +217,8 @@ TEST(CurlHttpClient, SlowServerIsTimeout) {
 // Nothing listening is kUnavailable.
 TEST(CurlHttpClient, RefusedIsUnavailable) {
   auto client = makeCurlHttpClient();
-  auto r = client->send(getRequest("http://127.0.0.1:" + std::to_string(closedPort()) + "/x?code=s"));
+  auto r =
+      client->send(getRequest("http://127.0.0.1:" + std::to_string(closedPort()) + "/x?code=s"));
   ASSERT_FALSE(r.isOk());
   EXPECT_EQ(r.status().code(), Code::kUnavailable);
   // The query (which may hold a code) is not echoed into the message.
@@ -276,7 +279,10 @@ TEST(CurlHttpClient, CaBundleResolution) {
   setenv("SSL_CERT_FILE", "/does/not/exist.pem", 1);
   std::string fallback = resolveCaBundle("");
   EXPECT_NE(fallback, "/does/not/exist.pem");
-  if (old) setenv("SSL_CERT_FILE", saved.c_str(), 1); else unsetenv("SSL_CERT_FILE");
+  if (old)
+    setenv("SSL_CERT_FILE", saved.c_str(), 1);
+  else
+    unsetenv("SSL_CERT_FILE");
 }
 
 }  // namespace

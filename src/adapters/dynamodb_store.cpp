@@ -92,9 +92,9 @@ class DynamoDbStore : public SessionStore {
       start = std::move(page->last_evaluated_key);
     } while (start.is_object());
     for (size_t i = 0; i < keys.size(); i += kBatchWriteMax) {
-      std::vector<std::string> batch(keys.begin() + static_cast<std::ptrdiff_t>(i),
-                                     keys.begin() + static_cast<std::ptrdiff_t>(
-                                                        std::min(keys.size(), i + kBatchWriteMax)));
+      std::vector<std::string> batch(
+          keys.begin() + static_cast<std::ptrdiff_t>(i),
+          keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + kBatchWriteMax)));
       if (Status s = deleteBatch(std::move(batch)); !s) return s;
     }
     return keys.size();
@@ -216,14 +216,14 @@ Result<CreateTableOutcome> createSessionTable(AwsClient& client, std::string_vie
       client.callJsonText("dynamodb", target("CreateTable"), toJsonText(createTableRequest(table)));
   if (created) {
     outcome.created = true;
-  } else if (created.status().message().find("ResourceInUseException") == std::string::npos) {
+  } else if (!created.status().hasReason("ResourceInUseException")) {
     return created.status();
   }
   // New tables start CREATING; TTL can only be set once ACTIVE.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
   while (true) {
     Result<std::string> described = client.callJsonText("dynamodb", target("DescribeTable"),
-                                                         toJsonText(describeTableRequest(table)));
+                                                        toJsonText(describeTableRequest(table)));
     if (!described) return described.status();
     Result<std::string> status = parseTableStatus(described.value());
     if (!status) return status.status();
@@ -240,13 +240,13 @@ Result<CreateTableOutcome> createSessionTable(AwsClient& client, std::string_vie
   if (ttl) {
     outcome.ttl_enabled = true;
   } else {
-    const std::string& m = ttl.status().message();
     // dynalite lacks the operation; a table whose TTL is already on says so.
-    bool unsupported = m.find("UnknownOperation") != std::string::npos ||
-                       m.find("not supported") != std::string::npos;
-    bool already = m.find("already enabled") != std::string::npos;
-    if (already) outcome.ttl_enabled = true;
-    if (!unsupported && !already) return ttl.status();
+    Status refused = interpretUpdateTimeToLiveError(ttl.status());
+    if (refused.hasReason(kTtlAlreadyEnabled)) {
+      outcome.ttl_enabled = true;
+    } else if (!refused.hasReason(kTtlUnsupported)) {
+      return refused;
+    }
   }
   return outcome;
 }

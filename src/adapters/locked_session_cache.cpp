@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <functional>
-#include <mutex>
 #include <vector>
+
+#include "core/mutex.h"
 
 namespace barrier {
 
@@ -27,34 +28,34 @@ class LockedSessionCache : public SessionCache {
 
   CacheLookup lookup(std::string_view key) override {
     Shard& s = shardFor(key);
-    std::lock_guard<std::mutex> lock(s.mutex);
+    MutexLock lock(s.mutex);
     return s.cache->lookup(key);
   }
   void insertPresent(std::shared_ptr<const SessionRecord> record) override {
     Shard& s = shardFor(record->key);
-    std::lock_guard<std::mutex> lock(s.mutex);
+    MutexLock lock(s.mutex);
     s.cache->insertPresent(std::move(record));
   }
   void insertAbsent(std::string_view key) override {
     Shard& s = shardFor(key);
-    std::lock_guard<std::mutex> lock(s.mutex);
+    MutexLock lock(s.mutex);
     s.cache->insertAbsent(key);
   }
   void erase(std::string_view key) override {
     Shard& s = shardFor(key);
-    std::lock_guard<std::mutex> lock(s.mutex);
+    MutexLock lock(s.mutex);
     s.cache->erase(key);
   }
   void clear() override {
     for (auto& s : shards_) {
-      std::lock_guard<std::mutex> lock(s->mutex);
+      MutexLock lock(s->mutex);
       s->cache->clear();
     }
   }
   size_t size() override {
     size_t total = 0;
     for (auto& s : shards_) {
-      std::lock_guard<std::mutex> lock(s->mutex);
+      MutexLock lock(s->mutex);
       total += s->cache->size();
     }
     return total;
@@ -62,8 +63,9 @@ class LockedSessionCache : public SessionCache {
 
  private:
   struct Shard {
-    std::mutex mutex;
-    std::unique_ptr<SessionCache> cache;
+    Mutex mutex;
+    // Set once by the constructor; the cache itself is used under `mutex`.
+    std::unique_ptr<SessionCache> cache PT_GUARDED_BY(mutex);
   };
 
   Shard& shardFor(std::string_view key) {

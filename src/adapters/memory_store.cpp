@@ -2,8 +2,9 @@
 
 #include <ctime>
 #include <map>
-#include <mutex>
 #include <string>
+
+#include "core/mutex.h"
 
 namespace barrier {
 
@@ -14,14 +15,14 @@ class MemoryStore : public SessionStore {
   explicit MemoryStore(bool purge_expired) : purge_expired_(purge_expired) {}
 
   Result<std::optional<SessionRecord>> get(std::string_view key) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = records_.find(std::string(key));
     if (it == records_.end()) return std::optional<SessionRecord>();
     return std::optional<SessionRecord>(it->second);
   }
 
   Status putNew(const SessionRecord& record) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!records_.emplace(record.key, record).second) {
       return Status::alreadyExists("record exists");
     }
@@ -30,7 +31,7 @@ class MemoryStore : public SessionStore {
   }
 
   Result<std::optional<SessionRecord>> take(std::string_view key) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = records_.find(std::string(key));
     if (it == records_.end()) return std::optional<SessionRecord>();
     std::optional<SessionRecord> out(std::move(it->second));
@@ -39,20 +40,20 @@ class MemoryStore : public SessionStore {
   }
 
   Status remove(std::string_view key) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     records_.erase(std::string(key));
     return Status::ok();
   }
 
   Result<size_t> removeUser(std::string_view sub) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return static_cast<size_t>(std::erase_if(records_, [&](const auto& kv) {
       return kv.second.kind == RecordKind::kSession && kv.second.sub == sub;
     }));
   }
 
   Result<RecordList> list(size_t limit) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     RecordList out;
     for (const auto& [key, record] : records_) {
       if (out.size() >= limit) break;
@@ -67,7 +68,7 @@ class MemoryStore : public SessionStore {
   // Housekeeping, as the SQLite store does it (expiry is always checked in
   // code): every 64th write drops up to 256 records that expired over an
   // hour ago, so abandoned logins do not pile up for the process's life.
-  void maybePurge() {
+  void maybePurge() REQUIRES(mu_) {
     if (!purge_expired_ || ++writes_ % 64 != 0) return;
     const int64_t before = static_cast<int64_t>(std::time(nullptr)) - 3600;
     size_t dropped = 0;
@@ -82,9 +83,9 @@ class MemoryStore : public SessionStore {
   }
 
   const bool purge_expired_;
-  std::mutex mu_;
-  uint64_t writes_ = 0;
-  std::map<std::string, SessionRecord, std::less<>> records_;
+  Mutex mu_;
+  uint64_t writes_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, SessionRecord, std::less<>> records_ GUARDED_BY(mu_);
 };
 
 }  // namespace

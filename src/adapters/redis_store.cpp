@@ -4,16 +4,20 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
 
 #include "core/config/redis_url.h"
+#include "core/mutex.h"
 
 namespace barrier {
 
 namespace {
+
+// Error codes the store acts on (the first word of an error reply).
+constexpr std::string_view kWrongType = "WRONGTYPE";
+constexpr std::string_view kReadOnly = "READONLY";
 
 constexpr char kRecordPrefix[] = "barrier:s:";
 constexpr char kUserPrefix[] = "barrier:u:";
@@ -202,7 +206,7 @@ class RedisStore : public SessionStore {
   Status remove(std::string_view key) override {
     Result<Reply> reply =
         run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
-    if (!reply.isOk() && reply.status().message().find("WRONGTYPE") != std::string::npos) {
+    if (!reply.isOk() && reply.status().hasReason(kWrongType)) {
       // Not even a hash (nothing barrier wrote): no user index to update.
       reply = run({"DEL", recordKey(key)});
     }
@@ -263,7 +267,7 @@ class RedisStore : public SessionStore {
     while (true) {
       Context c;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         if (idle_.empty()) break;
         c = std::move(idle_.back());
         idle_.pop_back();
@@ -281,7 +285,7 @@ class RedisStore : public SessionStore {
   }
 
   void release(Context c) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(c));
   }
 
@@ -379,13 +383,15 @@ class RedisStore : public SessionStore {
         redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
     if (!reply) return connectionError(c, args.front());
     if (reply->type == REDIS_REPLY_ERROR) {
-      std::string error = "redis: " + args.front() + ": " + std::string(reply->str, reply->len);
+      std::string_view text(reply->str, reply->len);
+      // An error reply starts with its code ("WRONGTYPE Operation against
+      // ...", "READONLY You can't write ..."): the Status's reason.
+      std::string code(text.substr(0, text.find(' ')));
+      std::string error = "redis: " + args.front() + ": " + std::string(text);
       // A key holding another type is damaged data, like a malformed
       // record (kInternal); other errors are the server's.
-      if (std::string_view(reply->str, reply->len).starts_with("WRONGTYPE")) {
-        return Status::internal(std::move(error));
-      }
-      return Status::unavailable(std::move(error));
+      Code kind = code == kWrongType ? Code::kInternal : Code::kUnavailable;
+      return Status(kind, std::move(error), std::move(code));
     }
     return reply;
   }
@@ -398,7 +404,7 @@ class RedisStore : public SessionStore {
       // A failover made our server a replica: every pooled connection
       // points at it. Start over with the master the sentinels name now.
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         idle_.clear();
       }
       c = connect();
@@ -412,14 +418,12 @@ class RedisStore : public SessionStore {
   }
 
   // "READONLY You can't write against a read only replica."
-  static bool isDemoted(const Status& status) {
-    return status.message().find(": READONLY ") != std::string::npos;
-  }
+  static bool isDemoted(const Status& status) { return status.hasReason(kReadOnly); }
 
   const RedisTarget target_;
   const RedisStoreOptions options_;
-  std::mutex mu_;
-  std::vector<Context> idle_;
+  Mutex mu_;
+  std::vector<Context> idle_ GUARDED_BY(mu_);
 };
 
 }  // namespace

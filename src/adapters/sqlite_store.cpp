@@ -10,9 +10,10 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include "core/mutex.h"
 
 namespace barrier {
 
@@ -57,8 +58,9 @@ std::vector<std::string> decodeGroups(std::string_view text) {
 
 std::string columnText(sqlite3_stmt* st, int i) {
   const unsigned char* p = sqlite3_column_text(st, i);
-  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p),
-                                                    static_cast<size_t>(sqlite3_column_bytes(st, i)));
+  return p == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(p),
+                                    static_cast<size_t>(sqlite3_column_bytes(st, i)));
 }
 
 // Reads a row selected with kColumns; false when `kind` is not one we know
@@ -133,7 +135,8 @@ class SqliteStore : public SessionStore {
 
   Result<std::optional<SessionRecord>> get(std::string_view key) override {
     return withConnection<std::optional<SessionRecord>>([&](sqlite3* db) {
-      return selectOne(db, "SELECT " + std::string(kColumns) + " FROM sessions WHERE session_id = ?",
+      return selectOne(db,
+                       "SELECT " + std::string(kColumns) + " FROM sessions WHERE session_id = ?",
                        key, "get");
     });
   }
@@ -141,9 +144,9 @@ class SqliteStore : public SessionStore {
   Result<std::optional<SessionRecord>> take(std::string_view key) override {
     // One statement: the row is returned only to the connection that deleted it.
     return withConnection<std::optional<SessionRecord>>([&](sqlite3* db) {
-      return selectOne(db,
-                       "DELETE FROM sessions WHERE session_id = ? RETURNING " + std::string(kColumns),
-                       key, "take");
+      return selectOne(
+          db, "DELETE FROM sessions WHERE session_id = ? RETURNING " + std::string(kColumns), key,
+          "take");
     });
   }
 
@@ -249,7 +252,7 @@ class SqliteStore : public SessionStore {
 
   Result<sqlite3*> open() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (!pool_.empty()) {
         sqlite3* db = pool_.back();
         pool_.pop_back();
@@ -286,7 +289,7 @@ class SqliteStore : public SessionStore {
 
   void release(sqlite3* db) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (pool_.size() < options_.max_pooled_connections) {
         pool_.push_back(db);
         return;
@@ -351,8 +354,8 @@ class SqliteStore : public SessionStore {
 
   std::string path_;
   SqliteStoreOptions options_;
-  std::mutex mu_;
-  std::vector<sqlite3*> pool_;
+  Mutex mu_;
+  std::vector<sqlite3*> pool_ GUARDED_BY(mu_);
   std::atomic<uint64_t> writes_{0};
 };
 

@@ -22,8 +22,8 @@ namespace barrier {
 
 struct SqliteStoreOptions {
   int busy_timeout_ms = 5000;
-  int purge_every = 64;           // writes between purges; 0 = never purge
-  int64_t purge_grace = 3600;     // seconds past valid_until before a row is purged
+  int purge_every = 64;        // writes between purges; 0 = never purge
+  int64_t purge_grace = 3600;  // seconds past valid_until before a row is purged
   size_t max_pooled_connections = 8;
 };
 

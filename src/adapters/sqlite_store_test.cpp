@@ -184,8 +184,10 @@ TEST_F(SqliteStoreTest, ConcurrentTakeHasExactlyOneWinner) {
     for (int t = 0; t < 6; ++t) {
       threads.emplace_back([&] {
         auto r = store_->take(key);
-        if (!r.isOk()) ++errors;
-        else if (r->has_value()) ++winners;
+        if (!r.isOk())
+          ++errors;
+        else if (r->has_value())
+          ++winners;
       });
     }
     for (auto& t : threads) t.join();

@@ -1,17 +1,18 @@
 #include "adapters/system.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
-#include <openssl/core_names.h>
-#include <openssl/param_build.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <nlohmann/json.hpp>
+
+#include "core/mutex.h"
 
 namespace barrier {
 
@@ -107,20 +108,20 @@ class StderrLog : public Log {
     if (!enabled(level)) return;
     nlohmann::json line;
     using namespace std::chrono;
-    line["time"] = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() /
-                   1000.0;
+    line["time"] =
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() / 1000.0;
     line["level"] = logLevelName(level);
     line["event"] = std::string(event);
     for (const auto& [k, v] : fields) line[k] = v;
     std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     text += '\n';
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::fwrite(text.data(), 1, text.size(), stderr);
   }
 
  private:
   LogLevel min_;
-  std::mutex mu_;
+  Mutex mu_;  // keeps each line whole on stderr (the guarded resource is not a member)
 };
 
 }  // namespace

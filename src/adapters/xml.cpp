@@ -72,9 +72,7 @@ bool isNameStart(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 
-bool isNameChar(char c) {
-  return isNameStart(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
+bool isNameChar(char c) { return isNameStart(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
 
 void appendUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -190,11 +188,16 @@ class Parser {
     size_t end = in_.find(';', pos_);
     if (end == std::string_view::npos || end - pos_ > 12) return failed("bad entity reference");
     std::string_view ref = in_.substr(pos_ + 1, end - pos_ - 1);
-    if (ref == "lt") out += '<';
-    else if (ref == "gt") out += '>';
-    else if (ref == "amp") out += '&';
-    else if (ref == "quot") out += '"';
-    else if (ref == "apos") out += '\'';
+    if (ref == "lt")
+      out += '<';
+    else if (ref == "gt")
+      out += '>';
+    else if (ref == "amp")
+      out += '&';
+    else if (ref == "quot")
+      out += '"';
+    else if (ref == "apos")
+      out += '\'';
     else if (ref.size() >= 2 && ref[0] == '#') {
       bool hex = ref[1] == 'x';
       std::string_view digits = ref.substr(hex ? 2 : 1);
@@ -202,10 +205,14 @@ class Parser {
       uint32_t cp = 0;
       for (char c : digits) {
         uint32_t d;
-        if (c >= '0' && c <= '9') d = static_cast<uint32_t>(c - '0');
-        else if (hex && c >= 'a' && c <= 'f') d = static_cast<uint32_t>(c - 'a' + 10);
-        else if (hex && c >= 'A' && c <= 'F') d = static_cast<uint32_t>(c - 'A' + 10);
-        else return failed("bad character reference");
+        if (c >= '0' && c <= '9')
+          d = static_cast<uint32_t>(c - '0');
+        else if (hex && c >= 'a' && c <= 'f')
+          d = static_cast<uint32_t>(c - 'a' + 10);
+        else if (hex && c >= 'A' && c <= 'F')
+          d = static_cast<uint32_t>(c - 'A' + 10);
+        else
+          return failed("bad character reference");
         cp = cp * (hex ? 16 : 10) + d;
         if (cp > 0x10FFFF) return failed("character reference out of range");
       }
@@ -219,7 +226,8 @@ class Parser {
   }
 
   bool attributeValue(std::string& out) {
-    if (atEnd() || (in_[pos_] != '"' && in_[pos_] != '\'')) return failed("expected a quoted value");
+    if (atEnd() || (in_[pos_] != '"' && in_[pos_] != '\''))
+      return failed("expected a quoted value");
     char quote = in_[pos_++];
     while (!atEnd() && in_[pos_] != quote) {
       char c = in_[pos_];
@@ -357,12 +365,23 @@ std::string xmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

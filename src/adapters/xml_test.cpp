@@ -25,7 +25,8 @@ TEST(XmlTest, ReadsAQueryProtocolAnswer) {
 
 // Predefined entities, numeric references and CDATA decode to the characters.
 TEST(XmlTest, DecodesEntitiesAndCdata) {
-  auto doc = parseXml("<a t='&quot;x&apos;'>&lt;b&gt; &amp; &#233;&#x20AC;<![CDATA[<raw>&amp;]]></a>");
+  auto doc =
+      parseXml("<a t='&quot;x&apos;'>&lt;b&gt; &amp; &#233;&#x20AC;<![CDATA[<raw>&amp;]]></a>");
   ASSERT_TRUE(doc.isOk()) << doc.status().toString();
   EXPECT_EQ(doc->text, "<b> & \xC3\xA9\xE2\x82\xAC<raw>&amp;");
   EXPECT_EQ(*doc->attribute("t"), "\"x'");

@@ -48,7 +48,8 @@ std::unique_ptr<AwsClient> makeClient(const Assembly& assembly) {
   CredentialChainOptions chain;
   chain.profile = assembly.aws_profile;
   chain.http = deps.http;
-  deps.credentials = std::shared_ptr<CredentialsProvider>(makeDefaultCredentialChain(chain).release());
+  deps.credentials =
+      std::shared_ptr<CredentialsProvider>(makeDefaultCredentialChain(chain).release());
   AwsClientOptions options;
   options.region = assembly.region;
   options.attempt_timeout_ms = 30000;
@@ -77,9 +78,8 @@ void runDeploy(const CommonArgs& common, const DeployArgs& args) {
     throw CliError("--manager-zip and --checker-code go together (prebuilt packages)", 2);
   }
   std::unique_ptr<Packager> packager =
-      args.manager_zip.empty()
-          ? makeCommandPackager({selfPath(), args.edge_dir, args.wasm})
-          : makePrebuiltPackager(args.manager_zip, args.checker_code);
+      args.manager_zip.empty() ? makeCommandPackager({selfPath(), args.edge_dir, args.wasm})
+                               : makePrebuiltPackager(args.manager_zip, args.checker_code);
   auto client = makeClient(assembly);
   auto random = makeOsRandom();
   Deployer deployer(assembly, *client, *packager, TemplateSource(args.templates), *random, stderr);
@@ -120,21 +120,27 @@ CommandRegistrar deploy_reg(
     [](CLI::App& app) {
       auto common = std::make_shared<CommonArgs>();
       auto args = std::make_shared<DeployArgs>();
-      auto* cmd = app.add_subcommand("deploy", "Deploy to AWS from assembly.yaml (both stacks, CloudFront wiring)");
+      auto* cmd = app.add_subcommand(
+          "deploy", "Deploy to AWS from assembly.yaml (both stacks, CloudFront wiring)");
       cmd->add_option("-f,--file", common->file, "Assembly file")->capture_default_str();
       cmd->add_flag("--dry-run", args->dry_run, "Validate and print the plan; change nothing");
       cmd->add_flag("--json", common->json, "Print the result as JSON");
       cmd->add_flag("--rotate-signing-key", args->rotate,
                     "Rotate the session-signing key in two runs: the first adds a key every "
                     "function verifies, the second (once CloudFront has deployed) makes it sign");
-      cmd->add_option("--manager-zip", args->manager_zip, "Prebuilt manager zip (with --checker-code)")
+      cmd->add_option("--manager-zip", args->manager_zip,
+                      "Prebuilt manager zip (with --checker-code)")
           ->group("Advanced");
       cmd->add_option("--checker-code", args->checker_code,
-                      "Folder with the checker's code (handler.mjs, barrier_checker.wasm); config.json is added")
+                      "Folder with the checker's code (handler.mjs, barrier_checker.wasm); "
+                      "config.json is added")
           ->group("Advanced");
-      cmd->add_option("--edge-dir", args->edge_dir, "Passed to `barrier package checker`")->group("Advanced");
-      cmd->add_option("--wasm", args->wasm, "Passed to `barrier package checker`")->group("Advanced");
-      cmd->add_option("--templates", args->templates, "Folder with the templates (default: built in)")
+      cmd->add_option("--edge-dir", args->edge_dir, "Passed to `barrier package checker`")
+          ->group("Advanced");
+      cmd->add_option("--wasm", args->wasm, "Passed to `barrier package checker`")
+          ->group("Advanced");
+      cmd->add_option("--templates", args->templates,
+                      "Folder with the templates (default: built in)")
           ->group("Advanced");
       cmd->add_option("--poll-seconds", args->poll_seconds, "Seconds between stack status polls")
           ->capture_default_str()
@@ -147,7 +153,8 @@ CommandRegistrar info_reg(
     "info",
     [](CLI::App& app) {
       auto common = std::make_shared<CommonArgs>();
-      auto* cmd = app.add_subcommand("info", "Print the deployed barrier's origin and checker version");
+      auto* cmd =
+          app.add_subcommand("info", "Print the deployed barrier's origin and checker version");
       cmd->add_option("-f,--file", common->file, "Assembly file")->capture_default_str();
       cmd->add_flag("--json", common->json, "Print the result as JSON");
       cmd->callback([common] { runInfo(*common); });
@@ -162,8 +169,10 @@ CommandRegistrar destroy_reg(
       auto poll = std::make_shared<int>(5);
       auto* cmd = app.add_subcommand("destroy", "Remove the CloudFront wiring and both stacks");
       cmd->add_option("-f,--file", common->file, "Assembly file")->capture_default_str();
-      cmd->add_flag("--delete-data", *delete_data, "Also delete the session table and the signing keys");
-      cmd->add_option("--poll-seconds", *poll, "Seconds between stack status polls")->group("Advanced");
+      cmd->add_flag("--delete-data", *delete_data,
+                    "Also delete the session table and the signing keys");
+      cmd->add_option("--poll-seconds", *poll, "Seconds between stack status polls")
+          ->group("Advanced");
       cmd->callback([common, delete_data, poll] { runDestroy(*common, *delete_data, *poll); });
     },
     32);

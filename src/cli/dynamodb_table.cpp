@@ -38,7 +38,8 @@ StoreConfig storeConfigFor(const CreateTableFlags& flags) {
   if (!flags.table.empty()) store.table = flags.table;
   if (!flags.region.empty()) store.region = flags.region;
   if (!flags.endpoint.empty()) store.endpoint = flags.endpoint;
-  if (store.table.empty()) throw CliError("create-table: no table name (--table or store.table)", 2);
+  if (store.table.empty())
+    throw CliError("create-table: no table name (--table or store.table)", 2);
   return store;
 }
 
@@ -56,7 +57,8 @@ void run(const CreateTableFlags& flags) {
 }
 
 CLI::App* sessionsCommand(CLI::App& app) {
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "sessions"; })) {
+  for (CLI::App* sub :
+       app.get_subcommands([](CLI::App* s) { return s->get_name() == "sessions"; })) {
     return sub;
   }
   return app.add_subcommand("sessions", "Manage sessions in the configured store");

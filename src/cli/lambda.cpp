@@ -101,8 +101,9 @@ Result<std::string> guarded(Manager& m, const Invocation& invocation) {
 void runLambda() {
   const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
   if (!api || !*api) {
-    throw CliError("AWS_LAMBDA_RUNTIME_API is not set: `barrier lambda` runs inside AWS Lambda "
-                   "(or under a local Runtime API)");
+    throw CliError(
+        "AWS_LAMBDA_RUNTIME_API is not set: `barrier lambda` runs inside AWS Lambda "
+        "(or under a local Runtime API)");
   }
   // The Runtime API is plain HTTP on the sandbox's loopback.
   auto runtime_http = makeCurlHttpClient();
@@ -126,8 +127,9 @@ CommandRegistrar reg(
     "lambda",
     [](CLI::App& app) {
       auto* cmd = app.add_subcommand(
-          "lambda", "Run the session manager on the Lambda Runtime API (configured by BARRIER_* "
-                    "environment variables)");
+          "lambda",
+          "Run the session manager on the Lambda Runtime API (configured by BARRIER_* "
+          "environment variables)");
       cmd->callback(runLambda);
     },
     55);

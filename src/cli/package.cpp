@@ -5,6 +5,7 @@
 // modes — so the same inputs give the same bytes, and the deploy step can
 // name the S3 object by its content hash.
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -17,7 +18,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "adapters/yaml_config.h"
@@ -84,8 +84,9 @@ uint64_t writeZip(const fs::path& path, std::vector<ZipEntry> entries) {
   fs::remove(temp);
   int error = 0;
   zip_t* zip = zip_open(temp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (!zip) throw CliError("cannot create " + temp.string() + " (libzip error " +
-                           std::to_string(error) + ")");
+  if (!zip)
+    throw CliError("cannot create " + temp.string() + " (libzip error " + std::to_string(error) +
+                   ")");
   auto fail = [&](const std::string& what) {
     std::string message = what + ": " + zip_strerror(zip);
     zip_discard(zip);
@@ -175,8 +176,8 @@ std::vector<SharedLibrary> parseLdd(const std::string& output) {
     std::string file = arrow == std::string::npos ? line : line.substr(arrow + 4);
     file = file.substr(0, file.find(" ("));
     if (file.empty() || file[0] != '/') continue;
-    std::string name = arrow == std::string::npos ? fs::path(file).filename().string()
-                                                  : line.substr(0, arrow);
+    std::string name =
+        arrow == std::string::npos ? fs::path(file).filename().string() : line.substr(0, arrow);
     libs.push_back({name, file});
   }
   return libs;
@@ -185,8 +186,9 @@ std::vector<SharedLibrary> parseLdd(const std::string& output) {
 fs::path selfExecutable() {
   fs::path self = fs::read_symlink("/proc/self/exe");
   if (self.filename().string().rfind("ld-linux", 0) == 0) {
-    throw CliError("run the barrier executable directly (not through the dynamic loader) to "
-                   "package it");
+    throw CliError(
+        "run the barrier executable directly (not through the dynamic loader) to "
+        "package it");
   }
   return self;
 }
@@ -270,7 +272,8 @@ Json loadConfigDocument(const fs::path& file) {
     throw CliError(file.string() + ": store.type must be dynamodb for the Lambda@Edge checker");
   }
   if (config->store.region.empty()) {
-    throw CliError(file.string() + ": store.region is required for the checker (Lambda@Edge "
+    throw CliError(file.string() +
+                   ": store.region is required for the checker (Lambda@Edge "
                    "runs in every region, the table in one)");
   }
   return doc;
@@ -322,8 +325,9 @@ void packageChecker(const fs::path& config_file, const fs::path& out_dir, fs::pa
   std::printf("%s: %zu files, %llu bytes (%s)\n", zip.c_str(), count,
               static_cast<unsigned long long>(size), humanSize(size).c_str());
   if (size > kCheckerTarget) {
-    std::fprintf(stderr, "barrier: warning: barrier-checker.zip is over 100 KB; cold starts "
-                         "load every byte\n");
+    std::fprintf(stderr,
+                 "barrier: warning: barrier-checker.zip is over 100 KB; cold starts "
+                 "load every byte\n");
   }
 }
 
@@ -346,7 +350,8 @@ CommandRegistrar reg(
       auto checker_out = std::make_shared<std::string>();
       auto edge_dir = std::make_shared<std::string>();
       auto wasm = std::make_shared<std::string>();
-      checker->add_option("--config", *config, "Configuration file (barrier.yaml or JSON)")->required();
+      checker->add_option("--config", *config, "Configuration file (barrier.yaml or JSON)")
+          ->required();
       checker->add_option("--out", *checker_out, "Output directory")->required();
       checker->add_option("--edge-dir", *edge_dir,
                           "Folder holding handler.mjs (default: the source tree's src/edge)");

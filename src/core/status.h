@@ -6,10 +6,17 @@
 // Result holding std::nullopt, while an unreachable store returns a non-ok
 // Status (kUnavailable). The checker maps the first to "no session" and the
 // second to 503 — never to a pass.
+//
+// Callers decide on code() and, where one code covers several outcomes, on
+// reason(): the peer's own error code ("ConditionalCheckFailedException",
+// "ParameterNotFound", "WRONGTYPE"), or a named constant that the one
+// function at a protocol boundary gives to an outcome the peer states only
+// in prose. message() is for people; no decision reads it.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace barrier {
@@ -31,7 +38,8 @@ const char* codeName(Code code);
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(Code code, std::string message, std::string reason = {})
+      : code_(code), message_(std::move(message)), reason_(std::move(reason)) {}
 
   static Status ok() { return {}; }
   static Status notFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
@@ -47,19 +55,25 @@ class [[nodiscard]] Status {
   explicit operator bool() const { return isOk(); }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The machine-readable reason, empty when the failure has none.
+  const std::string& reason() const { return reason_; }
+  bool hasReason(std::string_view reason) const { return !isOk() && reason_ == reason; }
+  // The same code and reason, the message prefixed: "<context>: <message>".
+  Status withContext(std::string_view context) const;
   // "unavailable: connection refused" — for logs and CLI errors.
   std::string toString() const;
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  std::string reason_;
 };
 
 // A value or the Status that explains why there is none.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.isOk()) status_ = Status::internal("Result constructed from an ok Status");
   }

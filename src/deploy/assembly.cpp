@@ -40,7 +40,9 @@ int editDistance(std::string_view a, std::string_view b) {
 bool matches(std::string_view s, bool (*ok)(char)) {
   return !s.empty() && std::all_of(s.begin(), s.end(), ok);
 }
-bool isLowerAlnumDash(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+bool isLowerAlnumDash(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
 bool isHostChar(char c) { return isLowerAlnumDash(c) || c == '.'; }
 bool isBucketChar(char c) { return isHostChar(c); }
 bool isCookieChar(char c) {
@@ -91,14 +93,17 @@ class Reader {
   Status status() const { return status_; }
 
   void fail(std::string_view key, std::string_view message) {
-    if (ok()) status_ = Status::invalid(source_ + ": " + std::string(key) + " " + std::string(message));
+    if (ok())
+      status_ = Status::invalid(source_ + ": " + std::string(key) + " " + std::string(message));
   }
 
   // Refuses unknown keys of a mapping, suggesting the closest known one.
-  void checkKeys(const YAML::Node& map, std::string_view path, std::initializer_list<const char*> known) {
+  void checkKeys(const YAML::Node& map, std::string_view path,
+                 std::initializer_list<const char*> known) {
     for (const auto& kv : map) {
       std::string key = kv.first.Scalar();
-      if (std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) continue;
+      if (std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; }))
+        continue;
       std::string best;
       int best_distance = 3;
       for (const char* k : known) {
@@ -106,8 +111,9 @@ class Reader {
         if (d < best_distance) best_distance = d, best = k;
       }
       std::string full = path.empty() ? key : std::string(path) + "." + key;
-      fail(full, best.empty() ? "is not a known key; remove it (see the README's assembly.yaml reference)"
-                              : "is not a known key; did you mean " + join(path, best) + "?");
+      fail(full, best.empty()
+                     ? "is not a known key; remove it (see the README's assembly.yaml reference)"
+                     : "is not a known key; did you mean " + join(path, best) + "?");
     }
   }
 
@@ -133,8 +139,8 @@ class Reader {
 
   // A scalar under `key` (numbers and booleans are read as their text, as the
   // reference tool's BaseLoader did).
-  std::string scalar(const YAML::Node& parent, std::string_view path, const char* key, bool required,
-                     std::string_view hint) {
+  std::string scalar(const YAML::Node& parent, std::string_view path, const char* key,
+                     bool required, std::string_view hint) {
     if (!parent.IsDefined() || !parent.IsMap()) {
       if (required) fail(join(path, key), "is missing; " + std::string(hint));
       return "";
@@ -170,7 +176,8 @@ class Reader {
     }
     for (size_t i = 0; i < n.size(); ++i) {
       if (!n[i].IsScalar() || n[i].Scalar().empty()) {
-        fail(full + "[" + std::to_string(i) + "]", "must be a non-empty value; " + std::string(hint));
+        fail(full + "[" + std::to_string(i) + "]",
+             "must be a non-empty value; " + std::string(hint));
         return out;
       }
       out.push_back(n[i].Scalar());
@@ -200,7 +207,8 @@ void readPackaging(Reader& r, const YAML::Node& root, Assembly& a) {
   std::string bucket_hint = "map each region to an S3 bucket of that region; it needs " + a.region +
                             " and us-east-1, e.g. S3Buckets: {" + a.region + ": my-bucket-" +
                             a.region + ", us-east-1: my-bucket-us-east-1}";
-  YAML::Node pkg = r.map(root, "", "Packaging", true, "add Packaging: {S3Buckets: ..., S3Prefix: ...}");
+  YAML::Node pkg =
+      r.map(root, "", "Packaging", true, "add Packaging: {S3Buckets: ..., S3Prefix: ...}");
   if (!pkg.IsDefined()) return;
   r.checkKeys(pkg, "Packaging", {"S3Buckets", "S3Prefix"});
   YAML::Node buckets = r.map(pkg, "Packaging", "S3Buckets", true, bucket_hint);
@@ -228,33 +236,40 @@ void readPackaging(Reader& r, const YAML::Node& root, Assembly& a) {
 }
 
 void readCloudfront(Reader& r, const YAML::Node& root, Assembly& a) {
-  YAML::Node cf = r.map(root, "", "Cloudfront", true, "add Cloudfront: {DomainName: www.example.com}");
+  YAML::Node cf =
+      r.map(root, "", "Cloudfront", true, "add Cloudfront: {DomainName: www.example.com}");
   if (!cf.IsDefined()) return;
   r.checkKeys(cf, "Cloudfront", {"DomainName", "DistributionId", "ProtectedBehaviors"});
   std::string domain = r.scalar(cf, "Cloudfront", "DomainName", true,
                                 "set it to the public host name of the site, e.g. www.example.com");
   if (r.ok() && domain.find("://") != std::string::npos) {
-    return r.fail("Cloudfront.DomainName", "must be a host name without scheme, e.g. www.example.com, got '" + domain + "'");
+    return r.fail("Cloudfront.DomainName",
+                  "must be a host name without scheme, e.g. www.example.com, got '" + domain + "'");
   }
   if (r.ok() && !isHostName(domain)) {
-    return r.fail("Cloudfront.DomainName", "must be a lowercase host name such as www.example.com, got '" + domain + "'");
+    return r.fail("Cloudfront.DomainName",
+                  "must be a lowercase host name such as www.example.com, got '" + domain + "'");
   }
   a.cloudfront_domain = domain;
   a.distribution_id = r.scalar(cf, "Cloudfront", "DistributionId", false, "");
   if (r.ok() && !a.distribution_id.empty() && !matches(a.distribution_id, isUpperAlnum)) {
-    return r.fail("Cloudfront.DistributionId",
-                  "must be a distribution id such as E1A2B3C4D5E6F7 (CloudFront console, ID column), got '" +
-                      a.distribution_id + "'");
+    return r.fail(
+        "Cloudfront.DistributionId",
+        "must be a distribution id such as E1A2B3C4D5E6F7 (CloudFront console, ID column), got '" +
+            a.distribution_id + "'");
   }
-  a.protected_behaviors = r.list(cf, "Cloudfront", "ProtectedBehaviors",
-                                 "list path patterns of cache behaviours to protect; * is the default behaviour");
+  a.protected_behaviors =
+      r.list(cf, "Cloudfront", "ProtectedBehaviors",
+             "list path patterns of cache behaviours to protect; * is the default behaviour");
   for (const auto& p : a.protected_behaviors) {
     if (r.ok() && p.rfind("/_identity", 0) == 0) {
-      r.fail("Cloudfront.ProtectedBehaviors", "must not contain /_identity/*: that behaviour is the session manager's");
+      r.fail("Cloudfront.ProtectedBehaviors",
+             "must not contain /_identity/*: that behaviour is the session manager's");
     }
   }
   if (r.ok() && !a.protected_behaviors.empty() && a.distribution_id.empty()) {
-    r.fail("Cloudfront.ProtectedBehaviors", "needs Cloudfront.DistributionId; add it or remove ProtectedBehaviors");
+    r.fail("Cloudfront.ProtectedBehaviors",
+           "needs Cloudfront.DistributionId; add it or remove ProtectedBehaviors");
   }
 }
 
@@ -264,25 +279,30 @@ void readUserPool(Reader& r, const YAML::Node& root, Assembly& a) {
   if (!up.IsDefined()) return;
   r.checkKeys(up, "CognitoUserPool", {"UserPoolId", "DomainName", "UserPoolClientProperties"});
   a.user_pool_id = r.scalar(up, "CognitoUserPool", "UserPoolId", true,
-                            "set it to the user pool's id, e.g. eu-west-1_AbCdEf123 (Cognito console, User pool overview)");
+                            "set it to the user pool's id, e.g. eu-west-1_AbCdEf123 (Cognito "
+                            "console, User pool overview)");
   size_t underscore = a.user_pool_id.find('_');
   if (r.ok() &&
       (underscore == std::string::npos || !isAwsRegion(a.user_pool_id.substr(0, underscore)) ||
        underscore + 1 == a.user_pool_id.size())) {
-    return r.fail("CognitoUserPool.UserPoolId", "must look like eu-west-1_AbCdEf123, got '" + a.user_pool_id + "'");
+    return r.fail("CognitoUserPool.UserPoolId",
+                  "must look like eu-west-1_AbCdEf123, got '" + a.user_pool_id + "'");
   }
-  std::string domain = r.scalar(up, "CognitoUserPool", "DomainName", true,
-                                "set it to the user pool's hosted-UI domain, e.g. login.example.com or "
-                                "myprefix.auth.eu-west-1.amazoncognito.com");
+  std::string domain =
+      r.scalar(up, "CognitoUserPool", "DomainName", true,
+               "set it to the user pool's hosted-UI domain, e.g. login.example.com or "
+               "myprefix.auth.eu-west-1.amazoncognito.com");
   if (r.ok() && domain.find("://") != std::string::npos) {
-    return r.fail("CognitoUserPool.DomainName", "must be a host name without scheme, got '" + domain + "'");
+    return r.fail("CognitoUserPool.DomainName",
+                  "must be a host name without scheme, got '" + domain + "'");
   }
   // A bare prefix is the Cognito-hosted domain of the pool's region.
   if (r.ok() && domain.find('.') == std::string::npos && matches(domain, isLowerAlnumDash)) {
     domain += ".auth." + a.userPoolRegion() + ".amazoncognito.com";
   }
   if (r.ok() && !isHostName(domain)) {
-    return r.fail("CognitoUserPool.DomainName", "must be a lowercase host name, got '" + domain + "'");
+    return r.fail("CognitoUserPool.DomainName",
+                  "must be a lowercase host name, got '" + domain + "'");
   }
   a.user_pool_domain = domain;
   YAML::Node props = r.map(up, "CognitoUserPool", "UserPoolClientProperties", false, "");
@@ -312,14 +332,16 @@ void readLimit(Reader& r, const YAML::Node& throttling, const char* key, int64_t
 }
 
 void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
-  YAML::Node session = r.map(root, "", "Session", false, "e.g. Session: {Lifetime: 8h, CacheTtl: 5m}");
+  YAML::Node session =
+      r.map(root, "", "Session", false, "e.g. Session: {Lifetime: 8h, CacheTtl: 5m}");
   if (session.IsDefined()) {
     r.checkKeys(session, "Session", {"Lifetime", "CacheTtl"});
     std::string lifetime = r.scalar(session, "Session", "Lifetime", false, "");
     if (r.ok() && !lifetime.empty() &&
         (!parseSeconds(lifetime, a.session_lifetime) || a.session_lifetime < 60 ||
          a.session_lifetime > 400 * 86400)) {
-      r.fail("Session.Lifetime", "must be a duration between 60s and 400d such as 8h, got '" + lifetime + "'");
+      r.fail("Session.Lifetime",
+             "must be a duration between 60s and 400d such as 8h, got '" + lifetime + "'");
     }
     std::string ttl = r.scalar(session, "Session", "CacheTtl", false, "");
     if (r.ok() && !ttl.empty() && (!parseSeconds(ttl, a.cache_ttl) || a.cache_ttl > 86400)) {
@@ -329,7 +351,8 @@ void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
   a.public_paths = r.list(root, "", "PublicPaths", "e.g. [/favicon.ico, /public/*]");
   for (size_t i = 0; i < a.public_paths.size() && r.ok(); ++i) {
     if (a.public_paths[i].front() != '/') {
-      r.fail("PublicPaths[" + std::to_string(i) + "]", "must start with '/', got '" + a.public_paths[i] + "'");
+      r.fail("PublicPaths[" + std::to_string(i) + "]",
+             "must start with '/', got '" + a.public_paths[i] + "'");
     }
   }
   a.required_groups = r.list(root, "", "RequiredGroups", "e.g. [staff]");
@@ -338,13 +361,15 @@ void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
     if (!rules.IsSequence()) return r.fail("Rules", "must be a list of {Path, Groups}");
     for (size_t i = 0; i < rules.size() && r.ok(); ++i) {
       std::string key = "Rules[" + std::to_string(i) + "]";
-      if (!rules[i].IsMap()) return r.fail(key, "must be a mapping {Path: /admin/*, Groups: [admins]}");
+      if (!rules[i].IsMap())
+        return r.fail(key, "must be a mapping {Path: /admin/*, Groups: [admins]}");
       r.checkKeys(rules[i], key, {"Path", "Groups"});
       AssemblyRule rule;
       rule.path = r.scalar(rules[i], key, "Path", true, "e.g. Path: /admin/*");
       rule.groups = r.list(rules[i], key, "Groups", "e.g. Groups: [admins]");
       if (r.ok() && rule.path.front() != '/') r.fail(key + ".Path", "must start with '/'");
-      if (r.ok() && rule.groups.empty()) r.fail(key + ".Groups", "is missing; list the groups allowed on " + rule.path);
+      if (r.ok() && rule.groups.empty())
+        r.fail(key + ".Groups", "is missing; list the groups allowed on " + rule.path);
       a.rules.push_back(std::move(rule));
     }
   }
@@ -365,7 +390,8 @@ void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
 Result<Assembly> readAssembly(const YAML::Node& root, std::string_view source) {
   Reader r(source);
   Assembly a;
-  if (!root.IsMap()) return Status::invalid(std::string(source) + ": must be a YAML mapping of keys");
+  if (!root.IsMap())
+    return Status::invalid(std::string(source) + ": must be a YAML mapping of keys");
   r.checkKeys(
       root, "",
       {"StacksPrefix", "CookieName", "Environment", "Packaging", "Cloudfront", "CognitoUserPool",
@@ -373,12 +399,15 @@ Result<Assembly> readAssembly(const YAML::Node& root, std::string_view source) {
   a.stacks_prefix = r.scalar(root, "", "StacksPrefix", true,
                              "set a short name that starts the stack names, e.g. MySiteBarrier");
   if (r.ok() && (!std::isalpha(static_cast<unsigned char>(a.stacks_prefix[0])) ||
-                 a.stacks_prefix.size() > 100 ||
-                 !matches(a.stacks_prefix, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-'; }))) {
-    r.fail("StacksPrefix", "must start with a letter and hold only letters, digits and '-' (at most 100), got '" +
-                               a.stacks_prefix + "'");
+                 a.stacks_prefix.size() > 100 || !matches(a.stacks_prefix, [](char c) {
+                   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+                 }))) {
+    r.fail("StacksPrefix",
+           "must start with a letter and hold only letters, digits and '-' (at most 100), got '" +
+               a.stacks_prefix + "'");
   }
-  a.cookie_name = r.scalar(root, "", "CookieName", true, "set the session cookie's name, e.g. barrier");
+  a.cookie_name =
+      r.scalar(root, "", "CookieName", true, "set the session cookie's name, e.g. barrier");
   if (r.ok() && !matches(a.cookie_name, isCookieChar)) {
     r.fail("CookieName", "may hold only letters, digits, '_' and '-', got '" + a.cookie_name + "'");
   }
@@ -418,7 +447,8 @@ Result<Assembly> loadAssembly(const std::string& path) {
   if (!in) return Status::notFound("cannot read " + path + "; pass the assembly file with -f");
   std::ostringstream text;
   text << in.rdbuf();
-  std::string name = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  std::string name =
+      path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   return parseAssembly(text.str(), name);
 }
 

@@ -27,12 +27,12 @@ struct Assembly {
   std::string aws_profile;    // Environment.AWSProfile ("" = default credential chain)
   std::string region;         // Environment.Region
   std::map<std::string, std::string> s3_buckets;  // Packaging.S3Buckets: region -> bucket
-  std::string s3_prefix;      // Packaging.S3Prefix, normalised to "" or "x/y/"
-  std::string cloudfront_domain;  // Cloudfront.DomainName
-  std::string user_pool_id;       // CognitoUserPool.UserPoolId
-  std::string user_pool_domain;   // CognitoUserPool.DomainName
-  std::vector<std::string> read_attributes;               // ...UserPoolClientProperties.ReadAttributes
-  std::vector<std::string> write_attributes;              // ...WriteAttributes
+  std::string s3_prefix;                          // Packaging.S3Prefix, normalised to "" or "x/y/"
+  std::string cloudfront_domain;                  // Cloudfront.DomainName
+  std::string user_pool_id;                       // CognitoUserPool.UserPoolId
+  std::string user_pool_domain;                   // CognitoUserPool.DomainName
+  std::vector<std::string> read_attributes;       // ...UserPoolClientProperties.ReadAttributes
+  std::vector<std::string> write_attributes;      // ...WriteAttributes
   std::vector<std::string> supported_identity_providers;  // ...SupportedIdentityProviders
 
   // barrier's optional keys.
@@ -55,7 +55,9 @@ struct Assembly {
   std::string checkerStackName() const { return stacks_prefix + "SessionChecker"; }
   // Region of the user pool: the prefix of its id ("eu-west-1_AbC" -> "eu-west-1").
   std::string userPoolRegion() const;
-  const std::string& bucketFor(const std::string& for_region) const { return s3_buckets.at(for_region); }
+  const std::string& bucketFor(const std::string& for_region) const {
+    return s3_buckets.at(for_region);
+  }
 };
 
 // The region every Lambda@Edge function (and so the checker stack) lives in.

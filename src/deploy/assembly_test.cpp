@@ -79,37 +79,42 @@ TEST(AssemblyTest, ReferenceFormatIsAccepted) {
 
 // A missing required key is named, with how to fix it.
 TEST(AssemblyTest, MissingKeysAreNamed) {
-  EXPECT_NE(errorOf(replaced(kReference, "  Region: eu-west-1\n", "")).find(
-                "assembly.yaml: Environment.Region is missing; set it"),
+  EXPECT_NE(errorOf(replaced(kReference, "  Region: eu-west-1\n", ""))
+                .find("assembly.yaml: Environment.Region is missing; set it"),
             std::string::npos);
-  EXPECT_NE(errorOf(replaced(kReference, "StacksPrefix: Demo\n", "")).find("StacksPrefix is missing"),
+  EXPECT_NE(
+      errorOf(replaced(kReference, "StacksPrefix: Demo\n", "")).find("StacksPrefix is missing"),
+      std::string::npos);
+  EXPECT_NE(errorOf(replaced(kReference, "    us-east-1: bucket-us\n", ""))
+                .find("Packaging.S3Buckets.us-east-1 is missing"),
             std::string::npos);
-  EXPECT_NE(errorOf(replaced(kReference, "    us-east-1: bucket-us\n", "")).find(
-                "Packaging.S3Buckets.us-east-1 is missing"),
-            std::string::npos);
-  EXPECT_NE(errorOf(replaced(kReference, "  UserPoolId: eu-west-1_AbC123\n", "")).find(
-                "CognitoUserPool.UserPoolId is missing"),
+  EXPECT_NE(errorOf(replaced(kReference, "  UserPoolId: eu-west-1_AbC123\n", ""))
+                .find("CognitoUserPool.UserPoolId is missing"),
             std::string::npos);
 }
 
 // Wrong values are named with what was found.
 TEST(AssemblyTest, WrongValuesAreNamed) {
-  EXPECT_NE(errorOf(replaced(kReference, "Region: eu-west-1", "Region: Ireland")).find(
-                "Environment.Region must be an AWS region"),
+  EXPECT_NE(errorOf(replaced(kReference, "Region: eu-west-1", "Region: Ireland"))
+                .find("Environment.Region must be an AWS region"),
             std::string::npos);
-  EXPECT_NE(errorOf(replaced(kReference, "DomainName: www.example.com", "DomainName: https://www.example.com"))
+  EXPECT_NE(errorOf(replaced(kReference, "DomainName: www.example.com",
+                             "DomainName: https://www.example.com"))
                 .find("Cloudfront.DomainName must be a host name without scheme"),
             std::string::npos);
-  EXPECT_NE(errorOf(replaced(kReference, "UserPoolId: eu-west-1_AbC123", "UserPoolId: abc")).find(
-                "CognitoUserPool.UserPoolId must look like"),
+  EXPECT_NE(errorOf(replaced(kReference, "UserPoolId: eu-west-1_AbC123", "UserPoolId: abc"))
+                .find("CognitoUserPool.UserPoolId must look like"),
             std::string::npos);
-  EXPECT_NE(errorOf(replaced(kReference, "CookieName: demo-session", "CookieName: a;b")).find("CookieName may hold"),
+  EXPECT_NE(errorOf(replaced(kReference, "CookieName: demo-session", "CookieName: a;b"))
+                .find("CookieName may hold"),
             std::string::npos);
-  EXPECT_NE(errorOf(std::string(kReference) + "Session: {Lifetime: 5}\n").find("Session.Lifetime must be"),
+  EXPECT_NE(errorOf(std::string(kReference) + "Session: {Lifetime: 5}\n")
+                .find("Session.Lifetime must be"),
             std::string::npos);
   EXPECT_NE(errorOf(std::string(kReference) + "LogLevel: loud\n").find("LogLevel must be one of"),
             std::string::npos);
-  EXPECT_NE(errorOf(std::string(kReference) + "Rules: [{Path: /admin/*}]\n").find("Rules[0].Groups is missing"),
+  EXPECT_NE(errorOf(std::string(kReference) + "Rules: [{Path: /admin/*}]\n")
+                .find("Rules[0].Groups is missing"),
             std::string::npos);
   EXPECT_NE(errorOf(std::string(kReference) + "Throttling: {RateLimit: 0}\n")
                 .find("Throttling.RateLimit must be a whole number of requests per second from 1 "
@@ -142,8 +147,8 @@ TEST(AssemblyTest, ThrottlingDefaultsAndOverrides) {
 
 // A misspelt key is refused with the likely intended key.
 TEST(AssemblyTest, UnknownKeysSuggestTheClosest) {
-  EXPECT_NE(errorOf(replaced(kReference, "S3Prefix:", "S3Prefx:")).find(
-                "Packaging.S3Prefx is not a known key; did you mean Packaging.S3Prefix?"),
+  EXPECT_NE(errorOf(replaced(kReference, "S3Prefix:", "S3Prefx:"))
+                .find("Packaging.S3Prefx is not a known key; did you mean Packaging.S3Prefix?"),
             std::string::npos);
   EXPECT_NE(errorOf(std::string(kReference) + "Whatever: 1\n").find("Whatever is not a known key"),
             std::string::npos);
@@ -157,8 +162,9 @@ TEST(AssemblyTest, BrokenYamlIsAStatus) {
 
 // A bare hosted-UI prefix expands to the Cognito domain of the pool's region.
 TEST(AssemblyTest, DomainPrefixExpands) {
-  auto a = parseAssembly(replaced(kReference, "DomainName: login.example.com", "DomainName: myprefix"),
-                         "assembly.yaml");
+  auto a =
+      parseAssembly(replaced(kReference, "DomainName: login.example.com", "DomainName: myprefix"),
+                    "assembly.yaml");
   ASSERT_TRUE(a.isOk()) << a.status().toString();
   EXPECT_EQ(a->user_pool_domain, "myprefix.auth.eu-west-1.amazoncognito.com");
 }

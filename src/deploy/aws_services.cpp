@@ -68,9 +68,12 @@ Result<DistributionConfig> CloudFrontDistributions::getConfig(const std::string&
   auto resp = client_.sendOk(r, "cloudfront GetDistributionConfig " + id);
   if (!resp) return resp.status();
   auto doc = parseXml(resp->body);
-  if (!doc) return Status::unavailable("cloudfront GetDistributionConfig: unreadable answer: " + doc.status().message());
+  if (!doc)
+    return Status::unavailable("cloudfront GetDistributionConfig: unreadable answer: " +
+                               doc.status().message());
   if (doc->localName() != "DistributionConfig") {
-    return Status::unavailable("cloudfront GetDistributionConfig: answer is not a DistributionConfig");
+    return Status::unavailable(
+        "cloudfront GetDistributionConfig: answer is not a DistributionConfig");
   }
   return DistributionConfig{std::move(doc).value(), resp->headers.get("ETag")};
 }
@@ -106,7 +109,7 @@ Result<std::optional<std::string>> SsmParameter::get() {
   auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.GetParameter",
                       {{"Name", name_}, {"WithDecryption", true}}, "ssm GetParameter " + name_);
   if (!doc) {
-    if (doc.status().message().find("ParameterNotFound") != std::string::npos) {
+    if (doc.status().hasReason("ParameterNotFound")) {
       return std::optional<std::string>();
     }
     return doc.status();
@@ -132,7 +135,7 @@ Status SsmParameter::put(const std::string& value, bool secure, const std::strin
 Status SsmParameter::remove() {
   auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.DeleteParameter", {{"Name", name_}},
                       "ssm DeleteParameter " + name_);
-  if (!doc && doc.status().message().find("ParameterNotFound") != std::string::npos) {
+  if (!doc && doc.status().hasReason("ParameterNotFound")) {
     return Status::notFound("ssm parameter " + name_ + " does not exist");
   }
   return doc ? Status::ok() : doc.status();

@@ -37,15 +37,30 @@ StackInfo readStack(const XmlElement& m) {
   return s;
 }
 
+// The one reading of a ValidationError's prose (see kCloudFormationNoUpdates).
+Status interpretError(const Status& status) {
+  if (!status.hasReason("ValidationError")) return status;
+  auto says = [&](std::string_view words) {
+    return status.message().find(words) != std::string::npos;
+  };
+  if (says("does not exist")) return Status(Code::kNotFound, status.message(), status.reason());
+  if (says("No updates are to be performed")) {
+    return Status(status.code(), status.message(), std::string(kCloudFormationNoUpdates));
+  }
+  return status;
+}
+
 bool endsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
 
 bool ChangeSetInfo::empty() const {
-  return status == "FAILED" && (status_reason.find("didn't contain changes") != std::string::npos ||
-                                status_reason.find("No updates are to be performed") != std::string::npos);
+  return status == "FAILED" &&
+         (status_reason.find("didn't contain changes") != std::string::npos ||
+          status_reason.find("No updates are to be performed") != std::string::npos);
 }
 
 bool isStackStable(const std::string& status) { return !endsWith(status, "_IN_PROGRESS"); }
@@ -72,7 +87,7 @@ Result<XmlElement> CloudFormation::call(const std::string& action, Params params
   std::string context = "cloudformation ";
   context += action;
   auto resp = client_.sendOk(r, context);
-  if (!resp) return resp.status();
+  if (!resp) return interpretError(resp.status());
   auto doc = parseXml(resp->body);
   if (!doc) {
     context += ": unreadable answer: ";
@@ -85,8 +100,7 @@ Result<XmlElement> CloudFormation::call(const std::string& action, Params params
 Result<std::optional<StackInfo>> CloudFormation::describeStack(const std::string& name) {
   auto doc = call("DescribeStacks", {{"StackName", name}});
   if (!doc) {
-    // CloudFormation answers a ValidationError "Stack with id X does not exist".
-    if (doc.status().message().find("does not exist") != std::string::npos) return std::optional<StackInfo>();
+    if (doc.status().code() == Code::kNotFound) return std::optional<StackInfo>();
     return doc.status();
   }
   const XmlElement* member = doc->find({"DescribeStacksResult", "Stacks", "member"});
@@ -96,17 +110,24 @@ Result<std::optional<StackInfo>> CloudFormation::describeStack(const std::string
   return std::optional<StackInfo>(std::move(s));
 }
 
-Result<std::string> CloudFormation::createStack(const std::string& name, const std::string& template_body,
+Result<std::string> CloudFormation::createStack(const std::string& name,
+                                                const std::string& template_body,
                                                 const std::vector<StackParameter>& parameters) {
-  Params p = {{"StackName", name}, {"TemplateBody", template_body}, {"Capabilities.member.1", "CAPABILITY_IAM"},
-              {"Tags.member.1.Key", "barrier:stack"}, {"Tags.member.1.Value", name}};
+  Params p = {{"StackName", name},
+              {"TemplateBody", template_body},
+              {"Capabilities.member.1", "CAPABILITY_IAM"},
+              {"Tags.member.1.Key", "barrier:stack"},
+              {"Tags.member.1.Value", name}};
   addParameters(p, parameters);
   auto doc = call("CreateStack", std::move(p));
   if (!doc) return doc.status();
-  return doc->find({"CreateStackResult", "StackId"}) ? doc->find({"CreateStackResult", "StackId"})->text : name;
+  return doc->find({"CreateStackResult", "StackId"})
+             ? doc->find({"CreateStackResult", "StackId"})->text
+             : name;
 }
 
-Result<std::string> CloudFormation::createChangeSet(const std::string& stack, const std::string& change_set_name,
+Result<std::string> CloudFormation::createChangeSet(const std::string& stack,
+                                                    const std::string& change_set_name,
                                                     const std::string& template_body,
                                                     const std::vector<StackParameter>& parameters) {
   Params p = {{"StackName", stack},
@@ -120,7 +141,8 @@ Result<std::string> CloudFormation::createChangeSet(const std::string& stack, co
   auto doc = call("CreateChangeSet", std::move(p));
   if (!doc) return doc.status();
   const XmlElement* id = doc->find({"CreateChangeSetResult", "Id"});
-  if (id == nullptr) return Status::unavailable("cloudformation CreateChangeSet: answer without Id");
+  if (id == nullptr)
+    return Status::unavailable("cloudformation CreateChangeSet: answer without Id");
   return id->text;
 }
 
@@ -128,7 +150,8 @@ Result<ChangeSetInfo> CloudFormation::describeChangeSet(const std::string& id) {
   auto doc = call("DescribeChangeSet", {{"ChangeSetName", id}});
   if (!doc) return doc.status();
   const XmlElement* r = doc->child("DescribeChangeSetResult");
-  if (r == nullptr) return Status::unavailable("cloudformation DescribeChangeSet: answer without result");
+  if (r == nullptr)
+    return Status::unavailable("cloudformation DescribeChangeSet: answer without result");
   ChangeSetInfo info;
   info.id = r->childText("ChangeSetId");
   info.status = r->childText("Status");
@@ -162,9 +185,9 @@ Result<std::vector<StackEvent>> CloudFormation::describeStackEvents(const std::s
   const XmlElement* list = doc->find({"DescribeStackEventsResult", "StackEvents"});
   if (list == nullptr) return events;
   for (const XmlElement* m : list->childrenNamed("member")) {
-    events.push_back({m->childText("EventId"), m->childText("Timestamp"), m->childText("LogicalResourceId"),
-                      m->childText("ResourceType"), m->childText("ResourceStatus"),
-                      m->childText("ResourceStatusReason")});
+    events.push_back({m->childText("EventId"), m->childText("Timestamp"),
+                      m->childText("LogicalResourceId"), m->childText("ResourceType"),
+                      m->childText("ResourceStatus"), m->childText("ResourceStatusReason")});
   }
   return events;
 }
@@ -174,8 +197,10 @@ Status CloudFormation::deleteStack(const std::string& name) {
   return doc ? Status::ok() : doc.status();
 }
 
-Result<std::string> CloudFormation::physicalResourceId(const std::string& stack, const std::string& logical_id) {
-  auto doc = call("DescribeStackResource", {{"StackName", stack}, {"LogicalResourceId", logical_id}});
+Result<std::string> CloudFormation::physicalResourceId(const std::string& stack,
+                                                       const std::string& logical_id) {
+  auto doc =
+      call("DescribeStackResource", {{"StackName", stack}, {"LogicalResourceId", logical_id}});
   if (!doc) return doc.status();
   const XmlElement* d = doc->find({"DescribeStackResourceResult", "StackResourceDetail"});
   return d == nullptr ? std::string() : d->childText("PhysicalResourceId");

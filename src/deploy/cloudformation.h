@@ -10,17 +10,17 @@
 #include <vector>
 
 #include "adapters/aws_client.h"
-#include "core/status.h"
 #include "adapters/xml.h"
+#include "core/status.h"
 
 namespace barrier {
 
 struct StackInfo {
   std::string id;
   std::string name;
-  std::string status;         // CREATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, ...
+  std::string status;  // CREATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, ...
   std::string status_reason;
-  std::string last_updated;   // LastUpdatedTime (or CreationTime), as sent
+  std::string last_updated;  // LastUpdatedTime (or CreationTime), as sent
   std::map<std::string, std::string> outputs;
   std::map<std::string, std::string> parameters;  // NoEcho values come back as ****
 };
@@ -48,7 +48,7 @@ struct ResourceChange {
 
 struct ChangeSetInfo {
   std::string id;
-  std::string status;            // CREATE_PENDING, CREATE_COMPLETE, FAILED
+  std::string status;  // CREATE_PENDING, CREATE_COMPLETE, FAILED
   std::string status_reason;
   std::string execution_status;  // AVAILABLE, EXECUTE_COMPLETE, ...
   std::vector<ResourceChange> changes;
@@ -61,16 +61,24 @@ struct ChangeSetInfo {
 bool isStackStable(const std::string& status);   // no *_IN_PROGRESS
 bool isStackFailure(const std::string& status);  // *_FAILED, ROLLBACK_*, *_ROLLBACK_COMPLETE
 
+// CloudFormation answers two outcomes with its generic ValidationError and
+// names them only in prose. The client reads that prose once, in its call
+// layer: "Stack with id X does not exist" becomes Code::kNotFound, and "No
+// updates are to be performed" keeps its code and gets this reason.
+inline constexpr std::string_view kCloudFormationNoUpdates = "NoUpdatesToPerform";
+
 class CloudFormation {
  public:
-  CloudFormation(AwsClient& client, std::string region) : client_(client), region_(std::move(region)) {}
+  CloudFormation(AwsClient& client, std::string region)
+      : client_(client), region_(std::move(region)) {}
 
   // std::nullopt when the stack does not exist (or was deleted).
   Result<std::optional<StackInfo>> describeStack(const std::string& name);
   // Returns the stack id. Capabilities: CAPABILITY_IAM.
   Result<std::string> createStack(const std::string& name, const std::string& template_body,
                                   const std::vector<StackParameter>& parameters);
-  // An UPDATE change set; returns its id.
+  // An UPDATE change set; returns its id. A template and parameters that
+  // change nothing may be refused at once: reason kCloudFormationNoUpdates.
   Result<std::string> createChangeSet(const std::string& stack, const std::string& change_set_name,
                                       const std::string& template_body,
                                       const std::vector<StackParameter>& parameters);
@@ -78,6 +86,7 @@ class CloudFormation {
   Status executeChangeSet(const std::string& id);
   Status deleteChangeSet(const std::string& id);
   // The most recent events, newest first (the first page: up to 100).
+  // Code::kNotFound when the stack does not exist.
   Result<std::vector<StackEvent>> describeStackEvents(const std::string& stack);
   Status deleteStack(const std::string& name);
   // Physical id of one resource of the stack ("" when unknown).
@@ -86,7 +95,8 @@ class CloudFormation {
   const std::string& region() const { return region_; }
 
  private:
-  Result<XmlElement> call(const std::string& action, std::vector<std::pair<std::string, std::string>> params);
+  Result<XmlElement> call(const std::string& action,
+                          std::vector<std::pair<std::string, std::string>> params);
 
   AwsClient& client_;
   std::string region_;

@@ -28,20 +28,22 @@ std::string concat(std::initializer_list<std::string_view> parts) {
 }
 
 // The failing resources of an operation, newest last, for the error message.
-std::string failureSummary(const std::vector<StackEvent>& events, const std::set<std::string>& seen) {
+std::string failureSummary(const std::vector<StackEvent>& events,
+                           const std::set<std::string>& seen) {
   std::string out;
   for (auto it = events.rbegin(); it != events.rend(); ++it) {
     if (seen.count(it->id) || it->status.find("FAILED") == std::string::npos) continue;
-    out += concat({"\n  ", it->logical_id, " (", it->resource_type, "): ", it->status, ": ",
-                   it->reason.empty() ? std::string_view("no reason given") : std::string_view(it->reason)});
+    out += concat(
+        {"\n  ", it->logical_id, " (", it->resource_type, "): ", it->status, ": ",
+         it->reason.empty() ? std::string_view("no reason given") : std::string_view(it->reason)});
   }
   return out;
 }
 
 }  // namespace
 
-Deployer::Deployer(Assembly assembly, AwsClient& client, Packager& packager, TemplateSource templates,
-                   Random& random, std::FILE* progress)
+Deployer::Deployer(Assembly assembly, AwsClient& client, Packager& packager,
+                   TemplateSource templates, Random& random, std::FILE* progress)
     : assembly_(std::move(assembly)),
       client_(client),
       packager_(packager),
@@ -136,8 +138,9 @@ Status Deployer::recordSessionTable(const std::string& table) {
       "barrier session table (kept when its stack is deleted); written by barrier deploy");
 }
 
-Result<std::string> Deployer::upload(const std::string& region, const std::string& what, const std::string& bytes,
-                                     const DeployOptions& options, DeployReport& report) {
+Result<std::string> Deployer::upload(const std::string& region, const std::string& what,
+                                     const std::string& bytes, const DeployOptions& options,
+                                     DeployReport& report) {
   const std::string& bucket = assembly_.bucketFor(region);
   std::string key = contentKey(assembly_, what, sha256Hex(bytes));
   std::string url = concat({"s3://", bucket, "/", key});
@@ -173,13 +176,13 @@ Result<std::set<std::string>> Deployer::eventIds(CloudFormation& cf, const std::
   return ids;
 }
 
-Status Deployer::waitForStack(CloudFormation& cf, const std::string& name, const std::set<std::string>& seen_events,
-                              int poll_ms) {
+Status Deployer::waitForStack(CloudFormation& cf, const std::string& name,
+                              const std::set<std::string>& seen_events, int poll_ms) {
   std::set<std::string> printed = seen_events;
   say(concat({"stack ", name, ": waiting for CloudFormation"}));
   for (;;) {
     auto events = cf.describeStackEvents(name);
-    if (!events && events.status().message().find("does not exist") != std::string::npos) {
+    if (!events && events.status().code() == Code::kNotFound) {
       return Status::notFound(concat({"stack ", name, " does not exist"}));
     }
     if (!events) return events.status();
@@ -193,16 +196,17 @@ Status Deployer::waitForStack(CloudFormation& cf, const std::string& name, const
     auto stack = cf.describeStack(name);
     if (!stack) return stack.status();
     if (!stack->has_value()) {
-      return Status::notFound(concat({"stack ", name, " disappeared while waiting (creation failed and was rolled back?)",
-                                      failureSummary(*events, seen_events)}));
+      return Status::notFound(concat(
+          {"stack ", name, " disappeared while waiting (creation failed and was rolled back?)",
+           failureSummary(*events, seen_events)}));
     }
     const StackInfo& s = **stack;
     if (isStackStable(s.status)) {
       if (isStackFailure(s.status)) {
         std::string reasons = failureSummary(*events, seen_events);
-        return Status::unavailable(concat({"stack ", name, " ended in ", s.status,
-                                           s.status_reason.empty() ? "" : ": ", s.status_reason,
-                                           reasons.empty() ? "" : "; failing resources:", reasons}));
+        return Status::unavailable(
+            concat({"stack ", name, " ended in ", s.status, s.status_reason.empty() ? "" : ": ",
+                    s.status_reason, reasons.empty() ? "" : "; failing resources:", reasons}));
       }
       say(concat({"stack ", name, ": ", s.status}));
       return Status::ok();
@@ -211,9 +215,10 @@ Status Deployer::waitForStack(CloudFormation& cf, const std::string& name, const
   }
 }
 
-Status Deployer::applyStack(CloudFormation& cf, const std::string& name, const std::string& template_body,
-                            const std::vector<StackParameter>& parameters, const DeployOptions& options,
-                            bool& changed) {
+Status Deployer::applyStack(CloudFormation& cf, const std::string& name,
+                            const std::string& template_body,
+                            const std::vector<StackParameter>& parameters,
+                            const DeployOptions& options, bool& changed) {
   changed = false;
   auto existing = cf.describeStack(name);
   if (!existing) return existing.status();
@@ -235,14 +240,15 @@ Status Deployer::applyStack(CloudFormation& cf, const std::string& name, const s
                                        "); wait for it to finish and run deploy again"}));
   }
   if (stack.status == "ROLLBACK_COMPLETE") {
-    return Status::invalid(concat({"stack ", name,
-                                   " is in ROLLBACK_COMPLETE (its creation failed) and cannot be updated; "
-                                   "run `barrier destroy -f <assembly>` (or delete it) and deploy again"}));
+    return Status::invalid(
+        concat({"stack ", name,
+                " is in ROLLBACK_COMPLETE (its creation failed) and cannot be updated; "
+                "run `barrier destroy -f <assembly>` (or delete it) and deploy again"}));
   }
   // A change set shows what an update would do, and says so when nothing would.
   std::string change_set = concat({"barrier-", hexEncode(random_.bytes(8))});
   auto id = cf.createChangeSet(name, change_set, template_body, parameters);
-  if (!id && id.status().message().find("No updates are to be performed") != std::string::npos) {
+  if (!id && id.status().hasReason(kCloudFormationNoUpdates)) {
     say(concat({"stack ", name, " (", cf.region(), "): no changes"}));
     return Status::ok();
   }
@@ -263,7 +269,8 @@ Status Deployer::applyStack(CloudFormation& cf, const std::string& name, const s
     (void)cf.deleteChangeSet(*id);
     return Status::invalid(concat({"stack ", name, ": change set failed: ", info->status_reason}));
   }
-  std::string plan = concat({"stack ", name, " (", cf.region(), "): ", options.dry_run ? "would change" : "changing"});
+  std::string plan = concat(
+      {"stack ", name, " (", cf.region(), "): ", options.dry_run ? "would change" : "changing"});
   for (const auto& c : info->changes) {
     plan += concat({"\n    ", c.action, " ", c.logical_id, " (", c.resource_type, ")",
                     c.replacement == "True" ? " [replacement]" : ""});
@@ -280,94 +287,137 @@ Status Deployer::applyStack(CloudFormation& cf, const std::string& name, const s
   return waitForStack(cf, name, *seen, options.poll_ms);
 }
 
-Result<DeployReport> Deployer::deploy(const DeployOptions& options) {
+// One deploy's state, handed from step to step.
+struct Deployer::DeployRun {
+  DeployRun(const DeployOptions& o, CloudFormation r, CloudFormation e)
+      : options(o), regional(std::move(r)), edge(std::move(e)) {}
+  const DeployOptions& options;
+  CloudFormation regional;  // the barrier region: the session manager
+  CloudFormation edge;      // us-east-1: the checker
   DeployReport report;
+  // A dry run that cannot go further (a stack it would create does not
+  // exist yet): the deploy ends with the report so far.
+  bool finished = false;
+  std::string manager_template;
+  std::string checker_template;  // before the code hash is rendered into it
+  KeyPlan keys;
+  ManagerOutputs outputs;
+};
+
+Result<DeployReport> Deployer::deploy(const DeployOptions& options) {
   if (options.dry_run) say("dry run: nothing will be changed");
-  auto manager_template = templates_.load(kManagerTemplate);
-  if (!manager_template) return manager_template.status();
-  auto checker_template_text = templates_.load(kCheckerTemplate);
-  if (!checker_template_text) return checker_template_text.status();
-
-  auto plan = planSigningKeys(options);
-  if (!plan) return plan.status();
-  if (plan->save && !plan->after_deploy) {
-    if (Status s = saveSigningKeys(*plan); !s) return s;
+  DeployRun run(options, CloudFormation(client_, assembly_.region),
+                CloudFormation(client_, std::string(kEdgeRegion)));
+  using Step = Status (Deployer::*)(DeployRun&);
+  for (Step step :
+       {&Deployer::loadTemplates, &Deployer::prepareSigningKeys, &Deployer::warnOfCookieRename,
+        &Deployer::deployManager, &Deployer::readManagerOutputs, &Deployer::deployChecker,
+        &Deployer::readCheckerOutputs, &Deployer::wireCloudFront, &Deployer::saveKeysAfterDeploy}) {
+    if (Status s = (this->*step)(run); !s) return s;
+    if (run.finished) break;
   }
-  const std::vector<std::string>* keys = &plan->keys.keys;
-
-  CloudFormation regional(client_, assembly_.region);
-  if (Status s = warnOfCookieRename(regional); !s) return s;
-
-  say("packaging: session manager");
-  auto manager_zip = packager_.managerZip();
-  if (!manager_zip) return manager_zip.status();
-  auto manager_key = upload(assembly_.region, "manager", *manager_zip, options, report);
-  if (!manager_key) return manager_key.status();
-
-  auto manager_params = managerParameters(assembly_, assembly_.bucketFor(assembly_.region), *manager_key, *keys);
-  if (Status s = applyStack(regional, assembly_.managerStackName(), *manager_template, manager_params, options,
-                            report.manager_stack_changed);
-      !s) {
-    return s;
-  }
-  auto manager_stack = regional.describeStack(assembly_.managerStackName());
-  if (!manager_stack) return manager_stack.status();
-  if (!manager_stack->has_value()) {
-    say("checker: the regional stack does not exist yet, so its outputs (table, client id) are unknown; "
-        "the us-east-1 stack would be created after it");
-    return report;
-  }
-  auto outputs = managerOutputs(**manager_stack);
-  if (!outputs) return outputs.status();
-  if (!options.dry_run) {
-    if (Status s = recordSessionTable(outputs->table); !s) return s;
-  }
-
-  say("packaging: session checker (config.json with the regional outputs)");
-  auto checker_zip = packager_.checkerZip(checkerConfigJson(assembly_, *outputs, *keys));
-  if (!checker_zip) return checker_zip.status();
-  std::string code_hash = sha256Hex(*checker_zip);
-  auto checker_key = upload(std::string(kEdgeRegion), "checker", *checker_zip, options, report);
-  if (!checker_key) return checker_key.status();
-  auto checker_template = renderCheckerTemplate(*checker_template_text, code_hash);
-  if (!checker_template) return checker_template.status();
-
-  CloudFormation edge(client_, std::string(kEdgeRegion));
-  auto checker_params = checkerParameters(assembly_.bucketFor(std::string(kEdgeRegion)), *checker_key, code_hash, *outputs);
-  if (Status s = applyStack(edge, assembly_.checkerStackName(), *checker_template, checker_params, options,
-                            report.checker_stack_changed);
-      !s) {
-    return s;
-  }
-  auto checker_stack = edge.describeStack(assembly_.checkerStackName());
-  if (!checker_stack) return checker_stack.status();
-  if (!checker_stack->has_value()) return report;  // dry run of a first deploy
-
-  report.info = {outputs->api_domain, outputs->api_path,
-                 (*checker_stack)->outputs["SessionCheckerFunctionVersionArn"]};
-  report.complete = true;
-  if (!assembly_.distribution_id.empty()) {
-    if (Status s = wireDistribution(report.info, options, report); !s) return s;
-  } else {
-    say("cloudfront: no Cloudfront.DistributionId; add the origin, the /_identity/* behaviour and the "
-        "viewer-request association by hand (README), or set it to let deploy do it");
-  }
-  if (plan->save && plan->after_deploy) {
-    if (Status s = saveSigningKeys(*plan); !s) return s;
-  }
-  return report;
+  return run.report;
 }
 
-Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& options, DeployReport& report) {
+Status Deployer::loadTemplates(DeployRun& run) {
+  auto manager = templates_.load(kManagerTemplate);
+  if (!manager) return manager.status();
+  auto checker = templates_.load(kCheckerTemplate);
+  if (!checker) return checker.status();
+  run.manager_template = std::move(*manager);
+  run.checker_template = std::move(*checker);
+  return Status::ok();
+}
+
+Status Deployer::prepareSigningKeys(DeployRun& run) {
+  auto plan = planSigningKeys(run.options);
+  if (!plan) return plan.status();
+  run.keys = std::move(*plan);
+  if (run.keys.save && !run.keys.after_deploy) return saveSigningKeys(run.keys);
+  return Status::ok();
+}
+
+Status Deployer::deployManager(DeployRun& run) {
+  say("packaging: session manager");
+  auto zip = packager_.managerZip();
+  if (!zip) return zip.status();
+  auto key = upload(assembly_.region, "manager", *zip, run.options, run.report);
+  if (!key) return key.status();
+  auto parameters =
+      managerParameters(assembly_, assembly_.bucketFor(assembly_.region), *key, run.keys.keys.keys);
+  return applyStack(run.regional, assembly_.managerStackName(), run.manager_template, parameters,
+                    run.options, run.report.manager_stack_changed);
+}
+
+Status Deployer::readManagerOutputs(DeployRun& run) {
+  auto stack = run.regional.describeStack(assembly_.managerStackName());
+  if (!stack) return stack.status();
+  if (!stack->has_value()) {
+    say("checker: the regional stack does not exist yet, so its outputs (table, client id) are "
+        "unknown; the us-east-1 stack would be created after it");
+    run.finished = true;
+    return Status::ok();
+  }
+  auto outputs = managerOutputs(**stack);
+  if (!outputs) return outputs.status();
+  run.outputs = std::move(*outputs);
+  if (run.options.dry_run) return Status::ok();
+  return recordSessionTable(run.outputs.table);
+}
+
+Status Deployer::deployChecker(DeployRun& run) {
+  say("packaging: session checker (config.json with the regional outputs)");
+  auto zip = packager_.checkerZip(checkerConfigJson(assembly_, run.outputs, run.keys.keys.keys));
+  if (!zip) return zip.status();
+  std::string code_hash = sha256Hex(*zip);
+  auto key = upload(std::string(kEdgeRegion), "checker", *zip, run.options, run.report);
+  if (!key) return key.status();
+  auto body = renderCheckerTemplate(run.checker_template, code_hash);
+  if (!body) return body.status();
+  auto parameters = checkerParameters(assembly_.bucketFor(std::string(kEdgeRegion)), *key,
+                                      code_hash, run.outputs);
+  return applyStack(run.edge, assembly_.checkerStackName(), *body, parameters, run.options,
+                    run.report.checker_stack_changed);
+}
+
+Status Deployer::readCheckerOutputs(DeployRun& run) {
+  auto stack = run.edge.describeStack(assembly_.checkerStackName());
+  if (!stack) return stack.status();
+  if (!stack->has_value()) {  // dry run of a first deploy
+    run.finished = true;
+    return Status::ok();
+  }
+  run.report.info = {run.outputs.api_domain, run.outputs.api_path,
+                     (*stack)->outputs["SessionCheckerFunctionVersionArn"]};
+  run.report.complete = true;
+  return Status::ok();
+}
+
+Status Deployer::wireCloudFront(DeployRun& run) {
+  if (assembly_.distribution_id.empty()) {
+    say("cloudfront: no Cloudfront.DistributionId; add the origin, the /_identity/* behaviour and "
+        "the viewer-request association by hand (README), or set it to let deploy do it");
+    return Status::ok();
+  }
+  return wireDistribution(run.report.info, run.options, run.report);
+}
+
+// A rotation's step is saved only once the stacks and the wiring carry it.
+Status Deployer::saveKeysAfterDeploy(DeployRun& run) {
+  if (!run.keys.save || !run.keys.after_deploy) return Status::ok();
+  return saveSigningKeys(run.keys);
+}
+
+Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& options,
+                                  DeployReport& report) {
   CloudFrontDistributions cloudfront(client_);
   const std::string& id = assembly_.distribution_id;
   auto current = cloudfront.getConfig(id);
   if (!current) return current.status();
-  WiringSpec spec{info.origin_host, info.origin_path, info.checker_arn, assembly_.protected_behaviors};
+  WiringSpec spec{info.origin_host, info.origin_path, info.checker_arn,
+                  assembly_.protected_behaviors};
   auto wiring = barrier::wireDistribution(current->config, spec);
-  if (!wiring)
-    return Status(wiring.status().code(),
-                  concat({"cloudfront ", id, ": ", wiring.status().message()}));
+  if (!wiring) return wiring.status().withContext("cloudfront " + id);
   // Printed on every deploy, changes or not: the exposure stays until the
   // assembly or the origin is fixed.
   for (const auto& w : wiring->warnings) say(concat({"cloudfront ", id, ": warning: ", w}));
@@ -377,7 +427,8 @@ Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& 
     say(concat({"cloudfront ", id, ": already wired, no changes"}));
     return Status::ok();
   }
-  std::string plan = concat({"cloudfront ", id, ": ", options.dry_run ? "would change" : "changing"});
+  std::string plan =
+      concat({"cloudfront ", id, ": ", options.dry_run ? "would change" : "changing"});
   for (const auto& c : changes) plan += concat({"\n    ", c});
   say(plan);
   if (options.dry_run) return Status::ok();
@@ -391,25 +442,27 @@ Result<BarrierInfo> Deployer::info() {
   auto manager = regional.describeStack(assembly_.managerStackName());
   if (!manager) return manager.status();
   if (!manager->has_value()) {
-    return Status::notFound(concat({"stack ", assembly_.managerStackName(), " does not exist in ", assembly_.region,
-                                    "; run barrier deploy first"}));
+    return Status::notFound(concat({"stack ", assembly_.managerStackName(), " does not exist in ",
+                                    assembly_.region, "; run barrier deploy first"}));
   }
   CloudFormation edge(client_, std::string(kEdgeRegion));
   auto checker = edge.describeStack(assembly_.checkerStackName());
   if (!checker) return checker.status();
   if (!checker->has_value()) {
-    return Status::notFound(concat({"stack ", assembly_.checkerStackName(), " does not exist in us-east-1; run barrier deploy first"}));
+    return Status::notFound(concat({"stack ", assembly_.checkerStackName(),
+                                    " does not exist in us-east-1; run barrier deploy first"}));
   }
   auto& mo = (*manager)->outputs;
-  return BarrierInfo{mo["ApiDomainName"], mo["ApiPath"], (*checker)->outputs["SessionCheckerFunctionVersionArn"]};
+  return BarrierInfo{mo["ApiDomainName"], mo["ApiPath"],
+                     (*checker)->outputs["SessionCheckerFunctionVersionArn"]};
 }
 
 // A new CookieName takes effect in the manager at once and at the edge only
 // once CloudFront has the new checker everywhere: meanwhile visitors signed
 // in under the new name are sent back to sign in by edges reading the old
 // one. Said before anything changes, so the operator can still stop.
-Status Deployer::warnOfCookieRename(CloudFormation& regional) {
-  auto existing = regional.describeStack(assembly_.managerStackName());
+Status Deployer::warnOfCookieRename(DeployRun& run) {
+  auto existing = run.regional.describeStack(assembly_.managerStackName());
   if (!existing) return existing.status();
   if (!existing->has_value()) return Status::ok();
   std::string before = (**existing).outputs["CookieName"];
@@ -453,45 +506,77 @@ Status Deployer::waitForDistribution(CloudFrontDistributions& cloudfront, int po
   }
 }
 
+// One destroy's state, handed from step to step.
+struct Deployer::DestroyRun {
+  DestroyRun(const DestroyOptions& o, CloudFormation r, CloudFormation e)
+      : options(o), regional(std::move(r)), edge(std::move(e)) {}
+  const DestroyOptions& options;
+  CloudFormation regional;
+  CloudFormation edge;
+  std::optional<StackInfo> checker;  // nullopt: no such stack
+  std::optional<StackInfo> manager;
+  std::string table;  // the session table, "" when none is known
+};
+
 Status Deployer::destroy(const DestroyOptions& options) {
-  CloudFormation regional(client_, assembly_.region);
-  CloudFormation edge(client_, std::string(kEdgeRegion));
-  auto checker = edge.describeStack(assembly_.checkerStackName());
+  DestroyRun run(options, CloudFormation(client_, assembly_.region),
+                 CloudFormation(client_, std::string(kEdgeRegion)));
+  using Step = Status (Deployer::*)(DestroyRun&);
+  for (Step step :
+       {&Deployer::findStacks, &Deployer::unwireCloudFront, &Deployer::findSessionTable,
+        &Deployer::deleteStacks, &Deployer::deleteSessionTable, &Deployer::deleteParameters}) {
+    if (Status s = (this->*step)(run); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status Deployer::findStacks(DestroyRun& run) {
+  auto checker = run.edge.describeStack(assembly_.checkerStackName());
   if (!checker) return checker.status();
-  auto manager = regional.describeStack(assembly_.managerStackName());
+  auto manager = run.regional.describeStack(assembly_.managerStackName());
   if (!manager) return manager.status();
+  run.checker = std::move(*checker);
+  run.manager = std::move(*manager);
+  return Status::ok();
+}
 
-  // The wiring goes first: CloudFront must stop calling the function and the
-  // API before they are deleted.
-  if (!assembly_.distribution_id.empty()) {
-    std::string version_arn = checker->has_value() ? (*checker)->outputs["SessionCheckerFunctionVersionArn"] : "";
-    CloudFrontDistributions cloudfront(client_);
-    auto current = cloudfront.getConfig(assembly_.distribution_id);
-    if (!current) return current.status();
-    auto changes = unwireDistribution(current->config, version_arn);
-    for (const auto& c : changes) say(concat({"cloudfront ", assembly_.distribution_id, ": ", c}));
-    if (!changes.empty()) {
-      if (Status s = cloudfront.updateConfig(assembly_.distribution_id, current->config, current->etag); !s) return s;
-    }
-    // Until the change has reached every edge, edges still run the checker
-    // (whose role goes with its stack) and send /_identity/* to the API:
-    // deleting now would answer 5xx for those minutes. Waited for on a
-    // second run too, when the unwiring is already done.
-    if (Status s = waitForDistribution(cloudfront, options.poll_ms); !s) return s;
+// The wiring goes first: CloudFront must stop calling the function and the
+// API before they are deleted.
+Status Deployer::unwireCloudFront(DestroyRun& run) {
+  const std::string& id = assembly_.distribution_id;
+  if (id.empty()) return Status::ok();
+  std::string version_arn =
+      run.checker ? run.checker->outputs["SessionCheckerFunctionVersionArn"] : "";
+  CloudFrontDistributions cloudfront(client_);
+  auto current = cloudfront.getConfig(id);
+  if (!current) return current.status();
+  auto changes = unwireDistribution(current->config, version_arn);
+  for (const auto& c : changes) say(concat({"cloudfront ", id, ": ", c}));
+  if (!changes.empty()) {
+    if (Status s = cloudfront.updateConfig(id, current->config, current->etag); !s) return s;
   }
+  // Until the change has reached every edge, edges still run the checker
+  // (whose role goes with its stack) and send /_identity/* to the API:
+  // deleting now would answer 5xx for those minutes. Waited for on a
+  // second run too, when the unwiring is already done.
+  return waitForDistribution(cloudfront, run.options.poll_ms);
+}
 
-  // The table is retained when its stack goes: its name comes from the
-  // stack, or from the record deploy keeps beside the signing keys.
-  SsmParameter table_record(client_, assembly_.region, sessionTableParameter(assembly_));
-  std::string table;
-  if (manager->has_value()) table = (*manager)->outputs["SessionTable"];
-  if (table.empty()) {
-    auto recorded = table_record.get();
-    if (!recorded) return recorded.status();
-    if (recorded->has_value()) table = **recorded;
-  }
-  for (auto [cf, name, exists] : {std::tuple{&edge, assembly_.checkerStackName(), checker->has_value()},
-                                  std::tuple{&regional, assembly_.managerStackName(), manager->has_value()}}) {
+// The table is retained when its stack goes: its name comes from the
+// stack, or from the record deploy keeps beside the signing keys.
+Status Deployer::findSessionTable(DestroyRun& run) {
+  if (run.manager) run.table = run.manager->outputs["SessionTable"];
+  if (!run.table.empty()) return Status::ok();
+  auto recorded = SsmParameter(client_, assembly_.region, sessionTableParameter(assembly_)).get();
+  if (!recorded) return recorded.status();
+  if (recorded->has_value()) run.table = **recorded;
+  return Status::ok();
+}
+
+Status Deployer::deleteStacks(DestroyRun& run) {
+  for (auto [cf, name, exists] :
+       {std::tuple{&run.edge, assembly_.checkerStackName(), run.checker.has_value()},
+        std::tuple{&run.regional, assembly_.managerStackName(), run.manager.has_value()}}) {
     if (!exists) {
       say(concat({"stack ", name, ": does not exist, nothing to delete"}));
       continue;
@@ -500,35 +585,47 @@ Status Deployer::destroy(const DestroyOptions& options) {
     if (!seen) return seen.status();
     say(concat({"stack ", name, " (", cf->region(), "): deleting"}));
     if (Status s = cf->deleteStack(name); !s) return s;
-    Status waited = waitForStack(*cf, name, *seen, options.poll_ms);
+    Status waited = waitForStack(*cf, name, *seen, run.options.poll_ms);
     // A deleted stack "disappears" (kNotFound): that is the success case here.
     if (!waited && waited.code() != Code::kNotFound) return waited;
     say(concat({"stack ", name, ": deleted"}));
   }
-  if (checker->has_value()) {
-    say("note: the checker function and its versions are retained: Lambda@Edge replicas are removed by AWS "
-        "hours after the distribution stops using them; delete the function then in the Lambda console "
-        "(us-east-1)");
+  if (run.checker) {
+    say("note: the checker function and its versions are retained: Lambda@Edge replicas are "
+        "removed by AWS hours after the distribution stops using them; delete the function then "
+        "in the Lambda console (us-east-1)");
   }
-  if (!options.delete_data) {
-    if (!table.empty()) {
-      say(concat({"kept: session table ", table, " (", assembly_.region, ") and signing keys ",
+  return Status::ok();
+}
+
+Status Deployer::deleteSessionTable(DestroyRun& run) {
+  if (!run.options.delete_data) {
+    if (!run.table.empty()) {
+      say(concat({"kept: session table ", run.table, " (", assembly_.region, ") and signing keys ",
                   signingKeyParameter(assembly_), "; destroy --delete-data removes them"}));
     }
     return Status::ok();
   }
-  if (table.empty()) {
-    say(concat(
-        {"session table: none known (no stack, nothing recorded in ", table_record.name(),
-         "); a table deploy never recorded is not deleted: find it in the DynamoDB console (",
-         assembly_.region, ")"}));
-  } else {
-    Status s = deleteDynamoDbTable(client_, assembly_.region, table);
-    if (!s && s.code() != Code::kNotFound) return s;
-    say(concat({s ? "deleted: session table " : "session table already gone: ", table}));
+  if (run.table.empty()) {
+    say(concat({"session table: none known (no stack, nothing recorded in ",
+                sessionTableParameter(assembly_),
+                "); a table deploy never recorded is not deleted: find it in the DynamoDB "
+                "console (",
+                assembly_.region, ")"}));
+    return Status::ok();
   }
-  for (SsmParameter parameter :
-       {SsmParameter(client_, assembly_.region, signingKeyParameter(assembly_)), table_record}) {
+  Status s = deleteDynamoDbTable(client_, assembly_.region, run.table);
+  if (!s && s.code() != Code::kNotFound) return s;
+  say(concat({s ? "deleted: session table " : "session table already gone: ", run.table}));
+  return Status::ok();
+}
+
+// The signing keys and the table's record, with --delete-data.
+Status Deployer::deleteParameters(DestroyRun& run) {
+  if (!run.options.delete_data) return Status::ok();
+  for (const std::string& name :
+       {signingKeyParameter(assembly_), sessionTableParameter(assembly_)}) {
+    SsmParameter parameter(client_, assembly_.region, name);
     Status s = parameter.remove();
     if (!s && s.code() != Code::kNotFound) return s;
     if (s) say(concat({"deleted: ", parameter.name()}));

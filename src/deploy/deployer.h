@@ -74,25 +74,56 @@ class Deployer {
     bool after_deploy = false;  // ... once the stacks and wiring carry it
   };
   Result<KeyPlan> planSigningKeys(const DeployOptions& options);
+
+  // deploy() runs these steps in order, each reading and adding to the run;
+  // the first failure ends it, and so does a dry run that cannot go on.
+  struct DeployRun;
+  Status loadTemplates(DeployRun& run);
+  // Plans the keys; a new key is saved at once (a rotation's step is saved
+  // by saveKeysAfterDeploy).
+  Status prepareSigningKeys(DeployRun& run);
   // Says what renaming the cookie does while CloudFront deploys, if it changes.
-  Status warnOfCookieRename(CloudFormation& regional);
+  Status warnOfCookieRename(DeployRun& run);
+  // Packages and uploads the manager, then creates or updates its stack.
+  Status deployManager(DeployRun& run);
+  // The regional stack's outputs, and the table's name recorded for destroy.
+  Status readManagerOutputs(DeployRun& run);
+  // Packages the checker with those outputs, uploads it, applies its stack.
+  Status deployChecker(DeployRun& run);
+  Status readCheckerOutputs(DeployRun& run);
+  Status wireCloudFront(DeployRun& run);
+  Status saveKeysAfterDeploy(DeployRun& run);
+
+  // destroy()'s steps, in order, the same way.
+  struct DestroyRun;
+  Status findStacks(DestroyRun& run);
+  Status unwireCloudFront(DestroyRun& run);
+  Status findSessionTable(DestroyRun& run);
+  Status deleteStacks(DestroyRun& run);
+  // With --delete-data; else says what is kept.
+  Status deleteSessionTable(DestroyRun& run);
+  Status deleteParameters(DestroyRun& run);
+
   // Polls the distribution until it is Deployed (at most kDistributionWait).
   Status waitForDistribution(CloudFrontDistributions& cloudfront, int poll_ms);
   static constexpr std::chrono::minutes kDistributionWait{45};
   Status saveSigningKeys(const KeyPlan& plan);
   Status recordSessionTable(const std::string& table);
   // Uploads `bytes` under its content-addressed key unless already there.
-  Result<std::string> upload(const std::string& region, const std::string& what, const std::string& bytes,
-                             const DeployOptions& options, DeployReport& report);
+  Result<std::string> upload(const std::string& region, const std::string& what,
+                             const std::string& bytes, const DeployOptions& options,
+                             DeployReport& report);
   // Creates or updates (change set) one stack and waits for it; `changed`
   // tells whether anything was done. Dry run: prints the plan only.
   Status applyStack(CloudFormation& cf, const std::string& name, const std::string& template_body,
-                    const std::vector<StackParameter>& parameters, const DeployOptions& options, bool& changed);
+                    const std::vector<StackParameter>& parameters, const DeployOptions& options,
+                    bool& changed);
   // Polls until the stack is stable, printing new events; fails with the
   // failing resources and CloudFormation's reasons.
-  Status waitForStack(CloudFormation& cf, const std::string& name, const std::set<std::string>& seen_events,
-                      int poll_ms);
-  Status wireDistribution(const BarrierInfo& info, const DeployOptions& options, DeployReport& report);
+  Status waitForStack(CloudFormation& cf, const std::string& name,
+                      const std::set<std::string>& seen_events, int poll_ms);
+  Status wireDistribution(const BarrierInfo& info, const DeployOptions& options,
+                          DeployReport& report);
   Result<std::set<std::string>> eventIds(CloudFormation& cf, const std::string& name);
 
   Assembly assembly_;

@@ -42,7 +42,8 @@ void syncQuantity(XmlElement& list_element) {
   size_t n = items == nullptr ? 0 : items->children.size();
   if (items != nullptr && n == 0) {
     auto& c = list_element.children;
-    c.erase(std::remove_if(c.begin(), c.end(), [](const XmlElement& e) { return e.localName() == "Items"; }),
+    c.erase(std::remove_if(c.begin(), c.end(),
+                           [](const XmlElement& e) { return e.localName() == "Items"; }),
             c.end());
   }
   XmlElement* quantity = list_element.child("Quantity");
@@ -82,7 +83,8 @@ XmlElement identityBehavior() {
   groups.add("Enabled", "false");
   groups.add("Quantity", "0");
   b.add("ViewerProtocolPolicy", "redirect-to-https");
-  XmlElement methods = list("AllowedMethods", "Method", {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"});
+  XmlElement methods = list("AllowedMethods", "Method",
+                            {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"});
   methods.children.push_back(list("CachedMethods", "Method", {"GET", "HEAD"}));
   b.children.push_back(std::move(methods));
   b.add("SmoothStreaming", "false");
@@ -137,15 +139,15 @@ void wireOrigin(XmlElement& config, const WiringSpec& spec, std::vector<std::str
     if (o.childText("Id") != kBarrierOriginId) continue;
     if (!covers(o, wanted)) {
       o = std::move(wanted);
-      changes.push_back(std::string("update origin ") + kBarrierOriginId + " -> https://" + spec.origin_domain +
-                        spec.origin_path);
+      changes.push_back(std::string("update origin ") + kBarrierOriginId + " -> https://" +
+                        spec.origin_domain + spec.origin_path);
     }
     return;
   }
   items.children.push_back(std::move(wanted));
   syncQuantity(*origins);
-  changes.push_back(std::string("add origin ") + kBarrierOriginId + " -> https://" + spec.origin_domain +
-                    spec.origin_path + " (HTTPS only)");
+  changes.push_back(std::string("add origin ") + kBarrierOriginId + " -> https://" +
+                    spec.origin_domain + spec.origin_path + " (HTTPS only)");
 }
 
 // Adds or refreshes the /_identity/* behaviour, first in precedence.
@@ -154,7 +156,9 @@ void wireIdentityBehavior(XmlElement& config, std::vector<std::string>& changes)
   if (behaviors == nullptr) {
     // Keep schema order: CacheBehaviors follows DefaultCacheBehavior.
     auto& c = config.children;
-    auto at = std::find_if(c.begin(), c.end(), [](const XmlElement& e) { return e.localName() == "DefaultCacheBehavior"; });
+    auto at = std::find_if(c.begin(), c.end(), [](const XmlElement& e) {
+      return e.localName() == "DefaultCacheBehavior";
+    });
     behaviors = &*c.insert(at == c.end() ? c.end() : at + 1, emptyList("CacheBehaviors"));
   }
   XmlElement& items = itemsOf(*behaviors);
@@ -172,7 +176,8 @@ void wireIdentityBehavior(XmlElement& config, std::vector<std::string>& changes)
   }
   items.children.insert(items.children.begin(), std::move(wanted));
   syncQuantity(*behaviors);
-  changes.push_back(std::string("add behaviour ") + kIdentityPathPattern + " -> " + kBarrierOriginId +
+  changes.push_back(std::string("add behaviour ") + kIdentityPathPattern + " -> " +
+                    kBarrierOriginId +
                     " (first, no caching, all cookies and query strings, Host not forwarded)");
 }
 
@@ -184,8 +189,10 @@ Status associate(XmlElement& behavior, const std::string& label, const std::stri
     // Schema order: after Compress (or SmoothStreaming / AllowedMethods).
     auto& c = behavior.children;
     auto at = c.end();
-    for (const char* before : {"Compress", "SmoothStreaming", "AllowedMethods", "ViewerProtocolPolicy"}) {
-      at = std::find_if(c.begin(), c.end(), [&](const XmlElement& e) { return e.localName() == before; });
+    for (const char* before :
+         {"Compress", "SmoothStreaming", "AllowedMethods", "ViewerProtocolPolicy"}) {
+      at = std::find_if(c.begin(), c.end(),
+                        [&](const XmlElement& e) { return e.localName() == before; });
       if (at != c.end()) break;
     }
     assocs = &*c.insert(at == c.end() ? c.end() : at + 1, emptyList("LambdaFunctionAssociations"));
@@ -325,8 +332,9 @@ Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec) {
       for (const auto& b : items->children) found = found || b.childText("PathPattern") == name;
     }
     if (!found) {
-      return Status::invalid("Cloudfront.ProtectedBehaviors names " + name +
-                             ", but the distribution has no cache behaviour with that path pattern");
+      return Status::invalid(
+          "Cloudfront.ProtectedBehaviors names " + name +
+          ", but the distribution has no cache behaviour with that path pattern");
     }
   }
   wireOrigin(config, spec, changes);
@@ -336,7 +344,9 @@ Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec) {
     if (def == nullptr) return Status::invalid("distribution config has no DefaultCacheBehavior");
     if (Status s = associate(*def, "* (default)", spec.checker_version_arn, changes); !s) return s;
   }
-  if (XmlElement* items = config.child("CacheBehaviors") ? config.child("CacheBehaviors")->child("Items") : nullptr) {
+  if (XmlElement* items = config.child("CacheBehaviors")
+                              ? config.child("CacheBehaviors")->child("Items")
+                              : nullptr) {
     for (auto& b : items->children) {
       std::string pattern = b.childText("PathPattern");
       if (!isProtected(spec.protected_behaviors, pattern)) continue;
@@ -346,7 +356,8 @@ Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec) {
   return Wiring{std::move(changes), exposureWarnings(config, spec)};
 }
 
-std::vector<std::string> unwireDistribution(XmlElement& config, const std::string& checker_function_arn) {
+std::vector<std::string> unwireDistribution(XmlElement& config,
+                                            const std::string& checker_function_arn) {
   std::vector<std::string> changes;
   std::string base = unqualifiedFunctionArn(checker_function_arn);
   auto unassociate = [&](XmlElement& behavior, const std::string& label) {
@@ -357,7 +368,8 @@ std::vector<std::string> unwireDistribution(XmlElement& config, const std::strin
     size_t before = c.size();
     c.erase(std::remove_if(c.begin(), c.end(),
                            [&](const XmlElement& a) {
-                             return unqualifiedFunctionArn(a.childText("LambdaFunctionARN")) == base;
+                             return unqualifiedFunctionArn(a.childText("LambdaFunctionARN")) ==
+                                    base;
                            }),
             c.end());
     if (c.size() != before) {
@@ -372,9 +384,12 @@ std::vector<std::string> unwireDistribution(XmlElement& config, const std::strin
       auto& c = items->children;
       size_t before = c.size();
       c.erase(std::remove_if(c.begin(), c.end(),
-                             [](const XmlElement& b) { return b.childText("PathPattern") == kIdentityPathPattern; }),
+                             [](const XmlElement& b) {
+                               return b.childText("PathPattern") == kIdentityPathPattern;
+                             }),
               c.end());
-      if (c.size() != before) changes.push_back(std::string("remove behaviour ") + kIdentityPathPattern);
+      if (c.size() != before)
+        changes.push_back(std::string("remove behaviour ") + kIdentityPathPattern);
       syncQuantity(*behaviors);
     }
   }
@@ -382,8 +397,10 @@ std::vector<std::string> unwireDistribution(XmlElement& config, const std::strin
     if (XmlElement* items = origins->child("Items")) {
       auto& c = items->children;
       size_t before = c.size();
-      c.erase(std::remove_if(c.begin(), c.end(), [](const XmlElement& o) { return o.childText("Id") == kBarrierOriginId; }),
-              c.end());
+      c.erase(
+          std::remove_if(c.begin(), c.end(),
+                         [](const XmlElement& o) { return o.childText("Id") == kBarrierOriginId; }),
+          c.end());
       if (c.size() != before) {
         changes.push_back(std::string("remove origin ") + kBarrierOriginId);
         syncQuantity(*origins);

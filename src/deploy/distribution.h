@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
 #include "adapters/xml.h"
+#include "core/status.h"
 
 namespace barrier {
 
@@ -29,8 +29,8 @@ inline constexpr const char* kCachingDisabledPolicyId = "4135ea2d-6df8-44a3-9df3
 inline constexpr const char* kAllViewerExceptHostPolicyId = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 struct WiringSpec {
-  std::string origin_domain;  // Session Manager Origin Host
-  std::string origin_path;    // Session Manager Origin Path (/prod)
+  std::string origin_domain;        // Session Manager Origin Host
+  std::string origin_path;          // Session Manager Origin Path (/prod)
   std::string checker_version_arn;  // arn:aws:lambda:us-east-1:<acct>:function:<name>:<n>
   // Path patterns of the behaviours to protect; "*" is the default
   // behaviour. Empty: every behaviour except /_identity/*.
@@ -57,7 +57,8 @@ Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec);
 // Removes what wireDistribution added: the /_identity/* behaviour, the
 // barrier origin and viewer-request associations of `checker_function_arn`
 // (any version). Returns the changes; empty when there was nothing to remove.
-std::vector<std::string> unwireDistribution(XmlElement& config, const std::string& checker_function_arn);
+std::vector<std::string> unwireDistribution(XmlElement& config,
+                                            const std::string& checker_function_arn);
 
 // "arn:...:function:name:7" -> "arn:...:function:name".
 std::string unqualifiedFunctionArn(const std::string& arn);

@@ -22,8 +22,10 @@ constexpr const char* kConfig = R"(<?xml version="1.0" encoding="UTF-8"?>
   <Comment>site</Comment><Enabled>true</Enabled>
 </DistributionConfig>)";
 
-constexpr const char* kV1 = "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1:1";
-constexpr const char* kV2 = "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1:2";
+constexpr const char* kV1 =
+    "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1:1";
+constexpr const char* kV2 =
+    "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1:2";
 
 XmlElement config() {
   auto doc = parseXml(kConfig);
@@ -31,7 +33,9 @@ XmlElement config() {
   return std::move(doc).value();
 }
 
-WiringSpec spec(const char* arn) { return {"abc123.execute-api.eu-west-1.amazonaws.com", "/prod", arn, {}}; }
+WiringSpec spec(const char* arn) {
+  return {"abc123.execute-api.eu-west-1.amazonaws.com", "/prod", arn, {}};
+}
 
 // The first wiring adds the origin, the /_identity/* behaviour (first) and
 // the viewer-request association on every other behaviour.
@@ -56,7 +60,8 @@ TEST(DistributionTest, WiresOriginBehaviourAndAssociations) {
   const XmlElement* def = c.find({"DefaultCacheBehavior", "LambdaFunctionAssociations"});
   EXPECT_EQ(def->childText("Quantity"), "1");
   EXPECT_EQ(def->find({"Items", "LambdaFunctionAssociation"})->childText("LambdaFunctionARN"), kV1);
-  EXPECT_EQ(def->find({"Items", "LambdaFunctionAssociation"})->childText("EventType"), "viewer-request");
+  EXPECT_EQ(def->find({"Items", "LambdaFunctionAssociation"})->childText("EventType"),
+            "viewer-request");
   // The /docs/* behaviour had no association list: one is inserted after Compress.
   const XmlElement& docs = c.find({"CacheBehaviors", "Items"})->children[1];
   EXPECT_EQ(docs.children.back().localName(), "LambdaFunctionAssociations");
@@ -117,7 +122,8 @@ TEST(DistributionTest, NewVersionReplacesTheOld) {
 // Another team's viewer-request function is never silently replaced.
 TEST(DistributionTest, RefusesToReplaceAForeignFunction) {
   XmlElement c = config();
-  ASSERT_TRUE(wireDistribution(c, spec("arn:aws:lambda:us-east-1:1:function:someone-else:3")).isOk());
+  ASSERT_TRUE(
+      wireDistribution(c, spec("arn:aws:lambda:us-east-1:1:function:someone-else:3")).isOk());
   auto changes = wireDistribution(c, spec(kV1));
   ASSERT_FALSE(changes.isOk());
   EXPECT_NE(changes.status().message().find("already runs"), std::string::npos);
@@ -235,8 +241,10 @@ TEST(DistributionTest, UnwireRemovesWhatWasAdded) {
 
 // Version qualifiers are stripped; unqualified ARNs stay as they are.
 TEST(DistributionTest, UnqualifiedArn) {
-  EXPECT_EQ(unqualifiedFunctionArn(kV1), "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1");
-  EXPECT_EQ(unqualifiedFunctionArn("arn:aws:lambda:us-east-1:1:function:f"), "arn:aws:lambda:us-east-1:1:function:f");
+  EXPECT_EQ(unqualifiedFunctionArn(kV1),
+            "arn:aws:lambda:us-east-1:123456789012:function:Test-CheckerFunction-1");
+  EXPECT_EQ(unqualifiedFunctionArn("arn:aws:lambda:us-east-1:1:function:f"),
+            "arn:aws:lambda:us-east-1:1:function:f");
 }
 
 }  // namespace

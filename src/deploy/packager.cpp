@@ -33,8 +33,10 @@ Result<std::string> readFile(const fs::path& path) {
 std::string shellQuote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   out += '\'';
   return out;
@@ -61,7 +63,8 @@ class ScratchDir {
 Status run(const std::string& command) {
   std::string redirected = command + " 1>&2";
   int rc = std::system(redirected.c_str());
-  if (rc != 0) return Status::internal("packaging failed (exit " + std::to_string(rc) + "): " + command);
+  if (rc != 0)
+    return Status::internal("packaging failed (exit " + std::to_string(rc) + "): " + command);
   return Status::ok();
 }
 
@@ -72,7 +75,8 @@ class CommandPackager : public Packager {
   Result<std::string> managerZip() override {
     ScratchDir dir;
     if (dir.path().empty()) return Status::internal("cannot create a scratch directory");
-    Status s = run(shellQuote(options_.barrier_binary) + " package manager --out " + shellQuote(dir.path().string()));
+    Status s = run(shellQuote(options_.barrier_binary) + " package manager --out " +
+                   shellQuote(dir.path().string()));
     if (!s) return s;
     return readFile(dir.path() / "barrier-manager.zip");
   }
@@ -88,7 +92,8 @@ class CommandPackager : public Packager {
     }
     fs::permissions(config, fs::perms::owner_read | fs::perms::owner_write);
     std::string command = shellQuote(options_.barrier_binary) + " package checker --config " +
-                          shellQuote(config.string()) + " --out " + shellQuote((dir.path() / "out").string());
+                          shellQuote(config.string()) + " --out " +
+                          shellQuote((dir.path() / "out").string());
     if (!options_.edge_dir.empty()) command += " --edge-dir " + shellQuote(options_.edge_dir);
     if (!options_.wasm.empty()) command += " --wasm " + shellQuote(options_.wasm);
     Status s = run(command);
@@ -142,21 +147,25 @@ std::unique_ptr<Packager> makeCommandPackager(CommandPackagerOptions options) {
   return std::make_unique<CommandPackager>(std::move(options));
 }
 
-std::unique_ptr<Packager> makePrebuiltPackager(std::string manager_zip, std::string checker_code_dir) {
+std::unique_ptr<Packager> makePrebuiltPackager(std::string manager_zip,
+                                               std::string checker_code_dir) {
   return std::make_unique<PrebuiltPackager>(std::move(manager_zip), std::move(checker_code_dir));
 }
 
 Result<std::string> buildZip(std::vector<ZipFile> files) {
-  std::sort(files.begin(), files.end(), [](const ZipFile& a, const ZipFile& b) { return a.name < b.name; });
+  std::sort(files.begin(), files.end(),
+            [](const ZipFile& a, const ZipFile& b) { return a.name < b.name; });
   ScratchDir dir;
   if (dir.path().empty()) return Status::internal("cannot create a scratch directory");
   fs::path path = dir.path() / "package.zip";
   int error = 0;
   zip_t* zip = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (zip == nullptr) return Status::internal("cannot create a zip (libzip error " + std::to_string(error) + ")");
+  if (zip == nullptr)
+    return Status::internal("cannot create a zip (libzip error " + std::to_string(error) + ")");
   for (const auto& f : files) {
     zip_source_t* source = zip_source_buffer(zip, f.data.data(), f.data.size(), 0);
-    zip_int64_t index = source == nullptr ? -1 : zip_file_add(zip, f.name.c_str(), source, ZIP_FL_ENC_UTF_8);
+    zip_int64_t index =
+        source == nullptr ? -1 : zip_file_add(zip, f.name.c_str(), source, ZIP_FL_ENC_UTF_8);
     if (index < 0) {
       if (source != nullptr) zip_source_free(source);
       zip_discard(zip);
@@ -164,7 +173,8 @@ Result<std::string> buildZip(std::vector<ZipFile> files) {
     }
     auto i = static_cast<zip_uint64_t>(index);
     zip_uint32_t attributes = static_cast<zip_uint32_t>(S_IFREG | 0644) << 16;
-    if (zip_set_file_compression(zip, i, ZIP_CM_DEFLATE, 9) != 0 || zip_file_set_mtime(zip, i, kFixedMtime, 0) != 0 ||
+    if (zip_set_file_compression(zip, i, ZIP_CM_DEFLATE, 9) != 0 ||
+        zip_file_set_mtime(zip, i, kFixedMtime, 0) != 0 ||
         zip_file_set_external_attributes(zip, i, 0, ZIP_OPSYS_UNIX, attributes) != 0) {
       zip_discard(zip);
       return Status::internal("cannot set attributes of " + f.name);

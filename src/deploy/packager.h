@@ -38,7 +38,8 @@ std::unique_ptr<Packager> makeCommandPackager(CommandPackagerOptions options);
 
 // `checker_code_dir` files (not recursing) go in the zip beside config.json
 // and checker.settings (stale copies of those two in the folder are skipped).
-std::unique_ptr<Packager> makePrebuiltPackager(std::string manager_zip, std::string checker_code_dir);
+std::unique_ptr<Packager> makePrebuiltPackager(std::string manager_zip,
+                                               std::string checker_code_dir);
 
 struct ZipFile {
   std::string name;

@@ -31,10 +31,12 @@ bool isSecretParameter(const std::string& key) { return key == "SigningKeys"; }
 
 Result<ManagerOutputs> managerOutputs(const StackInfo& stack) {
   ManagerOutputs out;
-  const std::pair<const char*, std::string*> wanted[] = {
-      {"ApiDomainName", &out.api_domain},     {"ApiPath", &out.api_path},
-      {"SessionTable", &out.table},           {"SessionTableArn", &out.table_arn},
-      {"SessionTableRegion", &out.table_region}, {"UserPoolClientId", &out.client_id}};
+  const std::pair<const char*, std::string*> wanted[] = {{"ApiDomainName", &out.api_domain},
+                                                         {"ApiPath", &out.api_path},
+                                                         {"SessionTable", &out.table},
+                                                         {"SessionTableArn", &out.table_arn},
+                                                         {"SessionTableRegion", &out.table_region},
+                                                         {"UserPoolClientId", &out.client_id}};
   for (const auto& [key, field] : wanted) {
     auto it = stack.outputs.find(key);
     if (it == stack.outputs.end() || it->second.empty()) {
@@ -81,8 +83,8 @@ std::string formatInfoTable(const BarrierInfo& info) {
 std::string formatInfoJson(const BarrierInfo& info) {
   // The reference tool's key order.
   nlohmann::ordered_json j = {{"SessionManagerOriginHost", info.origin_host},
-            {"SessionManagerOriginPath", info.origin_path},
-            {"SessionCheckerFunctionArn", info.checker_arn}};
+                              {"SessionManagerOriginPath", info.origin_path},
+                              {"SessionCheckerFunctionArn", info.checker_arn}};
   return j.dump();
 }
 
@@ -222,8 +224,10 @@ std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,
   return doc.dump(2) + "\n";
 }
 
-std::vector<StackParameter> checkerParameters(const std::string& code_bucket, const std::string& code_key,
-                                              const std::string& code_hash, const ManagerOutputs& outputs) {
+std::vector<StackParameter> checkerParameters(const std::string& code_bucket,
+                                              const std::string& code_key,
+                                              const std::string& code_hash,
+                                              const ManagerOutputs& outputs) {
   return {{"CodeBucket", code_bucket},
           {"CodeKey", code_key},
           {"CodeHash", code_hash},

@@ -16,12 +16,12 @@ namespace barrier {
 
 // The outputs of the regional stack the rest of the deploy needs.
 struct ManagerOutputs {
-  std::string api_domain;   // ApiDomainName: Session Manager Origin Host
-  std::string api_path;     // ApiPath: Session Manager Origin Path
-  std::string table;        // SessionTable
-  std::string table_arn;    // SessionTableArn
-  std::string table_region; // SessionTableRegion
-  std::string client_id;    // UserPoolClientId
+  std::string api_domain;    // ApiDomainName: Session Manager Origin Host
+  std::string api_path;      // ApiPath: Session Manager Origin Path
+  std::string table;         // SessionTable
+  std::string table_arn;     // SessionTableArn
+  std::string table_region;  // SessionTableRegion
+  std::string client_id;     // UserPoolClientId
 };
 
 // Reads them from DescribeStacks outputs; fails naming a missing output.
@@ -86,8 +86,10 @@ std::vector<StackParameter> managerParameters(const Assembly& a, const std::stri
 std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,
                               const std::vector<std::string>& signing_keys);
 
-std::vector<StackParameter> checkerParameters(const std::string& code_bucket, const std::string& code_key,
-                                              const std::string& code_hash, const ManagerOutputs& outputs);
+std::vector<StackParameter> checkerParameters(const std::string& code_bucket,
+                                              const std::string& code_key,
+                                              const std::string& code_hash,
+                                              const ManagerOutputs& outputs);
 
 // "ApiPath=/prod, SigningKeys=****" — parameters for --dry-run, secrets masked.
 std::string describeParameters(const std::vector<StackParameter>& parameters);

@@ -30,8 +30,12 @@ Rules: [{Path: /admin/*, Groups: [admins]}]
 }
 
 ManagerOutputs outputs() {
-  return {"abc.execute-api.eu-west-1.amazonaws.com", "/prod", "Demo-SessionTable-X",
-          "arn:aws:dynamodb:eu-west-1:1:table/Demo-SessionTable-X", "eu-west-1", "client123"};
+  return {"abc.execute-api.eu-west-1.amazonaws.com",
+          "/prod",
+          "Demo-SessionTable-X",
+          "arn:aws:dynamodb:eu-west-1:1:table/Demo-SessionTable-X",
+          "eu-west-1",
+          "client123"};
 }
 
 // Keys carry the content hash under the configured prefix.
@@ -139,13 +143,18 @@ TEST(PlanTest, ThrottlingParameters) {
 
 // The reference table has the reference rows, aligned.
 TEST(PlanTest, InfoTableAndJson) {
-  BarrierInfo info{"abc.execute-api.eu-west-1.amazonaws.com", "/prod", "arn:aws:lambda:us-east-1:1:function:f:3"};
+  BarrierInfo info{"abc.execute-api.eu-west-1.amazonaws.com", "/prod",
+                   "arn:aws:lambda:us-east-1:1:function:f:3"};
   std::string table = formatInfoTable(info);
-  EXPECT_NE(table.find("| Session Manager Origin Host  | abc.execute-api.eu-west-1.amazonaws.com |"), std::string::npos)
+  EXPECT_NE(
+      table.find("| Session Manager Origin Host  | abc.execute-api.eu-west-1.amazonaws.com |"),
+      std::string::npos)
       << table;
-  EXPECT_NE(table.find("| Session Checker Function Arn | arn:aws:lambda:us-east-1:1:function:f:3"), std::string::npos);
-  EXPECT_EQ(formatInfoJson(info),
-            R"({"SessionManagerOriginHost":"abc.execute-api.eu-west-1.amazonaws.com","SessionManagerOriginPath":"/prod","SessionCheckerFunctionArn":"arn:aws:lambda:us-east-1:1:function:f:3"})");
+  EXPECT_NE(table.find("| Session Checker Function Arn | arn:aws:lambda:us-east-1:1:function:f:3"),
+            std::string::npos);
+  EXPECT_EQ(
+      formatInfoJson(info),
+      R"({"SessionManagerOriginHost":"abc.execute-api.eu-west-1.amazonaws.com","SessionManagerOriginPath":"/prod","SessionCheckerFunctionArn":"arn:aws:lambda:us-east-1:1:function:f:3"})");
 }
 
 // A missing regional output is named.

@@ -42,7 +42,8 @@ Result<std::string> renderCheckerTemplate(std::string_view text, std::string_vie
     size_t hit = text.find(kVersionId, pos);
     if (hit == std::string_view::npos) break;
     size_t end = hit + kVersionId.size();
-    bool word = (hit == 0 || !isIdChar(text[hit - 1])) && (end >= text.size() || !isIdChar(text[end]));
+    bool word =
+        (hit == 0 || !isIdChar(text[hit - 1])) && (end >= text.size() || !isIdChar(text[end]));
     out.append(text.substr(pos, hit - pos));
     out.append(word ? std::string_view(id) : kVersionId);
     replaced += word ? 1 : 0;

@@ -23,8 +23,9 @@ Result<HttpClientRequest> edgeGetItemFetch(const StoreConfig& store, const EdgeC
 
 Result<std::optional<SessionRecord>> parseEdgeFetchAnswer(const EdgeFetchAnswer& answer) {
   if (answer.status == 0) {
-    return Status::unavailable("dynamodb GetItem: " +
-                               (answer.error.empty() ? std::string("no answer") : std::string(answer.error)));
+    return Status::unavailable("dynamodb GetItem: " + (answer.error.empty()
+                                                           ? std::string("no answer")
+                                                           : std::string(answer.error)));
   }
   Result<std::optional<SessionRecord>> parsed = parseGetItemResponse(answer.status, answer.body);
   // A 200 whose body does not decode is as much a failure as a 500: the

@@ -28,7 +28,9 @@ using barrier::module;
 
 extern "C" {
 
-BARRIER_EXPORT("barrier_alloc") void* barrier_alloc(size_t len) { return std::malloc(len ? len : 1); }
+BARRIER_EXPORT("barrier_alloc") void* barrier_alloc(size_t len) {
+  return std::malloc(len ? len : 1);
+}
 
 BARRIER_EXPORT("barrier_free") void barrier_free(void* ptr) { std::free(ptr); }
 
@@ -51,7 +53,8 @@ BARRIER_EXPORT("barrier_configure") int barrier_configure(const char* data, size
   m.log.setMinLevel(m.config->logLevel());
   m.cache = makeLruSessionCache(m.clock, m.config->cache);
   m.verified_ids.clear();  // the signing keys may have changed
-  m.checker = std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log, &m.verified_ids);
+  m.checker =
+      std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log, &m.verified_ids);
   return finishOutput(Output('O'));
 }
 

@@ -1,8 +1,9 @@
 #include "lambda/env_config.h"
-#include "core/http/message.h"
 
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include "core/http/message.h"
 
 namespace barrier {
 
@@ -189,23 +190,34 @@ Status nameVariable(const Status& status, const EnvLookup& env) {
 
 const EnvVariable kEnvVariables[] = {
     {"BARRIER_SITE_URL", "site_url", "public URL of the site, e.g. https://www.example.com"},
-    {"BARRIER_DOMAIN", "site_url", "the site's host name; https://<domain> (when BARRIER_SITE_URL is unset)"},
+    {"BARRIER_DOMAIN", "site_url",
+     "the site's host name; https://<domain> (when BARRIER_SITE_URL is unset)"},
     {"BARRIER_COOKIE_NAME", "session.cookie_name", "session cookie name (default barrier)"},
-    {"BARRIER_SESSION_LIFETIME", "session.lifetime", "session lifetime: seconds or 30m, 8h, 1d (default 8h)"},
+    {"BARRIER_SESSION_LIFETIME", "session.lifetime",
+     "session lifetime: seconds or 30m, 8h, 1d (default 8h)"},
     {"BARRIER_LOGIN_LIFETIME", "session.login_lifetime", "time a login may take (default 5m)"},
-    {"BARRIER_SIGNING_KEYS", "session.signing_keys", "comma-separated base64 keys; the first signs, all verify (secret)"},
-    {"BARRIER_PROVIDER", "provider.type", "cognito or oidc (default: oidc when BARRIER_OIDC_ISSUER is set, else cognito)"},
-    {"BARRIER_COGNITO_USER_POOL_ID", "provider.user_pool_id", "user pool id, e.g. eu-west-1_AbCdEf123"},
-    {"BARRIER_COGNITO_REGION", "provider.region", "user pool region (default: the pool id's prefix)"},
+    {"BARRIER_SIGNING_KEYS", "session.signing_keys",
+     "comma-separated base64 keys; the first signs, all verify (secret)"},
+    {"BARRIER_PROVIDER", "provider.type",
+     "cognito or oidc (default: oidc when BARRIER_OIDC_ISSUER is set, else cognito)"},
+    {"BARRIER_COGNITO_USER_POOL_ID", "provider.user_pool_id",
+     "user pool id, e.g. eu-west-1_AbCdEf123"},
+    {"BARRIER_COGNITO_REGION", "provider.region",
+     "user pool region (default: the pool id's prefix)"},
     {"BARRIER_COGNITO_DOMAIN", "provider.domain", "hosted-UI domain, e.g. auth.example.com"},
     {"BARRIER_OIDC_ISSUER", "provider.issuer", "issuer URL of a generic OpenID Connect provider"},
     {"BARRIER_CLIENT_ID", "provider.client_id", "app client id"},
-    {"BARRIER_CLIENT_SECRET", "provider.client_secret", "app client secret, if the client has one (secret)"},
-    {"BARRIER_SCOPES", "provider.scopes", "scopes, comma- or space-separated (default openid email profile)"},
-    {"BARRIER_GROUPS_CLAIM", "provider.groups_claim", "ID-token claim holding groups (default cognito:groups)"},
-    {"BARRIER_REQUIRED_GROUPS", "provider.required_groups", "comma-separated; a user needs one of them to get a session"},
+    {"BARRIER_CLIENT_SECRET", "provider.client_secret",
+     "app client secret, if the client has one (secret)"},
+    {"BARRIER_SCOPES", "provider.scopes",
+     "scopes, comma- or space-separated (default openid email profile)"},
+    {"BARRIER_GROUPS_CLAIM", "provider.groups_claim",
+     "ID-token claim holding groups (default cognito:groups)"},
+    {"BARRIER_REQUIRED_GROUPS", "provider.required_groups",
+     "comma-separated; a user needs one of them to get a session"},
     {"BARRIER_USERINFO", "provider.userinfo", "true: also call the userinfo endpoint"},
-    {"BARRIER_PROVIDER_TIMEOUT_MS", "provider.timeout_ms", "timeout of each call to the provider (default 5000)"},
+    {"BARRIER_PROVIDER_TIMEOUT_MS", "provider.timeout_ms",
+     "timeout of each call to the provider (default 5000)"},
     {"BARRIER_AUTHORIZATION_ENDPOINT", "provider.authorization_endpoint", "endpoint override"},
     {"BARRIER_TOKEN_ENDPOINT", "provider.token_endpoint", "endpoint override"},
     {"BARRIER_USERINFO_ENDPOINT", "provider.userinfo_endpoint", "endpoint override"},
@@ -219,7 +231,8 @@ const EnvVariable kEnvVariables[] = {
     {"BARRIER_RULES", "rules", "JSON array of {\"path\": \"/admin/*\", \"groups\": [\"admins\"]}"},
     {"BARRIER_RETRY_AFTER", "retry_after", "Retry-After on 503 (default 5)"},
     {"BARRIER_LOG_LEVEL", "server.log_level", "debug, info, warn or error (default info)"},
-    {"BARRIER_CONFIG_JSON", "(all)", "a whole JSON configuration document; the variables above override its fields"},
+    {"BARRIER_CONFIG_JSON", "(all)",
+     "a whole JSON configuration document; the variables above override its fields"},
 };
 const size_t kEnvVariableCount = sizeof(kEnvVariables) / sizeof(kEnvVariables[0]);
 

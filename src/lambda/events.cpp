@@ -25,9 +25,24 @@ bool isHex(char c) {
 bool isPathChar(unsigned char c) {
   if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '-': case '.': case '_': case '~':                                         // unreserved
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+':  // sub-delims
-    case ',': case ';': case '=': case ':': case '@': case '/':
+    case '-':
+    case '.':
+    case '_':
+    case '~':  // unreserved
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':  // sub-delims
+    case ',':
+    case ';':
+    case '=':
+    case ':':
+    case '@':
+    case '/':
       return true;
     default:
       return false;
@@ -207,8 +222,8 @@ Status parseV2(const Json& event, HttpEvent& out) {
   if (!http || !http->is_object()) {
     return Status::invalid("event.requestContext.http must be an object");
   }
-  if (Status s = requiredString(*http, "method", "event.requestContext.http.method",
-                                request.method);
+  if (Status s =
+          requiredString(*http, "method", "event.requestContext.http.method", request.method);
       !s) {
     return s;
   }

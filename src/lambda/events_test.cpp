@@ -107,8 +107,7 @@ TEST(EventsTest, HttpApiEventMapsRequest) {
   EXPECT_EQ(r.method, "GET");
   EXPECT_EQ(r.path, "/_identity/auth");
   EXPECT_EQ(r.query, "code=abc%2Fdef&state=xyz");
-  EXPECT_EQ(r.headers.getAll("cookie"),
-            (std::vector<std::string>{"a=1; barrier-login-f1=s3cr3t"}));
+  EXPECT_EQ(r.headers.getAll("cookie"), (std::vector<std::string>{"a=1; barrier-login-f1=s3cr3t"}));
   EXPECT_EQ(r.headers.get("x-multi"), "1,2");
   EXPECT_EQ(r.remote_addr, "198.51.100.9");
 }

@@ -31,15 +31,24 @@ int64_t parseMillis(const std::string& text) {
 // own names have spaces.
 const char* errorType(Code code) {
   switch (code) {
-    case Code::kOk: return "Ok";
-    case Code::kNotFound: return "NotFound";
-    case Code::kAlreadyExists: return "AlreadyExists";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kUnauthenticated: return "Unauthenticated";
-    case Code::kPermissionDenied: return "PermissionDenied";
-    case Code::kUnavailable: return "Unavailable";
-    case Code::kTimeout: return "Timeout";
-    case Code::kInternal: return "Internal";
+    case Code::kOk:
+      return "Ok";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kUnauthenticated:
+      return "Unauthenticated";
+    case Code::kPermissionDenied:
+      return "PermissionDenied";
+    case Code::kUnavailable:
+      return "Unavailable";
+    case Code::kTimeout:
+      return "Timeout";
+    case Code::kInternal:
+      return "Internal";
   }
   return "Internal";
 }
@@ -58,9 +67,7 @@ std::string RuntimeLoop::url(std::string_view path) const {
   return "http://" + api_ + kPrefix + std::string(path);
 }
 
-Status RuntimeLoop::reportInitError(const Status& error) {
-  return postError("/init/error", error);
-}
+Status RuntimeLoop::reportInitError(const Status& error) { return postError("/init/error", error); }
 
 Result<Invocation> RuntimeLoop::next() {
   HttpClientRequest request;

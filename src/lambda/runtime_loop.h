@@ -38,8 +38,8 @@ struct Invocation {
 
 // A handler maps the event's JSON text to the response's JSON text
 // (aws-lambda-cpp style). A non-ok Result is reported through /error with
-// errorType = the code in CamelCase ("InvalidArgument") and errorMessage = the message — so messages
-// must never carry secrets.
+// errorType = the code in CamelCase ("InvalidArgument") and errorMessage = the message — so
+// messages must never carry secrets.
 using LambdaHandler = std::function<Result<std::string>(const Invocation&)>;
 
 class RuntimeLoop {

@@ -20,7 +20,7 @@ double LoginLimiter::level(const Bucket& b, double now) const {
 
 bool LoginLimiter::allow(std::string_view client, double now) {
   if (capacity_ <= 0) return true;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = buckets_.find(std::string(client));
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_clients_) {
@@ -43,7 +43,7 @@ int64_t LoginLimiter::retryAfter() const {
 }
 
 size_t LoginLimiter::clients() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return buckets_.size();
 }
 

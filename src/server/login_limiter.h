@@ -7,12 +7,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "core/http/message.h"
+#include "core/mutex.h"
 
 namespace barrier {
 
@@ -41,8 +41,8 @@ class LoginLimiter {
   double capacity_;
   double per_second_;
   size_t max_clients_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ GUARDED_BY(mu_);
 };
 
 // The address a login start counts against: the peer, or, with a trusted

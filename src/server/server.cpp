@@ -6,13 +6,13 @@
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/span_body.hpp>
 #include <chrono>
-#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
 #include "core/handlers/identity_context.h"
+#include "core/mutex.h"
 #include "server/access_log.h"
 #include "server/asio_support.h"
 #include "server/error_pages.h"
@@ -71,7 +71,7 @@ class HealthAnswers {
 
   // The answer to give, or nullopt: the caller pings, then remember()s.
   std::optional<Response> answer(Clock::time_point now) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     bool fresh = now - at_ < max_age_;
     // A ping whose answer never came (its connection torn down at stop)
     // does not hold the answer back for ever.
@@ -82,7 +82,7 @@ class HealthAnswers {
     return std::nullopt;
   }
   void remember(const Response& response, Clock::time_point asked) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     last_ = response;
     at_ = asked;
     pinging_ = false;
@@ -91,11 +91,11 @@ class HealthAnswers {
  private:
   static constexpr std::chrono::seconds kPingOverdue{30};
   const Clock::duration max_age_;
-  std::mutex mu_;
-  std::optional<Response> last_;
-  Clock::time_point at_;
-  bool pinging_ = false;
-  Clock::time_point ping_started_;
+  Mutex mu_;
+  std::optional<Response> last_ GUARDED_BY(mu_);
+  Clock::time_point at_ GUARDED_BY(mu_);
+  bool pinging_ GUARDED_BY(mu_) = false;
+  Clock::time_point ping_started_ GUARDED_BY(mu_);
 };
 
 bool isFramingHeader(std::string_view name) {
@@ -252,7 +252,7 @@ class ServerImpl : public Server {
       log_.write(LogLevel::kWarn, "server.grace_expired", {});
       ioc_.stop();
     });
-    std::lock_guard lock(connections_mu_);
+    MutexLock lock(connections_mu_);
     for (const auto& [state, executor] : connections_) {
       // Idle keep-alive connections are closed now; busy ones finish their
       // request and then close (stopping_ turns keep-alive off).
@@ -265,12 +265,12 @@ class ServerImpl : public Server {
 
   void registerConnection(const std::shared_ptr<ConnectionState>& state,
                           net::any_io_executor executor) {
-    std::lock_guard lock(connections_mu_);
+    MutexLock lock(connections_mu_);
     connections_.emplace(state, std::move(executor));
   }
 
   void unregisterConnection(const std::shared_ptr<ConnectionState>& state) {
-    std::lock_guard lock(connections_mu_);
+    MutexLock lock(connections_mu_);
     connections_.erase(state);
     if (connections_.empty() && stopping_.load()) {
       net::post(accept_strand_, [this] { grace_timer_.cancel(); });
@@ -724,8 +724,9 @@ class ServerImpl : public Server {
   // Public client connections being served (accepted, not yet finished).
   std::atomic<int64_t> open_connections_{0};
   bool at_cap_ = false;  // the accept loop's own (one strand)
-  std::mutex connections_mu_;
-  std::unordered_map<std::shared_ptr<ConnectionState>, net::any_io_executor> connections_;
+  Mutex connections_mu_;
+  std::unordered_map<std::shared_ptr<ConnectionState>, net::any_io_executor> connections_
+      GUARDED_BY(connections_mu_);
   unsigned request_id_prefix_ = 0;
   std::atomic<uint64_t> request_counter_{0};
 };

@@ -9,11 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 
 #include "core/http/percent.h"
+#include "core/mutex.h"
 #include "server/error_pages.h"
 
 namespace barrier {
@@ -183,7 +182,7 @@ class StaticOriginImpl : public StaticOrigin {
   }
 
   std::shared_ptr<const CachedFile> lookup(const std::string& key, const struct stat& st) {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = cache_.find(key);
     if (it == cache_.end() || !it->second->sameAs(st)) return nullptr;
     return it->second;
@@ -208,7 +207,7 @@ class StaticOriginImpl : public StaticOrigin {
       std::string content;
       if (readWholeFile(full, content) && content.size() == static_cast<size_t>(st.st_size)) {
         file->content = std::make_shared<const std::string>(std::move(content));
-        std::unique_lock lock(mu_);
+        WriterLock lock(mu_);
         if (cache_.size() >= kMaxCacheEntries) cache_.clear();
         cache_[key] = file;
       }
@@ -252,8 +251,8 @@ class StaticOriginImpl : public StaticOrigin {
   static constexpr size_t kMaxCacheEntries = 4096;
 
   std::string root_;
-  std::shared_mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const CachedFile>> cache_;
+  SharedMutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const CachedFile>> cache_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -147,7 +147,7 @@ http::response<http::buffer_body> clientHeader(const UpstreamParser& parser,
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle() {
   auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   while (!idle_.empty()) {
     std::unique_ptr<UpstreamConnection> connection = std::move(idle_.back());
     idle_.pop_back();
@@ -161,12 +161,12 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle() {
 
 void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection) {
   connection->idle_since = std::chrono::steady_clock::now();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (idle_.size() < kMaxIdlePerUpstream) idle_.push_back(std::move(connection));
 }
 
 void UpstreamPool::closeIdle() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   idle_.clear();
 }
 

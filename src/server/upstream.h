@@ -11,10 +11,10 @@
 #pragma once
 
 #include <atomic>
-#include <mutex>
 #include <vector>
 
 #include "core/http/message.h"
+#include "core/mutex.h"
 #include "server/asio_support.h"
 #include "server/origins.h"
 
@@ -45,8 +45,8 @@ class UpstreamPool {
  private:
   net::io_context& ioc_;
   UpstreamUrl url_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+  Mutex mu_;
+  std::vector<std::unique_ptr<UpstreamConnection>> idle_ GUARDED_BY(mu_);
 };
 
 // What relay() did.

@@ -41,7 +41,9 @@ boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="artifacts-us-e
     return out;
   }
 
-  CommandResult barrier(const std::vector<std::string>& args) { return runBarrier(args, motoEnv(moto_.endpoint())); }
+  CommandResult barrier(const std::vector<std::string>& args) {
+    return runBarrier(args, motoEnv(moto_.endpoint()));
+  }
 
   // Keys of both artifact buckets, one per line.
   std::string objects() {
@@ -55,9 +57,10 @@ for region in ("eu-west-1", "us-east-1"):
 
   // "<status> <event count>" of a stack.
   std::string stackState(const std::string& region, const std::string& name) {
-    return python("import boto3\ncf = boto3.client('cloudformation', region_name='" + region + "')\n" +
-                  "s = cf.describe_stacks(StackName='" + name + "')['Stacks'][0]\n" +
-                  "print(s['StackStatus'], len(cf.describe_stack_events(StackName='" + name + "')['StackEvents']))\n");
+    return python("import boto3\ncf = boto3.client('cloudformation', region_name='" + region +
+                  "')\n" + "s = cf.describe_stacks(StackName='" + name + "')['Stacks'][0]\n" +
+                  "print(s['StackStatus'], len(cf.describe_stack_events(StackName='" + name +
+                  "')['StackEvents']))\n");
   }
 
   // A distribution with one S3 origin and a default behaviour; its id.
@@ -66,7 +69,8 @@ for region in ("eu-west-1", "us-east-1"):
 import boto3
 cf = boto3.client("cloudfront", region_name="us-east-1")
 d = cf.create_distribution(DistributionConfig={
-    "CallerReference": ")" + reference + R"(", "Comment": "site", "Enabled": True,
+    "CallerReference": ")" +
+                  reference + R"(", "Comment": "site", "Enabled": True,
     "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
                                           "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
     "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
@@ -97,12 +101,14 @@ TEST_F(DeployMotoTest, DeploysThenRedeploysWithoutChanges) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.out.find("Session Manager Origin Host"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find(".execute-api.eu-west-1.amazonaws.com"), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("| Session Manager Origin Path  | /prod"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("| Session Manager Origin Path  | /prod"), std::string::npos)
+      << first.out;
   EXPECT_NE(first.out.find("Session Checker Function Arn"), std::string::npos) << first.out;
   // Progress is on stderr, stack events included.
   EXPECT_NE(first.err.find("signing keys: generated"), std::string::npos) << first.err;
   EXPECT_NE(first.err.find("TestSessionManager CREATE_COMPLETE"), std::string::npos) << first.err;
-  EXPECT_NE(first.err.find("stack TestSessionChecker: CREATE_COMPLETE"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("stack TestSessionChecker: CREATE_COMPLETE"), std::string::npos)
+      << first.err;
 
   std::string keys = objects();
   EXPECT_NE(keys.find("barrier/barrier-manager-"), std::string::npos) << keys;
@@ -132,9 +138,12 @@ print(boto3.client("ssm", region_name="eu-west-1").get_parameter(Name="/barrier/
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.err.find("signing keys: kept"), std::string::npos) << second.err;
   EXPECT_NE(second.err.find("already there, skipped"), std::string::npos) << second.err;
-  EXPECT_EQ(second.err.find("bytes)"), std::string::npos) << "something was uploaded:\n" << second.err;
-  EXPECT_NE(second.err.find("stack TestSessionManager (eu-west-1): no changes"), std::string::npos) << second.err;
-  EXPECT_NE(second.err.find("stack TestSessionChecker (us-east-1): no changes"), std::string::npos) << second.err;
+  EXPECT_EQ(second.err.find("bytes)"), std::string::npos) << "something was uploaded:\n"
+                                                          << second.err;
+  EXPECT_NE(second.err.find("stack TestSessionManager (eu-west-1): no changes"), std::string::npos)
+      << second.err;
+  EXPECT_NE(second.err.find("stack TestSessionChecker (us-east-1): no changes"), std::string::npos)
+      << second.err;
   EXPECT_EQ(objects(), keys);
   EXPECT_EQ(stackState("eu-west-1", "TestSessionManager"), manager_state);
   EXPECT_EQ(stackState("us-east-1", "TestSessionChecker"), checker_state);
@@ -187,16 +196,20 @@ TEST_F(DeployMotoTest, CodeChangePublishesANewCheckerVersion) {
   const std::string versions =
       "import boto3\n"
       "cf = boto3.client('cloudformation', region_name='us-east-1')\n"
-      "print([r['LogicalResourceId'] for r in cf.list_stack_resources(StackName='TestSessionChecker')"
+      "print([r['LogicalResourceId'] for r in "
+      "cf.list_stack_resources(StackName='TestSessionChecker')"
       "['StackResourceSummaries'] if r['LogicalResourceId'].startswith('CheckerVersion')])\n";
   std::string before = python(versions);
   ASSERT_NE(before.find("CheckerVersion"), std::string::npos) << before;
   ws_.writePackages("export const handler = async (e) => ({ ...e, changed: true });\n");
   CommandResult changed = barrier(ws_.deployArgs());
   ASSERT_EQ(changed.exit_code, 0) << changed.err;
-  EXPECT_NE(changed.err.find("upload: s3://artifacts-us-east-1/barrier/barrier-checker-"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find("upload: s3://artifacts-us-east-1/barrier/barrier-checker-"),
+            std::string::npos)
+      << changed.err;
   EXPECT_NE(changed.err.find("barrier-manager-"), std::string::npos);
-  EXPECT_NE(changed.err.find("already there, skipped"), std::string::npos) << changed.err;  // the manager
+  EXPECT_NE(changed.err.find("already there, skipped"), std::string::npos)
+      << changed.err;  // the manager
   EXPECT_NE(changed.err.find("Add CheckerVersion"), std::string::npos) << changed.err;
   std::string after = python(versions);
   EXPECT_NE(after, before);
@@ -213,14 +226,16 @@ TEST_F(DeployMotoTest, DryRunChangesNothing) {
   EXPECT_NE(plan.err.find("SigningKeys = ****"), std::string::npos) << plan.err;
   EXPECT_NE(plan.err.find("would upload"), std::string::npos) << plan.err;
   EXPECT_EQ(objects(), "");
-  EXPECT_EQ(python("import boto3\nprint(len(boto3.client('cloudformation', region_name='eu-west-1').list_stacks()['StackSummaries']))\n"),
+  EXPECT_EQ(python("import boto3\nprint(len(boto3.client('cloudformation', "
+                   "region_name='eu-west-1').list_stacks()['StackSummaries']))\n"),
             "0\n");
   ASSERT_EQ(barrier(ws_.deployArgs()).exit_code, 0);
   std::string keys = objects();
   ws_.writePackages("export const handler = async () => 'dry';\n");
   CommandResult changed = barrier(ws_.deployArgs({"--dry-run"}));
   ASSERT_EQ(changed.exit_code, 0) << changed.err;
-  EXPECT_NE(changed.err.find("would upload s3://artifacts-us-east-1/"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find("would upload s3://artifacts-us-east-1/"), std::string::npos)
+      << changed.err;
   EXPECT_NE(changed.err.find("would change"), std::string::npos) << changed.err;
   EXPECT_EQ(objects(), keys);
   EXPECT_EQ(checkerVersions(), 1);
@@ -240,10 +255,12 @@ TEST_F(DeployMotoTest, InfoAndDestroy) {
   auto doc = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_TRUE(doc.is_object()) << json.out;
   EXPECT_EQ(doc["SessionManagerOriginPath"], "/prod");
-  EXPECT_NE(doc["SessionManagerOriginHost"].get<std::string>().find(".execute-api."), std::string::npos);
+  EXPECT_NE(doc["SessionManagerOriginHost"].get<std::string>().find(".execute-api."),
+            std::string::npos);
   EXPECT_TRUE(doc.contains("SessionCheckerFunctionArn"));
 
-  CommandResult destroyed = barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0"});
+  CommandResult destroyed =
+      barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0"});
   ASSERT_EQ(destroyed.exit_code, 0) << destroyed.err;
   EXPECT_NE(destroyed.err.find("kept: session table"), std::string::npos) << destroyed.err;
   std::string left = python(R"(
@@ -296,10 +313,13 @@ urllib.request.urlopen(urllib.request.Request(
   std::string id = createDistribution("site");
   ASSERT_FALSE(id.empty());
   ws_.writeAssembly("  DistributionId: " + id + "\n");
-  const std::string dump = "import boto3, json\n"
-                           "c = boto3.client('cloudfront', region_name='us-east-1').get_distribution_config(Id='" + id +
-                           "')['DistributionConfig']\n"
-                           "print(json.dumps({'o': c['Origins'], 'b': c.get('CacheBehaviors')}, sort_keys=True, default=str))\n";
+  const std::string dump =
+      "import boto3, json\n"
+      "c = boto3.client('cloudfront', region_name='us-east-1').get_distribution_config(Id='" +
+      id +
+      "')['DistributionConfig']\n"
+      "print(json.dumps({'o': c['Origins'], 'b': c.get('CacheBehaviors')}, sort_keys=True, "
+      "default=str))\n";
   CommandResult first = barrier(ws_.deployArgs());
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.err.find("add origin barrier-session-manager"), std::string::npos) << first.err;
@@ -323,7 +343,8 @@ urllib.request.urlopen(urllib.request.Request(
   // destroy removes the wiring again, and deletes the stacks only once
   // the distribution is Deployed (moto reports InProgress first, like
   // CloudFront): until then edges still call the checker and the API.
-  CommandResult destroyed = barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0"});
+  CommandResult destroyed =
+      barrier({"destroy", "-f", ws_.path("assembly.yaml"), "--poll-seconds", "0"});
   ASSERT_EQ(destroyed.exit_code, 0) << destroyed.err;
   size_t waiting = destroyed.err.find("waiting until every edge has stopped calling the checker");
   size_t deployed = destroyed.err.find(": Deployed\n");

@@ -62,10 +62,9 @@ class LambdaCheckerPackageTest : public ::testing::Test {
 
   // Runs the packaging; returns exit code and combined output.
   std::pair<int, std::string> package(const std::string& out, const std::string& extra = "") {
-    return lambdaRunShell(std::string(BARRIER_BINARY) + " package checker --config " +
-                          dir_.path() + "/barrier.yaml --edge-dir " + dir_.path() +
-                          "/edge --wasm " + dir_.path() + "/checker.wasm --out " + out + " " +
-                          extra + " 2>&1");
+    return lambdaRunShell(std::string(BARRIER_BINARY) + " package checker --config " + dir_.path() +
+                          "/barrier.yaml --edge-dir " + dir_.path() + "/edge --wasm " +
+                          dir_.path() + "/checker.wasm --out " + out + " " + extra + " 2>&1");
   }
 
   LambdaTempDir dir_;
@@ -80,12 +79,12 @@ TEST_F(LambdaCheckerPackageTest, ZipHoldsHandlerWasmAndConfigWithoutSecret) {
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("barrier-checker.zip"), std::string::npos) << out;
   EXPECT_NE(out.find("bytes"), std::string::npos) << out;
-  auto [unzip_rc, unzip_out] = lambdaRunShell("unzip -q " + dir_.path() +
-                                              "/out/barrier-checker.zip -d " + dir_.path() +
-                                              "/x 2>&1");
+  auto [unzip_rc, unzip_out] = lambdaRunShell(
+      "unzip -q " + dir_.path() + "/out/barrier-checker.zip -d " + dir_.path() + "/x 2>&1");
   ASSERT_EQ(unzip_rc, 0) << unzip_out;
   EXPECT_EQ(readAll(dir_.path() + "/x/handler.mjs"), readAll(dir_.path() + "/edge/handler.mjs"));
-  EXPECT_EQ(readAll(dir_.path() + "/x/barrier_checker.wasm"), readAll(dir_.path() + "/checker.wasm"));
+  EXPECT_EQ(readAll(dir_.path() + "/x/barrier_checker.wasm"),
+            readAll(dir_.path() + "/checker.wasm"));
   std::string config_text = readAll(dir_.path() + "/x/config.json");
   EXPECT_EQ(config_text.find("top-secret-client-secret"), std::string::npos);
   Json config = Json::parse(config_text);

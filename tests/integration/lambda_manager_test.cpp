@@ -53,8 +53,8 @@ class LambdaManagerTest : public ::testing::Test {
     package_output_ = out;
     if (rc != 0) return;
     task_root_ = dir_->path() + "/task";
-    auto [unzip_rc, unzip_out] = lambdaRunShell("unzip -q " + zipPath() + " -d " + task_root_ +
-                                                " 2>&1");
+    auto [unzip_rc, unzip_out] =
+        lambdaRunShell("unzip -q " + zipPath() + " -d " + task_root_ + " 2>&1");
     if (unzip_rc != 0) {
       package_output_ += "\nunzip: " + unzip_out;
       task_root_.clear();
@@ -112,14 +112,14 @@ std::string LambdaManagerTest::package_output_;
 TEST_F(LambdaManagerTest, PackageHoldsBootstrapBinaryLibrariesAndLoader) {
   EXPECT_NE(package_output_.find("barrier-manager.zip"), std::string::npos) << package_output_;
   EXPECT_NE(package_output_.find("bytes"), std::string::npos) << package_output_;
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat((task_root_ + "/bootstrap").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0755u);
   ASSERT_EQ(stat((task_root_ + "/bin/barrier").c_str(), &st), 0);
   EXPECT_TRUE(st.st_mode & S_IXUSR);
-  for (const char* lib : {"ld-linux-x86-64.so.2", "libc.so.6", "libstdc++.so.6", "libcurl.so.4",
-                          "libssl.so.3", "libcrypto.so.3", "libnss_dns.so.2", "libnss_files.so.2",
-                          "libresolv.so.2"}) {
+  for (const char* lib :
+       {"ld-linux-x86-64.so.2", "libc.so.6", "libstdc++.so.6", "libcurl.so.4", "libssl.so.3",
+        "libcrypto.so.3", "libnss_dns.so.2", "libnss_files.so.2", "libresolv.so.2"}) {
     EXPECT_TRUE(fs::exists(task_root_ + "/lib/" + lib)) << lib;
   }
   std::string bootstrap = readAll(task_root_ + "/bootstrap");
@@ -153,11 +153,11 @@ TEST_F(LambdaManagerTest, PackagingIsDeterministic) {
 // through /error and the loop carries on serving good ones in both formats.
 TEST_F(LambdaManagerTest, ColdStartIsOfflineAndBadEventsDoNotStopTheLoop) {
   LambdaRuntimeApi api;
-  auto env = lambdaEnvironment(
-      api, {"BARRIER_STORE=memory", "BARRIER_OIDC_ISSUER=http://127.0.0.1:9",
-            "BARRIER_AUTHORIZATION_ENDPOINT=http://127.0.0.1:9/authorize",
-            "BARRIER_TOKEN_ENDPOINT=http://127.0.0.1:9/token",
-            "BARRIER_JWKS_URI=http://127.0.0.1:9/jwks"});
+  auto env =
+      lambdaEnvironment(api, {"BARRIER_STORE=memory", "BARRIER_OIDC_ISSUER=http://127.0.0.1:9",
+                              "BARRIER_AUTHORIZATION_ENDPOINT=http://127.0.0.1:9/authorize",
+                              "BARRIER_TOKEN_ENDPOINT=http://127.0.0.1:9/token",
+                              "BARRIER_JWKS_URI=http://127.0.0.1:9/jwks"});
   auto bootstrap = startBootstrap(env, "offline.log");
   ASSERT_TRUE(api.waitUntilPolling(20s)) << bootstrap->log();
 
@@ -310,12 +310,11 @@ TEST_F(LambdaManagerTest, FullLoginThroughRestAndHttpApiEvents) {
   auto http = makeCurlHttpClient();
 
   LambdaRuntimeApi api;
-  auto env = lambdaEnvironment(api, {"BARRIER_OIDC_ISSUER=" + idp.issuer(),
-                                     "BARRIER_TABLE=barrier-lambda-test",
-                                     "BARRIER_DYNAMODB_ENDPOINT=" + dynalite.endpoint(),
-                                     "AWS_ACCESS_KEY_ID=AKIDLAMBDATEST",
-                                     "AWS_SECRET_ACCESS_KEY=lambda-test-secret-key",
-                                     "AWS_SESSION_TOKEN=lambda-test-session-token"});
+  auto env = lambdaEnvironment(
+      api, {"BARRIER_OIDC_ISSUER=" + idp.issuer(), "BARRIER_TABLE=barrier-lambda-test",
+            "BARRIER_DYNAMODB_ENDPOINT=" + dynalite.endpoint(), "AWS_ACCESS_KEY_ID=AKIDLAMBDATEST",
+            "AWS_SECRET_ACCESS_KEY=lambda-test-secret-key",
+            "AWS_SESSION_TOKEN=lambda-test-session-token"});
   auto bootstrap = startBootstrap(env, "full.log");
   ASSERT_TRUE(api.waitUntilPolling(20s)) << bootstrap->log();
 

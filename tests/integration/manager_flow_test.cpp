@@ -309,7 +309,8 @@ TEST_F(ManagerFlowTest, StateSecretMismatchRefused) {
   auto state = decodeState(*queryParam(params, "state"));
   ASSERT_TRUE(state);
   state->secret = base64UrlEncode(std::string(32, '\x01'));
-  std::string forged = kSite + "/_identity/auth?code=" + percentEncode(*queryParam(params, "code")) +
+  std::string forged = kSite +
+                       "/_identity/auth?code=" + percentEncode(*queryParam(params, "code")) +
                        "&state=" + encodeState(*state);
   expectSignInPage(b.get(forged), 400);
   EXPECT_TRUE(records(RecordKind::kSession).empty());
@@ -386,8 +387,7 @@ TEST_F(ManagerFlowTest, ReturnPathRoundTrip) {
   BrowserPage done = deliver(b, toCallback(b, path));
   ASSERT_EQ(done.status, 302);
   EXPECT_EQ(done.location(), kSite + encodeForLocation(path));
-  EXPECT_EQ(done.location(),
-            kSite + "/docs/a%20b?q=x%26y&name=Zo%C3%AB%20%E6%9D%B1%E4%BA%AC#frag");
+  EXPECT_EQ(done.location(), kSite + "/docs/a%20b?q=x%26y&name=Zo%C3%AB%20%E6%9D%B1%E4%BA%AC#frag");
   for (const std::string unsafe : {"//evil.example/x", "https://evil.example/", "/\\evil.example",
                                    "javascript:alert(1)", "/a\r\nSet-Cookie: x=y"}) {
     BrowserPage d = deliver(b, toCallback(b, unsafe));

@@ -82,8 +82,9 @@ TEST_F(ServeProcessTest, ServesAndLogsWithoutSecrets) {
   HttpReply file =
       httpGet(port_, "/public/hello.txt?code=SECRETCODE", "Cookie: barrier=SECRETCOOKIE\r\n");
   ASSERT_EQ(file.status, 200) << file.error << "; serve "
-                              << (process_->running() ? std::string("still runs")
-                                                      : "exited: " + std::to_string(process_->terminate(0)))
+                              << (process_->running()
+                                      ? std::string("still runs")
+                                      : "exited: " + std::to_string(process_->terminate(0)))
                               << "; its stderr:\n"
                               << readFile(stderr_);
   EXPECT_EQ(file.body, "hello\n");

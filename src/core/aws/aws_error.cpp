@@ -124,31 +124,39 @@ bool isRetryableAwsError(const AwsError& e) {
   return false;
 }
 
+namespace {
+
+Code codeOf(const AwsError& e) {
+  const std::string& c = e.code;
+  if (c == "ConditionalCheckFailedException") return Code::kAlreadyExists;
+  if (contains(c, "NotFound") || c.starts_with("NoSuch") || e.http_status == 404) {
+    return Code::kNotFound;
+  }
+  if (c == "AccessDeniedException" || c == "AccessDenied" || e.http_status == 403) {
+    if (contains(c, "Signature") || contains(c, "Token") || c == "UnrecognizedClientException") {
+      return Code::kUnauthenticated;
+    }
+    return Code::kPermissionDenied;
+  }
+  if (contains(c, "Signature") || contains(c, "Token") || c == "UnrecognizedClientException" ||
+      c == "MissingAuthenticationToken" || c == "InvalidClientTokenId") {
+    return Code::kUnauthenticated;
+  }
+  if (isRetryableAwsError(e)) return Code::kUnavailable;
+  if (contains(c, "Validation") || contains(c, "Serialization") || contains(c, "Invalid") ||
+      contains(c, "Malformed") || c == "MissingParameter") {
+    return Code::kInvalidArgument;
+  }
+  return Code::kUnavailable;
+}
+
+}  // namespace
+
 Status awsErrorStatus(const AwsError& e, std::string_view context) {
   std::string text = std::string(context) + ": " + (e.code.empty() ? "error" : e.code);
   if (!e.message.empty()) text += ": " + e.message;
   text += " (HTTP " + std::to_string(e.http_status) + ")";
-  const std::string& c = e.code;
-  if (c == "ConditionalCheckFailedException") return Status::alreadyExists(text);
-  if (contains(c, "NotFound") || c.starts_with("NoSuch") || e.http_status == 404) {
-    return Status::notFound(text);
-  }
-  if (c == "AccessDeniedException" || c == "AccessDenied" || e.http_status == 403) {
-    if (contains(c, "Signature") || contains(c, "Token") || c == "UnrecognizedClientException") {
-      return Status::unauthenticated(text);
-    }
-    return Status::denied(text);
-  }
-  if (contains(c, "Signature") || contains(c, "Token") || c == "UnrecognizedClientException" ||
-      c == "MissingAuthenticationToken" || c == "InvalidClientTokenId") {
-    return Status::unauthenticated(text);
-  }
-  if (isRetryableAwsError(e)) return Status::unavailable(text);
-  if (contains(c, "Validation") || contains(c, "Serialization") || contains(c, "Invalid") ||
-      contains(c, "Malformed") || c == "MissingParameter") {
-    return Status::invalid(text);
-  }
-  return Status::unavailable(text);
+  return Status(codeOf(e), std::move(text), e.code);
 }
 
 }  // namespace barrier

@@ -39,7 +39,9 @@ bool isRetryableAwsError(const AwsError& error);
 // ConditionalCheckFailedException -> kAlreadyExists, *NotFound* / NoSuch* /
 // HTTP 404 -> kNotFound, validation -> kInvalidArgument, signature/token
 // problems -> kUnauthenticated, AccessDenied -> kPermissionDenied, and
-// anything else (throttling, 5xx, unknown) -> kUnavailable.
+// anything else (throttling, 5xx, unknown) -> kUnavailable. The Status's
+// reason() is the AWS code, so a caller tests hasReason("ParameterNotFound")
+// rather than the message.
 Status awsErrorStatus(const AwsError& error, std::string_view context);
 
 }  // namespace barrier

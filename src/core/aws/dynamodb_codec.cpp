@@ -172,9 +172,7 @@ const json* itemsArray(const json& doc) {
 
 }  // namespace
 
-json keyAttribute(std::string_view key) {
-  return {{kAttrSessionId, {{"S", std::string(key)}}}};
-}
+json keyAttribute(std::string_view key) { return {{kAttrSessionId, {{"S", std::string(key)}}}}; }
 
 json encodeItem(const SessionRecord& r) {
   json item = json::object();
@@ -203,17 +201,16 @@ Result<SessionRecord> decodeItem(const json& item) {
   std::string error;
   std::string kind;
   bool has_valid_until = item.contains(kAttrValidUntil);
-  bool ok = readString(item, kAttrSessionId, r.key, error) &&
-            readString(item, kAttrKind, kind, error) &&
-            readNumber(item, kAttrValidUntil, r.valid_until, error) &&
-            readNumber(item, kAttrCreatedAt, r.created_at, error) &&
-            readString(item, kAttrSub, r.sub, error) &&
-            readString(item, kAttrUsername, r.username, error) &&
-            readString(item, kAttrEmail, r.email, error) && readGroups(item, r.groups, error) &&
-            readString(item, kAttrSecret, r.secret, error) &&
-            readString(item, kAttrCodeVerifier, r.code_verifier, error) &&
-            readString(item, kAttrNonce, r.nonce, error) &&
-            readString(item, kAttrPath, r.path, error);
+  bool ok =
+      readString(item, kAttrSessionId, r.key, error) && readString(item, kAttrKind, kind, error) &&
+      readNumber(item, kAttrValidUntil, r.valid_until, error) &&
+      readNumber(item, kAttrCreatedAt, r.created_at, error) &&
+      readString(item, kAttrSub, r.sub, error) &&
+      readString(item, kAttrUsername, r.username, error) &&
+      readString(item, kAttrEmail, r.email, error) && readGroups(item, r.groups, error) &&
+      readString(item, kAttrSecret, r.secret, error) &&
+      readString(item, kAttrCodeVerifier, r.code_verifier, error) &&
+      readString(item, kAttrNonce, r.nonce, error) && readString(item, kAttrPath, r.path, error);
   if (!ok) return Status::invalid("dynamodb item: " + error);
   if (r.key.empty()) return Status::invalid("dynamodb item: session_id is missing");
   // A record of unknown kind must never count as a session.
@@ -225,9 +222,8 @@ Result<SessionRecord> decodeItem(const json& item) {
 }
 
 json getItemRequest(std::string_view table, std::string_view key) {
-  json request = {{"TableName", std::string(table)},
-                  {"Key", keyAttribute(key)},
-                  {"ConsistentRead", true}};
+  json request = {
+      {"TableName", std::string(table)}, {"Key", keyAttribute(key)}, {"ConsistentRead", true}};
   addProjection(request);
   return request;
 }
@@ -283,16 +279,28 @@ json createTableRequest(std::string_view table) {
                     {{"AttributeName", kAttrSub}, {"AttributeType", "S"}}})},
       {"KeySchema", json::array({{{"AttributeName", kAttrSessionId}, {"KeyType", "HASH"}}})},
       {"GlobalSecondaryIndexes",
-       json::array({{{"IndexName", kSubIndexName},
-                     {"KeySchema", json::array({{{"AttributeName", kAttrSub},
-                                                 {"KeyType", "HASH"}}})},
-                     {"Projection", {{"ProjectionType", "KEYS_ONLY"}}}}})},
+       json::array(
+           {{{"IndexName", kSubIndexName},
+             {"KeySchema", json::array({{{"AttributeName", kAttrSub}, {"KeyType", "HASH"}}})},
+             {"Projection", {{"ProjectionType", "KEYS_ONLY"}}}}})},
   };
 }
 
 json updateTimeToLiveRequest(std::string_view table) {
   return {{"TableName", std::string(table)},
           {"TimeToLiveSpecification", {{"AttributeName", kAttrValidUntil}, {"Enabled", true}}}};
+}
+
+Status interpretUpdateTimeToLiveError(Status status) {
+  const std::string& text = status.message();
+  auto says = [&](std::string_view words) { return text.find(words) != std::string::npos; };
+  if (status.hasReason("UnknownOperationException") || says("not supported")) {
+    return Status(status.code(), text, std::string(kTtlUnsupported));
+  }
+  if (status.hasReason("ValidationException") && says("already enabled")) {
+    return Status(status.code(), text, std::string(kTtlAlreadyEnabled));
+  }
+  return status;
 }
 
 Result<json> parseDynamoDbJson(std::string_view body) {
@@ -363,7 +371,8 @@ Result<std::vector<std::string>> parseBatchWriteUnprocessed(std::string_view bod
   if (unprocessed == doc->end() || !unprocessed->is_object()) return keys;
   auto requests = unprocessed->find(std::string(table));
   if (requests == unprocessed->end()) return keys;
-  if (!requests->is_array()) return Status::invalid("dynamodb BatchWriteItem: bad UnprocessedItems");
+  if (!requests->is_array())
+    return Status::invalid("dynamodb BatchWriteItem: bad UnprocessedItems");
   for (const auto& request : *requests) {
     auto del = request.is_object() ? request.find("DeleteRequest") : request.end();
     if (!request.is_object() || del == request.end() || !del->is_object()) {
@@ -396,9 +405,8 @@ Result<std::string> parseTableStatus(std::string_view body) {
 }
 
 std::string dynamoDbEndpoint(std::string_view region, std::string_view endpoint) {
-  std::string out = endpoint.empty()
-                        ? "https://dynamodb." + std::string(region) + ".amazonaws.com"
-                        : std::string(endpoint);
+  std::string out = endpoint.empty() ? "https://dynamodb." + std::string(region) + ".amazonaws.com"
+                                     : std::string(endpoint);
   while (out.size() > 8 && out.back() == '/') out.pop_back();
   return out;
 }
@@ -412,8 +420,7 @@ std::string dynamoDbTarget(std::string_view operation) {
 }
 
 Result<HttpClientRequest> buildGetItemRequest(std::string_view table, std::string_view key,
-                                              std::string_view region,
-                                              std::string_view endpoint,
+                                              std::string_view region, std::string_view endpoint,
                                               const AwsCredentials& credentials, int64_t now,
                                               Crypto& crypto) {
   if (region.empty()) return Status::invalid("dynamodb: region is required");

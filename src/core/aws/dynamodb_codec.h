@@ -17,12 +17,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/aws/sigv4.h"
 #include "core/ports/crypto.h"
@@ -82,6 +81,18 @@ nlohmann::json createTableRequest(std::string_view table);
 // TTL on valid_until.
 nlohmann::json updateTimeToLiveRequest(std::string_view table);
 
+// Reasons for UpdateTimeToLive refusals that AWS and the emulators state only
+// in prose (see interpretUpdateTimeToLiveError).
+inline constexpr std::string_view kTtlAlreadyEnabled = "TimeToLiveAlreadyEnabled";
+inline constexpr std::string_view kTtlUnsupported = "TimeToLiveUnsupported";
+
+// The one place that reads an UpdateTimeToLive refusal's text: a table whose
+// TTL is already on (a ValidationException "... already enabled") gets the
+// reason kTtlAlreadyEnabled; an emulator without the operation (dynalite's
+// UnknownOperationException, or an answer saying "not supported")
+// kTtlUnsupported. Any other Status is returned unchanged.
+Status interpretUpdateTimeToLiveError(Status status);
+
 // --- answers ---------------------------------------------------------------
 
 // Parses a 2xx answer body; kInvalidArgument if it is not a JSON object.
@@ -123,8 +134,7 @@ std::string dynamoDbEndpoint(std::string_view region, std::string_view endpoint)
 // HttpClient::send. `now` is epoch seconds (the signature's time).
 // Fails only on unusable input (no credentials, bad endpoint URL).
 Result<HttpClientRequest> buildGetItemRequest(std::string_view table, std::string_view key,
-                                              std::string_view region,
-                                              std::string_view endpoint,
+                                              std::string_view region, std::string_view endpoint,
                                               const AwsCredentials& credentials, int64_t now,
                                               Crypto& crypto);
 

@@ -169,8 +169,7 @@ TEST(DynamoDbCodec, ParsesGetItemAnswers) {
 TEST(DynamoDbCodec, EdgeGetItemRoundTrip) {
   auto crypto = makeOpenSslCrypto();
   AwsCredentials creds{"AKID", "SECRET", "TOKEN", 0, "test"};
-  auto request =
-      buildGetItemRequest("tbl", "k", "eu-west-1", "", creds, 1700000000, *crypto);
+  auto request = buildGetItemRequest("tbl", "k", "eu-west-1", "", creds, 1700000000, *crypto);
   ASSERT_TRUE(request.isOk()) << request.status().toString();
   EXPECT_EQ(request->method, "POST");
   EXPECT_EQ(request->url, "https://dynamodb.eu-west-1.amazonaws.com/");
@@ -181,8 +180,8 @@ TEST(DynamoDbCodec, EdgeGetItemRoundTrip) {
                   .starts_with("AWS4-HMAC-SHA256 Credential=AKID/20231114/eu-west-1/dynamodb/"));
   EXPECT_EQ(json::parse(request->body), getItemRequest("tbl", "k"));
 
-  auto local = buildGetItemRequest("tbl", "k", "us-east-1", "http://127.0.0.1:8000/", creds, 0,
-                                   *crypto);
+  auto local =
+      buildGetItemRequest("tbl", "k", "us-east-1", "http://127.0.0.1:8000/", creds, 0, *crypto);
   ASSERT_TRUE(local.isOk());
   EXPECT_EQ(local->url, "http://127.0.0.1:8000/");
   EXPECT_FALSE(buildGetItemRequest("tbl", "k", "", "", creds, 0, *crypto).isOk());
@@ -244,9 +243,9 @@ TEST(DynamoDbCodec, ParsesListAnswers) {
 // Error answers of all three protocols keep the service's code and message,
 // and map onto Status codes callers can act on.
 TEST(AwsError, ParsesEveryProtocol) {
-  AwsError json_error = parseAwsError(
-      400, Headers{},
-      R"({"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+  AwsError json_error =
+      parseAwsError(400, Headers{},
+                    R"({"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
           "message":"The conditional request failed"})");
   EXPECT_EQ(json_error.code, "ConditionalCheckFailedException");
   EXPECT_EQ(awsErrorStatus(json_error, "put").code(), Code::kAlreadyExists);
@@ -263,22 +262,60 @@ TEST(AwsError, ParsesEveryProtocol) {
   AwsError s3_error = parseAwsError(404, Headers{}, "<Error><Code>NoSuchKey</Code></Error>");
   EXPECT_EQ(awsErrorStatus(s3_error, "s3").code(), Code::kNotFound);
 
-  AwsError header_only = parseAwsError(400, Headers{{"x-amzn-ErrorType", "ThrottlingException:x"}},
-                                       "");
+  AwsError header_only =
+      parseAwsError(400, Headers{{"x-amzn-ErrorType", "ThrottlingException:x"}}, "");
   EXPECT_EQ(header_only.code, "ThrottlingException");
   EXPECT_TRUE(isRetryableAwsError(header_only));
   EXPECT_TRUE(isRetryableAwsError(parseAwsError(503, Headers{}, "")));
-  EXPECT_TRUE(isRetryableAwsError(parseAwsError(
-      400, Headers{}, R"({"__type":"x#ProvisionedThroughputExceededException"})")));
+  EXPECT_TRUE(isRetryableAwsError(
+      parseAwsError(400, Headers{}, R"({"__type":"x#ProvisionedThroughputExceededException"})")));
   EXPECT_FALSE(isRetryableAwsError(json_error));
-  EXPECT_EQ(awsErrorStatus(parseAwsError(400, Headers{}, R"({"__type":"x#UnrecognizedClientException"})"),
-                           "c")
+  EXPECT_EQ(awsErrorStatus(
+                parseAwsError(400, Headers{}, R"({"__type":"x#UnrecognizedClientException"})"), "c")
                 .code(),
             Code::kUnauthenticated);
-  EXPECT_EQ(awsErrorStatus(parseAwsError(400, Headers{}, R"({"__type":"x#AccessDeniedException"})"),
-                           "c")
-                .code(),
-            Code::kPermissionDenied);
+  EXPECT_EQ(
+      awsErrorStatus(parseAwsError(400, Headers{}, R"({"__type":"x#AccessDeniedException"})"), "c")
+          .code(),
+      Code::kPermissionDenied);
+}
+
+// The Status's reason is the AWS code, whatever Code it maps to.
+TEST(AwsError, ReasonIsTheAwsCode) {
+  Status taken = awsErrorStatus(
+      parseAwsError(400, Headers{}, R"({"__type":"x#ConditionalCheckFailedException"})"), "put");
+  EXPECT_TRUE(taken.hasReason("ConditionalCheckFailedException"));
+  Status missing = awsErrorStatus(
+      parseAwsError(400, Headers{}, R"({"__type":"ParameterNotFound","message":"x"})"), "ssm");
+  EXPECT_EQ(missing.code(), Code::kNotFound);
+  EXPECT_TRUE(missing.hasReason("ParameterNotFound"));
+  Status in_use = awsErrorStatus(
+      parseAwsError(400, Headers{}, R"({"__type":"x#ResourceInUseException"})"), "create");
+  EXPECT_TRUE(in_use.hasReason("ResourceInUseException"));
+  EXPECT_TRUE(awsErrorStatus(parseAwsError(503, Headers{}, ""), "x").reason().empty());
+}
+
+// UpdateTimeToLive's prose refusals become reasons; other failures pass
+// through unchanged.
+TEST(DynamoDbCodec, InterpretsUpdateTimeToLiveRefusals) {
+  auto refusal = [](const char* body) {
+    return interpretUpdateTimeToLiveError(
+        awsErrorStatus(parseAwsError(400, Headers{}, body), "dynamodb UpdateTimeToLive"));
+  };
+  // dynalite has no UpdateTimeToLive.
+  EXPECT_TRUE(refusal(R"({"__type":"com.amazon.coral.service#UnknownOperationException"})")
+                  .hasReason(kTtlUnsupported));
+  Status already = refusal(
+      R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException",
+          "message":"TimeToLive is already enabled"})");
+  EXPECT_TRUE(already.hasReason(kTtlAlreadyEnabled));
+  EXPECT_EQ(already.code(), Code::kInvalidArgument);
+  Status other = refusal(
+      R"({"__type":"x#ValidationException","message":"TimeToLiveSpecification is invalid"})");
+  EXPECT_TRUE(other.hasReason("ValidationException"));
+  // The words alone, under another code, are not the refusal.
+  EXPECT_FALSE(refusal(R"({"__type":"x#AccessDeniedException","message":"already enabled"})")
+                   .hasReason(kTtlAlreadyEnabled));
 }
 
 }  // namespace

@@ -1,5 +1,4 @@
 #include "core/aws/sigv4.h"
-#include "core/http/message.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -8,6 +7,7 @@
 #include <vector>
 
 #include "core/encoding.h"
+#include "core/http/message.h"
 #include "core/http/percent.h"
 
 namespace barrier {
@@ -64,13 +64,12 @@ std::string canonicalHeaderValue(std::string_view value) {
 // them would make a valid request fail verification.
 bool isUnsignableHeader(std::string_view lower_name) {
   return lower_name == "authorization" || lower_name == "user-agent" ||
-         lower_name == "x-amzn-trace-id" || lower_name == "expect" ||
-         lower_name == "connection" || lower_name == "transfer-encoding" ||
-         lower_name == "x-amz-signature";
+         lower_name == "x-amzn-trace-id" || lower_name == "expect" || lower_name == "connection" ||
+         lower_name == "transfer-encoding" || lower_name == "x-amz-signature";
 }
 
 struct CanonicalHeaders {
-  std::string block;   // "name:value\n" per header, sorted
+  std::string block;         // "name:value\n" per header, sorted
   std::string signed_names;  // "a;b;c"
 };
 
@@ -126,8 +125,8 @@ std::string buildCanonicalRequest(const SigV4Request& r, const SigV4Options& o,
 
 std::string computeSignature(const AwsCredentials& c, const SigV4Options& o,
                              const std::string& string_to_sign, Crypto& crypto) {
-  std::string key = digestBytes(crypto.hmacSha256("AWS4" + c.secret_access_key,
-                                                  dateStamp(o.timestamp)));
+  std::string key =
+      digestBytes(crypto.hmacSha256("AWS4" + c.secret_access_key, dateStamp(o.timestamp)));
   key = digestBytes(crypto.hmacSha256(key, o.region));
   key = digestBytes(crypto.hmacSha256(key, o.service));
   key = digestBytes(crypto.hmacSha256(key, "aws4_request"));
@@ -143,13 +142,12 @@ Status checkInputs(const SigV4Request& r, const AwsCredentials& c, const SigV4Op
   return Status::ok();
 }
 
-SigV4Result finish(std::string canonical_request, const AwsCredentials& c,
-                   const SigV4Options& o, Crypto& crypto) {
+SigV4Result finish(std::string canonical_request, const AwsCredentials& c, const SigV4Options& o,
+                   Crypto& crypto) {
   SigV4Result result;
   result.canonical_request = std::move(canonical_request);
   result.string_to_sign = std::string(kAlgorithm) + "\n" + amzDate(o.timestamp) + "\n" +
-                          credentialScope(o) + "\n" +
-                          sha256Hex(crypto, result.canonical_request);
+                          credentialScope(o) + "\n" + sha256Hex(crypto, result.canonical_request);
   result.signature = computeSignature(c, o, result.string_to_sign, crypto);
   return result;
 }
@@ -195,8 +193,7 @@ bool readDigits(std::string_view text, size_t pos, size_t count, int64_t& out) {
 
 }  // namespace
 
-SigV4Options sigV4OptionsFor(std::string_view service, std::string_view region,
-                             int64_t timestamp) {
+SigV4Options sigV4OptionsFor(std::string_view service, std::string_view region, int64_t timestamp) {
   SigV4Options o;
   o.service = std::string(service);
   o.region = std::string(region);
@@ -368,17 +365,16 @@ Result<SigV4Result> signHeaders(SigV4Request& request, const AwsCredentials& cre
     request.headers.set("X-Amz-Security-Token", credentials.session_token);
   }
   CanonicalHeaders headers = canonicalHeaders(request.headers);
-  SigV4Result result = finish(
-      buildCanonicalRequest(request, options, request.query, headers, payload_hash), credentials,
-      options, crypto);
+  SigV4Result result =
+      finish(buildCanonicalRequest(request, options, request.query, headers, payload_hash),
+             credentials, options, crypto);
   if (has_token && options.omit_session_token) {
     request.headers.set("X-Amz-Security-Token", credentials.session_token);
   }
-  request.headers.set("Authorization", std::string(kAlgorithm) +
-                                           " Credential=" + credentials.access_key_id + "/" +
-                                           credentialScope(options) +
-                                           ", SignedHeaders=" + headers.signed_names +
-                                           ", Signature=" + result.signature);
+  request.headers.set("Authorization",
+                      std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
+                          credentialScope(options) + ", SignedHeaders=" + headers.signed_names +
+                          ", Signature=" + result.signature);
   return result;
 }
 
@@ -392,17 +388,17 @@ Result<SigV4Result> presignQuery(SigV4Request& request, const AwsCredentials& cr
   bool has_token = !credentials.session_token.empty();
   std::string query = request.query;
   appendParam(query, "X-Amz-Algorithm", kAlgorithm);
-  appendParam(query, "X-Amz-Credential", credentials.access_key_id + "/" + credentialScope(options));
+  appendParam(query, "X-Amz-Credential",
+              credentials.access_key_id + "/" + credentialScope(options));
   appendParam(query, "X-Amz-Date", amzDate(options.timestamp));
   appendParam(query, "X-Amz-Expires", std::to_string(options.expires_in));
   appendParam(query, "X-Amz-SignedHeaders", headers.signed_names);
   if (has_token && !options.omit_session_token) {
     appendParam(query, "X-Amz-Security-Token", credentials.session_token);
   }
-  SigV4Result result =
-      finish(buildCanonicalRequest(request, options, query, headers,
-                                   payloadHash(request, options, crypto)),
-             credentials, options, crypto);
+  SigV4Result result = finish(buildCanonicalRequest(request, options, query, headers,
+                                                    payloadHash(request, options, crypto)),
+                              credentials, options, crypto);
   if (has_token && options.omit_session_token) {
     appendParam(query, "X-Amz-Security-Token", credentials.session_token);
   }

@@ -42,8 +42,8 @@ enum class PayloadSigning {
 };
 
 struct SigV4Options {
-  std::string region;   // e.g. "eu-west-1"
-  std::string service;  // signing name, e.g. "dynamodb", "s3"
+  std::string region;     // e.g. "eu-west-1"
+  std::string service;    // signing name, e.g. "dynamodb", "s3"
   int64_t timestamp = 0;  // epoch seconds of the signature (X-Amz-Date)
   // Remove dot segments and merge slashes before signing (all but S3).
   bool normalize_path = true;
@@ -62,8 +62,7 @@ struct SigV4Options {
 
 // Defaults for `service`: S3 gets no normalisation, no double encoding and
 // the x-amz-content-sha256 header; every other service the standard rules.
-SigV4Options sigV4OptionsFor(std::string_view service, std::string_view region,
-                             int64_t timestamp);
+SigV4Options sigV4OptionsFor(std::string_view service, std::string_view region, int64_t timestamp);
 
 // The parts of a request SigV4 covers.
 struct SigV4Request {
@@ -108,7 +107,7 @@ struct UrlParts {
   std::string scheme;     // "http" | "https"
   std::string authority;  // host[:port], the port omitted when it is the default
   std::string path = "/";
-  std::string query;      // without '?'
+  std::string query;  // without '?'
 };
 // false for anything that is not an absolute http(s) URL with a host.
 bool splitUrl(std::string_view url, UrlParts& out);

@@ -115,7 +115,8 @@ Response providerError(IdentityContext& ctx, const Request& request, const Query
 // The login record for this flow, taken (read and deleted) exactly once.
 // nullopt with `refusal` set when there is none to be had.
 std::optional<SessionRecord> takeLoginRecord(IdentityContext& ctx, const Request& request,
-                                             const FlowState& state, std::optional<Response>& refusal) {
+                                             const FlowState& state,
+                                             std::optional<Response>& refusal) {
   std::vector<std::string> keys = ctx.keysFromCookie(request, ctx.flowCookieName(state.flow));
   if (keys.empty()) {
     refusal = refuse(ctx, 400, "no_flow_cookie",
@@ -227,11 +228,12 @@ Response handleCallback(IdentityContext& ctx, const Request& request) {
     return refuse(ctx, 400, "expired", "This sign-in took too long and has expired.", state->flow);
   }
   if (!constantTimeEqual(login->secret, state->secret)) {
-    return refuse(ctx, 400, "state_mismatch", "This sign-in answer does not belong to this browser.",
-                  state->flow);
+    return refuse(ctx, 400, "state_mismatch",
+                  "This sign-in answer does not belong to this browser.", state->flow);
   }
 
-  auto identity = ctx.oidc.completeLogin(code, ctx.redirectUri(), login->code_verifier, login->nonce);
+  auto identity =
+      ctx.oidc.completeLogin(code, ctx.redirectUri(), login->code_verifier, login->nonce);
   if (!identity) return loginFailed(ctx, identity.status(), state->flow);
 
   auto session = storeSession(ctx, *identity);

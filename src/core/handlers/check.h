@@ -111,10 +111,10 @@ class CheckStep {
  private:
   friend class Checker;
   std::optional<CheckDecision> decision_;
-  Request request_;                // stripped of client X-Barrier-* headers
-  NormalizedPath path_;            // for the access rules
-  std::vector<std::string> keys_;  // store keys of the well-signed candidates
-  size_t next_ = 0;                // the candidate being looked up
+  Request request_;                                 // stripped of client X-Barrier-* headers
+  NormalizedPath path_;                             // for the access rules
+  std::vector<std::string> keys_;                   // store keys of the well-signed candidates
+  size_t next_ = 0;                                 // the candidate being looked up
   CheckOutcome reason_ = CheckOutcome::kNoSession;  // best "why not" so far
 };
 

@@ -262,8 +262,8 @@ TEST_F(CheckTest, VerifiedIdMemoSkipsDigestsForKnownValues) {
 TEST_F(CheckTest, StoreErrorIs503) {
   std::string cookie = addRecord();
   store_.fail = true;
-  for (Request req : {navigation("/page", "barrier=" + cookie),
-                      navigation("/api", "barrier=" + cookie)}) {
+  for (Request req :
+       {navigation("/page", "barrier=" + cookie), navigation("/api", "barrier=" + cookie)}) {
     req.headers.set("Accept", req.path == "/api" ? "application/json" : "text/html");
     auto d = run(req);
     EXPECT_EQ(d.outcome, CheckOutcome::kStoreError);

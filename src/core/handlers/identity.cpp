@@ -12,8 +12,8 @@ IdentityHandlers::IdentityHandlers(const ValidConfig& config, IdentityPorts port
     : ctx_(config, ports) {}
 
 bool IdentityHandlers::owns(std::string_view path) {
-  return path == "/_identity/login" || path == "/_identity/auth" ||
-         path == "/_identity/logout" || path == "/_identity/signed-out" || path == "/_identity/me";
+  return path == "/_identity/login" || path == "/_identity/auth" || path == "/_identity/logout" ||
+         path == "/_identity/signed-out" || path == "/_identity/me";
 }
 
 Response IdentityHandlers::handle(const Request& request) {

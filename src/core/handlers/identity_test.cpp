@@ -61,7 +61,9 @@ class FakeProvider {
       json claims = claimsFor(queryParam(form, "code").value_or(""));
       std::string id_token = make_token ? make_token(claims) : goodKey().signRs256(claims);
       return HttpClientResponse{
-          200, {}, json{{"id_token", id_token}, {"access_token", "at"}, {"token_type", "Bearer"}}.dump()};
+          200,
+          {},
+          json{{"id_token", id_token}, {"access_token", "at"}, {"token_type", "Bearer"}}.dump()};
     }
     if (url == kUserinfoUrl) {
       return HttpClientResponse{userinfo_status, {}, userinfo_body};
@@ -71,17 +73,24 @@ class FakeProvider {
 
   // The claims a well-behaved Cognito would put in alice's ID token.
   json claimsFor(const std::string& code) const {
-    return {{"iss", kIssuer},         {"aud", "client123"},    {"sub", "sub-alice"},
-            {"token_use", "id"},      {"iat", kNow},           {"exp", kNow + 3600},
-            {"nonce", nonce},         {"email", "alice@example.com"},
-            {"email_verified", true}, {"cognito:username", "alice"},
+    return {{"iss", kIssuer},
+            {"aud", "client123"},
+            {"sub", "sub-alice"},
+            {"token_use", "id"},
+            {"iat", kNow},
+            {"exp", kNow + 3600},
+            {"nonce", nonce},
+            {"email", "alice@example.com"},
+            {"email_verified", true},
+            {"cognito:username", "alice"},
             {"cognito:groups", json::array({"admins"})},
-            {"auth_time", kNow},      {"code_seen", code}};
+            {"auth_time", kNow},
+            {"code_seen", code}};
   }
 
   std::string jwks = testing::jwksOf({&goodKey()});
   Status jwks_failure;  // non-ok: the JWKS endpoint gives no answer
-  std::string nonce;  // set by the test from the authorize URL
+  std::string nonce;    // set by the test from the authorize URL
   std::function<std::string(json&)> make_token;
   Status token_failure;
   int token_status = 200;
@@ -96,9 +105,9 @@ class FakeProvider {
 
 struct Started {
   std::string location;
-  QueryParams authorize;  // the authorize URL's parameters
-  std::string cookie;     // "name=value" of the flow cookie
-  std::string set_cookie; // the whole Set-Cookie header
+  QueryParams authorize;   // the authorize URL's parameters
+  std::string cookie;      // "name=value" of the flow cookie
+  std::string set_cookie;  // the whole Set-Cookie header
 };
 
 std::string cookiePair(const std::string& set_cookie) {
@@ -236,9 +245,9 @@ TEST_F(IdentityTest, LoginStoresALoginRecord) {
 
 // Unsafe return paths become "/".
 TEST_F(IdentityTest, UnsafeReturnPathsBecomeRoot) {
-  for (const char* q : {"path=%2F%2Fevil.example", "path=https%3A%2F%2Fevil.example",
-                        "path=%2F%5Cevil.example", "path=%2Fa%0D%0ASet-Cookie%3Ax", "path=docs",
-                        "path=%252F%252Fevil.example"}) {
+  for (const char* q :
+       {"path=%2F%2Fevil.example", "path=https%3A%2F%2Fevil.example", "path=%2F%5Cevil.example",
+        "path=%2Fa%0D%0ASet-Cookie%3Ax", "path=docs", "path=%252F%252Fevil.example"}) {
     store = makeMemoryStore();
     handlers_.reset();
     startLogin(q);
@@ -280,7 +289,8 @@ TEST_F(IdentityTest, CallbackCreatesSessionAndRedirects) {
   // The token request carried the PKCE verifier and the registered redirect URI.
   EXPECT_EQ(queryParam(provider.last_form, "grant_type"), "authorization_code");
   EXPECT_EQ(queryParam(provider.last_form, "code"), "good-code");
-  EXPECT_EQ(queryParam(provider.last_form, "redirect_uri"), "https://www.example.com/_identity/auth");
+  EXPECT_EQ(queryParam(provider.last_form, "redirect_uri"),
+            "https://www.example.com/_identity/auth");
   EXPECT_EQ(pkceChallenge(*crypto, *queryParam(provider.last_form, "code_verifier")),
             queryParam(s.authorize, "code_challenge"));
 }
@@ -372,10 +382,10 @@ TEST_F(IdentityTest, SessionRecordIsNotALoginRecord) {
 // The provider's ?error=access_denied gives a 4xx page with a sign-in link, and ends the flow.
 TEST_F(IdentityTest, ProviderErrorGivesSignInPage) {
   Started s = startLogin();
-  Response r = get("/_identity/auth",
-                   "error=access_denied&error_description=nope&state=" +
-                       *queryParam(s.authorize, "state"),
-                   s.cookie);
+  Response r =
+      get("/_identity/auth",
+          "error=access_denied&error_description=nope&state=" + *queryParam(s.authorize, "state"),
+          s.cookie);
   expectRefused(r, 400);
   EXPECT_NE(r.body.find("Access was denied at the identity provider."), std::string::npos);
   EXPECT_EQ(r.body.find("nope"), std::string::npos) << "error_description is never shown";
@@ -445,8 +455,12 @@ TEST_F(IdentityTest, ProviderErrorNeverEchoesTheParameter) {
 TEST_F(IdentityTest, MalformedCallbackParametersRefused) {
   Started s = startLogin();
   std::string state = *queryParam(s.authorize, "state");
-  std::vector<std::string> queries = {"", "code=c", "state=" + state, "code=&state=" + state,
-                                      "code=c&state=%%%", "code=c&state=abc",
+  std::vector<std::string> queries = {"",
+                                      "code=c",
+                                      "state=" + state,
+                                      "code=&state=" + state,
+                                      "code=c&state=%%%",
+                                      "code=c&state=abc",
                                       "code=c&code=d&state=" + state,
                                       "code=c&state=" + state + "&state=" + state};
   for (const std::string& q : queries) {
@@ -491,24 +505,60 @@ std::string limitClaim(json& c, const char* name, bool largest) {
 // Each crafted ID token is refused with a 401 page and no session.
 TEST_F(IdentityTest, BadIdTokensRefused) {
   std::map<std::string, std::function<std::string(json&)>> cases = {
-      {"wrong key", [](json& c) { return otherKey().sign({{"alg", "RS256"}, {"kid", "good"}}, c); }},
+      {"wrong key",
+       [](json& c) {
+         return otherKey().sign({{"alg", "RS256"}, {"kid", "good"}}, c);
+       }},
       {"unknown kid", [](json& c) { return otherKey().signRs256(c); }},
       {"alg none", [](json& c) { return testing::unsignedToken(c); }},
       {"alg HS256",
-       [](json& c) { return goodKey().sign({{"alg", "HS256"}, {"kid", "good"}}, c); }},
-      {"wrong aud", [](json& c) { c["aud"] = "other-client"; return goodKey().signRs256(c); }},
+       [](json& c) {
+         return goodKey().sign({{"alg", "HS256"}, {"kid", "good"}}, c);
+       }},
+      {"wrong aud",
+       [](json& c) {
+         c["aud"] = "other-client";
+         return goodKey().signRs256(c);
+       }},
       {"aud list without azp",
-       [](json& c) { c["aud"] = json::array({"client123", "x"}); return goodKey().signRs256(c); }},
-      {"wrong iss", [](json& c) { c["iss"] = "https://evil.example"; return goodKey().signRs256(c); }},
-      {"expired", [](json& c) { c["exp"] = kNow - 61; return goodKey().signRs256(c); }},
-      {"issued in the future", [](json& c) { c["iat"] = kNow + 120; return goodKey().signRs256(c); }},
+       [](json& c) {
+         c["aud"] = json::array({"client123", "x"});
+         return goodKey().signRs256(c);
+       }},
+      {"wrong iss",
+       [](json& c) {
+         c["iss"] = "https://evil.example";
+         return goodKey().signRs256(c);
+       }},
+      {"expired",
+       [](json& c) {
+         c["exp"] = kNow - 61;
+         return goodKey().signRs256(c);
+       }},
+      {"issued in the future",
+       [](json& c) {
+         c["iat"] = kNow + 120;
+         return goodKey().signRs256(c);
+       }},
       // Claims at the limits of int64 (claim ± skew overflowed).
       {"exp at the minimum", [](json& c) { return limitClaim(c, "exp", false); }},
       {"iat at the maximum", [](json& c) { return limitClaim(c, "iat", true); }},
       {"nbf at the maximum", [](json& c) { return limitClaim(c, "nbf", true); }},
-      {"wrong nonce", [](json& c) { c["nonce"] = "other"; return goodKey().signRs256(c); }},
-      {"no nonce", [](json& c) { c.erase("nonce"); return goodKey().signRs256(c); }},
-      {"access token", [](json& c) { c["token_use"] = "access"; return goodKey().signRs256(c); }},
+      {"wrong nonce",
+       [](json& c) {
+         c["nonce"] = "other";
+         return goodKey().signRs256(c);
+       }},
+      {"no nonce",
+       [](json& c) {
+         c.erase("nonce");
+         return goodKey().signRs256(c);
+       }},
+      {"access token",
+       [](json& c) {
+         c["token_use"] = "access";
+         return goodKey().signRs256(c);
+       }},
       {"tampered payload",
        [](json& c) {
          std::string t = goodKey().signRs256(c);
@@ -671,7 +721,10 @@ TEST_F(IdentityTest, JwksRefreshedWhenOld) {
 TEST_F(IdentityTest, RequiredGroups) {
   config.provider.required_groups = {"admins"};
   EXPECT_EQ(callback(startLogin()).status, 302);
-  provider.make_token = [](json& c) { c.erase("cognito:groups"); return goodKey().signRs256(c); };
+  provider.make_token = [](json& c) {
+    c.erase("cognito:groups");
+    return goodKey().signRs256(c);
+  };
   Response r = callback(startLogin());
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(count(RecordKind::kSession), 1u);
@@ -680,7 +733,10 @@ TEST_F(IdentityTest, RequiredGroups) {
 // The groups claim is configurable.
 TEST_F(IdentityTest, GroupsClaimConfigurable) {
   config.provider.groups_claim = "roles";
-  provider.make_token = [](json& c) { c["roles"] = json::array({"ops"}); return goodKey().signRs256(c); };
+  provider.make_token = [](json& c) {
+    c["roles"] = json::array({"ops"});
+    return goodKey().signRs256(c);
+  };
   ASSERT_EQ(callback(startLogin()).status, 302);
   EXPECT_EQ(store->list(1)->records.front().groups, std::vector<std::string>{"ops"});
 }
@@ -697,7 +753,10 @@ TEST_F(IdentityTest, UserinfoStatusChecked) {
   EXPECT_EQ(callback(startLogin()).status, 502);
   provider.userinfo_body =
       R"({"sub":"sub-alice","email":"alice@userinfo.example","email_verified":true})";
-  provider.make_token = [](json& c) { c.erase("email"); return goodKey().signRs256(c); };
+  provider.make_token = [](json& c) {
+    c.erase("email");
+    return goodKey().signRs256(c);
+  };
   ASSERT_EQ(callback(startLogin()).status, 302);
   EXPECT_EQ(store->list(1)->records.front().email, "alice@userinfo.example");
 }
@@ -737,7 +796,10 @@ TEST_F(IdentityTest, UnverifiedEmailIsNotKept) {
   size_t userinfo_calls = provider.http.requests.size();
   provider.userinfo_body =
       R"({"sub":"sub-alice","email":"ceo@example.com","email_verified":false})";
-  provider.make_token = [](json& c) { c.erase("email"); return goodKey().signRs256(c); };
+  provider.make_token = [](json& c) {
+    c.erase("email");
+    return goodKey().signRs256(c);
+  };
   ASSERT_EQ(callback(startLogin()).status, 302);
   EXPECT_FALSE(kept("ceo@example.com"));
   bool asked = false;

@@ -12,7 +12,8 @@ constexpr std::string_view kStyle =
 // Anything else (javascript:, data:, "//host") is replaced, so a caller
 // passing through a bad value cannot turn the link into script.
 bool isSafeHref(std::string_view href) {
-  if (href.size() >= 1 && href[0] == '/' && (href.size() == 1 || (href[1] != '/' && href[1] != '\\'))) {
+  if (href.size() >= 1 && href[0] == '/' &&
+      (href.size() == 1 || (href[1] != '/' && href[1] != '\\'))) {
     return true;
   }
   return href.rfind("https://", 0) == 0 || href.rfind("http://", 0) == 0;
@@ -33,11 +34,21 @@ std::string htmlEscape(std::string_view text) {
   out.reserve(text.size() + 16);
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if ((static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') || c == 0x7f) break;
         out += c;

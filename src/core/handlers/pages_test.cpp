@@ -9,7 +9,10 @@ namespace {
 TEST(Pages, EscapesHtml) {
   EXPECT_EQ(htmlEscape("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-  EXPECT_EQ(htmlEscape(std::string("a\x01\x7f" "b\tc", 6)), "ab\tc");
+  EXPECT_EQ(htmlEscape(std::string("a\x01\x7f"
+                                   "b\tc",
+                                   6)),
+            "ab\tc");
 }
 
 // Title, message and link all appear, escaped, in a complete document.

@@ -144,7 +144,8 @@ std::string filtered(std::string_view text, Pred keep) {
 std::vector<Cookie> parseCookieHeader(std::string_view header) {
   std::vector<Cookie> out;
   size_t count = 0;
-  forEachPair(header, count, [&](std::string_view n, std::string_view v) { appendCookie(out, n, v); });
+  forEachPair(header, count,
+              [&](std::string_view n, std::string_view v) { appendCookie(out, n, v); });
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include "core/http/path_pattern.h"
+
 #include "core/http/message.h"
 #include "core/http/percent.h"
 
@@ -81,7 +82,8 @@ std::string mostDecoded(std::string_view raw) {
   std::string decoded;
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
-    if (c == '%' && i + 2 < raw.size() && hexDigitValue(raw[i + 1]) >= 0 && hexDigitValue(raw[i + 2]) >= 0) {
+    if (c == '%' && i + 2 < raw.size() && hexDigitValue(raw[i + 1]) >= 0 &&
+        hexDigitValue(raw[i + 2]) >= 0) {
       c = static_cast<char>(hexDigitValue(raw[i + 1]) * 16 + hexDigitValue(raw[i + 2]));
       i += 2;
     }

@@ -40,8 +40,8 @@
 namespace barrier {
 
 struct NormalizedPath {
-  std::string path;       // steps 1-3 above; always starts with '/'
-  std::string decoded;    // the most-decoded reading; set only when ambiguous
+  std::string path;     // steps 1-3 above; always starts with '/'
+  std::string decoded;  // the most-decoded reading; set only when ambiguous
   bool ambiguous = false;
 };
 

@@ -1,9 +1,9 @@
 #include "core/http/path_pattern.h"
 
+#include <gtest/gtest.h>
+
 #include <string_view>
 #include <utility>
-
-#include <gtest/gtest.h>
 
 namespace barrier {
 namespace {
@@ -39,7 +39,8 @@ TEST(PathPattern, GlobForms) {
 // taken without decoding), and the boundaries of "already normal" still
 // go through the full normalisation.
 TEST(PathPattern, AlreadyNormalPathsUnchanged) {
-  for (std::string_view plain : {"/", "/a", "/a/b", "/a/b/", "/docs/page.html", "/a.b/..c/.d", "/x-y_z~"}) {
+  for (std::string_view plain :
+       {"/", "/a", "/a/b", "/a/b/", "/docs/page.html", "/a.b/..c/.d", "/x-y_z~"}) {
     NormalizedPath n = normalizePath(plain);
     EXPECT_EQ(n.path, plain);
     EXPECT_EQ(n.decoded, "") << "only ambiguous paths have a second reading";
@@ -70,12 +71,26 @@ TEST(PathPattern, Normalises) {
 
 // A rule on /admin/* cannot be side-stepped by spellings an origin treats alike.
 TEST(PathPattern, RuleBypassesAreCaught) {
-  for (const char* raw : {"/admin/x", "/admin", "/%61dmin/x", "/%61%64%6d%69%6e/", "//admin/x",
-                          "/public/../admin/x", "/public/%2e%2e/admin/x", "/./admin/x",
-                          "/ADMIN/x", "/Admin/x", "/admin;jsessionid=1/x", "/public/..;/admin/x",
-                          "/public%2F..%2Fadmin/x", "/public/..%2Fadmin/x", "/admin%2Fx",
-                          "/public\\..\\admin\\x", "/public/%5c../admin/x", "/x/../../admin/",
-                          "/admin/x#/../../public/y", "/admin#/../public/"}) {
+  for (const char* raw : {"/admin/x",
+                          "/admin",
+                          "/%61dmin/x",
+                          "/%61%64%6d%69%6e/",
+                          "//admin/x",
+                          "/public/../admin/x",
+                          "/public/%2e%2e/admin/x",
+                          "/./admin/x",
+                          "/ADMIN/x",
+                          "/Admin/x",
+                          "/admin;jsessionid=1/x",
+                          "/public/..;/admin/x",
+                          "/public%2F..%2Fadmin/x",
+                          "/public/..%2Fadmin/x",
+                          "/admin%2Fx",
+                          "/public\\..\\admin\\x",
+                          "/public/%5c../admin/x",
+                          "/x/../../admin/",
+                          "/admin/x#/../../public/y",
+                          "/admin#/../public/"}) {
     EXPECT_TRUE(ruleHits("/admin/*", raw)) << raw;
   }
   EXPECT_FALSE(ruleHits("/admin/*", "/administrator"));
@@ -88,11 +103,11 @@ TEST(PathPattern, PublicIsStrict) {
   EXPECT_TRUE(isPublic("/public/*", "/public/logo.png"));
   EXPECT_TRUE(isPublic("/public/*", "/%70ublic/logo.png"));
   EXPECT_TRUE(isPublic("/public/*", "//public//logo.png"));
-  for (const char* raw : {"/public/../admin", "/public/%2e%2e/admin", "/public/..%2Fadmin",
-                          "/public%2F..%2Fadmin", "/public/..;/admin", "/public/x;y",
-                          "/public\\..\\admin", "/public/%00", "/public/%0a", "/public/%zz",
-                          "/PUBLIC/logo.png", "public/logo.png", "/public/x#y",
-                          "/admin/report.pdf#/../../public/logo.png"}) {
+  for (const char* raw :
+       {"/public/../admin", "/public/%2e%2e/admin", "/public/..%2Fadmin", "/public%2F..%2Fadmin",
+        "/public/..;/admin", "/public/x;y", "/public\\..\\admin", "/public/%00", "/public/%0a",
+        "/public/%zz", "/PUBLIC/logo.png", "public/logo.png", "/public/x#y",
+        "/admin/report.pdf#/../../public/logo.png"}) {
     EXPECT_FALSE(isPublic("/public/*", raw)) << raw;
   }
 }

@@ -25,7 +25,7 @@ std::string pkceChallenge(Crypto& crypto, std::string_view verifier);
 // flow's secret (kSecretBytes). The flow id names the per-flow cookie; the
 // secret must match the login record's (constant-time). base64url, not
 // URL-encoded JSON, because Cognito mangles the latter.
-constexpr size_t kFlowBytes = 9;     // 12 base64url chars, cookie-name safe
+constexpr size_t kFlowBytes = 9;  // 12 base64url chars, cookie-name safe
 constexpr size_t kSecretBytes = 32;
 
 struct FlowState {

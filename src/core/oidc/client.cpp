@@ -16,8 +16,7 @@ Status asBadAnswer(const Status& s) {
 
 }  // namespace
 
-OidcClient::OidcClient(const ProviderConfig& config, HttpClient& http, Clock& clock,
-                       Crypto& crypto)
+OidcClient::OidcClient(const ProviderConfig& config, HttpClient& http, Clock& clock, Crypto& crypto)
     : config_(config),
       http_(http),
       clock_(clock),
@@ -26,8 +25,8 @@ OidcClient::OidcClient(const ProviderConfig& config, HttpClient& http, Clock& cl
 
 Result<nlohmann::json> OidcClient::exchange(const ProviderEndpoints& e, std::string_view code,
                                             std::string_view redirect_uri,
-                                            std::string_view code_verifier,
-                                            std::string_view nonce, std::string& access_token) {
+                                            std::string_view code_verifier, std::string_view nonce,
+                                            std::string& access_token) {
   auto answer =
       http_.send(buildTokenRequest(config_, e.token_endpoint, code, redirect_uri, code_verifier));
   if (!answer) return answer.status();
@@ -74,8 +73,7 @@ Status OidcClient::checkGroups(const Identity& identity) const {
 }
 
 Result<Identity> OidcClient::completeLogin(std::string_view code, std::string_view redirect_uri,
-                                           std::string_view code_verifier,
-                                           std::string_view nonce) {
+                                           std::string_view code_verifier, std::string_view nonce) {
   auto e = endpoints();
   if (!e) return e.status();
   std::string access_token;

@@ -81,7 +81,7 @@ Status JwksCache::verify(const std::string& jwks_uri, const Jwt& jwt) {
   if (jwt.alg != "RS256") return Status::unauthenticated("id token: alg " + jwt.alg + " refused");
   std::shared_ptr<const Jwks> keys;
   {
-    CacheLock<CacheMutex> lock(mu_);
+    MutexLock lock(mu_);
     const int64_t now = clock_.now();
     // At most one fetch per call, and a bounded rate of them for a given
     // jwks_uri whatever the reason: each blocks under the lock (up to the

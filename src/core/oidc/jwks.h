@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/oidc/jwt.h"
-#include "core/oidc/lock.h"
 #include "core/ports/clock.h"
 #include "core/ports/crypto.h"
 #include "core/ports/http_client.h"
@@ -63,21 +63,22 @@ class JwksCache {
   static constexpr int64_t kMaxAgeSeconds = 3600;
 
  private:
-  Status fetch(const std::string& jwks_uri);
-  // fetch(), recording the attempt (when, which uri, why it failed). Caller holds mu_.
-  Status attempt(const std::string& jwks_uri, int64_t now);
+  Status fetch(const std::string& jwks_uri) REQUIRES(mu_);
+  // fetch(), recording the attempt (when, which uri, why it failed).
+  Status attempt(const std::string& jwks_uri, int64_t now) REQUIRES(mu_);
 
   HttpClient& http_;
   Clock& clock_;
   Crypto& crypto_;
   int timeout_ms_;
-  CacheMutex mu_;
-  std::shared_ptr<const Jwks> keys_;
-  std::string keys_uri_;
-  int64_t fetched_at_ = 0;
-  int64_t tried_at_ = 0;    // the last fetch attempt, ok or not
-  std::string tried_uri_;   // the jwks_uri of that attempt
-  std::string last_error_;  // why it failed, for the "unavailable" answers that follow
+  Mutex mu_;
+  std::shared_ptr<const Jwks> keys_ GUARDED_BY(mu_);
+  std::string keys_uri_ GUARDED_BY(mu_);
+  int64_t fetched_at_ GUARDED_BY(mu_) = 0;
+  int64_t tried_at_ GUARDED_BY(mu_) = 0;   // the last fetch attempt, ok or not
+  std::string tried_uri_ GUARDED_BY(mu_);  // the jwks_uri of that attempt
+  std::string last_error_
+      GUARDED_BY(mu_);  // why it failed, for the "unavailable" answers that follow
 };
 
 }  // namespace barrier

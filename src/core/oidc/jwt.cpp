@@ -9,7 +9,8 @@ namespace {
 
 Result<nlohmann::json> decodePart(std::string_view part, const char* what) {
   std::string raw;
-  if (!base64UrlDecode(part, raw)) return Status::invalid(std::string("jwt: ") + what + " is not base64url");
+  if (!base64UrlDecode(part, raw))
+    return Status::invalid(std::string("jwt: ") + what + " is not base64url");
   auto obj = json::parseObject(raw);
   if (!obj) return Status::invalid(std::string("jwt: ") + what + " is not a JSON object");
   return std::move(*obj);
@@ -65,7 +66,8 @@ bool emailVerified(const nlohmann::json& claims) {
 }  // namespace
 
 Result<Jwt> parseJwt(std::string_view token) {
-  if (token.empty() || token.size() > kMaxJwtBytes) return Status::invalid("jwt: empty or too long");
+  if (token.empty() || token.size() > kMaxJwtBytes)
+    return Status::invalid("jwt: empty or too long");
   size_t a = token.find('.');
   size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
   if (b == std::string_view::npos || token.find('.', b + 1) != std::string_view::npos) {
@@ -104,7 +106,8 @@ Status checkIdTokenClaims(const nlohmann::json& payload, const IdTokenExpectatio
   }
   if (expect.require_token_use_id) {
     const std::string* use = json::string(payload, "token_use");
-    if (use == nullptr || *use != "id") return Status::unauthenticated("id token: token_use is not id");
+    if (use == nullptr || *use != "id")
+      return Status::unauthenticated("id token: token_use is not id");
   }
   return Status::ok();
 }

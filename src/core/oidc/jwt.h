@@ -6,19 +6,18 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 
 namespace barrier {
 
 struct Jwt {
-  nlohmann::json header;   // an object
-  nlohmann::json payload;  // an object
+  nlohmann::json header;      // an object
+  nlohmann::json payload;     // an object
   std::string signing_input;  // "<header b64>.<payload b64>" as received
   std::string signature;      // raw bytes
   std::string alg;
@@ -37,7 +36,7 @@ struct IdTokenExpectations {
   std::string client_id;
   std::string nonce;
   int64_t now = 0;
-  int64_t skew = 60;               // seconds of clock difference tolerated
+  int64_t skew = 60;                  // seconds of clock difference tolerated
   bool require_token_use_id = false;  // Cognito puts token_use: "id"
 };
 

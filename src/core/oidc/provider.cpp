@@ -20,15 +20,14 @@ void overrideIfSet(const std::string& configured, std::string& target) {
 ProviderEndpoints cognitoEndpoints(const ProviderConfig& config) {
   ProviderEndpoints e;
   e.cognito = true;
-  e.issuer = config.issuer.empty() ? "https://cognito-idp." + config.region + ".amazonaws.com/" +
-                                         config.user_pool_id
-                                   : withoutTrailingSlash(config.issuer);
+  e.issuer = config.issuer.empty()
+                 ? "https://cognito-idp." + config.region + ".amazonaws.com/" + config.user_pool_id
+                 : withoutTrailingSlash(config.issuer);
   e.jwks_uri = e.issuer + "/.well-known/jwks.json";
   if (!config.domain.empty()) {
     // The hosted UI domain may be given with or without a scheme.
-    std::string base = config.domain.find("://") == std::string::npos
-                           ? "https://" + config.domain
-                           : config.domain;
+    std::string base =
+        config.domain.find("://") == std::string::npos ? "https://" + config.domain : config.domain;
     base = withoutTrailingSlash(base);
     e.authorization_endpoint = base + "/oauth2/authorize";
     e.token_endpoint = base + "/oauth2/token";
@@ -72,7 +71,8 @@ void applyEndpointOverrides(const ProviderConfig& config, ProviderEndpoints& e) 
 
 Status checkEndpoints(const ProviderEndpoints& e) {
   if (e.issuer.empty()) return Status::invalid("provider: no issuer");
-  if (e.authorization_endpoint.empty()) return Status::invalid("provider: no authorization endpoint");
+  if (e.authorization_endpoint.empty())
+    return Status::invalid("provider: no authorization endpoint");
   if (e.token_endpoint.empty()) return Status::invalid("provider: no token endpoint");
   if (e.jwks_uri.empty()) return Status::invalid("provider: no jwks_uri");
   return Status::ok();
@@ -97,7 +97,7 @@ Result<ProviderEndpoints> ProviderDirectory::endpoints() {
     if (Status s = checkEndpoints(e); !s) return s;
     return e;
   }
-  CacheLock<CacheMutex> lock(mu_);
+  MutexLock lock(mu_);
   if (cached_) return *cached_;
   int64_t now = clock_.now();
   // A provider that is down is not asked again on every request.
@@ -117,7 +117,8 @@ Result<ProviderEndpoints> ProviderDirectory::endpoints() {
     return last_error_;
   }
   if (response->status != 200) {
-    last_error_ = Status::unavailable("discovery answered HTTP " + std::to_string(response->status));
+    last_error_ =
+        Status::unavailable("discovery answered HTTP " + std::to_string(response->status));
     return last_error_;
   }
   // Providers report the issuer with or without a trailing slash; the

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "core/config/config.h"
-#include "core/oidc/lock.h"
+#include "core/mutex.h"
 #include "core/ports/clock.h"
 #include "core/ports/http_client.h"
 #include "core/status.h"
@@ -67,11 +67,11 @@ class ProviderDirectory {
   const ProviderConfig& config_;
   HttpClient& http_;
   Clock& clock_;
-  CacheMutex mu_;
-  std::shared_ptr<const ProviderEndpoints> cached_;
-  Status last_error_;
-  int64_t last_attempt_ = 0;
-  bool attempted_ = false;
+  Mutex mu_;
+  std::shared_ptr<const ProviderEndpoints> cached_ GUARDED_BY(mu_);
+  Status last_error_ GUARDED_BY(mu_);
+  int64_t last_attempt_ GUARDED_BY(mu_) = 0;
+  bool attempted_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace barrier

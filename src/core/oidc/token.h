@@ -2,10 +2,9 @@
 // and the userinfo call.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/config/config.h"
 #include "core/ports/http_client.h"

@@ -87,7 +87,8 @@ std::optional<std::string> IdCodec::verifiedStoreKey(std::string_view cookie_val
 
 std::string IdCodec::storeKey(std::string_view id) const {
   Digest digest = crypto_.sha256(id);
-  return base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  return base64UrlEncode(
+      std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 }  // namespace barrier

@@ -36,7 +36,7 @@
 namespace barrier {
 
 constexpr size_t kIdBytes = 32;
-constexpr size_t kIdTextLength = 43;   // base64url, no padding, of 32 bytes
+constexpr size_t kIdTextLength = 43;  // base64url, no padding, of 32 bytes
 constexpr size_t kMacBytes = 16;
 constexpr size_t kMacTextLength = 22;  // base64url, no padding, of 16 bytes
 constexpr size_t kCookieValueLength = kIdTextLength + 1 + kMacTextLength;

@@ -71,8 +71,8 @@ TEST_F(IdCodecTest, KeyRotation) {
   auto old_value = old_codec.issue(random_)->cookie_value;
   EXPECT_TRUE(rotated.verify(old_value).has_value());
   auto fresh = rotated.issue(random_);
-  std::string new_mac = base64UrlEncode(
-      digestBytes(crypto_->hmacSha256(key_new_, fresh->id)).substr(0, 16));
+  std::string new_mac =
+      base64UrlEncode(digestBytes(crypto_->hmacSha256(key_new_, fresh->id)).substr(0, 16));
   EXPECT_EQ(fresh->cookie_value.substr(kIdTextLength + 1), new_mac);
   // Once the old key is dropped, its values stop verifying.
   IdCodec new_only(*crypto_, {key_new_});

@@ -9,7 +9,8 @@ namespace barrier {
 // FNV-1a over the length and the last 16 bytes (the MAC: random per value).
 size_t VerifiedIdMemo::slotOf(std::string_view cookie_value) {
   uint32_t h = (2166136261u ^ static_cast<uint32_t>(cookie_value.size())) * 16777619u;
-  for (unsigned char c : cookie_value.substr(cookie_value.size() > 16 ? cookie_value.size() - 16 : 0)) {
+  for (unsigned char c :
+       cookie_value.substr(cookie_value.size() > 16 ? cookie_value.size() - 16 : 0)) {
     h = (h ^ c) * 16777619u;
   }
   return h % kSlots;

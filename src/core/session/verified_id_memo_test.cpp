@@ -29,7 +29,8 @@ TEST(VerifiedIdMemo, FindsOnlyTheExactValue) {
 TEST(VerifiedIdMemo, BoundedAndNeverWrong) {
   VerifiedIdMemo memo;
   constexpr int kValues = 10 * VerifiedIdMemo::kSlots;
-  for (int i = 0; i < kValues; ++i) memo.remember("value-" + std::to_string(i), "key-" + std::to_string(i));
+  for (int i = 0; i < kValues; ++i)
+    memo.remember("value-" + std::to_string(i), "key-" + std::to_string(i));
   int found = 0;
   for (int i = 0; i < kValues; ++i) {
     const std::string* key = memo.find("value-" + std::to_string(i));

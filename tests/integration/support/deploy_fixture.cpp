@@ -21,8 +21,10 @@ namespace {
 std::string quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -40,8 +42,10 @@ void replaceAll(std::string& text, const std::string& from, const std::string& t
 
 }  // namespace
 
-CommandResult runBarrier(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  std::string base = (fs::temp_directory_path() / ("barrier-deploy-run-" + std::to_string(::getpid()))).string();
+CommandResult runBarrier(const std::vector<std::string>& args,
+                         const std::vector<std::string>& env) {
+  std::string base =
+      (fs::temp_directory_path() / ("barrier-deploy-run-" + std::to_string(::getpid()))).string();
   std::string command = "env";
   for (const auto& e : env) command += " " + quote(e);
   command += " " + quote(BARRIER_BINARY);
@@ -115,22 +119,31 @@ void DeployWorkspace::writeMotoTemplates() const {
   replaceAll(manager, "!GetAtt UserPoolClient.ClientSecret", "moto-has-no-user-pool-client");
   replaceAll(manager, "Value: !Ref UserPoolClient", "Value: moto-client-id");
   write("templates/session-manager.yaml", manager);
-  write("templates/session-checker.yaml", slurp(std::string(BARRIER_SOURCE_DIR) + "/deploy/session-checker.yaml"));
+  write("templates/session-checker.yaml",
+        slurp(std::string(BARRIER_SOURCE_DIR) + "/deploy/session-checker.yaml"));
 }
 
 std::vector<std::string> DeployWorkspace::deployArgs(const std::vector<std::string>& more) const {
-  std::vector<std::string> args = {"deploy",        "-f",           path("assembly.yaml"),
-                                   "--manager-zip", path("manager.zip"), "--checker-code",
-                                   path("checker"), "--templates",  path("templates"),
-                                   "--poll-seconds", "0"};
+  std::vector<std::string> args = {"deploy",
+                                   "-f",
+                                   path("assembly.yaml"),
+                                   "--manager-zip",
+                                   path("manager.zip"),
+                                   "--checker-code",
+                                   path("checker"),
+                                   "--templates",
+                                   path("templates"),
+                                   "--poll-seconds",
+                                   "0"};
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
 
 std::vector<std::string> motoEnv(const std::string& endpoint) {
-  return {"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_SESSION_TOKEN=",
-          "AWS_ENDPOINT_URL=" + endpoint, "AWS_EC2_METADATA_DISABLED=true", "AWS_PROFILE=",
-          "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"};
+  return {
+      "AWS_ACCESS_KEY_ID=testing",    "AWS_SECRET_ACCESS_KEY=testing",        "AWS_SESSION_TOKEN=",
+      "AWS_ENDPOINT_URL=" + endpoint, "AWS_EC2_METADATA_DISABLED=true",       "AWS_PROFILE=",
+      "AWS_CONFIG_FILE=/dev/null",    "AWS_SHARED_CREDENTIALS_FILE=/dev/null"};
 }
 
 }  // namespace barrier::testing

@@ -19,7 +19,8 @@ struct CommandResult {
 
 // Runs BARRIER_BINARY with `args` (each shell-quoted), `env` prepended as
 // NAME=value assignments.
-CommandResult runBarrier(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+CommandResult runBarrier(const std::vector<std::string>& args,
+                         const std::vector<std::string>& env = {});
 
 // A scratch directory removed with the object.
 class DeployWorkspace {
@@ -33,7 +34,8 @@ class DeployWorkspace {
   // The sample assembly (eu-west-1, buckets per region), plus `extra` lines.
   std::string writeAssembly(const std::string& extra = "") const;
   // manager.zip (a stub bootstrap) and checker/ (a stub handler.mjs).
-  void writePackages(const std::string& checker_handler = "export const handler = async (e) => e;\n") const;
+  void writePackages(
+      const std::string& checker_handler = "export const handler = async (e) => e;\n") const;
   // templates/: deploy/*.yaml with the two constructs moto cannot evaluate
   // replaced by literals (moto has no Cognito user-pool client, so
   // !GetAtt UserPoolClient.ClientSecret fails and !Ref UserPoolClient is empty).

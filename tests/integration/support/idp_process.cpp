@@ -34,9 +34,11 @@ bool readLine(int fd, std::string& line, std::chrono::steady_clock::time_point d
 }  // namespace
 
 IdpProcess::IdpProcess(const IdpOptions& options, int timeout_ms) {
-  std::vector<std::string> args = {"node", std::string(BARRIER_SOURCE_DIR) + "/tests/idp/idp.mjs",
-                                   "--host", options.host, "--port", "0", "--client-id",
-                                   options.client_id};
+  std::vector<std::string> args = {
+      "node",        std::string(BARRIER_SOURCE_DIR) + "/tests/idp/idp.mjs",
+      "--host",      options.host,
+      "--port",      "0",
+      "--client-id", options.client_id};
   if (!options.client_secret.empty()) {
     args.push_back("--client-secret");
     args.push_back(options.client_secret);

@@ -29,7 +29,10 @@ class TestRsaKey {
 
   // The public key as a JWK object (kty, kid, use, alg, n, e).
   nlohmann::json jwk() const {
-    return {{"kty", "RSA"}, {"kid", kid_}, {"use", "sig"}, {"alg", "RS256"},
+    return {{"kty", "RSA"},
+            {"kid", kid_},
+            {"use", "sig"},
+            {"alg", "RS256"},
             {"n", base64UrlEncode(bigParam(OSSL_PKEY_PARAM_RSA_N))},
             {"e", base64UrlEncode(bigParam(OSSL_PKEY_PARAM_RSA_E))}};
   }

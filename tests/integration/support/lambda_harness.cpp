@@ -53,9 +53,8 @@ std::pair<int, std::string> lambdaRunShell(const std::string& command) {
 
 // ---------------------------------------------------------------------------
 
-LambdaChild::LambdaChild(std::vector<std::string> argv,
-                         std::optional<std::vector<std::string>> env, std::string log_path,
-                         bool pipe_stdout)
+LambdaChild::LambdaChild(std::vector<std::string> argv, std::optional<std::vector<std::string>> env,
+                         std::string log_path, bool pipe_stdout)
     : log_path_(std::move(log_path)) {
   // posix_spawn: no code runs between fork and exec in this threaded process.
   posix_spawn_file_actions_t actions;
@@ -84,8 +83,7 @@ LambdaChild::LambdaChild(std::vector<std::string> argv,
     for (auto& e : *env) envs.push_back(e.data());
     envs.push_back(nullptr);
   }
-  int rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(),
-                        env ? envs.data() : environ);
+  int rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), env ? envs.data() : environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (pipe_stdout) {
@@ -134,7 +132,8 @@ std::optional<std::string> LambdaChild::readLine(std::chrono::milliseconds timeo
       buffer_.erase(0, nl + 1);
       return line;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left.count() <= 0 || stdout_fd_ < 0) return std::nullopt;
     pollfd p{stdout_fd_, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -187,8 +186,8 @@ std::string lambdaEvent(LambdaEventFormat format, const Request& request) {
       std::string name = h.name;
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (name == "cookie") continue;
-      headers[name] = headers.contains(name) ? headers[name].get<std::string>() + "," + h.value
-                                             : h.value;
+      headers[name] =
+          headers.contains(name) ? headers[name].get<std::string>() + "," + h.value : h.value;
     }
     for (const auto& header : cookie_headers) {
       std::string_view rest = header;
@@ -205,8 +204,10 @@ std::string lambdaEvent(LambdaEventFormat format, const Request& request) {
              {"headers", headers},
              {"requestContext",
               {{"stage", "prod"},
-               {"http", {{"method", request.method}, {"path", "/prod" + request.path},
-                         {"sourceIp", "203.0.113.1"}}}}},
+               {"http",
+                {{"method", request.method},
+                 {"path", "/prod" + request.path},
+                 {"sourceIp", "203.0.113.1"}}}}},
              {"body", request.body},
              {"isBase64Encoded", false}};
     if (!cookies.empty()) event["cookies"] = cookies;

@@ -31,7 +31,8 @@ void ManagerBrowser::store(const std::string& url, const Headers& headers) {
     size_t semi = set.find(';');
     if (eq == std::string::npos || (semi != std::string::npos && eq > semi)) continue;
     std::string name = set.substr(0, eq);
-    std::string value = set.substr(eq + 1, semi == std::string::npos ? std::string::npos : semi - eq - 1);
+    std::string value =
+        set.substr(eq + 1, semi == std::string::npos ? std::string::npos : semi - eq - 1);
     std::string lower = set;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     bool expired = lower.find("max-age=0") != std::string::npos ||
@@ -115,7 +116,8 @@ std::string formAction(const BrowserPage& page, const std::string& suffix) {
   for (auto it = std::sregex_iterator(page.body.begin(), page.body.end(), action);
        it != std::sregex_iterator(); ++it) {
     std::string a = (*it)[1];
-    if (a.size() >= suffix.size() && a.compare(a.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (a.size() >= suffix.size() &&
+        a.compare(a.size() - suffix.size(), suffix.size(), suffix) == 0) {
       return ManagerBrowser::resolve(page.url, a);
     }
   }
