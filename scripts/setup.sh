@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libssl-dev libcurl4-openssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev
   libyaml-cpp-dev libsqlite3-dev sqlite3 libhiredis-dev libcli11-dev libzip-dev zip unzip
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-14 lld-14 libclang-rt-14-dev wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
+  clang-14 clang-format-14 lld-14 libclang-rt-14-dev wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
   libclang-rt-14-dev-wasm32
   nodejs npm redis-server nginx-light caddy chromium wrk curl ca-certificates
   dpkg-dev lintian systemd man-db file

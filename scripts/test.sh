@@ -36,6 +36,7 @@ run_ctest() {
 }
 
 cmake --preset release >/dev/null
+./scripts/check-code.sh
 cmake --build --preset release -j "$jobs"
 cmake --preset wasm >/dev/null
 cmake --build --preset wasm -j "$jobs"

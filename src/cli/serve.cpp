@@ -88,8 +88,10 @@ void serve(const ServeFlags& flags) {
   }
   std::printf("listening on http://%s\n", server.value()->localAddress().c_str());
   if (!config.server.metrics_listen.empty()) {
-    std::string host = config.server.metrics_listen.substr(0, config.server.metrics_listen.rfind(':'));
-    std::printf("metrics on http://%s:%u/_identity/metrics\n", host.empty() ? "0.0.0.0" : host.c_str(),
+    std::string host =
+        config.server.metrics_listen.substr(0, config.server.metrics_listen.rfind(':'));
+    std::printf("metrics on http://%s:%u/_identity/metrics\n",
+                host.empty() ? "0.0.0.0" : host.c_str(),
                 static_cast<unsigned>(server.value()->metricsPort()));
   }
   std::fflush(stdout);

@@ -12,7 +12,8 @@ class CloudFormationTest : public ::testing::Test {
   CloudFormationTest() {
     AwsClientDeps deps;
     deps.http = http_;
-    deps.credentials = std::shared_ptr<CredentialsProvider>(makeStaticCredentials({"AKID", "SECRET", "", 0, "test"}).release());
+    deps.credentials = std::shared_ptr<CredentialsProvider>(
+        makeStaticCredentials({"AKID", "SECRET", "", 0, "test"}).release());
     AwsClientOptions options;
     options.region = "eu-west-1";
     options.env = mapEnvironment({{"AWS_ENDPOINT_URL", "http://127.0.0.1:1"}});
@@ -28,7 +29,8 @@ class CloudFormationTest : public ::testing::Test {
 
 // DescribeStacks answers become StackInfo with outputs and parameters.
 TEST_F(CloudFormationTest, DescribesAStack) {
-  answer(200, R"(<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+  answer(200,
+         R"(<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
 <DescribeStacksResult><Stacks><member><StackId>arn:s</StackId><StackName>DemoSessionManager</StackName>
 <StackStatus>UPDATE_COMPLETE</StackStatus><CreationTime>2026-01-01T00:00:00Z</CreationTime>
 <Outputs><member><OutputKey>ApiPath</OutputKey><OutputValue>/prod</OutputValue></member></Outputs>
@@ -42,7 +44,8 @@ TEST_F(CloudFormationTest, DescribesAStack) {
   EXPECT_EQ((*stack)->outputs.at("ApiPath"), "/prod");
   EXPECT_EQ((*stack)->parameters.at("SigningKeys"), "****");
   ASSERT_EQ(http_->requests.size(), 1u);
-  EXPECT_NE(http_->requests[0].body.find("Action=DescribeStacks&Version=2010-05-15&StackName=DemoSessionManager"),
+  EXPECT_NE(http_->requests[0].body.find(
+                "Action=DescribeStacks&Version=2010-05-15&StackName=DemoSessionManager"),
             std::string::npos);
 }
 
@@ -50,7 +53,9 @@ TEST_F(CloudFormationTest, DescribesAStack) {
 TEST_F(CloudFormationTest, AbsentStackIsNotAnError) {
   answer(400, R"(<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>
 <Message>Stack with id Nope does not exist</Message></Error></ErrorResponse>)");
-  answer(403, R"(<ErrorResponse><Error><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>)");
+  answer(
+      403,
+      R"(<ErrorResponse><Error><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>)");
   CloudFormation cf(*client_, "eu-west-1");
   auto absent = cf.describeStack("Nope");
   ASSERT_TRUE(absent.isOk()) << absent.status().toString();
@@ -63,11 +68,15 @@ TEST_F(CloudFormationTest, AbsentStackIsNotAnError) {
 // Change sets: parameters are form-encoded members, and an empty change set
 // is recognised from CloudFormation's reason.
 TEST_F(CloudFormationTest, ChangeSets) {
-  answer(200, R"(<CreateChangeSetResponse><CreateChangeSetResult><Id>arn:cs</Id></CreateChangeSetResult></CreateChangeSetResponse>)");
-  answer(200, R"(<DescribeChangeSetResponse><DescribeChangeSetResult><ChangeSetId>arn:cs</ChangeSetId>
+  answer(
+      200,
+      R"(<CreateChangeSetResponse><CreateChangeSetResult><Id>arn:cs</Id></CreateChangeSetResult></CreateChangeSetResponse>)");
+  answer(200,
+         R"(<DescribeChangeSetResponse><DescribeChangeSetResult><ChangeSetId>arn:cs</ChangeSetId>
 <Status>FAILED</Status><StatusReason>The submitted information didn't contain changes. Submit different information to create a change set.</StatusReason>
 <Changes/></DescribeChangeSetResult></DescribeChangeSetResponse>)");
-  answer(200, R"(<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status>
+  answer(200,
+         R"(<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status>
 <Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action><LogicalResourceId>ManagerFunction</LogicalResourceId>
 <ResourceType>AWS::Lambda::Function</ResourceType><Replacement>False</Replacement></ResourceChange></member></Changes>
 </DescribeChangeSetResult></DescribeChangeSetResponse>)");
@@ -76,8 +85,10 @@ TEST_F(CloudFormationTest, ChangeSets) {
   ASSERT_TRUE(id.isOk()) << id.status().toString();
   EXPECT_EQ(*id, "arn:cs");
   const std::string& body = http_->requests[0].body;
-  EXPECT_NE(body.find("Parameters.member.1.ParameterKey=CodeKey&Parameters.member.1.ParameterValue=a%20b%26c"),
-            std::string::npos)
+  EXPECT_NE(
+      body.find(
+          "Parameters.member.1.ParameterKey=CodeKey&Parameters.member.1.ParameterValue=a%20b%26c"),
+      std::string::npos)
       << body;
   EXPECT_NE(body.find("Capabilities.member.1=CAPABILITY_IAM"), std::string::npos);
   auto empty = cf.describeChangeSet(*id);

@@ -31,7 +31,9 @@ Vars cognitoVars() {
       {"BARRIER_COGNITO_DOMAIN", "auth.example.com"},
       {"BARRIER_CLIENT_ID", "client123"},
       {"BARRIER_CLIENT_SECRET", "very-secret-value"},
-      {"BARRIER_SIGNING_KEYS", "c2lnbmluZy1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM=, b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3ODlhYmNkZWY="},
+      {"BARRIER_SIGNING_KEYS",
+       "c2lnbmluZy1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM=, "
+       "b2xkLXNpZ25pbmcta2V5LTAxMjM0NTY3ODlhYmNkZWY="},
       {"BARRIER_SESSION_LIFETIME", "12h"},
       {"BARRIER_REQUIRED_GROUPS", "staff, admins"},
       {"BARRIER_RULES", R"([{"path":"/admin/*","groups":["admins"]}])"},

@@ -22,8 +22,9 @@ std::string readTemplate(const std::string& name) {
 TEST(DeployTemplatesTest, PassCfnLint) {
   if (std::system("command -v cfn-lint >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "needs cfn-lint (not on PATH; pip install cfn-lint)";
-  std::string command = std::string("cfn-lint ") + BARRIER_SOURCE_DIR + "/deploy/session-manager.yaml " +
-                        BARRIER_SOURCE_DIR + "/deploy/session-checker.yaml 2>&1";
+  std::string command = std::string("cfn-lint ") + BARRIER_SOURCE_DIR +
+                        "/deploy/session-manager.yaml " + BARRIER_SOURCE_DIR +
+                        "/deploy/session-checker.yaml 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string out;
@@ -49,19 +50,21 @@ TEST(DeployTemplatesTest, UseNoTransform) {
 // only, the manager's callback paths, secret parameters hidden.
 TEST(DeployTemplatesTest, KeepTheDesignedSettings) {
   std::string manager = readTemplate("session-manager.yaml");
-  for (const char* needle : {"DeletionPolicy: Retain", "AttributeName: valid_until", "IndexName: sub-index",
-                             "PointInTimeRecoveryEnabled: true", "Runtime: provided.al2023", "PathPart: \"{proxy+}\"",
-                             "PathPart: _identity", "StageName: prod", "AllowedOAuthFlows: [code]",
-                             "AllowedOAuthScopes: [openid, email, profile]", "/_identity/auth", "/_identity/signed-out",
-                             "NoEcho: true"}) {
+  for (const char* needle :
+       {"DeletionPolicy: Retain", "AttributeName: valid_until", "IndexName: sub-index",
+        "PointInTimeRecoveryEnabled: true", "Runtime: provided.al2023", "PathPart: \"{proxy+}\"",
+        "PathPart: _identity", "StageName: prod", "AllowedOAuthFlows: [code]",
+        "AllowedOAuthScopes: [openid, email, profile]", "/_identity/auth", "/_identity/signed-out",
+        "NoEcho: true"}) {
     EXPECT_NE(manager.find(needle), std::string::npos) << needle;
   }
   // Least privilege: the manager's table actions and nothing broader.
   EXPECT_EQ(manager.find("dynamodb:*"), std::string::npos);
   EXPECT_EQ(manager.find("dynamodb:Scan"), std::string::npos);
   std::string checker = readTemplate("session-checker.yaml");
-  for (const char* needle : {"edgelambda.amazonaws.com", "lambda.amazonaws.com", "Action: dynamodb:GetItem",
-                             "Runtime: nodejs22.x", "Type: AWS::Lambda::Version", "Value: !Ref CheckerVersion"}) {
+  for (const char* needle :
+       {"edgelambda.amazonaws.com", "lambda.amazonaws.com", "Action: dynamodb:GetItem",
+        "Runtime: nodejs22.x", "Type: AWS::Lambda::Version", "Value: !Ref CheckerVersion"}) {
     EXPECT_NE(checker.find(needle), std::string::npos) << needle;
   }
   // Lambda@Edge accepts no environment variables.

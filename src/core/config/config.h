@@ -25,7 +25,8 @@ struct ProviderConfig {
   // Cognito preset: issuer, JWKS and hosted-UI endpoints derive from these.
   std::string region;        // e.g. eu-west-1
   std::string user_pool_id;  // e.g. eu-west-1_AbCdEf123
-  std::string domain;        // hosted-UI domain, e.g. auth.example.com or x.auth.<region>.amazoncognito.com
+  std::string
+      domain;  // hosted-UI domain, e.g. auth.example.com or x.auth.<region>.amazoncognito.com
 
   // Generic OIDC: endpoints come from <issuer>/.well-known/openid-configuration.
   std::string issuer;
@@ -48,16 +49,16 @@ struct ProviderConfig {
 
 struct SessionConfig {
   std::string cookie_name = "barrier";
-  int64_t lifetime = 8 * 3600;  // seconds a session lives after login
+  int64_t lifetime = 8 * 3600;   // seconds a session lives after login
   int64_t login_lifetime = 300;  // seconds a login flow may take
   // Raw key bytes (base64 in the file). The first signs; all verify.
   std::vector<std::string> signing_keys;
 };
 
 struct CacheConfig {
-  int64_t ttl = 300;           // positive entries, never past valid_until
-  int64_t negative_ttl = 5;    // unknown ids
-  int64_t max_entries = 10000; // LRU bound
+  int64_t ttl = 300;            // positive entries, never past valid_until
+  int64_t negative_ttl = 5;     // unknown ids
+  int64_t max_entries = 10000;  // LRU bound
 };
 
 // Requests whose path matches `pattern` need one of `groups`.

@@ -539,8 +539,8 @@ TEST(Config, StoreRules) {
   expectError(j, "store.url must be redis://host:port[/db]");
   j["store"] = {{"type", "redis"}, {"url", "http://x"}};
   expectError(j, "store.url must be redis://");
-  for (const char* url : {"redis://h:6379/1", "unix:///run/redis.sock",
-                          "redis-sentinel://s1,s2:26380/main/1"}) {
+  for (const char* url :
+       {"redis://h:6379/1", "unix:///run/redis.sock", "redis-sentinel://s1,s2:26380/main/1"}) {
     j["store"] = {{"type", "redis"}, {"url", url}};
     EXPECT_TRUE(parse(j).isOk()) << url << ": " << parse(j).status().toString();
   }

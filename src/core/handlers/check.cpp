@@ -44,9 +44,12 @@ std::string groupsHeader(const std::vector<std::string>& groups) {
       continue;
     }
     for (char c : headerValue(g)) {
-      if (c == ',') out += "%2C";
-      else if (c == '%') out += "%25";
-      else out += c;
+      if (c == ',')
+        out += "%2C";
+      else if (c == '%')
+        out += "%25";
+      else
+        out += c;
     }
   }
   return out;
@@ -83,10 +86,14 @@ Response jsonResponse(int status, std::string body) {
 CheckOutcome worse(CheckOutcome a, CheckOutcome b) {
   auto rank = [](CheckOutcome o) {
     switch (o) {
-      case CheckOutcome::kBadCookie: return 1;
-      case CheckOutcome::kUnknownSession: return 2;
-      case CheckOutcome::kInvalidSession: return 3;
-      default: return 0;
+      case CheckOutcome::kBadCookie:
+        return 1;
+      case CheckOutcome::kUnknownSession:
+        return 2;
+      case CheckOutcome::kInvalidSession:
+        return 3;
+      default:
+        return 0;
     }
   };
   return rank(b) > rank(a) ? b : a;
@@ -105,14 +112,22 @@ __attribute__((noinline)) void writeDecisionLog(Log& log, const CheckDecision& d
 
 const char* checkOutcomeName(CheckOutcome outcome) {
   switch (outcome) {
-    case CheckOutcome::kPublic: return "public";
-    case CheckOutcome::kPass: return "pass";
-    case CheckOutcome::kNoSession: return "no_session";
-    case CheckOutcome::kBadCookie: return "bad_cookie";
-    case CheckOutcome::kUnknownSession: return "unknown_session";
-    case CheckOutcome::kInvalidSession: return "invalid_session";
-    case CheckOutcome::kForbidden: return "forbidden";
-    case CheckOutcome::kStoreError: return "store_error";
+    case CheckOutcome::kPublic:
+      return "public";
+    case CheckOutcome::kPass:
+      return "pass";
+    case CheckOutcome::kNoSession:
+      return "no_session";
+    case CheckOutcome::kBadCookie:
+      return "bad_cookie";
+    case CheckOutcome::kUnknownSession:
+      return "unknown_session";
+    case CheckOutcome::kInvalidSession:
+      return "invalid_session";
+    case CheckOutcome::kForbidden:
+      return "forbidden";
+    case CheckOutcome::kStoreError:
+      return "store_error";
   }
   return "unknown";
 }
@@ -300,13 +315,12 @@ void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
     // Back to the same place after login. Encoded once here, decoded once by
     // the login handler, which then applies the safe return path rule.
     d.response.status = 307;
-    d.response.headers.add("Location",
-                           std::string(kLoginPath) + "?path=" + percentEncode(step.request_.target()));
+    d.response.headers.add(
+        "Location", std::string(kLoginPath) + "?path=" + percentEncode(step.request_.target()));
     d.response.headers.add("Set-Cookie", clearCookie(cookie_name_, secure_cookies_));
     d.response.headers.add("Cache-Control", "no-store");
   } else {
-    d.response = jsonResponse(
-        401, R"({"error":"unauthenticated","login":"/_identity/login"})");
+    d.response = jsonResponse(401, R"({"error":"unauthenticated","login":"/_identity/login"})");
   }
 }
 

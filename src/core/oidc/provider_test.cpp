@@ -27,7 +27,8 @@ TEST(ProviderEndpoints, CognitoPreset) {
   ProviderEndpoints e = cognitoEndpoints(cognito());
   EXPECT_TRUE(e.cognito);
   EXPECT_EQ(e.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC");
-  EXPECT_EQ(e.jwks_uri, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC/.well-known/jwks.json");
+  EXPECT_EQ(e.jwks_uri,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC/.well-known/jwks.json");
   EXPECT_EQ(e.authorization_endpoint, "https://auth.example.com/oauth2/authorize");
   EXPECT_EQ(e.token_endpoint, "https://auth.example.com/oauth2/token");
   EXPECT_EQ(e.userinfo_endpoint, "https://auth.example.com/oauth2/userInfo");
@@ -49,7 +50,8 @@ TEST(ProviderEndpoints, OverridesWin) {
 
 // Discovery: the document's issuer must be the configured one.
 TEST(ProviderEndpoints, DiscoveryParsesAndChecksIssuer) {
-  std::string doc = R"({"issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a",
+  std::string doc =
+      R"({"issuer":"https://id.example.com","authorization_endpoint":"https://id.example.com/a",
     "token_endpoint":"https://id.example.com/t","jwks_uri":"https://id.example.com/k",
     "end_session_endpoint":"https://id.example.com/bye"})";
   auto e = parseDiscoveryDocument(doc, "https://id.example.com");
@@ -57,8 +59,9 @@ TEST(ProviderEndpoints, DiscoveryParsesAndChecksIssuer) {
   EXPECT_EQ(e->logout_endpoint, "https://id.example.com/bye");
   EXPECT_FALSE(e->cognito);
   EXPECT_FALSE(parseDiscoveryDocument(doc, "https://evil.example.com").isOk());
-  EXPECT_FALSE(parseDiscoveryDocument(R"({"issuer":"https://id.example.com"})",
-                                      "https://id.example.com").isOk());
+  EXPECT_FALSE(
+      parseDiscoveryDocument(R"({"issuer":"https://id.example.com"})", "https://id.example.com")
+          .isOk());
   EXPECT_FALSE(parseDiscoveryDocument("[1,2", "https://id.example.com").isOk());
   EXPECT_FALSE(parseDiscoveryDocument(R"({"issuer":5})", "https://id.example.com").isOk());
 }
@@ -126,8 +129,9 @@ TEST(LogoutUrl, CognitoAndOidc) {
   EXPECT_EQ(buildLogoutUrl(e, "cid", "https://s/x"),
             "https://auth.example.com/logout?client_id=cid&logout_uri=https%3A%2F%2Fs%2Fx");
   e.cognito = false;
-  EXPECT_EQ(buildLogoutUrl(e, "cid", "https://s/x"),
-            "https://auth.example.com/logout?client_id=cid&post_logout_redirect_uri=https%3A%2F%2Fs%2Fx");
+  EXPECT_EQ(
+      buildLogoutUrl(e, "cid", "https://s/x"),
+      "https://auth.example.com/logout?client_id=cid&post_logout_redirect_uri=https%3A%2F%2Fs%2Fx");
   e.logout_endpoint.clear();
   EXPECT_EQ(buildLogoutUrl(e, "cid", "https://s/x"), "");
 }

@@ -111,8 +111,9 @@ bool DynamoDbEmulator::start() {
                       .string();
     }
     // Loopback only, short CREATING phase, data on disk so a restart keeps it.
-    std::string script = "require('dynalite')({createTableMs: 50, path: process.argv[2]})"
-                         ".listen(Number(process.argv[1]), '127.0.0.1')";
+    std::string script =
+        "require('dynalite')({createTableMs: 50, path: process.argv[2]})"
+        ".listen(Number(process.argv[1]), '127.0.0.1')";
     pid_ = spawn({"node", "-e", script, port, data_dir_}, kSourceDir);
   } else {
     pid_ = spawn({"moto_server", "-H", "127.0.0.1", "-p", port}, kSourceDir);
@@ -176,8 +177,8 @@ boto3.Session.resource = _local(boto3.Session.resource)
 )";
 
 std::string runPython(const std::string& script, const std::string& endpoint, bool& ok) {
-  fs::path file = fs::temp_directory_path() /
-                  ("barrier-boto3-" + std::to_string(::getpid()) + ".py");
+  fs::path file =
+      fs::temp_directory_path() / ("barrier-boto3-" + std::to_string(::getpid()) + ".py");
   std::ofstream(file) << kLocalEndpointPreamble << script;
   std::string cmd =
       "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_SESSION_TOKEN= "
