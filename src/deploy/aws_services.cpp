@@ -28,8 +28,7 @@ Result<Json> jsonCall(AwsClient& client, const std::string& service, const std::
 
 }  // namespace
 
-Result<std::optional<std::string>> S3Objects::storedChecksum(const std::string& bucket,
-                                                             const std::string& key) {
+Result<StoredObject> S3Objects::head(const std::string& bucket, const std::string& key) {
   AwsRequest r;
   r.service = "s3";
   r.region = region_;
@@ -38,8 +37,11 @@ Result<std::optional<std::string>> S3Objects::storedChecksum(const std::string& 
   r.headers.add("x-amz-checksum-mode", "ENABLED");
   auto resp = client_.send(r);
   if (!resp) return resp.status();
-  if (resp->status == 404) return std::optional<std::string>();
-  if (resp->ok()) return std::optional<std::string>(resp->headers.get("x-amz-checksum-sha256"));
+  if (resp->status == 404) return StoredObject{StoredObject::State::kAbsent, ""};
+  if (resp->status == 403) return StoredObject{StoredObject::State::kHidden, ""};
+  if (resp->ok()) {
+    return StoredObject{StoredObject::State::kPresent, resp->headers.get("x-amz-checksum-sha256")};
+  }
   return awsErrorStatus(resp->error, "s3 HeadObject s3://" + bucket + "/" + key);
 }
 

@@ -15,13 +15,25 @@
 
 namespace barrier {
 
+// What S3's HeadObject tells about one key.
+struct StoredObject {
+  enum class State {
+    kAbsent,   // 404: no such object
+    kPresent,  // 200: checksum_sha256 holds what S3 keeps
+    // 403: cannot tell. Without s3:ListBucket, S3 answers a missing key
+    // with 403, not 404 (and a HEAD answer has no body naming why).
+    kHidden,
+  };
+  State state = State::kAbsent;
+  std::string checksum_sha256;  // base64; "" when uploaded without one
+};
+
 class S3Objects {
  public:
   S3Objects(AwsClient& client, std::string region) : client_(client), region_(std::move(region)) {}
-  // The object's stored SHA-256 checksum (base64, as S3 keeps it): nullopt
-  // when there is no object (404), "" when it has none (uploaded without).
-  Result<std::optional<std::string>> storedChecksum(const std::string& bucket,
-                                                    const std::string& key);
+  // HeadObject with the checksum mode on. Any other answer than 200, 403
+  // or 404 is a failed Status.
+  Result<StoredObject> head(const std::string& bucket, const std::string& key);
   // Uploads with `checksum_sha256` (base64 of the bytes' SHA-256): S3
   // refuses the upload if the bytes it got differ, and keeps the checksum.
   Status put(const std::string& bucket, const std::string& key, const std::string& bytes,

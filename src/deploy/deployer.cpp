@@ -40,6 +40,22 @@ std::string failureSummary(const std::vector<StackEvent>& events,
   return out;
 }
 
+// Why an upload happens, for the progress line ("" for a plain new object).
+std::string uploadReason(const StoredObject& stored) {
+  switch (stored.state) {
+    case StoredObject::State::kAbsent:
+      return "";
+    case StoredObject::State::kHidden:
+      // Uploading is the safe reading of "cannot tell": the same bytes again.
+      return " (S3 answered 403 to HeadObject: without s3:ListBucket a missing key looks like "
+             "that, so uploaded as if missing)";
+    case StoredObject::State::kPresent:
+      break;
+  }
+  return stored.checksum_sha256.empty() ? " (there, without a checksum: replaced)"
+                                        : " (there with other content: replaced)";
+}
+
 }  // namespace
 
 Deployer::Deployer(Assembly assembly, AwsClient& client, Packager& packager,
@@ -146,18 +162,16 @@ Result<std::string> Deployer::upload(const std::string& region, const std::strin
   std::string url = concat({"s3://", bucket, "/", key});
   std::string checksum = base64Encode(sha256Bytes(bytes));
   S3Objects s3(client_, region);
-  auto stored = s3.storedChecksum(bucket, key);
+  auto stored = s3.head(bucket, key);
   if (!stored) return stored.status();
   // The key names the content, but anyone who can write to the bucket can
   // put other bytes under it (and the manager's code runs with its role):
   // an object is reused only when S3 vouches it holds exactly these bytes.
-  if (stored->has_value() && **stored == checksum) {
+  if (stored->state == StoredObject::State::kPresent && stored->checksum_sha256 == checksum) {
     say(concat({"upload: ", url, " already there, skipped"}));
     return key;
   }
-  std::string why = !stored->has_value() ? ""
-                    : (*stored)->empty() ? " (there, without a checksum: replaced)"
-                                         : " (there with other content: replaced)";
+  std::string why = uploadReason(*stored);
   if (options.dry_run) {
     say(concat({"upload: would upload ", url, " (", std::to_string(bytes.size()), " bytes)", why}));
     return key;

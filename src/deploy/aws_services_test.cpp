@@ -1,0 +1,63 @@
+#include "deploy/aws_services.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/fake_http_client.h"
+#include "tests/support/fixed_clock.h"
+#include "tests/support/seeded_random.h"
+
+namespace barrier {
+namespace {
+
+// An AwsClient whose every call is answered by `http` (recorded answers:
+// S3's real HEAD answers carry no body), with no retry sleeping.
+struct S3Harness {
+  std::shared_ptr<FakeHttpClient> http = std::make_shared<FakeHttpClient>();
+  AwsClient client = makeClient(http);
+
+  static AwsClient makeClient(std::shared_ptr<FakeHttpClient> http) {
+    AwsClientOptions options;
+    options.region = "eu-west-1";
+    options.env = mapEnvironment({});
+    options.sleep = [](int) {};
+    AwsClientDeps deps;
+    deps.http = std::move(http);
+    deps.clock = std::make_shared<FixedClock>(1700000000);
+    deps.random = std::make_shared<SeededRandom>(7);
+    deps.credentials = std::shared_ptr<CredentialsProvider>(
+        makeStaticCredentials({"AKID", "SECRET", "TOKEN", 0, "test"}));
+    return AwsClient(options, deps);
+  }
+};
+
+// Without s3:ListBucket, S3 answers HeadObject on a missing key with 403
+// (no body): that reads "cannot tell", not a failure of the deploy.
+TEST(S3Objects, HeadForbiddenMeansCannotTell) {
+  S3Harness h;
+  h.http->queue(httpResponse(403));
+  auto head = S3Objects(h.client, "eu-west-1").head("bucket", "barrier/x.zip");
+  ASSERT_TRUE(head.isOk()) << head.status().toString();
+  EXPECT_EQ(head->state, StoredObject::State::kHidden);
+  ASSERT_EQ(h.http->requests.size(), 1u);
+  EXPECT_EQ(h.http->requests[0].method, "HEAD");
+}
+
+// 404 is absent; 200 gives the stored checksum; anything else fails.
+TEST(S3Objects, HeadReadsAbsentPresentAndFailure) {
+  S3Harness h;
+  HttpClientResponse found = httpResponse(200);
+  found.headers.add("x-amz-checksum-sha256", "c2hh");
+  h.http->answers = {httpResponse(404), found, httpResponse(400)};
+  S3Objects s3(h.client, "eu-west-1");
+  auto absent = s3.head("bucket", "k");
+  ASSERT_TRUE(absent.isOk());
+  EXPECT_EQ(absent->state, StoredObject::State::kAbsent);
+  auto present = s3.head("bucket", "k");
+  ASSERT_TRUE(present.isOk());
+  EXPECT_EQ(present->state, StoredObject::State::kPresent);
+  EXPECT_EQ(present->checksum_sha256, "c2hh");
+  EXPECT_FALSE(s3.head("bucket", "k").isOk());
+}
+
+}  // namespace
+}  // namespace barrier
