@@ -24,6 +24,7 @@
 #include "cli/command.h"
 #include "core/config/checker_settings.h"
 #include "core/config/config.h"
+#include "deploy/packager.h"
 
 namespace barrier::cli {
 namespace {
@@ -206,6 +207,10 @@ std::string strippedExecutable(const fs::path& exe, const fs::path& scratch) {
 }
 
 std::vector<ZipEntry> managerEntries(const fs::path& exe, const fs::path& scratch) {
+  std::string header(64, '\0');
+  std::ifstream(exe, std::ios::binary)
+      .read(header.data(), static_cast<std::streamsize>(header.size()));
+  if (Status s = checkManagerMachine(header, exe.string()); !s) throw CliError(s.message());
   std::vector<ZipEntry> entries;
   entries.push_back({"bootstrap", kBootstrap, 0755});
   entries.push_back({"bin/barrier", strippedExecutable(exe, scratch), 0755});

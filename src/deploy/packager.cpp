@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -150,6 +151,29 @@ std::unique_ptr<Packager> makeCommandPackager(CommandPackagerOptions options) {
 std::unique_ptr<Packager> makePrebuiltPackager(std::string manager_zip,
                                                std::string checker_code_dir) {
   return std::make_unique<PrebuiltPackager>(std::move(manager_zip), std::move(checker_code_dir));
+}
+
+Status checkManagerMachine(std::string_view header, const std::string& path) {
+  // ELF: "\x7fELF", EI_DATA at byte 5 (1: little endian, 2: big), e_machine
+  // a 16-bit field at byte 18.
+  constexpr uint16_t kX86_64 = 62, kAarch64 = 183;
+  if (header.size() < 20 || header[0] != '\x7f' || header.substr(1, 3) != "ELF") {
+    return Status::invalid(path +
+                           " is not an ELF executable; the session manager runs it on "
+                           "Lambda (provided.al2023, x86_64)");
+  }
+  auto byte = [&](size_t i) {
+    return static_cast<uint16_t>(static_cast<unsigned char>(header[i]));
+  };
+  auto machine = static_cast<uint16_t>(header[5] == 2 ? (byte(18) << 8 | byte(19))
+                                                      : (byte(19) << 8 | byte(18)));
+  if (machine == kX86_64) return Status::ok();
+  std::string name =
+      machine == kAarch64 ? "arm64 (aarch64)" : "ELF machine " + std::to_string(machine);
+  return Status::invalid(path + " is built for " + name +
+                         ", but the session manager runs on x86_64 Lambda (the template's "
+                         "Architectures and the loader bootstrap starts); package it with an "
+                         "x86_64 build of barrier");
 }
 
 Result<std::string> buildZip(std::vector<ZipFile> files) {

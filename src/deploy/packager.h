@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -40,6 +41,12 @@ std::unique_ptr<Packager> makeCommandPackager(CommandPackagerOptions options);
 // and checker.settings (stale copies of those two in the folder are skipped).
 std::unique_ptr<Packager> makePrebuiltPackager(std::string manager_zip,
                                                std::string checker_code_dir);
+
+// The manager runs on Lambda's x86_64 (the template's Architectures, and the
+// loader its bootstrap names): refuses an executable whose ELF header
+// (`header`: at least the first 20 bytes of `path`) names another machine,
+// e.g. an arm64 build, which Lambda would fail to start at the first request.
+Status checkManagerMachine(std::string_view header, const std::string& path);
 
 struct ZipFile {
   std::string name;

@@ -122,5 +122,45 @@ TEST(PackagerTest, MissingInputsAreErrors) {
   EXPECT_FALSE(packager->checkerZip(checkerConfigJson(60)).isOk());
 }
 
+// The first 64 bytes of `path`.
+std::string elfHeader(const std::string& path) {
+  std::string header(64, '\0');
+  std::ifstream(path, std::ios::binary).read(header.data(), 64);
+  return header;
+}
+
+// An ELF header of a little-endian 64-bit executable for `machine`.
+std::string craftedElfHeader(uint16_t machine) {
+  std::string header(64, '\0');
+  header[0] = '\x7f';
+  header.replace(1, 3, "ELF");
+  header[4] = 2;  // ELFCLASS64
+  header[5] = 1;  // little endian
+  header[18] = static_cast<char>(machine & 0xff);
+  header[19] = static_cast<char>(machine >> 8);
+  return header;
+}
+
+// This very test binary, built for the host, is accepted on x86_64 (where
+// the project builds what it deploys); an x86_64 header crafted by hand too.
+TEST(CheckManagerMachine, AcceptsX86_64) {
+#if defined(__x86_64__)
+  EXPECT_TRUE(checkManagerMachine(elfHeader("/proc/self/exe"), "barrier").isOk());
+#endif
+  EXPECT_TRUE(checkManagerMachine(craftedElfHeader(62), "barrier").isOk());
+}
+
+// An arm64 build would be zipped and deployed, and Lambda (x86_64) could not
+// run it: refused, naming the architecture; so is a file that is not ELF.
+TEST(CheckManagerMachine, RefusesArm64AndNonElf) {
+  Status arm = checkManagerMachine(craftedElfHeader(183), "/usr/bin/barrier");
+  EXPECT_EQ(arm.code(), Code::kInvalidArgument);
+  EXPECT_NE(arm.message().find("/usr/bin/barrier is built for arm64"), std::string::npos)
+      << arm.message();
+  Status script = checkManagerMachine("#!/bin/sh\nexec barrier \"$@\"\n", "wrapper");
+  EXPECT_NE(script.message().find("wrapper is not an ELF executable"), std::string::npos)
+      << script.message();
+}
+
 }  // namespace
 }  // namespace barrier
