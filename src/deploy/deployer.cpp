@@ -319,6 +319,9 @@ struct Deployer::DeployRun {
 };
 
 Result<DeployReport> Deployer::deploy(const DeployOptions& options) {
+  // Limits AWS would only enforce half-way through (a stack update that
+  // fails and rolls back): checked before any call.
+  if (Status s = checkManagerSizes(assembly_); !s) return s;
   if (options.dry_run) say("dry run: nothing will be changed");
   DeployRun run(options, CloudFormation(client_, assembly_.region),
                 CloudFormation(client_, std::string(kEdgeRegion)));

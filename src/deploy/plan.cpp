@@ -175,6 +175,56 @@ std::string managerConfigJson(const Assembly& a) {
   return doc.dump();
 }
 
+size_t managerEnvironmentBytes(const Assembly& a) {
+  // What the template leaves to AWS, at its largest usual size: a
+  // generated table name "<stack>-SessionTable-<13 characters>", a Cognito
+  // client id (26) and secret (52, counted as 64); keys 44 bytes of base64.
+  const size_t table = a.managerStackName().size() + std::string_view("-SessionTable-").size() + 13;
+  const size_t client_id = 26, client_secret = 64;
+  const size_t keys = (kMaxSigningKeys + 1) * 45 + std::string_view("pending:").size();
+  const std::pair<std::string_view, size_t> variables[] = {
+      {"BARRIER_SITE_URL", std::string_view("https://").size() + a.cloudfront_domain.size()},
+      {"BARRIER_COOKIE_NAME", a.cookie_name.size()},
+      {"BARRIER_SIGNING_KEYS", keys},
+      {"BARRIER_TABLE", table},
+      {"BARRIER_COGNITO_REGION", a.userPoolRegion().size()},
+      {"BARRIER_COGNITO_USER_POOL_ID", a.user_pool_id.size()},
+      {"BARRIER_COGNITO_DOMAIN", a.user_pool_domain.size()},
+      {"BARRIER_CLIENT_ID", client_id},
+      {"BARRIER_CLIENT_SECRET", client_secret},
+      {"BARRIER_CONFIG_JSON", managerConfigJson(a).size()},
+      {"BARRIER_LOG_LEVEL", a.log_level.size()}};
+  size_t total = 0;
+  for (const auto& [name, value] : variables) total += name.size() + value;
+  return total;
+}
+
+Status checkManagerSizes(const Assembly& a) {
+  const size_t config = managerConfigJson(a).size();
+  const size_t environment = managerEnvironmentBytes(a);
+  std::string what;
+  if (config > kMaxParameterBytes) {
+    what = "the session manager's settings (stack parameter ManagerConfigJson) come to " +
+           std::to_string(config) + " bytes, over CloudFormation's " +
+           std::to_string(kMaxParameterBytes) + " for a parameter";
+  } else if (environment > kMaxEnvironmentBytes) {
+    what = "the session manager's environment variables come to about " +
+           std::to_string(environment) + " bytes, over Lambda's " +
+           std::to_string(kMaxEnvironmentBytes) + " for all of them together";
+  } else {
+    return Status::ok();
+  }
+  // The keys that fill ManagerConfigJson, with what each takes.
+  Json rules = rulesJson(a);
+  Json paths = a.public_paths;
+  Json groups = a.required_groups;
+  return Status::invalid("assembly.yaml: " + what + "; shorten Rules (" +
+                         std::to_string(rules.dump().size()) + " bytes), PublicPaths (" +
+                         std::to_string(paths.dump().size()) + " bytes) or RequiredGroups (" +
+                         std::to_string(groups.dump().size()) +
+                         " bytes), e.g. one pattern such as /docs/* instead of a path per page");
+}
+
 std::vector<StackParameter> managerParameters(const Assembly& a, const std::string& code_bucket,
                                               const std::string& code_key,
                                               const std::vector<std::string>& signing_keys) {

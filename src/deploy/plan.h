@@ -77,6 +77,20 @@ Result<SigningKeySet> decodeSigningKeys(std::string_view text);
 // identity and table come as individual variables from the template).
 std::string managerConfigJson(const Assembly& a);
 
+// The limits the manager's settings must fit: CloudFormation takes a
+// parameter value of at most 4,096 bytes (ManagerConfigJson is one), and
+// Lambda takes 4 KB of environment variables in all (BARRIER_CONFIG_JSON is
+// one of them, beside the identity, the keys and the client secret).
+constexpr size_t kMaxParameterBytes = 4096;
+constexpr size_t kMaxEnvironmentBytes = 4096;
+// The manager's environment as the template sets it, in bytes (names and
+// values); what AWS generates (table name, client id and secret) counted
+// at its largest usual size, the signing keys at their most (a rotation's).
+size_t managerEnvironmentBytes(const Assembly& a);
+// Checked before any AWS call: fails naming the assembly keys to shorten
+// when ManagerConfigJson or the environment would not fit.
+Status checkManagerSizes(const Assembly& a);
+
 std::vector<StackParameter> managerParameters(const Assembly& a, const std::string& code_bucket,
                                               const std::string& code_key,
                                               const std::vector<std::string>& signing_keys);

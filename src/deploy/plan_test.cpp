@@ -181,5 +181,28 @@ TEST(PlanTest, CheckerTemplateVersionIdFollowsTheHash) {
   EXPECT_FALSE(renderCheckerTemplate("Resources: {}", "0123456789abcdef").isOk());
 }
 
+// A usual assembly fits; one with a path per page overflows Lambda's 4 KB
+// of environment first (before the 4,096-byte parameter), and the message
+// names the keys to shorten with what each takes.
+TEST(PlanTest, ManagerSizesAreCheckedAgainstAwsLimits) {
+  Assembly a = sample();
+  EXPECT_TRUE(checkManagerSizes(a).isOk());
+  EXPECT_LT(managerEnvironmentBytes(a), 1000u);
+  for (int i = 0; i < 220; ++i) a.public_paths.push_back("/docs/page-" + std::to_string(i));
+  ASSERT_LE(managerConfigJson(a).size(), kMaxParameterBytes);
+  Status environment = checkManagerSizes(a);
+  EXPECT_EQ(environment.code(), Code::kInvalidArgument);
+  EXPECT_NE(environment.message().find("environment variables come to about"), std::string::npos)
+      << environment.message();
+  EXPECT_NE(environment.message().find("PublicPaths (3"), std::string::npos)
+      << environment.message();
+  for (int i = 0; i < 100; ++i) a.rules.push_back({"/team-" + std::to_string(i) + "/*", {"team"}});
+  Status parameter = checkManagerSizes(a);
+  EXPECT_NE(parameter.message().find("(stack parameter ManagerConfigJson) come to"),
+            std::string::npos)
+      << parameter.message();
+  EXPECT_NE(parameter.message().find("shorten Rules ("), std::string::npos) << parameter.message();
+}
+
 }  // namespace
 }  // namespace barrier

@@ -445,5 +445,25 @@ CognitoUserPool: {UserPoolId: eu-west-1_X, DomainName: login.example.com}
   EXPECT_EQ(r.out, "");
 }
 
+// An assembly whose settings would not fit the manager's environment
+// (Lambda: 4 KB in all) is refused by --dry-run before any AWS call (the
+// endpoint is a closed port), naming what to shorten.
+TEST(DeployAssemblyTest, OversizedSettingsAreRefusedBeforeTouchingAws) {
+  DeployWorkspace ws;
+  std::string rules = "Rules:\n";
+  for (int i = 0; i < 80; ++i) {
+    rules +=
+        "  - {Path: /team-" + std::to_string(i) + "/*, Groups: [team-" + std::to_string(i) + "]}\n";
+  }
+  ws.writeAssembly(rules);
+  ws.writePackages();
+  CommandResult r = runBarrier(ws.deployArgs({"--dry-run"}), motoEnv("http://127.0.0.1:9"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("environment variables come to about"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("shorten Rules ("), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("127.0.0.1:9"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 }  // namespace
 }  // namespace barrier::testing
