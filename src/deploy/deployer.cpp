@@ -141,17 +141,20 @@ Status Deployer::saveSigningKeys(const KeyPlan& plan) {
   return Status::ok();
 }
 
-// Records the session table's name beside the signing keys (only when it
-// changed): destroy --delete-data must find the table after a plain destroy
-// has deleted the stack that named it.
+// Adds the session table's name to the record beside the signing keys
+// (only when it is new there): destroy --delete-data must find the table
+// after a plain destroy has deleted the stack that named it, and a table
+// retained by an earlier destroy when a later deploy made another.
 Status Deployer::recordSessionTable(const std::string& table) {
   SsmParameter record(client_, assembly_.region, sessionTableParameter(assembly_));
   auto current = record.get();
   if (!current) return current.status();
-  if (current->has_value() && **current == table) return Status::ok();
-  return record.put(
-      table, /*secure=*/false,
-      "barrier session table (kept when its stack is deleted); written by barrier deploy");
+  std::string recorded = current->value_or("");
+  std::string updated = addSessionTable(recorded, table);
+  if (updated == recorded) return Status::ok();
+  return record.put(updated, /*secure=*/false,
+                    "barrier session tables, comma-separated (kept when their stack is deleted); "
+                    "written by barrier deploy");
 }
 
 Result<std::string> Deployer::upload(const std::string& region, const std::string& what,
@@ -532,7 +535,7 @@ struct Deployer::DestroyRun {
   CloudFormation edge;
   std::optional<StackInfo> checker;  // nullopt: no such stack
   std::optional<StackInfo> manager;
-  std::string table;  // the session table, "" when none is known
+  std::vector<std::string> tables;  // every session table known
 };
 
 Status Deployer::destroy(const DestroyOptions& options) {
@@ -579,14 +582,17 @@ Status Deployer::unwireCloudFront(DestroyRun& run) {
   return waitForDistribution(cloudfront, run.options.poll_ms);
 }
 
-// The table is retained when its stack goes: its name comes from the
-// stack, or from the record deploy keeps beside the signing keys.
+// The tables are retained when their stack goes: the current one comes
+// from the stack, every one deploy created from the record it keeps beside
+// the signing keys.
 Status Deployer::findSessionTable(DestroyRun& run) {
-  if (run.manager) run.table = run.manager->outputs["SessionTable"];
-  if (!run.table.empty()) return Status::ok();
+  std::string tables = run.manager ? run.manager->outputs["SessionTable"] : "";
   auto recorded = SsmParameter(client_, assembly_.region, sessionTableParameter(assembly_)).get();
   if (!recorded) return recorded.status();
-  if (recorded->has_value()) run.table = **recorded;
+  for (const auto& table : sessionTables(recorded->value_or(""))) {
+    tables = addSessionTable(tables, table);
+  }
+  run.tables = sessionTables(tables);
   return Status::ok();
 }
 
@@ -617,13 +623,13 @@ Status Deployer::deleteStacks(DestroyRun& run) {
 
 Status Deployer::deleteSessionTable(DestroyRun& run) {
   if (!run.options.delete_data) {
-    if (!run.table.empty()) {
-      say(concat({"kept: session table ", run.table, " (", assembly_.region, ") and signing keys ",
+    for (const auto& table : run.tables) {
+      say(concat({"kept: session table ", table, " (", assembly_.region, ") and signing keys ",
                   signingKeyParameter(assembly_), "; destroy --delete-data removes them"}));
     }
     return Status::ok();
   }
-  if (run.table.empty()) {
+  if (run.tables.empty()) {
     say(concat({"session table: none known (no stack, nothing recorded in ",
                 sessionTableParameter(assembly_),
                 "); a table deploy never recorded is not deleted: find it in the DynamoDB "
@@ -631,9 +637,11 @@ Status Deployer::deleteSessionTable(DestroyRun& run) {
                 assembly_.region, ")"}));
     return Status::ok();
   }
-  Status s = deleteDynamoDbTable(client_, assembly_.region, run.table);
-  if (!s && s.code() != Code::kNotFound) return s;
-  say(concat({s ? "deleted: session table " : "session table already gone: ", run.table}));
+  for (const auto& table : run.tables) {
+    Status s = deleteDynamoDbTable(client_, assembly_.region, table);
+    if (!s && s.code() != Code::kNotFound) return s;
+    say(concat({s ? "deleted: session table " : "session table already gone: ", table}));
+  }
   return Status::ok();
 }
 

@@ -1,5 +1,6 @@
 #include "deploy/plan.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.h"
@@ -110,6 +111,23 @@ std::string sessionTableParameter(const Assembly& a) {
   name += a.stacks_prefix;
   name += "/session-table";
   return name;
+}
+
+std::vector<std::string> sessionTables(std::string_view recorded) {
+  std::vector<std::string> tables;
+  while (!recorded.empty()) {
+    size_t comma = recorded.find(',');
+    std::string_view table = recorded.substr(0, comma);
+    if (!table.empty()) tables.emplace_back(table);
+    recorded.remove_prefix(comma == std::string_view::npos ? recorded.size() : comma + 1);
+  }
+  return tables;
+}
+
+std::string addSessionTable(std::string_view recorded, const std::string& table) {
+  std::vector<std::string> tables = sessionTables(recorded);
+  if (std::find(tables.begin(), tables.end(), table) == tables.end()) tables.push_back(table);
+  return joinComma(tables);
 }
 
 std::string newSigningKey(Random& random) { return base64Encode(random.bytes(32)); }

@@ -47,6 +47,12 @@ std::string signingKeyParameter(const Assembly& a);
 // The SSM parameter naming the session table ("/barrier/<prefix>/session-table"):
 // the table outlives its stack, and destroy --delete-data finds it there.
 std::string sessionTableParameter(const Assembly& a);
+// The parameter holds every table deploy created, comma-separated (no
+// DynamoDB table name holds a comma): a deploy after a plain destroy makes
+// a new table while the retained one still holds data, and --delete-data
+// must find both. `recorded` with `table` added last, unless already there.
+std::string addSessionTable(std::string_view recorded, const std::string& table);
+std::vector<std::string> sessionTables(std::string_view recorded);
 // A fresh key: 32 random bytes, standard base64.
 std::string newSigningKey(Random& random);
 

@@ -204,5 +204,14 @@ TEST(PlanTest, ManagerSizesAreCheckedAgainstAwsLimits) {
   EXPECT_NE(parameter.message().find("shorten Rules ("), std::string::npos) << parameter.message();
 }
 
+// The table record keeps every table deploy made, once each, in order.
+TEST(PlanTest, SessionTableRecordKeepsEveryTable) {
+  EXPECT_EQ(addSessionTable("", "T-1"), "T-1");
+  EXPECT_EQ(addSessionTable("T-1", "T-1"), "T-1");
+  EXPECT_EQ(addSessionTable("T-1", "T-2"), "T-1,T-2");
+  EXPECT_EQ(sessionTables("T-1,T-2"), (std::vector<std::string>{"T-1", "T-2"}));
+  EXPECT_TRUE(sessionTables("").empty());
+}
+
 }  // namespace
 }  // namespace barrier

@@ -295,6 +295,28 @@ print(sorted(p["Name"] for p in boto3.client("ssm", region_name="eu-west-1").des
   EXPECT_EQ(remaining, "[]\n[]\n");
 }
 
+// A deploy after a plain destroy makes a new table while the retained one
+// still holds data: the record names both, and destroy --delete-data
+// deletes both (it used to forget the first).
+TEST_F(DeployMotoTest, DeleteDataFindsATableRetainedBeforeARedeploy) {
+  const std::vector<std::string> destroy = {"destroy", "-f", ws_.path("assembly.yaml"),
+                                            "--poll-seconds", "0"};
+  const std::string tables = R"(
+import boto3
+print(len(boto3.client("dynamodb", region_name="eu-west-1").list_tables()["TableNames"]))
+)";
+  ASSERT_EQ(barrier(ws_.deployArgs()).exit_code, 0);
+  ASSERT_EQ(barrier(destroy).exit_code, 0);
+  CommandResult again = barrier(ws_.deployArgs());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_EQ(python(tables), "2\n") << "moto reused the table name: nothing to test";
+  std::vector<std::string> purge = destroy;
+  purge.push_back("--delete-data");
+  CommandResult purged = barrier(purge);
+  ASSERT_EQ(purged.exit_code, 0) << purged.err;
+  EXPECT_EQ(python(tables), "0\n") << purged.err;
+}
+
 // The CloudFront wiring applied to a distribution created here: the origin
 // and the /_identity/* behaviour appear, and a second deploy leaves the
 // distribution as the first one did. (moto keeps no Lambda@Edge
