@@ -288,6 +288,15 @@ void readUserPool(Reader& r, const YAML::Node& root, Assembly& a) {
     return r.fail("CognitoUserPool.UserPoolId",
                   "must look like eu-west-1_AbCdEf123, got '" + a.user_pool_id + "'");
   }
+  // The template creates the app client in the stack's region, and Cognito
+  // knows a pool only in its own: the client must be where the pool is.
+  if (r.ok() && a.userPoolRegion() != a.region) {
+    return r.fail("CognitoUserPool.UserPoolId",
+                  "is a pool in " + a.userPoolRegion() + " but Environment.Region is " + a.region +
+                      ": the session manager's stack creates the pool's app client in its own "
+                      "region, so they must be the same; set Environment.Region to " +
+                      a.userPoolRegion() + " (the session table and the manager then live there)");
+  }
   std::string domain =
       r.scalar(up, "CognitoUserPool", "DomainName", true,
                "set it to the user pool's hosted-UI domain, e.g. login.example.com or "

@@ -93,6 +93,19 @@ TEST(AssemblyTest, MissingKeysAreNamed) {
             std::string::npos);
 }
 
+// A user pool in another region than the stack is refused before any call
+// (the stack would create its app client where the pool does not exist),
+// saying how to fix it.
+TEST(AssemblyTest, UserPoolInAnotherRegionIsRefused) {
+  std::string error =
+      errorOf(replaced(kReference, "UserPoolId: eu-west-1_AbC123", "UserPoolId: us-west-2_AbC123"));
+  EXPECT_NE(error.find("CognitoUserPool.UserPoolId is a pool in us-west-2 but Environment.Region "
+                       "is eu-west-1"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("set Environment.Region to us-west-2"), std::string::npos) << error;
+}
+
 // Wrong values are named with what was found.
 TEST(AssemblyTest, WrongValuesAreNamed) {
   EXPECT_NE(errorOf(replaced(kReference, "Region: eu-west-1", "Region: Ireland"))
