@@ -14,6 +14,7 @@
 #include "adapters/system.h"
 #include "cli/command.h"
 #include "deploy/deployer.h"
+#include "deploy/permissions.h"
 
 namespace barrier::cli {
 namespace {
@@ -25,6 +26,7 @@ struct CommonArgs {
 
 struct DeployArgs {
   bool dry_run = false;
+  bool print_policy = false;
   bool rotate = false;
   std::string manager_zip;
   std::string checker_code;
@@ -74,6 +76,10 @@ void printInfo(const BarrierInfo& info, bool json) {
 
 void runDeploy(const CommonArgs& common, const DeployArgs& args) {
   Assembly assembly = loadOrThrow(common.file);
+  if (args.print_policy) {  // no AWS call
+    std::printf("%s", deployPolicyJson(assembly).c_str());
+    return;
+  }
   if (args.manager_zip.empty() != args.checker_code.empty()) {
     throw CliError("--manager-zip and --checker-code go together (prebuilt packages)", 2);
   }
@@ -124,6 +130,9 @@ CommandRegistrar deploy_reg(
           "deploy", "Deploy to AWS from assembly.yaml (both stacks, CloudFront wiring)");
       cmd->add_option("-f,--file", common->file, "Assembly file")->capture_default_str();
       cmd->add_flag("--dry-run", args->dry_run, "Validate and print the plan; change nothing");
+      cmd->add_flag("--print-policy", args->print_policy,
+                    "Print the IAM policy the deploying identity needs (deploy and destroy); "
+                    "call nothing");
       cmd->add_flag("--json", common->json, "Print the result as JSON");
       cmd->add_flag("--rotate-signing-key", args->rotate,
                     "Rotate the session-signing key in two runs: the first adds a key every "

@@ -487,5 +487,19 @@ TEST(DeployAssemblyTest, OversizedSettingsAreRefusedBeforeTouchingAws) {
   EXPECT_EQ(r.out, "");
 }
 
+// --print-policy prints the deploying identity's IAM policy and calls
+// nothing (the endpoint is a closed port).
+TEST(DeployAssemblyTest, PrintPolicyCallsNothing) {
+  DeployWorkspace ws;
+  CommandResult r = runBarrier({"deploy", "-f", ws.writeAssembly(), "--print-policy"},
+                               motoEnv("http://127.0.0.1:9"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto policy = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(policy.is_object()) << r.out;
+  EXPECT_EQ(policy["Version"], "2012-10-17");
+  EXPECT_NE(r.out.find("\"arn:aws:s3:::artifacts-eu-west-1/*\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"cloudformation:CreateStack\""), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace barrier::testing
