@@ -84,9 +84,10 @@ struct Site {
   explicit Site(ValidConfig valid) : config(std::move(valid)) {}
 
   const ValidConfig config;
-  // Shared with the previous Site when store (or cache) is unchanged: a
-  // reload keeps the store's connection and the cached sessions (an entry
-  // is a fact of the store, keyed by store key, whatever the rules).
+  // Shared with the previous Site when store (and, for the cache, cache)
+  // is unchanged: a reload keeps the store's connection and the cached
+  // sessions (an entry is a fact of the store, keyed by store key, whatever
+  // the keys and rules).
   std::shared_ptr<SessionStore> store;
   // Everything above the backend goes through the metered store, so the
   // latency histogram and the login counter see every call.
@@ -109,7 +110,8 @@ Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
   const ValidConfig& c = site->config;
   auto origins = makeOrigins(c.server.origins);
   if (!origins.isOk()) return Status::invalid(path + ": " + origins.status().message());
-  if (previous != nullptr && sameStore(previous->config.store, c.store)) {
+  bool same_store = previous != nullptr && sameStore(previous->config.store, c.store);
+  if (same_store) {
     site->store = previous->store;
     site->metered = previous->metered;
   } else {
@@ -118,7 +120,8 @@ Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
     site->store = std::move(store.value());
     site->metered = std::make_shared<MeteredStore>(*site->store, ports.metrics);
   }
-  site->cache = previous != nullptr && sameCache(previous->config.cache, c.cache)
+  // The cache holds the old store's records: it goes with it.
+  site->cache = same_store && sameCache(previous->config.cache, c.cache)
                     ? previous->cache
                     : std::shared_ptr<SessionCache>(makeLockedSessionCache(*ports.clock, c.cache));
   site->checker =
