@@ -143,6 +143,13 @@ ServerOptions serverOptions(const ValidConfig& config) {
   return options;
 }
 
+// Not fatal: the checker fails closed (503) until the store answers.
+void warnIfUnreachable(SessionStore& store, Log& log) {
+  if (Status ping = store.ping(); !ping.isOk()) {
+    log.write(LogLevel::kWarn, "store.unavailable", {{"error", ping.message()}});
+  }
+}
+
 // The running configuration and its replacement on SIGHUP.
 class Reloader {
  public:
@@ -183,6 +190,7 @@ class Reloader {
     if (!site.isOk()) return site.status();
     std::shared_ptr<Gateway> gateway(site.value(), site.value()->gateway.get());
     if (Status s = server.reload(serverOptions(site.value()->config), gateway); !s) return s;
+    if (site.value()->store != site_->store) warnIfUnreachable(*site.value()->metered, *ports_.log);
     site_ = std::move(site.value());
     return Status::ok();
   }
@@ -223,10 +231,7 @@ void serve(const ServeFlags& flags) {
   auto server = Server::create(options, reloader.gateway(), *ports.log);
   if (!server.isOk()) throw CliError(server.status().message());
   running = server.value().get();
-  if (Status ping = site.value()->metered->ping(); !ping.isOk()) {
-    // Not fatal: the checker fails closed (503) until the store answers.
-    ports.log->write(LogLevel::kWarn, "store.unavailable", {{"error", ping.message()}});
-  }
+  warnIfUnreachable(*site.value()->metered, *ports.log);
   printAddresses(*server.value(), first);
   server.value()->run();
 }
