@@ -5,6 +5,13 @@
 // handlers and the origins, then runs the HTTP server until SIGTERM/SIGINT,
 // after which in-flight requests finish and the process exits 0.
 //
+// SIGHUP re-reads the file (with the same flags over it): a valid one
+// serves the requests that start afterwards (keys, rules, public paths,
+// provider, origins, limits, listen addresses), requests in flight finish
+// under the old one; an invalid one changes nothing and is logged
+// (config.reload_failed) with the message check-config gives. Thread
+// counts and the log level keep their start-up values until a restart.
+//
 // Once the socket is bound, one line goes to stdout —
 //   listening on http://127.0.0.1:8080
 // — so scripts and tests can wait for it (and learn the port when 0 was asked).
@@ -22,6 +29,7 @@
 #include "cli/command.h"
 #include "core/handlers/check.h"
 #include "core/handlers/identity.h"
+#include "core/mutex.h"
 #include "core/session/cache_evicting_store.h"
 #include "server/gateway.h"
 #include "server/metered_store.h"
@@ -39,62 +47,192 @@ struct ServeFlags {
 };
 
 // The file's configuration with the flags in place of its fields, read and
-// validated as the file's own values are.
-ValidConfig loadConfig(const ServeFlags& flags) {
+// validated as the file's own values are. The message of a failure is the
+// one check-config prints.
+Result<ValidConfig> readConfig(const ServeFlags& flags) {
   nlohmann::json overrides = nlohmann::json::object();
   if (!flags.listen.empty()) overrides["server"]["listen"] = flags.listen;
   if (flags.threads >= 0) overrides["server"]["threads"] = flags.threads;
   if (!flags.log_level.empty()) overrides["server"]["log_level"] = flags.log_level;
-  Result<ValidConfig> config = loadConfigFile(flags.config_path, overrides);
-  if (!config.isOk()) throw CliError(config.status().message(), 2);
-  return std::move(config.value());
+  return loadConfigFile(flags.config_path, overrides);
 }
 
-void serve(const ServeFlags& flags) {
-  const ValidConfig config = loadConfig(flags);
-  std::unique_ptr<Log> log = makeStderrLog(config.logLevel());
+// What lives as long as the process, whatever the configuration.
+struct ProcessPorts {
+  std::unique_ptr<Log> log;
   std::unique_ptr<Clock> clock = makeSystemClock();
   std::unique_ptr<Random> random = makeOsRandom();
   std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
   std::unique_ptr<HttpClient> http = makeCurlHttpClient();
-
-  auto store = makeStore(config.store);
-  if (!store.isOk()) throw CliError(store.status().message());
   Metrics metrics;
+};
+
+bool sameStore(const StoreConfig& a, const StoreConfig& b) {
+  return a.type == b.type && a.path == b.path && a.url == b.url && a.table == b.table &&
+         a.region == b.region && a.endpoint == b.endpoint;
+}
+
+bool sameCache(const CacheConfig& a, const CacheConfig& b) {
+  return a.ttl == b.ttl && a.negative_ttl == b.negative_ttl && a.max_entries == b.max_entries;
+}
+
+// Everything one configuration builds for the requests, owned together.
+// The server holds it through its gateway (an aliasing shared_ptr), so a
+// request in flight keeps all of it alive. Members refer to the ones above
+// them: a Site never moves.
+struct Site {
+  explicit Site(ValidConfig valid) : config(std::move(valid)) {}
+
+  const ValidConfig config;
+  // Shared with the previous Site when store (and, for the cache, cache)
+  // is unchanged: a reload keeps the store's connection and the cached
+  // sessions (an entry is a fact of the store, keyed by store key, whatever
+  // the keys and rules).
+  std::shared_ptr<SessionStore> store;
   // Everything above the backend goes through the metered store, so the
   // latency histogram and the login counter see every call.
-  MeteredStore metered(*store.value(), metrics);
-  std::unique_ptr<SessionCache> cache = makeLockedSessionCache(*clock, config.cache);
-  Checker checker(config, *crypto, *clock, *cache, *log);
-  // What the manager removes (logout, the older session at login) leaves the
-  // checker's cache at once.
-  CacheEvictingStore evicting(metered, *cache);
-  IdentityHandlers manager(config, IdentityPorts{*clock, *random, *crypto, evicting, *http, *log});
+  std::shared_ptr<MeteredStore> metered;
+  std::shared_ptr<SessionCache> cache;
+  std::unique_ptr<Checker> checker;
+  // What the manager removes (logout, the older session at login) leaves
+  // the checker's cache at once.
+  std::unique_ptr<CacheEvictingStore> evicting;
+  std::unique_ptr<IdentityHandlers> manager;
+  std::unique_ptr<Gateway> gateway;
+};
 
-  auto origins = makeOrigins(config.server.origins);
-  if (!origins.isOk()) throw CliError(flags.config_path + ": " + origins.status().message(), 2);
-  Gateway gateway(
-      config, checker, metered, metrics,
-      [&manager](const Request& request) { return manager.handle(request); },
+// Opens the store (or takes `previous`'s when unchanged) and the origins,
+// and wires the rest. The status's message names the file for origins, as
+// check-config does.
+Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
+                                        const Site* previous, const std::string& path) {
+  auto site = std::make_shared<Site>(std::move(config));
+  const ValidConfig& c = site->config;
+  auto origins = makeOrigins(c.server.origins);
+  if (!origins.isOk()) return Status::invalid(path + ": " + origins.status().message());
+  bool same_store = previous != nullptr && sameStore(previous->config.store, c.store);
+  if (same_store) {
+    site->store = previous->store;
+    site->metered = previous->metered;
+  } else {
+    auto store = makeStore(c.store);
+    if (!store.isOk()) return store.status();
+    site->store = std::move(store.value());
+    site->metered = std::make_shared<MeteredStore>(*site->store, ports.metrics);
+  }
+  // The cache holds the old store's records: it goes with it.
+  site->cache = same_store && sameCache(previous->config.cache, c.cache)
+                    ? previous->cache
+                    : std::shared_ptr<SessionCache>(makeLockedSessionCache(*ports.clock, c.cache));
+  site->checker =
+      std::make_unique<Checker>(c, *ports.crypto, *ports.clock, *site->cache, *ports.log);
+  site->evicting = std::make_unique<CacheEvictingStore>(*site->metered, *site->cache);
+  site->manager = std::make_unique<IdentityHandlers>(
+      c, IdentityPorts{*ports.clock, *ports.random, *ports.crypto, *site->evicting, *ports.http,
+                       *ports.log});
+  site->gateway = std::make_unique<Gateway>(
+      c, *site->checker, *site->metered, ports.metrics,
+      [manager = site->manager.get()](const Request& request) { return manager->handle(request); },
       std::move(origins.value()));
+  return site;
+}
 
+ServerOptions serverOptions(const ValidConfig& config) {
   ServerOptions options = ServerOptions::fromConfig(config);
   options.handle_signals = true;
-  auto server = Server::create(options, gateway, *log);
-  if (!server.isOk()) throw CliError(server.status().message());
-  if (Status ping = metered.ping(); !ping.isOk()) {
-    // Not fatal: the checker fails closed (503) until the store answers.
-    log->write(LogLevel::kWarn, "store.unavailable", {{"error", ping.message()}});
+  return options;
+}
+
+// Not fatal: the checker fails closed (503) until the store answers.
+void warnIfUnreachable(SessionStore& store, Log& log) {
+  if (Status ping = store.ping(); !ping.isOk()) {
+    log.write(LogLevel::kWarn, "store.unavailable", {{"error", ping.message()}});
   }
-  std::printf("listening on http://%s\n", server.value()->localAddress().c_str());
+}
+
+// The running configuration and its replacement on SIGHUP.
+class Reloader {
+ public:
+  Reloader(const ServeFlags& flags, ProcessPorts& ports, std::shared_ptr<Site> site)
+      : flags_(flags), ports_(ports), site_(std::move(site)) {}
+
+  // The gateway to serve with, owning its whole Site.
+  std::shared_ptr<Gateway> gateway() {
+    MutexLock lock(mu_);
+    return {site_, site_->gateway.get()};
+  }
+
+  // Re-reads the file and hands the server what it builds; on any failure
+  // the running configuration stays and the reason is logged and counted.
+  void reload(Server& server) {
+    MutexLock lock(mu_);
+    Status status = tryReload(server);
+    ports_.metrics.countReload(status.isOk());
+    if (!status.isOk()) {
+      ports_.log->write(LogLevel::kError, "config.reload_failed",
+                        {{"config", flags_.config_path}, {"error", status.message()}});
+      return;
+    }
+    ports_.log->write(LogLevel::kInfo, "config.reloaded", {{"config", flags_.config_path}});
+  }
+
+ private:
+  Status tryReload(Server& server) REQUIRES(mu_) {
+    Result<ValidConfig> config = readConfig(flags_);
+    if (!config.isOk()) return config.status();
+    if (config->logLevel() != site_->config.logLevel()) {
+      ports_.log->write(LogLevel::kWarn, "server.reload_needs_restart",
+                        {{"setting", "server.log_level"},
+                         {"running", logLevelName(site_->config.logLevel())},
+                         {"asked", logLevelName(config->logLevel())}});
+    }
+    auto site = buildSite(std::move(config.value()), ports_, site_.get(), flags_.config_path);
+    if (!site.isOk()) return site.status();
+    std::shared_ptr<Gateway> gateway(site.value(), site.value()->gateway.get());
+    if (Status s = server.reload(serverOptions(site.value()->config), gateway); !s) return s;
+    if (site.value()->store != site_->store) warnIfUnreachable(*site.value()->metered, *ports_.log);
+    site_ = std::move(site.value());
+    return Status::ok();
+  }
+
+  const ServeFlags& flags_;
+  ProcessPorts& ports_;
+  Mutex mu_;
+  std::shared_ptr<Site> site_ GUARDED_BY(mu_);
+};
+
+void printAddresses(const Server& server, const ValidConfig& config) {
+  std::printf("listening on http://%s\n", server.localAddress().c_str());
   if (!config.server.metrics_listen.empty()) {
     std::string host =
         config.server.metrics_listen.substr(0, config.server.metrics_listen.rfind(':'));
     std::printf("metrics on http://%s:%u/_identity/metrics\n",
                 host.empty() ? "0.0.0.0" : host.c_str(),
-                static_cast<unsigned>(server.value()->metricsPort()));
+                static_cast<unsigned>(server.metricsPort()));
   }
   std::fflush(stdout);
+}
+
+void serve(const ServeFlags& flags) {
+  Result<ValidConfig> config = readConfig(flags);
+  if (!config.isOk()) throw CliError(config.status().message(), 2);
+  ProcessPorts ports;
+  ports.log = makeStderrLog(config->logLevel());
+  auto site = buildSite(std::move(config.value()), ports, nullptr, flags.config_path);
+  if (!site.isOk()) {
+    bool invalid = site.status().code() == Code::kInvalidArgument;
+    throw CliError(site.status().message(), invalid ? 2 : 1);
+  }
+  const ValidConfig& first = site.value()->config;
+  ServerOptions options = serverOptions(first);
+  Reloader reloader(flags, ports, site.value());
+  Server* running = nullptr;
+  options.on_reload = [&reloader, &running] { reloader.reload(*running); };
+  auto server = Server::create(options, reloader.gateway(), *ports.log);
+  if (!server.isOk()) throw CliError(server.status().message());
+  running = server.value().get();
+  warnIfUnreachable(*site.value()->metered, *ports.log);
+  printAddresses(*server.value(), first);
   server.value()->run();
 }
 

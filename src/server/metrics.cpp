@@ -97,6 +97,14 @@ std::string Metrics::render() const {
   appendCounter(out, "barrier_logins_total", "Completed logins (sessions created).", load(logins_));
   appendCounter(out, "barrier_logouts_total", "Logouts.", load(logouts_));
   out +=
+      "# HELP barrier_config_reloads_total Configuration reloads (SIGHUP), by result.\n"
+      "# TYPE barrier_config_reloads_total counter\n"
+      "barrier_config_reloads_total{result=\"ok\"} " +
+      std::to_string(load(reloads_ok_)) +
+      "\n"
+      "barrier_config_reloads_total{result=\"failed\"} " +
+      std::to_string(load(reloads_failed_)) + "\n";
+  out +=
       "# HELP barrier_open_connections Client connections currently open.\n"
       "# TYPE barrier_open_connections gauge\nbarrier_open_connections " +
       std::to_string(connections_open_.load(std::memory_order_relaxed)) + "\n";

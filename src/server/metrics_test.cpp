@@ -19,6 +19,9 @@ TEST(MetricsTest, RendersPrometheusText) {
   metrics.observeStoreLatency(9.0, false);
   metrics.countCacheHit();
   metrics.countLogin();
+  metrics.countReload(true);
+  metrics.countReload(false);
+  metrics.countReload(false);
   std::string text = metrics.render();
   EXPECT_NE(text.find("# TYPE barrier_requests_total counter"), std::string::npos);
   EXPECT_NE(text.find("barrier_requests_total{outcome=\"pass\"} 2\n"), std::string::npos);
@@ -32,6 +35,8 @@ TEST(MetricsTest, RendersPrometheusText) {
   EXPECT_NE(text.find("barrier_store_errors_total 1\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_cache_hits_total 1\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_logins_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_config_reloads_total{result=\"ok\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("barrier_config_reloads_total{result=\"failed\"} 2\n"), std::string::npos);
 }
 
 std::string field(const LogFields& fields, const std::string& name) {

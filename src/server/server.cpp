@@ -28,8 +28,41 @@ namespace {
 
 constexpr size_t kFirstReadBytes = 4096;
 
+// What one configuration gives the requests: the gateway (and through it
+// the checker, manager and origins), the limits, a pool of upstream
+// connections per origin and the login limiter. A request holds the Site it
+// began with until it ends, so a reload never changes a request half-way,
+// and the old Site goes when its last request does.
+struct Site {
+  Site(const ServerOptions& options_in, std::shared_ptr<Gateway> gateway_in, net::io_context& ioc,
+       std::shared_ptr<LoginLimiter> limiter)
+      : options(options_in), gateway(std::move(gateway_in)), login_limiter(std::move(limiter)) {
+    for (const Origin& origin : gateway->origins()) {
+      pools.push_back(origin.upstream ? std::make_unique<UpstreamPool>(ioc, *origin.upstream)
+                                      : nullptr);
+    }
+  }
+  std::chrono::milliseconds idleTimeout() const {
+    return std::chrono::milliseconds(options.idle_timeout_ms);
+  }
+
+  const ServerOptions options;
+  const std::shared_ptr<Gateway> gateway;
+  std::vector<std::unique_ptr<UpstreamPool>> pools;  // by Origin::index; null for static ones
+  // Shared by the Sites of one login_rate_limit: a reload keeps the counts.
+  const std::shared_ptr<LoginLimiter> login_limiter;
+};
+
+// A listening socket and the address it was asked for ("" for none).
+struct Listener {
+  std::string address;
+  std::shared_ptr<tcp::acceptor> acceptor;
+  tcp::endpoint local;
+};
+
 // Per-request facts the writers and the access log need.
 struct Exchange {
+  std::shared_ptr<Site> site;  // the configuration this request is served under
   unsigned version = 11;
   bool keep_alive = true;
   bool head = false;
@@ -130,23 +163,19 @@ bool isQuietReadError(const error_code& ec) {
 
 class ServerImpl : public Server {
  public:
-  ServerImpl(const ServerOptions& options, Gateway& gateway, Log& log)
-      : options_(options),
-        gateway_(gateway),
+  ServerImpl(const ServerOptions& options, std::shared_ptr<Gateway> gateway, Log& log)
+      : startup_(options),
+        metrics_(gateway->metrics()),
         log_(log),
         ioc_(threadCount(options)),
         accept_strand_(net::make_strand(ioc_)),
-        acceptor_(accept_strand_),
-        metrics_acceptor_(accept_strand_),
         grace_timer_(accept_strand_),
         blocking_(static_cast<size_t>(std::max(1, options.blocking_threads))),
-        store_reads_(static_cast<size_t>(std::max(1, options.blocking_threads))) {
+        store_reads_(static_cast<size_t>(std::max(1, options.blocking_threads))),
+        site_(std::make_shared<Site>(options, std::move(gateway), ioc_,
+                                     std::make_shared<LoginLimiter>(options.login_rate_limit))) {
     std::random_device device;
     request_id_prefix_ = device();
-    for (const Origin& origin : gateway_.origins()) {
-      pools_.push_back(origin.upstream ? std::make_unique<UpstreamPool>(ioc_, *origin.upstream)
-                                       : nullptr);
-    }
   }
 
   ~ServerImpl() override {
@@ -154,12 +183,35 @@ class ServerImpl : public Server {
     store_reads_.join();
   }
 
-  Status bind() {
-    if (Status s = bindTo(acceptor_, options_.listen, local_); !s) return s;
-    if (!options_.metrics_listen.empty()) {
-      return bindTo(metrics_acceptor_, options_.metrics_listen, metrics_local_);
+  // Binds both listeners and starts their accept loops (they run once
+  // run() does); from then on signals are caught, so none that comes before
+  // run() ends the process.
+  Status start() {
+    Result<Listener> main = openListener(startup_.listen);
+    if (!main.isOk()) return main.status();
+    Result<Listener> admin = openListener(startup_.metrics_listen);
+    if (!admin.isOk()) return admin.status();
+    MutexLock lock(listeners_mu_);
+    public_ = std::move(main.value());
+    admin_ = std::move(admin.value());
+    spawnAcceptLoop(public_, /*admin=*/false);
+    spawnAcceptLoop(admin_, /*admin=*/true);
+    if (startup_.handle_signals) {
+      signals_.emplace(accept_strand_, SIGINT, SIGTERM);
+      if (startup_.on_reload) signals_->add(SIGHUP);
+      waitForSignal();
     }
     return Status::ok();
+  }
+
+  // A listener on `address`, or one without a socket for "".
+  Result<Listener> openListener(const std::string& address) {
+    Listener listener;
+    listener.address = address;
+    if (address.empty()) return listener;
+    listener.acceptor = std::make_shared<tcp::acceptor>(accept_strand_);
+    if (Status s = bindTo(*listener.acceptor, address, listener.local); !s) return s;
+    return listener;
   }
 
   Status bindTo(tcp::acceptor& acceptor, const std::string& listen, tcp::endpoint& local) {
@@ -189,36 +241,31 @@ class ServerImpl : public Server {
     return Status::ok();
   }
 
-  std::string localAddress() const override {
-    std::string host = local_.address().to_string();
-    if (local_.address().is_v6()) host = "[" + host + "]";
-    return host + ":" + std::to_string(local_.port());
+  void spawnAcceptLoop(const Listener& listener, bool admin) {
+    if (!listener.acceptor) return;
+    net::co_spawn(accept_strand_, acceptLoop(listener.acceptor, admin), net::detached);
   }
-  uint16_t port() const override { return local_.port(); }
+
+  std::string localAddress() const override {
+    tcp::endpoint local = publicEndpoint();
+    std::string host = local.address().to_string();
+    if (local.address().is_v6()) host = "[" + host + "]";
+    return host + ":" + std::to_string(local.port());
+  }
+  uint16_t port() const override { return publicEndpoint().port(); }
   uint16_t metricsPort() const override {
-    return options_.metrics_listen.empty() ? 0 : metrics_local_.port();
+    MutexLock lock(listeners_mu_);
+    return admin_.acceptor ? admin_.local.port() : 0;
   }
 
   void run() override {
-    net::co_spawn(accept_strand_, acceptLoop(acceptor_, /*admin=*/false), net::detached);
-    if (!options_.metrics_listen.empty()) {
-      net::co_spawn(accept_strand_, acceptLoop(metrics_acceptor_, /*admin=*/true), net::detached);
-    }
-    if (options_.handle_signals) {
-      signals_.emplace(accept_strand_, SIGINT, SIGTERM);
-      signals_->async_wait([this](const error_code& ec, int signal) {
-        if (ec) return;
-        log_.write(LogLevel::kInfo, "server.signal", {{"signal", std::to_string(signal)}});
-        stop();
-      });
-    }
     log_.write(LogLevel::kInfo, "server.listening",
-               {{"address", localAddress()}, {"threads", std::to_string(threadCount(options_))}});
+               {{"address", localAddress()}, {"threads", std::to_string(threadCount(startup_))}});
     std::vector<std::thread> threads;
-    for (int i = 1; i < threadCount(options_); ++i) threads.emplace_back([this] { ioc_.run(); });
+    for (int i = 1; i < threadCount(startup_); ++i) threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
     for (std::thread& thread : threads) thread.join();
-    for (auto& pool : pools_) {
+    for (auto& pool : currentSite()->pools) {
       if (pool) pool->closeIdle();
     }
     log_.write(LogLevel::kInfo, "server.stopped", {});
@@ -228,14 +275,109 @@ class ServerImpl : public Server {
     net::post(accept_strand_, [this] { beginShutdown(); });
   }
 
+  Status reload(const ServerOptions& options, std::shared_ptr<Gateway> gateway) override {
+    MutexLock reloading(reload_mu_);
+    if (&gateway->metrics() != &metrics_) {
+      return Status::invalid("reload: the new gateway counts into other metrics");
+    }
+    noteStartupOnly(options);
+    if (Status s = rebind(options); !s) return s;
+    std::shared_ptr<Site> old = currentSite();
+    std::shared_ptr<LoginLimiter> limiter =
+        options.login_rate_limit == old->options.login_rate_limit
+            ? old->login_limiter
+            : std::make_shared<LoginLimiter>(options.login_rate_limit);
+    auto site = std::make_shared<Site>(options, std::move(gateway), ioc_, std::move(limiter));
+    MutexLock lock(site_mu_);
+    site_.swap(site);
+    return Status::ok();
+  }
+
  private:
   static int threadCount(const ServerOptions& options) {
     if (options.threads > 0) return options.threads;
     return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
 
-  std::chrono::milliseconds idleTimeout() const {
-    return std::chrono::milliseconds(options_.idle_timeout_ms);
+  std::shared_ptr<Site> currentSite() const {
+    MutexLock lock(site_mu_);
+    return site_;
+  }
+
+  tcp::endpoint publicEndpoint() const {
+    MutexLock lock(listeners_mu_);
+    return public_.local;
+  }
+
+  // The options a running server cannot change: said once per reload that
+  // asks for another value, so the operator knows a restart is due.
+  void noteStartupOnly(const ServerOptions& options) {
+    auto note = [this](const char* setting, int64_t running, int64_t asked) {
+      if (running == asked) return;
+      log_.write(LogLevel::kWarn, "server.reload_needs_restart",
+                 {{"setting", setting},
+                  {"running", std::to_string(running)},
+                  {"asked", std::to_string(asked)}});
+    };
+    note("server.threads", startup_.threads, options.threads);
+    note("blocking_threads", startup_.blocking_threads, options.blocking_threads);
+  }
+
+  // Binds the addresses of `options` that differ from the running ones,
+  // then swaps them in and closes the old sockets (on the accept strand,
+  // where their loops wait): there is no moment without a listener. Both or
+  // neither: a second bind that fails closes the first new socket.
+  Status rebind(const ServerOptions& options) {
+    Listener main, admin;
+    {
+      MutexLock lock(listeners_mu_);
+      main.address = public_.address;
+      admin.address = admin_.address;
+    }
+    bool main_changed = main.address != options.listen;
+    bool admin_changed = admin.address != options.metrics_listen;
+    if (main_changed) {
+      Result<Listener> opened = openListener(options.listen);
+      if (!opened.isOk()) return opened.status();
+      main = std::move(opened.value());
+    }
+    if (admin_changed) {
+      Result<Listener> opened = openListener(options.metrics_listen);
+      if (!opened.isOk()) return opened.status();  // `main`'s socket closes with it
+      admin = std::move(opened.value());
+    }
+    MutexLock lock(listeners_mu_);
+    if (stopping_.load()) return Status::unavailable("reload: the server is stopping");
+    if (main_changed) replaceListener(public_, std::move(main), /*admin=*/false);
+    if (admin_changed) replaceListener(admin_, std::move(admin), /*admin=*/true);
+    return Status::ok();
+  }
+
+  void replaceListener(Listener& running, Listener next, bool admin) REQUIRES(listeners_mu_) {
+    spawnAcceptLoop(next, admin);
+    if (running.acceptor) {
+      net::post(accept_strand_, [old = running.acceptor] {
+        error_code ignored;
+        old->close(ignored);
+      });
+    }
+    log_.write(LogLevel::kInfo, admin ? "server.metrics_listening" : "server.listening",
+               {{"address", next.address}, {"previous", running.address}});
+    running = std::move(next);
+  }
+
+  // Runs on accept_strand_; re-arms itself until shutdown.
+  void waitForSignal() {
+    signals_->async_wait([this](const error_code& ec, int signal) {
+      if (ec) return;
+      log_.write(LogLevel::kInfo, "server.signal", {{"signal", std::to_string(signal)}});
+      if (signal != SIGHUP) {
+        stop();
+        return;
+      }
+      net::post(blocking_, startup_.on_reload);
+      waitForSignal();
+    });
   }
 
   // Runs on accept_strand_.
@@ -243,10 +385,14 @@ class ServerImpl : public Server {
     if (stopping_.exchange(true)) return;
     log_.write(LogLevel::kInfo, "server.stopping", {});
     error_code ignored;
-    acceptor_.close(ignored);
-    metrics_acceptor_.close(ignored);
+    {
+      MutexLock lock(listeners_mu_);
+      for (Listener* listener : {&public_, &admin_}) {
+        if (listener->acceptor) listener->acceptor->close(ignored);
+      }
+    }
     if (signals_) signals_->cancel(ignored);
-    grace_timer_.expires_after(std::chrono::milliseconds(options_.shutdown_grace_ms));
+    grace_timer_.expires_after(std::chrono::milliseconds(startup_.shutdown_grace_ms));
     grace_timer_.async_wait([this](const error_code& ec) {
       if (ec) return;
       log_.write(LogLevel::kWarn, "server.grace_expired", {});
@@ -277,18 +423,21 @@ class ServerImpl : public Server {
     }
   }
 
-  net::awaitable<void> acceptLoop(tcp::acceptor& acceptor, bool admin) {
-    while (!stopping_.load()) {
+  // Runs on accept_strand_ until shutdown or until a reload closes
+  // `acceptor` (its address changed).
+  net::awaitable<void> acceptLoop(std::shared_ptr<tcp::acceptor> acceptor, bool admin) {
+    while (!stopping_.load() && acceptor->is_open()) {
       error_code ec;
       // The cap is the public listener's: the metrics listener must still
       // answer when the public one is saturated.
-      if (!admin && open_connections_.load() >= options_.max_connections) {
+      int64_t max_connections = currentSite()->options.max_connections;
+      if (!admin && open_connections_.load() >= max_connections) {
         // At the cap: leave new connections in the listen queue until one
         // ends (said once per spell at the cap).
         if (!at_cap_) {
           at_cap_ = true;
           log_.write(LogLevel::kWarn, "server.connection_limit",
-                     {{"max_connections", std::to_string(options_.max_connections)}});
+                     {{"max_connections", std::to_string(max_connections)}});
         }
         net::steady_timer pause(accept_strand_, std::chrono::milliseconds(10));
         co_await pause.async_wait(awaitInto(ec));
@@ -296,7 +445,7 @@ class ServerImpl : public Server {
       }
       if (!admin) at_cap_ = false;
       tcp::socket socket(net::make_strand(ioc_));
-      co_await acceptor.async_accept(socket, awaitInto(ec));
+      co_await acceptor->async_accept(socket, awaitInto(ec));
       if (stopping_.load() || ec == net::error::operation_aborted) break;
       if (ec) {
         // Out of descriptors and the like: back off instead of spinning.
@@ -324,7 +473,7 @@ class ServerImpl : public Server {
     auto state = std::make_shared<ConnectionState>();
     state->stream = &stream;
     registerConnection(state, executor);
-    gateway_.metrics().connectionOpened();
+    metrics_.connectionOpened();
     beast::flat_buffer buffer;
     bool again = true;
     bool unread_body = false;
@@ -333,7 +482,7 @@ class ServerImpl : public Server {
         // Idle between requests: the only state in which shutdown may cut us.
         state->idle = true;
         if (stopping_.load()) break;
-        stream.expires_after(idleTimeout());
+        stream.expires_after(currentSite()->idleTimeout());
         size_t n = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), awaitInto(ec));
         buffer.commit(n);
         state->idle = false;
@@ -345,7 +494,7 @@ class ServerImpl : public Server {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (unread_body) co_await linger(stream);
     unregisterConnection(state);
-    gateway_.metrics().connectionClosed();
+    metrics_.connectionClosed();
   }
 
   std::string nextRequestId() {
@@ -378,6 +527,7 @@ class ServerImpl : public Server {
     Exchange ex;
     ex.admin = admin;
     ex.request_id = nextRequestId();
+    ex.site = currentSite();
     Request request;
     request.remote_addr = remote;
     bool again = co_await readAndDispatch(stream, buffer, request, ex);
@@ -396,10 +546,11 @@ class ServerImpl : public Server {
     // The header only: the body, if any, is read later, and only to be
     // streamed to an upstream (relay).
     http::request_parser<http::empty_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-    parser.body_limit(static_cast<std::uint64_t>(options_.max_body_bytes));
+    const ServerOptions& limits = ex.site->options;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
     error_code ec;
-    stream.expires_after(idleTimeout());
+    stream.expires_after(ex.site->idleTimeout());
     co_await http::async_read_header(stream, buffer, parser, awaitInto(ec));
     if (ec == http::error::header_limit) co_return co_await refuse(stream, 431, ex);
     // A Content-Length over the limit is refused as soon as the header is
@@ -442,7 +593,7 @@ class ServerImpl : public Server {
     // after the check: nobody gets barrier to read or hold a body without a
     // session (nor "100 Continue" to send one).
     ex.unread_body = !parser.is_done();
-    ClientBody body{buffer, parser, static_cast<std::uint64_t>(options_.max_body_bytes)};
+    ClientBody body{buffer, parser, static_cast<std::uint64_t>(limits.max_body_bytes)};
     co_return co_await dispatch(stream, request, body, ex);
   }
 
@@ -479,25 +630,27 @@ class ServerImpl : public Server {
         auto now = std::chrono::steady_clock::now();
         std::optional<Response> response = health_.answer(now);
         if (!response) {
-          response = co_await runBlocking(store_reads_, [this] { return gateway_.health(); });
+          response = co_await runBlocking(
+              store_reads_, [gateway = ex.site->gateway] { return gateway->health(); });
           health_.remember(*response, now);
         }
         co_return co_await sendResponse(stream, *response, ex);
       }
       case Gateway::Route::kMetrics: {
         ex.outcome = Outcome::kInternal;
-        Response response = gateway_.metricsPage();
+        Response response = ex.site->gateway->metricsPage();
         co_return co_await sendResponse(stream, response, ex);
       }
       case Gateway::Route::kIdentity: {
         ex.outcome = Outcome::kIdentity;
-        if (request.path == kSignInPath && !allowLogin(request)) {
+        if (request.path == kSignInPath && !allowLogin(request, *ex.site)) {
           Response refused = errorPage(429);
-          refused.headers.set("Retry-After", std::to_string(login_limiter_.retryAfter()));
+          refused.headers.set("Retry-After", std::to_string(ex.site->login_limiter->retryAfter()));
           co_return co_await sendResponse(stream, refused, ex);
         }
         Response response = co_await runBlocking(
-            blocking_, [this, &request] { return gateway_.identity(request); });
+            blocking_,
+            [&gateway = *ex.site->gateway, &request] { return gateway.identity(request); });
         co_return co_await sendResponse(stream, response, ex);
       }
       case Gateway::Route::kProtected:
@@ -508,25 +661,26 @@ class ServerImpl : public Server {
 
   // One login start more for the request's client (server.login_rate_limit);
   // a refusal is logged with the address it counted against.
-  bool allowLogin(const Request& request) {
+  bool allowLogin(const Request& request, const Site& site) {
     double now =
         std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    std::string client = loginClientKey(request, options_.trust_forwarded_proto);
-    if (login_limiter_.allow(client, now)) return true;
+    std::string client = loginClientKey(request, site.options.trust_forwarded_proto);
+    if (site.login_limiter->allow(client, now)) return true;
     log_.write(
         LogLevel::kWarn, "login.rate_limited",
-        {{"client", client}, {"limit_per_minute", std::to_string(options_.login_rate_limit)}});
+        {{"client", client}, {"limit_per_minute", std::to_string(site.options.login_rate_limit)}});
     return false;
   }
 
-  net::awaitable<CheckDecision> runCheck(const Request& request) {
-    CheckStep step = gateway_.beginCheck(request);
+  net::awaitable<CheckDecision> runCheck(const Request& request, const Site& site) {
+    Gateway& gateway = *site.gateway;
+    CheckStep step = gateway.beginCheck(request);
     while (step.needsLookup()) {
-      if (options_.offload_store) {
+      if (site.options.offload_store) {
         step = co_await runBlocking(store_reads_,
-                                    [this, &step] { return gateway_.lookup(std::move(step)); });
+                                    [&gateway, &step] { return gateway.lookup(std::move(step)); });
       } else {
-        step = gateway_.lookup(std::move(step));
+        step = gateway.lookup(std::move(step));
       }
     }
     co_return std::move(step).decision();
@@ -535,7 +689,9 @@ class ServerImpl : public Server {
   // The access log names the session's user only when the operator asked
   // (server.log_user): a sub is personal data.
   void noteUser(const CheckDecision& decision, Exchange& ex) const {
-    if (gateway_.config().server.log_user && decision.session) ex.user = decision.session->sub;
+    if (ex.site->gateway->config().server.log_user && decision.session) {
+      ex.user = decision.session->sub;
+    }
   }
 
   net::awaitable<Response> forwardAuth(const Request& request, Exchange& ex) {
@@ -544,7 +700,7 @@ class ServerImpl : public Server {
       ex.outcome = Outcome::kBadRequest;
       co_return jsonError(400, subject.status().message());
     }
-    CheckDecision decision = co_await runCheck(*subject);
+    CheckDecision decision = co_await runCheck(*subject, *ex.site);
     ex.outcome = Gateway::outcomeOf(decision.outcome);
     noteUser(decision, ex);
     co_return Gateway::forwardAuthResponse(decision, Gateway::wantsRedirect(request));
@@ -552,7 +708,7 @@ class ServerImpl : public Server {
 
   net::awaitable<bool> serveProtected(beast::tcp_stream& stream, Request& request, ClientBody& body,
                                       Exchange& ex) {
-    CheckDecision decision = co_await runCheck(request);
+    CheckDecision decision = co_await runCheck(request, *ex.site);
     ex.outcome = Gateway::outcomeOf(decision.outcome);
     noteUser(decision, ex);
     if (!decision.forward) co_return co_await sendResponse(stream, decision.response, ex);
@@ -561,7 +717,7 @@ class ServerImpl : public Server {
     // name them, and what it names is removed.
     removeHopByHopHeaders(forwarded.headers);
     for (const Header& h : decision.identityHeaders()) forwarded.headers.add(h.name, h.value);
-    const Origin* origin = gateway_.originFor(forwarded.path);
+    const Origin* origin = ex.site->gateway->originFor(forwarded.path);
     if (origin == nullptr) {
       Response page = errorPage(404);
       co_return co_await sendResponse(stream, page, ex);
@@ -575,19 +731,20 @@ class ServerImpl : public Server {
       }
     }
     co_return co_await proxy(stream, forwarded, ex.unread_body ? &body : nullptr,
-                             *pools_[origin->index], ex);
+                             *ex.site->pools[origin->index], ex);
   }
 
   net::awaitable<bool> proxy(beast::tcp_stream& stream, Request& forwarded, ClientBody* body,
                              UpstreamPool& pool, Exchange& ex) {
-    ForwardedFrom from{forwarded.remote_addr, std::string(gateway_.config().siteHost()),
-                       options_.trust_forwarded_proto};
-    removeSessionCookies(forwarded.headers, gateway_.config().session.cookie_name);
+    const Site& site = *ex.site;
+    ForwardedFrom from{forwarded.remote_addr, std::string(site.gateway->config().siteHost()),
+                       site.options.trust_forwarded_proto};
+    removeSessionCookies(forwarded.headers, site.gateway->config().session.cookie_name);
     setForwardedHeaders(forwarded.headers, from);
     forwarded.headers.set("X-Request-Id", ex.request_id);
     RelayOptions relay_options;
-    relay_options.upstream_timeout = std::chrono::milliseconds(options_.upstream_timeout_ms);
-    relay_options.client_timeout = idleTimeout();
+    relay_options.upstream_timeout = std::chrono::milliseconds(site.options.upstream_timeout_ms);
+    relay_options.client_timeout = site.idleTimeout();
     relay_options.client_version = ex.version;
     relay_options.client_keep_alive = ex.keep_alive;
     relay_options.stopping = &stopping_;
@@ -627,7 +784,7 @@ class ServerImpl : public Server {
   void countOnce(Exchange& ex) {
     if (ex.counted) return;
     ex.counted = true;
-    gateway_.metrics().countRequest(ex.outcome);
+    metrics_.countRequest(ex.outcome);
   }
 
   net::awaitable<bool> sendResponse(beast::tcp_stream& stream, Response& response, Exchange& ex) {
@@ -637,7 +794,7 @@ class ServerImpl : public Server {
     // Decided at write time: a shutdown that began during the request makes
     // this its connection's last response, and the client is told so.
     ex.keep_alive = ex.keep_alive && !ex.unread_body && !stopping_.load();
-    stream.expires_after(idleTimeout());
+    stream.expires_after(ex.site->idleTimeout());
     bool bodiless = response.status == 204 || response.status == 304 || response.status < 200;
     if (ex.head || bodiless) {
       http::response<http::empty_body> out;
@@ -665,7 +822,7 @@ class ServerImpl : public Server {
     ex.status = reply.status;
     countOnce(ex);
     ex.keep_alive = ex.keep_alive && !ex.unread_body && !stopping_.load();
-    stream.expires_after(idleTimeout());
+    stream.expires_after(ex.site->idleTimeout());
     if (!reply.send_body) {
       http::response<http::empty_body> out;
       out.version(ex.version);
@@ -700,14 +857,12 @@ class ServerImpl : public Server {
     co_return !ec && ex.keep_alive;
   }
 
-  ServerOptions options_;
-  Gateway& gateway_;
+  // As given to create(): the settings a reload cannot change.
+  const ServerOptions startup_;
+  Metrics& metrics_;  // every Site's gateway counts into this one
   Log& log_;
-  LoginLimiter login_limiter_{options_.login_rate_limit};
   net::io_context ioc_;
   net::strand<net::io_context::executor_type> accept_strand_;
-  tcp::acceptor acceptor_;
-  tcp::acceptor metrics_acceptor_;
   net::steady_timer grace_timer_;
   std::optional<net::signal_set> signals_;
   // Manager handlers (sign-in callbacks wait on the identity provider, up
@@ -716,10 +871,13 @@ class ServerImpl : public Server {
   // visitors already signed in.
   net::thread_pool blocking_;
   net::thread_pool store_reads_;
-  HealthAnswers health_{std::chrono::milliseconds(options_.health_max_age_ms)};
-  tcp::endpoint local_;
-  tcp::endpoint metrics_local_;
-  std::vector<std::unique_ptr<UpstreamPool>> pools_;
+  HealthAnswers health_{std::chrono::milliseconds(startup_.health_max_age_ms)};
+  Mutex reload_mu_;  // one reload at a time
+  mutable Mutex site_mu_;
+  std::shared_ptr<Site> site_ GUARDED_BY(site_mu_);
+  mutable Mutex listeners_mu_;
+  Listener public_ GUARDED_BY(listeners_mu_);
+  Listener admin_ GUARDED_BY(listeners_mu_);  // server.metrics_listen
   std::atomic<bool> stopping_{false};
   // Public client connections being served (accepted, not yet finished).
   std::atomic<int64_t> open_connections_{0};
@@ -751,10 +909,10 @@ ServerOptions ServerOptions::fromConfig(const ValidConfig& config) {
   return options;
 }
 
-Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options, Gateway& gateway,
-                                               Log& log) {
-  auto server = std::make_unique<ServerImpl>(options, gateway, log);
-  Status status = server->bind();
+Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options,
+                                               std::shared_ptr<Gateway> gateway, Log& log) {
+  auto server = std::make_unique<ServerImpl>(options, std::move(gateway), log);
+  Status status = server->start();
   if (!status.isOk()) return status;
   std::unique_ptr<Server> out = std::move(server);
   return out;

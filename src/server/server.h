@@ -13,11 +13,15 @@
 // close idle connections, let in-flight requests finish (their responses say
 // Connection: close), then run() returns; after shutdown_grace it returns
 // regardless.
+// Reload (reload(), which SIGHUP asks for through on_reload): a new gateway
+// and limits for the requests that start afterwards; requests in flight
+// finish with those they began with.
 //
 // This header is free of Boost on purpose: Beast stays inside src/server/*.cpp.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +59,10 @@ struct ServerOptions {
   int64_t login_rate_limit = 0;
   bool trust_forwarded_proto = false;
   bool handle_signals = false;  // stop on SIGTERM / SIGINT
+  // With handle_signals: called on SIGHUP, on a thread of the blocking
+  // pool (so it may read files and connect to a store), typically to build
+  // a new gateway and pass it to reload(). Unset, SIGHUP is not handled.
+  std::function<void()> on_reload;
   // Run store reads on the blocking pool (network stores: Redis, DynamoDB);
   // local stores (memory, SQLite) answer fast enough to read inline.
   bool offload_store = false;
@@ -67,9 +75,11 @@ class Server {
   virtual ~Server() = default;
 
   // Binds and listens (so "address already in use" is reported here, before
-  // any thread starts). `gateway` and `log` must outlive the server.
-  static Result<std::unique_ptr<Server>> create(const ServerOptions& options, Gateway& gateway,
-                                                Log& log);
+  // any thread starts). Each request holds the gateway it started with (and,
+  // through it, what the gateway references) until it ends. `log` and
+  // `gateway->metrics()` must outlive the server.
+  static Result<std::unique_ptr<Server>> create(const ServerOptions& options,
+                                                std::shared_ptr<Gateway> gateway, Log& log);
 
   // The bound address, e.g. "127.0.0.2:8080" (the real port when 0 was asked).
   virtual std::string localAddress() const = 0;
@@ -80,6 +90,14 @@ class Server {
   virtual void run() = 0;
   // Starts a graceful shutdown. Thread-safe, idempotent, returns at once.
   virtual void stop() = 0;
+  // Serves the requests that start from now on with `gateway` and the
+  // limits, timeouts and login rate of `options`. A changed listen or
+  // metrics_listen address is bound before the old one is closed; when it
+  // cannot be bound, nothing changes and the error is returned. threads,
+  // blocking_threads, shutdown_grace_ms, health_max_age_ms and the signal
+  // handling keep their start-up values (a change is logged). `gateway`
+  // must count into the same Metrics as the first one. Thread-safe.
+  virtual Status reload(const ServerOptions& options, std::shared_ptr<Gateway> gateway) = 0;
 };
 
 struct ListenAddress {

@@ -40,7 +40,7 @@ InProcessGateway::InProcessGateway(GatewaySetup setup) : config_(gatewayConfig(s
     error_ = origins.status().toString();
     return;
   }
-  gateway_ = std::make_unique<Gateway>(
+  gateway_ = std::make_shared<Gateway>(
       config_, *checker_, *metered_, metrics_,
       [hook = setup.identity_hook](const Request& request) {
         if (hook) hook();
@@ -53,7 +53,7 @@ InProcessGateway::InProcessGateway(GatewaySetup setup) : config_(gatewayConfig(s
   ServerOptions options = setup.server;
   options.listen = "127.0.0.1:0";
   if (options.threads == 0) options.threads = 2;
-  auto server = Server::create(options, *gateway_, *log_);
+  auto server = Server::create(options, gateway_, *log_);
   if (!server.isOk()) {
     error_ = server.status().toString();
     return;

@@ -79,7 +79,7 @@ class InProcessGateway {
   std::unique_ptr<MeteredStore> metered_;
   std::unique_ptr<SessionCache> cache_;
   std::unique_ptr<Checker> checker_;
-  std::unique_ptr<Gateway> gateway_;
+  std::shared_ptr<Gateway> gateway_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
