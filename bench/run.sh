@@ -90,7 +90,7 @@ ISSUER=$(sed -n 's/.*"issuer":"\([^"]*\)".*/\1/p' "$WORK/idp.log" | head -1)
 cat >"$WORK/barrier.yaml" <<YAML
 site_url: $SITE
 provider: { type: oidc, issuer: "$ISSUER", client_id: barrier, client_secret: "$SECRET" }
-session: { signing_keys: ["$(openssl rand -base64 32)"] }
+session: { signing_keys: ["$("$BARRIER" keygen)"] }
 store: { type: sqlite, path: "$WORK/sessions.db" }
 server:
   listen: "$BARRIER_HOST:$BARRIER_PORT"

@@ -103,7 +103,7 @@ provider:
   client_id: barrier
   client_secret: "$SECRET"
 session:
-  signing_keys: ["$(openssl rand -base64 32)"]
+  signing_keys: ["$("$BARRIER" keygen)"]
 cache:
   ttl: 10s
 store:
