@@ -51,7 +51,9 @@ struct Wiring {
 
 // Edits `config` (the <DistributionConfig> element) in place. Fails without
 // a partial edit worth sending when a protected behaviour already runs
-// another viewer-request function, or a named behaviour does not exist.
+// another viewer-request function or a CloudFront Function on a viewer event
+// (CloudFront allows no Lambda@Edge beside it there), or a named behaviour
+// does not exist.
 Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec);
 
 // Removes what wireDistribution added: the /_identity/* behaviour, the
