@@ -206,4 +206,85 @@ Result<std::string> CloudFormation::physicalResourceId(const std::string& stack,
   return d == nullptr ? std::string() : d->childText("PhysicalResourceId");
 }
 
+namespace {
+
+// The failed resources among the events not seen before the operation.
+std::string failureSummary(const std::vector<StackEvent>& events,
+                           const std::set<std::string>& seen) {
+  std::string out;
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (seen.count(it->id) || !endsWith(it->status, "FAILED")) continue;
+    out += "\n  " + it->logical_id + " (" + it->resource_type + "): " + it->status + ": " +
+           (it->reason.empty() ? std::string("no reason given") : it->reason);
+  }
+  return out;
+}
+
+// Whether a stable `status` is the end of `operation` (and not the state
+// CloudFormation still shows from before it).
+bool endsOperation(StackOperation operation, const std::string& status) {
+  auto startsWith = [&](std::string_view prefix) { return status.rfind(prefix, 0) == 0; };
+  switch (operation) {
+    case StackOperation::kCreate:
+      return startsWith("CREATE_") || startsWith("ROLLBACK_");
+    case StackOperation::kUpdate:
+      return startsWith("UPDATE_");
+    case StackOperation::kDelete:
+      return startsWith("DELETE_");
+  }
+  return false;
+}
+
+}  // namespace
+
+Status waitForStack(CloudFormation& cf, const StackWait& wait,
+                    const std::function<void(int ms)>& sleep,
+                    const std::function<void(const std::string&)>& say) {
+  const std::string& name = wait.name;
+  std::set<std::string> printed = wait.seen_events;
+  say("stack " + name + ": waiting for CloudFormation");
+  for (;;) {
+    auto events = cf.describeStackEvents(wait.stack);
+    if (!events && events.status().code() == Code::kNotFound) {
+      if (wait.operation == StackOperation::kDelete) return Status::ok();
+      return Status::notFound("stack " + name + " does not exist");
+    }
+    if (!events) return events.status();
+    // Events come newest first; print the unseen ones oldest first.
+    for (auto it = events->rbegin(); it != events->rend(); ++it) {
+      if (!printed.insert(it->id).second) continue;
+      std::string line = "  " + name + " " + it->logical_id + " " + it->status;
+      if (!it->reason.empty()) line += ": " + it->reason;
+      say(line);
+    }
+    bool executed = true;
+    if (wait.operation == StackOperation::kUpdate) {
+      auto change_set = cf.describeChangeSet(wait.change_set);
+      if (!change_set) return change_set.status();
+      executed = change_set->execution_status == "EXECUTE_COMPLETE" ||
+                 change_set->execution_status == "EXECUTE_FAILED";
+    }
+    auto stack = cf.describeStack(wait.stack);
+    if (!stack) return stack.status();
+    if (!stack->has_value()) {
+      if (wait.operation == StackOperation::kDelete) return Status::ok();
+      return Status::notFound("stack " + name +
+                              " disappeared while waiting (creation failed and was rolled back?)" +
+                              failureSummary(*events, wait.seen_events));
+    }
+    const StackInfo& s = **stack;
+    if (executed && isStackStable(s.status) && endsOperation(wait.operation, s.status)) {
+      if (isStackFailure(s.status)) {
+        std::string reasons = failureSummary(*events, wait.seen_events);
+        return Status::unavailable("stack " + name + " ended in " + s.status +
+                                   (s.status_reason.empty() ? "" : ": ") + s.status_reason +
+                                   (reasons.empty() ? "" : "; failing resources:") + reasons);
+      }
+      say("stack " + name + ": " + s.status);
+      return Status::ok();
+    }
+    sleep(wait.poll_ms);
+  }
+}
+
 }  // namespace barrier

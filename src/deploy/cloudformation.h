@@ -4,8 +4,10 @@
 // Not thread-safe on its own: one deploy drives one client.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,5 +103,28 @@ class CloudFormation {
   AwsClient& client_;
   std::string region_;
 };
+
+// One wait for a stack operation to end. CloudFormation may answer the state
+// from before the operation for a while after ExecuteChangeSet or DeleteStack,
+// so a wait ends only on a stable state of this operation: CREATE_* or
+// ROLLBACK_* for a creation; UPDATE_* once the executed change set is
+// EXECUTE_COMPLETE or EXECUTE_FAILED for an update; DELETE_* or a stack gone
+// for a deletion (wait on the stack id: it keeps answering DELETE_COMPLETE).
+enum class StackOperation { kCreate, kUpdate, kDelete };
+
+struct StackWait {
+  std::string name;   // for the progress lines
+  std::string stack;  // name or id, for the calls
+  StackOperation operation = StackOperation::kCreate;
+  std::string change_set;             // kUpdate: the executed change set's id
+  std::set<std::string> seen_events;  // events from before the operation
+  int poll_ms = 5000;
+};
+
+// Prints the operation's events through `say` as they come. Code::kNotFound
+// when a stack being created or updated disappears; a deleted stack is ok.
+Status waitForStack(CloudFormation& cf, const StackWait& wait,
+                    const std::function<void(int ms)>& sleep,
+                    const std::function<void(const std::string&)>& say);
 
 }  // namespace barrier

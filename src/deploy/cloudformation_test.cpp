@@ -101,6 +101,79 @@ TEST_F(CloudFormationTest, ChangeSets) {
   EXPECT_EQ(real->changes[0].logical_id, "ManagerFunction");
 }
 
+std::string stackAnswer(const std::string& status) {
+  return R"(<DescribeStacksResponse><DescribeStacksResult><Stacks><member><StackId>arn:s</StackId>
+<StackName>S</StackName><StackStatus>)" +
+         status +
+         "</StackStatus></member></Stacks></DescribeStacksResult></DescribeStacksResponse>";
+}
+std::string changeSetAnswer(const std::string& execution_status) {
+  return "<DescribeChangeSetResponse><DescribeChangeSetResult><Status>CREATE_COMPLETE</Status>"
+         "<ExecutionStatus>" +
+         execution_status +
+         "</ExecutionStatus></DescribeChangeSetResult></DescribeChangeSetResponse>";
+}
+const char* kNoEvents =
+    "<DescribeStackEventsResponse><DescribeStackEventsResult><StackEvents/>"
+    "</DescribeStackEventsResult></DescribeStackEventsResponse>";
+
+// Right after ExecuteChangeSet CloudFormation may still answer the previous
+// update's UPDATE_COMPLETE: the wait goes on until the change set has run.
+TEST_F(CloudFormationTest, UpdateWaitIgnoresTheStateFromBefore) {
+  for (int i = 0; i < 2; ++i) {  // not started yet: the old state
+    answer(200, kNoEvents);
+    answer(200, changeSetAnswer("AVAILABLE"));
+    answer(200, stackAnswer("UPDATE_COMPLETE"));
+  }
+  answer(200, kNoEvents);
+  answer(200, changeSetAnswer("EXECUTE_IN_PROGRESS"));
+  answer(200, stackAnswer("UPDATE_IN_PROGRESS"));
+  answer(200, kNoEvents);
+  answer(200, changeSetAnswer("EXECUTE_COMPLETE"));
+  answer(200, stackAnswer("UPDATE_COMPLETE"));
+  CloudFormation cf(*client_, "eu-west-1");
+  int polls = 0;
+  Status s = waitForStack(
+      cf, {"S", "arn:s", StackOperation::kUpdate, "arn:cs", {}, 1}, [&](int) { ++polls; },
+      [](const std::string&) {});
+  ASSERT_TRUE(s.isOk()) << s.toString();
+  EXPECT_EQ(polls, 3);
+  EXPECT_TRUE(http_->answers.empty());
+}
+
+// Right after DeleteStack the stack may still show its old state: the wait
+// ends on DELETE_COMPLETE (the stack id keeps answering), never before.
+TEST_F(CloudFormationTest, DeleteWaitIgnoresTheStateFromBefore) {
+  for (const char* status : {"UPDATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_IN_PROGRESS"}) {
+    answer(200, kNoEvents);
+    answer(200, stackAnswer(status));
+  }
+  answer(200, kNoEvents);
+  answer(200, stackAnswer("DELETE_COMPLETE"));
+  CloudFormation cf(*client_, "eu-west-1");
+  int polls = 0;
+  Status s = waitForStack(
+      cf, {"S", "arn:s", StackOperation::kDelete, "", {}, 1}, [&](int) { ++polls; },
+      [](const std::string&) {});
+  ASSERT_TRUE(s.isOk()) << s.toString();
+  EXPECT_EQ(polls, 3);
+  EXPECT_TRUE(http_->answers.empty());
+  EXPECT_NE(http_->requests.back().body.find("StackName=arn%3As"), std::string::npos)
+      << http_->requests.back().body;
+}
+
+// A deletion that fails ends the wait with the stack's state.
+TEST_F(CloudFormationTest, DeleteWaitReportsAFailedDeletion) {
+  answer(200, kNoEvents);
+  answer(200, stackAnswer("DELETE_FAILED"));
+  CloudFormation cf(*client_, "eu-west-1");
+  Status s = waitForStack(
+      cf, {"S", "arn:s", StackOperation::kDelete, "", {}, 1}, [](int) {},
+      [](const std::string&) {});
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("DELETE_FAILED"), std::string::npos) << s.toString();
+}
+
 // Stack states: stable vs in progress, failures including rollbacks.
 TEST(StackStatusTest, Classifies) {
   EXPECT_TRUE(isStackStable("CREATE_COMPLETE"));

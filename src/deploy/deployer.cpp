@@ -28,18 +28,6 @@ std::string concat(std::initializer_list<std::string_view> parts) {
 }
 
 // The failing resources of an operation, newest last, for the error message.
-std::string failureSummary(const std::vector<StackEvent>& events,
-                           const std::set<std::string>& seen) {
-  std::string out;
-  for (auto it = events.rbegin(); it != events.rend(); ++it) {
-    if (seen.count(it->id) || it->status.find("FAILED") == std::string::npos) continue;
-    out += concat(
-        {"\n  ", it->logical_id, " (", it->resource_type, "): ", it->status, ": ",
-         it->reason.empty() ? std::string_view("no reason given") : std::string_view(it->reason)});
-  }
-  return out;
-}
-
 // Why an upload happens, for the progress line ("" for a plain new object).
 std::string uploadReason(const StoredObject& stored) {
   switch (stored.state) {
@@ -193,43 +181,8 @@ Result<std::set<std::string>> Deployer::eventIds(CloudFormation& cf, const std::
   return ids;
 }
 
-Status Deployer::waitForStack(CloudFormation& cf, const std::string& name,
-                              const std::set<std::string>& seen_events, int poll_ms) {
-  std::set<std::string> printed = seen_events;
-  say(concat({"stack ", name, ": waiting for CloudFormation"}));
-  for (;;) {
-    auto events = cf.describeStackEvents(name);
-    if (!events && events.status().code() == Code::kNotFound) {
-      return Status::notFound(concat({"stack ", name, " does not exist"}));
-    }
-    if (!events) return events.status();
-    // Events come newest first; print the unseen ones oldest first.
-    for (auto it = events->rbegin(); it != events->rend(); ++it) {
-      if (!printed.insert(it->id).second) continue;
-      std::string line = concat({"  ", name, " ", it->logical_id, " ", it->status});
-      if (!it->reason.empty()) line += concat({": ", it->reason});
-      say(line);
-    }
-    auto stack = cf.describeStack(name);
-    if (!stack) return stack.status();
-    if (!stack->has_value()) {
-      return Status::notFound(concat(
-          {"stack ", name, " disappeared while waiting (creation failed and was rolled back?)",
-           failureSummary(*events, seen_events)}));
-    }
-    const StackInfo& s = **stack;
-    if (isStackStable(s.status)) {
-      if (isStackFailure(s.status)) {
-        std::string reasons = failureSummary(*events, seen_events);
-        return Status::unavailable(
-            concat({"stack ", name, " ended in ", s.status, s.status_reason.empty() ? "" : ": ",
-                    s.status_reason, reasons.empty() ? "" : "; failing resources:", reasons}));
-      }
-      say(concat({"stack ", name, ": ", s.status}));
-      return Status::ok();
-    }
-    sleep(poll_ms);
-  }
+Status Deployer::waitFor(CloudFormation& cf, const StackWait& wait) {
+  return waitForStack(cf, wait, sleep, [this](const std::string& line) { say(line); });
 }
 
 Status Deployer::applyStack(CloudFormation& cf, const std::string& name,
@@ -249,7 +202,7 @@ Status Deployer::applyStack(CloudFormation& cf, const std::string& name,
     auto id = cf.createStack(name, template_body, parameters);
     if (!id) return id.status();
     changed = true;
-    return waitForStack(cf, name, {}, options.poll_ms);
+    return waitFor(cf, {name, *id, StackOperation::kCreate, "", {}, options.poll_ms});
   }
   const StackInfo& stack = **existing;
   if (!isStackStable(stack.status)) {
@@ -301,7 +254,8 @@ Status Deployer::applyStack(CloudFormation& cf, const std::string& name,
   if (!seen) return seen.status();
   if (Status s = cf.executeChangeSet(*id); !s) return s;
   changed = true;
-  return waitForStack(cf, name, *seen, options.poll_ms);
+  return waitFor(cf, {name, stack.id.empty() ? name : stack.id, StackOperation::kUpdate, *id,
+                      std::move(*seen), options.poll_ms});
 }
 
 // One deploy's state, handed from step to step.
@@ -597,10 +551,10 @@ Status Deployer::findSessionTable(DestroyRun& run) {
 }
 
 Status Deployer::deleteStacks(DestroyRun& run) {
-  for (auto [cf, name, exists] :
-       {std::tuple{&run.edge, assembly_.checkerStackName(), run.checker.has_value()},
-        std::tuple{&run.regional, assembly_.managerStackName(), run.manager.has_value()}}) {
-    if (!exists) {
+  for (auto [cf, name, stack] :
+       {std::tuple{&run.edge, assembly_.checkerStackName(), run.checker},
+        std::tuple{&run.regional, assembly_.managerStackName(), run.manager}}) {
+    if (!stack) {
       say(concat({"stack ", name, ": does not exist, nothing to delete"}));
       continue;
     }
@@ -608,9 +562,14 @@ Status Deployer::deleteStacks(DestroyRun& run) {
     if (!seen) return seen.status();
     say(concat({"stack ", name, " (", cf->region(), "): deleting"}));
     if (Status s = cf->deleteStack(name); !s) return s;
-    Status waited = waitForStack(*cf, name, *seen, run.options.poll_ms);
-    // A deleted stack "disappears" (kNotFound): that is the success case here.
-    if (!waited && waited.code() != Code::kNotFound) return waited;
+    // By id: a deleted stack keeps answering DELETE_COMPLETE, where its name
+    // soon answers "does not exist" (or names a new stack).
+    std::string id = stack->id.empty() ? name : stack->id;
+    if (Status s = waitFor(
+            *cf, {name, id, StackOperation::kDelete, "", std::move(*seen), run.options.poll_ms});
+        !s) {
+      return s;
+    }
     say(concat({"stack ", name, ": deleted"}));
   }
   if (run.checker) {

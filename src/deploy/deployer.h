@@ -26,6 +26,7 @@
 namespace barrier {
 
 class CloudFormation;
+struct StackWait;
 class CloudFrontDistributions;
 
 struct DeployOptions {
@@ -118,10 +119,9 @@ class Deployer {
   Status applyStack(CloudFormation& cf, const std::string& name, const std::string& template_body,
                     const std::vector<StackParameter>& parameters, const DeployOptions& options,
                     bool& changed);
-  // Polls until the stack is stable, printing new events; fails with the
+  // Polls until the operation ends, printing new events; fails with the
   // failing resources and CloudFormation's reasons.
-  Status waitForStack(CloudFormation& cf, const std::string& name,
-                      const std::set<std::string>& seen_events, int poll_ms);
+  Status waitFor(CloudFormation& cf, const StackWait& wait);
   Status wireDistribution(const BarrierInfo& info, const DeployOptions& options,
                           DeployReport& report);
   Result<std::set<std::string>> eventIds(CloudFormation& cf, const std::string& name);

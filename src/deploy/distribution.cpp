@@ -181,9 +181,28 @@ void wireIdentityBehavior(XmlElement& config, std::vector<std::string>& changes)
                     " (first, no caching, all cookies and query strings, Host not forwarded)");
 }
 
+// CloudFront refuses a CloudFront Function and a Lambda@Edge function on the
+// viewer events of one behaviour (the developer guide's "Restrictions on all
+// edge functions"), so such a behaviour cannot take the checker.
+Status refuseViewerFunction(const XmlElement& behavior, const std::string& label) {
+  const XmlElement* items = behavior.find({"FunctionAssociations", "Items"});
+  if (items == nullptr) return Status::ok();
+  for (const XmlElement& f : items->children) {
+    std::string event = f.childText("EventType");
+    if (event != "viewer-request" && event != "viewer-response") continue;
+    return Status::invalid("behaviour " + label + " runs the CloudFront Function " +
+                           f.childText("FunctionARN") + " on " + event +
+                           ", and CloudFront allows no Lambda@Edge function on the viewer events "
+                           "then; remove it from the behaviour, or leave the behaviour out of "
+                           "Cloudfront.ProtectedBehaviors");
+  }
+  return Status::ok();
+}
+
 // The viewer-request association of one behaviour.
 Status associate(XmlElement& behavior, const std::string& label, const std::string& arn,
                  std::vector<std::string>& changes) {
+  if (Status s = refuseViewerFunction(behavior, label); !s) return s;
   XmlElement* assocs = behavior.child("LambdaFunctionAssociations");
   if (assocs == nullptr) {
     // Schema order: after Compress (or SmoothStreaming / AllowedMethods).

@@ -5,7 +5,7 @@
 //
 // What is wired (docs/ARCHITECTURE.md, "Deploying to AWS"):
 //  - an origin "barrier-session-manager" for the API: HTTPS only, TLS 1.2,
-//    origin path /prod;
+//    origin path /live (the API stage);
 //  - a cache behaviour /_identity/* to it, placed first so nothing shadows
 //    it: caching disabled (managed policy CachingDisabled), all cookies,
 //    query strings and headers but Host forwarded (managed origin-request
@@ -30,7 +30,7 @@ inline constexpr const char* kAllViewerExceptHostPolicyId = "b689b0a8-53d0-40ab-
 
 struct WiringSpec {
   std::string origin_domain;        // Session Manager Origin Host
-  std::string origin_path;          // Session Manager Origin Path (/prod)
+  std::string origin_path;          // Session Manager Origin Path (/live)
   std::string checker_version_arn;  // arn:aws:lambda:us-east-1:<acct>:function:<name>:<n>
   // Path patterns of the behaviours to protect; "*" is the default
   // behaviour. Empty: every behaviour except /_identity/*.
@@ -51,7 +51,9 @@ struct Wiring {
 
 // Edits `config` (the <DistributionConfig> element) in place. Fails without
 // a partial edit worth sending when a protected behaviour already runs
-// another viewer-request function, or a named behaviour does not exist.
+// another viewer-request function or a CloudFront Function on a viewer event
+// (CloudFront allows no Lambda@Edge beside it there), or a named behaviour
+// does not exist.
 Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec);
 
 // Removes what wireDistribution added: the /_identity/* behaviour, the

@@ -129,6 +129,39 @@ TEST(DistributionTest, RefusesToReplaceAForeignFunction) {
   EXPECT_NE(changes.status().message().find("already runs"), std::string::npos);
 }
 
+// A CloudFront Function on a viewer event of a protected behaviour: CloudFront
+// would refuse the Lambda@Edge association there, so the wiring refuses it
+// first, naming the behaviour and the function. One on an unprotected
+// behaviour is no obstacle.
+TEST(DistributionTest, RefusesACloudFrontFunctionOnAViewerEvent) {
+  for (const char* event : {"viewer-request", "viewer-response"}) {
+    std::string xml = kConfig;
+    std::string function =
+        std::string(
+            "<FunctionAssociations><Quantity>1</Quantity><Items><FunctionAssociation>"
+            "<FunctionARN>arn:aws:cloudfront::123456789012:function/rewrite</FunctionARN>"
+            "<EventType>") +
+        event + "</EventType></FunctionAssociation></Items></FunctionAssociations>";
+    xml.insert(xml.find("</CacheBehavior>"), function);
+    auto doc = parseXml(xml);
+    ASSERT_TRUE(doc.isOk()) << doc.status().toString();
+    XmlElement c = *doc;
+    auto refused = wireDistribution(c, spec(kV1));
+    ASSERT_FALSE(refused.isOk()) << event;
+    EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(
+        refused.status().message().find("behaviour /docs/* runs the CloudFront Function "
+                                        "arn:aws:cloudfront::123456789012:function/rewrite on " +
+                                        std::string(event)),
+        std::string::npos)
+        << refused.status().toString();
+    WiringSpec only_default = spec(kV1);
+    only_default.protected_behaviors = {"*"};
+    XmlElement d = *doc;
+    EXPECT_TRUE(wireDistribution(d, only_default).isOk()) << event;
+  }
+}
+
 // Only the named behaviours are protected; an unknown name is an error.
 TEST(DistributionTest, ProtectsOnlyNamedBehaviours) {
   XmlElement c = config();

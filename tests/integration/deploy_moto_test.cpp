@@ -101,7 +101,7 @@ TEST_F(DeployMotoTest, DeploysThenRedeploysWithoutChanges) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.out.find("Session Manager Origin Host"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find(".execute-api.eu-west-1.amazonaws.com"), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("| Session Manager Origin Path  | /prod"), std::string::npos)
+  EXPECT_NE(first.out.find("| Session Manager Origin Path  | /live"), std::string::npos)
       << first.out;
   EXPECT_NE(first.out.find("Session Checker Function Arn"), std::string::npos) << first.out;
   // Progress is on stderr, stack events included.
@@ -254,7 +254,7 @@ TEST_F(DeployMotoTest, InfoAndDestroy) {
   ASSERT_EQ(json.exit_code, 0) << json.err;
   auto doc = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_TRUE(doc.is_object()) << json.out;
-  EXPECT_EQ(doc["SessionManagerOriginPath"], "/prod");
+  EXPECT_EQ(doc["SessionManagerOriginPath"], "/live");
   EXPECT_NE(doc["SessionManagerOriginHost"].get<std::string>().find(".execute-api."),
             std::string::npos);
   EXPECT_TRUE(doc.contains("SessionCheckerFunctionArn"));
@@ -349,7 +349,7 @@ urllib.request.urlopen(urllib.request.Request(
   std::string after_first = python(dump);
   EXPECT_NE(after_first.find("barrier-session-manager"), std::string::npos) << after_first;
   EXPECT_NE(after_first.find("/_identity/*"), std::string::npos) << after_first;
-  EXPECT_NE(after_first.find("\"OriginPath\": \"/prod\""), std::string::npos) << after_first;
+  EXPECT_NE(after_first.find("\"OriginPath\": \"/live\""), std::string::npos) << after_first;
   EXPECT_NE(after_first.find("https-only"), std::string::npos) << after_first;
 
   CommandResult second = barrier(ws_.deployArgs());

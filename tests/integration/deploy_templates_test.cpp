@@ -55,11 +55,17 @@ TEST(DeployTemplatesTest, KeepTheDesignedSettings) {
   for (const char* needle :
        {"DeletionPolicy: Retain", "AttributeName: valid_until", "IndexName: sub-index",
         "PointInTimeRecoveryEnabled: true", "Runtime: provided.al2023", "PathPart: \"{proxy+}\"",
-        "PathPart: _identity", "StageName: prod", "AllowedOAuthFlows: [code]",
-        "AllowedOAuthScopes: [openid, email, profile]", "/_identity/auth", "/_identity/signed-out",
-        "NoEcho: true", "ProjectionType: KEYS_ONLY"}) {
+        "PathPart: _identity", "StageName: live", "Value: /live", "Type: AWS::ApiGateway::Stage",
+        "AllowedOAuthFlows: [code]", "AllowedOAuthScopes: [openid, email, profile]",
+        "/_identity/auth", "/_identity/signed-out", "NoEcho: true", "ProjectionType: KEYS_ONLY"}) {
     EXPECT_NE(manager.find(needle), std::string::npos) << needle;
   }
+  // The throttle lives in a Stage resource's MethodSettings, where an update
+  // changes it: a deployment's StageDescription cannot be changed once its
+  // stage exists.
+  EXPECT_EQ(manager.find("StageDescription"), std::string::npos);
+  EXPECT_NE(manager.find("MethodSettings:"), std::string::npos);
+  EXPECT_NE(manager.find("ThrottlingRateLimit: !Ref ThrottlingRateLimit"), std::string::npos);
   // The index holds keys only, as `sessions create-table` makes it: no copy
   // of the records (and the secrets of login records) in it.
   EXPECT_EQ(manager.find("ProjectionType: ALL"), std::string::npos);
