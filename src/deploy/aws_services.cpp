@@ -158,6 +158,22 @@ Status SigningKeyStore::save(const SigningKeySet& keys) {
       "barrier session-signing keys (the first signs); written by barrier deploy");
 }
 
+Result<int> managedLoginVersion(AwsClient& client, const std::string& region,
+                                const std::string& domain) {
+  auto doc = jsonCall(client, "cognito-idp", region,
+                      "AWSCognitoIdentityProviderService.DescribeUserPoolDomain",
+                      {{"Domain", domain}}, "cognito-idp DescribeUserPoolDomain " + domain);
+  if (!doc) return doc.status();
+  const Json& description = (*doc)["DomainDescription"];
+  if (!description.is_object() || !description.contains("ManagedLoginVersion")) return 0;
+  const Json& version = description["ManagedLoginVersion"];
+  if (!version.is_number_integer()) {
+    return Status::unavailable("cognito-idp DescribeUserPoolDomain " + domain +
+                               ": ManagedLoginVersion is not a number");
+  }
+  return version.get<int>();
+}
+
 Status deleteDynamoDbTable(AwsClient& client, const std::string& region, const std::string& table) {
   AwsRequest r;
   r.service = "dynamodb";

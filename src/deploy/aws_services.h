@@ -101,6 +101,13 @@ class SigningKeyStore {
   SsmParameter parameter_;
 };
 
+// The ManagedLoginVersion of a Cognito user-pool domain (DescribeUserPoolDomain,
+// `domain` as userPoolDomainKey gives it): 1 for the classic hosted UI, 2 for
+// managed login, 0 when the answer names none (Cognito answers a domain it
+// does not know with an empty description).
+Result<int> managedLoginVersion(AwsClient& client, const std::string& region,
+                                const std::string& domain);
+
 // Deletes a DynamoDB table (destroy --delete-data); kNotFound when absent.
 Status deleteDynamoDbTable(AwsClient& client, const std::string& region, const std::string& table);
 

@@ -30,6 +30,39 @@ struct S3Harness {
   }
 };
 
+// DescribeUserPoolDomain's recorded answers: version 2 is managed login, 1
+// the classic hosted UI; a description without the field (older answers)
+// and the empty one Cognito gives for an unknown domain read 0.
+TEST(ManagedLoginVersion, ReadsTheDomainDescription) {
+  S3Harness h;
+  h.http->answers = {
+      httpResponse(200, R"({"DomainDescription":{"UserPoolId":"eu-west-1_Pool1",)"
+                        R"("Domain":"my-site","Status":"ACTIVE","ManagedLoginVersion":2}})"),
+      httpResponse(200, R"({"DomainDescription":{"Domain":"my-site","ManagedLoginVersion":1}})"),
+      httpResponse(200, R"({"DomainDescription":{"Domain":"my-site","Status":"ACTIVE"}})"),
+      httpResponse(200, R"({"DomainDescription":{}})")};
+  for (int expected : {2, 1, 0, 0}) {
+    auto version = managedLoginVersion(h.client, "eu-west-1", "my-site");
+    ASSERT_TRUE(version.isOk()) << version.status().toString();
+    EXPECT_EQ(*version, expected);
+  }
+  ASSERT_EQ(h.http->requests.size(), 4u);
+  const HttpClientRequest& sent = h.http->requests[0];
+  EXPECT_EQ(sent.url, "https://cognito-idp.eu-west-1.amazonaws.com/");
+  EXPECT_EQ(sent.headers.get("X-Amz-Target"),
+            "AWSCognitoIdentityProviderService.DescribeUserPoolDomain");
+  EXPECT_EQ(sent.body, R"({"Domain":"my-site"})");
+}
+
+// A refusal (no cognito-idp:DescribeUserPoolDomain) fails the deploy
+// rather than guess the domain's kind.
+TEST(ManagedLoginVersion, RefusalFails) {
+  S3Harness h;
+  h.http->queue(
+      httpResponse(400, R"({"__type":"AccessDeniedException","message":"not authorized"})"));
+  EXPECT_FALSE(managedLoginVersion(h.client, "eu-west-1", "my-site").isOk());
+}
+
 // Without s3:ListBucket, S3 answers HeadObject on a missing key with 403
 // (no body): that reads "cannot tell", not a failure of the deploy.
 TEST(S3Objects, HeadForbiddenMeansCannotTell) {

@@ -317,8 +317,18 @@ Status Deployer::deployManager(DeployRun& run) {
   if (!zip) return zip.status();
   auto key = upload(assembly_.region, "manager", *zip, run.options, run.report);
   if (!key) return key.status();
-  auto parameters =
-      managerParameters(assembly_, assembly_.bucketFor(assembly_.region), *key, run.keys.keys.keys);
+  // A domain serving managed login shows "Login pages unavailable" to an
+  // app client without a branding style: the stack then adds Cognito's
+  // default one. The classic hosted UI needs none.
+  std::string domain = userPoolDomainKey(assembly_);
+  auto version = managedLoginVersion(client_, assembly_.region, domain);
+  if (!version) return version.status();
+  bool managed_login = *version >= 2;
+  say(concat({"cognito domain ", domain, ": ",
+              managed_login ? "managed login (the app client gets Cognito's default branding)"
+                            : "classic hosted UI"}));
+  auto parameters = managerParameters(assembly_, assembly_.bucketFor(assembly_.region), *key,
+                                      run.keys.keys.keys, managed_login);
   return applyStack(run.regional, assembly_.managerStackName(), run.manager_template, parameters,
                     run.options, run.report.manager_stack_changed);
 }

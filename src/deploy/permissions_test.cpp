@@ -20,6 +20,7 @@ std::set<std::string> actionsTheCodeCalls() {
   const std::pair<std::regex, std::string> patterns[] = {
       {std::regex(R"re("AmazonSSM\.(\w+)")re"), "ssm:"},
       {std::regex(R"re("DynamoDB_20120810\.(\w+)")re"), "dynamodb:"},
+      {std::regex(R"re("AWSCognitoIdentityProviderService\.(\w+)")re"), "cognito-idp:"},
       {std::regex(R"re(call\("(\w+)")re"), "cloudformation:"},
       {std::regex(R"re("s3 ([A-Z]\w+))re"), "s3:"},
       {std::regex(R"re("cloudfront ([A-Z]\w+))re"), "cloudfront:"}};
@@ -49,7 +50,8 @@ TEST(DeployPermissions, CoverEveryCallTheCodeMakes) {
   for (const char* known :
        {"cloudformation:CreateStack", "cloudformation:DescribeStackEvents", "s3:PutObject",
         "s3:GetObject", "ssm:GetParameter", "ssm:DeleteParameter", "dynamodb:DeleteTable",
-        "cloudfront:GetDistribution", "cloudfront:UpdateDistribution"}) {
+        "cognito-idp:DescribeUserPoolDomain", "cloudfront:GetDistribution",
+        "cloudfront:UpdateDistribution"}) {
     EXPECT_TRUE(called.count(known)) << "the source scan missed " << known;
   }
   for (const auto& action : called) EXPECT_TRUE(granted.count(action)) << action;

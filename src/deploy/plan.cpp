@@ -245,7 +245,8 @@ Status checkManagerSizes(const Assembly& a) {
 
 std::vector<StackParameter> managerParameters(const Assembly& a, const std::string& code_bucket,
                                               const std::string& code_key,
-                                              const std::vector<std::string>& signing_keys) {
+                                              const std::vector<std::string>& signing_keys,
+                                              bool managed_login) {
   return {{"UserPoolId", a.user_pool_id},
           {"UserPoolDomainName", a.user_pool_domain},
           {"CloudfrontDomainName", a.cloudfront_domain},
@@ -259,7 +260,17 @@ std::vector<StackParameter> managerParameters(const Assembly& a, const std::stri
           {"SigningKeys", joinComma(signing_keys)},
           {"LogLevel", a.log_level},
           {"ThrottlingRateLimit", std::to_string(a.rate_limit)},
-          {"ThrottlingBurstLimit", std::to_string(a.burst_limit)}};
+          {"ThrottlingBurstLimit", std::to_string(a.burst_limit)},
+          {"ManagedLogin", managed_login ? "true" : "false"}};
+}
+
+std::string userPoolDomainKey(const Assembly& a) {
+  std::string suffix = ".auth." + a.userPoolRegion() + ".amazoncognito.com";
+  const std::string& domain = a.user_pool_domain;
+  if (domain.size() > suffix.size() && domain.ends_with(suffix)) {
+    return domain.substr(0, domain.size() - suffix.size());
+  }
+  return domain;
 }
 
 std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,

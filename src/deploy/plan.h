@@ -97,9 +97,17 @@ size_t managerEnvironmentBytes(const Assembly& a);
 // when ManagerConfigJson or the environment would not fit.
 Status checkManagerSizes(const Assembly& a);
 
+// `managed_login`: the pool's domain serves managed login (not the classic
+// hosted UI), so the stack gives the app client a branding style.
 std::vector<StackParameter> managerParameters(const Assembly& a, const std::string& code_bucket,
                                               const std::string& code_key,
-                                              const std::vector<std::string>& signing_keys);
+                                              const std::vector<std::string>& signing_keys,
+                                              bool managed_login);
+
+// The name DescribeUserPoolDomain takes for the assembly's domain: the
+// prefix alone for <prefix>.auth.<region>.amazoncognito.com, the whole host
+// name for a custom domain.
+std::string userPoolDomainKey(const Assembly& a);
 
 // config.json baked into the checker zip (no client secret: the edge never
 // talks to the provider; it needs the signing keys to refuse forged ids).

@@ -123,7 +123,7 @@ TEST(PlanTest, CheckerConfigCarriesTheLogLevel) {
 
 // Dry-run parameter listings mask the signing keys.
 TEST(PlanTest, DescribeParametersMasksSecrets) {
-  auto params = managerParameters(sample(), "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"});
+  auto params = managerParameters(sample(), "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"}, false);
   std::string text = describeParameters(params);
   EXPECT_NE(text.find("SigningKeys = ****"), std::string::npos);
   EXPECT_EQ(text.find("c2VjcmV0c2VjcmV0"), std::string::npos);
@@ -136,9 +136,31 @@ TEST(PlanTest, ThrottlingParameters) {
   a.rate_limit = 20;
   a.burst_limit = 40;
   std::string text =
-      describeParameters(managerParameters(a, "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"}));
+      describeParameters(managerParameters(a, "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"}, false));
   EXPECT_NE(text.find("ThrottlingRateLimit = 20"), std::string::npos) << text;
   EXPECT_NE(text.find("ThrottlingBurstLimit = 40"), std::string::npos) << text;
+}
+
+// The domain's managed-login finding reaches the stack as ManagedLogin, the
+// condition of the app client's branding style.
+TEST(PlanTest, ManagedLoginParameter) {
+  EXPECT_NE(describeParameters(managerParameters(sample(), "b", "k", {"a2V5"}, true))
+                .find("ManagedLogin = true"),
+            std::string::npos);
+  EXPECT_NE(describeParameters(managerParameters(sample(), "b", "k", {"a2V5"}, false))
+                .find("ManagedLogin = false"),
+            std::string::npos);
+}
+
+// DescribeUserPoolDomain takes a Cognito domain's prefix alone and a custom
+// domain whole.
+TEST(PlanTest, UserPoolDomainKey) {
+  Assembly a = sample();
+  EXPECT_EQ(userPoolDomainKey(a), "login.example.com");
+  a.user_pool_domain = "my-site.auth.eu-west-1.amazoncognito.com";
+  EXPECT_EQ(userPoolDomainKey(a), "my-site");
+  a.user_pool_domain = "my-site.auth.us-east-1.amazoncognito.com";  // another region's: whole
+  EXPECT_EQ(userPoolDomainKey(a), "my-site.auth.us-east-1.amazoncognito.com");
 }
 
 // The reference table has the reference rows, aligned.

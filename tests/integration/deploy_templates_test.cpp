@@ -60,6 +60,14 @@ TEST(DeployTemplatesTest, KeepTheDesignedSettings) {
         "/_identity/auth", "/_identity/signed-out", "NoEcho: true", "ProjectionType: KEYS_ONLY"}) {
     EXPECT_NE(manager.find(needle), std::string::npos) << needle;
   }
+  // Cognito's default branding style for the app client, only when the
+  // pool's domain serves managed login.
+  for (const char* needle :
+       {"Type: AWS::Cognito::ManagedLoginBranding\n    Condition: UsesManagedLogin\n",
+        "ClientId: !Ref UserPoolClient\n      UseCognitoProvidedValues: true\n",
+        "UsesManagedLogin: !Equals [!Ref ManagedLogin, \"true\"]"}) {
+    EXPECT_NE(manager.find(needle), std::string::npos) << needle;
+  }
   // The throttle lives in a Stage resource's MethodSettings, where an update
   // changes it: a deployment's StageDescription cannot be changed once its
   // stage exists.
