@@ -50,8 +50,16 @@ inline auto awaitInto(error_code& ec) { return net::redirect_error(net::use_awai
 // /_identity/health request under ASan, and a `barrier serve` crash
 // (SIGABRT, heap corruption) about once in 150 runs of ServeProcessTest.
 // `executor` and `pool` outlive the suspension: the references are safe.
+//
+// The same bug reaches `fn`, a temporary argument of this coroutine: it too
+// may be destroyed once more than it is constructed. A lambda that captured
+// a std::shared_ptr by value released it twice (a reloaded Site's gateway
+// freed under a running request), so `fn` must capture references only,
+// and the compiler checks it.
 template <class F>
 net::awaitable<std::invoke_result_t<F&>> runBlocking(net::thread_pool& pool, F fn) {
+  static_assert(std::is_trivially_destructible_v<F>,
+                "runBlocking: capture references only (see above)");
   using R = std::invoke_result_t<F&>;
   auto executor = co_await net::this_coro::executor;
   auto initiation = [&pool, &executor](auto handler, F f) {

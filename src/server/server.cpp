@@ -631,7 +631,7 @@ class ServerImpl : public Server {
         std::optional<Response> response = health_.answer(now);
         if (!response) {
           response = co_await runBlocking(
-              store_reads_, [gateway = ex.site->gateway] { return gateway->health(); });
+              store_reads_, [&gateway = *ex.site->gateway] { return gateway.health(); });
           health_.remember(*response, now);
         }
         co_return co_await sendResponse(stream, *response, ex);
