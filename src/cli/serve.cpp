@@ -67,15 +67,6 @@ struct ProcessPorts {
   Metrics metrics;
 };
 
-bool sameStore(const StoreConfig& a, const StoreConfig& b) {
-  return a.type == b.type && a.path == b.path && a.url == b.url && a.table == b.table &&
-         a.region == b.region && a.endpoint == b.endpoint;
-}
-
-bool sameCache(const CacheConfig& a, const CacheConfig& b) {
-  return a.ttl == b.ttl && a.negative_ttl == b.negative_ttl && a.max_entries == b.max_entries;
-}
-
 // Everything one configuration builds for the requests, owned together.
 // The server holds it through its gateway (an aliasing shared_ptr), so a
 // request in flight keeps all of it alive. Members refer to the ones above
@@ -110,7 +101,7 @@ Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
   const ValidConfig& c = site->config;
   auto origins = makeOrigins(c.server.origins);
   if (!origins.isOk()) return Status::invalid(path + ": " + origins.status().message());
-  bool same_store = previous != nullptr && sameStore(previous->config.store, c.store);
+  bool same_store = previous != nullptr && previous->config.store == c.store;
   if (same_store) {
     site->store = previous->store;
     site->metered = previous->metered;
@@ -121,7 +112,7 @@ Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
     site->metered = std::make_shared<MeteredStore>(*site->store, ports.metrics);
   }
   // The cache holds the old store's records: it goes with it.
-  site->cache = same_store && sameCache(previous->config.cache, c.cache)
+  site->cache = same_store && previous->config.cache == c.cache
                     ? previous->cache
                     : std::shared_ptr<SessionCache>(makeLockedSessionCache(*ports.clock, c.cache));
   site->checker =

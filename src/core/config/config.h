@@ -59,6 +59,8 @@ struct CacheConfig {
   int64_t ttl = 300;            // positive entries, never past valid_until
   int64_t negative_ttl = 5;     // unknown ids
   int64_t max_entries = 10000;  // LRU bound
+
+  bool operator==(const CacheConfig&) const = default;
 };
 
 // Requests whose path matches `pattern` need one of `groups`.
@@ -77,6 +79,8 @@ struct StoreConfig {
   std::string table = "barrier-sessions";    // dynamodb
   std::string region;                        // dynamodb
   std::string endpoint;                      // dynamodb endpoint override (dynalite, moto)
+
+  bool operator==(const StoreConfig&) const = default;
 };
 
 struct OriginConfig {
