@@ -110,13 +110,6 @@ long long ttlOf(const XmlElement& e, std::string_view field) {
 }
 
 constexpr std::string_view kReplacedComment = "barrier: destroy puts back origin request policy ";
-constexpr size_t kMaxPolicyHeaders = 10;  // CloudFront's quota, per policy and per legacy behaviour
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 // destroy: the identity headers leave a legacy behaviour's forwarded headers.
 void unforwardLegacyHeaders(XmlElement& behavior, const std::string& label,
@@ -517,6 +510,12 @@ std::vector<std::string> unwireDistribution(XmlElement& config,
   return changes;
 }
 
+std::string joinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 std::vector<ProtectedBehavior> protectedBehaviors(XmlElement& config,
                                                   const std::vector<std::string>& wanted) {
   std::vector<ProtectedBehavior> out;
@@ -682,7 +681,7 @@ Status forwardLegacyHeaders(XmlElement& behavior, const std::string& label,
   if (now + missing.size() > kMaxPolicyHeaders) {
     return Status::invalid(
         "behaviour " + label + " uses legacy cache settings that forward " + std::to_string(now) +
-        " headers; the checker's " + joined(missing) + " would pass CloudFront's " +
+        " headers; the checker's " + joinNames(missing) + " would pass CloudFront's " +
         std::to_string(kMaxPolicyHeaders) +
         " there. Give the behaviour a cache policy (CachingDisabled suits pages for signed-in "
         "users) so deploy can add an origin request policy, or forward fewer headers");

@@ -15,6 +15,7 @@
 // Applying it to an already wired document changes nothing.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -88,6 +89,13 @@ std::string unqualifiedFunctionArn(const std::string& arn);
 // request by default"). So the identity headers reach the application only
 // when the behaviour forwards them; the functions below find out whether
 // it does, and build what makes it.
+
+// CloudFront's quota of headers in one origin request policy, and in one
+// behaviour's legacy forwarded headers.
+inline constexpr size_t kMaxPolicyHeaders = 10;
+
+// "A, B, C", for messages.
+std::string joinNames(const std::vector<std::string>& names);
 
 // A behaviour the checker runs on, with the label messages use.
 struct ProtectedBehavior {

@@ -11,15 +11,6 @@ namespace barrier {
 
 namespace {
 
-// CloudFront's quota of headers in one origin request policy.
-constexpr size_t kMaxPolicyHeaders = 10;
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // "whitelist: A, B" / "all" / "none": a policy's setting, for the plan.
 std::string settingOf(const XmlElement& policy, const char* config, const char* field,
                       const char* list) {
@@ -30,7 +21,7 @@ std::string settingOf(const XmlElement& policy, const char* config, const char* 
   if (const XmlElement* items = c->find({list, "Items"})) {
     for (const XmlElement& i : items->children) names.push_back(i.text);
   }
-  return names.empty() ? out : out + " " + joined(names);
+  return names.empty() ? out : out + " " + joinNames(names);
 }
 
 std::string describePolicy(const XmlElement& policy) {
@@ -116,12 +107,12 @@ Status forwardThroughPolicy(CloudFrontPolicies& api, PolicyCache& policies,
   if (missing.empty()) return Status::ok();
   XmlElement policy = identityOriginRequestPolicy(*origin, origin_id, missing);
   const XmlElement* headers = policy.find({"HeadersConfig", "Headers", "Items"});
-  if (policy.find({"HeadersConfig"})->childText("HeaderBehavior") == "whitelist" &&
+  if (policy.child("HeadersConfig")->childText("HeaderBehavior") == "whitelist" &&
       headers != nullptr && headers->children.size() > kMaxPolicyHeaders) {
     return Status::invalid("behaviour " + p.label + ": its origin request policy " + origin_id +
                            " forwards " +
                            std::to_string(headers->children.size() - missing.size()) +
-                           " headers, and with the checker's " + joined(missing) +
+                           " headers, and with the checker's " + joinNames(missing) +
                            " it would pass CloudFront's " + std::to_string(kMaxPolicyHeaders) +
                            "; forward fewer headers there, or use the managed origin request "
                            "policy AllViewerExceptHostHeader (" +
@@ -140,7 +131,7 @@ Status forwardThroughPolicy(CloudFrontPolicies& api, PolicyCache& policies,
   setOriginRequestPolicy(b, id);
   wiring.changes.push_back("behaviour " + p.label + ": origin request policy " +
                            (origin_id.empty() ? "none" : origin_id) + " -> " + name +
-                           " (the same settings, plus " + joined(missing) +
+                           " (the same settings, plus " + joinNames(missing) +
                            ", which CloudFront would not send the origin otherwise)");
   return Status::ok();
 }
@@ -165,7 +156,7 @@ Status forwardIdentityHeaders(CloudFrontPolicies& api, XmlElement& config,
       std::vector<std::string> missing = legacyIdentityHeadersNotForwarded(b);
       if (!missing.empty()) {
         if (Status s = forwardLegacyHeaders(b, p.label, missing); !s) return s;
-        wiring.changes.push_back("behaviour " + p.label + ": forward " + joined(missing) +
+        wiring.changes.push_back("behaviour " + p.label + ": forward " + joinNames(missing) +
                                  " to the origin (added to the headers of its legacy cache "
                                  "settings, which also keys its cache by them)");
       }
