@@ -4,9 +4,8 @@
 
 #include <map>
 
+#include "tests/support/fake_aws_client.h"
 #include "tests/support/fake_http_client.h"
-#include "tests/support/fixed_clock.h"
-#include "tests/support/seeded_random.h"
 
 namespace barrier {
 namespace {
@@ -80,25 +79,28 @@ struct PolicyApi {
   }
 };
 
+IdentityForwardingSpec forwarding(bool dry_run = false) {
+  return {{}, "barrier-Test-", "__Host-barrier", dry_run};
+}
+
 struct Harness {
   PolicyApi api;
   std::shared_ptr<FakeHttpClient> http = std::make_shared<FakeHttpClient>(
       [this](const HttpClientRequest& r) { return api.answer(r); });
-  AwsClient client = makeClient(http);
+  AwsClient client = fakeAwsClient(http);
   CloudFrontPolicies policies{client};
 
-  static AwsClient makeClient(std::shared_ptr<FakeHttpClient> http) {
-    AwsClientOptions options;
-    options.region = "eu-west-1";
-    options.env = mapEnvironment({});
-    options.sleep = [](int) {};
-    AwsClientDeps deps;
-    deps.http = std::move(http);
-    deps.clock = std::make_shared<FixedClock>(1700000000);
-    deps.random = std::make_shared<SeededRandom>(7);
-    deps.credentials = std::shared_ptr<CredentialsProvider>(
-        makeStaticCredentials({"AKID", "SECRET", "TOKEN", 0, "test"}));
-    return AwsClient(options, deps);
+  // One deploy's forwarding step over `config`.
+  struct Run {
+    Wiring wiring;
+    std::vector<std::string> created;
+  };
+  Run forward(XmlElement& config, bool dry_run = false) {
+    Run run;
+    Status s =
+        forwardIdentityHeaders(policies, config, forwarding(dry_run), run.wiring, run.created);
+    EXPECT_TRUE(s.isOk()) << s.toString();
+    return run;
   }
 };
 
@@ -118,10 +120,6 @@ XmlElement distribution(const std::string& cache_id, const std::string& origin_i
       behaviour + "</DefaultCacheBehavior><Comment>site</Comment></DistributionConfig>");
   EXPECT_TRUE(doc.isOk());
   return std::move(doc).value();
-}
-
-IdentityForwardingSpec forwarding(bool dry_run = false) {
-  return {{}, "barrier-Test-", "__Host-barrier", dry_run};
 }
 
 std::vector<std::string> headerNames(const XmlElement& policy) {
@@ -150,9 +148,7 @@ TEST(OriginPolicies, AddsTheIdentityHeadersToThePreviousSettingsAndDestroyRestor
   Harness h;
   h.api.origin["orp-site"] = kSitePolicy;
   XmlElement config = distribution(kCachingDisabledPolicyId, "orp-site");
-  Wiring wiring;
-  std::vector<std::string> created;
-  ASSERT_TRUE(forwardIdentityHeaders(h.policies, config, forwarding(), wiring, created).isOk());
+  auto [wiring, created] = h.forward(config);
 
   ASSERT_EQ(created, std::vector<std::string>{"orp-barrier-1"});
   const XmlElement* behaviour = config.child("DefaultCacheBehavior");
@@ -170,10 +166,8 @@ TEST(OriginPolicies, AddsTheIdentityHeadersToThePreviousSettingsAndDestroyRestor
   EXPECT_NE(wiring.changes[1].find("orp-site -> barrier-Test-"), std::string::npos);
   EXPECT_TRUE(wiring.warnings.empty());  // CachingDisabled
 
-  Wiring again;
-  std::vector<std::string> none;
   size_t before = h.http->requests.size();
-  ASSERT_TRUE(forwardIdentityHeaders(h.policies, config, forwarding(), again, none).isOk());
+  auto [again, none] = h.forward(config);
   EXPECT_TRUE(again.changes.empty());
   EXPECT_TRUE(none.empty());
   EXPECT_EQ(h.http->requests.size(), before + 1);  // GetOriginRequestPolicy of barrier's
@@ -195,9 +189,7 @@ TEST(OriginPolicies, AddsTheIdentityHeadersToThePreviousSettingsAndDestroyRestor
 TEST(OriginPolicies, ABehaviourWithoutPolicyGetsOneAndLosesItOnDestroy) {
   Harness h;
   XmlElement config = distribution(kCachingDisabledPolicyId, "");
-  Wiring wiring;
-  std::vector<std::string> created;
-  ASSERT_TRUE(forwardIdentityHeaders(h.policies, config, forwarding(), wiring, created).isOk());
+  auto [wiring, created] = h.forward(config);
   ASSERT_EQ(created.size(), 1u);
   XmlElement made = h.api.originConfig(created[0]);
   EXPECT_EQ(headerNames(made).size(), 4u);
@@ -219,9 +211,7 @@ TEST(OriginPolicies, AllViewerPoliciesAreLeftAlone) {
   for (const char* managed : {kAllViewerPolicyId, kAllViewerExceptHostPolicyId}) {
     Harness h;
     XmlElement config = distribution(kCachingDisabledPolicyId, managed);
-    Wiring wiring;
-    std::vector<std::string> created;
-    ASSERT_TRUE(forwardIdentityHeaders(h.policies, config, forwarding(), wiring, created).isOk());
+    auto [wiring, created] = h.forward(config);
     EXPECT_TRUE(wiring.changes.empty()) << managed;
     EXPECT_TRUE(created.empty());
     EXPECT_TRUE(h.http->requests.empty());
@@ -238,9 +228,7 @@ TEST(OriginPolicies, APolicyForwardingTheHeadersIsLeftAlone) {
       "</HeaderBehavior><Headers><Quantity>1</Quantity><Items><Name>Host</Name></Items>"
       "</Headers></HeadersConfig></OriginRequestPolicyConfig>";
   XmlElement config = distribution(kCachingDisabledPolicyId, "orp-all-but");
-  Wiring wiring;
-  std::vector<std::string> created;
-  ASSERT_TRUE(forwardIdentityHeaders(h.policies, config, forwarding(), wiring, created).isOk());
+  auto [wiring, created] = h.forward(config);
   EXPECT_TRUE(wiring.changes.empty());
   EXPECT_TRUE(created.empty());
 }
@@ -250,9 +238,7 @@ TEST(OriginPolicies, DryRunCreatesNothing) {
   Harness h;
   h.api.origin["orp-site"] = kSitePolicy;
   XmlElement config = distribution(kCachingDisabledPolicyId, "orp-site");
-  Wiring wiring;
-  std::vector<std::string> created;
-  ASSERT_TRUE(forwardIdentityHeaders(h.policies, config, forwarding(true), wiring, created).isOk());
+  auto [wiring, created] = h.forward(config, true);
   EXPECT_TRUE(created.empty());
   EXPECT_EQ(h.api.created, 0);
   ASSERT_EQ(wiring.changes.size(), 2u);
@@ -280,9 +266,7 @@ TEST(OriginPolicies, WarnsOfACacheKeyWithoutTheSession) {
       "<Items><Name>__Host-barrier</Name></Items></Cookies></CookiesConfig>");
   {
     XmlElement config = distribution("cp-none", kAllViewerPolicyId);
-    Wiring wiring;
-    std::vector<std::string> created;
-    ASSERT_TRUE(forwardIdentityHeaders(h.policies, config, forwarding(), wiring, created).isOk());
+    auto [wiring, created] = h.forward(config);
     ASSERT_EQ(wiring.warnings.size(), 1u);
     const std::string& w = wiring.warnings[0];
     EXPECT_NE(w.find("behaviour * (default)"), std::string::npos) << w;
@@ -291,9 +275,7 @@ TEST(OriginPolicies, WarnsOfACacheKeyWithoutTheSession) {
   }
   {
     XmlElement config = distribution("cp-session", kAllViewerPolicyId);
-    Wiring wiring;
-    std::vector<std::string> created;
-    ASSERT_TRUE(forwardIdentityHeaders(h.policies, config, forwarding(), wiring, created).isOk());
+    auto [wiring, created] = h.forward(config);
     EXPECT_TRUE(wiring.warnings.empty());
   }
 }
