@@ -29,10 +29,6 @@ std::string concat(std::initializer_list<std::string_view> parts) {
 }
 
 // The failing resources of an operation, newest last, for the error message.
-constexpr const char* kPolicyRecordDescription =
-    "barrier's CloudFront origin request policies, comma-separated ids; written by barrier "
-    "deploy, deleted by barrier destroy";
-
 // Why an upload happens, for the progress line ("" for a plain new object).
 std::string uploadReason(const StoredObject& stored) {
   switch (stored.state) {
@@ -48,6 +44,10 @@ std::string uploadReason(const StoredObject& stored) {
   return stored.checksum_sha256.empty() ? " (there, without a checksum: replaced)"
                                         : " (there with other content: replaced)";
 }
+
+constexpr const char* kPolicyRecordDescription =
+    "barrier's CloudFront origin request policies, comma-separated ids; written by barrier "
+    "deploy, deleted by barrier destroy";
 
 }  // namespace
 

@@ -72,25 +72,35 @@ class PolicyCache {
   std::map<std::string, XmlElement> origin_;
 };
 
+// barrier's policies this deploy created or found, by name: behaviours
+// with the same settings share one.
+struct MadePolicies {
+  std::map<std::string, std::string> ids;  // name -> id
+  std::vector<std::string>& created;       // ids, for the record
+};
+
 // The id of barrier's policy `policy` (named): created, or found when a
 // policy of that name exists already (its content is in its name).
+// `fresh`: created now.
 Result<std::string> ensurePolicy(CloudFrontPolicies& api, const XmlElement& policy,
-                                 std::vector<std::string>& created) {
+                                 MadePolicies& made, bool& fresh) {
+  std::string name = policy.childText("Name");
+  fresh = false;
+  if (auto it = made.ids.find(name); it != made.ids.end()) return it->second;
   auto id = api.createOriginRequestPolicy(policy);
   if (id) {
-    created.push_back(*id);
-    return id;
+    fresh = true;
+  } else if (id.status().hasReason("OriginRequestPolicyAlreadyExists")) {
+    auto custom = api.customOriginRequestPolicies();
+    if (!custom) return custom.status();
+    for (const CloudFrontPolicy& p : *custom) {
+      if (p.config.childText("Name") == name) id = p.id;
+    }
   }
-  if (!id.status().hasReason("OriginRequestPolicyAlreadyExists")) return id.status();
-  auto custom = api.customOriginRequestPolicies();
-  if (!custom) return custom.status();
-  std::string name = policy.childText("Name");
-  for (const CloudFrontPolicy& p : *custom) {
-    if (p.config.childText("Name") != name) continue;
-    created.push_back(p.id);  // recorded again: destroy must find it too
-    return p.id;
-  }
-  return id.status();
+  if (!id) return id.status();
+  made.ids[name] = *id;
+  made.created.push_back(*id);  // one found is recorded too: destroy must find it
+  return id;
 }
 
 // A behaviour with a cache policy: barrier's origin request policy when the
@@ -98,7 +108,7 @@ Result<std::string> ensurePolicy(CloudFrontPolicies& api, const XmlElement& poli
 Status forwardThroughPolicy(CloudFrontPolicies& api, PolicyCache& policies,
                             const ProtectedBehavior& p, const XmlElement* cache,
                             const IdentityForwardingSpec& spec, Wiring& wiring,
-                            std::vector<std::string>& created) {
+                            MadePolicies& made) {
   XmlElement& b = *p.behavior;
   std::string origin_id = b.childText("OriginRequestPolicyId");
   auto origin = policies.originRequestPolicy(origin_id);
@@ -121,13 +131,18 @@ Status forwardThroughPolicy(CloudFrontPolicies& api, PolicyCache& policies,
   std::string name = contentName(spec.name_prefix, policy);
   nameOriginRequestPolicy(policy, name);
   std::string id = name;  // what a dry run shows
-  if (!spec.dry_run) {
-    auto made = ensurePolicy(api, policy, created);
-    if (!made) return made.status();
-    id = *made;
+  bool fresh = spec.dry_run && made.ids.count(name) == 0;
+  if (spec.dry_run) {
+    made.ids.emplace(name, name);
+  } else {
+    auto ensured = ensurePolicy(api, policy, made, fresh);
+    if (!ensured) return ensured.status();
+    id = *ensured;
   }
-  wiring.changes.push_back("create origin request policy " + name + " (" + describePolicy(policy) +
-                           ")");
+  if (fresh) {
+    wiring.changes.push_back("create origin request policy " + name + " (" +
+                             describePolicy(policy) + ")");
+  }
   setOriginRequestPolicy(b, id);
   wiring.changes.push_back("behaviour " + p.label + ": origin request policy " +
                            (origin_id.empty() ? "none" : origin_id) + " -> " + name +
@@ -146,6 +161,7 @@ Status forwardIdentityHeaders(CloudFrontPolicies& api, XmlElement& config,
                               const IdentityForwardingSpec& spec, Wiring& wiring,
                               std::vector<std::string>& created) {
   PolicyCache policies(api);
+  MadePolicies made{{}, created};
   for (const ProtectedBehavior& p : protectedBehaviors(config, spec.protected_behaviors)) {
     XmlElement& b = *p.behavior;
     std::string cache_id = b.childText("CachePolicyId");
@@ -164,7 +180,7 @@ Status forwardIdentityHeaders(CloudFrontPolicies& api, XmlElement& config,
       auto found = policies.cachePolicy(cache_id);
       if (!found) return found.status();
       cache = *found;
-      if (Status s = forwardThroughPolicy(api, policies, p, cache, spec, wiring, created); !s) {
+      if (Status s = forwardThroughPolicy(api, policies, p, cache, spec, wiring, made); !s) {
         return s;
       }
     }
@@ -217,8 +233,8 @@ Result<std::vector<std::string>> deleteBarrierPolicies(CloudFrontPolicies& api,
     if (s.hasReason("OriginRequestPolicyInUse")) {
       kept.push_back(id);
       said.push_back("kept: origin request policy " + name + " (" + id +
-                     "): a behaviour barrier does not protect now uses it; point it elsewhere, "
-                     "then run destroy again");
+                     "): CloudFront says a cache behaviour still uses it; point that behaviour "
+                     "at another policy, then run destroy again");
       continue;
     }
     if (!s && !s.hasReason("NoSuchOriginRequestPolicy")) return s;

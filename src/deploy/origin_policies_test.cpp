@@ -205,6 +205,25 @@ TEST(OriginPolicies, ABehaviourWithoutPolicyGetsOneAndLosesItOnDestroy) {
   EXPECT_EQ(config.child("DefaultCacheBehavior")->child("OriginRequestPolicyId"), nullptr);
 }
 
+// Two behaviours with the same settings share one policy of barrier's.
+TEST(OriginPolicies, BehavioursWithTheSameSettingsShareAPolicy) {
+  Harness h;
+  XmlElement config = distribution(kCachingDisabledPolicyId, "");
+  XmlElement docs = *config.child("DefaultCacheBehavior");
+  docs.name = "CacheBehavior";
+  docs.children.insert(docs.children.begin(), XmlElement{"PathPattern", {}, "/docs/*", {}});
+  XmlElement& behaviors = config.add("CacheBehaviors");
+  behaviors.add("Quantity", "1");
+  behaviors.add("Items").children.push_back(docs);
+  auto [wiring, created] = h.forward(config);
+  EXPECT_EQ(created, std::vector<std::string>{"orp-barrier-1"});
+  EXPECT_EQ(h.api.created, 1);
+  EXPECT_EQ(
+      config.find({"CacheBehaviors", "Items"})->children[0].childText("OriginRequestPolicyId"),
+      "orp-barrier-1");
+  EXPECT_EQ(wiring.changes.size(), 3u);  // one create, two behaviours
+}
+
 // The managed AllViewer and AllViewerExceptHostHeader policies send every
 // viewer header (the checker's included): nothing changes, nothing is asked.
 TEST(OriginPolicies, AllViewerPoliciesAreLeftAlone) {
