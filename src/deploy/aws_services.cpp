@@ -107,6 +107,103 @@ Status CloudFrontDistributions::updateConfig(const std::string& id, const XmlEle
   return resp ? Status::ok() : resp.status();
 }
 
+namespace {
+
+// <CachePolicy>/<OriginRequestPolicy> (Id, LastModifiedTime, <kind>Config).
+Result<CloudFrontPolicy> policyFrom(const XmlElement& doc, const std::string& kind,
+                                    const std::string& etag, const std::string& context) {
+  const XmlElement* config = doc.child(kind + "Config");
+  if (doc.localName() != kind || doc.childText("Id").empty() || config == nullptr) {
+    return Status::unavailable(context + ": answer is not a " + kind);
+  }
+  return CloudFrontPolicy{doc.childText("Id"), etag, *config};
+}
+
+}  // namespace
+
+Result<CloudFrontPolicy> CloudFrontPolicies::get(const std::string& kind, const std::string& id) {
+  AwsRequest r;
+  r.service = "cloudfront";
+  r.method = "GET";
+  bool cache = kind == "CachePolicy";
+  r.path = std::string(cache ? "/2020-05-31/cache-policy/" : "/2020-05-31/origin-request-policy/") +
+           awsUriEncode(id, false);
+  std::string context =
+      std::string(cache ? "cloudfront GetCachePolicy " : "cloudfront GetOriginRequestPolicy ") + id;
+  auto resp = client_.sendOk(r, context);
+  if (!resp) return resp.status();
+  auto doc = parseXml(resp->body);
+  if (!doc) return Status::unavailable(context + ": unreadable answer: " + doc.status().message());
+  return policyFrom(*doc, kind, resp->headers.get("ETag"), context);
+}
+
+Result<CloudFrontPolicy> CloudFrontPolicies::cachePolicy(const std::string& id) {
+  return get("CachePolicy", id);
+}
+
+Result<CloudFrontPolicy> CloudFrontPolicies::originRequestPolicy(const std::string& id) {
+  return get("OriginRequestPolicy", id);
+}
+
+Result<std::vector<CloudFrontPolicy>> CloudFrontPolicies::customOriginRequestPolicies() {
+  std::vector<CloudFrontPolicy> out;
+  std::string marker;
+  do {
+    AwsRequest r;
+    r.service = "cloudfront";
+    r.method = "GET";
+    r.path = "/2020-05-31/origin-request-policy";
+    r.query = "Type=custom";
+    if (!marker.empty()) r.query = "Marker=" + awsUriEncode(marker, true) + "&" + r.query;
+    const std::string context = "cloudfront ListOriginRequestPolicies";
+    auto resp = client_.sendOk(r, context);
+    if (!resp) return resp.status();
+    auto doc = parseXml(resp->body);
+    if (!doc || doc->localName() != "OriginRequestPolicyList") {
+      return Status::unavailable(context + ": answer is not an OriginRequestPolicyList");
+    }
+    if (const XmlElement* items = doc->child("Items")) {
+      for (const XmlElement& summary : items->children) {
+        const XmlElement* policy = summary.child("OriginRequestPolicy");
+        if (policy == nullptr) continue;
+        auto p = policyFrom(*policy, "OriginRequestPolicy", "", context);
+        if (!p) return p.status();
+        out.push_back(std::move(*p));
+      }
+    }
+    marker = doc->childText("NextMarker");
+  } while (!marker.empty());
+  return out;
+}
+
+Result<std::string> CloudFrontPolicies::createOriginRequestPolicy(const XmlElement& config) {
+  AwsRequest r;
+  r.service = "cloudfront";
+  r.method = "POST";
+  r.path = "/2020-05-31/origin-request-policy";
+  r.headers.add("Content-Type", "application/xml");
+  r.body = writeXml(config);
+  std::string context = "cloudfront CreateOriginRequestPolicy " + config.childText("Name");
+  auto resp = client_.sendOk(r, context);
+  if (!resp) return resp.status();
+  auto doc = parseXml(resp->body);
+  if (!doc) return Status::unavailable(context + ": unreadable answer: " + doc.status().message());
+  auto policy = policyFrom(*doc, "OriginRequestPolicy", "", context);
+  if (!policy) return policy.status();
+  return policy->id;
+}
+
+Status CloudFrontPolicies::deleteOriginRequestPolicy(const std::string& id,
+                                                     const std::string& etag) {
+  AwsRequest r;
+  r.service = "cloudfront";
+  r.method = "DELETE";
+  r.path = "/2020-05-31/origin-request-policy/" + awsUriEncode(id, false);
+  r.headers.add("If-Match", etag);
+  auto resp = client_.sendOk(r, "cloudfront DeleteOriginRequestPolicy " + id);
+  return resp ? Status::ok() : resp.status();
+}
+
 Result<std::optional<std::string>> SsmParameter::get() {
   auto doc = jsonCall(client_, "ssm", region_, "AmazonSSM.GetParameter",
                       {{"Name", name_}, {"WithDecryption", true}}, "ssm GetParameter " + name_);

@@ -64,6 +64,32 @@ class CloudFrontDistributions {
   AwsClient& client_;
 };
 
+// A cache or origin request policy: its id, ETag (for If-Match) and the
+// <CachePolicyConfig> / <OriginRequestPolicyConfig> element.
+struct CloudFrontPolicy {
+  std::string id;
+  std::string etag;  // "" in a list's entries
+  XmlElement config;
+};
+
+// The cache and origin request policies deploy reads, and the origin
+// request policies it creates for the identity headers (distribution.h).
+class CloudFrontPolicies {
+ public:
+  explicit CloudFrontPolicies(AwsClient& client) : client_(client) {}
+  Result<CloudFrontPolicy> cachePolicy(const std::string& id);
+  Result<CloudFrontPolicy> originRequestPolicy(const std::string& id);
+  // The account's own origin request policies (not the managed ones), every page.
+  Result<std::vector<CloudFrontPolicy>> customOriginRequestPolicies();
+  // The new policy's id.
+  Result<std::string> createOriginRequestPolicy(const XmlElement& config);
+  Status deleteOriginRequestPolicy(const std::string& id, const std::string& etag);
+
+ private:
+  Result<CloudFrontPolicy> get(const std::string& kind, const std::string& id);
+  AwsClient& client_;
+};
+
 // One SSM Parameter Store parameter.
 class SsmParameter {
  public:

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fake_aws_client.h"
 #include "tests/support/fake_http_client.h"
-#include "tests/support/fixed_clock.h"
-#include "tests/support/seeded_random.h"
 
 namespace barrier {
 namespace {
@@ -13,21 +12,7 @@ namespace {
 // S3's real HEAD answers carry no body), with no retry sleeping.
 struct S3Harness {
   std::shared_ptr<FakeHttpClient> http = std::make_shared<FakeHttpClient>();
-  AwsClient client = makeClient(http);
-
-  static AwsClient makeClient(std::shared_ptr<FakeHttpClient> http) {
-    AwsClientOptions options;
-    options.region = "eu-west-1";
-    options.env = mapEnvironment({});
-    options.sleep = [](int) {};
-    AwsClientDeps deps;
-    deps.http = std::move(http);
-    deps.clock = std::make_shared<FixedClock>(1700000000);
-    deps.random = std::make_shared<SeededRandom>(7);
-    deps.credentials = std::shared_ptr<CredentialsProvider>(
-        makeStaticCredentials({"AKID", "SECRET", "TOKEN", 0, "test"}));
-    return AwsClient(options, deps);
-  }
+  AwsClient client = fakeAwsClient(http);
 };
 
 // DescribeUserPoolDomain's recorded answers: version 2 is managed login, 1

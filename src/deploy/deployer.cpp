@@ -9,6 +9,7 @@
 #include "deploy/aws_services.h"
 #include "deploy/cloudformation.h"
 #include "deploy/distribution.h"
+#include "deploy/origin_policies.h"
 
 namespace barrier {
 
@@ -43,6 +44,10 @@ std::string uploadReason(const StoredObject& stored) {
   return stored.checksum_sha256.empty() ? " (there, without a checksum: replaced)"
                                         : " (there with other content: replaced)";
 }
+
+constexpr const char* kPolicyRecordDescription =
+    "barrier's CloudFront origin request policies, comma-separated ids; written by barrier "
+    "deploy, deleted by barrier destroy";
 
 }  // namespace
 
@@ -138,7 +143,7 @@ Status Deployer::recordSessionTable(const std::string& table) {
   auto current = record.get();
   if (!current) return current.status();
   std::string recorded = current->value_or("");
-  std::string updated = addSessionTable(recorded, table);
+  std::string updated = addRecordedName(recorded, table);
   if (updated == recorded) return Status::ok();
   return record.put(updated, /*secure=*/false,
                     "barrier session tables, comma-separated (kept when their stack is deleted); "
@@ -402,6 +407,16 @@ Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& 
                   assembly_.protected_behaviors};
   auto wiring = barrier::wireDistribution(current->config, spec);
   if (!wiring) return wiring.status().withContext("cloudfront " + id);
+  // The identity headers must reach the origins, in the same update.
+  CloudFrontPolicies policies(client_);
+  std::vector<std::string> created;
+  Status forwarded = forwardIdentityHeaders(
+      policies, current->config,
+      {assembly_.protected_behaviors, originRequestPolicyPrefix(assembly_.stacks_prefix),
+       assembly_.cookie_name, options.dry_run},
+      *wiring, created);
+  if (Status s = recordOriginRequestPolicies(created); !s) return s;
+  if (!forwarded) return forwarded.withContext("cloudfront " + id);
   // Printed on every deploy, changes or not: the exposure stays until the
   // assembly or the origin is fixed.
   for (const auto& w : wiring->warnings) say(concat({"cloudfront ", id, ": warning: ", w}));
@@ -419,6 +434,19 @@ Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& 
   if (Status s = cloudfront.updateConfig(id, current->config, current->etag); !s) return s;
   say(concat({"cloudfront ", id, ": updated; CloudFront deploys it to the edge in a few minutes"}));
   return Status::ok();
+}
+
+// Adds the policies deploy created to the record destroy deletes them by.
+Status Deployer::recordOriginRequestPolicies(const std::vector<std::string>& ids) {
+  if (ids.empty()) return Status::ok();
+  SsmParameter record(client_, assembly_.region, originRequestPolicyParameter(assembly_));
+  auto current = record.get();
+  if (!current) return current.status();
+  std::string recorded = current->value_or("");
+  std::string updated = recorded;
+  for (const auto& id : ids) updated = addRecordedName(updated, id);
+  if (updated == recorded) return Status::ok();
+  return record.put(updated, /*secure=*/false, kPolicyRecordDescription);
 }
 
 Result<BarrierInfo> Deployer::info() {
@@ -535,6 +563,14 @@ Status Deployer::unwireCloudFront(DestroyRun& run) {
   auto current = cloudfront.getConfig(id);
   if (!current) return current.status();
   auto changes = unwireDistribution(current->config, version_arn);
+  SsmParameter record(client_, assembly_.region, originRequestPolicyParameter(assembly_));
+  auto recorded = record.get();
+  if (!recorded) return recorded.status();
+  std::vector<std::string> policy_ids = recordedNames(recorded->value_or(""));
+  CloudFrontPolicies policies(client_);
+  auto restored = restoreReplacedPolicies(policies, current->config, policy_ids);
+  if (!restored) return restored.status().withContext("cloudfront " + id);
+  changes.insert(changes.end(), restored->begin(), restored->end());
   for (const auto& c : changes) say(concat({"cloudfront ", id, ": ", c}));
   if (!changes.empty()) {
     if (Status s = cloudfront.updateConfig(id, current->config, current->etag); !s) return s;
@@ -543,7 +579,20 @@ Status Deployer::unwireCloudFront(DestroyRun& run) {
   // (whose role goes with its stack) and send /_identity/* to the API:
   // deleting now would answer 5xx for those minutes. Waited for on a
   // second run too, when the unwiring is already done.
-  return waitForDistribution(cloudfront, run.options.poll_ms);
+  if (Status s = waitForDistribution(cloudfront, run.options.poll_ms); !s) return s;
+  if (policy_ids.empty()) return Status::ok();
+  // barrier's origin request policies go once no behaviour uses them.
+  std::vector<std::string> kept;
+  auto deleted = deleteBarrierPolicies(policies, policy_ids, kept);
+  if (!deleted) return deleted.status();
+  for (const auto& line : *deleted) say(concat({"cloudfront ", id, ": ", line}));
+  if (kept.empty()) {
+    Status s = record.remove();
+    return s || s.code() == Code::kNotFound ? Status::ok() : s;
+  }
+  std::string left;
+  for (const auto& k : kept) left = addRecordedName(left, k);
+  return record.put(left, /*secure=*/false, kPolicyRecordDescription);
 }
 
 // The tables are retained when their stack goes: the current one comes
@@ -553,10 +602,10 @@ Status Deployer::findSessionTable(DestroyRun& run) {
   std::string tables = run.manager ? run.manager->outputs["SessionTable"] : "";
   auto recorded = SsmParameter(client_, assembly_.region, sessionTableParameter(assembly_)).get();
   if (!recorded) return recorded.status();
-  for (const auto& table : sessionTables(recorded->value_or(""))) {
-    tables = addSessionTable(tables, table);
+  for (const auto& table : recordedNames(recorded->value_or(""))) {
+    tables = addRecordedName(tables, table);
   }
-  run.tables = sessionTables(tables);
+  run.tables = recordedNames(tables);
   return Status::ok();
 }
 

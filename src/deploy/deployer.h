@@ -110,6 +110,7 @@ class Deployer {
   static constexpr std::chrono::minutes kDistributionWait{45};
   Status saveSigningKeys(const KeyPlan& plan);
   Status recordSessionTable(const std::string& table);
+  Status recordOriginRequestPolicies(const std::vector<std::string>& ids);
   // Uploads `bytes` under its content-addressed key unless already there.
   Result<std::string> upload(const std::string& region, const std::string& what,
                              const std::string& bytes, const DeployOptions& options,

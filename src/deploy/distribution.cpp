@@ -3,7 +3,10 @@
 #include "deploy/distribution.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
+
+#include "core/handlers/check.h"
 
 namespace barrier {
 
@@ -52,6 +55,78 @@ void syncQuantity(XmlElement& list_element) {
     quantity = &list_element.children.front();
   }
   quantity->text = std::to_string(n);
+}
+
+bool sameHeaderName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool containsHeader(const std::vector<std::string>& names, std::string_view name) {
+  return std::any_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return sameHeaderName(n, name); });
+}
+
+// The item texts of a Quantity/Items list (<Headers><Items><Name>..).
+std::vector<std::string> itemTexts(const XmlElement* list_element) {
+  std::vector<std::string> out;
+  const XmlElement* items = list_element == nullptr ? nullptr : list_element->child("Items");
+  if (items == nullptr) return out;
+  for (const XmlElement& i : items->children) out.push_back(i.text);
+  return out;
+}
+
+// Whether a HeadersConfig (cache or origin request policy) sends `name`.
+bool headersConfigSends(const XmlElement* headers_config, std::string_view name) {
+  if (headers_config == nullptr) return false;
+  std::string behavior = headers_config->childText("HeaderBehavior");
+  std::vector<std::string> names = itemTexts(headers_config->child("Headers"));
+  if (behavior == "allViewer" || behavior == "allViewerAndWhitelistCloudFront") return true;
+  if (behavior == "allExcept") return !containsHeader(names, name);
+  return behavior == "whitelist" && containsHeader(names, name);
+}
+
+// Whether a policy's CookiesConfig includes cookie `name` (names are case-sensitive).
+bool cookiesConfigIncludes(const XmlElement* cookies_config, const std::string& name) {
+  if (cookies_config == nullptr) return false;
+  std::string behavior = cookies_config->childText("CookieBehavior");
+  std::vector<std::string> names = itemTexts(cookies_config->child("Cookies"));
+  bool listed = std::find(names.begin(), names.end(), name) != names.end();
+  if (behavior == "all") return true;
+  if (behavior == "allExcept") return !listed;
+  return behavior == "whitelist" && listed;
+}
+
+long long ttlOf(const XmlElement& e, std::string_view field) {
+  std::string text = e.childText(field);
+  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0;
+      })) {
+    return 0;
+  }
+  return text.size() > 12 ? 999999999999LL : std::stoll(text);
+}
+
+constexpr std::string_view kReplacedComment = "barrier: destroy puts back origin request policy ";
+
+// destroy: the identity headers leave a legacy behaviour's forwarded headers.
+void unforwardLegacyHeaders(XmlElement& behavior, const std::string& label,
+                            std::vector<std::string>& changes) {
+  if (!behavior.childText("CachePolicyId").empty()) return;
+  XmlElement* forwarded = behavior.child("ForwardedValues");
+  XmlElement* headers = forwarded == nullptr ? nullptr : forwarded->child("Headers");
+  XmlElement* items = headers == nullptr ? nullptr : headers->child("Items");
+  if (items == nullptr) return;
+  auto& c = items->children;
+  size_t before = c.size();
+  c.erase(std::remove_if(c.begin(), c.end(),
+                         [](const XmlElement& h) { return isIdentityHeaderName(h.text); }),
+          c.end());
+  if (c.size() == before) return;
+  syncQuantity(*headers);
+  changes.push_back("behaviour " + label + ": stop forwarding the X-Barrier-* headers");
 }
 
 XmlElement barrierOrigin(const WiringSpec& spec) {
@@ -396,10 +471,16 @@ std::vector<std::string> unwireDistribution(XmlElement& config,
       changes.push_back("behaviour " + label + ": remove the barrier viewer-request function");
     }
   };
-  if (XmlElement* def = config.child("DefaultCacheBehavior")) unassociate(*def, "* (default)");
+  if (XmlElement* def = config.child("DefaultCacheBehavior")) {
+    unassociate(*def, "* (default)");
+    unforwardLegacyHeaders(*def, "* (default)", changes);
+  }
   if (XmlElement* behaviors = config.child("CacheBehaviors")) {
     if (XmlElement* items = behaviors->child("Items")) {
-      for (auto& b : items->children) unassociate(b, b.childText("PathPattern"));
+      for (auto& b : items->children) {
+        unassociate(b, b.childText("PathPattern"));
+        unforwardLegacyHeaders(b, b.childText("PathPattern"), changes);
+      }
       auto& c = items->children;
       size_t before = c.size();
       c.erase(std::remove_if(c.begin(), c.end(),
@@ -424,6 +505,243 @@ std::vector<std::string> unwireDistribution(XmlElement& config,
         changes.push_back(std::string("remove origin ") + kBarrierOriginId);
         syncQuantity(*origins);
       }
+    }
+  }
+  return changes;
+}
+
+std::string joinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::vector<ProtectedBehavior> protectedBehaviors(XmlElement& config,
+                                                  const std::vector<std::string>& wanted) {
+  std::vector<ProtectedBehavior> out;
+  if (isProtected(wanted, "*")) {
+    if (XmlElement* def = config.child("DefaultCacheBehavior")) out.push_back({"* (default)", def});
+  }
+  if (XmlElement* behaviors = config.child("CacheBehaviors")) {
+    if (XmlElement* items = behaviors->child("Items")) {
+      for (XmlElement& b : items->children) {
+        std::string pattern = b.childText("PathPattern");
+        if (isProtected(wanted, pattern)) out.push_back({pattern, &b});
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<XmlElement> knownCachePolicy(const std::string& id) {
+  bool disabled = id == kCachingDisabledPolicyId;
+  if (!disabled && id != kCachingOptimizedPolicyId) return std::nullopt;
+  XmlElement p = element("CachePolicyConfig");
+  p.add("Name", disabled ? "Managed-CachingDisabled" : "Managed-CachingOptimized");
+  p.add("DefaultTTL", disabled ? "0" : "86400");
+  p.add("MaxTTL", disabled ? "0" : "31536000");
+  p.add("MinTTL", disabled ? "0" : "1");
+  XmlElement& key = p.add("ParametersInCacheKeyAndForwardedToOrigin");
+  key.add("HeadersConfig").add("HeaderBehavior", "none");
+  key.add("CookiesConfig").add("CookieBehavior", "none");
+  key.add("QueryStringsConfig").add("QueryStringBehavior", "none");
+  return p;
+}
+
+std::optional<XmlElement> knownOriginRequestPolicy(const std::string& id) {
+  bool except_host = id == kAllViewerExceptHostPolicyId;
+  if (!except_host && id != kAllViewerPolicyId) return std::nullopt;
+  XmlElement p = element("OriginRequestPolicyConfig");
+  p.add("Name", except_host ? "Managed-AllViewerExceptHostHeader" : "Managed-AllViewer");
+  XmlElement& headers = p.add("HeadersConfig");
+  headers.add("HeaderBehavior", except_host ? "allExcept" : "allViewer");
+  if (except_host) headers.children.push_back(list("Headers", "Name", {"Host"}));
+  p.add("CookiesConfig").add("CookieBehavior", "all");
+  p.add("QueryStringsConfig").add("QueryStringBehavior", "all");
+  return p;
+}
+
+std::vector<std::string> identityHeadersNotForwarded(const XmlElement* cache_policy,
+                                                     const XmlElement* origin_request_policy) {
+  const XmlElement* cache_headers =
+      cache_policy == nullptr
+          ? nullptr
+          : cache_policy->find({"ParametersInCacheKeyAndForwardedToOrigin", "HeadersConfig"});
+  const XmlElement* origin_headers =
+      origin_request_policy == nullptr ? nullptr : origin_request_policy->child("HeadersConfig");
+  std::vector<std::string> missing;
+  for (const char* name : kIdentityHeaders) {
+    if (!headersConfigSends(cache_headers, name) && !headersConfigSends(origin_headers, name)) {
+      missing.emplace_back(name);
+    }
+  }
+  return missing;
+}
+
+std::vector<std::string> legacyIdentityHeadersNotForwarded(const XmlElement& behavior) {
+  std::vector<std::string> names = itemTexts(behavior.find({"ForwardedValues", "Headers"}));
+  std::vector<std::string> missing;
+  if (std::find(names.begin(), names.end(), "*") != names.end()) return missing;
+  for (const char* name : kIdentityHeaders) {
+    if (!containsHeader(names, name)) missing.emplace_back(name);
+  }
+  return missing;
+}
+
+XmlElement identityOriginRequestPolicy(const XmlElement* previous, const std::string& previous_id,
+                                       const std::vector<std::string>& missing) {
+  XmlElement p = element("OriginRequestPolicyConfig");
+  p.attributes.emplace_back("xmlns", "http://cloudfront.amazonaws.com/doc/2020-05-31/");
+  p.add("Comment", std::string(kReplacedComment) + (previous_id.empty() ? "none" : previous_id));
+  const XmlElement* before = previous == nullptr ? nullptr : previous->child("HeadersConfig");
+  std::string behavior = before == nullptr ? "none" : before->childText("HeaderBehavior");
+  std::vector<std::string> names =
+      itemTexts(before == nullptr ? nullptr : before->child("Headers"));
+  if (behavior == "allExcept") {
+    // Everything but a list: the identity headers leave the list.
+    names.erase(std::remove_if(names.begin(), names.end(),
+                               [&](const std::string& n) { return containsHeader(missing, n); }),
+                names.end());
+    if (names.empty()) behavior = "allViewer";
+  } else if (behavior == "none" || behavior == "whitelist") {
+    behavior = "whitelist";
+    for (const auto& m : missing) {
+      if (!containsHeader(names, m)) names.push_back(m);
+    }
+  }
+  XmlElement& headers = p.add("HeadersConfig");
+  headers.add("HeaderBehavior", behavior);
+  if (!names.empty()) headers.children.push_back(list("Headers", "Name", names));
+  for (auto [config, field] : {std::pair{"CookiesConfig", "CookieBehavior"},
+                               std::pair{"QueryStringsConfig", "QueryStringBehavior"}}) {
+    const XmlElement* kept = previous == nullptr ? nullptr : previous->child(config);
+    if (kept != nullptr) {
+      p.children.push_back(*kept);
+    } else {
+      p.add(config).add(field, "none");
+    }
+  }
+  return p;
+}
+
+void nameOriginRequestPolicy(XmlElement& policy, const std::string& name) {
+  if (XmlElement* existing = policy.child("Name")) {
+    existing->text = name;
+    return;
+  }
+  auto& c = policy.children;
+  auto at = std::find_if(c.begin(), c.end(),
+                         [](const XmlElement& e) { return e.localName() == "Comment"; });
+  c.insert(at == c.end() ? c.begin() : at + 1, element("Name", name));
+}
+
+std::optional<std::string> replacedOriginRequestPolicy(const XmlElement& policy) {
+  std::string comment = policy.childText("Comment");
+  if (comment.rfind(kReplacedComment, 0) != 0) return std::nullopt;
+  std::string id = comment.substr(kReplacedComment.size());
+  return id == "none" ? "" : id;
+}
+
+void setOriginRequestPolicy(XmlElement& behavior, const std::string& id) {
+  auto& c = behavior.children;
+  auto is = [](std::string_view name) {
+    return [name](const XmlElement& e) { return e.localName() == name; };
+  };
+  auto existing = std::find_if(c.begin(), c.end(), is("OriginRequestPolicyId"));
+  if (id.empty()) {
+    if (existing != c.end()) c.erase(existing);
+    return;
+  }
+  if (existing != c.end()) {
+    existing->text = id;
+    return;
+  }
+  // Schema order: right after CachePolicyId.
+  auto at = std::find_if(c.begin(), c.end(), is("CachePolicyId"));
+  c.insert(at == c.end() ? c.end() : at + 1, element("OriginRequestPolicyId", id));
+}
+
+Status forwardLegacyHeaders(XmlElement& behavior, const std::string& label,
+                            const std::vector<std::string>& missing) {
+  XmlElement* forwarded = behavior.child("ForwardedValues");
+  if (forwarded == nullptr) {
+    return Status::invalid("behaviour " + label +
+                           " has neither a cache policy nor ForwardedValues; attach a cache "
+                           "policy to it");
+  }
+  XmlElement* headers = forwarded->child("Headers");
+  if (headers == nullptr) {
+    // Schema order: QueryString, Cookies, Headers, QueryStringCacheKeys.
+    auto& c = forwarded->children;
+    auto at = std::find_if(c.begin(), c.end(),
+                           [](const XmlElement& e) { return e.localName() == "Cookies"; });
+    headers = &*c.insert(at == c.end() ? c.end() : at + 1, emptyList("Headers"));
+  }
+  size_t now = itemTexts(headers).size();
+  if (now + missing.size() > kMaxPolicyHeaders) {
+    return Status::invalid(
+        "behaviour " + label + " uses legacy cache settings that forward " + std::to_string(now) +
+        " headers; the checker's " + joinNames(missing) + " would pass CloudFront's " +
+        std::to_string(kMaxPolicyHeaders) +
+        " there. Give the behaviour a cache policy (CachingDisabled suits pages for signed-in "
+        "users) so deploy can add an origin request policy, or forward fewer headers");
+  }
+  XmlElement& items = itemsOf(*headers);
+  for (const auto& m : missing) items.add("Name", m);
+  syncQuantity(*headers);
+  return Status::ok();
+}
+
+std::optional<std::string> sharedCacheWarning(const std::string& label, const XmlElement& behavior,
+                                              const XmlElement* cache_policy,
+                                              const std::string& cookie_name) {
+  const XmlElement& ttls = cache_policy == nullptr ? behavior : *cache_policy;
+  long long ttl =
+      std::max({ttlOf(ttls, "MinTTL"), ttlOf(ttls, "DefaultTTL"), ttlOf(ttls, "MaxTTL")});
+  if (ttl == 0) return std::nullopt;
+  bool keyed = false;
+  if (cache_policy != nullptr) {
+    const XmlElement* key = cache_policy->child("ParametersInCacheKeyAndForwardedToOrigin");
+    keyed = key != nullptr && (cookiesConfigIncludes(key->child("CookiesConfig"), cookie_name) ||
+                               headersConfigSends(key->child("HeadersConfig"), kHeaderSessionId));
+  } else {
+    const XmlElement* cookies = behavior.find({"ForwardedValues", "Cookies"});
+    std::string forward = cookies == nullptr ? "" : cookies->childText("Forward");
+    std::vector<std::string> listed =
+        itemTexts(cookies == nullptr ? nullptr : cookies->child("WhitelistedNames"));
+    std::vector<std::string> headers = itemTexts(behavior.find({"ForwardedValues", "Headers"}));
+    keyed = forward == "all" ||
+            (forward == "whitelist" &&
+             std::find(listed.begin(), listed.end(), cookie_name) != listed.end()) ||
+            containsHeader(headers, kHeaderSessionId) ||
+            std::find(headers.begin(), headers.end(), "*") != headers.end();
+  }
+  if (keyed) return std::nullopt;
+  std::string policy = cache_policy == nullptr ? "its legacy cache settings"
+                                               : "cache policy " + cache_policy->childText("Name");
+  return "behaviour " + label + " caches responses (" + policy + ": TTL up to " +
+         std::to_string(ttl) +
+         " s) under a cache key without the session, so a page made for one signed-in user can "
+         "be served to another. Use the managed cache policy CachingDisabled (" +
+         kCachingDisabledPolicyId + ") on it, or include the cookie " + cookie_name +
+         " in its cache key.";
+}
+
+std::vector<std::string> restoreOriginRequestPolicies(
+    XmlElement& config, const std::map<std::string, std::string>& replaced) {
+  std::vector<std::string> changes;
+  auto restore = [&](XmlElement& behavior, const std::string& label) {
+    std::string current = behavior.childText("OriginRequestPolicyId");
+    auto it = replaced.find(current);
+    if (current.empty() || it == replaced.end()) return;
+    setOriginRequestPolicy(behavior, it->second);
+    changes.push_back("behaviour " + label + ": origin request policy " + current + " -> " +
+                      (it->second.empty() ? "none" : it->second) + " (as before barrier)");
+  };
+  if (XmlElement* def = config.child("DefaultCacheBehavior")) restore(*def, "* (default)");
+  if (XmlElement* behaviors = config.child("CacheBehaviors")) {
+    if (XmlElement* items = behaviors->child("Items")) {
+      for (XmlElement& b : items->children) restore(b, b.childText("PathPattern"));
     }
   }
   return changes;

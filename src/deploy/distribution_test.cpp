@@ -280,5 +280,59 @@ TEST(DistributionTest, UnqualifiedArn) {
             "arn:aws:lambda:us-east-1:1:function:f");
 }
 
+// Legacy cache settings take no origin request policy: the identity
+// headers join ForwardedValues (keying the cache by them too, so no shared-
+// cache warning), and unwiring takes them out again, the site's kept.
+TEST(DistributionTest, LegacyBehavioursForwardTheIdentityHeaders) {
+  auto doc = parseXml(
+      "<CacheBehavior><PathPattern>/app/*</PathPattern><ForwardedValues><QueryString>false"
+      "</QueryString><Cookies><Forward>none</Forward></Cookies><Headers><Quantity>1</Quantity>"
+      "<Items><Name>Origin</Name></Items></Headers></ForwardedValues><MinTTL>0</MinTTL>"
+      "<DefaultTTL>86400</DefaultTTL><MaxTTL>31536000</MaxTTL></CacheBehavior>");
+  ASSERT_TRUE(doc.isOk());
+  XmlElement b = std::move(doc).value();
+  ASSERT_TRUE(sharedCacheWarning("/app/*", b, nullptr, "sid").has_value());
+  std::vector<std::string> missing = legacyIdentityHeadersNotForwarded(b);
+  ASSERT_EQ(missing.size(), 4u);
+  ASSERT_TRUE(forwardLegacyHeaders(b, "/app/*", missing).isOk());
+  EXPECT_TRUE(legacyIdentityHeadersNotForwarded(b).empty());
+  EXPECT_EQ(b.find({"ForwardedValues", "Headers", "Quantity"})->text, "5");
+  EXPECT_FALSE(sharedCacheWarning("/app/*", b, nullptr, "sid").has_value());
+
+  XmlElement c = config();
+  XmlElement& items = *c.child("CacheBehaviors")->child("Items");
+  items.children[0] = b;
+  unwireDistribution(c, kV1);
+  const XmlElement* headers =
+      c.find({"CacheBehaviors", "Items"})->children[0].find({"ForwardedValues", "Headers"});
+  EXPECT_EQ(headers->childText("Quantity"), "1");
+  EXPECT_EQ(headers->find({"Items"})->children.at(0).text, "Origin");
+}
+
+// CloudFront takes at most 10 headers there: past that, deploy refuses and
+// says what to change.
+TEST(DistributionTest, LegacyBehaviourWithManyHeadersIsRefused) {
+  std::string names;
+  for (int i = 0; i < 7; ++i) names += "<Name>H" + std::to_string(i) + "</Name>";
+  auto doc = parseXml("<CacheBehavior><ForwardedValues><Headers><Quantity>7</Quantity><Items>" +
+                      names + "</Items></Headers></ForwardedValues></CacheBehavior>");
+  ASSERT_TRUE(doc.isOk());
+  Status s = forwardLegacyHeaders(*doc, "/app/*", legacyIdentityHeadersNotForwarded(*doc));
+  EXPECT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("cache policy"), std::string::npos) << s.message();
+}
+
+// Caching disabled, or the session cookie in the key: no warning.
+TEST(DistributionTest, NoCacheWarningWhenThePageIsNotShared) {
+  XmlElement b;
+  b.name = "CacheBehavior";
+  XmlElement disabled = *knownCachePolicy(kCachingDisabledPolicyId);
+  XmlElement cached = *knownCachePolicy(kCachingOptimizedPolicyId);
+  EXPECT_FALSE(sharedCacheWarning("*", b, &disabled, "sid"));
+  auto optimized = sharedCacheWarning("*", b, &cached, "sid");
+  ASSERT_TRUE(optimized.has_value());
+  EXPECT_NE(optimized->find("Managed-CachingOptimized"), std::string::npos) << *optimized;
+}
+
 }  // namespace
 }  // namespace barrier

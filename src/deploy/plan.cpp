@@ -113,7 +113,14 @@ std::string sessionTableParameter(const Assembly& a) {
   return name;
 }
 
-std::vector<std::string> sessionTables(std::string_view recorded) {
+std::string originRequestPolicyParameter(const Assembly& a) {
+  std::string name = "/barrier/";
+  name += a.stacks_prefix;
+  name += "/origin-request-policies";
+  return name;
+}
+
+std::vector<std::string> recordedNames(std::string_view recorded) {
   std::vector<std::string> tables;
   while (!recorded.empty()) {
     size_t comma = recorded.find(',');
@@ -124,8 +131,8 @@ std::vector<std::string> sessionTables(std::string_view recorded) {
   return tables;
 }
 
-std::string addSessionTable(std::string_view recorded, const std::string& table) {
-  std::vector<std::string> tables = sessionTables(recorded);
+std::string addRecordedName(std::string_view recorded, const std::string& table) {
+  std::vector<std::string> tables = recordedNames(recorded);
   if (std::find(tables.begin(), tables.end(), table) == tables.end()) tables.push_back(table);
   return joinComma(tables);
 }

@@ -50,9 +50,15 @@ std::string sessionTableParameter(const Assembly& a);
 // The parameter holds every table deploy created, comma-separated (no
 // DynamoDB table name holds a comma): a deploy after a plain destroy makes
 // a new table while the retained one still holds data, and --delete-data
-// must find both. `recorded` with `table` added last, unless already there.
-std::string addSessionTable(std::string_view recorded, const std::string& table);
-std::vector<std::string> sessionTables(std::string_view recorded);
+// must find both.
+// The SSM parameter naming the origin request policies deploy created
+// ("/barrier/<prefix>/origin-request-policies", comma-separated ids), which
+// destroy deletes.
+std::string originRequestPolicyParameter(const Assembly& a);
+// Such a record: `recorded` with `name` added last, unless already there
+// (no table name or policy id holds a comma); and its names.
+std::string addRecordedName(std::string_view recorded, const std::string& name);
+std::vector<std::string> recordedNames(std::string_view recorded);
 // A fresh key: 32 random bytes, standard base64.
 std::string newSigningKey(Random& random);
 

@@ -228,11 +228,11 @@ TEST(PlanTest, ManagerSizesAreCheckedAgainstAwsLimits) {
 
 // The table record keeps every table deploy made, once each, in order.
 TEST(PlanTest, SessionTableRecordKeepsEveryTable) {
-  EXPECT_EQ(addSessionTable("", "T-1"), "T-1");
-  EXPECT_EQ(addSessionTable("T-1", "T-1"), "T-1");
-  EXPECT_EQ(addSessionTable("T-1", "T-2"), "T-1,T-2");
-  EXPECT_EQ(sessionTables("T-1,T-2"), (std::vector<std::string>{"T-1", "T-2"}));
-  EXPECT_TRUE(sessionTables("").empty());
+  EXPECT_EQ(addRecordedName("", "T-1"), "T-1");
+  EXPECT_EQ(addRecordedName("T-1", "T-1"), "T-1");
+  EXPECT_EQ(addRecordedName("T-1", "T-2"), "T-1,T-2");
+  EXPECT_EQ(recordedNames("T-1,T-2"), (std::vector<std::string>{"T-1", "T-2"}));
+  EXPECT_TRUE(recordedNames("").empty());
 }
 
 }  // namespace

@@ -17,6 +17,8 @@
 namespace barrier::testing {
 namespace {
 
+constexpr const char* kAllViewerExceptHost = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
 class DeployMotoTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -63,7 +65,12 @@ for region in ("eu-west-1", "us-east-1"):
                   "')['StackEvents']))\n");
   }
 
-  // A distribution with one S3 origin and a default behaviour; its id.
+  // A distribution with one S3 origin and a default behaviour; its id. The
+  // behaviour caches (managed CachingOptimized) and sends the origin every
+  // viewer header but Host (managed AllViewerExceptHostHeader), so the
+  // checker's identity headers reach the origin without a policy of
+  // barrier's: moto models no cache or origin request policy API
+  // (origin_policies_test.cpp plays it for the other cases).
   std::string createDistribution(const std::string& reference) {
     return python(R"(
 import boto3
@@ -74,7 +81,8 @@ d = cf.create_distribution(DistributionConfig={
     "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": "site.s3.amazonaws.com",
                                           "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
     "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-                             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
+                             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+                             "OriginRequestPolicyId": "b689b0a8-53d0-40ab-baf2-68738e2966ac"}})
 print(d["Distribution"]["Id"], end="")
 )");
   }
@@ -351,6 +359,18 @@ urllib.request.urlopen(urllib.request.Request(
   EXPECT_NE(after_first.find("/_identity/*"), std::string::npos) << after_first;
   EXPECT_NE(after_first.find("\"OriginPath\": \"/live\""), std::string::npos) << after_first;
   EXPECT_NE(after_first.find("https-only"), std::string::npos) << after_first;
+  // The default behaviour forwards every viewer header already: its policy
+  // stays. It caches pages under a key without the session: a warning.
+  EXPECT_EQ(first.err.find("origin request policy"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("warning: behaviour * (default) caches responses"), std::string::npos)
+      << first.err;
+  const std::string default_policy =
+      "import boto3\n"
+      "c = boto3.client('cloudfront', region_name='us-east-1').get_distribution_config(Id='" +
+      id +
+      "')['DistributionConfig']['DefaultCacheBehavior']\n"
+      "print(c.get('OriginRequestPolicyId'), end='')\n";
+  EXPECT_EQ(python(default_policy), kAllViewerExceptHost);
 
   CommandResult second = barrier(ws_.deployArgs());
   ASSERT_EQ(second.exit_code, 0) << second.err;
@@ -377,6 +397,7 @@ urllib.request.urlopen(urllib.request.Request(
   std::string after_destroy = python(dump);
   EXPECT_EQ(after_destroy.find("barrier-session-manager"), std::string::npos) << after_destroy;
   EXPECT_EQ(after_destroy.find("/_identity/*"), std::string::npos) << after_destroy;
+  EXPECT_EQ(python(default_policy), kAllViewerExceptHost);
 }
 
 // A key rotation takes two runs of --rotate-signing-key: the first adds a
