@@ -52,7 +52,7 @@ bool parseFlags(int argc, char** argv, Flags& flags) {
     } else if (name == "--sessions") {
       char* end = nullptr;
       flags.sessions = std::strtol(argv[i + 1], &end, 10);
-      if (*end != '\0') return false;
+      if (end == argv[i + 1] || *end != '\0') return false;
     } else {
       return false;
     }
