@@ -58,6 +58,7 @@ done
 # Figures are only comparable on a quiet machine: say how busy this one is.
 echo "bench: before the run: $(uptime)" >&2
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 LOADED=$(awk -v l="$LOAD1" 'BEGIN { print (l > 1) ? 1 : 0 }')
 ((LOADED == 0)) ||
   echo "bench: WARNING: 1-minute load average $LOAD1 > 1: other work shares this machine, these figures are not comparable" >&2
@@ -357,6 +358,7 @@ row() {  # scenario rps p50 p99 ratio
   printf '%-48s %10s %9s %9s  %s\n' "$@"
 }
 echo
+echo "load average before the run: $LOADAVG"
 ((LOADED == 0)) || echo "LOADED MACHINE (1-minute load average $LOAD1 before the run): figures not comparable"
 row "scenario" "requests/s" "p50 ms" "p99 ms" "ratio"
 row "(1) nginx, static file" "$N_RPS" "$N_P50" "$N_P99" "reference"
