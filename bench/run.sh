@@ -333,6 +333,7 @@ if ((SESSIONS > 0)); then
   ((MISSES_FILLED - MISSES_BEFORE >= SESSIONS)) ||
     die "barrier read $((MISSES_FILLED - MISSES_BEFORE)) sessions from its store, not $SESSIONS"
   RSS_CACHED=$(awk '/^VmRSS/ { print $2 }' "/proc/$BARRIER_PID/status")
+  RSS_ANON_CACHED=$(awk '/^RssAnon/ { print $2 }' "/proc/$BARRIER_PID/status")
   tail -n 1000 "$WORK/seeded-cookies.txt" >"$WORK/sample-cookies.txt"
   fill_cache "$WORK/sample-cookies.txt"
   UNCACHED=$(($(metric barrier_cache_misses_total) - MISSES_FILLED))
@@ -372,8 +373,8 @@ printf 'upload of %s MiB through barrier serve: %s s (%s MiB/s); barrier peak RS
   "$UPLOAD_MIB" "$UPLOAD_SECONDS" "$(awk -v m="$UPLOAD_MIB" -v s="$UPLOAD_SECONDS" 'BEGIN { printf "%.0f", m / s }')" \
   "$HWM_BEFORE" "$HWM_AFTER"
 if ((SESSIONS > 0)); then
-  printf 'barrier RSS with %s cached sessions: %s KiB (%s KiB before they were requested; %s s to request them)\n' \
-    "$SESSIONS" "$RSS_CACHED" "$RSS_BEFORE_FILL" "$FILL_SECONDS"
+  printf 'barrier RSS with %s cached sessions: %s KiB, %s KiB of it anonymous (%s KiB before they were requested; %s s to request them)\n' \
+    "$SESSIONS" "$RSS_CACHED" "$RSS_ANON_CACHED" "$RSS_BEFORE_FILL" "$FILL_SECONDS"
   printf '  %s of the last %s of them were no longer cached when requested again (cache.max_entries %s)\n' \
     "$UNCACHED" "$(wc -l <"$WORK/sample-cookies.txt")" "$CACHE_ENTRIES"
 fi
