@@ -34,8 +34,10 @@ if(BARRIER_INTEGRATION_TESTS)
     barrier_deploy barrier_adapters barrier_test_support GTest::gtest_main GTest::gmock)
   target_compile_definitions(barrier_integration_tests PRIVATE
     BARRIER_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}"
-    BARRIER_BINARY="$<TARGET_FILE:barrier>")
-  add_dependencies(barrier_integration_tests barrier)
+    BARRIER_BINARY="$<TARGET_FILE:barrier>"
+    BARRIER_BENCH_SEED_SESSIONS="$<TARGET_FILE:barrier_bench_seed_sessions>")
+  add_dependencies(barrier_integration_tests barrier barrier_bench_seed_sessions
+    barrier_bench_session_cache_bytes)
   gtest_discover_tests(barrier_integration_tests DISCOVERY_TIMEOUT 60
     PROPERTIES TIMEOUT 300 LABELS integration SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 endif()

@@ -1,20 +1,51 @@
 #include "core/session/session_cache.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
+#include <iterator>
 #include <list>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <utility>
+
+#include "core/session/session_id.h"
 
 namespace barrier {
 
 namespace {
 
+// One cache entry, and one heap block with the list's links (~96 bytes):
+// the key is held inline, since a store key is always kIdTextLength
+// characters (no second block per key, and none in the index).
 struct Entry {
-  std::string key;
-  std::shared_ptr<const SessionRecord> record;  // null for a negative entry
+  std::array<char, kIdTextLength> key;
+  uint8_t key_size = 0;
   int64_t expires_ms = 0;
+  std::shared_ptr<const SessionRecord> record;  // null for a negative entry
+
+  std::string_view keyView() const { return {key.data(), key_size}; }
+};
+using Order = std::list<Entry>;
+
+// The index holds list positions (one 16-byte node each, its hash not
+// stored) and is looked up by the key they point at, or by a string_view
+// without building a std::string per request.
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view key) const noexcept {
+    return std::hash<std::string_view>{}(key);
+  }
+  size_t operator()(Order::iterator it) const noexcept { return (*this)(it->keyView()); }
+};
+struct KeyEqual {
+  using is_transparent = void;
+  static std::string_view view(std::string_view key) { return key; }
+  static std::string_view view(Order::iterator it) { return it->keyView(); }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return view(a) == view(b);
+  }
 };
 
 class LruSessionCache : public SessionCache {
@@ -28,15 +59,15 @@ class LruSessionCache : public SessionCache {
   CacheLookup lookup(std::string_view key) override {
     auto it = index_.find(key);
     if (it == index_.end()) return {};
-    if (clock_.nowMillis() >= it->second->expires_ms) {
-      order_.erase(it->second);
+    Order::iterator entry = *it;
+    if (clock_.nowMillis() >= entry->expires_ms) {
       index_.erase(it);
+      order_.erase(entry);
       return {};
     }
-    order_.splice(order_.begin(), order_, it->second);  // most recently used
-    const Entry& entry = *it->second;
-    if (!entry.record) return {CacheHit::kAbsent, nullptr};
-    return {CacheHit::kPresent, entry.record};
+    order_.splice(order_.begin(), order_, entry);  // most recently used
+    if (!entry->record) return {CacheHit::kAbsent, nullptr};
+    return {CacheHit::kPresent, entry->record};
   }
 
   void insertPresent(std::shared_ptr<const SessionRecord> record) override {
@@ -46,20 +77,21 @@ class LruSessionCache : public SessionCache {
     // session, and valid_until is in whole seconds.
     int64_t expires = std::min(now_ms + ttl_ms_, record->valid_until * 1000);
     if (ttl_ms_ <= 0 || expires <= now_ms) return;
-    std::string key = record->key;
-    put(std::move(key), std::move(record), expires);
+    std::string_view key = record->key;
+    put(key, std::move(record), expires);
   }
 
   void insertAbsent(std::string_view key) override {
     if (negative_ttl_ms_ <= 0) return;
-    put(std::string(key), nullptr, clock_.nowMillis() + negative_ttl_ms_);
+    put(key, nullptr, clock_.nowMillis() + negative_ttl_ms_);
   }
 
   void erase(std::string_view key) override {
     auto it = index_.find(key);
     if (it == index_.end()) return;
-    order_.erase(it->second);
+    Order::iterator entry = *it;
     index_.erase(it);
+    order_.erase(entry);
   }
 
   void clear() override {
@@ -70,13 +102,19 @@ class LruSessionCache : public SessionCache {
   size_t size() override { return index_.size(); }
 
  private:
-  void put(std::string key, std::shared_ptr<const SessionRecord> record, int64_t expires_ms) {
-    if (max_entries_ == 0) return;
+  // A key longer than a store key is not cached (it cannot come from the
+  // checker, and a cache may always miss).
+  void put(std::string_view key, std::shared_ptr<const SessionRecord> record, int64_t expires_ms) {
+    if (max_entries_ == 0 || key.size() > kIdTextLength) return;
     erase(key);
-    order_.push_front(Entry{key, std::move(record), expires_ms});
-    index_.emplace(std::move(key), order_.begin());
+    Entry& entry = order_.emplace_front();
+    std::copy(key.begin(), key.end(), entry.key.begin());
+    entry.key_size = static_cast<uint8_t>(key.size());
+    entry.expires_ms = expires_ms;
+    entry.record = std::move(record);
+    index_.insert(order_.begin());
     while (index_.size() > max_entries_) {
-      index_.erase(order_.back().key);
+      index_.erase(std::prev(order_.end()));
       order_.pop_back();
     }
   }
@@ -85,13 +123,8 @@ class LruSessionCache : public SessionCache {
   const int64_t ttl_ms_;
   const int64_t negative_ttl_ms_;
   const size_t max_entries_;
-  std::list<Entry> order_;  // front = most recently used
-  // Looked up by string_view without building a std::string per request.
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
-  std::unordered_map<std::string, std::list<Entry>::iterator, KeyHash, std::equal_to<>> index_;
+  Order order_;  // front = most recently used
+  std::unordered_set<Order::iterator, KeyHash, KeyEqual> index_;
 };
 
 }  // namespace

@@ -55,7 +55,9 @@ class SessionCache {
 
 // Bounded LRU with TTL, timed by `clock` (milliseconds). `config.max_entries`
 // <= 0 or `config.ttl` <= 0 disables positive caching; negative_ttl <= 0
-// disables negative caching. Not thread-safe. `clock` must outlive the cache.
+// disables negative caching. A key longer than a store key (kIdTextLength)
+// is never cached: entries hold their key inline. Not thread-safe. `clock`
+// must outlive the cache.
 std::unique_ptr<SessionCache> makeLruSessionCache(Clock& clock, const CacheConfig& config);
 
 }  // namespace barrier

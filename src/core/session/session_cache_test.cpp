@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/session/session_id.h"
 #include "tests/support/fixed_clock.h"
 
 namespace barrier {
@@ -96,6 +97,21 @@ TEST_F(SessionCacheTest, ReplaceEraseClear) {
   cache_->insertAbsent("x");
   cache_->clear();
   EXPECT_EQ(cache_->size(), 0u);
+}
+
+// Entries hold their key inline: a full-length store key is cached and found
+// by its exact text only; a longer key is never cached (it cannot be a
+// store key), so it always misses.
+TEST_F(SessionCacheTest, StoreKeysAreHeldWholeLongerKeysNotAtAll) {
+  std::string key(kIdTextLength, 'k');
+  cache_->insertPresent(std::make_shared<const SessionRecord>(session(key, kNow + 3600)));
+  EXPECT_EQ(cache_->lookup(key).hit, CacheHit::kPresent);
+  EXPECT_EQ(cache_->lookup(key).record->key, key);
+  EXPECT_EQ(cache_->lookup(key.substr(1)).hit, CacheHit::kMiss);
+  std::string longer = key + "k";
+  cache_->insertAbsent(longer);
+  EXPECT_EQ(cache_->lookup(longer).hit, CacheHit::kMiss);
+  EXPECT_EQ(cache_->size(), 1u);
 }
 
 // ttl 0 / max_entries 0 turn caching off.

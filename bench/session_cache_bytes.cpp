@@ -1,0 +1,110 @@
+// barrier_bench_session_cache_bytes: heap bytes per session held in the
+// gateway's session cache: what `barrier serve`'s RSS grows by for each
+// cached session (bench/run.sh --sessions N measures the RSS itself).
+//
+//   barrier_bench_session_cache_bytes [N]        (default 100000)
+//
+// N sessions (bench/seeded_session.h) go into a memory store; each is then
+// checked once through the gateway's own Checker and LockedSessionCache,
+// as a request with its cookie would be, and must pass. The figure is the
+// growth of glibc's in-use heap bytes (mallinfo2: payload and chunk
+// headers) across those checks, divided by N; then the same for the
+// records alone (each read from the store and shared as the checker shares
+// it), so the rest is the cache's own entries. A count, not a timing: it
+// is the same on a busy machine as on a quiet one.
+#include <malloc.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "adapters/locked_session_cache.h"
+#include "adapters/memory_store.h"
+#include "adapters/system.h"
+#include "adapters/yaml_config.h"
+#include "bench/seeded_session.h"
+#include "core/handlers/check.h"
+
+namespace barrier {
+namespace {
+
+size_t heapInUse() { return mallinfo2().uordblks; }
+
+int fail(const std::string& why) {
+  std::fprintf(stderr, "session_cache_bytes: %s\n", why.c_str());
+  return 1;
+}
+
+int measure(long sessions) {
+  std::string yaml =
+      "site_url: https://www.example.com\n"
+      "session:\n  signing_keys: [\"c2Vzc2lvbi1jYWNoZS1ieXRlcy1iZW5jaC1zaWduaW5nLWtleQ==\"]\n"
+      "provider: { type: oidc, issuer: https://idp.example.com, client_id: web, "
+      "client_secret: s }\n"
+      "store: { type: memory }\n"
+      "cache: { max_entries: " +
+      std::to_string(2 * sessions + 1024) + " }\n";
+  Result<ValidConfig> config = loadConfigText(yaml, "session_cache_bytes");
+  if (!config.isOk()) return fail(config.status().toString());
+  auto crypto = makeOpenSslCrypto();
+  auto random = makeOsRandom();
+  auto clock = makeSystemClock();
+  auto log = makeStderrLog(LogLevel::kWarn);
+  IdCodec codec(*crypto, config->session.signing_keys);
+  auto store = makeMemoryStore();
+  std::vector<std::string> cookies, keys;
+  cookies.reserve(static_cast<size_t>(sessions));
+  keys.reserve(static_cast<size_t>(sessions));
+  for (long n = 0; n < sessions; ++n) {
+    Result<IssuedId> issued = codec.issue(*random);
+    if (!issued.isOk()) return fail(issued.status().toString());
+    Status s =
+        store->putNew(bench::seededSession(*issued, n, clock->now(), config->session.lifetime));
+    if (!s) return fail(s.toString());
+    cookies.push_back(config->session.cookie_name + "=" + issued->cookie_value);
+    keys.push_back(issued->store_key);
+  }
+  auto cache = makeLockedSessionCache(*clock, config->cache);
+  Checker checker(*config, *crypto, *clock, *cache, *log);
+  Request request;
+  request.headers.add("Cookie", "");
+  size_t before = heapInUse();
+  for (const std::string& cookie : cookies) {
+    request.headers.set("Cookie", cookie);
+    if (check(checker, request, *store).outcome != CheckOutcome::kPass) {
+      return fail("a seeded session did not pass");
+    }
+  }
+  size_t grown = heapInUse() - before;
+  if (cache->size() != static_cast<size_t>(sessions))
+    return fail("not every session stayed cached");
+  cache->clear();
+
+  std::vector<std::shared_ptr<const SessionRecord>> records;
+  records.reserve(keys.size());
+  before = heapInUse();
+  for (const std::string& key : keys) {
+    records.push_back(std::make_shared<const SessionRecord>(std::move(*store->get(key).value())));
+  }
+  size_t records_grown = heapInUse() - before;
+  auto perSession = [&](size_t bytes) {
+    return static_cast<double>(bytes) / static_cast<double>(sessions);
+  };
+  std::printf(
+      "%ld sessions cached: %zu heap bytes, %.1f bytes per cached session\n"
+      "  of which the record (std::make_shared<const SessionRecord>, as the checker shares it): "
+      "%.1f\n  and the cache's entry and index: %.1f\n",
+      sessions, grown, perSession(grown), perSession(records_grown),
+      perSession(grown - records_grown));
+  return 0;
+}
+
+}  // namespace
+}  // namespace barrier
+
+int main(int argc, char** argv) {
+  long sessions = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 100000;
+  if (sessions <= 0) return barrier::fail("usage: barrier_bench_session_cache_bytes [N > 0]");
+  return barrier::measure(sessions);
+}
