@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "core/http/query.h"
 #include "server/error_pages.h"
 
 namespace barrier {
@@ -62,106 +61,11 @@ CheckStep Gateway::beginCheck(const Request& request) {
   return step;
 }
 
-CheckStep Gateway::lookup(CheckStep step) {
-  metrics_.countCacheMiss();
-  auto answer = store_.get(step.lookupKey());
-  return checker_.resume(std::move(step), std::move(answer));
-}
-
-CheckDecision Gateway::check(const Request& request) {
-  CheckStep step = beginCheck(request);
-  while (step.needsLookup()) step = lookup(std::move(step));
-  return std::move(step).decision();
-}
-
-namespace {
-
-// The one value the proxy gave for the original request's URI or method,
-// under any of `names`. A proxy sets its own header and passes the
-// visitor's others on untouched (Caddy and Traefik pass every request
-// header to the check; nginx its X-Original-URI plus the visitor's): a
-// visitor could otherwise name a public path in the header the proxy does
-// not set. So every value under every name must agree; "" when none is
-// given, an error when they differ.
-Result<std::string> agreedValue(const Headers& headers, std::initializer_list<const char*> names) {
-  std::string agreed;
-  for (const char* name : names) {
-    for (const std::string& value : headers.getAll(name)) {
-      if (value.empty()) continue;
-      if (!agreed.empty() && value != agreed) {
-        return Status::invalid(std::string("forward-auth: conflicting ") + names.begin()[0] +
-                               " and " + names.begin()[1] +
-                               " values (a client may have sent one; the proxy must set or "
-                               "remove both)");
-      }
-      agreed = value;
-    }
-  }
-  return agreed;
-}
-
-}  // namespace
-
-Result<Request> Gateway::forwardAuthSubject(const Request& check_request) {
-  Result<std::string> uri =
-      agreedValue(check_request.headers, {"X-Original-URI", "X-Forwarded-Uri"});
-  if (!uri.isOk()) return uri.status();
-  if (uri->empty() || uri->front() != '/') {
-    return Status::invalid("forward-auth needs X-Original-URI or X-Forwarded-Uri");
-  }
-  Result<std::string> method =
-      agreedValue(check_request.headers, {"X-Original-Method", "X-Forwarded-Method"});
-  if (!method.isOk()) return method.status();
-  Request subject;
-  subject.headers = check_request.headers;
-  subject.remote_addr = check_request.remote_addr;
-  size_t question = uri->find('?');
-  subject.path = uri->substr(0, question);
-  if (question != std::string::npos) subject.query = uri->substr(question + 1);
-  subject.method = method->empty() ? "GET" : *method;
-  return subject;
-}
-
-Response Gateway::forwardAuthResponse(const CheckDecision& decision, bool redirect) {
-  if (decision.forward) {
-    Response allowed = plain(200, "", "text/plain; charset=utf-8");
-    // The identity headers travel back: the proxy copies them onto the
-    // request it forwards. All of them, every time, empty without a session
-    // (a public path): a proxy that skips a header missing from the answer
-    // would otherwise forward the visitor's own (Caddy 2.10), or the text of
-    // its placeholder (Caddy before 2.9).
-    Headers identity = decision.identityHeaders();
-    for (const char* name : kIdentityHeaders) allowed.headers.add(name, identity.get(name));
-    return allowed;
-  }
-  Response denied = decision.response;
-  denied.headers.set("Cache-Control", "no-store");
-  if (redirect) return denied;
-  int status = denied.status;
-  if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-    // auth_request accepts only 2xx, 401 and 403: the login redirect
-    // becomes a 401 whose X-Barrier-Login the proxy turns into a 302.
-    denied.status = 401;
-    denied.headers.set(kHeaderLogin, denied.headers.get("Location"));
-    denied.headers.remove("Location");
-    denied.headers.set("Content-Type", "application/json");
-    denied.body = "{\"error\":\"login required\"}";
-  }
-  return denied;
-}
-
-bool Gateway::wantsRedirect(const Request& check_request) {
-  std::optional<std::string> value = queryParam(parseQuery(check_request.query), "redirect");
-  return value && (*value == "1" || *value == "true");
-}
-
-Response Gateway::forwardAuth(const Request& check_request) {
-  Result<Request> subject = forwardAuthSubject(check_request);
-  if (!subject.isOk()) {
-    return plain(400, "{\"error\":\"" + subject.status().message() + "\"}", "application/json");
-  }
-  CheckDecision decision = check(*subject);
-  return forwardAuthResponse(decision, wantsRedirect(check_request));
+CheckDecision Gateway::finishCheck(CheckStep step) {
+  return barrier::finishCheck(checker_, std::move(step), [this](const std::string& key) {
+    metrics_.countCacheMiss();
+    return store_.get(key);
+  });
 }
 
 Response Gateway::health() {

@@ -1,7 +1,8 @@
 // The gateway's request logic, free of sockets: which route a path takes,
-// the checker driven against the (metered) store, forward-auth mapping,
-// health and metrics. src/server/server.cpp owns the I/O and calls in here,
-// so everything below is unit-testable with plain Request values.
+// the checker driven against the (metered) store, health and metrics, and
+// the origins. The connection code (src/server/connection.cpp and the route
+// files it dispatches to) owns the I/O and calls in here, so everything below
+// is unit-testable with plain Request values.
 //
 // Metrics: the gateway counts cache hits and misses; requests are counted
 // once each by the server, which knows the final status.
@@ -27,10 +28,6 @@ namespace barrier {
 // /me): Request -> Response, may block on the identity provider.
 using IdentityHandler = std::function<Response(const Request&)>;
 
-// Header carrying the login URL on a forward-auth 401 (nginx reads it with
-// auth_request_set and redirects there).
-inline constexpr const char* kHeaderLogin = "X-Barrier-Login";
-
 class Gateway {
  public:
   enum class Route { kCheck, kHealth, kMetrics, kIdentity, kProtected };
@@ -44,29 +41,11 @@ class Gateway {
   // gateway's own; every other /_identity/... path is the manager's.
   static Route route(std::string_view path);
 
-  // The checker in two halves (see check.h): begin() needs no store; while
-  // the step needs a lookup, lookup() does one synchronous store read.
-  // Cache hits and misses are counted here.
+  // The checker in two halves (see check.h): begin() needs no store;
+  // finishCheck() does the store reads the step still needs, synchronously
+  // (it may block). Cache hits and misses are counted here.
   CheckStep beginCheck(const Request& request);
-  CheckStep lookup(CheckStep step);
-  // begin + every lookup, synchronously.
-  CheckDecision check(const Request& request);
-
-  // Forward-auth: the request the proxy asks about, rebuilt from
-  // X-Original-URI / X-Forwarded-Uri (+ X-Original-Method /
-  // X-Forwarded-Method); kInvalidArgument when neither URI header holds an
-  // absolute path.
-  static Result<Request> forwardAuthSubject(const Request& check_request);
-  // 200 + every identity header on pass (each empty on a public path);
-  // otherwise 401 (+ X-Barrier-Login for a browser navigation), 403 or 503.
-  // With `redirect` (…/check?redirect=1, for Traefik and Caddy, which relay
-  // the answer to the browser) the checker's own answer (307 to the login
-  // page, 401, 403, 503) is returned.
-  static Response forwardAuthResponse(const CheckDecision& decision, bool redirect);
-  // True for .../check?redirect=1 (or =true).
-  static bool wantsRedirect(const Request& check_request);
-  // The whole forward-auth endpoint, synchronously.
-  Response forwardAuth(const Request& check_request);
+  CheckDecision finishCheck(CheckStep step);
 
   // 200 "ok" when the store answers a ping, else 503. May block.
   Response health();

@@ -5,6 +5,7 @@
 #include "adapters/memory_store.h"
 #include "adapters/system.h"
 #include "core/session/session_cache.h"
+#include "server/forward_auth.h"
 #include "tests/support/fixed_clock.h"
 #include "tests/support/valid_config.h"
 
@@ -31,19 +32,19 @@ TEST(GatewayTest, ForwardAuthSubject) {
   check.path = "/_identity/check";
   check.headers = {
       {"X-Original-URI", "/a/b?x=1"}, {"X-Original-Method", "POST"}, {"Cookie", "barrier=v"}};
-  auto subject = Gateway::forwardAuthSubject(check);
+  auto subject = forwardAuthSubject(check);
   ASSERT_TRUE(subject.isOk());
   EXPECT_EQ(subject->path, "/a/b");
   EXPECT_EQ(subject->query, "x=1");
   EXPECT_EQ(subject->method, "POST");
   EXPECT_EQ(subject->headers.get("Cookie"), "barrier=v");
   check.headers = {{"X-Forwarded-Uri", "/t"}, {"X-Forwarded-Method", "DELETE"}};
-  EXPECT_EQ(Gateway::forwardAuthSubject(check)->method, "DELETE");
+  EXPECT_EQ(forwardAuthSubject(check)->method, "DELETE");
   check.headers = {{"X-Forwarded-Uri", "/t"}};
-  EXPECT_EQ(Gateway::forwardAuthSubject(check)->method, "GET");
+  EXPECT_EQ(forwardAuthSubject(check)->method, "GET");
   for (const char* uri : {"", "t", "http://evil/"}) {
     check.headers = {{"X-Original-URI", uri}};
-    EXPECT_FALSE(Gateway::forwardAuthSubject(check).isOk()) << uri;
+    EXPECT_FALSE(forwardAuthSubject(check).isOk()) << uri;
   }
 }
 
@@ -54,19 +55,19 @@ TEST(GatewayTest, ForwardAuthSubject) {
 TEST(GatewayTest, ForwardAuthSubjectRefusesConflictingHeaders) {
   Request check;
   check.headers = {{"X-Original-URI", "/public/x"}, {"X-Forwarded-Uri", "/admin/"}};
-  auto refused = Gateway::forwardAuthSubject(check);
+  auto refused = forwardAuthSubject(check);
   ASSERT_FALSE(refused.isOk());
   EXPECT_NE(refused.status().message().find("conflicting X-Original-URI and X-Forwarded-Uri"),
             std::string::npos)
       << refused.status().message();
   check.headers = {{"X-Original-URI", "/admin/"}, {"X-Original-URI", "/public/x"}};
-  EXPECT_FALSE(Gateway::forwardAuthSubject(check).isOk());
+  EXPECT_FALSE(forwardAuthSubject(check).isOk());
   check.headers = {
       {"X-Forwarded-Uri", "/a"}, {"X-Original-Method", "GET"}, {"X-Forwarded-Method", "POST"}};
-  EXPECT_FALSE(Gateway::forwardAuthSubject(check).isOk());
+  EXPECT_FALSE(forwardAuthSubject(check).isOk());
   check.headers = {
       {"X-Original-URI", "/a?b"}, {"X-Forwarded-Uri", "/a?b"}, {"X-Forwarded-Method", "PUT"}};
-  auto same = Gateway::forwardAuthSubject(check);
+  auto same = forwardAuthSubject(check);
   ASSERT_TRUE(same.isOk()) << same.status().toString();
   EXPECT_EQ(same->path, "/a");
   EXPECT_EQ(same->method, "PUT");
@@ -84,7 +85,7 @@ TEST(GatewayTest, ForwardAuthResponse) {
   alice->key = "k1";
   alice->username = "alice";
   pass.session = alice;
-  Response allowed = Gateway::forwardAuthResponse(pass, false);
+  Response allowed = forwardAuthResponse(pass, false);
   EXPECT_EQ(allowed.status, 200);
   EXPECT_EQ(allowed.headers.get("X-Barrier-User"), "alice");
   EXPECT_EQ(allowed.headers.get("X-Barrier-Session-Id"), "k1");
@@ -97,7 +98,7 @@ TEST(GatewayTest, ForwardAuthResponse) {
   CheckDecision open;
   open.outcome = CheckOutcome::kPublic;
   open.forward = true;
-  Response anonymous = Gateway::forwardAuthResponse(open, false);
+  Response anonymous = forwardAuthResponse(open, false);
   EXPECT_EQ(anonymous.status, 200);
   for (const char* name : kIdentityHeaders) {
     EXPECT_EQ(anonymous.headers.getAll(name), std::vector<std::string>{""}) << name;
@@ -107,31 +108,31 @@ TEST(GatewayTest, ForwardAuthResponse) {
   login.response.status = 307;
   login.response.headers = {{"Location", "/_identity/login?path=%2Fa"},
                             {"Set-Cookie", "x=; Max-Age=0"}};
-  Response denied = Gateway::forwardAuthResponse(login, false);
+  Response denied = forwardAuthResponse(login, false);
   EXPECT_EQ(denied.status, 401);
   EXPECT_EQ(denied.headers.get(kHeaderLogin), "/_identity/login?path=%2Fa");
   EXPECT_FALSE(denied.headers.has("Location"));
-  EXPECT_EQ(Gateway::forwardAuthResponse(login, true).status, 307);
+  EXPECT_EQ(forwardAuthResponse(login, true).status, 307);
 
   CheckDecision forbidden;
   forbidden.response.status = 403;
-  EXPECT_EQ(Gateway::forwardAuthResponse(forbidden, false).status, 403);
+  EXPECT_EQ(forwardAuthResponse(forbidden, false).status, 403);
   CheckDecision down;
   down.response.status = 503;
-  EXPECT_EQ(Gateway::forwardAuthResponse(down, false).status, 503);
+  EXPECT_EQ(forwardAuthResponse(down, false).status, 503);
 }
 
 // ?redirect=1 or =true asks for the redirecting variant.
 TEST(GatewayTest, WantsRedirect) {
   Request r;
   r.query = "redirect=1";
-  EXPECT_TRUE(Gateway::wantsRedirect(r));
+  EXPECT_TRUE(wantsRedirect(r));
   r.query = "a=b&redirect=true";
-  EXPECT_TRUE(Gateway::wantsRedirect(r));
+  EXPECT_TRUE(wantsRedirect(r));
   r.query = "redirect=0";
-  EXPECT_FALSE(Gateway::wantsRedirect(r));
+  EXPECT_FALSE(wantsRedirect(r));
   r.query = "noredirect=1";
-  EXPECT_FALSE(Gateway::wantsRedirect(r));
+  EXPECT_FALSE(wantsRedirect(r));
 }
 
 // Health mirrors the store's ping; a failing store gives 503 + Retry-After

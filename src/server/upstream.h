@@ -1,4 +1,5 @@
-// Internal to src/server: the reverse proxy towards one upstream origin.
+// Internal to src/server: the reverse proxy towards one upstream origin
+// (the pool in upstream_pool.cpp, relay() in relay.cpp).
 //
 // A pool of idle keep-alive connections per upstream (bounded, each reused
 // at most kUpstreamIdleMax after its last response, and only when the peer

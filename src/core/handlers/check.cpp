@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/handlers/json_response.h"
 #include "core/handlers/pages.h"
 #include "core/http/cookie.h"
 #include "core/http/percent.h"
@@ -70,15 +71,6 @@ bool hasAnyGroup(const SessionRecord& record, const std::vector<std::string>& ne
     }
   }
   return false;
-}
-
-Response jsonResponse(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.headers.add("Content-Type", "application/json");
-  r.headers.add("Cache-Control", "no-store");
-  r.body = std::move(body);
-  return r;
 }
 
 // The more specific of two "why not" reasons (no cookie < bad cookie <
@@ -320,7 +312,7 @@ void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
     d.response.headers.add("Set-Cookie", clearCookie(cookie_name_, secure_cookies_));
     d.response.headers.add("Cache-Control", "no-store");
   } else {
-    d.response = jsonResponse(401, R"({"error":"unauthenticated","login":"/_identity/login"})");
+    d.response = jsonResponse(401, {{"error", "unauthenticated"}, {"login", kLoginPath}});
   }
 }
 
@@ -334,7 +326,7 @@ void Checker::unavailable(CheckStep& step, const Status& status) const {
     d.response = pageResponse(503, "Temporarily unavailable",
                               "Sign-in is temporarily unavailable. Please try again in a moment.");
   } else {
-    d.response = jsonResponse(503, R"({"error":"unavailable"})");
+    d.response = jsonError(503, "unavailable");
   }
   d.response.headers.add("Retry-After", std::to_string(retry_after_));
 }
@@ -366,12 +358,8 @@ Headers CheckDecision::identityHeaders() const {
 }
 
 CheckDecision check(const Checker& checker, const Request& request, SessionStore& store) {
-  CheckStep step = checker.begin(request);
-  while (step.needsLookup()) {
-    auto answer = store.get(step.lookupKey());
-    step = checker.resume(std::move(step), std::move(answer));
-  }
-  return std::move(step).decision();
+  return finishCheck(checker, checker.begin(request),
+                     [&store](const std::string& key) { return store.get(key); });
 }
 
 }  // namespace barrier

@@ -172,6 +172,19 @@ class Checker {
   VerifiedIdMemo* memo_;
 };
 
+// Resumes `step` with `read(key)`, a synchronous store read returning
+// Result<std::optional<SessionRecord>>, until it is decided: the one
+// begin/resume loop of every native caller.
+template <class Read>
+CheckDecision finishCheck(const Checker& checker, CheckStep step, Read&& read) {
+  while (step.needsLookup()) {
+    // Read before the step is moved into resume().
+    auto answer = read(step.lookupKey());
+    step = checker.resume(std::move(step), std::move(answer));
+  }
+  return std::move(step).decision();
+}
+
 // Runs a whole check against a synchronous store.
 CheckDecision check(const Checker& checker, const Request& request, SessionStore& store);
 

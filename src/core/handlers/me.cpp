@@ -1,28 +1,12 @@
 #include "core/handlers/me.h"
 
-#include <nlohmann/json.hpp>
-
-#include "core/oidc/json_util.h"
+#include "core/handlers/json_response.h"
 
 namespace barrier {
 
-namespace {
-
-Response jsonResponse(int status, const nlohmann::json& body) {
-  Response r;
-  r.status = status;
-  r.headers.add("Content-Type", "application/json");
-  r.headers.add("Cache-Control", "no-store");
-  r.headers.add("X-Content-Type-Options", "nosniff");
-  r.body = json::dump(body);
-  return r;
-}
-
-}  // namespace
-
 Response handleMe(IdentityContext& ctx, const Request& request) {
   if (request.method != "GET" && request.method != "HEAD") {
-    Response r = jsonResponse(405, {{"error", "method_not_allowed"}});
+    Response r = jsonError(405, "method_not_allowed");
     r.headers.set("Allow", "GET, HEAD");
     return r;
   }
@@ -30,7 +14,7 @@ Response handleMe(IdentityContext& ctx, const Request& request) {
   for (const auto& key : ctx.keysFromCookie(request, ctx.config.session.cookie_name)) {
     auto record = ctx.ports.store.get(key);
     if (!record) {
-      Response r = jsonResponse(503, {{"error", "store_unavailable"}});
+      Response r = jsonError(503, "store_unavailable");
       r.headers.set("Retry-After", std::to_string(ctx.config.retry_after));
       return r;
     }
@@ -44,7 +28,7 @@ Response handleMe(IdentityContext& ctx, const Request& request) {
                               {"created_at", s.created_at},
                               {"valid_until", s.valid_until}});
   }
-  return jsonResponse(401, {{"error", "unauthenticated"}});
+  return jsonError(401, "unauthenticated");
 }
 
 }  // namespace barrier

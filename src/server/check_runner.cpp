@@ -1,0 +1,25 @@
+// The check every protected request and every forward-auth request runs.
+#include "server/endpoints.h"
+
+namespace barrier::server_detail {
+
+net::awaitable<CheckDecision> runCheck(Exchange& ex, const Request& request) {
+  Gateway& gateway = *ex.site->gateway;
+  CheckStep step = gateway.beginCheck(request);
+  if (!step.needsLookup()) co_return std::move(step).decision();
+  if (!ex.site->options.offload_store) co_return gateway.finishCheck(std::move(step));
+  // A network store (Redis, DynamoDB) is read on its own pool: a slow one
+  // must not hold up the io threads.
+  co_return co_await runBlocking(
+      ex.server.store_reads, [&gateway, &step] { return gateway.finishCheck(std::move(step)); });
+}
+
+// The access log names the session's user only when the operator asked
+// (server.log_user): a sub is personal data.
+void noteUser(const CheckDecision& decision, Exchange& ex) {
+  if (ex.site->gateway->config().server.log_user && decision.session) {
+    ex.user = decision.session->sub;
+  }
+}
+
+}  // namespace barrier::server_detail

@@ -1,0 +1,118 @@
+#include "server/connection.h"
+
+#include <array>
+
+#include "server/access_log.h"
+#include "server/framing.h"
+#include "server/responses.h"
+#include "server/router.h"
+
+namespace barrier::server_detail {
+
+namespace {
+
+constexpr size_t kFirstReadBytes = 4096;
+
+// At most this much of an unread body is read and dropped after the last
+// answer on a connection, so that closing it does not reset the connection
+// (and the answer with it) while the client is still sending.
+constexpr size_t kMaxLingerBytes = 1024 * 1024;
+constexpr std::chrono::seconds kMaxLinger{2};
+
+// Reads what the client still sends, up to kMaxLingerBytes or
+// kMaxLinger, after the write side was shut down.
+net::awaitable<void> linger(beast::tcp_stream& stream) {
+  error_code ec;
+  stream.expires_after(kMaxLinger);
+  std::array<char, 16 * 1024> scratch;
+  for (size_t total = 0; total < kMaxLingerBytes;) {
+    size_t n = co_await stream.async_read_some(net::buffer(scratch), awaitInto(ec));
+    if (ec) break;
+    total += n;
+  }
+}
+
+net::awaitable<bool> readAndDispatch(Exchange& ex, beast::flat_buffer& buffer, Request& request) {
+  RequestParser parser;
+  HeaderRead read = co_await readRequestHeader(ex, buffer, parser, request);
+  if (read.refuse_status != 0) co_return co_await refuse(ex, read.refuse_status);
+  if (!read.ok) co_return false;
+  ex.keep_alive = parser.get().keep_alive() && !ex.server.stopping.load();
+  // The body stays unread until the request is to be forwarded upstream,
+  // after the check: nobody gets barrier to read or hold a body without a
+  // session (nor "100 Continue" to send one).
+  ex.unread_body = !parser.is_done();
+  ClientBody body{buffer, parser, static_cast<std::uint64_t>(ex.site->options.max_body_bytes)};
+  co_return co_await dispatch(ex, request, body);
+}
+
+// Reads one request, answers it, logs it. Returns whether the connection
+// may carry another request; `unread_body` tells whether the client may
+// still be sending a body barrier did not read.
+net::awaitable<bool> serveOne(ServerContext& server, beast::tcp_stream& stream,
+                              beast::flat_buffer& buffer, const std::string& remote, bool admin,
+                              bool& unread_body) {
+  auto start = std::chrono::steady_clock::now();
+  Exchange ex(server, stream);
+  ex.admin = admin;
+  ex.request_id = server.nextRequestId();
+  ex.site = server.site.get();
+  Request request;
+  request.remote_addr = remote;
+  bool again = co_await readAndDispatch(ex, buffer, request);
+  unread_body = ex.unread_body;
+  if (ex.status != 0) {
+    std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
+    countOnce(ex);
+    writeAccessLog(server.log, {request.method, request.path, ex.status, ex.outcome,
+                                elapsed.count(), ex.request_id, remote, ex.user});
+  }
+  co_return again && !server.stopping.load();
+}
+
+// Waits for the first bytes of the next request. Idle between requests is
+// the only state in which shutdown may cut the connection. False when the
+// connection is to end.
+net::awaitable<bool> awaitRequest(ServerContext& server, beast::tcp_stream& stream,
+                                  beast::flat_buffer& buffer, ConnectionState& state) {
+  state.idle = true;
+  if (server.stopping.load()) co_return false;
+  error_code ec;
+  stream.expires_after(server.site.get()->idleTimeout());
+  size_t n = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), awaitInto(ec));
+  buffer.commit(n);
+  state.idle = false;
+  co_return !ec;
+}
+
+}  // namespace
+
+net::awaitable<void> serveConnection(ServerContext& server, tcp::socket socket, bool admin) {
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  std::string remote;
+  if (auto endpoint = socket.remote_endpoint(ec); !ec) remote = endpoint.address().to_string();
+  auto executor = socket.get_executor();
+  beast::tcp_stream stream(std::move(socket));
+  auto state = std::make_shared<ConnectionState>();
+  state->stream = &stream;
+  server.connections.add(state, executor);
+  server.metrics.connectionOpened();
+  beast::flat_buffer buffer;
+  bool again = true;
+  bool unread_body = false;
+  while (again) {
+    if (buffer.size() == 0) {
+      bool arrived = co_await awaitRequest(server, stream, buffer, *state);
+      if (!arrived) break;
+    }
+    again = co_await serveOne(server, stream, buffer, remote, admin, unread_body);
+  }
+  state->stream = nullptr;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (unread_body) co_await linger(stream);
+  server.connections.remove(state);
+  server.metrics.connectionClosed();
+}
+
+}  // namespace barrier::server_detail

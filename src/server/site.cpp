@@ -1,0 +1,24 @@
+#include "server/site.h"
+
+namespace barrier::server_detail {
+
+Site::Site(const ServerOptions& options_in, std::shared_ptr<Gateway> gateway_in,
+           net::io_context& ioc, std::shared_ptr<LoginLimiter> limiter)
+    : options(options_in), gateway(std::move(gateway_in)), login_limiter(std::move(limiter)) {
+  for (const Origin& origin : gateway->origins()) {
+    pools.push_back(origin.upstream ? std::make_unique<UpstreamPool>(ioc, *origin.upstream)
+                                    : nullptr);
+  }
+}
+
+std::shared_ptr<Site> CurrentSite::get() const {
+  MutexLock lock(mu_);
+  return site_;
+}
+
+void CurrentSite::set(std::shared_ptr<Site> next) {
+  MutexLock lock(mu_);
+  site_.swap(next);
+}
+
+}  // namespace barrier::server_detail

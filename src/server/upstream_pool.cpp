@@ -1,0 +1,47 @@
+// Idle keep-alive connections to one upstream, for relay() to reuse.
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "server/upstream.h"
+
+namespace barrier::server_detail {
+
+namespace {
+
+// A pooled socket is reusable only if the upstream has neither closed it nor
+// sent anything unasked (a late byte would be read as the next response).
+bool peerStillOpen(tcp::socket& socket) {
+  char byte;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle() {
+  auto now = std::chrono::steady_clock::now();
+  MutexLock lock(mu_);
+  while (!idle_.empty()) {
+    std::unique_ptr<UpstreamConnection> connection = std::move(idle_.back());
+    idle_.pop_back();
+    if (now - connection->idle_since < kUpstreamIdleMax && connection->buffer.size() == 0 &&
+        peerStillOpen(connection->socket)) {
+      return connection;
+    }
+  }
+  return nullptr;
+}
+
+void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection) {
+  connection->idle_since = std::chrono::steady_clock::now();
+  MutexLock lock(mu_);
+  if (idle_.size() < kMaxIdlePerUpstream) idle_.push_back(std::move(connection));
+}
+
+void UpstreamPool::closeIdle() {
+  MutexLock lock(mu_);
+  idle_.clear();
+}
+
+}  // namespace barrier::server_detail
