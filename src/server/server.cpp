@@ -18,6 +18,7 @@
 #include "server/error_pages.h"
 #include "server/forward_headers.h"
 #include "server/login_limiter.h"
+#include "server/tunnel.h"
 #include "server/upstream.h"
 
 namespace barrier {
@@ -713,6 +714,9 @@ class ServerImpl : public Server {
     noteUser(decision, ex);
     if (!decision.forward) co_return co_await sendResponse(stream, decision.response, ex);
     Request& forwarded = decision.request;
+    // Hook (tunnel.h): an Upgrade is noted before the hop-by-hop headers,
+    // Upgrade among them, go; only an upstream origin gets it back.
+    std::string upgrade = upgradeProtocol(forwarded, ex.version, ex.unread_body);
     // Before the identity headers go in: a client's Connection header may
     // name them, and what it names is removed.
     removeHopByHopHeaders(forwarded.headers);
@@ -730,12 +734,23 @@ class ServerImpl : public Server {
         co_return co_await sendStatic(stream, reply, ex);
       }
     }
+    // Hook (tunnel.h): the tunnel checks the session again through runCheck.
+    if (!upgrade.empty()) {
+      const Site& site = *ex.site;
+      SessionCheck recheck = [this, &request, &site] { return runCheck(request, site); };
+      TunnelOptions options{std::chrono::milliseconds(site.options.upgrade_idle_timeout_ms),
+                            recheckPeriod(site.gateway->config().cache.ttl), &stopping_};
+      UpgradeRequest tunnel{upgrade, body.buffer, options, recheck, log_, ex.request_id};
+      co_return co_await proxy(stream, forwarded, nullptr, *site.pools[origin->index], ex, &tunnel);
+    }
     co_return co_await proxy(stream, forwarded, ex.unread_body ? &body : nullptr,
                              *ex.site->pools[origin->index], ex);
   }
 
+  // With `upgrade` (tunnel.h), the request goes through relayUpgrade().
   net::awaitable<bool> proxy(beast::tcp_stream& stream, Request& forwarded, ClientBody* body,
-                             UpstreamPool& pool, Exchange& ex) {
+                             UpstreamPool& pool, Exchange& ex,
+                             const UpgradeRequest* upgrade = nullptr) {
     const Site& site = *ex.site;
     ForwardedFrom from{forwarded.remote_addr, std::string(site.gateway->config().siteHost()),
                        site.options.trust_forwarded_proto};
@@ -749,7 +764,12 @@ class ServerImpl : public Server {
     relay_options.client_keep_alive = ex.keep_alive;
     relay_options.stopping = &stopping_;
     Headers extra{{"X-Request-Id", ex.request_id}};
-    RelayResult result = co_await relay(stream, forwarded, body, pool, relay_options, extra);
+    RelayResult result;
+    if (upgrade != nullptr) {  // hook (tunnel.h)
+      result = co_await relayUpgrade(stream, forwarded, *upgrade, pool, relay_options, extra);
+    } else {
+      result = co_await relay(stream, forwarded, body, pool, relay_options, extra);
+    }
     ex.unread_body = !result.body_read;
     if (result.client_fault) {
       if (result.failure_status == 0) co_return false;  // the client went away
@@ -900,6 +920,7 @@ ServerOptions ServerOptions::fromConfig(const ValidConfig& config) {
   options.max_body_bytes = server.max_body_bytes;
   options.idle_timeout_ms = server.idle_timeout * 1000;
   options.upstream_timeout_ms = server.upstream_timeout * 1000;
+  options.upgrade_idle_timeout_ms = server.upgrade_idle_timeout * 1000;
   options.max_connections = server.max_connections;
   options.metrics_listen = server.metrics_listen;
   options.login_rate_limit = server.login_rate_limit;

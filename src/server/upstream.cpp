@@ -103,10 +103,12 @@ net::awaitable<error_code> readHeaderOp(tcp::socket& socket, beast::flat_buffer&
   co_return ec;
 }
 
+// Some of the body, as it comes: an event stream's event goes on at once,
+// not when 64 KiB have gathered.
 net::awaitable<error_code> readBodyOp(tcp::socket& socket, beast::flat_buffer& buffer,
                                       UpstreamParser& parser) {
   error_code ec;
-  co_await http::async_read(socket, buffer, parser, awaitInto(ec));
+  co_await http::async_read_some(socket, buffer, parser, awaitInto(ec));
   co_return ec;
 }
 
@@ -285,7 +287,7 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
       ec = co_await withDeadline(connection->socket, options.upstream_timeout,
                                  readHeaderOp(connection->socket, connection->buffer, *parser));
       unsigned status = ec ? 0 : parser->get().result_int();
-      if (status < 100 || status > 199) break;
+      if (status < 100 || status > 199 || (status == 101 && options.upgrade)) break;
       // 101 Switching Protocols was never asked for (Upgrade is not passed).
       if (status == 101 || interim == kMaxInterimAnswers) ec = http::error::bad_status;
     }
@@ -300,6 +302,15 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
   if (ec) {
     result.failure_status = failureStatusFor(ec);
     result.upstream_error = ec.message();
+    co_return result;
+  }
+  // The upstream switched protocols: the connection is the tunnel's now.
+  if (options.upgrade && parser->get().result_int() == 101) {
+    result.status = 101;
+    for (const auto& field : parser->get()) {
+      result.switched_headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    result.switched = std::move(connection);
     co_return result;
   }
 
@@ -354,8 +365,10 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
         result.upstream_error = ec.message();
         break;
       }
-      response.body().data = chunk.get();
-      response.body().size = kRelayChunk - parser->get().body().size;
+      size_t size = kRelayChunk - parser->get().body().size;
+      if (size == 0 && !parser->is_done()) continue;  // a chunk header only
+      response.body().data = size == 0 ? nullptr : chunk.get();
+      response.body().size = size;
       response.body().more = !parser->is_done();
       releaseIfDone();
     } else {
