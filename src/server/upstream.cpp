@@ -288,7 +288,7 @@ net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& requ
                                  readHeaderOp(connection->socket, connection->buffer, *parser));
       unsigned status = ec ? 0 : parser->get().result_int();
       if (status < 100 || status > 199 || (status == 101 && options.upgrade)) break;
-      // 101 Switching Protocols was never asked for (Upgrade is not passed).
+      // A 101 Switching Protocols nobody asked for (only tunnel.h passes an Upgrade).
       if (status == 101 || interim == kMaxInterimAnswers) ec = http::error::bad_status;
     }
     // A pooled connection the upstream closed meanwhile is retried once on
