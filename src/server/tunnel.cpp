@@ -1,8 +1,8 @@
 #include "server/tunnel.h"
 
 #include <algorithm>
-#include <array>
 #include <boost/asio/write.hpp>
+#include <memory>
 
 #include "server/forward_headers.h"
 
@@ -61,12 +61,12 @@ net::awaitable<void> pump(tcp::socket& from, tcp::socket& to, beast::flat_buffer
     co_await net::async_write(to, pending.data(), awaitInto(ec));
     pending.consume(pending.size());
   }
-  std::array<char, kTunnelChunk> chunk;
+  auto chunk = std::make_unique<char[]>(kTunnelChunk);
   while (!ec) {
-    size_t n = co_await from.async_read_some(net::buffer(chunk), awaitInto(ec));
+    size_t n = co_await from.async_read_some(net::buffer(chunk.get(), kTunnelChunk), awaitInto(ec));
     if (ec) break;
     state.touch();
-    co_await net::async_write(to, net::buffer(chunk.data(), n), awaitInto(ec));
+    co_await net::async_write(to, net::buffer(chunk.get(), n), awaitInto(ec));
     state.touch();
   }
   if (ec == net::error::eof) {
