@@ -86,6 +86,13 @@ void removeHopByHopHeaders(Headers& headers) {
   headers.removePrefix("proxy-");
 }
 
+bool hasConnectionToken(const Headers& headers, std::string_view token) {
+  for (const std::string& listed : connectionTokens(headers)) {
+    if (equalsIgnoreCase(listed, token)) return true;
+  }
+  return false;
+}
+
 void removeSessionCookies(Headers& headers, std::string_view cookie_name) {
   std::string flow_prefix = std::string(cookie_name) + "-login-";
   std::vector<std::string> kept_headers;

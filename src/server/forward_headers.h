@@ -19,6 +19,9 @@ bool isHopByHopHeader(std::string_view name);
 // describe one connection, and forwarding them lets a client steer ours.
 void removeHopByHopHeaders(Headers& headers);
 
+// True when a Connection header lists `token` (any case): "keep-alive, Upgrade".
+bool hasConnectionToken(const Headers& headers, std::string_view token);
+
 // True when `name` is an RFC 9110 token and `value` has no CR, LF or NUL.
 // Headers failing this are dropped before serialisation: a value taken from
 // a session record or an upstream must never split into a second header.

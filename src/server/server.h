@@ -43,6 +43,9 @@ struct ServerOptions {
   int64_t max_body_bytes = 10 * 1024 * 1024;
   int64_t idle_timeout_ms = 60'000;
   int64_t upstream_timeout_ms = 30'000;
+  // An upgraded connection (WebSocket tunnel) through which no byte has
+  // passed for this long is closed.
+  int64_t upgrade_idle_timeout_ms = 3'600'000;
   int64_t shutdown_grace_ms = 30'000;
   // Client connections served at once; further ones wait in the listen
   // queue until one ends (file descriptors are finite; so is the upstream).

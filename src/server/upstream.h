@@ -70,6 +70,11 @@ struct RelayResult {
   // The response's header had gone to the client when the upstream failed
   // in its body: the client connection was cut (no other signal is left).
   bool truncated = false;
+  // With RelayOptions::upgrade, the upstream answered 101: nothing was sent
+  // to the client; the connection (with any bytes read past the header) and
+  // the answer's headers are the tunnel's (tunnel.h).
+  std::unique_ptr<UpstreamConnection> switched;
+  Headers switched_headers;
 };
 
 // The body of the client's request, still to be read: its header was read
@@ -89,6 +94,9 @@ struct RelayOptions {
   // When set and true by the time the response header is written, the
   // client is told the connection closes (graceful shutdown).
   const std::atomic<bool>* stopping = nullptr;
+  // The request asks for an Upgrade (tunnel.h): a 101 answer ends relay()
+  // with RelayResult::switched. Otherwise a 101 is a 502.
+  bool upgrade = false;
 };
 
 // Forwards `request` (its headers already prepared: identity, X-Forwarded-*,

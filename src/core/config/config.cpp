@@ -123,8 +123,8 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   const char* path = "server";
   r.checkKeys(*obj, path,
               {"listen", "threads", "origins", "trust_forwarded_proto", "max_header_bytes",
-               "max_body_bytes", "idle_timeout", "upstream_timeout", "max_connections",
-               "metrics_listen", "login_rate_limit", "log_level", "log_user"});
+               "max_body_bytes", "idle_timeout", "upstream_timeout", "upgrade_idle_timeout",
+               "max_connections", "metrics_listen", "login_rate_limit", "log_level", "log_user"});
   r.string(*obj, path, "listen", s.listen);
   r.integer(*obj, path, "threads", s.threads, 0, 1024, "threads");
   readOrigins(r, *obj, s.origins);
@@ -133,6 +133,7 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.integer(*obj, path, "max_body_bytes", s.max_body_bytes, 0, int64_t(1) << 32, "bytes");
   r.duration(*obj, path, "idle_timeout", s.idle_timeout, 1, 3600);
   r.duration(*obj, path, "upstream_timeout", s.upstream_timeout, 1, 3600);
+  r.duration(*obj, path, "upgrade_idle_timeout", s.upgrade_idle_timeout, 1, 86400);
   r.integer(*obj, path, "max_connections", s.max_connections, 1, 1000000, "connections");
   r.string(*obj, path, "metrics_listen", s.metrics_listen);
   r.integer(*obj, path, "login_rate_limit", s.login_rate_limit, 0, 100000, "logins per minute");

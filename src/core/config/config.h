@@ -98,6 +98,9 @@ struct ServerConfig {
   int64_t max_body_bytes = 10 * 1024 * 1024;
   int64_t idle_timeout = 60;      // seconds a keep-alive connection may idle
   int64_t upstream_timeout = 30;  // seconds
+  // Seconds a tunnel (an upgraded connection: WebSocket) may pass no byte
+  // either way before it is closed.
+  int64_t upgrade_idle_timeout = 3600;
   // Client connections served at once; more wait in the listen queue.
   int64_t max_connections = 4096;
   // host:port of a second listener for /_identity/metrics (and health), off

@@ -57,6 +57,7 @@ TEST(Config, MinimalCognitoUsesDefaults) {
   EXPECT_EQ(c.server.login_rate_limit, 60);
   EXPECT_EQ(c.server.metrics_listen, "");
   EXPECT_FALSE(c.server.log_user);
+  EXPECT_EQ(c.server.upgrade_idle_timeout, 3600);
   EXPECT_EQ(c.retry_after, 5);
 }
 
@@ -96,6 +97,7 @@ TEST(Config, ReadsEveryField) {
               {"max_body_bytes", 1048576},
               {"idle_timeout", "2m"},
               {"upstream_timeout", 10},
+              {"upgrade_idle_timeout", "10m"},
               {"max_connections", 512},
               {"metrics_listen", "127.0.0.1:9090"},
               {"login_rate_limit", 0},
@@ -144,6 +146,7 @@ TEST(Config, ReadsEveryField) {
   EXPECT_EQ(c.server.max_body_bytes, 1048576);
   EXPECT_EQ(c.server.idle_timeout, 120);
   EXPECT_EQ(c.server.upstream_timeout, 10);
+  EXPECT_EQ(c.server.upgrade_idle_timeout, 600);
   EXPECT_EQ(c.server.max_connections, 512);
   EXPECT_EQ(c.server.metrics_listen, "127.0.0.1:9090");
   EXPECT_EQ(c.server.login_rate_limit, 0);
@@ -639,6 +642,10 @@ TEST(Config, ServerRules) {
   expectError(j, "server.log_level must be one of debug, info, warn, error");
   j["server"] = {{"max_header_bytes", 100}};
   expectError(j, "server.max_header_bytes must be at least 1024 bytes, got 100");
+  j["server"] = {{"upgrade_idle_timeout", 0}};
+  expectError(j, "server.upgrade_idle_timeout must be at least 1 s, got 0");
+  j["server"] = {{"upgrade_idle_timeout", "2d"}};
+  expectError(j, "server.upgrade_idle_timeout must be at most 86400 s, got 172800");
 }
 
 // Path patterns start with '/' or '*'; a rule lists at least one group.

@@ -136,6 +136,9 @@ bool isIdentityHeaderName(std::string_view name) {
 
 bool isBrowserNavigation(const Request& request) {
   if (request.method != "GET" && request.method != "HEAD") return false;
+  // An Upgrade (a WebSocket) is opened by a script, which cannot follow a
+  // redirect to a login page: it gets the 401.
+  if (request.headers.has("Upgrade")) return false;
   const std::string* mode = request.headers.find("Sec-Fetch-Mode");
   if (mode && !equalsIgnoreCase(*mode, "navigate")) return false;
   const std::string* xrw = request.headers.find("X-Requested-With");

@@ -337,6 +337,9 @@ TEST_F(CheckTest, NavigationRedirectsToLogin) {
   Request old = navigation("/x");
   old.headers.remove("Sec-Fetch-Mode");
   EXPECT_EQ(run(old).response.status, 307);
+  // Upgrade-Insecure-Requests, which browsers send on navigations, is no Upgrade.
+  old.headers.add("Upgrade-Insecure-Requests", "1");
+  EXPECT_EQ(run(old).response.status, 307);
 }
 
 // XHR, non-GET, non-navigate fetches and Accept without HTML get 401 JSON.
@@ -351,7 +354,13 @@ TEST_F(CheckTest, NonNavigationsGet401) {
   json.headers.set("Accept", "application/json");
   Request none = navigation("/api");
   none.headers.remove("Accept");
-  for (const Request& req : {xhr, post, fetch, json, none}) {
+  // A WebSocket opened by a client that claims to accept HTML (browsers
+  // send Sec-Fetch-Mode: websocket; other clients send what they like).
+  Request socket = navigation("/ws");
+  socket.headers.remove("Sec-Fetch-Mode");
+  socket.headers.add("Connection", "Upgrade");
+  socket.headers.add("Upgrade", "websocket");
+  for (const Request& req : {xhr, post, fetch, json, none, socket}) {
     auto d = run(req);
     EXPECT_EQ(d.response.status, 401) << req.method << " " << req.path;
     EXPECT_EQ(d.response.headers.get("Content-Type"), "application/json");

@@ -80,8 +80,8 @@ export function runBarrier(args, timeoutMs = 20000) {
 }
 
 // The whole stack. `cacheTtl` (seconds) bounds how long a revoked session
-// may still pass.
-export async function startStack({ cacheTtl = 2, logLevel = 'info' } = {}) {
+// may still pass. `origins` adds `{ prefix, upstream }` origins.
+export async function startStack({ cacheTtl = 2, logLevel = 'info', origins = [] } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'barrier-e2e-'));
   const children = [];
   const stack = { dir, children, stop: async () => {
@@ -124,6 +124,7 @@ export async function startStack({ cacheTtl = 2, logLevel = 'info' } = {}) {
       `      static: "${path.join(SOURCE_DIR, 'examples/site')}"`,
       '    - prefix: /whoami',
       `      upstream: "${upstreamUrl}"`,
+      ...origins.flatMap((o) => [`    - prefix: ${o.prefix}`, `      upstream: "${o.upstream}"`]),
       'rules:',
       '  - path: /admin/*',
       '    groups: [admins]',
