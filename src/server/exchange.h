@@ -54,8 +54,8 @@ struct Exchange {
       : server(server_in), stream(stream_in) {}
 
   ServerContext& server;
-  beast::tcp_stream& stream;   // the client's connection
-  std::shared_ptr<Site> site;  // the configuration this request is served under
+  beast::tcp_stream& stream;  // the client's connection
+  Site* site = nullptr;       // the configuration this request runs under (its connection holds it)
   unsigned version = 11;
   bool keep_alive = true;
   bool head = false;
