@@ -65,8 +65,10 @@ net::awaitable<bool> serveOne(ServerContext& server, beast::tcp_stream& stream,
   if (ex.status != 0) {
     std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
     countOnce(ex);
-    writeAccessLog(server.log, {request.method, request.path, ex.status, ex.outcome,
-                                elapsed.count(), ex.request_id, remote, ex.user});
+    std::string_view method = ex.request_moved ? ex.logged_method : request.method;
+    std::string_view path = ex.request_moved ? ex.logged_path : request.path;
+    writeAccessLog(server.log, {method, path, ex.status, ex.outcome, elapsed.count(), ex.request_id,
+                                remote, ex.user});
   }
   co_return again && !server.stopping.load();
 }

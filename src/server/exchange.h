@@ -72,6 +72,11 @@ struct Exchange {
   // The checked session's sub, for the access log; kept only with
   // server.log_user.
   std::string user;
+  // The request moved into the check: its method and path for the access
+  // log (kept only when the log writes it).
+  bool request_moved = false;
+  std::string logged_method;
+  std::string logged_path;
 };
 
 }  // namespace barrier::server_detail
