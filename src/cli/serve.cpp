@@ -31,6 +31,7 @@
 #include "core/handlers/identity.h"
 #include "core/mutex.h"
 #include "core/session/cache_evicting_store.h"
+#include "core/session/verified_id_memo.h"
 #include "server/gateway.h"
 #include "server/metered_store.h"
 #include "server/origins.h"
@@ -67,6 +68,10 @@ struct ProcessPorts {
   Metrics metrics;
 };
 
+// Cookie values whose MAC the checker remembers (about half a megabyte when
+// all are in use); a visitor whose value was pushed out is verified again.
+constexpr size_t kVerifiedIdSlots = 2048;
+
 // Everything one configuration builds for the requests, owned together.
 // The server holds it through its gateway (an aliasing shared_ptr), so a
 // request in flight keeps all of it alive. Members refer to the ones above
@@ -84,6 +89,9 @@ struct Site {
   // latency histogram and the login counter see every call.
   std::shared_ptr<MeteredStore> metered;
   std::shared_ptr<SessionCache> cache;
+  // The checker's verified cookie values: a signed-in request costs no HMAC
+  // once its cookie is known. Per Site: the signing keys are the Site's.
+  VerifiedIdMemo verified_ids{kVerifiedIdSlots};
   std::unique_ptr<Checker> checker;
   // What the manager removes (logout, the older session at login) leaves
   // the checker's cache at once.
@@ -115,8 +123,8 @@ Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
   site->cache = same_store && previous->config.cache == c.cache
                     ? previous->cache
                     : std::shared_ptr<SessionCache>(makeLockedSessionCache(*ports.clock, c.cache));
-  site->checker =
-      std::make_unique<Checker>(c, *ports.crypto, *ports.clock, *site->cache, *ports.log);
+  site->checker = std::make_unique<Checker>(c, *ports.crypto, *ports.clock, *site->cache,
+                                            *ports.log, &site->verified_ids);
   site->evicting = std::make_unique<CacheEvictingStore>(*site->metered, *site->cache);
   site->manager = std::make_unique<IdentityHandlers>(
       c, IdentityPorts{*ports.clock, *ports.random, *ports.crypto, *site->evicting, *ports.http,

@@ -3,15 +3,23 @@
 
 namespace barrier::server_detail {
 
-net::awaitable<CheckDecision> runCheck(Exchange& ex, const Request& request) {
+net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request) {
   Gateway& gateway = *ex.site->gateway;
-  CheckStep step = gateway.beginCheck(request);
+  // Moved, not copied: the checker keeps the request (and forwards it).
+  CheckStep step = gateway.beginCheck(std::move(request));
   if (!step.needsLookup()) co_return std::move(step).decision();
   if (!ex.site->options.offload_store) co_return gateway.finishCheck(std::move(step));
   // A network store (Redis, DynamoDB) is read on its own pool: a slow one
   // must not hold up the io threads.
   co_return co_await runBlocking(
       ex.server.store_reads, [&gateway, &step] { return gateway.finishCheck(std::move(step)); });
+}
+
+void keepForAccessLog(Exchange& ex, const Request& request) {
+  if (!ex.server.log.enabled(LogLevel::kInfo)) return;
+  ex.logged_method = request.method;
+  ex.logged_path = request.path;
+  ex.request_moved = true;
 }
 
 // The access log names the session's user only when the operator asked

@@ -50,13 +50,14 @@ net::awaitable<bool> readAndDispatch(Exchange& ex, beast::flat_buffer& buffer, R
 // may carry another request; `unread_body` tells whether the client may
 // still be sending a body barrier did not read.
 net::awaitable<bool> serveOne(ServerContext& server, beast::tcp_stream& stream,
-                              beast::flat_buffer& buffer, const std::string& remote, bool admin,
-                              bool& unread_body) {
+                              beast::flat_buffer& buffer, HeldSite& held, const std::string& remote,
+                              bool admin, bool& unread_body) {
   auto start = std::chrono::steady_clock::now();
   Exchange ex(server, stream);
   ex.admin = admin;
   ex.request_id = server.nextRequestId();
-  ex.site = server.site.get();
+  server.site.refresh(held);
+  ex.site = held.site.get();
   Request request;
   request.remote_addr = remote;
   bool again = co_await readAndDispatch(ex, buffer, request);
@@ -64,8 +65,10 @@ net::awaitable<bool> serveOne(ServerContext& server, beast::tcp_stream& stream,
   if (ex.status != 0) {
     std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
     countOnce(ex);
-    writeAccessLog(server.log, {request.method, request.path, ex.status, ex.outcome,
-                                elapsed.count(), ex.request_id, remote, ex.user});
+    std::string_view method = ex.request_moved ? ex.logged_method : request.method;
+    std::string_view path = ex.request_moved ? ex.logged_path : request.path;
+    writeAccessLog(server.log, {method, path, ex.status, ex.outcome, elapsed.count(), ex.request_id,
+                                remote, ex.user});
   }
   co_return again && !server.stopping.load();
 }
@@ -74,11 +77,13 @@ net::awaitable<bool> serveOne(ServerContext& server, beast::tcp_stream& stream,
 // the only state in which shutdown may cut the connection. False when the
 // connection is to end.
 net::awaitable<bool> awaitRequest(ServerContext& server, beast::tcp_stream& stream,
-                                  beast::flat_buffer& buffer, ConnectionState& state) {
+                                  beast::flat_buffer& buffer, HeldSite& held,
+                                  ConnectionState& state) {
   state.idle = true;
   if (server.stopping.load()) co_return false;
   error_code ec;
-  stream.expires_after(server.site.get()->idleTimeout());
+  server.site.refresh(held);
+  stream.expires_after(held.site->idleTimeout());
   size_t n = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), awaitInto(ec));
   buffer.commit(n);
   state.idle = false;
@@ -99,14 +104,15 @@ net::awaitable<void> serveConnection(ServerContext& server, tcp::socket socket, 
   server.connections.add(state, executor);
   server.metrics.connectionOpened();
   beast::flat_buffer buffer;
+  HeldSite held;
   bool again = true;
   bool unread_body = false;
   while (again) {
     if (buffer.size() == 0) {
-      bool arrived = co_await awaitRequest(server, stream, buffer, *state);
+      bool arrived = co_await awaitRequest(server, stream, buffer, held, *state);
       if (!arrived) break;
     }
-    again = co_await serveOne(server, stream, buffer, remote, admin, unread_body);
+    again = co_await serveOne(server, stream, buffer, held, remote, admin, unread_body);
   }
   state->stream = nullptr;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);

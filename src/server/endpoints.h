@@ -43,7 +43,12 @@ net::awaitable<bool> serveProxied(Exchange& ex, Request& forwarded, ClientBody* 
 
 // The checker's decision for `request` under ex.site: cache hits inline,
 // store reads inline or, for network stores, on the store-read pool.
-net::awaitable<CheckDecision> runCheck(Exchange& ex, const Request& request);
+// `request` is moved from (into the decision's forwarded request); an
+// lvalue reference, never a by-value coroutine argument (asio_support.h).
+net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request);
+// Keeps the request line for the access log (when it is written) before
+// `request` moves into the check.
+void keepForAccessLog(Exchange& ex, const Request& request);
 // Keeps the session's sub for the access log, when server.log_user asks.
 void noteUser(const CheckDecision& decision, Exchange& ex);
 

@@ -54,8 +54,8 @@ struct Exchange {
       : server(server_in), stream(stream_in) {}
 
   ServerContext& server;
-  beast::tcp_stream& stream;   // the client's connection
-  std::shared_ptr<Site> site;  // the configuration this request is served under
+  beast::tcp_stream& stream;  // the client's connection
+  Site* site = nullptr;       // the configuration this request runs under (its connection holds it)
   unsigned version = 11;
   bool keep_alive = true;
   bool head = false;
@@ -72,6 +72,11 @@ struct Exchange {
   // The checked session's sub, for the access log; kept only with
   // server.log_user.
   std::string user;
+  // The request moved into the check: its method and path for the access
+  // log (kept only when the log writes it).
+  bool request_moved = false;
+  std::string logged_method;
+  std::string logged_path;
 };
 
 }  // namespace barrier::server_detail

@@ -42,8 +42,8 @@ Gateway::Route Gateway::route(std::string_view path) {
   return Route::kIdentity;
 }
 
-CheckStep Gateway::beginCheck(const Request& request) {
-  CheckStep step = checker_.begin(request);
+CheckStep Gateway::beginCheck(Request request) {
+  CheckStep step = checker_.begin(std::move(request));
   if (!step.needsLookup()) {
     // Settled without the store: for a session-bearing request that means
     // the cache answered (positively or negatively).

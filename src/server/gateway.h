@@ -44,7 +44,7 @@ class Gateway {
   // The checker in two halves (see check.h): begin() needs no store;
   // finishCheck() does the store reads the step still needs, synchronously
   // (it may block). Cache hits and misses are counted here.
-  CheckStep beginCheck(const Request& request);
+  CheckStep beginCheck(Request request);
   CheckDecision finishCheck(CheckStep step);
 
   // 200 "ok" when the store answers a ping, else 503. May block.

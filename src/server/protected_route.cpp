@@ -9,6 +9,7 @@
 namespace barrier::server_detail {
 
 net::awaitable<bool> serveProtected(Exchange& ex, Request& request, ClientBody& body) {
+  keepForAccessLog(ex, request);
   CheckDecision decision = co_await runCheck(ex, request);
   ex.outcome = Gateway::outcomeOf(decision.outcome);
   noteUser(decision, ex);

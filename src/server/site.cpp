@@ -19,6 +19,14 @@ std::shared_ptr<Site> CurrentSite::get() const {
 void CurrentSite::set(std::shared_ptr<Site> next) {
   MutexLock lock(mu_);
   site_.swap(next);
+  version_.fetch_add(1, std::memory_order_release);
+}
+
+void CurrentSite::refresh(HeldSite& held) const {
+  if (held.site && held.version == version_.load(std::memory_order_acquire)) return;
+  MutexLock lock(mu_);
+  held.site = site_;
+  held.version = version_.load(std::memory_order_relaxed);
 }
 
 }  // namespace barrier::server_detail

@@ -2,7 +2,9 @@
 // which configuration new requests start under.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -17,9 +19,9 @@ namespace barrier::server_detail {
 
 // The gateway (and through it the checker, manager and origins), the
 // limits, a pool of upstream connections per origin and the login limiter.
-// A request holds the Site it began with until it ends, so a reload never
-// changes a request half-way, and the old Site goes when its last request
-// does. Immutable once built (the pools and the limiter lock themselves).
+// A request runs under the Site it began with until it ends (its
+// connection holds it: HeldSite), so a reload never changes a request
+// half-way. Immutable once built (the pools and the limiter lock themselves).
 struct Site {
   Site(const ServerOptions& options_in, std::shared_ptr<Gateway> gateway_in, net::io_context& ioc,
        std::shared_ptr<LoginLimiter> limiter);
@@ -35,17 +37,31 @@ struct Site {
   const std::shared_ptr<LoginLimiter> login_limiter;
 };
 
+// A connection's reference to the Site its requests run under: refreshed
+// between requests only, so a request ends under the Site it began with,
+// and an old Site goes once no connection holds it.
+struct HeldSite {
+  std::shared_ptr<Site> site;
+  uint64_t version = 0;
+};
+
 // The Site requests start under from now on; reload() replaces it.
-// Thread-safe.
+// Thread-safe. A connection refreshes its HeldSite at each request for the
+// cost of one atomic load while the Site is unchanged: no lock, no
+// reference count touched.
 class CurrentSite {
  public:
   explicit CurrentSite(std::shared_ptr<Site> first) : site_(std::move(first)) {}
   std::shared_ptr<Site> get() const;
   void set(std::shared_ptr<Site> next);
+  // Points `held` at the current Site.
+  void refresh(HeldSite& held) const;
 
  private:
   mutable Mutex mu_;
   std::shared_ptr<Site> site_ GUARDED_BY(mu_);
+  // Bumped under mu_ by set(); read without it by refresh().
+  std::atomic<uint64_t> version_{1};
 };
 
 }  // namespace barrier::server_detail

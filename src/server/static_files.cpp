@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -85,10 +86,14 @@ struct CachedFile {
   ino_t inode = 0;
   off_t size = 0;
   struct timespec mtime {};
-  std::shared_ptr<const std::string> content;
+  std::shared_ptr<const std::string> content;  // null: too large, streamed from disk
   std::string etag;
   std::string last_modified;
   const char* content_type = nullptr;
+  // A folder's index.html, served only under a URL that ends in '/'.
+  bool folder_index = false;
+  // When a stat() last found the file unchanged (steady clock, in ns).
+  mutable std::atomic<int64_t> checked_at{0};
 
   bool sameAs(const struct stat& st) const {
     return device == st.st_dev && inode == st.st_ino && size == st.st_size &&
@@ -118,7 +123,8 @@ bool readWholeFile(const std::string& path, std::string& out) {
 
 class StaticOriginImpl : public StaticOrigin {
  public:
-  explicit StaticOriginImpl(std::string canonical_root) : root_(std::move(canonical_root)) {}
+  StaticOriginImpl(std::string canonical_root, StaticOptions options)
+      : root_(std::move(canonical_root)), options_(std::move(options)) {}
 
   StaticReply serve(const Request& request) override {
     bool head = request.method == "HEAD";
@@ -131,10 +137,39 @@ class StaticOriginImpl : public StaticOrigin {
     if (!relative.isOk()) {
       return page(relative.status().code() == Code::kInvalidArgument ? 400 : 404, head);
     }
-    std::string full = relative->empty() ? root_ : root_ + "/" + *relative;
+    if (auto file = recentlyChecked(*relative, request.path)) return answer(request, *file, head);
+    return serveFromDisk(request, *relative, head);
+  }
+
+ private:
+  int64_t nowNs() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(options_.now().time_since_epoch())
+        .count();
+  }
+
+  // The cached file for `key` when a stat() confirmed it less than
+  // revalidate_after ago, and `url_path` may be served with it; else null.
+  std::shared_ptr<const CachedFile> recentlyChecked(const std::string& key,
+                                                    std::string_view url_path) {
+    int64_t now = nowNs();
+    ReaderLock lock(mu_);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) return nullptr;
+    const CachedFile& file = *it->second;
+    int64_t age = now - file.checked_at.load(std::memory_order_relaxed);
+    if (age < 0 || age >= std::chrono::nanoseconds(options_.revalidate_after).count()) {
+      return nullptr;
+    }
+    if (file.folder_index && (url_path.empty() || url_path.back() != '/')) return nullptr;
+    return it->second;
+  }
+
+  StaticReply serveFromDisk(const Request& request, const std::string& relative, bool head) {
+    std::string full = relative.empty() ? root_ : root_ + "/" + relative;
     struct stat st {};
     if (::stat(full.c_str(), &st) != 0) return page(404, head);
-    if (S_ISDIR(st.st_mode)) {
+    bool folder = S_ISDIR(st.st_mode);
+    if (folder) {
       // A directory is served through its index.html, and only under a URL
       // that ends in '/', so relative links inside the page resolve.
       if (request.path.empty() || request.path.back() != '/') {
@@ -144,53 +179,57 @@ class StaticOriginImpl : public StaticOrigin {
       if (::stat(full.c_str(), &st) != 0) return page(404, head);
     }
     if (!S_ISREG(st.st_mode)) return page(404, head);
-    return serveFile(request, *relative, full, st, head);
-  }
-
- private:
-  StaticReply serveFile(const Request& request, const std::string& key, const std::string& full,
-                        const struct stat& st, bool head) {
-    std::shared_ptr<const CachedFile> file = lookup(key, st);
+    std::shared_ptr<const CachedFile> file = lookup(relative, st);
     if (!file) {
       // The containment check runs on every cache fill: the realpath of the
       // file (symlinks resolved) must be below the canonical root.
       if (!insideRoot(full)) return page(404, head);
-      file = load(key, full, st);
+      file = load(relative, full, st, folder);
     }
+    StaticReply reply = answer(request, *file, head);
+    if (!file->content && reply.send_body) reply.file_path = full;
+    return reply;
+  }
+
+  static StaticReply answer(const Request& request, const CachedFile& file, bool head) {
     StaticReply reply;
-    reply.headers.set("Content-Type", file->content_type);
-    reply.headers.set("ETag", file->etag);
-    reply.headers.set("Last-Modified", file->last_modified);
+    reply.headers.set("Content-Type", file.content_type);
+    reply.headers.set("ETag", file.etag);
+    reply.headers.set("Last-Modified", file.last_modified);
     // Protected content: browsers may keep it but must revalidate, shared
     // caches must not keep it at all.
     reply.headers.set("Cache-Control", "private, no-cache");
     const std::string* inm = request.headers.find("If-None-Match");
-    if (inm != nullptr && etagMatches(*inm, file->etag)) {
+    if (inm != nullptr && etagMatches(*inm, file.etag)) {
       reply.status = 304;
       reply.send_body = false;
       return reply;
     }
-    reply.content_length = static_cast<uint64_t>(st.st_size);
+    reply.content_length = static_cast<uint64_t>(file.size);
     reply.send_body = !head;
-    if (file->content) {
-      reply.body = file->content;
-      reply.content_length = file->content->size();
-    } else {
-      reply.file_path = full;
+    if (file.content) {
+      reply.body = file.content;
+      reply.content_length = file.content->size();
     }
     return reply;
   }
 
+  // The cached file for `key` if `st` shows it unchanged (then confirmed
+  // as of now), else null.
   std::shared_ptr<const CachedFile> lookup(const std::string& key, const struct stat& st) {
+    int64_t now = nowNs();
     ReaderLock lock(mu_);
     auto it = cache_.find(key);
     if (it == cache_.end() || !it->second->sameAs(st)) return nullptr;
+    it->second->checked_at.store(now, std::memory_order_relaxed);
     return it->second;
   }
 
   std::shared_ptr<const CachedFile> load(const std::string& key, const std::string& full,
-                                         const struct stat& st) {
+                                         const struct stat& st, bool folder) {
     auto file = std::make_shared<CachedFile>();
+    file->folder_index = folder;
+    file->checked_at.store(nowNs(), std::memory_order_relaxed);
     file->device = st.st_dev;
     file->inode = st.st_ino;
     file->size = st.st_size;
@@ -251,6 +290,7 @@ class StaticOriginImpl : public StaticOrigin {
   static constexpr size_t kMaxCacheEntries = 4096;
 
   std::string root_;
+  const StaticOptions options_;
   SharedMutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const CachedFile>> cache_ GUARDED_BY(mu_);
 };
@@ -310,7 +350,8 @@ bool etagMatches(std::string_view if_none_match, std::string_view etag) {
   }
 }
 
-Result<std::unique_ptr<StaticOrigin>> openStaticOrigin(const std::string& root) {
+Result<std::unique_ptr<StaticOrigin>> openStaticOrigin(const std::string& root,
+                                                       StaticOptions options) {
   char resolved[PATH_MAX];
   if (::realpath(root.c_str(), resolved) == nullptr) {
     return Status::invalid("static: folder " + root + ": " + std::strerror(errno));
@@ -319,7 +360,8 @@ Result<std::unique_ptr<StaticOrigin>> openStaticOrigin(const std::string& root) 
   if (::stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Status::invalid("static: " + root + " is not a folder");
   }
-  std::unique_ptr<StaticOrigin> origin = std::make_unique<StaticOriginImpl>(resolved);
+  std::unique_ptr<StaticOrigin> origin =
+      std::make_unique<StaticOriginImpl>(resolved, std::move(options));
   return origin;
 }
 

@@ -6,12 +6,18 @@
 // and must still lie inside the canonical root. Both checks must pass, so an
 // encoded `%2e%2e`, `%2f`, `..\\` or a symlink pointing out never leaves it.
 //
-// Small files (<= kMaxCachedFileBytes) are kept in memory, revalidated by a
-// stat() on every request (device, inode, size, mtime), so edits show up at
-// once. Thread-safe: the cache takes a shared lock on hits.
+// Small files (<= kMaxCachedFileBytes) are kept in memory with the answer's
+// headers, revalidated by a stat() (device, inode, size, mtime) at most once
+// per StaticOptions::revalidate_after (1 s): an edit, a new file in place of
+// an old one or a removal shows up within that time, and a request for a
+// file checked since costs no system call. The traversal checks above run
+// on every request all the same; the containment check on every cache fill.
+// Thread-safe: the cache takes a shared lock on hits.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,8 +49,16 @@ class StaticOrigin {
   virtual StaticReply serve(const Request& request) = 0;
 };
 
+struct StaticOptions {
+  // A cached file is served without a stat() for this long after its last.
+  std::chrono::milliseconds revalidate_after{1000};
+  // The steady clock; tests set their own.
+  std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
+};
+
 // `root` must be an existing directory. The error names it.
-Result<std::unique_ptr<StaticOrigin>> openStaticOrigin(const std::string& root);
+Result<std::unique_ptr<StaticOrigin>> openStaticOrigin(const std::string& root,
+                                                       StaticOptions options = {});
 
 // The Content-Type for a file name, by extension ("application/octet-stream"
 // when unknown).

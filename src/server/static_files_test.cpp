@@ -1,6 +1,10 @@
 #include "server/static_files.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace barrier {
 namespace {
@@ -53,6 +57,69 @@ TEST(StaticFilesTest, OpenRequiresADirectory) {
   auto origin = openStaticOrigin("/nonexistent/barrier-root");
   ASSERT_FALSE(origin.isOk());
   EXPECT_NE(origin.status().message().find("/nonexistent/barrier-root"), std::string::npos);
+}
+
+// A fresh folder, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "barrier-static-XXXXXX");
+    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The body a GET of `path` gets ("" for anything but a 200 from memory).
+std::string bodyOf(StaticOrigin& origin, const std::string& path) {
+  Request request;
+  request.method = "GET";
+  request.path = path;
+  StaticReply reply = origin.serve(request);
+  return reply.status == 200 && reply.body ? *reply.body : std::to_string(reply.status);
+}
+
+// A cached file is served without a stat() until revalidate_after has
+// passed since the last one; then an edit or a removal shows.
+TEST(StaticFilesTest, RevalidatesOncePerInterval) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  std::filesystem::path file = std::filesystem::path(dir.path()) / "page.txt";
+  std::ofstream(file) << "one";
+  auto now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  StaticOptions options;
+  options.now = [&now] { return now; };
+  auto origin = openStaticOrigin(dir.path(), options);
+  ASSERT_TRUE(origin.isOk());
+  EXPECT_EQ(bodyOf(**origin, "/page.txt"), "one");
+  std::ofstream(file) << "two!";
+  now += std::chrono::milliseconds(999);
+  EXPECT_EQ(bodyOf(**origin, "/page.txt"), "one");  // not checked again yet
+  now += std::chrono::milliseconds(1);
+  EXPECT_EQ(bodyOf(**origin, "/page.txt"), "two!");
+  std::filesystem::remove(file);
+  EXPECT_EQ(bodyOf(**origin, "/page.txt"), "two!");
+  now += std::chrono::seconds(1);
+  EXPECT_EQ(bodyOf(**origin, "/page.txt"), "404");
+}
+
+// A folder's cached index.html still answers its URL without the '/' with
+// the redirect, not the page.
+TEST(StaticFilesTest, CachedFolderIndexKeepsTheRedirect) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  std::filesystem::create_directories(std::filesystem::path(dir.path()) / "docs");
+  std::ofstream(std::filesystem::path(dir.path()) / "docs" / "index.html") << "docs";
+  auto origin = openStaticOrigin(dir.path());
+  ASSERT_TRUE(origin.isOk());
+  EXPECT_EQ(bodyOf(**origin, "/docs/"), "docs");
+  EXPECT_EQ(bodyOf(**origin, "/docs"), "301");
 }
 
 }  // namespace

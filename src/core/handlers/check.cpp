@@ -212,7 +212,7 @@ __attribute__((noinline)) void Checker::addCandidate(CheckStep& step,
 
 std::optional<std::string> Checker::verifiedStoreKey(std::string_view cookie_value) const {
   if (memo_ == nullptr) return codec_.verifiedStoreKey(cookie_value);
-  if (const std::string* known = memo_->find(cookie_value)) return *known;
+  if (std::optional<std::string> known = memo_->lookup(cookie_value)) return known;
   std::optional<std::string> key = codec_.verifiedStoreKey(cookie_value);
   if (key) memo_->remember(cookie_value, *key);
   return key;

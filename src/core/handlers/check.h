@@ -121,9 +121,9 @@ class CheckStep {
 class Checker {
  public:
   // Copies what it needs from `config`; ports must outlive the Checker.
-  // `memo`, when given, remembers verified cookie values (single-threaded
-  // callers only: it is not locked); it must outlive the Checker and start
-  // empty or hold only this Checker's signing keys' results.
+  // `memo`, when given, remembers verified cookie values (thread-safe, see
+  // verified_id_memo.h); it must outlive the Checker and start empty or hold
+  // only this Checker's signing keys' results.
   Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log,
           VerifiedIdMemo* memo = nullptr);
 

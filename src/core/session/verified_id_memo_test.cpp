@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 namespace barrier {
 namespace {
@@ -40,6 +42,30 @@ TEST(VerifiedIdMemo, BoundedAndNeverWrong) {
   }
   EXPECT_GT(found, 0);
   EXPECT_LE(found, static_cast<int>(VerifiedIdMemo::kSlots));
+}
+
+// Several threads remembering and looking up at once (as `barrier serve`'s io
+// threads do) each get the right key or nothing; TSan checks the locking.
+TEST(VerifiedIdMemo, SharedBetweenThreads) {
+  VerifiedIdMemo memo(8);
+  std::atomic<int> wrong{0};
+  auto work = [&](int offset) {
+    for (int i = 0; i < 2000; ++i) {
+      std::string value = "value-" + std::to_string((i + offset) % 40);
+      std::string key = "key-" + value;
+      if (std::optional<std::string> known = memo.lookup(value)) {
+        if (*known != key) ++wrong;
+      } else {
+        memo.remember(value, key);
+      }
+    }
+  };
+  std::thread a(work, 0);
+  std::thread b(work, 7);
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(memo.slots(), 8u);
 }
 
 }  // namespace
