@@ -41,6 +41,14 @@ net::awaitable<bool> sendStatic(Exchange& ex, StaticReply& reply);
 net::awaitable<bool> serveProxied(Exchange& ex, Request& forwarded, ClientBody* body,
                                   UpstreamPool& pool);
 
+// An Upgrade (`protocol`, from upgradeProtocol()) of a checked request to
+// `pool`'s upstream (`client_buffer`: what the client sent past its
+// header): on its 101 a tunnel (tunnel.h) that runs the check of
+// `opened_with` again while it is open.
+net::awaitable<bool> serveUpgrade(Exchange& ex, Request& forwarded, const Request& opened_with,
+                                  const std::string& protocol, beast::flat_buffer& client_buffer,
+                                  UpstreamPool& pool);
+
 // The checker's decision for `request` under ex.site: cache hits inline,
 // store reads inline or, for network stores, on the store-read pool.
 // `request` is moved from (into the decision's forwarded request); an

@@ -5,6 +5,7 @@
 #include "server/error_pages.h"
 #include "server/forward_headers.h"
 #include "server/responses.h"
+#include "server/tunnel.h"
 
 namespace barrier::server_detail {
 
@@ -39,14 +40,9 @@ void logUpstreamFailure(Exchange& ex, const char* event, int status, const Relay
                        {"request_id", ex.request_id}});
 }
 
-}  // namespace
-
-net::awaitable<bool> serveProxied(Exchange& ex, Request& forwarded, ClientBody* body,
-                                  UpstreamPool& pool) {
-  prepareForwarded(ex, forwarded);
-  Headers extra{{"X-Request-Id", ex.request_id}};
-  RelayOptions options = relayOptionsFor(ex);
-  RelayResult result = co_await relay(ex.stream, forwarded, body, pool, options, extra);
+// What relay() or relayUpgrade() reported: the answer, the log line and the
+// request's outcome.
+net::awaitable<bool> answerRelayed(Exchange& ex, RelayResult& result, UpstreamPool& pool) {
   ex.unread_body = !result.body_read;
   if (result.client_fault) {
     if (result.failure_status == 0) co_return false;  // the client went away
@@ -66,6 +62,36 @@ net::awaitable<bool> serveProxied(Exchange& ex, Request& forwarded, ClientBody* 
     logUpstreamFailure(ex, "upstream.truncated", result.status, result, pool);
   }
   co_return result.keep_alive;
+}
+
+}  // namespace
+
+net::awaitable<bool> serveProxied(Exchange& ex, Request& forwarded, ClientBody* body,
+                                  UpstreamPool& pool) {
+  prepareForwarded(ex, forwarded);
+  Headers extra{{"X-Request-Id", ex.request_id}};
+  RelayOptions options = relayOptionsFor(ex);
+  RelayResult result = co_await relay(ex.stream, forwarded, body, pool, options, extra);
+  co_return co_await answerRelayed(ex, result, pool);
+}
+
+net::awaitable<bool> serveUpgrade(Exchange& ex, Request& forwarded, const Request& opened_with,
+                                  const std::string& protocol, beast::flat_buffer& client_buffer,
+                                  UpstreamPool& pool) {
+  prepareForwarded(ex, forwarded);
+  Headers extra{{"X-Request-Id", ex.request_id}};
+  RelayOptions options = relayOptionsFor(ex);
+  const Site& site = *ex.site;
+  // Each check takes its request: a copy of the one that opened the tunnel.
+  SessionCheck recheck = [&ex, &opened_with]() -> net::awaitable<CheckDecision> {
+    Request again = opened_with;
+    co_return co_await runCheck(ex, again);
+  };
+  TunnelOptions tunnel{std::chrono::milliseconds(site.options.upgrade_idle_timeout_ms),
+                       recheckPeriod(site.gateway->config().cache.ttl), &ex.server.stopping};
+  UpgradeRequest upgrade{protocol, client_buffer, tunnel, recheck, ex.server.log, ex.request_id};
+  RelayResult result = co_await relayUpgrade(ex.stream, forwarded, upgrade, pool, options, extra);
+  co_return co_await answerRelayed(ex, result, pool);
 }
 
 }  // namespace barrier::server_detail

@@ -140,10 +140,12 @@ net::awaitable<error_code> readHeaderOp(tcp::socket& socket, beast::flat_buffer&
   co_return ec;
 }
 
+// Some of the body, as it comes: an event stream's event goes on at once,
+// not when 64 KiB have gathered.
 net::awaitable<error_code> readBodyOp(tcp::socket& socket, beast::flat_buffer& buffer,
                                       UpstreamParser& parser) {
   error_code ec;
-  co_await http::async_read(socket, buffer, parser, awaitInto(ec));
+  co_await http::async_read_some(socket, buffer, parser, awaitInto(ec));
   if (ec == http::error::need_buffer) ec = {};
   co_return ec;
 }
@@ -193,6 +195,7 @@ class Relay {
   net::awaitable<bool> streamResponseBody(http::response<http::buffer_body>& response);
   net::awaitable<bool> readUpstreamPiece(http::response<http::buffer_body>& response);
   void releaseIfDone();
+  void switchProtocols();
   tcp::socket& upstream() { return connection_->socket; }
 
   beast::tcp_stream& client_;
@@ -218,6 +221,10 @@ net::awaitable<RelayResult> Relay::run() {
   if (ec) {
     result_.failure_status = failureStatusFor(ec);
     result_.upstream_error = ec.message();
+    co_return result_;
+  }
+  if (options_.upgrade && parser_->get().result_int() == 101) {
+    switchProtocols();
     co_return result_;
   }
   co_await relayResponse();
@@ -352,8 +359,8 @@ net::awaitable<error_code> Relay::readFinalHeader() {
     ec = co_await withDeadline(upstream(), options_.upstream_timeout,
                                readHeaderOp(upstream(), connection_->buffer, *parser_));
     unsigned status = ec ? 0 : parser_->get().result_int();
-    if (status < 100 || status > 199) break;
-    // 101 Switching Protocols was never asked for (Upgrade is not passed).
+    if (status < 100 || status > 199 || (status == 101 && options_.upgrade)) break;
+    // A 101 Switching Protocols nobody asked for (only tunnel.h passes an Upgrade).
     if (status == 101 || interim == kMaxInterimAnswers) ec = http::error::bad_status;
   }
   co_return ec;
@@ -389,6 +396,15 @@ void Relay::releaseIfDone() {
     released_ = true;
     pool_.giveBack(std::move(connection_));
   }
+}
+
+// The upstream switched protocols: the connection is the tunnel's now.
+void Relay::switchProtocols() {
+  result_.status = 101;
+  for (const auto& field : parser_->get()) {
+    result_.switched_headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  result_.switched = std::move(connection_);
 }
 
 net::awaitable<void> Relay::relayResponse() {
@@ -427,17 +443,21 @@ net::awaitable<bool> Relay::streamResponseBody(http::response<http::buffer_body>
 // failure the header is out, so the only honest signal left is to cut the
 // client connection (no final chunk).
 net::awaitable<bool> Relay::readUpstreamPiece(http::response<http::buffer_body>& response) {
-  parser_->get().body().data = chunk_.get();
-  parser_->get().body().size = kRelayChunk;
-  error_code ec = co_await withDeadline(upstream(), options_.upstream_timeout,
-                                        readBodyOp(upstream(), connection_->buffer, *parser_));
-  if (ec) {
-    result_.truncated = true;
-    result_.upstream_error = ec.message();
-    co_return false;
+  size_t size = 0;
+  while (size == 0 && !parser_->is_done()) {  // a chunk header alone gives no byte
+    parser_->get().body().data = chunk_.get();
+    parser_->get().body().size = kRelayChunk;
+    error_code ec = co_await withDeadline(upstream(), options_.upstream_timeout,
+                                          readBodyOp(upstream(), connection_->buffer, *parser_));
+    if (ec) {
+      result_.truncated = true;
+      result_.upstream_error = ec.message();
+      co_return false;
+    }
+    size = kRelayChunk - parser_->get().body().size;
   }
-  setPiece(response.body(), chunk_.get(), kRelayChunk - parser_->get().body().size,
-           !parser_->is_done());
+  // An empty last piece goes as null data, which ends the message once.
+  setPiece(response.body(), size == 0 ? nullptr : chunk_.get(), size, !parser_->is_done());
   releaseIfDone();
   co_return true;
 }

@@ -298,6 +298,7 @@ ServerOptions ServerOptions::fromConfig(const ValidConfig& config) {
   options.max_body_bytes = server.max_body_bytes;
   options.idle_timeout_ms = server.idle_timeout * 1000;
   options.upstream_timeout_ms = server.upstream_timeout * 1000;
+  options.upgrade_idle_timeout_ms = server.upgrade_idle_timeout * 1000;
   options.max_connections = server.max_connections;
   options.metrics_listen = server.metrics_listen;
   options.login_rate_limit = server.login_rate_limit;
