@@ -217,18 +217,18 @@ class Relay {
 
 net::awaitable<RelayResult> Relay::run() {
   error_code ec = co_await sendRequest();
-  if (result_.client_fault) co_return result_;
+  if (result_.client_fault) co_return std::move(result_);
   if (ec) {
     result_.failure_status = failureStatusFor(ec);
     result_.upstream_error = ec.message();
-    co_return result_;
+    co_return std::move(result_);
   }
   if (options_.upgrade && parser_->get().result_int() == 101) {
     switchProtocols();
-    co_return result_;
+    co_return std::move(result_);
   }
   co_await relayResponse();
-  co_return result_;
+  co_return std::move(result_);
 }
 
 // Sends the request and reads the final answer's header. A pooled
