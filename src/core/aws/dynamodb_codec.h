@@ -44,6 +44,7 @@ inline constexpr char kAttrSecret[] = "secret";
 inline constexpr char kAttrCodeVerifier[] = "code_verifier";
 inline constexpr char kAttrNonce[] = "nonce";
 inline constexpr char kAttrPath[] = "path";
+inline constexpr char kAttrClaims[] = "claims";  // S: JSON text (record_claims.h)
 inline constexpr char kSubIndexName[] = "sub-index";
 
 // Answers larger than this are refused unread (a Scan page is at most 1 MB).

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/access/conditions.h"
 #include "core/ports/log.h"
 #include "core/status.h"
 
@@ -63,12 +64,16 @@ struct CacheConfig {
   bool operator==(const CacheConfig&) const = default;
 };
 
-// Requests whose path matches `pattern` need one of `groups`.
+// Requests whose path matches `pattern` (and, when `methods` lists any, whose
+// method is one of them) need one of `groups` when it lists any, and one
+// of the `allow` conditions when it lists any.
 // Patterns: exact ("/admin"), prefix with trailing '*' ("/admin/*"), or a
 // '*' anywhere matching any run of characters.
 struct AccessRule {
   std::string pattern;
   std::vector<std::string> groups;
+  std::vector<std::string> methods{};    // uppercase; empty = every method
+  std::vector<AccessCondition> allow{};  // any one must hold; empty = none asked
 };
 
 struct StoreConfig {
@@ -126,7 +131,11 @@ struct Config {
   ServerConfig server;
   std::vector<std::string> public_paths;  // pass untouched, same patterns as AccessRule
   std::vector<AccessRule> rules;          // first match wins
-  int64_t retry_after = 5;                // seconds, on 503
+  // Who may hold a session at all, checked at sign-in (with
+  // provider.required_groups); empty = any signed-in user.
+  std::vector<AccessCondition> allow;
+  std::vector<HeaderClaim> headers;  // extra identity headers, from kept claims
+  int64_t retry_after = 5;           // seconds, on 503
 };
 
 class ValidConfig;

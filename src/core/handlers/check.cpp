@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/access/conditions.h"
 #include "core/handlers/pages.h"
 #include "core/http/cookie.h"
 #include "core/http/percent.h"
@@ -70,6 +71,16 @@ bool hasAnyGroup(const SessionRecord& record, const std::vector<std::string>& ne
     }
   }
   return false;
+}
+
+// A rule listing GET also covers HEAD: a HEAD answer shows what GET's would,
+// so a weaker rule further down must not answer it.
+bool ruleCoversMethod(const AccessRule& rule, std::string_view method) {
+  if (rule.methods.empty()) return true;
+  auto listed = [&](std::string_view m) {
+    return std::find(rule.methods.begin(), rule.methods.end(), m) != rule.methods.end();
+  };
+  return listed(method) || (method == "HEAD" && listed("GET"));
 }
 
 Response jsonResponse(int status, std::string body) {
@@ -159,6 +170,7 @@ Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, Sessio
       retry_after_(config.retry_after > 0 ? config.retry_after : 5),
       public_paths_(config.public_paths),
       rules_(config.rules),
+      claim_headers_(config.headers),
       codec_(crypto, config.session.signing_keys),
       clock_(clock),
       cache_(cache),
@@ -276,24 +288,30 @@ CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> a
   return step;
 }
 
-const AccessRule* Checker::ruleFor(std::string_view reading) const {
+const AccessRule* Checker::ruleFor(std::string_view reading, std::string_view method) const {
   for (const auto& rule : rules_) {
-    if (matchPattern(rule.pattern, reading, /*ignore_case=*/true)) return &rule;
+    if (ruleCoversMethod(rule, method) &&
+        matchPattern(rule.pattern, reading, /*ignore_case=*/true)) {
+      return &rule;
+    }
   }
   return nullptr;
 }
 
-bool Checker::allowed(const NormalizedPath& path, const SessionRecord& record) const {
+bool Checker::allowed(const NormalizedPath& path, std::string_view method,
+                      const SessionRecord& record) const {
   auto meets = [&](const AccessRule* rule) {
-    return !rule || rule->groups.empty() || hasAnyGroup(record, rule->groups);
+    return !rule || ((rule->groups.empty() || hasAnyGroup(record, rule->groups)) &&
+                     meetsAny(rule->allow, record));
   };
   // Each reading's own first rule (path_pattern.h): an earlier, weaker rule
   // matching one reading must not hide the stricter rule another names.
-  return meets(ruleFor(path.path)) && (!path.ambiguous || meets(ruleFor(path.decoded)));
+  return meets(ruleFor(path.path, method)) &&
+         (!path.ambiguous || meets(ruleFor(path.decoded, method)));
 }
 
 void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const {
-  if (!allowed(step.path_, *record)) {
+  if (!allowed(step.path_, step.request_.method, *record)) {
     CheckDecision& d = decide(step, CheckOutcome::kForbidden, /*forward=*/false);
     d.session = std::move(record);
     d.response = pageResponse(403, "Access denied",
@@ -306,6 +324,7 @@ void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> recor
   // (identityHeaders()): a caller that keeps them per record builds them once.
   CheckDecision& d = decide(step, CheckOutcome::kPass, /*forward=*/true);
   d.session = std::move(record);
+  d.claim_headers = &claim_headers_;
   d.request = std::move(step.request_);
 }
 
@@ -362,6 +381,13 @@ Headers CheckDecision::identityHeaders() const {
   out.add(kHeaderUser, headerValue(record.username.empty() ? record.sub : record.username));
   out.add(kHeaderEmail, headerValue(record.email));
   out.add(kHeaderGroups, groupsHeader(record.groups));
+  if (claim_headers == nullptr) return out;
+  // Every configured header, empty when the record keeps no such claim
+  // (forward-auth proxies copy each one, present or not).
+  for (const HeaderClaim& h : *claim_headers) {
+    const std::vector<std::string>* values = claimValues(record, h.claim);
+    out.add(h.header, values ? groupsHeader(*values) : std::string());
+  }
   return out;
 }
 

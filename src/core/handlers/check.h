@@ -71,6 +71,9 @@ struct CheckDecision {
   // The live session checked (kPass, kForbidden), as the cache holds it:
   // immutable and shared, so a caller may key per-session work on it.
   std::shared_ptr<const SessionRecord> session;
+  // kPass: the configured claim headers (`headers:`), owned by the Checker,
+  // which outlives the decision.
+  const std::vector<HeaderClaim>* claim_headers = nullptr;
 
   // kPass: the X-Barrier-* headers that tell the origin who this is (built
   // from `session`, control characters removed); otherwise none.
@@ -150,10 +153,12 @@ class Checker {
   CheckDecision& decide(CheckStep& step, CheckOutcome outcome, bool forward) const;
   // The finished decision at debug level (session key masked).
   void logDecision(const CheckStep& step) const;
-  // The first rule matching `reading` (one reading of a path), or nullptr.
-  const AccessRule* ruleFor(std::string_view reading) const;
+  // The first rule matching `reading` (one reading of a path) and `method`,
+  // or nullptr.
+  const AccessRule* ruleFor(std::string_view reading, std::string_view method) const;
   // True when `record` meets the rule of every reading of `path`.
-  bool allowed(const NormalizedPath& path, const SessionRecord& record) const;
+  bool allowed(const NormalizedPath& path, std::string_view method,
+               const SessionRecord& record) const;
   // One value of our cookie: its store key into step.keys_ if well signed
   // and new, else a reason.
   void addCandidate(CheckStep& step, std::string_view cookie_value) const;
@@ -165,6 +170,7 @@ class Checker {
   int64_t retry_after_;
   std::vector<std::string> public_paths_;
   std::vector<AccessRule> rules_;
+  std::vector<HeaderClaim> claim_headers_;
   IdCodec codec_;
   Clock& clock_;
   SessionCache& cache_;
