@@ -121,5 +121,19 @@ TEST(AccessConfig, HeadersChecked) {
   expectError(j, "headers.X-Barrier-Dept must be a string");
 }
 
+// cors_preflight is refuse (the default) or pass.
+TEST(AccessConfig, CorsPreflight) {
+  Json j = minimal();
+  auto c = parseConfigJson(j.dump(), "barrier.yaml");
+  ASSERT_TRUE(c.isOk());
+  EXPECT_FALSE(c->cors_preflight_pass);
+  j["cors_preflight"] = "pass";
+  EXPECT_TRUE(parseConfigJson(j.dump(), "barrier.yaml")->cors_preflight_pass);
+  j["cors_preflight"] = "allow";
+  expectError(j, "cors_preflight must be one of refuse, pass, got \"allow\"");
+  j["cors_preflight"] = true;
+  expectError(j, "cors_preflight must be one of refuse, pass, got true");
+}
+
 }  // namespace
 }  // namespace barrier

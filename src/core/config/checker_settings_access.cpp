@@ -14,6 +14,7 @@ constexpr std::string_view kRuleMethods = "rule.methods";
 constexpr std::string_view kRuleAllow = "rule.allow";
 constexpr std::string_view kConditionClaim = "condition.claim";
 constexpr std::string_view kHeader = "header";
+constexpr std::string_view kCorsPreflight = "cors_preflight";
 
 // The list keys of a condition, with the member each fills.
 struct ConditionList {
@@ -88,6 +89,7 @@ void encodeHeaderLines(std::string& out, const Config& config) {
   for (const HeaderClaim& h : config.headers) {
     addLine(out, kHeader, percentEncode(h.header) + ' ' + percentEncode(h.claim));
   }
+  if (config.cors_preflight_pass) addLine(out, kCorsPreflight, "pass");
 }
 
 std::optional<Status> decodeAccessLine(std::string_view key,
@@ -99,6 +101,11 @@ std::optional<Status> decodeAccessLine(std::string_view key,
     if (Status s = decodeString(key, values[0], h.header); !s) return s;
     if (Status s = decodeString(key, values[1], h.claim); !s) return s;
     config.headers.push_back(std::move(h));
+    return Status::ok();
+  }
+  if (key == kCorsPreflight) {
+    if (values.size() != 1 || values[0] != "pass") return valueError(key, "takes the value pass");
+    config.cors_preflight_pass = true;
     return Status::ok();
   }
   if (key == kRuleMethods || key == kRuleAllow) {

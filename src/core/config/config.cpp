@@ -164,7 +164,7 @@ void readRules(ConfigReader& r, const Json& root, std::vector<AccessRule>& out) 
 void readRoot(ConfigReader& r, const Json& root, Config& c) {
   r.checkKeys(root, "",
               {"site_url", "session", "cache", "provider", "store", "server", "public_paths",
-               "rules", "retry_after", "allow", "headers"});
+               "rules", "retry_after", "allow", "headers", "cors_preflight"});
   r.string(root, "", "site_url", c.site_url);
   readSession(r, root, c.session);
   readCache(r, root, c.cache);
@@ -175,6 +175,9 @@ void readRoot(ConfigReader& r, const Json& root, Config& c) {
   readRules(r, root, c.rules);
   readAllowList(r, root, "", c.allow);
   readHeaderClaims(r, root, c.headers);
+  int cors = c.cors_preflight_pass ? 1 : 0;
+  r.choice(root, "", "cors_preflight", cors, {"refuse", "pass"});
+  c.cors_preflight_pass = cors == 1;
   r.duration(root, "", "retry_after", c.retry_after, kMinRetryAfter, kMaxRetryAfter);
 }
 

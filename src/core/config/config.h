@@ -135,6 +135,10 @@ struct Config {
   // provider.required_groups); empty = any signed-in user.
   std::vector<AccessCondition> allow;
   std::vector<HeaderClaim> headers;  // extra identity headers, from kept claims
+  // cors_preflight: pass: an OPTIONS request with Origin and
+  // Access-Control-Request-Method and no credentials reaches the origin
+  // without a session (default refuse: it is checked as any request).
+  bool cors_preflight_pass = false;
   int64_t retry_after = 5;           // seconds, on 503
 };
 

@@ -163,6 +163,12 @@ bool isBrowserNavigation(const Request& request) {
   return accept && containsIgnoreCase(*accept, "text/html");
 }
 
+bool isCorsPreflight(const Request& request) {
+  const Headers& h = request.headers;
+  return request.method == "OPTIONS" && h.has("Origin") && h.has("Access-Control-Request-Method") &&
+         !h.has("Cookie") && !h.has("Authorization");
+}
+
 Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache,
                  Log& log, VerifiedIdMemo* memo)
     : cookie_name_(config.session.cookie_name),
@@ -171,6 +177,7 @@ Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, Sessio
       public_paths_(config.public_paths),
       rules_(config.rules),
       claim_headers_(config.headers),
+      cors_preflight_pass_(config.cors_preflight_pass),
       codec_(crypto, config.session.signing_keys),
       clock_(clock),
       cache_(cache),
@@ -186,7 +193,11 @@ CheckStep Checker::begin(Request request) const {
   step.request_.headers.removeIf(isIdentityHeaderName);
   step.path_ = normalizePath(step.request_.path);
 
-  if (matchesPublic(public_paths_, step.path_)) {
+  // A browser sends a preflight without cookies, so it could never pass; with
+  // cors_preflight: pass it reaches the origin, which answers what the
+  // actual request may do (the actual request is checked as usual).
+  if (matchesPublic(public_paths_, step.path_) ||
+      (cors_preflight_pass_ && isCorsPreflight(step.request_))) {
     CheckDecision& d = decide(step, CheckOutcome::kPublic, /*forward=*/true);
     d.request = std::move(step.request_);
     logDecision(step);

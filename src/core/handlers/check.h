@@ -171,6 +171,7 @@ class Checker {
   std::vector<std::string> public_paths_;
   std::vector<AccessRule> rules_;
   std::vector<HeaderClaim> claim_headers_;
+  bool cors_preflight_pass_;
   IdCodec codec_;
   Clock& clock_;
   SessionCache& cache_;
@@ -185,5 +186,10 @@ CheckDecision check(const Checker& checker, const Request& request, SessionStore
 // GET/HEAD, Sec-Fetch-Mode `navigate` or absent, Accept naming text/html,
 // and not X-Requested-With: XMLHttpRequest.
 bool isBrowserNavigation(const Request& request);
+
+// True for a CORS preflight that carries no credentials: OPTIONS with
+// Origin and Access-Control-Request-Method, and neither Cookie nor
+// Authorization (checked only with cors_preflight: pass).
+bool isCorsPreflight(const Request& request);
 
 }  // namespace barrier

@@ -147,6 +147,41 @@ TEST_F(CheckAccessTest, ClaimHeaders) {
   EXPECT_EQ(none.get("X-Barrier-Department"), "");
 }
 
+// cors_preflight: pass lets an OPTIONS with Origin and
+// Access-Control-Request-Method and no credentials through without a
+// session; anything short of that, or the default, is checked as usual.
+TEST_F(CheckAccessTest, CorsPreflight) {
+  auto preflight = [](std::vector<std::pair<const char*, const char*>> headers) {
+    Request r;
+    r.method = "OPTIONS";
+    r.path = "/api/x";
+    for (auto [name, value] : headers) r.headers.add(name, value);
+    return r;
+  };
+  const std::pair<const char*, const char*> origin{"Origin", "https://app.example.net"};
+  const std::pair<const char*, const char*> method{"Access-Control-Request-Method", "POST"};
+  Request good = preflight({origin, method});
+  EXPECT_EQ(check(*checker_, good, *store_).outcome, CheckOutcome::kNoSession) << "default refuse";
+
+  config_.cors_preflight_pass = true;
+  use(mustValidate(config_));
+  CheckDecision d = check(*checker_, good, *store_);
+  EXPECT_EQ(d.outcome, CheckOutcome::kPublic);
+  EXPECT_TRUE(d.forward);
+  EXPECT_EQ(d.identityHeaders().size(), 0u);
+  for (const Request& r :
+       {preflight({origin}), preflight({method}), preflight({origin, method, {"Cookie", "a=b"}}),
+        preflight({origin, method, {"Authorization", "Bearer x"}})}) {
+    EXPECT_EQ(check(*checker_, r, *store_).outcome, CheckOutcome::kNoSession);
+  }
+  Request get = good;
+  get.method = "GET";
+  EXPECT_EQ(check(*checker_, get, *store_).outcome, CheckOutcome::kNoSession);
+  Result<ValidConfig> decoded = decodeCheckerSettings(encodeCheckerSettings(*valid_));
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_TRUE(decoded->cors_preflight_pass);
+}
+
 // The edge's settings carry methods, conditions and headers: a checker from
 // them decides every case as the one from the configuration.
 TEST_F(CheckAccessTest, CheckerSettingsDecideTheSame) {
