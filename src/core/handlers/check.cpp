@@ -335,7 +335,6 @@ void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> recor
   // (identityHeaders()): a caller that keeps them per record builds them once.
   CheckDecision& d = decide(step, CheckOutcome::kPass, /*forward=*/true);
   d.session = std::move(record);
-  d.claim_headers = &claim_headers_;
   d.request = std::move(step.request_);
 }
 
@@ -378,6 +377,7 @@ CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forwa
   CheckDecision& d = step.decision_.emplace();
   d.outcome = outcome;
   d.forward = forward;
+  d.claim_headers = &claim_headers_;
   return d;
 }
 

@@ -71,8 +71,8 @@ struct CheckDecision {
   // The live session checked (kPass, kForbidden), as the cache holds it:
   // immutable and shared, so a caller may key per-session work on it.
   std::shared_ptr<const SessionRecord> session;
-  // kPass: the configured claim headers (`headers:`), owned by the Checker,
-  // which outlives the decision.
+  // The configured claim headers (`headers:`), owned by the Checker, which
+  // outlives the decision; identityHeaders() fills them on a pass.
   const std::vector<HeaderClaim>* claim_headers = nullptr;
 
   // kPass: the X-Barrier-* headers that tell the origin who this is (built
