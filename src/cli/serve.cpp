@@ -84,6 +84,7 @@ struct Site {
   // latency histogram and the login counter see every call.
   std::shared_ptr<MeteredStore> metered;
   std::shared_ptr<SessionCache> cache;
+  std::unique_ptr<BearerVerifier> bearer;  // api.bearer only
   std::unique_ptr<Checker> checker;
   // What the manager removes (logout, the older session at login) leaves
   // the checker's cache at once.
@@ -115,8 +116,11 @@ Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
   site->cache = same_store && previous->config.cache == c.cache
                     ? previous->cache
                     : std::shared_ptr<SessionCache>(makeLockedSessionCache(*ports.clock, c.cache));
-  site->checker =
-      std::make_unique<Checker>(c, *ports.crypto, *ports.clock, *site->cache, *ports.log);
+  if (c.api.bearer) {
+    site->bearer = std::make_unique<BearerVerifier>(c, *ports.http, *ports.clock, *ports.crypto);
+  }
+  site->checker = std::make_unique<Checker>(c, *ports.crypto, *ports.clock, *site->cache,
+                                            *ports.log, nullptr, site->bearer.get());
   site->evicting = std::make_unique<CacheEvictingStore>(*site->metered, *site->cache);
   site->manager = std::make_unique<IdentityHandlers>(
       c, IdentityPorts{*ports.clock, *ports.random, *ports.crypto, *site->evicting, *ports.http,

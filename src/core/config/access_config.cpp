@@ -137,6 +137,24 @@ void readRuleAccess(ConfigReader& r, const Json& item, std::string_view path, Ac
   }
 }
 
+void readApi(ConfigReader& r, const Json& root, ApiConfig& out) {
+  const Json* api = r.object(root, "", "api");
+  if (api == nullptr) return;
+  r.checkKeys(*api, "api", {"bearer", "audiences", "client_ids"});
+  r.boolean(*api, "api", "bearer", out.bearer);
+  nonEmptyList(r, *api, "api", "audiences", out.audiences);
+  nonEmptyList(r, *api, "api", "client_ids", out.client_ids);
+  if (!r.ok()) return;
+  bool listed = !out.audiences.empty() || !out.client_ids.empty();
+  if (out.bearer && !listed) {
+    r.fail("api.bearer",
+           "needs api.audiences (the aud your API's access tokens carry) or, for "
+           "Cognito access tokens, api.client_ids");
+  } else if (!out.bearer && listed) {
+    r.fail("api.bearer", "must be true for api.audiences or api.client_ids to take effect");
+  }
+}
+
 void readHeaderClaims(ConfigReader& r, const Json& root, std::vector<HeaderClaim>& out) {
   const Json* headers = r.object(root, "", "headers");
   if (headers == nullptr) return;

@@ -20,6 +20,10 @@ void readAllowList(ConfigReader& r, const nlohmann::json& parent, std::string_vi
 void readRuleAccess(ConfigReader& r, const nlohmann::json& item, std::string_view path,
                     AccessRule& rule);
 
+// `api`: bearer, audiences, client_ids; audiences or client_ids needed with
+// bearer, and neither without it.
+void readApi(ConfigReader& r, const nlohmann::json& root, ApiConfig& out);
+
 // `headers`: {X-Barrier-Name: claim}.
 void readHeaderClaims(ConfigReader& r, const nlohmann::json& root, std::vector<HeaderClaim>& out);
 

@@ -164,7 +164,7 @@ void readRules(ConfigReader& r, const Json& root, std::vector<AccessRule>& out) 
 void readRoot(ConfigReader& r, const Json& root, Config& c) {
   r.checkKeys(root, "",
               {"site_url", "session", "cache", "provider", "store", "server", "public_paths",
-               "rules", "retry_after", "allow", "headers", "cors_preflight"});
+               "rules", "retry_after", "allow", "headers", "cors_preflight", "api"});
   r.string(root, "", "site_url", c.site_url);
   readSession(r, root, c.session);
   readCache(r, root, c.cache);
@@ -178,6 +178,7 @@ void readRoot(ConfigReader& r, const Json& root, Config& c) {
   int cors = c.cors_preflight_pass ? 1 : 0;
   r.choice(root, "", "cors_preflight", cors, {"refuse", "pass"});
   c.cors_preflight_pass = cors == 1;
+  readApi(r, root, c.api);
   r.duration(root, "", "retry_after", c.retry_after, kMinRetryAfter, kMaxRetryAfter);
 }
 

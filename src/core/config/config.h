@@ -76,6 +76,17 @@ struct AccessRule {
   std::vector<AccessCondition> allow{};  // any one must hold; empty = none asked
 };
 
+// API clients with bearer tokens (README, "Access rules"): a request with
+// `Authorization: Bearer <JWT>` and no session cookie is decided from the
+// token, signed by the provider, whose `aud` names one of `audiences` (or,
+// for Cognito access tokens, whose client_id is one of `client_ids` with
+// token_use access).
+struct ApiConfig {
+  bool bearer = false;
+  std::vector<std::string> audiences;
+  std::vector<std::string> client_ids;
+};
+
 struct StoreConfig {
   enum class Type { kMemory, kSqlite, kRedis, kDynamoDb };
   Type type = Type::kSqlite;
@@ -139,7 +150,8 @@ struct Config {
   // Access-Control-Request-Method and no credentials reaches the origin
   // without a session (default refuse: it is checked as any request).
   bool cors_preflight_pass = false;
-  int64_t retry_after = 5;           // seconds, on 503
+  ApiConfig api;
+  int64_t retry_after = 5;  // seconds, on 503
 };
 
 class ValidConfig;

@@ -170,7 +170,7 @@ bool isCorsPreflight(const Request& request) {
 }
 
 Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache,
-                 Log& log, VerifiedIdMemo* memo)
+                 Log& log, VerifiedIdMemo* memo, BearerVerifier* bearer)
     : cookie_name_(config.session.cookie_name),
       secure_cookies_(config.secureCookies()),
       retry_after_(config.retry_after > 0 ? config.retry_after : 5),
@@ -182,7 +182,8 @@ Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, Sessio
       clock_(clock),
       cache_(cache),
       log_(log),
-      memo_(memo) {}
+      memo_(memo),
+      bearer_(bearer) {}
 
 CheckStep Checker::begin(Request request) const {
   CheckStep step;
@@ -204,6 +205,14 @@ CheckStep Checker::begin(Request request) const {
     return step;
   }
 
+  if (bearer_ != nullptr) {
+    std::optional<std::string_view> token = bearerToken(step.request_);
+    if (token && cookieValues(step.request_.headers, cookie_name_).empty()) {
+      decideBearer(step, *token);
+      logDecision(step);
+      return step;
+    }
+  }
   collectCandidates(step);
   advance(step);
   logDecision(step);

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "core/access/bearer.h"
 #include "core/config/config.h"
 #include "core/http/message.h"
 #include "core/http/path_pattern.h"
@@ -127,8 +128,11 @@ class Checker {
   // `memo`, when given, remembers verified cookie values (single-threaded
   // callers only: it is not locked); it must outlive the Checker and start
   // empty or hold only this Checker's signing keys' results.
+  // `bearer`, when given (api.bearer in `barrier serve`), decides requests
+  // with a bearer token and no cookie of ours synchronously in begin(); it
+  // must outlive the Checker. Without one such requests are checked as any.
   Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log,
-          VerifiedIdMemo* memo = nullptr);
+          VerifiedIdMemo* memo = nullptr, BearerVerifier* bearer = nullptr);
 
   CheckStep begin(Request request) const;
   // `answer` is the store's answer for step.lookupKey(). Calling resume on a
@@ -149,6 +153,9 @@ class Checker {
   void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const;
   void refuse(CheckStep& step, CheckOutcome outcome) const;
   void unavailable(CheckStep& step, const Status& status) const;
+  // A request with a bearer token and no cookie of ours: pass, 401
+  // invalid_token, 403 insufficient_scope or 503 (check_bearer.cpp).
+  void decideBearer(CheckStep& step, std::string_view token) const;
   // Sets step's decision (outcome and forward flag) and returns it to fill in.
   CheckDecision& decide(CheckStep& step, CheckOutcome outcome, bool forward) const;
   // The finished decision at debug level (session key masked).
@@ -177,6 +184,7 @@ class Checker {
   SessionCache& cache_;
   Log& log_;
   VerifiedIdMemo* memo_;
+  BearerVerifier* bearer_;
 };
 
 // Runs a whole check against a synchronous store.
