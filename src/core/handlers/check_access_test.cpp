@@ -3,6 +3,9 @@
 // the same.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "adapters/memory_store.h"
 #include "adapters/system.h"
 #include "core/config/checker_settings.h"
@@ -218,6 +221,29 @@ TEST_F(CheckAccessTest, CheckerSettingsRefuseOpenConditions) {
   std::string orphan = settings;
   orphan.insert(orphan.rfind("end\n"), "rule %2Fx\ncondition.groups a\n");
   EXPECT_FALSE(decodeCheckerSettings(orphan).isOk());
+}
+
+// The fuzz corpus's access seeds are what they say: one decodes in full,
+// the broken ones are refused.
+TEST(CheckerSettingsAccessCorpus, SeedsDecodeAsNamed) {
+  auto read = [](const char* name) {
+    std::ifstream in(std::string(BARRIER_SOURCE_DIR) + "/tests/fuzz/corpus/checker_settings/" +
+                     name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  Result<ValidConfig> valid = decodeCheckerSettings(read("valid-access"));
+  ASSERT_TRUE(valid.isOk()) << valid.status().toString();
+  const AccessRule& rule = valid->rules.back();
+  EXPECT_EQ(rule.methods, (std::vector<std::string>{"POST", "DELETE"}));
+  ASSERT_EQ(rule.allow.size(), 2u);
+  EXPECT_EQ(rule.allow[0].claims[0].values, std::vector<std::string>{"api/write"});
+  EXPECT_EQ(rule.allow[1].emails, std::vector<std::string>{"a@example.com"});
+  EXPECT_EQ(rule.allow[1].users, std::vector<std::string>{"sub-1"});
+  EXPECT_TRUE(valid->cors_preflight_pass);
+  EXPECT_FALSE(decodeCheckerSettings(read("broken-empty-condition")).isOk());
+  EXPECT_FALSE(decodeCheckerSettings(read("broken-orphan-condition")).isOk());
 }
 
 }  // namespace
