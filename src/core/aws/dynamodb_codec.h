@@ -7,7 +7,8 @@
 //
 // Item layout: session_id S (key), kind S, valid_until N (integer epoch
 // seconds, also the TTL attribute), created_at N, sub/username/email S,
-// groups L of S, secret/code_verifier/nonce/path S. Empty strings and empty
+// groups L of S, secret/code_verifier/nonce/path S, claims S (the kept
+// claims as JSON text, core/session/record_claims.h). Empty strings and empty
 // lists are left out of the item (a GSI key may not be empty, and older
 // emulators refuse empty strings); a missing attribute decodes as empty.
 //
