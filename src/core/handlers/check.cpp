@@ -74,13 +74,16 @@ bool hasAnyGroup(const SessionRecord& record, const std::vector<std::string>& ne
 }
 
 // A rule listing GET also covers HEAD: a HEAD answer shows what GET's would,
-// so a weaker rule further down must not answer it.
+// so a weaker rule further down must not answer it. Methods are compared
+// ignoring case: an origin that reads `delete` as DELETE must not see it
+// slip past the rule for DELETE.
 bool ruleCoversMethod(const AccessRule& rule, std::string_view method) {
   if (rule.methods.empty()) return true;
   auto listed = [&](std::string_view m) {
-    return std::find(rule.methods.begin(), rule.methods.end(), m) != rule.methods.end();
+    return std::any_of(rule.methods.begin(), rule.methods.end(),
+                       [&](const std::string& r) { return equalsIgnoreCase(r, m); });
   };
-  return listed(method) || (method == "HEAD" && listed("GET"));
+  return listed(method) || (equalsIgnoreCase(method, "HEAD") && listed("GET"));
 }
 
 Response jsonResponse(int status, std::string body) {

@@ -99,6 +99,9 @@ TEST_F(CheckAccessTest, MethodsSelectTheRule) {
   // HEAD shows what GET would: a rule listing GET covers it.
   EXPECT_EQ(outcome("HEAD", "/api/x", writer), CheckOutcome::kForbidden);
   EXPECT_EQ(outcome("HEAD", "/api/x", reader), CheckOutcome::kPass);
+  // A method in another case is the same method to many origins.
+  EXPECT_EQ(outcome("delete", "/api/x", reader), CheckOutcome::kForbidden);
+  EXPECT_EQ(outcome("Post", "/api/x", writer), CheckOutcome::kPass);
 }
 
 // Near misses of each condition kind are refused at the checker.
