@@ -10,6 +10,7 @@
 
 #include "core/config/redis_url.h"
 #include "core/mutex.h"
+#include "core/session/record_claims.h"
 
 namespace barrier {
 
@@ -122,7 +123,8 @@ std::vector<std::string> recordFields(const SessionRecord& r) {
           "secret",        r.secret,
           "code_verifier", r.code_verifier,
           "nonce",         r.nonce,
-          "path",          r.path};
+          "path",          r.path,
+          "claims",        encodeRecordClaims(r.claims)};
 }
 
 // A flat [field, value, ...] reply -> record. A record that does not parse
@@ -163,6 +165,9 @@ Result<std::optional<SessionRecord>> recordFromReply(std::string_view key,
   r.code_verifier = field(fields, "code_verifier");
   r.nonce = field(fields, "nonce");
   r.path = field(fields, "path");
+  if (!decodeRecordClaims(field(fields, "claims"), r.claims)) {
+    return Status::internal("redis: malformed record (claims)");
+  }
   return std::optional<SessionRecord>(std::move(r));
 }
 

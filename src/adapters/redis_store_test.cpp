@@ -175,6 +175,7 @@ SessionRecord session(const std::string& key, const std::string& sub) {
   r.username = sub + "-name";
   r.email = sub + "@example.com";
   r.groups = {"admin", "with space", "quote\"d", "caf\xC3\xA9"};
+  r.claims = {{"department", {"sales", "a,b"}}};
   return r;
 }
 
@@ -227,6 +228,7 @@ TEST_F(RedisStoreTest, PutNewThenGetRoundTrips) {
   EXPECT_EQ(r.username, "alice-name");
   EXPECT_EQ(r.email, "alice@example.com");
   EXPECT_EQ(r.groups, s.groups);
+  EXPECT_EQ(r.claims, s.claims);
 
   SessionRecord l = login("k2");
   ASSERT_TRUE(store_->putNew(l).isOk());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/mutex.h"
+#include "core/session/record_claims.h"
 
 namespace barrier {
 
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   secret        TEXT NOT NULL DEFAULT '',
   code_verifier TEXT NOT NULL DEFAULT '',
   nonce         TEXT NOT NULL DEFAULT '',
-  path          TEXT NOT NULL DEFAULT ''
+  path          TEXT NOT NULL DEFAULT '',
+  claims        TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions(sub) WHERE sub <> '';
 CREATE INDEX IF NOT EXISTS sessions_by_valid_until ON sessions(valid_until);
@@ -40,7 +42,7 @@ CREATE INDEX IF NOT EXISTS sessions_by_valid_until ON sessions(valid_until);
 
 constexpr const char* kColumns =
     "session_id, kind, valid_until, created_at, sub, username, email, groups, secret, "
-    "code_verifier, nonce, path";
+    "code_verifier, nonce, path, claims";
 
 std::string encodeGroups(const std::vector<std::string>& groups) {
   return nlohmann::json(groups).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -78,7 +80,18 @@ bool readRecord(sqlite3_stmt* st, SessionRecord& r) {
   r.code_verifier = columnText(st, 9);
   r.nonce = columnText(st, 10);
   r.path = columnText(st, 11);
-  return true;
+  return decodeRecordClaims(columnText(st, 12), r.claims);
+}
+
+// A table made before sessions kept claims gets the column (existing rows
+// read as keeping none).
+int addClaimsColumn(sqlite3* db, char** err) {
+  sqlite3_stmt* probe = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT claims FROM sessions LIMIT 0", -1, &probe, nullptr);
+  sqlite3_finalize(probe);
+  if (rc == SQLITE_OK) return rc;
+  return sqlite3_exec(db, "ALTER TABLE sessions ADD COLUMN claims TEXT NOT NULL DEFAULT ''",
+                      nullptr, nullptr, err);
 }
 
 // One prepared statement, finalized on scope exit.
@@ -125,6 +138,7 @@ class SqliteStore : public SessionStore {
     if (!db) return db.status();
     char* err = nullptr;
     int rc = sqlite3_exec(*db, kSchema, nullptr, nullptr, &err);
+    if (rc == SQLITE_OK) rc = addClaimsColumn(*db, &err);
     Status s = rc == SQLITE_OK ? Status::ok()
                                : Status::unavailable("store.path: " + path_ + ": " +
                                                      (err ? err : "cannot create the schema"));
@@ -153,7 +167,7 @@ class SqliteStore : public SessionStore {
   Status putNew(const SessionRecord& r) override {
     auto result = withConnection<bool>([&](sqlite3* db) -> Result<bool> {
       Statement st(db, "INSERT INTO sessions (" + std::string(kColumns) +
-                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare insert");
       st.bind(1, r.key);
       st.bind(2, std::string_view(recordKindName(r.kind)));
@@ -167,6 +181,7 @@ class SqliteStore : public SessionStore {
       st.bind(10, r.code_verifier);
       st.bind(11, r.nonce);
       st.bind(12, r.path);
+      st.bind(13, encodeRecordClaims(r.claims));
       int rc = st.step();
       if (rc == SQLITE_CONSTRAINT) return Status::alreadyExists("record exists");
       if (rc != SQLITE_DONE) return sqliteError(db, rc, "insert");

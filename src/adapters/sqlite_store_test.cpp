@@ -135,6 +135,43 @@ TEST_F(SqliteStoreTest, ListNamesUnreadableRows) {
   EXPECT_TRUE(store_->list(10)->unreadable.empty());
 }
 
+// A session's kept claims survive the store; a table made before claims
+// existed gets the column at start-up, its rows keeping none.
+TEST_F(SqliteStoreTest, ClaimsStoredAndOldTablesMigrated) {
+  SessionRecord r = session("c1", "carol");
+  r.claims = {{"department", {"sales"}}, {"scope", {"read", "write"}}};
+  ASSERT_TRUE(store_->putNew(r));
+  auto got = store_->get("c1");
+  ASSERT_TRUE(got.isOk() && got->has_value());
+  EXPECT_EQ((*got)->claims, r.claims);
+
+  store_.reset();
+  std::string old_path = dir_ + "/old.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(old_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE sessions (session_id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+                         "valid_until INTEGER NOT NULL, created_at INTEGER NOT NULL, sub TEXT NOT "
+                         "NULL DEFAULT '', username TEXT NOT NULL DEFAULT '', email TEXT NOT NULL "
+                         "DEFAULT '', groups TEXT NOT NULL DEFAULT '[]', secret TEXT NOT NULL "
+                         "DEFAULT '', code_verifier TEXT NOT NULL DEFAULT '', nonce TEXT NOT NULL "
+                         "DEFAULT '', path TEXT NOT NULL DEFAULT '') WITHOUT ROWID; INSERT INTO "
+                         "sessions (session_id, kind, valid_until, created_at, sub) VALUES "
+                         "('old', 'session', 2000000000, 1700000000, 'dave')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  chmod(old_path.c_str(), 0600);
+  auto reopened = makeSqliteStore(old_path);
+  ASSERT_TRUE(reopened.isOk()) << reopened.status().toString();
+  auto old = (*reopened)->get("old");
+  ASSERT_TRUE(old.isOk() && old->has_value()) << old.status().toString();
+  EXPECT_EQ((*old)->sub, "dave");
+  EXPECT_TRUE((*old)->claims.empty());
+  ASSERT_TRUE((*reopened)->putNew(r));
+  EXPECT_EQ((*(*reopened)->get("c1"))->claims, r.claims);
+}
+
 // The file is created owner-only: it holds login flows' secrets.
 TEST_F(SqliteStoreTest, FileIsPrivate) {
   struct stat st {};

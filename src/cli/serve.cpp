@@ -92,6 +92,7 @@ struct Site {
   // The checker's verified cookie values: a signed-in request costs no HMAC
   // once its cookie is known. Per Site: the signing keys are the Site's.
   VerifiedIdMemo verified_ids{kVerifiedIdSlots};
+  std::unique_ptr<BearerVerifier> bearer;  // api.bearer only
   std::unique_ptr<Checker> checker;
   // What the manager removes (logout, the older session at login) leaves
   // the checker's cache at once.
@@ -123,8 +124,11 @@ Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
   site->cache = same_store && previous->config.cache == c.cache
                     ? previous->cache
                     : std::shared_ptr<SessionCache>(makeLockedSessionCache(*ports.clock, c.cache));
+  if (c.api.bearer) {
+    site->bearer = std::make_unique<BearerVerifier>(c, *ports.http, *ports.clock, *ports.crypto);
+  }
   site->checker = std::make_unique<Checker>(c, *ports.crypto, *ports.clock, *site->cache,
-                                            *ports.log, &site->verified_ids);
+                                            *ports.log, &site->verified_ids, site->bearer.get());
   site->evicting = std::make_unique<CacheEvictingStore>(*site->metered, *site->cache);
   site->manager = std::make_unique<IdentityHandlers>(
       c, IdentityPorts{*ports.clock, *ports.random, *ports.crypto, *site->evicting, *ports.http,

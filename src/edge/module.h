@@ -103,10 +103,12 @@ struct PendingFetch {
 };
 
 // Every request header the Checker reads (check.cpp: cookieValues,
-// isBrowserNavigation), lowercase. The host sends only these: a header
-// missing here would silently change decisions.
-constexpr std::array<std::string_view, 4> kHeadersRead = {"accept", "cookie", "sec-fetch-mode",
-                                                          "x-requested-with"};
+// isBrowserNavigation, isCorsPreflight), lowercase. The host sends only
+// these: a header missing here would silently change decisions.
+constexpr std::array<std::string_view, 7> kHeadersRead = {
+    "accept",           "cookie", "sec-fetch-mode",
+    "x-requested-with", "origin", "access-control-request-method",
+    "authorization"};
 
 struct Module {
   HostClock clock;

@@ -59,6 +59,8 @@ constexpr Mapping kMappings[] = {
     {"BARRIER_DYNAMODB_ENDPOINT", "store", "endpoint", Kind::kString},
     {"BARRIER_PUBLIC_PATHS", "", "public_paths", Kind::kList},
     {"BARRIER_RULES", "", "rules", Kind::kJson},
+    {"BARRIER_ALLOW", "", "allow", Kind::kJson},
+    {"BARRIER_HEADERS", "", "headers", Kind::kJson},
     {"BARRIER_RETRY_AFTER", "", "retry_after", Kind::kDuration},
     {"BARRIER_LOG_LEVEL", "server", "log_level", Kind::kString},
 };
@@ -229,6 +231,8 @@ const EnvVariable kEnvVariables[] = {
     {"BARRIER_DYNAMODB_ENDPOINT", "store.endpoint", "DynamoDB endpoint override (dynalite, moto)"},
     {"BARRIER_PUBLIC_PATHS", "public_paths", "comma-separated path patterns that need no login"},
     {"BARRIER_RULES", "rules", "JSON array of {\"path\": \"/admin/*\", \"groups\": [\"admins\"]}"},
+    {"BARRIER_ALLOW", "allow", "JSON array of conditions: who may sign in at all"},
+    {"BARRIER_HEADERS", "headers", "JSON object {\"X-Barrier-Name\": \"claim\"}"},
     {"BARRIER_RETRY_AFTER", "retry_after", "Retry-After on 503 (default 5)"},
     {"BARRIER_LOG_LEVEL", "server.log_level", "debug, info, warn or error (default info)"},
     {"BARRIER_CONFIG_JSON", "(all)",

@@ -73,6 +73,11 @@ Response forwardAuthResponse(const CheckDecision& decision, bool redirect) {
     // its placeholder (Caddy before 2.9).
     Headers identity = decision.identityHeaders();
     for (const char* name : kIdentityHeaders) allowed.headers.add(name, identity.get(name));
+    if (decision.claim_headers != nullptr) {
+      for (const HeaderClaim& h : *decision.claim_headers) {
+        allowed.headers.add(h.header, identity.get(h.header));
+      }
+    }
     return allowed;
   }
   Response denied = decision.response;

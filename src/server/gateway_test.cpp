@@ -103,6 +103,18 @@ TEST(GatewayTest, ForwardAuthResponse) {
   for (const char* name : kIdentityHeaders) {
     EXPECT_EQ(anonymous.headers.getAll(name), std::vector<std::string>{""}) << name;
   }
+  // Configured claim headers too, present and empty, and filled on a pass.
+  std::vector<HeaderClaim> claim_headers = {{"X-Barrier-Department", "department"}};
+  open.claim_headers = &claim_headers;
+  EXPECT_EQ(Gateway::forwardAuthResponse(open, false).headers.getAll("X-Barrier-Department"),
+            std::vector<std::string>{""});
+  CheckDecision member = open;
+  member.outcome = CheckOutcome::kPass;
+  auto record = std::make_shared<SessionRecord>();
+  record->claims = {{"department", {"sales"}}};
+  member.session = record;
+  EXPECT_EQ(Gateway::forwardAuthResponse(member, false).headers.getAll("X-Barrier-Department"),
+            std::vector<std::string>{"sales"});
 
   CheckDecision login;
   login.response.status = 307;

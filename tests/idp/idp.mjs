@@ -22,6 +22,11 @@
 // IDP_HOST, IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_REDIRECT_URIS and
 // IDP_LOGOUT_URIS (comma-separated) are read when the flags are absent.
 //
+// --api-client id:secret (with --api-audience URL) adds a machine client for
+// the client-credentials grant at /oauth2/token: its access tokens are JWTs
+// (RS256, the same key) with `aud` = the audience, `client_id` and the
+// `api/read api/write` scopes it asks for, as a resource server's.
+//
 // The login form (GET /interaction/<uid>) is a plain HTML form posting
 // `username` and `password` to /interaction/<uid>/login: a browser fills it
 // in, an HTTP client can post it. Its Cancel button posts to
@@ -53,6 +58,8 @@ function options() {
       'redirect-uri': { type: 'string', multiple: true },
       'logout-uri': { type: 'string', multiple: true },
       'id-token-ttl': { type: 'string' },
+      'api-client': { type: 'string' },
+      'api-audience': { type: 'string' },
     },
   });
   const list = (v) => (v ? v.split(',').filter(Boolean) : []);
@@ -64,6 +71,8 @@ function options() {
     redirectUris: values['redirect-uri'] ?? list(process.env.IDP_REDIRECT_URIS),
     logoutUris: values['logout-uri'] ?? list(process.env.IDP_LOGOUT_URIS),
     idTokenTtl: Number(values['id-token-ttl'] ?? 3600),
+    apiClient: values['api-client'],
+    apiAudience: values['api-audience'] ?? 'https://api.example.com',
   };
 }
 
@@ -83,8 +92,29 @@ function makeProvider(issuer, opts) {
     token_endpoint_auth_method: opts.clientSecret ? 'client_secret_basic' : 'none',
     ...(opts.clientSecret ? { client_secret: opts.clientSecret } : {}),
   };
+  // The machine client and its resource server: only with --api-client, so
+  // the sign-in flow's tokens stay exactly as they were.
+  const clients = [client];
+  const features = { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } };
+  if (opts.apiClient) {
+    const [apiId, apiSecret] = opts.apiClient.split(':');
+    clients.push({
+      client_id: apiId, client_secret: apiSecret, grant_types: ['client_credentials'],
+      response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic',
+    });
+    features.clientCredentials = { enabled: true };
+    features.resourceIndicators = {
+      enabled: true,
+      defaultResource: (ctx, c) => (c?.clientId === apiId ? opts.apiAudience : undefined),
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({
+        scope: 'api/read api/write', audience: opts.apiAudience, accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'RS256' } },
+      }),
+    };
+  }
   const provider = new Provider(issuer, {
-    clients: [client],
+    clients,
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     pkce: { methods: ['S256'], required: () => true },
@@ -103,7 +133,7 @@ function makeProvider(issuer, opts) {
     },
     // Cognito puts the profile claims into the ID token of a code flow.
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features,
     ttl: { IdToken: opts.idTokenTtl, AccessToken: 3600, AuthorizationCode: 300, Session: 3600, Interaction: 600, Grant: 3600 },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(ctx, sub) {

@@ -375,6 +375,68 @@ test('public paths and access rules', { skip }, () => {
   assert.ok(r.body.length < 40 * 1024);
 });
 
+// Access conditions (README, "Access rules") travel in checker.settings:
+// the module decides methods, e-mail domains and claims as barrier serve
+// does, near misses included, and sets the claim headers (client copies
+// stripped).
+test('access conditions and claim headers', { skip }, () => {
+  const accessConfig = {
+    ...config,
+    rules: [
+      { path: '/api/*', methods: ['POST'], allow: [{ claims: { scope: ['write'] } }] },
+      { path: '/api/*', allow: [{ email_domains: ['example.com'] }, { claims: { department: ['sales'] } }] },
+      { path: '/admin/*', groups: ['admins'] },
+    ],
+    headers: { 'X-Barrier-Department': 'department' },
+  };
+  const checker = instantiate();
+  assert.equal(checker.configure(settingsFor(accessConfig)).tag, 'O');
+  assert.equal(checker.credentials(['AKIDTEST', 'secret', 'token', 'us-east-1']).tag, 'O');
+  const decide = (method, uri, over) => {
+    const cookie = newCookie();
+    const out = checker.check({ ...cfRequest(uri, cookie.value), method });
+    const fetch = fetchOf(out);
+    return checker.resume(fetch.ticket, found(cookie.storeKey, over));
+  };
+  const pass = passOf(decide('GET', '/api/x', { email: 'Bob@EXAMPLE.com', claims: { department: ['sales', 'r,d'] } }));
+  assert.deepEqual(pass.headers['x-barrier-department'], ['sales,r%2Cd']);
+  for (const email of ['a@example.com.evil', 'a@evil-example.com', 'example.com', '']) {
+    assert.equal(responseOf(decide('GET', '/api/x', { email })).status, '403', email);
+  }
+  assert.equal(responseOf(decide('GET', '/api/x', { email: '', claims: { department: ['Sales'] } })).status, '403');
+  assert.equal(responseOf(decide('GET', '/api/x', { email: '', claims: { department: [] } })).status, '403');
+  assert.equal(responseOf(decide('POST', '/api/x', { claims: { scope: ['read'] } })).status, '403');
+  assert.equal(passOf(decide('POST', '/api/x', { email: '', claims: { scope: ['write'] } })).outcome, 'pass');
+  assert.equal(responseOf(decide('GET', '/api/..%2Fadmin/x', {})).status, '403', 'every reading\'s rule');
+  const none = passOf(decide('GET', '/other', {}));
+  assert.deepEqual(none.headers['x-barrier-department'], [''], 'present, empty without the claim');
+});
+
+// cors_preflight: pass lets a credential-less preflight through at the edge
+// too (the module reads Origin, Access-Control-Request-Method and
+// Authorization); with a cookie or Authorization it is checked as usual.
+test('cors preflight passes without credentials', { skip }, () => {
+  const checker = instantiate();
+  assert.equal(checker.configure(settingsFor({ ...config, cors_preflight: 'pass' })).tag, 'O');
+  assert.equal(checker.credentials(['AKIDTEST', 'secret', 'token', 'us-east-1']).tag, 'O');
+  const preflight = (extra) => ({
+    clientIp: '203.0.113.9', method: 'OPTIONS', uri: '/api/x', querystring: '',
+    headers: {
+      origin: [{ key: 'Origin', value: 'https://app.example.net' }],
+      'access-control-request-method': [{ key: 'Access-Control-Request-Method', value: 'POST' }],
+      ...extra,
+    },
+  });
+  assert.equal(passOf(checker.check(preflight({}))).outcome, 'public');
+  const withAuth = checker.check(preflight({ authorization: [{ key: 'Authorization', value: 'Bearer x' }] }));
+  assert.equal(responseOf(withAuth).status, '401');
+  const withCookie = checker.check(preflight({ cookie: [{ key: 'Cookie', value: 'a=b' }] }));
+  assert.equal(responseOf(withCookie).status, '401');
+
+  const strict = configured();  // the default: refuse
+  assert.equal(responseOf(strict.check(preflight({}))).status, '401');
+});
+
 // Malformed input is an error, never a decision: a field count that does
 // not match (a NUL inside a value), an unknown header tag, an unknown ticket.
 test('malformed input', { skip }, () => {

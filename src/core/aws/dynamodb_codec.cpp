@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/aws/aws_error.h"
+#include "core/session/record_claims.h"
 
 namespace barrier {
 
@@ -12,8 +13,9 @@ using json = nlohmann::json;
 
 // The record's attributes in projection order.
 constexpr const char* kAllAttributes[] = {
-    kAttrSessionId, kAttrKind,   kAttrValidUntil, kAttrCreatedAt,    kAttrSub,   kAttrUsername,
-    kAttrEmail,     kAttrGroups, kAttrSecret,     kAttrCodeVerifier, kAttrNonce, kAttrPath,
+    kAttrSessionId, kAttrKind,  kAttrValidUntil, kAttrCreatedAt, kAttrSub,
+    kAttrUsername,  kAttrEmail, kAttrGroups,     kAttrSecret,    kAttrCodeVerifier,
+    kAttrNonce,     kAttrPath,  kAttrClaims,
 };
 
 // Generous bounds against absurd answers: DynamoDB items are at most 400 KB.
@@ -192,6 +194,7 @@ json encodeItem(const SessionRecord& r) {
   putString(item, kAttrCodeVerifier, r.code_verifier);
   putString(item, kAttrNonce, r.nonce);
   putString(item, kAttrPath, r.path);
+  putString(item, kAttrClaims, encodeRecordClaims(r.claims));
   return item;
 }
 
@@ -211,6 +214,12 @@ Result<SessionRecord> decodeItem(const json& item) {
       readString(item, kAttrSecret, r.secret, error) &&
       readString(item, kAttrCodeVerifier, r.code_verifier, error) &&
       readString(item, kAttrNonce, r.nonce, error) && readString(item, kAttrPath, r.path, error);
+  std::string claims;
+  ok = ok && readString(item, kAttrClaims, claims, error);
+  if (ok && !decodeRecordClaims(claims, r.claims)) {
+    ok = false;
+    error = "claims is not a JSON object of string lists";
+  }
   if (!ok) return Status::invalid("dynamodb item: " + error);
   if (r.key.empty()) return Status::invalid("dynamodb item: session_id is missing");
   // A record of unknown kind must never count as a session.

@@ -7,7 +7,8 @@
 //
 // Item layout: session_id S (key), kind S, valid_until N (integer epoch
 // seconds, also the TTL attribute), created_at N, sub/username/email S,
-// groups L of S, secret/code_verifier/nonce/path S. Empty strings and empty
+// groups L of S, secret/code_verifier/nonce/path S, claims S (the kept
+// claims as JSON text, core/session/record_claims.h). Empty strings and empty
 // lists are left out of the item (a GSI key may not be empty, and older
 // emulators refuse empty strings); a missing attribute decodes as empty.
 //
@@ -44,6 +45,7 @@ inline constexpr char kAttrSecret[] = "secret";
 inline constexpr char kAttrCodeVerifier[] = "code_verifier";
 inline constexpr char kAttrNonce[] = "nonce";
 inline constexpr char kAttrPath[] = "path";
+inline constexpr char kAttrClaims[] = "claims";  // S: JSON text (record_claims.h)
 inline constexpr char kSubIndexName[] = "sub-index";
 
 // Answers larger than this are refused unread (a Scan page is at most 1 MB).

@@ -119,8 +119,26 @@ TEST(DynamoDbCodec, GetItemRequest) {
   EXPECT_EQ(request["TableName"], "tbl");
   EXPECT_EQ(request["Key"], json::parse(R"({"session_id": {"S": "k"}})"));
   EXPECT_EQ(request["ConsistentRead"], true);
-  EXPECT_EQ(request["ProjectionExpression"], "#a0,#a1,#a2,#a3,#a4,#a5,#a6,#a7,#a8,#a9,#a10,#a11");
+  EXPECT_EQ(request["ProjectionExpression"],
+            "#a0,#a1,#a2,#a3,#a4,#a5,#a6,#a7,#a8,#a9,#a10,#a11,#a12");
   EXPECT_EQ(request["ExpressionAttributeNames"]["#a11"], "path");
+  EXPECT_EQ(request["ExpressionAttributeNames"]["#a12"], "claims");
+}
+
+// A session's kept claims travel as one JSON string attribute, absent when
+// there are none; a malformed one makes the item unreadable (never a
+// session with fewer claims).
+TEST(DynamoDbCodec, ClaimsRoundTrip) {
+  SessionRecord r = sampleSession();
+  EXPECT_FALSE(encodeItem(r).contains("claims"));
+  r.claims = {{"department", {"sales"}}, {"scope", {"read", "write"}}};
+  json item = encodeItem(r);
+  EXPECT_EQ(item["claims"]["S"], R"({"department":["sales"],"scope":["read","write"]})");
+  auto back = decodeItem(item);
+  ASSERT_TRUE(back.isOk()) << back.status().toString();
+  EXPECT_EQ(back->claims, r.claims);
+  item["claims"]["S"] = R"({"department":{"a":1}})";
+  EXPECT_EQ(decodeItem(item).status().code(), Code::kInvalidArgument);
 }
 
 // Writes are conditional, deletes return the old item, revocation queries

@@ -12,39 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config/checker_settings_lines.h"
 #include "core/encoding.h"
 #include "core/http/percent.h"
 
 namespace barrier {
-
-namespace {
-
-constexpr std::string_view kHeaderName = "barrier-checker-settings";
-constexpr std::string_view kVersion = "1";
-constexpr std::string_view kEndKey = "end";
-
-// Indexed by StoreConfig::Type.
-constexpr std::string_view kStoreTypes[] = {"memory", "sqlite", "redis", "dynamodb"};
-
-// --- Encoding ----------------------------------------------------------------
-
-void addLine(std::string& out, std::string_view key, std::string_view value) {
-  out += key;
-  out += ' ';
-  out += value;
-  out += '\n';
-}
-
-std::string encodeGroups(const std::vector<std::string>& groups) {
-  std::string out;
-  for (const auto& group : groups) {
-    if (&group != &groups.front()) out += ',';
-    out += percentEncode(group);
-  }
-  return out;
-}
-
-// --- Decoding one value ------------------------------------------------------
 
 Status valueError(std::string_view key, std::string_view message) {
   std::string text(key);
@@ -64,6 +36,46 @@ Status decodeString(std::string_view key, std::string_view token, std::string& o
   if (!percentDecode(token, out)) return valueError(key, "bad percent escape");
   return Status::ok();
 }
+
+std::string encodeSettingsList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (&item != &items.front()) out += ',';
+    out += percentEncode(item);
+  }
+  return out;
+}
+
+Status decodeSettingsList(std::string_view key, std::string_view list,
+                          std::vector<std::string>& out) {
+  while (true) {
+    size_t comma = list.find(',');
+    out.emplace_back();
+    if (Status s = decodeString(key, list.substr(0, comma), out.back()); !s) return s;
+    if (comma == std::string_view::npos) return Status::ok();
+    list.remove_prefix(comma + 1);
+  }
+}
+
+namespace {
+
+constexpr std::string_view kHeaderName = "barrier-checker-settings";
+constexpr std::string_view kVersion = "1";
+constexpr std::string_view kEndKey = "end";
+
+// Indexed by StoreConfig::Type.
+constexpr std::string_view kStoreTypes[] = {"memory", "sqlite", "redis", "dynamodb"};
+
+// --- Encoding ----------------------------------------------------------------
+
+void addLine(std::string& out, std::string_view key, std::string_view value) {
+  out += key;
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
+// --- Decoding one value ------------------------------------------------------
 
 // Canonical decimal (no sign, no leading zero) within [min, max]. Never
 // overflows: reading stops before the value could pass `max`.
@@ -210,6 +222,7 @@ class SettingsDecoder {
       return ended_ ? Status::ok() : valueError(key, "takes no value");
     }
     if (key == kRule) return rule(values);
+    if (std::optional<Status> s = decodeAccessLine(key, values, config_)) return *s;
     return value(key, values);
   }
 
@@ -220,6 +233,15 @@ class SettingsDecoder {
     }
     if (config_.session.signing_keys.empty()) {
       return valueError(kSigningKey, "missing (at least one is needed)");
+    }
+    // An empty condition would let every session in: fail closed.
+    for (const AccessRule& rule : config_.rules) {
+      for (const AccessCondition& c : rule.allow) {
+        if (c.groups.empty() && c.emails.empty() && c.email_domains.empty() && c.users.empty() &&
+            c.claims.empty()) {
+          return valueError("rule.allow", "a condition has no line");
+        }
+      }
     }
     return Status::ok();
   }
@@ -281,16 +303,7 @@ class SettingsDecoder {
     AccessRule rule;
     if (Status s = decodeString(kRule, values[0], rule.pattern); !s) return s;
     if (values.size() == 2) {
-      std::string_view list = values[1];
-      while (true) {
-        size_t comma = list.find(',');
-        rule.groups.emplace_back();
-        if (Status s = decodeString(kRule, list.substr(0, comma), rule.groups.back()); !s) {
-          return s;
-        }
-        if (comma == std::string_view::npos) break;
-        list.remove_prefix(comma + 1);
-      }
+      if (Status s = decodeSettingsList(kRule, values[1], rule.groups); !s) return s;
     }
     config_.rules.push_back(std::move(rule));
     return Status::ok();
@@ -349,9 +362,11 @@ std::string encodeCheckerSettings(const Config& config) {
   for (const auto& path : config.public_paths) addLine(out, kPublicPath, percentEncode(path));
   for (const auto& rule : config.rules) {
     std::string value = percentEncode(rule.pattern);
-    if (!rule.groups.empty()) value += ' ' + encodeGroups(rule.groups);
+    if (!rule.groups.empty()) value += ' ' + encodeSettingsList(rule.groups);
     addLine(out, kRule, value);
+    encodeRuleAccessLines(out, rule);
   }
+  encodeHeaderLines(out, config);
   out += kEndKey;
   out += '\n';
   return out;

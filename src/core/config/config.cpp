@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config/access_config.h"
 #include "core/config/config_reader.h"
 #include "core/encoding.h"
 
@@ -149,13 +150,14 @@ void readRules(ConfigReader& r, const Json& root, std::vector<AccessRule>& out) 
     std::string path = ConfigReader::join("rules", i);
     const Json& item = (*list)[i];
     if (!item.is_object()) {
-      r.fail(path, "must be a mapping with path and groups, got " + describe(item));
+      r.fail(path, "must be a mapping with path and groups or allow, got " + describe(item));
       return;
     }
-    r.checkKeys(item, path, {"path", "groups"});
+    r.checkKeys(item, path, {"path", "methods", "groups", "allow"});
     AccessRule rule;
     r.string(item, path, "path", rule.pattern);
     r.stringList(item, path, "groups", rule.groups);
+    readRuleAccess(r, item, path, rule);
     out.push_back(std::move(rule));
   }
 }
@@ -163,7 +165,7 @@ void readRules(ConfigReader& r, const Json& root, std::vector<AccessRule>& out) 
 void readRoot(ConfigReader& r, const Json& root, Config& c) {
   r.checkKeys(root, "",
               {"site_url", "session", "cache", "provider", "store", "server", "public_paths",
-               "rules", "retry_after"});
+               "rules", "retry_after", "allow", "headers", "cors_preflight", "api"});
   r.string(root, "", "site_url", c.site_url);
   readSession(r, root, c.session);
   readCache(r, root, c.cache);
@@ -172,6 +174,12 @@ void readRoot(ConfigReader& r, const Json& root, Config& c) {
   readServer(r, root, c.server);
   r.stringList(root, "", "public_paths", c.public_paths);
   readRules(r, root, c.rules);
+  readAllowList(r, root, "", c.allow);
+  readHeaderClaims(r, root, c.headers);
+  int cors = c.cors_preflight_pass ? 1 : 0;
+  r.choice(root, "", "cors_preflight", cors, {"refuse", "pass"});
+  c.cors_preflight_pass = cors == 1;
+  readApi(r, root, c.api);
   r.duration(root, "", "retry_after", c.retry_after, kMinRetryAfter, kMaxRetryAfter);
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/access/conditions.h"
 #include "core/ports/log.h"
 #include "core/status.h"
 
@@ -63,12 +64,27 @@ struct CacheConfig {
   bool operator==(const CacheConfig&) const = default;
 };
 
-// Requests whose path matches `pattern` need one of `groups`.
+// Requests whose path matches `pattern` (and, when `methods` lists any, whose
+// method is one of them) need one of `groups` when it lists any, and one
+// of the `allow` conditions when it lists any.
 // Patterns: exact ("/admin"), prefix with trailing '*' ("/admin/*"), or a
 // '*' anywhere matching any run of characters.
 struct AccessRule {
   std::string pattern;
   std::vector<std::string> groups;
+  std::vector<std::string> methods{};    // uppercase; empty = every method
+  std::vector<AccessCondition> allow{};  // any one must hold; empty = none asked
+};
+
+// API clients with bearer tokens (README, "Access rules"): a request with
+// `Authorization: Bearer <JWT>` and no session cookie is decided from the
+// token, signed by the provider, whose `aud` names one of `audiences` (or,
+// for Cognito access tokens, whose client_id is one of `client_ids` with
+// token_use access).
+struct ApiConfig {
+  bool bearer = false;
+  std::vector<std::string> audiences;
+  std::vector<std::string> client_ids;
 };
 
 struct StoreConfig {
@@ -129,7 +145,16 @@ struct Config {
   ServerConfig server;
   std::vector<std::string> public_paths;  // pass untouched, same patterns as AccessRule
   std::vector<AccessRule> rules;          // first match wins
-  int64_t retry_after = 5;                // seconds, on 503
+  // Who may hold a session at all, checked at sign-in (with
+  // provider.required_groups); empty = any signed-in user.
+  std::vector<AccessCondition> allow;
+  std::vector<HeaderClaim> headers;  // extra identity headers, from kept claims
+  // cors_preflight: pass: an OPTIONS request with Origin and
+  // Access-Control-Request-Method and no credentials reaches the origin
+  // without a session (default refuse: it is checked as any request).
+  bool cors_preflight_pass = false;
+  ApiConfig api;
+  int64_t retry_after = 5;  // seconds, on 503
 };
 
 class ValidConfig;

@@ -302,8 +302,10 @@ Status checkPaths(const Config& c) {
     std::string field = "rules[" + std::to_string(i) + "]";
     Status s = checkPattern(field + ".path", c.rules[i].pattern);
     if (!s.isOk()) return s;
-    if (c.rules[i].groups.empty()) {
-      return Status::invalid(field + ".groups must list at least one group");
+    if (c.rules[i].groups.empty() && c.rules[i].allow.empty()) {
+      return Status::invalid(field + ".groups must list at least one group, or give allow " +
+                             "instead (e.g. allow: [{email_domains: [example.com]}]): who may " +
+                             "reach " + c.rules[i].pattern);
     }
   }
   return Status::ok();

@@ -1,10 +1,12 @@
 #include "core/handlers/callback.h"
 
+#include "core/access/claims.h"
 #include "core/handlers/pages.h"
 #include "core/http/cookie.h"
 #include "core/http/query.h"
 #include "core/http/return_path.h"
 #include "core/oidc/authorize.h"
+#include "core/session/record_claims.h"
 
 namespace barrier {
 
@@ -157,21 +159,38 @@ Response loginFailed(IdentityContext& ctx, const Status& s, std::string_view flo
   }
 }
 
-// A fresh id, never one from before login (session fixation).
-Result<IssuedId> storeSession(IdentityContext& ctx, const Identity& identity) {
+// The session record for `identity`, keeping only the claims the access
+// configuration names; kPermissionDenied when the top-level `allow` does not
+// let it in or its kept claims are too large to store.
+Result<SessionRecord> sessionRecord(IdentityContext& ctx, const Identity& identity) {
   int64_t now = ctx.ports.clock.now();
+  SessionRecord record;
+  record.kind = RecordKind::kSession;
+  record.created_at = now;
+  record.valid_until = now + ctx.config.session.lifetime;
+  record.sub = identity.sub;
+  record.username = identity.username;
+  record.email = identity.email;
+  record.groups = identity.groups;
+  record.claims = keepClaims(identity.claims, namedClaims(ctx.config));
+  size_t claim_bytes = encodeRecordClaims(record.claims).size();
+  if (claim_bytes > kMaxRecordClaimBytes) {
+    ctx.ports.log.write(LogLevel::kWarn, "callback.claims_too_large",
+                        {{"sub", identity.sub},
+                         {"bytes", std::to_string(claim_bytes)},
+                         {"limit", std::to_string(kMaxRecordClaimBytes)}});
+    return Status::denied("the claims the access rules name exceed 4 KiB");
+  }
+  if (!meetsAny(ctx.config.allow, record)) return Status::denied("no allow condition holds");
+  return record;
+}
+
+// A fresh id, never one from before login (session fixation).
+Result<IssuedId> storeSession(IdentityContext& ctx, SessionRecord record) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto issued = ctx.codec.issue(ctx.ports.random);
     if (!issued) return issued.status();
-    SessionRecord record;
     record.key = issued->store_key;
-    record.kind = RecordKind::kSession;
-    record.created_at = now;
-    record.valid_until = now + ctx.config.session.lifetime;
-    record.sub = identity.sub;
-    record.username = identity.username;
-    record.email = identity.email;
-    record.groups = identity.groups;
     Status s = ctx.ports.store.putNew(record);
     if (s) return issued;
     if (s.code() != Code::kAlreadyExists) return s;
@@ -236,7 +255,9 @@ Response handleCallback(IdentityContext& ctx, const Request& request) {
       ctx.oidc.completeLogin(code, ctx.redirectUri(), login->code_verifier, login->nonce);
   if (!identity) return loginFailed(ctx, identity.status(), state->flow);
 
-  auto session = storeSession(ctx, *identity);
+  auto record = sessionRecord(ctx, *identity);
+  if (!record) return loginFailed(ctx, record.status(), state->flow);
+  auto session = storeSession(ctx, std::move(*record));
   if (!session) {
     return dependencyFailed(ctx, 503, "callback.store_error", session.status(),
                             "The session store is unavailable.", state->flow);

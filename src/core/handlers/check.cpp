@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/handlers/json_response.h"
+#include "core/access/conditions.h"
 #include "core/handlers/pages.h"
 #include "core/http/cookie.h"
 #include "core/http/percent.h"
@@ -71,6 +72,19 @@ bool hasAnyGroup(const SessionRecord& record, const std::vector<std::string>& ne
     }
   }
   return false;
+}
+
+// A rule listing GET also covers HEAD: a HEAD answer shows what GET's would,
+// so a weaker rule further down must not answer it. Methods are compared
+// ignoring case: an origin that reads `delete` as DELETE must not see it
+// slip past the rule for DELETE.
+bool ruleCoversMethod(const AccessRule& rule, std::string_view method) {
+  if (rule.methods.empty()) return true;
+  auto listed = [&](std::string_view m) {
+    return std::any_of(rule.methods.begin(), rule.methods.end(),
+                       [&](const std::string& r) { return equalsIgnoreCase(r, m); });
+  };
+  return listed(method) || (equalsIgnoreCase(method, "HEAD") && listed("GET"));
 }
 
 // The more specific of two "why not" reasons (no cookie < bad cookie <
@@ -147,18 +161,27 @@ bool isBrowserNavigation(const Request& request) {
   return accept && containsIgnoreCase(*accept, "text/html");
 }
 
+bool isCorsPreflight(const Request& request) {
+  const Headers& h = request.headers;
+  return request.method == "OPTIONS" && h.has("Origin") && h.has("Access-Control-Request-Method") &&
+         !h.has("Cookie") && !h.has("Authorization");
+}
+
 Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache,
-                 Log& log, VerifiedIdMemo* memo)
+                 Log& log, VerifiedIdMemo* memo, BearerVerifier* bearer)
     : cookie_name_(config.session.cookie_name),
       secure_cookies_(config.secureCookies()),
       retry_after_(config.retry_after > 0 ? config.retry_after : 5),
       public_paths_(config.public_paths),
       rules_(config.rules),
+      claim_headers_(config.headers),
+      cors_preflight_pass_(config.cors_preflight_pass),
       codec_(crypto, config.session.signing_keys),
       clock_(clock),
       cache_(cache),
       log_(log),
-      memo_(memo) {}
+      memo_(memo),
+      bearer_(bearer) {}
 
 CheckStep Checker::begin(Request request) const {
   CheckStep step;
@@ -169,13 +192,25 @@ CheckStep Checker::begin(Request request) const {
   step.request_.headers.removeIf(isIdentityHeaderName);
   step.path_ = normalizePath(step.request_.path);
 
-  if (matchesPublic(public_paths_, step.path_)) {
+  // A browser sends a preflight without cookies, so it could never pass; with
+  // cors_preflight: pass it reaches the origin, which answers what the
+  // actual request may do (the actual request is checked as usual).
+  if (matchesPublic(public_paths_, step.path_) ||
+      (cors_preflight_pass_ && isCorsPreflight(step.request_))) {
     CheckDecision& d = decide(step, CheckOutcome::kPublic, /*forward=*/true);
     d.request = std::move(step.request_);
     logDecision(step);
     return step;
   }
 
+  if (bearer_ != nullptr) {
+    std::optional<std::string_view> token = bearerToken(step.request_);
+    if (token && cookieValues(step.request_.headers, cookie_name_).empty()) {
+      decideBearer(step, *token);
+      logDecision(step);
+      return step;
+    }
+  }
   collectCandidates(step);
   advance(step);
   logDecision(step);
@@ -271,24 +306,30 @@ CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> a
   return step;
 }
 
-const AccessRule* Checker::ruleFor(std::string_view reading) const {
+const AccessRule* Checker::ruleFor(std::string_view reading, std::string_view method) const {
   for (const auto& rule : rules_) {
-    if (matchPattern(rule.pattern, reading, /*ignore_case=*/true)) return &rule;
+    if (ruleCoversMethod(rule, method) &&
+        matchPattern(rule.pattern, reading, /*ignore_case=*/true)) {
+      return &rule;
+    }
   }
   return nullptr;
 }
 
-bool Checker::allowed(const NormalizedPath& path, const SessionRecord& record) const {
+bool Checker::allowed(const NormalizedPath& path, std::string_view method,
+                      const SessionRecord& record) const {
   auto meets = [&](const AccessRule* rule) {
-    return !rule || rule->groups.empty() || hasAnyGroup(record, rule->groups);
+    return !rule || ((rule->groups.empty() || hasAnyGroup(record, rule->groups)) &&
+                     meetsAny(rule->allow, record));
   };
   // Each reading's own first rule (path_pattern.h): an earlier, weaker rule
   // matching one reading must not hide the stricter rule another names.
-  return meets(ruleFor(path.path)) && (!path.ambiguous || meets(ruleFor(path.decoded)));
+  return meets(ruleFor(path.path, method)) &&
+         (!path.ambiguous || meets(ruleFor(path.decoded, method)));
 }
 
 void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const {
-  if (!allowed(step.path_, *record)) {
+  if (!allowed(step.path_, step.request_.method, *record)) {
     CheckDecision& d = decide(step, CheckOutcome::kForbidden, /*forward=*/false);
     d.session = std::move(record);
     d.response = pageResponse(403, "Access denied",
@@ -343,6 +384,7 @@ CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forwa
   CheckDecision& d = step.decision_.emplace();
   d.outcome = outcome;
   d.forward = forward;
+  d.claim_headers = &claim_headers_;
   return d;
 }
 
@@ -357,6 +399,13 @@ Headers CheckDecision::identityHeaders() const {
   out.add(kHeaderUser, headerValue(record.username.empty() ? record.sub : record.username));
   out.add(kHeaderEmail, headerValue(record.email));
   out.add(kHeaderGroups, groupsHeader(record.groups));
+  if (claim_headers == nullptr) return out;
+  // Every configured header, empty when the record keeps no such claim
+  // (forward-auth proxies copy each one, present or not).
+  for (const HeaderClaim& h : *claim_headers) {
+    const std::vector<std::string>* values = claimValues(record, h.claim);
+    out.add(h.header, values ? groupsHeader(*values) : std::string());
+  }
   return out;
 }
 

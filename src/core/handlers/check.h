@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "core/access/bearer.h"
 #include "core/config/config.h"
 #include "core/http/message.h"
 #include "core/http/path_pattern.h"
@@ -71,6 +72,9 @@ struct CheckDecision {
   // The live session checked (kPass, kForbidden), as the cache holds it:
   // immutable and shared, so a caller may key per-session work on it.
   std::shared_ptr<const SessionRecord> session;
+  // The configured claim headers (`headers:`), owned by the Checker, which
+  // outlives the decision; identityHeaders() fills them on a pass.
+  const std::vector<HeaderClaim>* claim_headers = nullptr;
 
   // kPass: the X-Barrier-* headers that tell the origin who this is (built
   // from `session`, control characters removed); otherwise none.
@@ -124,8 +128,11 @@ class Checker {
   // `memo`, when given, remembers verified cookie values (thread-safe, see
   // verified_id_memo.h); it must outlive the Checker and start empty or hold
   // only this Checker's signing keys' results.
+  // `bearer`, when given (api.bearer in `barrier serve`), decides requests
+  // with a bearer token and no cookie of ours synchronously in begin(); it
+  // must outlive the Checker. Without one such requests are checked as any.
   Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log,
-          VerifiedIdMemo* memo = nullptr);
+          VerifiedIdMemo* memo = nullptr, BearerVerifier* bearer = nullptr);
 
   CheckStep begin(Request request) const;
   // `answer` is the store's answer for step.lookupKey(). Calling resume on a
@@ -146,14 +153,19 @@ class Checker {
   void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const;
   void refuse(CheckStep& step, CheckOutcome outcome) const;
   void unavailable(CheckStep& step, const Status& status) const;
+  // A request with a bearer token and no cookie of ours: pass, 401
+  // invalid_token, 403 insufficient_scope or 503 (check_bearer.cpp).
+  void decideBearer(CheckStep& step, std::string_view token) const;
   // Sets step's decision (outcome and forward flag) and returns it to fill in.
   CheckDecision& decide(CheckStep& step, CheckOutcome outcome, bool forward) const;
   // The finished decision at debug level (session key masked).
   void logDecision(const CheckStep& step) const;
-  // The first rule matching `reading` (one reading of a path), or nullptr.
-  const AccessRule* ruleFor(std::string_view reading) const;
+  // The first rule matching `reading` (one reading of a path) and `method`,
+  // or nullptr.
+  const AccessRule* ruleFor(std::string_view reading, std::string_view method) const;
   // True when `record` meets the rule of every reading of `path`.
-  bool allowed(const NormalizedPath& path, const SessionRecord& record) const;
+  bool allowed(const NormalizedPath& path, std::string_view method,
+               const SessionRecord& record) const;
   // One value of our cookie: its store key into step.keys_ if well signed
   // and new, else a reason.
   void addCandidate(CheckStep& step, std::string_view cookie_value) const;
@@ -165,11 +177,14 @@ class Checker {
   int64_t retry_after_;
   std::vector<std::string> public_paths_;
   std::vector<AccessRule> rules_;
+  std::vector<HeaderClaim> claim_headers_;
+  bool cors_preflight_pass_;
   IdCodec codec_;
   Clock& clock_;
   SessionCache& cache_;
   Log& log_;
   VerifiedIdMemo* memo_;
+  BearerVerifier* bearer_;
 };
 
 // Resumes `step` with `read(key)`, a synchronous store read returning
@@ -192,5 +207,10 @@ CheckDecision check(const Checker& checker, const Request& request, SessionStore
 // GET/HEAD, Sec-Fetch-Mode `navigate` or absent, Accept naming text/html,
 // and not X-Requested-With: XMLHttpRequest.
 bool isBrowserNavigation(const Request& request);
+
+// True for a CORS preflight that carries no credentials: OPTIONS with
+// Origin and Access-Control-Request-Method, and neither Cookie nor
+// Authorization (checked only with cors_preflight: pass).
+bool isCorsPreflight(const Request& request);
 
 }  // namespace barrier

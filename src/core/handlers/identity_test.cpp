@@ -741,6 +741,83 @@ TEST_F(IdentityTest, GroupsClaimConfigurable) {
   EXPECT_EQ(store->list(1)->records.front().groups, std::vector<std::string>{"ops"});
 }
 
+// Top-level allow: who may hold a session at all. Anyone else gets the 403
+// page and no session; near misses of each condition kind included.
+TEST_F(IdentityTest, TopLevelAllowDecidesAtSignIn) {
+  AccessCondition by_domain;
+  by_domain.email_domains = {"example.com"};
+  config.allow = {by_domain};
+  ASSERT_EQ(callback(startLogin()).status, 302);
+  EXPECT_EQ(count(RecordKind::kSession), 1u);
+  struct Case {
+    const char* name;
+    std::function<void(json&)> change;
+  };
+  std::vector<Case> refused = {
+      {"suffix", [](json& c) { c["email"] = "alice@example.com.evil"; }},
+      {"prefix", [](json& c) { c["email"] = "alice@evil-example.com"; }},
+      {"unverified", [](json& c) { c["email_verified"] = false; }},
+      {"no email_verified", [](json& c) { c.erase("email_verified"); }},
+      {"verified as text false", [](json& c) { c["email_verified"] = "false"; }},
+  };
+  for (const auto& k : refused) {
+    provider.make_token = [&](json& c) {
+      k.change(c);
+      return goodKey().signRs256(c);
+    };
+    Response r = callback(startLogin());
+    EXPECT_EQ(r.status, 403) << k.name;
+    EXPECT_NE(r.body.find("not allowed to use this site"), std::string::npos) << k.name;
+  }
+  EXPECT_EQ(count(RecordKind::kSession), 1u);
+  provider.make_token = [](json& c) {
+    c["email"] = "ALICE@EXAMPLE.COM";
+    return goodKey().signRs256(c);
+  };
+  EXPECT_EQ(callback(startLogin()).status, 302) << "domains ignore case";
+}
+
+// The record keeps exactly the claims a condition or header names (string
+// or string-list claims); an object claim is not kept and never matches.
+TEST_F(IdentityTest, SessionKeepsOnlyNamedClaims) {
+  AccessCondition c;
+  c.claims = {{"department", {"sales"}}};
+  AccessCondition d;
+  d.claims = {{"address", {"FR"}}};
+  config.allow = {c, d};
+  config.headers = {{"X-Barrier-Team", "team"}};
+  provider.make_token = [](json& claims) {
+    claims["department"] = json::array({"sales", "hr"});
+    claims["team"] = "red";
+    claims["address"] = {{"country", "FR"}};
+    claims["secret_thing"] = "not kept";
+    return goodKey().signRs256(claims);
+  };
+  ASSERT_EQ(callback(startLogin()).status, 302);
+  auto record = store->list(1)->records.front();
+  EXPECT_EQ(record.claims,
+            (std::vector<RecordClaim>{{"department", {"sales", "hr"}}, {"team", {"red"}}}));
+  provider.make_token = [](json& claims) {
+    claims["department"] = {{"name", "sales"}};
+    claims["address"] = {{"country", "FR"}};
+    return goodKey().signRs256(claims);
+  };
+  EXPECT_EQ(callback(startLogin()).status, 403);
+}
+
+// More than 4 KiB of kept claims: the 403 page and a log line that says so.
+TEST_F(IdentityTest, OversizedClaimsRefusedWithALogLine) {
+  config.headers = {{"X-Barrier-Blob", "blob"}};
+  provider.make_token = [](json& claims) {
+    claims["blob"] = std::string(5000, 'x');
+    return goodKey().signRs256(claims);
+  };
+  Response r = callback(startLogin());
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(count(RecordKind::kSession), 0u);
+  EXPECT_EQ(log.last("callback.claims_too_large", "limit"), "4096");
+}
+
 // Userinfo: its status is checked (an error answer is no identity), and an ok
 // answer fills missing claims (docs/ARCHITECTURE.md, "Callback", step 5).
 TEST_F(IdentityTest, UserinfoStatusChecked) {

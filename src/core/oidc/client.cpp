@@ -56,6 +56,9 @@ Status OidcClient::mergeUserinfo(const ProviderEndpoints& e, std::string_view ac
   if (extra.sub != identity.sub) return Status::internal("userinfo: sub differs from the id token");
   if (identity.email.empty()) identity.email = extra.email;
   if (identity.groups.empty()) identity.groups = extra.groups;
+  for (const auto& item : extra.claims.items()) {
+    if (!identity.claims.contains(item.key())) identity.claims[item.key()] = item.value();
+  }
   if (identity.username == identity.sub && extra.username != extra.sub) {
     identity.username = extra.username;
   }

@@ -129,6 +129,7 @@ Identity identityFromClaims(const nlohmann::json& claims, std::string_view group
     id.email = *email;
   }
   id.groups = json::strings(claims, groups_claim);
+  if (claims.is_object()) id.claims = claims;
   return id;
 }
 

@@ -52,6 +52,9 @@ struct Identity {
   std::string username;
   std::string email;
   std::vector<std::string> groups;
+  // Every claim as the provider gave it (ID token, then userinfo's others):
+  // the callback keeps those the access configuration names.
+  nlohmann::json claims = nlohmann::json::object();
 };
 
 // username: cognito:username, preferred_username, username, else sub.

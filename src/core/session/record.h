@@ -12,6 +12,14 @@ namespace barrier {
 
 enum class RecordKind { kSession, kLogin };
 
+// One claim a session keeps from its tokens, because an access condition or
+// an identity header names it (core/access/claims.h): its string values.
+struct RecordClaim {
+  std::string name;
+  std::vector<std::string> values;
+  bool operator==(const RecordClaim&) const = default;
+};
+
 const char* recordKindName(RecordKind kind);  // "session" | "login"
 // false for anything but exactly "session" or "login".
 bool parseRecordKind(std::string_view text, RecordKind& out);
@@ -27,6 +35,7 @@ struct SessionRecord {
   std::string username;
   std::string email;
   std::vector<std::string> groups;
+  std::vector<RecordClaim> claims;  // only the claims the configuration names
 
   // Flow state (login records).
   std::string secret;

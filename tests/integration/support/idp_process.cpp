@@ -51,6 +51,10 @@ IdpProcess::IdpProcess(const IdpOptions& options, int timeout_ms) {
     args.push_back("--logout-uri");
     args.push_back(u);
   }
+  if (!options.api_client.empty()) {
+    args.insert(args.end(),
+                {"--api-client", options.api_client, "--api-audience", options.api_audience});
+  }
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     error_ = "pipe failed";

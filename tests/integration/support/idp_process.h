@@ -16,6 +16,10 @@ struct IdpOptions {
   std::vector<std::string> redirect_uris;
   std::vector<std::string> logout_uris;
   std::string host = "127.0.0.1";
+  // "id:secret" of a client-credentials client whose access tokens are JWTs
+  // for `api_audience` (empty: none).
+  std::string api_client;
+  std::string api_audience = "https://api.example.com";
 };
 
 class IdpProcess {

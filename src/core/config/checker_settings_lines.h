@@ -1,0 +1,44 @@
+// Internal to the checker settings codec (checker_settings*.cpp): value
+// helpers shared by its files, and the lines of the access fields.
+//
+// Access lines (after the `rule` line they belong to, in order):
+//
+//   rule.methods GET,POST                 the last rule's methods
+//   rule.allow                            starts a condition of the last rule
+//   condition.groups admins,ops           the last condition's lists (also
+//   condition.emails a%40example.com        .email_domains and .users)
+//   condition.claim department sales,hr   one claim of the last condition
+//   header X-Barrier-Department department
+//   cors_preflight pass
+//
+// Every value is percent-encoded, lists joined by ','.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/status.h"
+
+namespace barrier {
+
+// "<key>: <message>" as kInvalidArgument.
+Status valueError(std::string_view key, std::string_view message);
+// A percent-encoded value (only what percentEncode writes is accepted).
+Status decodeString(std::string_view key, std::string_view token, std::string& out);
+// Items percent-encoded and joined by ','; the inverse appends to `out`.
+std::string encodeSettingsList(const std::vector<std::string>& items);
+Status decodeSettingsList(std::string_view key, std::string_view list,
+                          std::vector<std::string>& out);
+
+// The access lines of `rule` (written after its `rule` line).
+void encodeRuleAccessLines(std::string& out, const AccessRule& rule);
+// The header and cors_preflight lines of `config`.
+void encodeHeaderLines(std::string& out, const Config& config);
+// One access line into `config`; nullopt when `key` is not an access key.
+std::optional<Status> decodeAccessLine(std::string_view key,
+                                       const std::vector<std::string_view>& values, Config& config);
+
+}  // namespace barrier
