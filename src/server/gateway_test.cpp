@@ -106,14 +106,14 @@ TEST(GatewayTest, ForwardAuthResponse) {
   // Configured claim headers too, present and empty, and filled on a pass.
   std::vector<HeaderClaim> claim_headers = {{"X-Barrier-Department", "department"}};
   open.claim_headers = &claim_headers;
-  EXPECT_EQ(Gateway::forwardAuthResponse(open, false).headers.getAll("X-Barrier-Department"),
+  EXPECT_EQ(forwardAuthResponse(open, false).headers.getAll("X-Barrier-Department"),
             std::vector<std::string>{""});
   CheckDecision member = open;
   member.outcome = CheckOutcome::kPass;
   auto record = std::make_shared<SessionRecord>();
   record->claims = {{"department", {"sales"}}};
   member.session = record;
-  EXPECT_EQ(Gateway::forwardAuthResponse(member, false).headers.getAll("X-Barrier-Department"),
+  EXPECT_EQ(forwardAuthResponse(member, false).headers.getAll("X-Barrier-Department"),
             std::vector<std::string>{"sales"});
 
   CheckDecision login;
