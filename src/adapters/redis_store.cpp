@@ -65,6 +65,14 @@ redis.call('DEL', KEYS[1])
 return n
 )lua";
 
+// Sets last_seen of a session record that exists (never creates one: a
+// record removed meanwhile stays removed). KEYS: record. ARGV: last_seen.
+constexpr char kTouchScript[] = R"lua(
+if redis.call('HGET', KEYS[1], 'kind') ~= 'session' then return 0 end
+redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
+return 1
+)lua";
+
 // Owns one reply.
 struct ReplyDeleter {
   void operator()(redisReply* r) const { freeReplyObject(r); }
@@ -122,7 +130,8 @@ std::vector<std::string> recordFields(const SessionRecord& r) {
           "secret",        r.secret,
           "code_verifier", r.code_verifier,
           "nonce",         r.nonce,
-          "path",          r.path};
+          "path",          r.path,
+          "last_seen",     std::to_string(r.last_seen)};
 }
 
 // A flat [field, value, ...] reply -> record. A record that does not parse
@@ -163,6 +172,11 @@ Result<std::optional<SessionRecord>> recordFromReply(std::string_view key,
   r.code_verifier = field(fields, "code_verifier");
   r.nonce = field(fields, "nonce");
   r.path = field(fields, "path");
+  // Absent in records written before the idle timeout existed.
+  std::string last_seen = field(fields, "last_seen");
+  if (!last_seen.empty() && !parseInt64(last_seen, r.last_seen)) {
+    return Status::internal("redis: malformed record (last_seen)");
+  }
   return std::optional<SessionRecord>(std::move(r));
 }
 
@@ -219,6 +233,12 @@ class RedisStore : public SessionStore {
     if (!reply.isOk()) return reply.status();
     if ((*reply)->type != REDIS_REPLY_INTEGER) return Status::internal("redis: unexpected reply");
     return static_cast<size_t>((*reply)->integer);
+  }
+
+  Status touch(std::string_view key, int64_t last_seen) override {
+    Result<Reply> reply =
+        run({"EVAL", kTouchScript, "1", recordKey(key), std::to_string(last_seen)});
+    return reply.isOk() ? Status::ok() : reply.status();
   }
 
   Result<RecordList> list(size_t limit) override {

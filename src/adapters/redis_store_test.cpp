@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "adapters/store_factory.h"
+#include "tests/support/store_contract.h"
 
 extern char** environ;
 
@@ -239,6 +240,9 @@ TEST_F(RedisStoreTest, PutNewThenGetRoundTrips) {
   EXPECT_EQ((*got)->path, l.path);
   EXPECT_TRUE((*got)->groups.empty());
 }
+
+// touch() per the SessionStore contract (a Lua script on the server).
+TEST_F(RedisStoreTest, Touch) { expectTouchContract(*store_); }
 
 // Absent is an ok Result holding nothing, not an error.
 TEST_F(RedisStoreTest, AbsentIsNotAnError) {

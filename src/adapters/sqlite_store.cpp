@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   secret        TEXT NOT NULL DEFAULT '',
   code_verifier TEXT NOT NULL DEFAULT '',
   nonce         TEXT NOT NULL DEFAULT '',
-  path          TEXT NOT NULL DEFAULT ''
+  path          TEXT NOT NULL DEFAULT '',
+  last_seen     INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions(sub) WHERE sub <> '';
 CREATE INDEX IF NOT EXISTS sessions_by_valid_until ON sessions(valid_until);
@@ -40,7 +41,14 @@ CREATE INDEX IF NOT EXISTS sessions_by_valid_until ON sessions(valid_until);
 
 constexpr const char* kColumns =
     "session_id, kind, valid_until, created_at, sub, username, email, groups, secret, "
-    "code_verifier, nonce, path";
+    "code_verifier, nonce, path, last_seen";
+
+// Columns added after the first release, for a database made before them:
+// each is added when missing (an existing column makes ALTER fail, which
+// is what "present" looks like).
+constexpr const char* kAddedColumns[] = {
+    "ALTER TABLE sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0",
+};
 
 std::string encodeGroups(const std::vector<std::string>& groups) {
   return nlohmann::json(groups).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -78,6 +86,7 @@ bool readRecord(sqlite3_stmt* st, SessionRecord& r) {
   r.code_verifier = columnText(st, 9);
   r.nonce = columnText(st, 10);
   r.path = columnText(st, 11);
+  r.last_seen = sqlite3_column_int64(st, 12);
   return true;
 }
 
@@ -129,6 +138,7 @@ class SqliteStore : public SessionStore {
                                : Status::unavailable("store.path: " + path_ + ": " +
                                                      (err ? err : "cannot create the schema"));
     sqlite3_free(err);
+    if (s) s = addMissingColumns(*db);
     release(*db);
     return s;
   }
@@ -153,7 +163,7 @@ class SqliteStore : public SessionStore {
   Status putNew(const SessionRecord& r) override {
     auto result = withConnection<bool>([&](sqlite3* db) -> Result<bool> {
       Statement st(db, "INSERT INTO sessions (" + std::string(kColumns) +
-                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare insert");
       st.bind(1, r.key);
       st.bind(2, std::string_view(recordKindName(r.kind)));
@@ -167,6 +177,7 @@ class SqliteStore : public SessionStore {
       st.bind(10, r.code_verifier);
       st.bind(11, r.nonce);
       st.bind(12, r.path);
+      st.bind(13, r.last_seen);
       int rc = st.step();
       if (rc == SQLITE_CONSTRAINT) return Status::alreadyExists("record exists");
       if (rc != SQLITE_DONE) return sqliteError(db, rc, "insert");
@@ -188,6 +199,20 @@ class SqliteStore : public SessionStore {
       return execute(db, "DELETE FROM sessions WHERE sub = ? AND kind = 'session'", sub,
                      "delete user");
     });
+  }
+
+  Status touch(std::string_view key, int64_t last_seen) override {
+    auto result = withConnection<bool>([&](sqlite3* db) -> Result<bool> {
+      Statement st(db,
+                   "UPDATE sessions SET last_seen = ? WHERE session_id = ? AND kind = 'session'");
+      if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare touch");
+      st.bind(1, last_seen);
+      st.bind(2, key);
+      int rc = st.step();
+      if (rc != SQLITE_DONE) return sqliteError(db, rc, "touch");
+      return true;
+    });
+    return result ? Status::ok() : result.status();
   }
 
   Result<RecordList> list(size_t limit) override {
@@ -246,6 +271,19 @@ class SqliteStore : public SessionStore {
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
       return Status::invalid("store.path: " + file + " has mode " + mode +
                              ": other users could write sessions into it; run chmod 600 " + file);
+    }
+    return Status::ok();
+  }
+
+  static Status addMissingColumns(sqlite3* db) {
+    for (const char* sql : kAddedColumns) {
+      char* err = nullptr;
+      int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+      std::string message = err ? err : "";
+      sqlite3_free(err);
+      if (rc != SQLITE_OK && message.find("duplicate column name") == std::string::npos) {
+        return Status::unavailable("sqlite: cannot add a column: " + message);
+      }
     }
     return Status::ok();
   }

@@ -71,7 +71,13 @@ CheckStep Gateway::lookup(CheckStep step) {
 CheckDecision Gateway::check(const Request& request) {
   CheckStep step = beginCheck(request);
   while (step.needsLookup()) step = lookup(std::move(step));
-  return std::move(step).decision();
+  CheckDecision decision = std::move(step).decision();
+  if (hasStoreWrites(decision)) applyStoreWrites(decision);
+  return decision;
+}
+
+void Gateway::applyStoreWrites(const CheckDecision& decision) {
+  barrier::applyStoreWrites(decision, store_, checker_.log());
 }
 
 namespace {

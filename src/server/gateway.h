@@ -49,7 +49,13 @@ class Gateway {
   // Cache hits and misses are counted here.
   CheckStep beginCheck(const Request& request);
   CheckStep lookup(CheckStep step);
-  // begin + every lookup, synchronously.
+  // The touch and removals a decision asks for (check.h), synchronously;
+  // failures are logged only. hasStoreWrites is the cheap test first.
+  static bool hasStoreWrites(const CheckDecision& d) {
+    return d.touch_at > 0 || !d.idled_out.empty();
+  }
+  void applyStoreWrites(const CheckDecision& decision);
+  // begin + every lookup + the store writes, synchronously.
   CheckDecision check(const Request& request);
 
   // Forward-auth: the request the proxy asks about, rebuilt from

@@ -683,7 +683,18 @@ class ServerImpl : public Server {
         step = gateway.lookup(std::move(step));
       }
     }
-    co_return std::move(step).decision();
+    CheckDecision decision = std::move(step).decision();
+    if (Gateway::hasStoreWrites(decision)) {
+      if (site.options.offload_store) {
+        co_await runBlocking(store_reads_, [&gateway, &decision] {
+          gateway.applyStoreWrites(decision);
+          return true;
+        });
+      } else {
+        gateway.applyStoreWrites(decision);
+      }
+    }
+    co_return decision;
   }
 
   // The access log names the session's user only when the operator asked

@@ -21,10 +21,14 @@ constexpr int64_t kDay = 86400;
 void readSession(ConfigReader& r, const Json& root, SessionConfig& s) {
   const Json* obj = r.object(root, "", "session");
   if (obj == nullptr) return;
-  r.checkKeys(*obj, "session", {"cookie_name", "lifetime", "login_lifetime", "signing_keys"});
+  r.checkKeys(*obj, "session",
+              {"cookie_name", "lifetime", "login_lifetime", "signing_keys", "idle_timeout",
+               "touch_interval"});
   r.string(*obj, "session", "cookie_name", s.cookie_name);
   r.duration(*obj, "session", "lifetime", s.lifetime, 60, 400 * kDay);
   r.duration(*obj, "session", "login_lifetime", s.login_lifetime, 30, 3600);
+  r.duration(*obj, "session", "idle_timeout", s.idle_timeout, 0, kMaxIdleTimeout);
+  r.duration(*obj, "session", "touch_interval", s.touch_interval, 0, kMaxIdleTimeout);
   std::vector<std::string> encoded;
   r.stringList(*obj, "session", "signing_keys", encoded, /*secret=*/true);
   s.signing_keys.clear();

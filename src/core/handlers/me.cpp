@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/oidc/json_util.h"
+#include "core/session/idle.h"
 
 namespace barrier {
 
@@ -37,12 +38,16 @@ Response handleMe(IdentityContext& ctx, const Request& request) {
     // Only a live record of kind session counts — never a login record.
     if (!record->has_value() || !(*record)->isLiveSession(now)) continue;
     const SessionRecord& s = **record;
+    // As the checker: a session idle for session.idle_timeout is over.
+    IdlePolicy idle(ctx.config.session);
+    if (idle.idledOut(s, now)) continue;
     return jsonResponse(200, {{"sub", s.sub},
                               {"username", s.username},
                               {"email", s.email},
                               {"groups", s.groups},
                               {"created_at", s.created_at},
-                              {"valid_until", s.valid_until}});
+                              {"valid_until", s.valid_until},
+                              {"idle_until", idle.idleUntil(s)}});
   }
   return jsonResponse(401, {{"error", "unauthenticated"}});
 }
