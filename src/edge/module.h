@@ -108,6 +108,12 @@ struct PendingFetch {
 constexpr std::array<std::string_view, 4> kHeadersRead = {"accept", "cookie", "sec-fetch-mode",
                                                           "x-requested-with"};
 
+// The touch the last "T" output asked for (barrier_touch builds it).
+struct PendingTouch {
+  std::string key;
+  int64_t last_seen = 0;
+};
+
 struct Module {
   HostClock clock;
   HostCrypto crypto;
@@ -117,6 +123,7 @@ struct Module {
   VerifiedIdMemo verified_ids;  // the checker's; emptied when reconfigured
   std::unique_ptr<Checker> checker;
   std::map<uint32_t, PendingFetch> pending;  // ticket -> check waiting for a store answer
+  PendingTouch touch;                        // key empty: none
   EdgeCredentials credentials;
   IdentityIds identities;
   double identity_id = 0;  // of the last output
