@@ -37,12 +37,14 @@ end
 return 1
 )lua";
 
-// Reads and deletes the record, and drops it from its user's set.
-// KEYS: record. ARGV: key, user-set prefix.
+// Reads and deletes the record, and drops it from its user's set; a
+// removal (not a take) announces the key on the revocation channel.
+// KEYS: record. ARGV: key, user-set prefix, channel or ''.
 constexpr char kTakeScript[] = R"lua(
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return fields end
 redis.call('DEL', KEYS[1])
+if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[1]) end
 for i = 1, #fields, 2 do
   if fields[i] == 'sub' and fields[i + 1] ~= '' then
     redis.call('SREM', ARGV[2] .. fields[i + 1], ARGV[1])
@@ -51,7 +53,8 @@ end
 return fields
 )lua";
 
-// Deletes every session of a user. KEYS: user set. ARGV: sub, record prefix.
+// Deletes every session of a user, announcing each key on the revocation
+// channel. KEYS: user set. ARGV: sub, record prefix, channel.
 constexpr char kRemoveUserScript[] = R"lua(
 local n = 0
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -59,6 +62,7 @@ for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local kind = redis.call('HGET', rec, 'kind')
   if kind == 'session' and redis.call('HGET', rec, 'sub') == ARGV[1] then
     n = n + redis.call('DEL', rec)
+    redis.call('PUBLISH', ARGV[3], key)
   end
 end
 redis.call('DEL', KEYS[1])
@@ -209,7 +213,7 @@ class RedisStore : public SessionStore {
 
   Result<std::optional<SessionRecord>> take(std::string_view key) override {
     Result<Reply> reply =
-        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
+        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix, ""});
     if (!reply.isOk()) return reply.status();
     return recordFromReply(key, reply->get());
   }
@@ -218,8 +222,8 @@ class RedisStore : public SessionStore {
   // answering with its fields: whether those decode does not matter here, so
   // a malformed record can be removed too.
   Status remove(std::string_view key) override {
-    Result<Reply> reply =
-        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
+    Result<Reply> reply = run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key),
+                               kUserPrefix, kRedisRevokedChannel});
     if (!reply.isOk() && reply.status().hasReason(kWrongType)) {
       // Not even a hash (nothing barrier wrote): no user index to update.
       reply = run({"DEL", recordKey(key)});
@@ -229,7 +233,7 @@ class RedisStore : public SessionStore {
 
   Result<size_t> removeUser(std::string_view sub) override {
     Result<Reply> reply = run({"EVAL", kRemoveUserScript, "1", kUserPrefix + std::string(sub),
-                               std::string(sub), kRecordPrefix});
+                               std::string(sub), kRecordPrefix, kRedisRevokedChannel});
     if (!reply.isOk()) return reply.status();
     if ((*reply)->type != REDIS_REPLY_INTEGER) return Status::internal("redis: unexpected reply");
     return static_cast<size_t>((*reply)->integer);
@@ -277,6 +281,10 @@ class RedisStore : public SessionStore {
   }
 
  private:
+  // A subscriber's connection is made as the pool's are.
+  friend Result<redisContext*> barrier::openRedisConnection(const std::string& url,
+                                                            const RedisStoreOptions& options);
+
   static std::string recordKey(std::string_view key) { return kRecordPrefix + std::string(key); }
 
   // A pooled connection, or a new one (connected, authenticated, db selected).
@@ -447,6 +455,15 @@ class RedisStore : public SessionStore {
 };
 
 }  // namespace
+
+Result<redisContext*> openRedisConnection(const std::string& url,
+                                          const RedisStoreOptions& options) {
+  Result<RedisTarget> target = parseRedisUrl(url);
+  if (!target.isOk()) return target.status();
+  Result<Context> c = RedisStore(std::move(*target), options).connect();
+  if (!c.isOk()) return c.status();
+  return c->release();
+}
 
 Result<std::unique_ptr<SessionStore>> makeRedisStore(const std::string& url,
                                                      const RedisStoreOptions& options) {
