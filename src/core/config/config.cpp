@@ -65,7 +65,7 @@ void readProvider(ConfigReader& r, const Json& root, ProviderConfig& p) {
       *obj, path,
       {"type", "region", "user_pool_id", "domain", "issuer", "client_id", "client_secret", "scopes",
        "groups_claim", "required_groups", "userinfo", "timeout_ms", "authorization_endpoint",
-       "token_endpoint", "userinfo_endpoint", "logout_endpoint", "jwks_uri"});
+       "token_endpoint", "userinfo_endpoint", "logout_endpoint", "jwks_uri", "backchannel_logout"});
   int type = static_cast<int>(p.type);
   r.choice(*obj, path, "type", type, {"cognito", "oidc"});
   p.type = static_cast<ProviderConfig::Type>(type);
@@ -85,6 +85,7 @@ void readProvider(ConfigReader& r, const Json& root, ProviderConfig& p) {
   r.string(*obj, path, "userinfo_endpoint", p.userinfo_endpoint);
   r.string(*obj, path, "logout_endpoint", p.logout_endpoint);
   r.string(*obj, path, "jwks_uri", p.jwks_uri);
+  r.boolean(*obj, path, "backchannel_logout", p.backchannel_logout);
 }
 
 void readStore(ConfigReader& r, const Json& root, StoreConfig& s) {

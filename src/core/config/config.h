@@ -38,6 +38,8 @@ struct ProviderConfig {
   std::vector<std::string> required_groups;  // site-wide; empty = any signed-in user
   bool userinfo = false;                     // also call the userinfo endpoint
   int timeout_ms = 5000;                     // every call to the provider
+  // POST /_identity/backchannel-logout (OIDC Back-Channel Logout 1.0).
+  bool backchannel_logout = false;
 
   // Explicit endpoints override the derived/discovered ones.
   std::string authorization_endpoint;
