@@ -13,21 +13,12 @@
 
 #include "adapters/redis_store.h"
 #include "adapters/system.h"
+#include "tests/support/eventually.h"
 #include "tests/support/recording_log.h"
 #include "tests/support/redis_server.h"
 
 namespace barrier {
 namespace {
-
-// Polls `done` every 10 ms for up to `seconds`.
-bool eventually(int seconds, const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
 
 SessionRecord liveSession(const std::string& key, const std::string& sub) {
   SessionRecord r;

@@ -16,6 +16,7 @@
 #include "core/encoding.h"
 #include "core/session/session_id.h"
 #include "support/serve_program.h"
+#include "tests/support/eventually.h"
 #include "tests/support/redis_server.h"
 
 namespace barrier::testing {
@@ -24,23 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kKey(44, 'A');
-
-// Polls `done` every 20 ms for up to `seconds`: a generous deadline, never
-// a measured time.
-bool eventually(int seconds, const std::function<bool()>& done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
-size_t countOf(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
 
 class ServeRevocationTest : public ::testing::Test {
  protected:
@@ -98,7 +82,7 @@ class ServeRevocationTest : public ::testing::Test {
   }
 
   static size_t subscriptions(ServeProgram& serve) {
-    return countOf(serve.log(), "store.revocations_subscribed");
+    return occurrences(serve.log(), "store.revocations_subscribed");
   }
 
   // A session in Redis, as a sign-in leaves it: its store key, and the
@@ -181,7 +165,7 @@ TEST_F(ServeRevocationTest, RedisRestartLeavesNoStaleAcceptance) {
   auto [key, cookie] = signIn();
   acceptedByA(cookie);
   redis_->stop();
-  ASSERT_TRUE(eventually(10, [&] { return countOf(a_->log(), "store.revocations_lost") == 1; }))
+  ASSERT_TRUE(eventually(10, [&] { return occurrences(a_->log(), "store.revocations_lost") == 1; }))
       << a_->log();
   EXPECT_NE(status(*a_, cookie), 200) << "accepted from the cache with Redis gone";
   ASSERT_TRUE(redis_->start());

@@ -7,14 +7,11 @@
 //   BARRIER_WASM_DIR=build/wasm node --test tests/node/edge_idle.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
-  CREDENTIALS, TABLE, checkerConfig, edgeSkipReason, fixture, headerValues, newCookie,
-  sessionItem, stageHandler, startDynalite,
+  TABLE, checkerConfig, edgeSkipReason, fixture, headerValues, loadStagedHandler, newCookie,
+  sessionItem, startDynalite,
 } from './fixtures/edge/support.mjs';
 
 const skip = edgeSkipReason();
@@ -56,26 +53,7 @@ async function startProxy(target) {
   return state;
 }
 
-// A staged checker with `config`; the runtime's credentials in the
-// environment while it loads (it reads them at start).
-async function loadHandler(config) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'barrier-edge-idle-'));
-  scratch.push(dir);
-  const file = stageHandler(dir, config);
-  const saved = {};
-  for (const [name, value] of Object.entries(CREDENTIALS)) {
-    saved[name] = process.env[name];
-    process.env[name] = value;
-  }
-  try {
-    return (await import(pathToFileURL(file).href)).handler;
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
+const loadHandler = (config) => loadStagedHandler(config, scratch);
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
