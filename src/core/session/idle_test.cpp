@@ -61,5 +61,27 @@ TEST(IdlePolicy, Validation) {
   }
 }
 
+// Read from a configuration document as durations, and validated there:
+// the messages carry the source, as every configuration error does.
+TEST(IdlePolicy, ReadFromTheConfiguration) {
+  auto doc = [](const std::string& session) {
+    return R"({"site_url":"https://www.example.com","provider":{"type":"cognito",
+      "region":"eu-west-1","user_pool_id":"eu-west-1_Test","domain":"auth.example.com",
+      "client_id":"c"},"session":{"signing_keys":["a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s="],)" +
+           session + "}}";
+  };
+  auto ok = parseConfigJson(doc(R"("idle_timeout":"30m","touch_interval":"1m")"), "barrier.yaml");
+  ASSERT_TRUE(ok.isOk()) << ok.status().message();
+  EXPECT_EQ(ok->session.idle_timeout, 1800);
+  EXPECT_EQ(ok->session.touch_interval, 60);
+  auto off = parseConfigJson(doc(R"("lifetime":"8h")"), "barrier.yaml");
+  ASSERT_TRUE(off.isOk()) << off.status().message();
+  EXPECT_EQ(off->session.idle_timeout, 0);
+  auto too_long = parseConfigJson(doc(R"("lifetime":"1h","idle_timeout":"2h")"), "barrier.yaml");
+  ASSERT_FALSE(too_long.isOk());
+  EXPECT_EQ(too_long.status().message(),
+            "barrier.yaml: session.idle_timeout must not exceed session.lifetime, got 7200 > 3600");
+}
+
 }  // namespace
 }  // namespace barrier
