@@ -79,6 +79,14 @@ class DynamoDbStore : public SessionStore {
     return body ? Status::ok() : body.status();
   }
 
+  // A session removed meanwhile fails the condition: nothing to touch.
+  Status touch(std::string_view key, int64_t last_seen) override {
+    if (key.empty()) return Status::ok();
+    Result<std::string> body = call("UpdateItem", touchItemRequest(table_, key, last_seen));
+    if (body || body.status().hasReason("ConditionalCheckFailedException")) return Status::ok();
+    return body.status();
+  }
+
   Result<size_t> removeUser(std::string_view sub) override {
     if (sub.empty()) return Status::invalid("dynamodb: empty sub");
     std::vector<std::string> keys;

@@ -36,6 +36,11 @@ class LockedSessionCache : public SessionCache {
     MutexLock lock(s.mutex);
     s.cache->insertPresent(std::move(record));
   }
+  void refresh(std::shared_ptr<const SessionRecord> record) override {
+    Shard& s = shardFor(record->key);
+    MutexLock lock(s.mutex);
+    s.cache->refresh(std::move(record));
+  }
   void insertAbsent(std::string_view key) override {
     Shard& s = shardFor(key);
     MutexLock lock(s.mutex);

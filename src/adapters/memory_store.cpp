@@ -52,6 +52,15 @@ class MemoryStore : public SessionStore {
     }));
   }
 
+  Status touch(std::string_view key, int64_t last_seen) override {
+    MutexLock lock(mu_);
+    auto it = records_.find(key);
+    if (it != records_.end() && it->second.kind == RecordKind::kSession) {
+      it->second.last_seen = last_seen;
+    }
+    return Status::ok();
+  }
+
   Result<RecordList> list(size_t limit) override {
     MutexLock lock(mu_);
     RecordList out;

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <string>
 
+#include "tests/support/store_contract.h"
+
 namespace barrier {
 namespace {
 
@@ -14,6 +16,12 @@ SessionRecord record(const std::string& key, int64_t valid_until) {
   r.kind = RecordKind::kLogin;
   r.valid_until = valid_until;
   return r;
+}
+
+// touch() per the SessionStore contract.
+TEST(MemoryStore, Touch) {
+  auto store = makeMemoryStore();
+  expectTouchContract(*store);
 }
 
 // A running server's memory store drops records that expired over an hour

@@ -38,12 +38,14 @@ end
 return 1
 )lua";
 
-// Reads and deletes the record, and drops it from its user's set.
-// KEYS: record. ARGV: key, user-set prefix.
+// Reads and deletes the record, and drops it from its user's set; a
+// removal (not a take) announces the key on the revocation channel.
+// KEYS: record. ARGV: key, user-set prefix, channel or ''.
 constexpr char kTakeScript[] = R"lua(
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return fields end
 redis.call('DEL', KEYS[1])
+if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[1]) end
 for i = 1, #fields, 2 do
   if fields[i] == 'sub' and fields[i + 1] ~= '' then
     redis.call('SREM', ARGV[2] .. fields[i + 1], ARGV[1])
@@ -52,7 +54,8 @@ end
 return fields
 )lua";
 
-// Deletes every session of a user. KEYS: user set. ARGV: sub, record prefix.
+// Deletes every session of a user, announcing each key on the revocation
+// channel. KEYS: user set. ARGV: sub, record prefix, channel.
 constexpr char kRemoveUserScript[] = R"lua(
 local n = 0
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -60,10 +63,19 @@ for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local kind = redis.call('HGET', rec, 'kind')
   if kind == 'session' and redis.call('HGET', rec, 'sub') == ARGV[1] then
     n = n + redis.call('DEL', rec)
+    redis.call('PUBLISH', ARGV[3], key)
   end
 end
 redis.call('DEL', KEYS[1])
 return n
+)lua";
+
+// Sets last_seen of a session record that exists (never creates one: a
+// record removed meanwhile stays removed). KEYS: record. ARGV: last_seen.
+constexpr char kTouchScript[] = R"lua(
+if redis.call('HGET', KEYS[1], 'kind') ~= 'session' then return 0 end
+redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
+return 1
 )lua";
 
 // Owns one reply.
@@ -124,7 +136,8 @@ std::vector<std::string> recordFields(const SessionRecord& r) {
           "code_verifier", r.code_verifier,
           "nonce",         r.nonce,
           "path",          r.path,
-          "claims",        encodeRecordClaims(r.claims)};
+          "claims",        encodeRecordClaims(r.claims),
+          "last_seen",     std::to_string(r.last_seen)};
 }
 
 // A flat [field, value, ...] reply -> record. A record that does not parse
@@ -168,6 +181,11 @@ Result<std::optional<SessionRecord>> recordFromReply(std::string_view key,
   if (!decodeRecordClaims(field(fields, "claims"), r.claims)) {
     return Status::internal("redis: malformed record (claims)");
   }
+  // Absent in records written before the idle timeout existed.
+  std::string last_seen = field(fields, "last_seen");
+  if (!last_seen.empty() && !parseInt64(last_seen, r.last_seen)) {
+    return Status::internal("redis: malformed record (last_seen)");
+  }
   return std::optional<SessionRecord>(std::move(r));
 }
 
@@ -200,7 +218,7 @@ class RedisStore : public SessionStore {
 
   Result<std::optional<SessionRecord>> take(std::string_view key) override {
     Result<Reply> reply =
-        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
+        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix, ""});
     if (!reply.isOk()) return reply.status();
     return recordFromReply(key, reply->get());
   }
@@ -209,8 +227,8 @@ class RedisStore : public SessionStore {
   // answering with its fields: whether those decode does not matter here, so
   // a malformed record can be removed too.
   Status remove(std::string_view key) override {
-    Result<Reply> reply =
-        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix});
+    Result<Reply> reply = run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key),
+                               kUserPrefix, kRedisRevokedChannel});
     if (!reply.isOk() && reply.status().hasReason(kWrongType)) {
       // Not even a hash (nothing barrier wrote): no user index to update.
       reply = run({"DEL", recordKey(key)});
@@ -220,10 +238,16 @@ class RedisStore : public SessionStore {
 
   Result<size_t> removeUser(std::string_view sub) override {
     Result<Reply> reply = run({"EVAL", kRemoveUserScript, "1", kUserPrefix + std::string(sub),
-                               std::string(sub), kRecordPrefix});
+                               std::string(sub), kRecordPrefix, kRedisRevokedChannel});
     if (!reply.isOk()) return reply.status();
     if ((*reply)->type != REDIS_REPLY_INTEGER) return Status::internal("redis: unexpected reply");
     return static_cast<size_t>((*reply)->integer);
+  }
+
+  Status touch(std::string_view key, int64_t last_seen) override {
+    Result<Reply> reply =
+        run({"EVAL", kTouchScript, "1", recordKey(key), std::to_string(last_seen)});
+    return reply.isOk() ? Status::ok() : reply.status();
   }
 
   Result<RecordList> list(size_t limit) override {
@@ -262,6 +286,10 @@ class RedisStore : public SessionStore {
   }
 
  private:
+  // A subscriber's connection is made as the pool's are.
+  friend Result<redisContext*> barrier::openRedisConnection(const std::string& url,
+                                                            const RedisStoreOptions& options);
+
   static std::string recordKey(std::string_view key) { return kRecordPrefix + std::string(key); }
 
   // A pooled connection, or a new one (connected, authenticated, db selected).
@@ -432,6 +460,15 @@ class RedisStore : public SessionStore {
 };
 
 }  // namespace
+
+Result<redisContext*> openRedisConnection(const std::string& url,
+                                          const RedisStoreOptions& options) {
+  Result<RedisTarget> target = parseRedisUrl(url);
+  if (!target.isOk()) return target.status();
+  Result<Context> c = RedisStore(std::move(*target), options).connect();
+  if (!c.isOk()) return c.status();
+  return c->release();
+}
 
 Result<std::unique_ptr<SessionStore>> makeRedisStore(const std::string& url,
                                                      const RedisStoreOptions& options) {

@@ -27,6 +27,8 @@
 
 #include "core/ports/session_store.h"
 
+struct redisContext;
+
 namespace barrier {
 
 struct RedisStoreOptions {
@@ -44,5 +46,18 @@ struct RedisStoreOptions {
 // gives 503s until it is back rather than a process that will not start.
 Result<std::unique_ptr<SessionStore>> makeRedisStore(const std::string& url,
                                                      const RedisStoreOptions& options = {});
+
+// Every removal of a session (remove, removeUser: logout, revoke, idle
+// expiry, back-channel logout) is announced on this channel, the store key
+// as the message, in the same script that deletes it: one channel for the
+// key prefix, so every barrier on the server hears it
+// (adapters/redis_revocations.h keeps a cache in step).
+inline constexpr char kRedisRevokedChannel[] = "barrier:revoked";
+
+// A new connection to the store's server (with Sentinel, to the master),
+// authenticated and with its db selected, for a subscriber; the caller
+// owns it (redisFree). Fails as the store's calls do.
+Result<redisContext*> openRedisConnection(const std::string& url,
+                                          const RedisStoreOptions& options = {});
 
 }  // namespace barrier

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "adapters/store_factory.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/store_contract.h"
 
 extern char** environ;
 
@@ -28,113 +30,6 @@ namespace barrier {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool haveRedisServer() { return std::system("command -v redis-server >/dev/null 2>&1") == 0; }
-
-int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A throw-away redis-server on 127.0.0.1:<port>, no persistence; stopped
-// (SIGKILL) by the destructor even when a test fails.
-class RedisServer {
- public:
-  // `extra`: more arguments (`--replicaof`); `config`: the text of a
-  // config file to start from (a sentinel's), kept in the server's directory.
-  explicit RedisServer(int port, std::vector<std::string> extra = {}, std::string config = "")
-      : port_(port), extra_(std::move(extra)), config_(std::move(config)) {}
-  ~RedisServer() { stop(); }
-
-  // Starts the server and waits (up to 10 s) until it answers PING.
-  bool start() {
-    std::string port = std::to_string(port_);
-    // Its own directory: a replica writes what it receives there, and a
-    // server started later in the same place would load it.
-    dir_ = ::testing::TempDir() + "barrier-redis-" + port;
-    std::filesystem::create_directories(dir_);
-    std::vector<std::string> args = {"redis-server"};
-    if (!config_.empty()) {
-      std::string file = dir_ + "/redis.conf";  // a sentinel rewrites it
-      std::ofstream(file) << config_;
-      args.push_back(file);
-    }
-    for (const std::string& a :
-         {std::string("--port"), port, std::string("--bind"), std::string("127.0.0.1"),
-          std::string("--save"), std::string(), std::string("--appendonly"), std::string("no"),
-          std::string("--loglevel"), std::string("warning"), std::string("--dir"), dir_}) {
-      args.push_back(a);
-    }
-    for (const std::string& a : extra_) args.push_back(a);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) {
-      pid_ = -1;
-      return false;
-    }
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (answersPing()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  void pause() { ::kill(pid_, SIGSTOP); }
-  void resume() { ::kill(pid_, SIGCONT); }
-
-  // A raw command, for checking what the store wrote.
-  long long integerCommand(const std::string& cmd) {
-    redisContext* c = redisConnect("127.0.0.1", port_);
-    long long out = -100;
-    if (c && !c->err) {
-      auto* r = static_cast<redisReply*>(redisCommand(c, cmd.c_str()));
-      if (r && r->type == REDIS_REPLY_INTEGER) out = r->integer;
-      if (r) freeReplyObject(r);
-    }
-    if (c) redisFree(c);
-    return out;
-  }
-
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  bool answersPing() {
-    timeval tv{0, 200000};
-    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
-    bool ok = false;
-    if (c && !c->err) {
-      auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
-      ok = r && r->type == REDIS_REPLY_STATUS;
-      if (r) freeReplyObject(r);
-    }
-    if (c) redisFree(c);
-    return ok;
-  }
-
-  int port_;
-  std::vector<std::string> extra_;
-  std::string config_;
-  std::string dir_;
-  pid_t pid_ = -1;
-};
 
 // A string (or array of strings, joined by ' ') reply of a raw command.
 std::string stringCommand(int port, const std::vector<std::string>& args) {
@@ -196,7 +91,7 @@ class RedisStoreTest : public testing::Test {
  protected:
   void SetUp() override {
     if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
-    port_ = freePort();
+    port_ = freeLoopbackPort();
     server_ = std::make_unique<RedisServer>(port_);
     ASSERT_TRUE(server_->start()) << "redis-server did not start on port " << port_;
     RedisStoreOptions options;
@@ -241,6 +136,9 @@ TEST_F(RedisStoreTest, PutNewThenGetRoundTrips) {
   EXPECT_EQ((*got)->path, l.path);
   EXPECT_TRUE((*got)->groups.empty());
 }
+
+// touch() per the SessionStore contract (a Lua script on the server).
+TEST_F(RedisStoreTest, Touch) { expectTouchContract(*store_); }
 
 // Absent is an ok Result holding nothing, not an error.
 TEST_F(RedisStoreTest, AbsentIsNotAnError) {
@@ -458,7 +356,7 @@ TEST(RedisUrl, Ipv6InBrackets) {
     EXPECT_FALSE(refused.isOk()) << bad;
   }
   if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
-  int port = freePort();
+  int port = freeLoopbackPort();
   RedisServer server(port, {"--bind", "127.0.0.1", "::1"});
   if (!server.start()) GTEST_SKIP() << "redis-server cannot listen on ::1 here";
   auto store = makeRedisStore("redis://[::1]:" + std::to_string(port) + "/2");
@@ -474,13 +372,13 @@ TEST(RedisUrl, Ipv6InBrackets) {
 // sentinels again), with the records written before it still there.
 TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
   if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
-  int master_port = freePort();
+  int master_port = freeLoopbackPort();
   RedisServer first(master_port);
   ASSERT_TRUE(first.start());
-  int replica_port = freePort();
+  int replica_port = freeLoopbackPort();
   RedisServer second(replica_port, {"--replicaof", "127.0.0.1", std::to_string(master_port)});
   ASSERT_TRUE(second.start());
-  int sentinel_port = freePort();
+  int sentinel_port = freeLoopbackPort();
   RedisServer sentinel(sentinel_port, {"--sentinel"},
                        "sentinel monitor main 127.0.0.1 " + std::to_string(master_port) +
                            " 1\nsentinel down-after-milliseconds main 1000\n"
@@ -492,7 +390,7 @@ TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
   EXPECT_EQ(master(), "127.0.0.1 " + std::to_string(master_port));
 
   // The first address names nothing listening: the next sentinel is asked.
-  auto store = makeRedisStore("redis-sentinel://127.0.0.1:" + std::to_string(freePort()) +
+  auto store = makeRedisStore("redis-sentinel://127.0.0.1:" + std::to_string(freeLoopbackPort()) +
                               ",127.0.0.1:" + std::to_string(sentinel_port) + "/main");
   ASSERT_TRUE(store.isOk()) << store.status().toString();
   Status first_write = (*store)->putNew(session("before", "alice"));
@@ -536,10 +434,10 @@ TEST(RedisSentinel, FollowsTheMasterThroughAFailover) {
 // server is a master.
 TEST(RedisSentinel, ReadOnlyAnswerIsUnavailable) {
   if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
-  int port = freePort();
+  int port = freeLoopbackPort();
   RedisServer server(port);
   ASSERT_TRUE(server.start());
-  int other_port = freePort();
+  int other_port = freeLoopbackPort();
   RedisServer other(other_port);
   ASSERT_TRUE(other.start());
   auto store = makeRedisStore(server.url());
@@ -557,7 +455,7 @@ TEST(RedisSentinel, ReadOnlyAnswerIsUnavailable) {
 // A sentinel that knows no such master: a clean kUnavailable naming it.
 TEST(RedisSentinel, UnknownMasterIsUnavailable) {
   if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
-  int sentinel_port = freePort();
+  int sentinel_port = freeLoopbackPort();
   RedisServer sentinel(sentinel_port, {"--sentinel"}, "\n");
   ASSERT_TRUE(sentinel.start());
   auto store =
@@ -589,7 +487,7 @@ TEST(RedisStoreUrl, RefusesMalformedUrls) {
 
 // Nothing listening: a clean kUnavailable, no hang.
 TEST(RedisStoreUrl, NothingListeningIsUnavailable) {
-  auto store = makeRedisStore("redis://127.0.0.1:" + std::to_string(freePort()));
+  auto store = makeRedisStore("redis://127.0.0.1:" + std::to_string(freeLoopbackPort()));
   ASSERT_TRUE(store.isOk());
   Status s = (*store)->ping();
   EXPECT_EQ(s.code(), Code::kUnavailable) << s.toString();

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   code_verifier TEXT NOT NULL DEFAULT '',
   nonce         TEXT NOT NULL DEFAULT '',
   path          TEXT NOT NULL DEFAULT '',
-  claims        TEXT NOT NULL DEFAULT ''
+  claims        TEXT NOT NULL DEFAULT '',
+  last_seen     INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions(sub) WHERE sub <> '';
 CREATE INDEX IF NOT EXISTS sessions_by_valid_until ON sessions(valid_until);
@@ -42,7 +43,15 @@ CREATE INDEX IF NOT EXISTS sessions_by_valid_until ON sessions(valid_until);
 
 constexpr const char* kColumns =
     "session_id, kind, valid_until, created_at, sub, username, email, groups, secret, "
-    "code_verifier, nonce, path, claims";
+    "code_verifier, nonce, path, claims, last_seen";
+
+// Columns added after the first release, for a database made before them:
+// each is added when missing (an existing column makes ALTER fail, which
+// is what "present" looks like).
+constexpr const char* kAddedColumns[] = {
+    "ALTER TABLE sessions ADD COLUMN claims TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0",
+};
 
 std::string encodeGroups(const std::vector<std::string>& groups) {
   return nlohmann::json(groups).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -80,18 +89,8 @@ bool readRecord(sqlite3_stmt* st, SessionRecord& r) {
   r.code_verifier = columnText(st, 9);
   r.nonce = columnText(st, 10);
   r.path = columnText(st, 11);
+  r.last_seen = sqlite3_column_int64(st, 13);
   return decodeRecordClaims(columnText(st, 12), r.claims);
-}
-
-// A table made before sessions kept claims gets the column (existing rows
-// read as keeping none).
-int addClaimsColumn(sqlite3* db, char** err) {
-  sqlite3_stmt* probe = nullptr;
-  int rc = sqlite3_prepare_v2(db, "SELECT claims FROM sessions LIMIT 0", -1, &probe, nullptr);
-  sqlite3_finalize(probe);
-  if (rc == SQLITE_OK) return rc;
-  return sqlite3_exec(db, "ALTER TABLE sessions ADD COLUMN claims TEXT NOT NULL DEFAULT ''",
-                      nullptr, nullptr, err);
 }
 
 // One prepared statement, finalized on scope exit.
@@ -138,11 +137,11 @@ class SqliteStore : public SessionStore {
     if (!db) return db.status();
     char* err = nullptr;
     int rc = sqlite3_exec(*db, kSchema, nullptr, nullptr, &err);
-    if (rc == SQLITE_OK) rc = addClaimsColumn(*db, &err);
     Status s = rc == SQLITE_OK ? Status::ok()
                                : Status::unavailable("store.path: " + path_ + ": " +
                                                      (err ? err : "cannot create the schema"));
     sqlite3_free(err);
+    if (s) s = addMissingColumns(*db);
     release(*db);
     return s;
   }
@@ -167,7 +166,7 @@ class SqliteStore : public SessionStore {
   Status putNew(const SessionRecord& r) override {
     auto result = withConnection<bool>([&](sqlite3* db) -> Result<bool> {
       Statement st(db, "INSERT INTO sessions (" + std::string(kColumns) +
-                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare insert");
       st.bind(1, r.key);
       st.bind(2, std::string_view(recordKindName(r.kind)));
@@ -182,6 +181,7 @@ class SqliteStore : public SessionStore {
       st.bind(11, r.nonce);
       st.bind(12, r.path);
       st.bind(13, encodeRecordClaims(r.claims));
+      st.bind(14, r.last_seen);
       int rc = st.step();
       if (rc == SQLITE_CONSTRAINT) return Status::alreadyExists("record exists");
       if (rc != SQLITE_DONE) return sqliteError(db, rc, "insert");
@@ -203,6 +203,20 @@ class SqliteStore : public SessionStore {
       return execute(db, "DELETE FROM sessions WHERE sub = ? AND kind = 'session'", sub,
                      "delete user");
     });
+  }
+
+  Status touch(std::string_view key, int64_t last_seen) override {
+    auto result = withConnection<bool>([&](sqlite3* db) -> Result<bool> {
+      Statement st(db,
+                   "UPDATE sessions SET last_seen = ? WHERE session_id = ? AND kind = 'session'");
+      if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare touch");
+      st.bind(1, last_seen);
+      st.bind(2, key);
+      int rc = st.step();
+      if (rc != SQLITE_DONE) return sqliteError(db, rc, "touch");
+      return true;
+    });
+    return result ? Status::ok() : result.status();
   }
 
   Result<RecordList> list(size_t limit) override {
@@ -261,6 +275,19 @@ class SqliteStore : public SessionStore {
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
       return Status::invalid("store.path: " + file + " has mode " + mode +
                              ": other users could write sessions into it; run chmod 600 " + file);
+    }
+    return Status::ok();
+  }
+
+  static Status addMissingColumns(sqlite3* db) {
+    for (const char* sql : kAddedColumns) {
+      char* err = nullptr;
+      int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+      std::string message = err ? err : "";
+      sqlite3_free(err);
+      if (rc != SQLITE_OK && message.find("duplicate column name") == std::string::npos) {
+        return Status::unavailable("sqlite: cannot add a column: " + message);
+      }
     }
     return Status::ok();
   }

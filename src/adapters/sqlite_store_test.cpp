@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "adapters/store_factory.h"
+#include "tests/support/store_contract.h"
 
 namespace barrier {
 namespace {
@@ -85,6 +86,39 @@ TEST_F(SqliteStoreTest, RoundTripsRecords) {
 }
 
 // putNew refuses a taken key; take returns the record once; remove is idempotent.
+// touch() per the SessionStore contract.
+TEST_F(SqliteStoreTest, Touch) { expectTouchContract(*store_); }
+
+// A database made before last_seen existed gets the column when opened:
+// its rows read (last_seen 0) and can be touched.
+TEST_F(SqliteStoreTest, AddsLastSeenToAnOlderDatabase) {
+  store_.reset();
+  std::filesystem::remove(path_);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  const char* old_schema =
+      "CREATE TABLE sessions (session_id TEXT PRIMARY KEY, kind TEXT NOT NULL, valid_until "
+      "INTEGER NOT NULL, created_at INTEGER NOT NULL, sub TEXT NOT NULL DEFAULT '', username "
+      "TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', groups TEXT NOT NULL DEFAULT "
+      "'[]', secret TEXT NOT NULL DEFAULT '', code_verifier TEXT NOT NULL DEFAULT '', nonce TEXT "
+      "NOT NULL DEFAULT '', path TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+      "INSERT INTO sessions (session_id, kind, valid_until, created_at, sub) VALUES "
+      "('old', 'session', 2000000000, 1700000000, 'alice');";
+  ASSERT_EQ(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  ::chmod(path_.c_str(), 0600);
+  for (int open = 0; open < 2; ++open) {  // the second open finds the column there
+    auto reopened = makeSqliteStore(path_);
+    ASSERT_TRUE(reopened.isOk()) << reopened.status().toString();
+    store_ = std::move(*reopened);
+  }
+  auto got = store_->get("old");
+  ASSERT_TRUE(got.isOk() && got->has_value()) << got.status().toString();
+  EXPECT_EQ((*got)->last_seen, 0);
+  ASSERT_TRUE(store_->touch("old", 1700000100).isOk());
+  EXPECT_EQ((*store_->get("old"))->last_seen, 1700000100);
+}
+
 TEST_F(SqliteStoreTest, PutNewTakeRemove) {
   ASSERT_TRUE(store_->putNew(session("k", "alice")));
   EXPECT_EQ(store_->putNew(session("k", "bob")).code(), Code::kAlreadyExists);

@@ -23,6 +23,7 @@
 
 #include "adapters/curl_http_client.h"
 #include "adapters/locked_session_cache.h"
+#include "adapters/redis_revocations.h"
 #include "adapters/store_factory.h"
 #include "adapters/system.h"
 #include "adapters/yaml_config.h"
@@ -93,6 +94,9 @@ struct Site {
   // once its cookie is known. Per Site: the signing keys are the Site's.
   VerifiedIdMemo verified_ids{kVerifiedIdSlots};
   std::unique_ptr<BearerVerifier> bearer;  // api.bearer only
+  // With the Redis store: keeps `cache` in step with revocations announced
+  // by every instance (and the CLI); shared with the cache across reloads.
+  std::shared_ptr<RevocationListener> revocations;
   std::unique_ptr<Checker> checker;
   // What the manager removes (logout, the older session at login) leaves
   // the checker's cache at once.
@@ -100,6 +104,19 @@ struct Site {
   std::unique_ptr<IdentityHandlers> manager;
   std::unique_ptr<Gateway> gateway;
 };
+
+// The checker's cache; with the Redis store gated by a revocation listener
+// (set into `revocations`), which it must not outlive.
+std::shared_ptr<SessionCache> makeSiteCache(const ValidConfig& c, ProcessPorts& ports,
+                                            std::shared_ptr<RevocationListener>& revocations) {
+  std::unique_ptr<SessionCache> cache = makeLockedSessionCache(*ports.clock, c.cache);
+  if (c.store.type != StoreConfig::Type::kRedis) return cache;
+  auto gated = std::make_shared<GatedSessionCache>(std::move(cache));
+  Metrics& metrics = ports.metrics;
+  revocations = std::make_shared<RevocationListener>(
+      c.store.url, gated, *ports.log, [&metrics] { metrics.countRevocationsLost(); });
+  return gated;
+}
 
 // Opens the store (or takes `previous`'s when unchanged) and the origins,
 // and wires the rest. The status's message names the file for origins, as
@@ -121,9 +138,12 @@ Result<std::shared_ptr<Site>> buildSite(ValidConfig config, ProcessPorts& ports,
     site->metered = std::make_shared<MeteredStore>(*site->store, ports.metrics);
   }
   // The cache holds the old store's records: it goes with it.
-  site->cache = same_store && previous->config.cache == c.cache
-                    ? previous->cache
-                    : std::shared_ptr<SessionCache>(makeLockedSessionCache(*ports.clock, c.cache));
+  if (same_store && previous->config.cache == c.cache) {
+    site->cache = previous->cache;
+    site->revocations = previous->revocations;
+  } else {
+    site->cache = makeSiteCache(c, ports, site->revocations);
+  }
   if (c.api.bearer) {
     site->bearer = std::make_unique<BearerVerifier>(c, *ports.http, *ports.clock, *ports.crypto);
   }

@@ -7,16 +7,37 @@
 
 namespace barrier {
 
-Result<HttpClientRequest> edgeGetItemFetch(const StoreConfig& store, const EdgeCredentials& creds,
-                                           std::string_view key, int64_t now, Crypto& crypto) {
+namespace {
+
+// The region to sign for, or why there is none to sign with.
+Result<std::string> signingRegion(const StoreConfig& store, const EdgeCredentials& creds) {
   // Said here rather than left to the signer, so the 503's log line names
   // the cause an operator can fix.
   if (!creds.aws.complete()) {
     return Status::unauthenticated("no AWS credentials in the environment");
   }
-  const std::string& region = store.region.empty() ? creds.fallback_region : store.region;
+  return store.region.empty() ? creds.fallback_region : store.region;
+}
+
+}  // namespace
+
+Result<HttpClientRequest> edgeGetItemFetch(const StoreConfig& store, const EdgeCredentials& creds,
+                                           std::string_view key, int64_t now, Crypto& crypto) {
+  Result<std::string> region = signingRegion(store, creds);
+  if (!region) return region.status();
   Result<HttpClientRequest> request =
-      buildGetItemRequest(store.table, key, region, store.endpoint, creds.aws, now, crypto);
+      buildGetItemRequest(store.table, key, *region, store.endpoint, creds.aws, now, crypto);
+  if (request) request->timeout_ms = kEdgeFetchTimeoutMs;
+  return request;
+}
+
+Result<HttpClientRequest> edgeTouchFetch(const StoreConfig& store, const EdgeCredentials& creds,
+                                         std::string_view key, int64_t last_seen, int64_t now,
+                                         Crypto& crypto) {
+  Result<std::string> region = signingRegion(store, creds);
+  if (!region) return region.status();
+  Result<HttpClientRequest> request = buildTouchItemRequest(store.table, key, last_seen, *region,
+                                                            store.endpoint, creds.aws, now, crypto);
   if (request) request->timeout_ms = kEdgeFetchTimeoutMs;
   return request;
 }

@@ -48,6 +48,13 @@ inline constexpr int kEdgeFetchTimeoutMs = 2000;
 Result<HttpClientRequest> edgeGetItemFetch(const StoreConfig& store, const EdgeCredentials& creds,
                                            std::string_view key, int64_t now, Crypto& crypto);
 
+// The signed UpdateItem that touches `key` (last_seen = `last_seen`, on the
+// condition that the item is a session: session.idle_timeout). Its answer
+// never changes a decision; fails as edgeGetItemFetch does.
+Result<HttpClientRequest> edgeTouchFetch(const StoreConfig& store, const EdgeCredentials& creds,
+                                         std::string_view key, int64_t last_seen, int64_t now,
+                                         Crypto& crypto);
+
 // The host's report of the fetch: the HTTP status and body of the answer,
 // or `error` (refused, DNS, TLS, timeout) when none came. Only a 200 with a
 // well-formed body is an ok Result (the record, or nullopt when the table

@@ -47,7 +47,8 @@ const kDefaultTimeoutMs = 2000;
 // wait asked for is not honoured (the GetItem is sent at once).
 const kMaxRetryDelayMs = 1000;
 // The module's output tags (src/edge/wasm_main.cpp), as its exports return them.
-const [kOk, kError, kHeaderNames, kPass, kResponse, kFetch] = [...'OEHPRF'].map((c) => c.charCodeAt(0));
+const [kOk, kError, kHeaderNames, kPass, kResponse, kFetch, kTouchPass, kWrite] =
+  [...'OEHPRFTW'].map((c) => c.charCodeAt(0));
 // Headers a generated response may not carry (a 502 at the edge) or that
 // CloudFront sets itself. The module never emits them; this is a backstop.
 // A set and a few prefixes rather than one regular expression: compiling
@@ -199,6 +200,12 @@ function createChecker() {
     resume(ticket, answer) {
       const len = write(answer);
       return x.barrier_resume(ticket, inPtr, len, 2, Date.now());
+    },
+    // After a "T": the signed UpdateItem touching the session ("W"
+    // fields), or null.
+    touch() {
+      if (typeof x.barrier_touch !== 'function') return null;
+      return x.barrier_touch(Date.now()) === kWrite ? fields() : null;
     },
     fields,
     // The identity headers of the last pass decision as a flat list of
@@ -411,6 +418,7 @@ function forward(request, identity) {
 function answerOf(wasm, tag, request, fetches, deadline) {
   switch (tag) {
     case kPass: return forward(request, wasm.identity());
+    case kTouchPass: return touchThen(wasm, forward(request, wasm.identity()), deadline);
     case kResponse: return generatedResponse(wasm.fields());
     case kFetch:
       if (fetches < kMaxFetchesPerEvent) {
@@ -450,6 +458,31 @@ async function lookUp(wasm, [ticket, timeout, delay, method, url, body, ...pairs
   if (answer.error) log('warn', 'edge.dynamodb', { error: answer.error });
   const report = answer.error ? `0\0${answer.error}` : `${answer.status}\0${answer.body}`;
   return answerOf(wasm, wasm.resume(Number(ticket), report), request, fetches, deadline);
+}
+
+// A pass whose session is due a touch (session.idle_timeout): sends the
+// module's signed UpdateItem ("W" fields: timeout_ms, method, url, body,
+// header pairs) and then lets the request through whatever the answer —
+// a failed touch only ends the session sooner. Awaited, within the event's
+// budget: a container frozen after the answer might never send it.
+async function touchThen(wasm, answer, deadline) {
+  const f = wasm.touch();
+  if (f === null) {
+    log('warn', 'edge.touch_failed', { error: 'no write from the module' });
+    return answer;
+  }
+  const [timeout, method, url, body, ...pairs] = f;
+  const headers = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]] = pairs[i + 1];
+  const left = (deadline ?? Date.now() + kEventBudgetMs) - Date.now();
+  if (left <= 0) return answer;
+  const timeoutMs = Math.min(Number(timeout) > 0 ? Number(timeout) : kDefaultTimeoutMs, left);
+  const sent = await send({ method, url, body, headers, timeout_ms: timeoutMs });
+  // A session removed meanwhile fails the write's condition: nothing to touch.
+  if (sent.error || (sent.status !== 200 && !/ConditionalCheckFailed/.test(sent.body ?? ''))) {
+    log('warn', 'edge.touch_failed', { error: sent.error ?? `HTTP ${sent.status}` });
+  }
+  return answer;
 }
 
 // A cached session or a decision without the store is made synchronously;

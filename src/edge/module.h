@@ -110,6 +110,12 @@ constexpr std::array<std::string_view, 7> kHeadersRead = {
     "x-requested-with", "origin", "access-control-request-method",
     "authorization"};
 
+// The touch the last "T" output asked for (barrier_touch builds it).
+struct PendingTouch {
+  std::string key;
+  int64_t last_seen = 0;
+};
+
 struct Module {
   HostClock clock;
   HostCrypto crypto;
@@ -119,6 +125,7 @@ struct Module {
   VerifiedIdMemo verified_ids;  // the checker's; emptied when reconfigured
   std::unique_ptr<Checker> checker;
   std::map<uint32_t, PendingFetch> pending;  // ticket -> check waiting for a store answer
+  PendingTouch touch;                        // key empty: none
   EdgeCredentials credentials;
   IdentityIds identities;
   double identity_id = 0;  // of the last output

@@ -105,4 +105,24 @@ int barrier_resume(uint32_t ticket, const char* data, size_t len, uint32_t field
   return emitStep(m.checker->resume(std::move(pending.step), parseEdgeFetchAnswer(answer)));
 }
 
+BARRIER_EXPORT("barrier_touch")
+int barrier_touch(double now_ms) {
+  using namespace barrier;
+  Module& m = module();
+  m.clock.set(now_ms);
+  if (!m.checker || m.touch.key.empty()) return emitError("no touch pending");
+  PendingTouch touch = std::move(m.touch);
+  m.touch = PendingTouch{};
+  Result<HttpClientRequest> write = edgeTouchFetch(m.config->store, m.credentials, touch.key,
+                                                   touch.last_seen, m.clock.now(), m.crypto);
+  if (!write) return emitError(write.status().message());
+  Output out('W');
+  out.field(std::to_string(write->timeout_ms))
+      .field(write->method)
+      .field(write->url)
+      .field(write->body)
+      .headers(write->headers);
+  return finishOutput(out);
+}
+
 }  // extern "C"

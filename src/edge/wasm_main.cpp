@@ -57,6 +57,8 @@
 //         every client-sent x-barrier-* header removed and these added.
 //         `barrier_identity_id()` -> f64 names the pairs: equal ids mean
 //         byte-equal pairs (0: none), so a host may keep them decoded.
+//     "T" as "P", and the session is due a touch (session.idle_timeout):
+//         forward as for "P", then call barrier_touch for the write.
 //     "R" status, statusDescription, body, then name, value pairs: return
 //         this generated response.
 //     "F" ticket, timeout_ms, delay_ms, method, url, body, then header
@@ -66,6 +68,12 @@
 //         answer DynamoDB means to be retried (throttling, 5xx) is answered
 //         with another "F" (a new ticket, signed afresh), at most
 //         kEdgeMaxAttempts per lookup (src/edge/edge_dynamodb.h).
+//   barrier_touch(now_ms) -> 'W' | 'E'
+//       After a "T": "W" timeout_ms, method, url, body, then header name,
+//       value pairs: the signed DynamoDB UpdateItem setting the session's
+//       last_seen. The host sends it and waits for it (a frozen container
+//       might never send it), but its answer, or none, changes nothing: the
+//       request was let through already. 'E' when no touch is pending.
 //   Any error (unconfigured, malformed input, unknown ticket): the host
 //   answers 503 itself (fail closed).
 #include <array>
@@ -98,7 +106,10 @@ __attribute__((noinline)) int emitDecision(const CheckDecision& d) {
   Module& m = module();
   m.identity_id = 0;
   if (!d.forward) return emitResponse(d.response);
-  Output out('P');
+  // A pass whose session is due a touch says so by its tag; the host then
+  // asks for the write with barrier_touch.
+  Output out(d.touch_at > 0 ? 'T' : 'P');
+  if (d.touch_at > 0) m.touch = PendingTouch{d.session->key, d.touch_at};
   out.field(checkOutcomeName(d.outcome));
   if (d.outcome == CheckOutcome::kPass && d.session) {
     const IdentityIds::Entry& identity = m.identities.entryFor(d);

@@ -3,11 +3,34 @@
 
 namespace barrier::server_detail {
 
+namespace {
+
+// A cache hit due a touch (session.idle_timeout): the write goes where a
+// store read would.
+net::awaitable<void> applyStoreWrites(Exchange& ex, const CheckDecision& decision) {
+  Gateway& gateway = *ex.site->gateway;
+  if (!ex.site->options.offload_store) {
+    gateway.applyStoreWrites(decision);
+    co_return;
+  }
+  co_await runBlocking(ex.server.store_reads, [&gateway, &decision] {
+    gateway.applyStoreWrites(decision);
+    return true;
+  });
+}
+
+}  // namespace
+
 net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request) {
   Gateway& gateway = *ex.site->gateway;
   // Moved, not copied: the checker keeps the request (and forwards it).
   CheckStep step = gateway.beginCheck(std::move(request));
-  if (!step.needsLookup()) co_return std::move(step).decision();
+  if (!step.needsLookup()) {  // a cache hit, or decided without the store
+    CheckDecision decision = std::move(step).decision();
+    if (Gateway::hasStoreWrites(decision)) co_await applyStoreWrites(ex, decision);
+    co_return decision;
+  }
+  // finishCheck makes the decision's store writes too.
   if (!ex.site->options.offload_store) co_return gateway.finishCheck(std::move(step));
   // A network store (Redis, DynamoDB) is read on its own pool: a slow one
   // must not hold up the io threads.

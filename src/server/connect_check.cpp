@@ -93,6 +93,13 @@ std::vector<ConnectCheck> checkProvider(const ProviderConfig& config, HttpClient
   } else {
     out.push_back(checkJwks(endpoints->jwks_uri, config, http));
   }
+  // Advice, not a failure: the endpoint works when called, but a provider
+  // that does not announce it may never call it.
+  if (config.backchannel_logout && endpoints && !endpoints->backchannel_logout_supported) {
+    out.push_back({"backchannel_logout", true,
+                   "warning: provider.backchannel_logout is on, but the provider's discovery "
+                   "document does not announce backchannel_logout_supported"});
+  }
   return out;
 }
 

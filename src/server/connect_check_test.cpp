@@ -78,6 +78,26 @@ TEST_F(ConnectCheckTest, OidcDiscoveryAndJwksOk) {
   EXPECT_NE(checks[1].detail.find("1 key(s)"), std::string::npos) << checks[1].detail;
 }
 
+// provider.backchannel_logout on, the provider not announcing it: a third,
+// ok line warning so; announced, no warning.
+TEST_F(ConnectCheckTest, WarnsWhenBackchannelLogoutIsNotAnnounced) {
+  provider.answers[kDiscoveryUrl] = {200, {}, discoveryDocument()};
+  provider.answers[kJwksUri] = {200, {}, keySet()};
+  ProviderConfig config = oidc();
+  config.backchannel_logout = true;
+  auto checks = check(config);
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_EQ(checks[2].name, "backchannel_logout");
+  EXPECT_TRUE(checks[2].ok);
+  EXPECT_NE(checks[2].detail.find("does not announce"), std::string::npos) << checks[2].detail;
+  std::string announced = discoveryDocument();
+  announced.insert(1, R"("backchannel_logout_supported":true,)");
+  provider.answers[kDiscoveryUrl] = {200, {}, announced};
+  ScriptedProvider fresh;
+  fresh.answers = provider.answers;
+  EXPECT_EQ(checkProvider(config, fresh.http, clock).size(), 2u);
+}
+
 // A discovery document that cannot be fetched fails with the reason, and
 // the key set, whose address it would have given, is not tried.
 TEST_F(ConnectCheckTest, DiscoveryDownSkipsJwks) {

@@ -62,10 +62,17 @@ CheckStep Gateway::beginCheck(Request request) {
 }
 
 CheckDecision Gateway::finishCheck(CheckStep step) {
-  return barrier::finishCheck(checker_, std::move(step), [this](const std::string& key) {
-    metrics_.countCacheMiss();
-    return store_.get(key);
-  });
+  CheckDecision decision =
+      barrier::finishCheck(checker_, std::move(step), [this](const std::string& key) {
+        metrics_.countCacheMiss();
+        return store_.get(key);
+      });
+  if (hasStoreWrites(decision)) applyStoreWrites(decision);
+  return decision;
+}
+
+void Gateway::applyStoreWrites(const CheckDecision& decision) {
+  barrier::applyStoreWrites(decision, store_, checker_.log());
 }
 
 Response Gateway::health() {

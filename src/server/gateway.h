@@ -42,10 +42,17 @@ class Gateway {
   static Route route(std::string_view path);
 
   // The checker in two halves (see check.h): begin() needs no store;
-  // finishCheck() does the store reads the step still needs, synchronously
-  // (it may block). Cache hits and misses are counted here.
+  // finishCheck() does the store reads the step still needs and then the
+  // writes the decision asks for, synchronously (it may block). Cache hits
+  // and misses are counted here.
   CheckStep beginCheck(Request request);
   CheckDecision finishCheck(CheckStep step);
+  // The touch and removals a decision asks for (check.h), synchronously;
+  // failures are logged only. hasStoreWrites is the cheap test first.
+  static bool hasStoreWrites(const CheckDecision& d) {
+    return d.touch_at > 0 || !d.idled_out.empty();
+  }
+  void applyStoreWrites(const CheckDecision& decision);
 
   // 200 "ok" when the store answers a ping, else 503. May block.
   Response health();

@@ -96,6 +96,10 @@ std::string Metrics::render() const {
                 load(cache_misses_));
   appendCounter(out, "barrier_logins_total", "Completed logins (sessions created).", load(logins_));
   appendCounter(out, "barrier_logouts_total", "Logouts.", load(logouts_));
+  appendCounter(out, "barrier_revocation_subscription_lost_total",
+                "Times the Redis revocation subscription was lost (the session cache is "
+                "bypassed until it is back).",
+                load(revocations_lost_));
   out +=
       "# HELP barrier_config_reloads_total Configuration reloads (SIGHUP), by result.\n"
       "# TYPE barrier_config_reloads_total counter\n"

@@ -45,6 +45,8 @@ class Metrics {
   void countCacheMiss() { relaxedAdd(cache_misses_); }
   void countLogin() { relaxedAdd(logins_); }
   void countLogout() { relaxedAdd(logouts_); }
+  // The Redis revocation subscription was lost (redis_revocations.h).
+  void countRevocationsLost() { relaxedAdd(revocations_lost_); }
   // A SIGHUP's re-read of the configuration: applied, or refused (the old
   // configuration stays).
   void countReload(bool ok) { relaxedAdd(ok ? reloads_ok_ : reloads_failed_); }
@@ -57,6 +59,7 @@ class Metrics {
   uint64_t logins() const { return load(logins_); }
   uint64_t storeCalls() const { return load(store_count_); }
   uint64_t reloads(bool ok) const { return load(ok ? reloads_ok_ : reloads_failed_); }
+  uint64_t revocationsLost() const { return load(revocations_lost_); }
 
   // The whole exposition, text/plain; version=0.0.4.
   std::string render() const;
@@ -79,6 +82,7 @@ class Metrics {
   std::atomic<uint64_t> cache_misses_{0};
   std::atomic<uint64_t> logins_{0};
   std::atomic<uint64_t> logouts_{0};
+  std::atomic<uint64_t> revocations_lost_{0};
   std::atomic<uint64_t> reloads_ok_{0};
   std::atomic<uint64_t> reloads_failed_{0};
   std::atomic<int64_t> connections_open_{0};

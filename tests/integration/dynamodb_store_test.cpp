@@ -14,6 +14,7 @@
 #include "adapters/aws_credentials.h"
 #include "core/aws/dynamodb_codec.h"
 #include "tests/integration/support/dynamodb_emulator.h"
+#include "tests/support/store_contract.h"
 
 namespace barrier {
 namespace {
@@ -91,6 +92,9 @@ class DynamoDbStoreTest : public ::testing::TestWithParam<EmulatorKind> {
   std::shared_ptr<AwsClient> client_;
   std::unique_ptr<SessionStore> store_;
 };
+
+// touch() per the SessionStore contract: a conditional UpdateItem.
+TEST_P(DynamoDbStoreTest, Touch) { expectTouchContract(*store_); }
 
 // create-table is idempotent: a second run reports the existing table
 // (CreateTable's ResourceInUseException) and its TTL, which moto keeps on and

@@ -15,8 +15,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CREDENTIALS, SIGNING_KEY, assertEdgeResponse, checkerConfig, closedPort,
-  deleteSession, edgeSkipReason, fixture, headerValues, newCookie, putSession, requestOf,
-  sessionItem, stageHandler, startDynalite,
+  deleteSession, edgeSkipReason, fixture, headerValues, loadStagedHandler, newCookie, putSession,
+  requestOf, sessionItem, stageHandler, startDynalite,
 } from './fixtures/edge/support.mjs';
 
 const skip = edgeSkipReason();
@@ -24,27 +24,8 @@ const skip = edgeSkipReason();
 const scratch = [];
 let db;
 
-// Each call stages a separate folder: a fresh module instance (own cache)
-// with its own config, imported with the given environment.
-async function loadHandler(config, env = CREDENTIALS) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'barrier-edge-'));
-  scratch.push(dir);
-  const file = stageHandler(dir, config);
-  const saved = {};
-  for (const name of Object.keys(CREDENTIALS)) {
-    saved[name] = process.env[name];
-    if (env[name] === undefined) delete process.env[name];
-    else process.env[name] = env[name];
-  }
-  try {
-    return (await import(pathToFileURL(file).href)).handler;
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
+// Each call stages a separate folder: a fresh module instance (own cache).
+const loadHandler = (config, env) => loadStagedHandler(config, scratch, env);
 
 // Runs one event and returns the result and the number of GetItems it caused.
 async function run(handler, event) {

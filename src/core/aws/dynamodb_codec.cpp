@@ -15,7 +15,7 @@ using json = nlohmann::json;
 constexpr const char* kAllAttributes[] = {
     kAttrSessionId, kAttrKind,  kAttrValidUntil, kAttrCreatedAt, kAttrSub,
     kAttrUsername,  kAttrEmail, kAttrGroups,     kAttrSecret,    kAttrCodeVerifier,
-    kAttrNonce,     kAttrPath,  kAttrClaims,
+    kAttrNonce,     kAttrPath,  kAttrClaims,     kAttrLastSeen,
 };
 
 // Generous bounds against absurd answers: DynamoDB items are at most 400 KB.
@@ -195,6 +195,7 @@ json encodeItem(const SessionRecord& r) {
   putString(item, kAttrNonce, r.nonce);
   putString(item, kAttrPath, r.path);
   putString(item, kAttrClaims, encodeRecordClaims(r.claims));
+  if (r.last_seen != 0) putNumber(item, kAttrLastSeen, r.last_seen);
   return item;
 }
 
@@ -213,7 +214,8 @@ Result<SessionRecord> decodeItem(const json& item) {
       readString(item, kAttrEmail, r.email, error) && readGroups(item, r.groups, error) &&
       readString(item, kAttrSecret, r.secret, error) &&
       readString(item, kAttrCodeVerifier, r.code_verifier, error) &&
-      readString(item, kAttrNonce, r.nonce, error) && readString(item, kAttrPath, r.path, error);
+      readString(item, kAttrNonce, r.nonce, error) && readString(item, kAttrPath, r.path, error) &&
+      readNumber(item, kAttrLastSeen, r.last_seen, error);
   std::string claims;
   ok = ok && readString(item, kAttrClaims, claims, error);
   if (ok && !decodeRecordClaims(claims, r.claims)) {
@@ -242,6 +244,17 @@ json putNewItemRequest(std::string_view table, const SessionRecord& record) {
           {"Item", encodeItem(record)},
           {"ConditionExpression", "attribute_not_exists(#k)"},
           {"ExpressionAttributeNames", {{"#k", kAttrSessionId}}}};
+}
+
+json touchItemRequest(std::string_view table, std::string_view key, int64_t last_seen) {
+  return {{"TableName", std::string(table)},
+          {"Key", keyAttribute(key)},
+          {"UpdateExpression", "SET #l = :l"},
+          {"ConditionExpression", "attribute_exists(#k) AND #t = :s"},
+          {"ExpressionAttributeNames",
+           {{"#l", kAttrLastSeen}, {"#k", kAttrSessionId}, {"#t", kAttrKind}}},
+          {"ExpressionAttributeValues",
+           {{":l", {{"N", std::to_string(last_seen)}}}, {":s", {{"S", "session"}}}}}};
 }
 
 json deleteItemRequest(std::string_view table, std::string_view key, bool return_old) {
@@ -428,21 +441,48 @@ std::string dynamoDbTarget(std::string_view operation) {
   return "DynamoDB_20120810." + std::string(operation);
 }
 
-Result<HttpClientRequest> buildGetItemRequest(std::string_view table, std::string_view key,
-                                              std::string_view region, std::string_view endpoint,
-                                              const AwsCredentials& credentials, int64_t now,
-                                              Crypto& crypto) {
+namespace {
+
+Result<HttpClientRequest> buildSignedRequest(std::string_view operation, const json& body,
+                                             std::string_view region, std::string_view endpoint,
+                                             const AwsCredentials& credentials, int64_t now,
+                                             Crypto& crypto) {
   if (region.empty()) return Status::invalid("dynamodb: region is required");
   HttpClientRequest request;
   request.method = "POST";
   request.url = dynamoDbEndpoint(region, endpoint) + "/";
   request.headers.add("Content-Type", "application/x-amz-json-1.0");
-  request.headers.add("X-Amz-Target", dynamoDbTarget("GetItem"));
-  request.body = toJsonText(getItemRequest(table, key));
+  request.headers.add("X-Amz-Target", dynamoDbTarget(operation));
+  request.body = toJsonText(body);
   Result<SigV4Result> signed_request =
       signHttpRequest(request, credentials, sigV4OptionsFor("dynamodb", region, now), crypto);
   if (!signed_request) return signed_request.status();
   return request;
+}
+
+}  // namespace
+
+Result<HttpClientRequest> buildGetItemRequest(std::string_view table, std::string_view key,
+                                              std::string_view region, std::string_view endpoint,
+                                              const AwsCredentials& credentials, int64_t now,
+                                              Crypto& crypto) {
+  return buildSignedRequest("GetItem", getItemRequest(table, key), region, endpoint, credentials,
+                            now, crypto);
+}
+
+Result<HttpClientRequest> buildTouchItemRequest(std::string_view table, std::string_view key,
+                                                int64_t last_seen, std::string_view region,
+                                                std::string_view endpoint,
+                                                const AwsCredentials& credentials, int64_t now,
+                                                Crypto& crypto) {
+  return buildSignedRequest("UpdateItem", touchItemRequest(table, key, last_seen), region, endpoint,
+                            credentials, now, crypto);
+}
+
+Status parseTouchItemResponse(int status, std::string_view body) {
+  if (status == 200) return Status::ok();
+  Status error = awsErrorStatus(parseAwsError(status, Headers{}, body), "dynamodb UpdateItem");
+  return error.hasReason("ConditionalCheckFailedException") ? Status::ok() : error;
 }
 
 Result<std::optional<SessionRecord>> parseGetItemResponse(int status, std::string_view body) {

@@ -8,7 +8,8 @@
 // Item layout: session_id S (key), kind S, valid_until N (integer epoch
 // seconds, also the TTL attribute), created_at N, sub/username/email S,
 // groups L of S, secret/code_verifier/nonce/path S, claims S (the kept
-// claims as JSON text, core/session/record_claims.h). Empty strings and empty
+// claims as JSON text, core/session/record_claims.h), last_seen N (absent
+// until the first touch; never the TTL attribute). Empty strings and empty
 // lists are left out of the item (a GSI key may not be empty, and older
 // emulators refuse empty strings); a missing attribute decodes as empty.
 //
@@ -46,6 +47,7 @@ inline constexpr char kAttrCodeVerifier[] = "code_verifier";
 inline constexpr char kAttrNonce[] = "nonce";
 inline constexpr char kAttrPath[] = "path";
 inline constexpr char kAttrClaims[] = "claims";  // S: JSON text (record_claims.h)
+inline constexpr char kAttrLastSeen[] = "last_seen";
 inline constexpr char kSubIndexName[] = "sub-index";
 
 // Answers larger than this are refused unread (a Scan page is at most 1 MB).
@@ -67,6 +69,9 @@ nlohmann::json keyAttribute(std::string_view key);
 nlohmann::json getItemRequest(std::string_view table, std::string_view key);
 // Fails with ConditionalCheckFailedException when the key exists.
 nlohmann::json putNewItemRequest(std::string_view table, const SessionRecord& record);
+// UpdateItem setting last_seen, on the condition that the item exists and
+// is a session: a touch never creates an item, nor revives a removed one.
+nlohmann::json touchItemRequest(std::string_view table, std::string_view key, int64_t last_seen);
 // With `return_old`, ReturnValues ALL_OLD: the answer carries the deleted item.
 nlohmann::json deleteItemRequest(std::string_view table, std::string_view key, bool return_old);
 // Keys of `sub`'s records on the sub index, one page.
@@ -139,6 +144,16 @@ Result<HttpClientRequest> buildGetItemRequest(std::string_view table, std::strin
                                               std::string_view region, std::string_view endpoint,
                                               const AwsCredentials& credentials, int64_t now,
                                               Crypto& crypto);
+
+// The same for touchItemRequest (UpdateItem): the edge's one write.
+Result<HttpClientRequest> buildTouchItemRequest(std::string_view table, std::string_view key,
+                                                int64_t last_seen, std::string_view region,
+                                                std::string_view endpoint,
+                                                const AwsCredentials& credentials, int64_t now,
+                                                Crypto& crypto);
+// Its answer: 200, or the condition failed (no such session: nothing to
+// touch) -> ok; anything else -> the AWS error.
+Status parseTouchItemResponse(int status, std::string_view body);
 
 // The answer to that request: 200 with an Item -> the record; 200 without
 // -> nullopt (absent); any other status -> the AWS error as a non-ok Status

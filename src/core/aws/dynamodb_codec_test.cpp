@@ -218,6 +218,41 @@ TEST(DynamoDbCodec, EdgeGetItemRoundTrip) {
   EXPECT_EQ(parseGetItemResponse(200, "<html>").status().code(), Code::kInvalidArgument);
 }
 
+// The touch: an UpdateItem of last_seen only, on the condition that the
+// item exists and is a session; its condition failing is "nothing to
+// touch" (ok), any other error is one. last_seen survives encode -> decode.
+TEST(DynamoDbCodec, TouchItem) {
+  json touch = touchItemRequest("tbl", "k", 1700000060);
+  EXPECT_EQ(touch["Key"], json::parse(R"({"session_id": {"S": "k"}})"));
+  EXPECT_EQ(touch["UpdateExpression"], "SET #l = :l");
+  EXPECT_EQ(touch["ConditionExpression"], "attribute_exists(#k) AND #t = :s");
+  EXPECT_EQ(touch["ExpressionAttributeNames"],
+            json::parse(R"({"#l": "last_seen", "#k": "session_id", "#t": "kind"})"));
+  EXPECT_EQ(touch["ExpressionAttributeValues"],
+            json::parse(R"({":l": {"N": "1700000060"}, ":s": {"S": "session"}})"));
+
+  auto crypto = makeOpenSslCrypto();
+  AwsCredentials creds{"AKID", "SECRET", "", 0, "test"};
+  auto request =
+      buildTouchItemRequest("tbl", "k", 1700000060, "eu-west-1", "", creds, 1700000000, *crypto);
+  ASSERT_TRUE(request.isOk()) << request.status().toString();
+  EXPECT_EQ(request->headers.get("X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
+  EXPECT_EQ(json::parse(request->body), touch);
+
+  EXPECT_TRUE(parseTouchItemResponse(200, "{}").isOk());
+  EXPECT_TRUE(parseTouchItemResponse(
+                  400, R"({"__type":"x#ConditionalCheckFailedException","message":"no"})")
+                  .isOk());
+  EXPECT_FALSE(parseTouchItemResponse(500, "<html>").isOk());
+
+  SessionRecord r = sampleSession();
+  EXPECT_FALSE(encodeItem(r).contains("last_seen"));
+  r.last_seen = 1700000060;
+  auto decoded = decodeItem(encodeItem(r));
+  ASSERT_TRUE(decoded.isOk());
+  EXPECT_EQ(decoded->last_seen, 1700000060);
+}
+
 // Query, Scan, BatchWriteItem and DescribeTable answers parse, with
 // pagination keys and unprocessed deletes.
 TEST(DynamoDbCodec, ParsesListAnswers) {

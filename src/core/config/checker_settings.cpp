@@ -15,6 +15,7 @@
 #include "core/config/checker_settings_lines.h"
 #include "core/encoding.h"
 #include "core/http/percent.h"
+#include "core/session/idle.h"
 
 namespace barrier {
 
@@ -143,6 +144,15 @@ Status readMaxEntries(std::string_view key, std::string_view token, Config& c) {
   return decodeInteger(key, token, 0, kMaxCacheEntries, c.cache.max_entries);
 }
 
+// Checked as validate() checks them once both are read (finish()).
+Status readIdleTimeout(std::string_view key, std::string_view token, Config& c) {
+  return decodeInteger(key, token, 0, kMaxIdleTimeout, c.session.idle_timeout);
+}
+
+Status readTouchInterval(std::string_view key, std::string_view token, Config& c) {
+  return decodeInteger(key, token, 0, kMaxIdleTimeout, c.session.touch_interval);
+}
+
 Status readRetryAfter(std::string_view key, std::string_view token, Config& c) {
   return decodeInteger(key, token, kMinRetryAfter, kMaxRetryAfter, c.retry_after);
 }
@@ -164,6 +174,8 @@ Status readStoreEndpoint(std::string_view key, std::string_view token, Config& c
 constexpr SingleKey kSingleKeys[] = {
     {"site_url", readSiteUrl},
     {"session.cookie_name", readCookieName},
+    {"session.idle_timeout", readIdleTimeout},
+    {"session.touch_interval", readTouchInterval},
     {"cache.ttl", readCacheTtl},
     {"cache.negative_ttl", readNegativeTtl},
     {"cache.max_entries", readMaxEntries},
@@ -243,7 +255,7 @@ class SettingsDecoder {
         }
       }
     }
-    return Status::ok();
+    return idleTimeout();
   }
 
  private:
@@ -259,6 +271,17 @@ class SettingsDecoder {
                              "); package the checker with the same barrier release");
     }
     return Status::ok();
+  }
+
+  // validateIdleTimeout on the two fields: session.lifetime is not the
+  // checker's (it keeps its default here), so it is not the bound; the
+  // packager validated the whole configuration.
+  Status idleTimeout() const {
+    SessionConfig idle;
+    idle.idle_timeout = config_.session.idle_timeout;
+    idle.touch_interval = config_.session.touch_interval;
+    idle.lifetime = kMaxIdleTimeout;
+    return validateIdleTimeout(idle);
   }
 
   // A single-valued key or one item of a list: one value each.
@@ -349,6 +372,8 @@ std::string encodeCheckerSettings(const Config& config) {
   for (const auto& key : config.session.signing_keys) {
     addLine(out, kSigningKey, base64UrlEncode(key));
   }
+  addLine(out, "session.idle_timeout", std::to_string(config.session.idle_timeout));
+  addLine(out, "session.touch_interval", std::to_string(config.session.touch_interval));
   addLine(out, "cache.ttl", std::to_string(config.cache.ttl));
   addLine(out, "cache.negative_ttl", std::to_string(config.cache.negative_ttl));
   addLine(out, "cache.max_entries", std::to_string(config.cache.max_entries));

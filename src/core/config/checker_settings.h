@@ -15,6 +15,8 @@
 //   site_url https%3A%2F%2Fwww.example.com
 //   session.cookie_name barrier
 //   session.signing_key <base64url of the raw key>   (one line a key, in order)
+//   session.idle_timeout 0
+//   session.touch_interval 0
 //   cache.ttl 300
 //   cache.negative_ttl 5
 //   cache.max_entries 10000

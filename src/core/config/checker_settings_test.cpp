@@ -29,6 +29,8 @@ Config fullConfig() {
   std::string all_bytes;
   for (int i = 0; i < 256; ++i) all_bytes += static_cast<char>(i);
   c.session.signing_keys = {rawKey('a'), all_bytes, rawKey('\n')};
+  c.session.idle_timeout = 1800;
+  c.session.touch_interval = 30;
   c.cache = {60, 7, 1234};
   c.store.type = StoreConfig::Type::kDynamoDb;
   c.store.table = "sessions table";
@@ -51,6 +53,8 @@ constexpr char kMinimal[] =
     "site_url https%3A%2F%2Fwww.example.com\n"
     "session.cookie_name barrier\n"
     "session.signing_key YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE\n"
+    "session.idle_timeout 0\n"
+    "session.touch_interval 0\n"
     "cache.ttl 300\n"
     "cache.negative_ttl 5\n"
     "cache.max_entries 10000\n"
@@ -108,6 +112,8 @@ TEST(CheckerSettings, RoundTripKeepsEveryCheckerField) {
   EXPECT_EQ(d.logLevel(), LogLevel::kDebug);
   EXPECT_EQ(d.session.cookie_name, c.session.cookie_name);
   EXPECT_EQ(d.session.signing_keys, c.session.signing_keys);
+  EXPECT_EQ(d.session.idle_timeout, 1800);
+  EXPECT_EQ(d.session.touch_interval, 30);
   EXPECT_EQ(d.cache.ttl, 60);
   EXPECT_EQ(d.cache.negative_ttl, 7);
   EXPECT_EQ(d.cache.max_entries, 1234);
@@ -124,6 +130,22 @@ TEST(CheckerSettings, RoundTripKeepsEveryCheckerField) {
     EXPECT_EQ(d.rules[i].groups, c.rules[i].groups) << i;
   }
   EXPECT_EQ(encodeCheckerSettings(d), encodeCheckerSettings(c));
+}
+
+// The idle settings are checked as validate() checks them (but against no
+// lifetime, which is not the checker's).
+TEST(CheckerSettings, RefusesIdleSettingsValidateRefuses) {
+  expectErrors({
+      {"session.idle_timeout 0", "session.idle_timeout 4", "session.idle_timeout must be 0"},
+      {"session.touch_interval 0", "session.touch_interval 5",
+       "session.touch_interval needs session.idle_timeout"},
+      {"session.idle_timeout 0", "session.idle_timeout 2592001", "idle_timeout: not an integer"},
+      {"session.idle_timeout 0\nsession.touch_interval 0",
+       "session.idle_timeout 60\nsession.touch_interval 60", "must be shorter"},
+  });
+  Result<ValidConfig> ok = decodeCheckerSettings(
+      replaced(kMinimal, "session.idle_timeout 0", "session.idle_timeout 2592000"));
+  EXPECT_TRUE(ok.isOk()) << ok.status().message();
 }
 
 // The text itself: one line a field, values percent-encoded, keys base64url,
@@ -204,7 +226,7 @@ TEST(CheckerSettings, EveryStoreTypeRoundTrips) {
     EXPECT_EQ(decoded->store.type, type);
   }
   expectError(replaced(kMinimal, "store.type dynamodb", "store.type postgres"),
-              "line 8: store.type: not one of memory, sqlite, redis, dynamodb");
+              "line 10: store.type: not one of memory, sqlite, redis, dynamodb");
 }
 
 // The header names the format and its version; anything else is refused.
@@ -219,9 +241,9 @@ TEST(CheckerSettings, RefusesABadHeaderOrEmptyInput) {
 
 // An unknown key is version skew, not something to skip.
 TEST(CheckerSettings, RefusesUnknownKeys) {
-  expectError(replaced(kMinimal, "end\n", "color blue\nend\n"), "line 14: unknown key \"color\"");
-  expectError(replaced(kMinimal, "end\n", "color\nend\n"), "line 14: unknown key \"color\"");
-  expectError(replaced(kMinimal, "end\n", "end value\n"), "line 14: end: takes no value");
+  expectError(replaced(kMinimal, "end\n", "color blue\nend\n"), "line 16: unknown key \"color\"");
+  expectError(replaced(kMinimal, "end\n", "color\nend\n"), "line 16: unknown key \"color\"");
+  expectError(replaced(kMinimal, "end\n", "end value\n"), "line 16: end: takes no value");
 }
 
 // Single-valued keys are required exactly once; at least one signing key.
@@ -232,23 +254,23 @@ TEST(CheckerSettings, RefusesMissingAndRepeatedKeys) {
   expectError(replaced(kMinimal, "session.signing_key YWFh", "x"), "line 4: unknown key");
   std::string no_key = kMinimal;
   no_key.erase(no_key.find("session.signing_key"),
-               no_key.find("cache.ttl") - no_key.find("session.signing_key"));
+               no_key.find("session.idle_timeout") - no_key.find("session.signing_key"));
   expectError(no_key, "checker.settings: session.signing_key: missing (at least one");
   expectError(replaced(kMinimal, "end\n", "retry_after 5\nend\n"),
-              "line 14: retry_after: given twice");
+              "line 16: retry_after: given twice");
   expectError(replaced(kMinimal, "end\n", "site_url https%3A%2F%2Fwww.example.com\nend\n"),
-              "line 14: site_url: given twice");
+              "line 16: site_url: given twice");
 }
 
 // Integers are canonical decimal within the configuration's own ranges.
 TEST(CheckerSettings, RefusesBadIntegers) {
   expectErrors({
-      {"retry_after 5", "retry_after x", "line 13: retry_after: not an integer from 1 to 3600"},
+      {"retry_after 5", "retry_after x", "line 15: retry_after: not an integer from 1 to 3600"},
       {"retry_after 5", "retry_after 0", "retry_after: not an integer"},
       {"retry_after 5", "retry_after -5", "retry_after: not an integer"},
       {"retry_after 5", "retry_after 05", "retry_after: not an integer"},
       {"retry_after 5", "retry_after ", "retry_after: not an integer"},
-      {"cache.ttl 300", "cache.ttl 86401", "line 5: cache.ttl: not an integer from 0 to 86400"},
+      {"cache.ttl 300", "cache.ttl 86401", "line 7: cache.ttl: not an integer from 0 to 86400"},
       {"cache.max_entries 10000", "cache.max_entries 100000001", "cache.max_entries: not an"},
       {"cache.max_entries 10000", "cache.max_entries 99999999999999999999999999999999",
        "cache.max_entries: not an integer"},
@@ -264,7 +286,7 @@ TEST(CheckerSettings, RefusesBadIntegers) {
 // Values hold only what percentEncode writes; escapes must be complete.
 TEST(CheckerSettings, RefusesBadEncoding) {
   expectErrors({
-      {"table barrier-sessions", "table a%2", "line 9: store.table: bad percent escape"},
+      {"table barrier-sessions", "table a%2", "line 11: store.table: bad percent escape"},
       {"table barrier-sessions", "table a%G0", "store.table: bad percent escape"},
       {"table barrier-sessions", "table a/b", "store.table: unexpected character"},
       {"table barrier-sessions", "table a b", "store.table: needs exactly one value"},
@@ -283,7 +305,7 @@ TEST(CheckerSettings, RefusesValuesTheConfigWouldRefuse) {
       {"site_url https%3A%2F%2Fwww.example.com", "site_url ", "site_url is required"},
       {"cookie_name barrier", "cookie_name bar%0D%0Arier",
        "line 3: session.cookie_name must be 1-64 letters"},
-      {"log_level info", "log_level loud", "line 12: server.log_level must be one of"},
+      {"log_level info", "log_level loud", "line 14: server.log_level must be one of"},
       {"YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE", "YWFh",
        "line 4: session.signing_key: must decode to at least 32 bytes"},
   });
@@ -302,15 +324,15 @@ TEST(CheckerSettings, RefusesBrokenLineStructure) {
   for (char c : std::string(kMinimal)) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
   expectError(crlf, "line 1: carriage return");
   expectError(replaced(kMinimal, "retry_after 5\n", "retry_after 5\r\n"),
-              "line 13: carriage return");
+              "line 15: carriage return");
   std::string unterminated = kMinimal;
   unterminated.pop_back();
-  expectError(unterminated, "line 14: no newline at the end");
-  expectError(std::string(kMinimal) + "\n", "line 15: text after the end line");
-  expectError(std::string(kMinimal) + "retry_after 5\n", "line 15: text after the end line");
+  expectError(unterminated, "line 16: no newline at the end");
+  expectError(std::string(kMinimal) + "\n", "line 17: text after the end line");
+  expectError(std::string(kMinimal) + "retry_after 5\n", "line 17: text after the end line");
   expectError(replaced(kMinimal, "end\n", ""), "checker.settings: no end line");
-  expectError(replaced(kMinimal, "end\n", "\nend\n"), "line 14: empty line");
-  expectError(replaced(kMinimal, "retry_after 5\nend\n", "retry_"), "line 13: no newline");
+  expectError(replaced(kMinimal, "end\n", "\nend\n"), "line 16: empty line");
+  expectError(replaced(kMinimal, "retry_after 5\nend\n", "retry_"), "line 15: no newline");
 }
 
 // The packagers' helper encodes a valid config.json and refuses an invalid

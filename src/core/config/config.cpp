@@ -22,10 +22,14 @@ constexpr int64_t kDay = 86400;
 void readSession(ConfigReader& r, const Json& root, SessionConfig& s) {
   const Json* obj = r.object(root, "", "session");
   if (obj == nullptr) return;
-  r.checkKeys(*obj, "session", {"cookie_name", "lifetime", "login_lifetime", "signing_keys"});
+  r.checkKeys(*obj, "session",
+              {"cookie_name", "lifetime", "login_lifetime", "signing_keys", "idle_timeout",
+               "touch_interval"});
   r.string(*obj, "session", "cookie_name", s.cookie_name);
   r.duration(*obj, "session", "lifetime", s.lifetime, 60, 400 * kDay);
   r.duration(*obj, "session", "login_lifetime", s.login_lifetime, 30, 3600);
+  r.duration(*obj, "session", "idle_timeout", s.idle_timeout, 0, kMaxIdleTimeout);
+  r.duration(*obj, "session", "touch_interval", s.touch_interval, 0, kMaxIdleTimeout);
   std::vector<std::string> encoded;
   r.stringList(*obj, "session", "signing_keys", encoded, /*secret=*/true);
   s.signing_keys.clear();
@@ -62,7 +66,7 @@ void readProvider(ConfigReader& r, const Json& root, ProviderConfig& p) {
       *obj, path,
       {"type", "region", "user_pool_id", "domain", "issuer", "client_id", "client_secret", "scopes",
        "groups_claim", "required_groups", "userinfo", "timeout_ms", "authorization_endpoint",
-       "token_endpoint", "userinfo_endpoint", "logout_endpoint", "jwks_uri"});
+       "token_endpoint", "userinfo_endpoint", "logout_endpoint", "jwks_uri", "backchannel_logout"});
   int type = static_cast<int>(p.type);
   r.choice(*obj, path, "type", type, {"cognito", "oidc"});
   p.type = static_cast<ProviderConfig::Type>(type);
@@ -82,6 +86,7 @@ void readProvider(ConfigReader& r, const Json& root, ProviderConfig& p) {
   r.string(*obj, path, "userinfo_endpoint", p.userinfo_endpoint);
   r.string(*obj, path, "logout_endpoint", p.logout_endpoint);
   r.string(*obj, path, "jwks_uri", p.jwks_uri);
+  r.boolean(*obj, path, "backchannel_logout", p.backchannel_logout);
 }
 
 void readStore(ConfigReader& r, const Json& root, StoreConfig& s) {

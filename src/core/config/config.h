@@ -39,6 +39,8 @@ struct ProviderConfig {
   std::vector<std::string> required_groups;  // site-wide; empty = any signed-in user
   bool userinfo = false;                     // also call the userinfo endpoint
   int timeout_ms = 5000;                     // every call to the provider
+  // POST /_identity/backchannel-logout (OIDC Back-Channel Logout 1.0).
+  bool backchannel_logout = false;
 
   // Explicit endpoints override the derived/discovered ones.
   std::string authorization_endpoint;
@@ -52,6 +54,10 @@ struct SessionConfig {
   std::string cookie_name = "barrier";
   int64_t lifetime = 8 * 3600;   // seconds a session lives after login
   int64_t login_lifetime = 300;  // seconds a login flow may take
+  // Seconds a session may go unused before it ends (0 = never), and how
+  // often its use is written to the store (0 = idle_timeout / 10, >= 1 s).
+  int64_t idle_timeout = 0;
+  int64_t touch_interval = 0;
   // Raw key bytes (base64 in the file). The first signs; all verify.
   std::vector<std::string> signing_keys;
 };
@@ -226,6 +232,8 @@ inline constexpr int64_t kMaxCacheNegativeTtl = 3600;     // cache.negative_ttl,
 inline constexpr int64_t kMaxCacheEntries = 100'000'000;  // cache.max_entries
 inline constexpr int64_t kMinRetryAfter = 1;              // retry_after, seconds
 inline constexpr int64_t kMaxRetryAfter = 3600;           // retry_after, seconds
+inline constexpr int64_t kMinIdleTimeout = 5;             // session.idle_timeout unless 0
+inline constexpr int64_t kMaxIdleTimeout = 30 * 86400;    // session.idle_timeout, touch_interval
 inline constexpr size_t kMinSigningKeyBytes = 32;         // each of session.signing_keys
 
 }  // namespace barrier

@@ -7,6 +7,7 @@
 #include "core/config/config.h"
 #include "core/config/redis_url.h"
 #include "core/http/loopback.h"
+#include "core/session/idle.h"
 
 namespace barrier {
 
@@ -121,7 +122,7 @@ Status checkSession(const SessionConfig& s) {
     return Status::invalid("session.login_lifetime must not exceed session.lifetime, got " +
                            std::to_string(s.login_lifetime) + " > " + std::to_string(s.lifetime));
   }
-  return Status::ok();
+  return validateIdleTimeout(s);
 }
 
 Status checkCognito(const ProviderConfig& p) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "core/handlers/json_response.h"
 #include "core/access/conditions.h"
+#include "core/handlers/json_response.h"
 #include "core/handlers/pages.h"
 #include "core/http/cookie.h"
 #include "core/http/percent.h"
@@ -177,6 +177,7 @@ Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, Sessio
       claim_headers_(config.headers),
       cors_preflight_pass_(config.cors_preflight_pass),
       codec_(crypto, config.session.signing_keys),
+      idle_(config.session),
       clock_(clock),
       cache_(cache),
       log_(log),
@@ -259,7 +260,14 @@ void Checker::advance(CheckStep& step) const {
     if (hit.hit == CacheHit::kMiss) return;  // the caller reads the store
     // The cache never holds an entry past valid_until; re-checking costs
     // nothing and keeps "only live sessions pass" true by construction here.
-    if (hit.hit == CacheHit::kPresent && hit.record->isLiveSession(clock_.now())) {
+    int64_t now = hit.hit == CacheHit::kPresent ? clock_.now() : 0;
+    if (hit.hit == CacheHit::kPresent && hit.record->isLiveSession(now)) {
+      // An entry idle by its own last_seen may have been touched since by
+      // another instance: the store's record decides, so it is read again.
+      if (idle_.idledOut(*hit.record, now)) {
+        cache_.erase(step.keys_[step.next_]);
+        return;
+      }
       accept(step, std::move(hit.record));
       return;
     }
@@ -289,6 +297,12 @@ CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> a
     // system's flaw: it looked only at valid_until). Both are refused, and
     // remembered as negative so a replay does not hit the store each time.
     cache_.insertAbsent(key);
+    step.reason_ = worse(step.reason_, CheckOutcome::kInvalidSession);
+  } else if (idle_.idledOut(*record, clock_.now())) {
+    // Unused for session.idle_timeout: refused like an expired record, and
+    // removed by the caller (lazily: nothing sweeps idle records).
+    cache_.insertAbsent(key);
+    step.idled_out_.push_back(key);
     step.reason_ = worse(step.reason_, CheckOutcome::kInvalidSession);
   } else {
     // The record is identified by the key we asked for, whatever the answer
@@ -343,6 +357,19 @@ void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> recor
   CheckDecision& d = decide(step, CheckOutcome::kPass, /*forward=*/true);
   d.session = std::move(record);
   d.request = std::move(step.request_);
+  if (idle_.enabled()) {
+    int64_t now = clock_.now();
+    if (idle_.touchDue(*d.session, now)) touch(d, now);
+  }
+}
+
+// Out of line: at most once per touch_interval per session.
+__attribute__((noinline)) void Checker::touch(CheckDecision& d, int64_t now) const {
+  auto touched = std::make_shared<SessionRecord>(*d.session);
+  touched->last_seen = now;
+  d.touch_at = now;
+  d.session = touched;
+  cache_.refresh(std::move(touched));
 }
 
 void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
@@ -385,6 +412,7 @@ CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forwa
   d.outcome = outcome;
   d.forward = forward;
   d.claim_headers = &claim_headers_;
+  if (!step.idled_out_.empty()) d.idled_out = std::move(step.idled_out_);
   return d;
 }
 
@@ -410,8 +438,22 @@ Headers CheckDecision::identityHeaders() const {
 }
 
 CheckDecision check(const Checker& checker, const Request& request, SessionStore& store) {
-  return finishCheck(checker, checker.begin(request),
-                     [&store](const std::string& key) { return store.get(key); });
+  CheckDecision decision = finishCheck(checker, checker.begin(request),
+                                       [&store](const std::string& key) { return store.get(key); });
+  applyStoreWrites(decision, store, checker.log());
+  return decision;
+}
+
+void applyStoreWrites(const CheckDecision& decision, SessionStore& store, Log& log) {
+  auto report = [&](const char* event, std::string_view key, const Status& status) {
+    if (status.isOk() || !log.enabled(LogLevel::kWarn)) return;
+    log.write(LogLevel::kWarn, event, {{"key", mask(key)}, {"status", status.toString()}});
+  };
+  if (decision.touch_at > 0 && decision.session) {
+    report("check.touch_failed", decision.session->key,
+           store.touch(decision.session->key, decision.touch_at));
+  }
+  for (const auto& key : decision.idled_out) report("check.remove_failed", key, store.remove(key));
 }
 
 }  // namespace barrier

@@ -40,6 +40,7 @@
 #include "core/ports/crypto.h"
 #include "core/ports/log.h"
 #include "core/ports/session_store.h"
+#include "core/session/idle.h"
 #include "core/session/record.h"
 #include "core/session/session_cache.h"
 #include "core/session/session_id.h"
@@ -75,6 +76,12 @@ struct CheckDecision {
   // The configured claim headers (`headers:`), owned by the Checker, which
   // outlives the decision; identityHeaders() fills them on a pass.
   const std::vector<HeaderClaim>* claim_headers = nullptr;
+  // Store writes the check leaves to its caller (session.idle_timeout,
+  // core/session/idle.h), made after answering; a failed one never
+  // changes the answer. touch_at > 0: set `session`'s last_seen to it (a
+  // pass with a touch due). idled_out: keys of records found idle, to remove.
+  int64_t touch_at = 0;
+  std::vector<std::string> idled_out;
 
   // kPass: the X-Barrier-* headers that tell the origin who this is (built
   // from `session`, control characters removed); otherwise none.
@@ -120,6 +127,7 @@ class CheckStep {
   std::vector<std::string> keys_;                   // store keys of the well-signed candidates
   size_t next_ = 0;                                 // the candidate being looked up
   CheckOutcome reason_ = CheckOutcome::kNoSession;  // best "why not" so far
+  std::vector<std::string> idled_out_;              // CheckDecision::idled_out
 };
 
 class Checker {
@@ -140,6 +148,7 @@ class Checker {
   CheckStep resume(CheckStep step, Result<std::optional<SessionRecord>> answer) const;
 
   const IdCodec& codec() const { return codec_; }
+  Log& log() const { return log_; }
 
  private:
   // These work on the step in place (a step holds the whole request: moving
@@ -151,6 +160,9 @@ class Checker {
   void collectCandidates(CheckStep& step) const;
   // A live session record for step's request: pass or 403.
   void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const;
+  // A pass whose session is due a touch: the decision asks for the write,
+  // and the cache's entry gets the new last_seen.
+  void touch(CheckDecision& d, int64_t now) const;
   void refuse(CheckStep& step, CheckOutcome outcome) const;
   void unavailable(CheckStep& step, const Status& status) const;
   // A request with a bearer token and no cookie of ours: pass, 401
@@ -180,6 +192,7 @@ class Checker {
   std::vector<HeaderClaim> claim_headers_;
   bool cors_preflight_pass_;
   IdCodec codec_;
+  IdlePolicy idle_;
   Clock& clock_;
   SessionCache& cache_;
   Log& log_;
@@ -200,8 +213,13 @@ CheckDecision finishCheck(const Checker& checker, CheckStep step, Read&& read) {
   return std::move(step).decision();
 }
 
-// Runs a whole check against a synchronous store.
+// Runs a whole check against a synchronous store, then the writes the
+// decision asks for (applyStoreWrites).
 CheckDecision check(const Checker& checker, const Request& request, SessionStore& store);
+
+// The writes `decision` leaves to its caller (touch_at, idled_out), on
+// `store`; failures are logged at warn, never returned: the answer stands.
+void applyStoreWrites(const CheckDecision& decision, SessionStore& store, Log& log);
 
 // True for a top-level browser navigation (docs/ARCHITECTURE.md, "Checker flow", step 6):
 // GET/HEAD, Sec-Fetch-Mode `navigate` or absent, Accept naming text/html,

@@ -1,5 +1,6 @@
 #include "core/handlers/identity.h"
 
+#include "core/handlers/backchannel_logout.h"
 #include "core/handlers/callback.h"
 #include "core/handlers/login.h"
 #include "core/handlers/logout.h"
@@ -29,6 +30,8 @@ Response IdentityHandlers::handle(const Request& request) {
     r = handleSignedOut(ctx_, request);
   } else if (path == "/_identity/me") {
     r = handleMe(ctx_, request);
+  } else if (path == kBackchannelLogoutPath && ctx_.config.provider.backchannel_logout) {
+    r = handleBackchannelLogout(ctx_, request);
   } else {
     r = pageResponse(404, "Not found", "There is nothing here.");
   }

@@ -1,6 +1,7 @@
 #include "core/handlers/me.h"
 
 #include "core/handlers/json_response.h"
+#include "core/session/idle.h"
 
 namespace barrier {
 
@@ -21,12 +22,16 @@ Response handleMe(IdentityContext& ctx, const Request& request) {
     // Only a live record of kind session counts — never a login record.
     if (!record->has_value() || !(*record)->isLiveSession(now)) continue;
     const SessionRecord& s = **record;
+    // As the checker: a session idle for session.idle_timeout is over.
+    IdlePolicy idle(ctx.config.session);
+    if (idle.idledOut(s, now)) continue;
     return jsonResponse(200, {{"sub", s.sub},
                               {"username", s.username},
                               {"email", s.email},
                               {"groups", s.groups},
                               {"created_at", s.created_at},
-                              {"valid_until", s.valid_until}});
+                              {"valid_until", s.valid_until},
+                              {"idle_until", idle.idleUntil(s)}});
   }
   return jsonError(401, "unauthenticated");
 }

@@ -47,6 +47,19 @@ Result<nlohmann::json> OidcClient::exchange(const ProviderEndpoints& e, std::str
   return std::move(jwt->payload);
 }
 
+Result<LogoutRequest> OidcClient::verifyLogoutToken(std::string_view token) {
+  auto e = endpoints();
+  if (!e) return e.status();
+  auto jwt = parseJwt(token);
+  if (!jwt) return jwt.status();
+  if (Status s = jwks_.verify(e->jwks_uri, *jwt); !s) return s;
+  LogoutTokenExpectations expect;
+  expect.issuer = e->issuer;
+  expect.client_id = config_.client_id;
+  expect.now = clock_.now();
+  return checkLogoutTokenClaims(jwt->payload, expect);
+}
+
 Status OidcClient::mergeUserinfo(const ProviderEndpoints& e, std::string_view access_token,
                                  Identity& identity) {
   auto claims = fetchUserinfo(http_, e.userinfo_endpoint, access_token, config_.timeout_ms);

@@ -11,6 +11,7 @@
 #include "core/config/config.h"
 #include "core/oidc/jwks.h"
 #include "core/oidc/jwt.h"
+#include "core/oidc/logout_token.h"
 #include "core/oidc/provider.h"
 #include "core/ports/clock.h"
 #include "core/ports/crypto.h"
@@ -33,6 +34,12 @@ class OidcClient {
   //  - kInternal: the provider answered something unusable (502).
   Result<Identity> completeLogin(std::string_view code, std::string_view redirect_uri,
                                  std::string_view code_verifier, std::string_view nonce);
+
+  // A Back-Channel Logout Token (core/oidc/logout_token.h): its signature
+  // against the provider's key set, then its claims. kInvalidArgument or
+  // kUnauthenticated: refused (400); kUnavailable / kTimeout: the keys or
+  // the discovery document could not be had.
+  Result<LogoutRequest> verifyLogoutToken(std::string_view token);
 
  private:
   Result<nlohmann::json> exchange(const ProviderEndpoints& e, std::string_view code,

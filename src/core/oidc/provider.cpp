@@ -57,6 +57,9 @@ Result<ProviderEndpoints> parseDiscoveryDocument(std::string_view json_text,
   read("userinfo_endpoint", e.userinfo_endpoint);
   read("end_session_endpoint", e.logout_endpoint);
   read("jwks_uri", e.jwks_uri);
+  auto backchannel = doc->find("backchannel_logout_supported");
+  e.backchannel_logout_supported =
+      backchannel != doc->end() && backchannel->is_boolean() && backchannel->get<bool>();
   if (Status s = checkEndpoints(e); !s) return s;
   return e;
 }

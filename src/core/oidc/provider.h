@@ -26,6 +26,9 @@ struct ProviderEndpoints {
   std::string userinfo_endpoint;  // optional
   std::string logout_endpoint;    // optional: Cognito /logout or end_session_endpoint
   std::string jwks_uri;
+  // The discovery document's backchannel_logout_supported (false when
+  // absent, and for endpoints not discovered).
+  bool backchannel_logout_supported = false;
   // Cognito conventions: token_use == "id" in ID tokens; /logout takes
   // client_id + logout_uri (generic OIDC: post_logout_redirect_uri).
   bool cognito = false;

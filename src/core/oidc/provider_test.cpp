@@ -58,6 +58,12 @@ TEST(ProviderEndpoints, DiscoveryParsesAndChecksIssuer) {
   ASSERT_TRUE(e.isOk()) << e.status().toString();
   EXPECT_EQ(e->logout_endpoint, "https://id.example.com/bye");
   EXPECT_FALSE(e->cognito);
+  EXPECT_FALSE(e->backchannel_logout_supported);
+  std::string announced = doc;
+  announced.insert(1, R"("backchannel_logout_supported":true,)");
+  auto with = parseDiscoveryDocument(announced, "https://id.example.com");
+  ASSERT_TRUE(with.isOk());
+  EXPECT_TRUE(with->backchannel_logout_supported);
   EXPECT_FALSE(parseDiscoveryDocument(doc, "https://evil.example.com").isOk());
   EXPECT_FALSE(
       parseDiscoveryDocument(R"({"issuer":"https://id.example.com"})", "https://id.example.com")

@@ -12,6 +12,7 @@
 //  - implementations are safe to call from several threads at once.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,10 @@ class SessionStore {
   virtual Status remove(std::string_view key) = 0;
   // Deletes every session of `sub`; returns how many were deleted.
   virtual Result<size_t> removeUser(std::string_view sub) = 0;
+  // Sets last_seen of the session record under `key` (session.idle_timeout)
+  // when there is one; an absent key or a login record is left alone and is
+  // ok. Never creates a record, never changes another field.
+  virtual Status touch(std::string_view key, int64_t last_seen) = 0;
   // Up to `limit` records, readable or not (any order), for `barrier
   // sessions list`.
   virtual Result<RecordList> list(size_t limit) = 0;
@@ -65,6 +70,9 @@ class ForwardingSessionStore : public SessionStore {
   }
   Status remove(std::string_view key) override { return inner_.remove(key); }
   Result<size_t> removeUser(std::string_view sub) override { return inner_.removeUser(sub); }
+  Status touch(std::string_view key, int64_t last_seen) override {
+    return inner_.touch(key, last_seen);
+  }
   Result<RecordList> list(size_t limit) override { return inner_.list(limit); }
   Status ping() override { return inner_.ping(); }
 

@@ -29,6 +29,9 @@ struct SessionRecord {
   RecordKind kind = RecordKind::kSession;
   int64_t valid_until = 0;  // epoch seconds; checked in code, TTL is housekeeping
   int64_t created_at = 0;
+  // Epoch seconds of the last recorded use (session.idle_timeout); 0 until
+  // the first touch, when created_at stands for it (core/session/idle.h).
+  int64_t last_seen = 0;
 
   // Identity (sessions).
   std::string sub;

@@ -81,6 +81,11 @@ class LruSessionCache : public SessionCache {
     put(key, std::move(record), expires);
   }
 
+  void refresh(std::shared_ptr<const SessionRecord> record) override {
+    auto it = index_.find(std::string_view(record->key));
+    if (it != index_.end() && it->second->record) it->second->record = std::move(record);
+  }
+
   void insertAbsent(std::string_view key) override {
     if (negative_ttl_ms_ <= 0) return;
     put(key, nullptr, clock_.nowMillis() + negative_ttl_ms_);

@@ -46,6 +46,11 @@ class SessionCache {
   // Lookups hand out this same object: callers may key per-session work on
   // its address while they hold it.
   virtual void insertPresent(std::shared_ptr<const SessionRecord> record) = 0;
+  // Replaces the record of the positive entry under record->key (never
+  // null), keeping the entry's expiry: a session's touch (core/session/
+  // idle.h) updates last_seen without lengthening how long the entry is
+  // trusted. Does nothing when no positive entry is there.
+  virtual void refresh(std::shared_ptr<const SessionRecord> record) = 0;
   // Caches "nothing usable under `key`" for negative_ttl.
   virtual void insertAbsent(std::string_view key) = 0;
   virtual void erase(std::string_view key) = 0;

@@ -1,0 +1,81 @@
+#include "core/handlers/backchannel_logout.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.h"
+#include "core/http/query.h"
+#include "core/oidc/json_util.h"
+
+namespace barrier {
+
+namespace {
+
+Response jsonAnswer(int status, std::string_view error, std::string_view description) {
+  Response r;
+  r.status = status;
+  r.headers.add("Content-Type", "application/json");
+  r.body = json::dump({{"error", error}, {"error_description", description}});
+  return r;
+}
+
+Response invalid(std::string_view description) {
+  return jsonAnswer(400, "invalid_request", description);
+}
+
+Response unavailable(IdentityContext& ctx, const char* event, const Status& s) {
+  ctx.ports.log.write(LogLevel::kWarn, event, {{"error", s.toString()}});
+  Response r = jsonAnswer(503, "temporarily_unavailable", "try again later");
+  r.headers.set("Retry-After", std::to_string(ctx.config.retry_after));
+  return r;
+}
+
+// The jti's marker: a `login` record (never a session) that exists until the
+// token expires. The key hashes the jti (the provider's text; one provider).
+SessionRecord jtiMarker(IdentityContext& ctx, const LogoutRequest& logout) {
+  Digest digest = ctx.ports.crypto.sha256(logout.jti);
+  SessionRecord marker;
+  marker.key = "jti:" + base64UrlEncode(std::string_view(
+                            reinterpret_cast<const char*>(digest.data()), digest.size()));
+  marker.kind = RecordKind::kLogin;
+  marker.created_at = ctx.ports.clock.now();
+  marker.valid_until = logout.expires_at;
+  return marker;
+}
+
+}  // namespace
+
+Response handleBackchannelLogout(IdentityContext& ctx, const Request& request) {
+  if (request.method != "POST") {
+    Response r = jsonAnswer(405, "invalid_request", "use POST");
+    r.headers.set("Allow", "POST");
+    return r;
+  }
+  QueryParams form = parseQuery(request.body);
+  std::optional<std::string> token = queryParam(form, "logout_token");
+  if (!token || queryCount(form, "logout_token") != 1) {
+    return invalid("one logout_token form field is required");
+  }
+  Result<LogoutRequest> logout = ctx.oidc.verifyLogoutToken(*token);
+  if (!logout) {
+    Code code = logout.status().code();
+    if (code == Code::kUnavailable || code == Code::kTimeout) {
+      return unavailable(ctx, "backchannel_logout.keys_unavailable", logout.status());
+    }
+    ctx.ports.log.write(LogLevel::kWarn, "backchannel_logout.refused",
+                        {{"error", logout.status().message()}});
+    return invalid(logout.status().message());
+  }
+  if (logout->sub.empty()) return invalid("logout tokens naming only a sid are not supported");
+  Status seen = ctx.ports.store.putNew(jtiMarker(ctx, *logout));
+  if (seen.code() == Code::kAlreadyExists) return invalid("logout token replayed (jti seen)");
+  if (!seen) return unavailable(ctx, "backchannel_logout.store_error", seen);
+  Result<size_t> ended = ctx.ports.store.removeUser(logout->sub);
+  if (!ended) return unavailable(ctx, "backchannel_logout.store_error", ended.status());
+  ctx.ports.log.write(LogLevel::kInfo, "backchannel_logout",
+                      {{"sessions", std::to_string(*ended)}});
+  Response r;
+  r.status = 200;
+  return r;
+}
+
+}  // namespace barrier

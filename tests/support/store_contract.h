@@ -1,0 +1,15 @@
+// Contract checks every SessionStore backend runs against itself (each
+// store's own test calls them with a real backend), so the rules in
+// core/ports/session_store.h are tested once and hold for all.
+#pragma once
+
+#include "core/ports/session_store.h"
+
+namespace barrier {
+
+// touch(): sets last_seen of a session record and nothing else; a login
+// record and an absent key are left alone (ok, and no record is created);
+// a later touch wins. Uses keys "touch-s", "touch-l" and "touch-absent".
+void expectTouchContract(SessionStore& store);
+
+}  // namespace barrier
