@@ -120,7 +120,7 @@ TEST(DynamoDbCodec, GetItemRequest) {
   EXPECT_EQ(request["Key"], json::parse(R"({"session_id": {"S": "k"}})"));
   EXPECT_EQ(request["ConsistentRead"], true);
   EXPECT_EQ(request["ProjectionExpression"],
-            "#a0,#a1,#a2,#a3,#a4,#a5,#a6,#a7,#a8,#a9,#a10,#a11,#a12");
+            "#a0,#a1,#a2,#a3,#a4,#a5,#a6,#a7,#a8,#a9,#a10,#a11,#a12,#a13");
   EXPECT_EQ(request["ExpressionAttributeNames"]["#a11"], "path");
   EXPECT_EQ(request["ExpressionAttributeNames"]["#a12"], "claims");
 }

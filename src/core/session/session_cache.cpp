@@ -83,7 +83,7 @@ class LruSessionCache : public SessionCache {
 
   void refresh(std::shared_ptr<const SessionRecord> record) override {
     auto it = index_.find(std::string_view(record->key));
-    if (it != index_.end() && it->second->record) it->second->record = std::move(record);
+    if (it != index_.end() && (*it)->record) (*it)->record = std::move(record);
   }
 
   void insertAbsent(std::string_view key) override {
