@@ -28,6 +28,9 @@ Response serveMetrics(Exchange& ex);
 // The manager handlers on the blocking pool; GET /_identity/login first
 // passes the login rate limit (429 otherwise).
 net::awaitable<Response> serveIdentity(Exchange& ex, const Request& request);
+// Reads the body of a request to /_identity/* into request.body (at most
+// 64 KiB): 0, or the status to refuse it with (413, 400).
+net::awaitable<int> readIdentityBody(Exchange& ex, Request& request, ClientBody& body);
 
 // Checks the request, then answers from its origin (or with the checker's
 // refusal). Returns whether the connection may carry another request.

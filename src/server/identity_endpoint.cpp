@@ -26,7 +26,29 @@ bool allowLogin(Exchange& ex, const Request& request) {
   return false;
 }
 
+// A POST to the manager's paths carries a small form (the back-channel
+// logout token): read whole, within this bound.
+constexpr std::uint64_t kIdentityBodyLimit = 64 * 1024;
+
 }  // namespace
+
+net::awaitable<int> readIdentityBody(Exchange& ex, Request& request, ClientBody& body) {
+  http::request_parser<http::string_body> parser(std::move(body.parser));
+  // The header is parsed already: a declared length is checked here, a
+  // chunked body against the limit as it comes.
+  auto declared = parser.content_length();  // boost::optional
+  if (declared && *declared > kIdentityBodyLimit) co_return 413;
+  parser.body_limit(kIdentityBodyLimit);
+  error_code ec;
+  ex.stream.expires_after(ex.site->idleTimeout());
+  co_await http::async_read(ex.stream, body.buffer, parser, awaitInto(ec));
+  if (ec == http::error::body_limit) co_return 413;
+  if (ec) co_return 400;
+  if (parser.get().body().size() > kIdentityBodyLimit) co_return 413;
+  request.body = std::move(parser.get().body());
+  ex.unread_body = false;
+  co_return 0;
+}
 
 net::awaitable<Response> serveIdentity(Exchange& ex, const Request& request) {
   ex.outcome = Outcome::kIdentity;

@@ -43,6 +43,10 @@ net::awaitable<bool> dispatch(Exchange& ex, Request& request, ClientBody& body) 
     co_return co_await sendResponse(ex, page);
   }
   if (route == Gateway::Route::kProtected) co_return co_await serveProtected(ex, request, body);
+  if (route == Gateway::Route::kIdentity && ex.unread_body) {
+    int refused = co_await readIdentityBody(ex, request, body);
+    if (refused != 0) co_return co_await refuse(ex, refused);
+  }
   Response response = co_await answerOwnRoute(ex, route, request);
   co_return co_await sendResponse(ex, response);
 }

@@ -1,21 +1,15 @@
 #include "core/handlers/backchannel_logout.h"
 
-#include <nlohmann/json.hpp>
-
 #include "core/encoding.h"
+#include "core/handlers/json_response.h"
 #include "core/http/query.h"
-#include "core/oidc/json_util.h"
 
 namespace barrier {
 
 namespace {
 
 Response jsonAnswer(int status, std::string_view error, std::string_view description) {
-  Response r;
-  r.status = status;
-  r.headers.add("Content-Type", "application/json");
-  r.body = json::dump({{"error", error}, {"error_description", description}});
-  return r;
+  return jsonResponse(status, {{"error", error}, {"error_description", description}});
 }
 
 Response invalid(std::string_view description) {
@@ -75,6 +69,7 @@ Response handleBackchannelLogout(IdentityContext& ctx, const Request& request) {
                       {{"sessions", std::to_string(*ended)}});
   Response r;
   r.status = 200;
+  r.headers.set("Cache-Control", "no-store");
   return r;
 }
 
