@@ -11,6 +11,7 @@
 #include <functional>
 #include <thread>
 
+#include "adapters/locked_session_cache.h"
 #include "adapters/redis_store.h"
 #include "adapters/system.h"
 #include "tests/support/eventually.h"
@@ -40,7 +41,9 @@ class RevocationListenerTest : public ::testing::Test {
     store_ = std::move(*store);
     CacheConfig config;
     config.ttl = 3600;
-    cache_ = std::make_shared<GatedSessionCache>(makeLruSessionCache(*clock_, config));
+    // The listener's thread evicts while the test reads: the locked cache,
+    // as barrier serve uses.
+    cache_ = std::make_shared<GatedSessionCache>(makeLockedSessionCache(*clock_, config));
     listener_ =
         std::make_unique<RevocationListener>(server_->url(), cache_, log_, [this] { ++lost_; });
   }

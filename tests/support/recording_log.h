@@ -8,12 +8,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/ports/log.h"
 
 namespace barrier {
 
 // Records every write, whatever its level; enabled() answers for levels at
-// or above `min_level` (all by default). Not thread-safe.
+// or above `min_level` (all by default). write() and last() may run on
+// different threads (a listener thread writing while the test asks); read
+// `lines` directly only once no other thread writes.
 class RecordingLog : public Log {
  public:
   struct Line {
@@ -34,6 +37,7 @@ class RecordingLog : public Log {
 
  private:
   LogLevel min_level_;
+  mutable Mutex mu_;  // write() and last()
 };
 
 }  // namespace barrier
