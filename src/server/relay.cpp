@@ -416,14 +416,19 @@ net::awaitable<void> Relay::relayResponse() {
   result_.keep_alive = keep_alive && complete;
 }
 
-// The header, then the body piece by piece. False when the client went
+// The header, then the body piece by piece. When the body's first bytes
+// came with the header (a small page: all of it), they go out with the
+// header in one write; when none did (an event stream waiting for its first
+// event), the header goes out alone at once. False when the client went
 // away or the upstream failed mid-body (result_.truncated).
 net::awaitable<bool> Relay::streamResponseBody(http::response<http::buffer_body>& response) {
   http::response_serializer<http::buffer_body> serializer(response);
   error_code ec;
-  client_.expires_after(options_.client_timeout);
-  co_await http::async_write_header(client_, serializer, awaitInto(ec));
-  if (ec) co_return false;
+  if (!parser_->is_done() && connection_->buffer.size() == 0) {
+    client_.expires_after(options_.client_timeout);
+    co_await http::async_write_header(client_, serializer, awaitInto(ec));
+    if (ec) co_return false;
+  }
   while (!serializer.is_done()) {
     if (parser_->is_done()) {
       setPiece(response.body(), nullptr, 0, false);

@@ -24,8 +24,14 @@ namespace barrier::server_detail {
 constexpr std::chrono::milliseconds kUpstreamIdleMax{4000};  // below Node's 5 s keep-alive
 constexpr size_t kMaxIdlePerUpstream = 256;
 
+// What one read from an upstream asks for: a small page's header and body
+// in one read (Beast reads 512 bytes into an empty buffer).
+constexpr size_t kUpstreamReadBytes = 16 * 1024;
+
 struct UpstreamConnection {
-  explicit UpstreamConnection(net::io_context& ioc) : socket(ioc) {}
+  explicit UpstreamConnection(net::io_context& ioc) : socket(ioc) {
+    buffer.reserve(kUpstreamReadBytes);
+  }
   tcp::socket socket;
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since;
