@@ -96,11 +96,15 @@ class DynamoDbStore : public SessionStore {
     if (sid.empty()) return static_cast<size_t>(0);
     Result<size_t> n =
         removeQueried([&](const json& start) { return querySidRequest(table_, sid, sub, start); });
-    if (!n && n.status().hasReason("ValidationException") &&
-        n.status().message().find(kSidIndexName) != std::string::npos) {
-      return Status::unavailable("dynamodb: table " + table_ + " has no " + kSidIndexName +
-                                 " (it was made before back-channel logout by sid): run "
-                                 "`barrier sessions create-table` on it, or update the stack");
+    // AWS answers a missing index with a ValidationException, emulators with
+    // ResourceNotFoundException: either way, say how a table made before the
+    // index gets it.
+    if (!n && (n.status().hasReason("ValidationException") ||
+               n.status().hasReason("ResourceNotFoundException"))) {
+      return Status::unavailable("dynamodb: the " + std::string(kSidIndexName) + " of table " +
+                                 table_ + " cannot be queried (" + n.status().message() +
+                                 "); a table made before back-channel logout by sid lacks it: "
+                                 "run `barrier sessions create-table` on it, or update the stack");
     }
     return n;
   }
