@@ -89,23 +89,24 @@ class DynamoDbStore : public SessionStore {
 
   Result<size_t> removeUser(std::string_view sub) override {
     if (sub.empty()) return Status::invalid("dynamodb: empty sub");
-    std::vector<std::string> keys;
-    json start = nullptr;
-    do {
-      Result<std::string> body = call("Query", querySubRequest(table_, sub, start));
-      if (!body) return body.status();
-      Result<KeyPage> page = parseQueryKeysBody(body.value());
-      if (!page) return page.status();
-      keys.insert(keys.end(), page->keys.begin(), page->keys.end());
-      start = std::move(page->last_evaluated_key);
-    } while (start.is_object());
-    for (size_t i = 0; i < keys.size(); i += kBatchWriteMax) {
-      std::vector<std::string> batch(
-          keys.begin() + static_cast<std::ptrdiff_t>(i),
-          keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + kBatchWriteMax)));
-      if (Status s = deleteBatch(std::move(batch)); !s) return s;
+    return removeQueried([&](const json& start) { return querySubRequest(table_, sub, start); });
+  }
+
+  Result<size_t> removeProviderSession(std::string_view sid, std::string_view sub) override {
+    if (sid.empty()) return static_cast<size_t>(0);
+    Result<size_t> n =
+        removeQueried([&](const json& start) { return querySidRequest(table_, sid, sub, start); });
+    // AWS answers a missing index with a ValidationException, emulators with
+    // ResourceNotFoundException: either way, say how a table made before the
+    // index gets it.
+    if (!n && (n.status().hasReason("ValidationException") ||
+               n.status().hasReason("ResourceNotFoundException"))) {
+      return Status::unavailable("dynamodb: the " + std::string(kSidIndexName) + " of table " +
+                                 table_ + " cannot be queried (" + n.status().message() +
+                                 "); a table made before back-channel logout by sid lacks it: "
+                                 "run `barrier sessions create-table` on it, or update the stack");
     }
-    return keys.size();
+    return n;
   }
 
   Result<RecordList> list(size_t limit) override {
@@ -140,6 +141,28 @@ class DynamoDbStore : public SessionStore {
  private:
   Result<std::string> call(const char* operation, const json& request) {
     return client_->callJsonText("dynamodb", dynamoDbTarget(operation), toJsonText(request));
+  }
+
+  // Deletes every item the paged Query `request(start)` names; how many.
+  template <class MakeQuery>
+  Result<size_t> removeQueried(MakeQuery request) {
+    std::vector<std::string> keys;
+    json start = nullptr;
+    do {
+      Result<std::string> body = call("Query", request(start));
+      if (!body) return body.status();
+      Result<KeyPage> page = parseQueryKeysBody(body.value());
+      if (!page) return page.status();
+      keys.insert(keys.end(), page->keys.begin(), page->keys.end());
+      start = std::move(page->last_evaluated_key);
+    } while (start.is_object());
+    for (size_t i = 0; i < keys.size(); i += kBatchWriteMax) {
+      std::vector<std::string> batch(
+          keys.begin() + static_cast<std::ptrdiff_t>(i),
+          keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + kBatchWriteMax)));
+      if (Status s = deleteBatch(std::move(batch)); !s) return s;
+    }
+    return keys.size();
   }
 
   // One BatchWriteItem of <= 25 deletes; what DynamoDB leaves unprocessed
@@ -236,7 +259,17 @@ Result<CreateTableOutcome> createSessionTable(AwsClient& client, std::string_vie
     Result<std::string> status = parseTableStatus(described.value());
     if (!status) return status.status();
     outcome.table_status = *status;
-    if (*status == "ACTIVE") break;
+    if (*status == "ACTIVE") {
+      Result<bool> has_sid_index = parseTableHasIndex(described.value(), kSidIndexName);
+      if (!has_sid_index) return has_sid_index.status();
+      if (*has_sid_index || outcome.sid_index_added) break;
+      // A table made before the sid-index: add it (it builds in the background).
+      Result<std::string> added = client.callJsonText("dynamodb", target("UpdateTable"),
+                                                      toJsonText(addSidIndexRequest(table)));
+      if (!added) return added.status();
+      outcome.sid_index_added = true;
+      continue;
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       return Status::timeout("dynamodb: table " + std::string(table) + " still " + *status +
                              " after " + std::to_string(wait_seconds) + " s");

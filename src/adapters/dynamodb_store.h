@@ -6,6 +6,8 @@
 //   remove    DeleteItem
 //   removeUser Query on the `sub-index` GSI (paged) + BatchWriteItem
 //             deletes of 25, unprocessed items retried with back-off
+//   removeProviderSession  the same on the `sid-index` GSI (filtered on
+//             sub when one is given)
 //   list      Scan with a limit (paged)
 //   ping      DescribeTable (ACTIVE or UPDATING is healthy)
 // Item encoding lives in core/aws/dynamodb_codec (shared with the edge).
@@ -39,14 +41,16 @@ std::unique_ptr<SessionStore> makeDynamoDbStore(std::string table,
 Result<std::unique_ptr<SessionStore>> makeDynamoDbStore(const StoreConfig& config);
 
 struct CreateTableOutcome {
-  bool created = false;      // false: the table already existed
-  bool ttl_enabled = false;  // false: the service does not support TTL (dynalite)
-  std::string table_status;  // as last described
+  bool created = false;          // false: the table already existed
+  bool ttl_enabled = false;      // false: the service does not support TTL (dynalite)
+  bool sid_index_added = false;  // the table existed without its sid-index
+  std::string table_status;      // as last described
 };
 
 // Creates the session table (PAY_PER_REQUEST, key session_id, GSI
-// sub-index on sub) unless it exists, waits up to `wait_seconds` for it to
-// become ACTIVE, then turns TTL on valid_until on. Idempotent.
+// sub-index on sub, GSI sid-index on sid) unless it exists, adds the
+// sid-index to a table made without it, waits up to `wait_seconds` for it
+// to become ACTIVE, then turns TTL on valid_until on. Idempotent.
 Result<CreateTableOutcome> createSessionTable(AwsClient& client, std::string_view table,
                                               int wait_seconds = 60);
 

@@ -52,6 +52,15 @@ class MemoryStore : public SessionStore {
     }));
   }
 
+  Result<size_t> removeProviderSession(std::string_view sid, std::string_view sub) override {
+    MutexLock lock(mu_);
+    return static_cast<size_t>(std::erase_if(records_, [&](const auto& kv) {
+      const SessionRecord& r = kv.second;
+      return r.kind == RecordKind::kSession && !sid.empty() && r.sid == sid &&
+             (sub.empty() || r.sub == sub);
+    }));
+  }
+
   Status touch(std::string_view key, int64_t last_seen) override {
     MutexLock lock(mu_);
     auto it = records_.find(key);

@@ -24,6 +24,12 @@ TEST(MemoryStore, Touch) {
   expectTouchContract(*store);
 }
 
+// removeProviderSession() per the SessionStore contract.
+TEST(MemoryStore, RemoveProviderSession) {
+  auto store = makeMemoryStore();
+  expectRemoveProviderSessionContract(*store);
+}
+
 // A running server's memory store drops records that expired over an hour
 // ago as it writes (abandoned logins grew it without bound); the live ones
 // stay, and a store made for tests keeps everything.

@@ -1,6 +1,6 @@
 // The revocation listener against a real redis-server: the cache is
 // trusted only while subscribed, and every session the Redis store removes
-// (remove, removeUser) leaves it; a lost connection closes the cache until
+// (remove, removeUser, removeProviderSession) leaves it; a lost connection closes the cache until
 // the listener is back, which empties it first.
 #include "adapters/redis_revocations.h"
 
@@ -81,6 +81,12 @@ TEST_F(RevocationListenerTest, EvictsWhatTheStoreRemoves) {
   ASSERT_TRUE(removed.isOk());
   EXPECT_EQ(*removed, 2u);
   EXPECT_TRUE(eventually(5, [&] { return !cached("k2") && !cached("k3"); }));
+  SessionRecord by_sid = liveSession("k5", "carol");
+  by_sid.sid = "p1";
+  ASSERT_TRUE(store_->putNew(by_sid).isOk());
+  cache_->insertPresent(std::make_shared<const SessionRecord>(by_sid));
+  EXPECT_EQ(*store_->removeProviderSession("p1", "carol"), 1u);
+  EXPECT_TRUE(eventually(5, [&] { return !cached("k5"); }));
   EXPECT_TRUE(cached("k4")) << "only what was removed";
   EXPECT_EQ(lost_.load(), 0);
 }

@@ -22,33 +22,37 @@ constexpr std::string_view kReadOnly = "READONLY";
 
 constexpr char kRecordPrefix[] = "barrier:s:";
 constexpr char kUserPrefix[] = "barrier:u:";
+constexpr char kSidPrefix[] = "barrier:p:";
 
-// Creates the record unless its key exists; indexes sessions by sub; sets
-// the housekeeping expiry. KEYS: record, user set. ARGV: valid_until, key,
-// then field/value pairs.
+// Creates the record unless its key exists; indexes sessions by sub and by
+// the provider's sid; sets the housekeeping expiry. KEYS: record, user set,
+// sid set ('' for none). ARGV: valid_until, key, then field/value pairs.
 constexpr char kPutNewScript[] = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('EXPIREAT', KEYS[1], ARGV[1])
-if KEYS[2] ~= '' then
-  redis.call('SADD', KEYS[2], ARGV[2])
-  local want = tonumber(ARGV[1]) - tonumber(redis.call('TIME')[1])
-  if want > 0 and redis.call('TTL', KEYS[2]) < want then redis.call('EXPIRE', KEYS[2], want) end
+for i = 2, 3 do
+  if KEYS[i] ~= '' then
+    redis.call('SADD', KEYS[i], ARGV[2])
+    local want = tonumber(ARGV[1]) - tonumber(redis.call('TIME')[1])
+    if want > 0 and redis.call('TTL', KEYS[i]) < want then redis.call('EXPIRE', KEYS[i], want) end
+  end
 end
 return 1
 )lua";
 
-// Reads and deletes the record, and drops it from its user's set; a
-// removal (not a take) announces the key on the revocation channel.
-// KEYS: record. ARGV: key, user-set prefix, channel or ''.
+// Reads and deletes the record, and drops it from its user's and its sid's
+// sets; a removal (not a take) announces the key on the revocation channel.
+// KEYS: record. ARGV: key, user-set prefix, channel or '', sid-set prefix.
 constexpr char kTakeScript[] = R"lua(
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return fields end
 redis.call('DEL', KEYS[1])
 if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[1]) end
 for i = 1, #fields, 2 do
-  if fields[i] == 'sub' and fields[i + 1] ~= '' then
-    redis.call('SREM', ARGV[2] .. fields[i + 1], ARGV[1])
+  if fields[i + 1] ~= '' then
+    if fields[i] == 'sub' then redis.call('SREM', ARGV[2] .. fields[i + 1], ARGV[1]) end
+    if fields[i] == 'sid' then redis.call('SREM', ARGV[4] .. fields[i + 1], ARGV[1]) end
   end
 end
 return fields
@@ -67,6 +71,26 @@ for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 redis.call('DEL', KEYS[1])
+return n
+)lua";
+
+// Deletes the sessions of a provider's sid (of that sub only, when ARGV[1]
+// is not ''), announcing each key on the revocation channel; a session of
+// another sub keeps its place in the set. KEYS: sid set. ARGV: sub or '',
+// record prefix, channel, sid.
+constexpr char kRemoveSidScript[] = R"lua(
+local n = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local rec = ARGV[2] .. key
+  local kind, sub, sid = unpack(redis.call('HMGET', rec, 'kind', 'sub', 'sid'))
+  if kind == 'session' and sid == ARGV[4] and (ARGV[1] == '' or sub == ARGV[1]) then
+    n = n + redis.call('DEL', rec)
+    redis.call('SREM', KEYS[1], key)
+    redis.call('PUBLISH', ARGV[3], key)
+  elseif sid ~= ARGV[4] then
+    redis.call('SREM', KEYS[1], key)
+  end
+end
 return n
 )lua";
 
@@ -137,7 +161,8 @@ std::vector<std::string> recordFields(const SessionRecord& r) {
           "nonce",         r.nonce,
           "path",          r.path,
           "claims",        encodeRecordClaims(r.claims),
-          "last_seen",     std::to_string(r.last_seen)};
+          "last_seen",     std::to_string(r.last_seen),
+          "sid",           r.sid};
 }
 
 // A flat [field, value, ...] reply -> record. A record that does not parse
@@ -178,6 +203,7 @@ Result<std::optional<SessionRecord>> recordFromReply(std::string_view key,
   r.code_verifier = field(fields, "code_verifier");
   r.nonce = field(fields, "nonce");
   r.path = field(fields, "path");
+  r.sid = field(fields, "sid");
   if (!decodeRecordClaims(field(fields, "claims"), r.claims)) {
     return Status::internal("redis: malformed record (claims)");
   }
@@ -201,11 +227,16 @@ class RedisStore : public SessionStore {
   }
 
   Status putNew(const SessionRecord& record) override {
-    std::string user_set =
-        record.kind == RecordKind::kSession && !record.sub.empty() ? kUserPrefix + record.sub : "";
-    std::vector<std::string> args = {"EVAL",    kPutNewScript,
-                                     "2",       recordKey(record.key),
-                                     user_set,  std::to_string(record.valid_until),
+    bool session = record.kind == RecordKind::kSession;
+    std::string user_set = session && !record.sub.empty() ? kUserPrefix + record.sub : "";
+    std::string sid_set = session && !record.sid.empty() ? kSidPrefix + record.sid : "";
+    std::vector<std::string> args = {"EVAL",
+                                     kPutNewScript,
+                                     "3",
+                                     recordKey(record.key),
+                                     user_set,
+                                     sid_set,
+                                     std::to_string(record.valid_until),
                                      record.key};
     for (auto& f : recordFields(record)) args.push_back(std::move(f));
     Result<Reply> reply = run(args);
@@ -217,8 +248,8 @@ class RedisStore : public SessionStore {
   }
 
   Result<std::optional<SessionRecord>> take(std::string_view key) override {
-    Result<Reply> reply =
-        run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix, ""});
+    Result<Reply> reply = run(
+        {"EVAL", kTakeScript, "1", recordKey(key), std::string(key), kUserPrefix, "", kSidPrefix});
     if (!reply.isOk()) return reply.status();
     return recordFromReply(key, reply->get());
   }
@@ -228,7 +259,7 @@ class RedisStore : public SessionStore {
   // a malformed record can be removed too.
   Status remove(std::string_view key) override {
     Result<Reply> reply = run({"EVAL", kTakeScript, "1", recordKey(key), std::string(key),
-                               kUserPrefix, kRedisRevokedChannel});
+                               kUserPrefix, kRedisRevokedChannel, kSidPrefix});
     if (!reply.isOk() && reply.status().hasReason(kWrongType)) {
       // Not even a hash (nothing barrier wrote): no user index to update.
       reply = run({"DEL", recordKey(key)});
@@ -239,6 +270,16 @@ class RedisStore : public SessionStore {
   Result<size_t> removeUser(std::string_view sub) override {
     Result<Reply> reply = run({"EVAL", kRemoveUserScript, "1", kUserPrefix + std::string(sub),
                                std::string(sub), kRecordPrefix, kRedisRevokedChannel});
+    if (!reply.isOk()) return reply.status();
+    if ((*reply)->type != REDIS_REPLY_INTEGER) return Status::internal("redis: unexpected reply");
+    return static_cast<size_t>((*reply)->integer);
+  }
+
+  Result<size_t> removeProviderSession(std::string_view sid, std::string_view sub) override {
+    if (sid.empty()) return static_cast<size_t>(0);
+    Result<Reply> reply =
+        run({"EVAL", kRemoveSidScript, "1", kSidPrefix + std::string(sid), std::string(sub),
+             kRecordPrefix, kRedisRevokedChannel, std::string(sid)});
     if (!reply.isOk()) return reply.status();
     if ((*reply)->type != REDIS_REPLY_INTEGER) return Status::internal("redis: unexpected reply");
     return static_cast<size_t>((*reply)->integer);

@@ -4,8 +4,10 @@
 // Layout (docs/ARCHITECTURE.md, "Redis keys"): each record is a hash
 // "barrier:s:<key>" (the record's fields, groups as a JSON list) with
 // EXPIREAT valid_until as housekeeping only (callers still check expiry);
-// "barrier:u:<sub>" is the set of a user's session keys for removeUser.
-// putNew, take, remove and removeUser are Lua scripts, so each is atomic on
+// "barrier:u:<sub>" is the set of a user's session keys for removeUser,
+// "barrier:p:<sid>" that of a provider session's keys for
+// removeProviderSession. putNew, take, remove, removeUser and
+// removeProviderSession are Lua scripts, so each is atomic on
 // the server (standalone Redis or Sentinel; not Cluster).
 //
 // High availability with Redis Sentinel: given sentinels and a master name,

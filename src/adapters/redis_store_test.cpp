@@ -140,6 +140,18 @@ TEST_F(RedisStoreTest, PutNewThenGetRoundTrips) {
 // touch() per the SessionStore contract (a Lua script on the server).
 TEST_F(RedisStoreTest, Touch) { expectTouchContract(*store_); }
 
+// removeProviderSession() per the SessionStore contract; the sid set
+// expires with its sessions, and is gone once they are removed.
+TEST_F(RedisStoreTest, RemoveProviderSession) {
+  expectRemoveProviderSessionContract(*store_);
+  SessionRecord r = session("k", "alice");
+  r.sid = "p9";
+  ASSERT_TRUE(store_->putNew(r).isOk());
+  EXPECT_GT(server_->integerCommand("TTL barrier:p:p9"), 3500);
+  EXPECT_EQ(*store_->removeProviderSession("p9", "alice"), 1u);
+  EXPECT_EQ(server_->integerCommand("EXISTS barrier:p:p9"), 0);
+}
+
 // Absent is an ok Result holding nothing, not an error.
 TEST_F(RedisStoreTest, AbsentIsNotAnError) {
   auto got = store_->get("missing");

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   nonce         TEXT NOT NULL DEFAULT '',
   path          TEXT NOT NULL DEFAULT '',
   claims        TEXT NOT NULL DEFAULT '',
-  last_seen     INTEGER NOT NULL DEFAULT 0
+  last_seen     INTEGER NOT NULL DEFAULT 0,
+  sid           TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions(sub) WHERE sub <> '';
 CREATE INDEX IF NOT EXISTS sessions_by_valid_until ON sessions(valid_until);
@@ -43,14 +44,17 @@ CREATE INDEX IF NOT EXISTS sessions_by_valid_until ON sessions(valid_until);
 
 constexpr const char* kColumns =
     "session_id, kind, valid_until, created_at, sub, username, email, groups, secret, "
-    "code_verifier, nonce, path, claims, last_seen";
+    "code_verifier, nonce, path, claims, last_seen, sid";
 
 // Columns added after the first release, for a database made before them:
 // each is added when missing (an existing column makes ALTER fail, which
-// is what "present" looks like).
+// is what "present" looks like); then the index on a column added here
+// (kSchema cannot name a column an old table lacks).
 constexpr const char* kAddedColumns[] = {
     "ALTER TABLE sessions ADD COLUMN claims TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE sessions ADD COLUMN sid TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX IF NOT EXISTS sessions_by_sid ON sessions(sid) WHERE sid <> ''",
 };
 
 std::string encodeGroups(const std::vector<std::string>& groups) {
@@ -90,6 +94,7 @@ bool readRecord(sqlite3_stmt* st, SessionRecord& r) {
   r.nonce = columnText(st, 10);
   r.path = columnText(st, 11);
   r.last_seen = sqlite3_column_int64(st, 13);
+  r.sid = columnText(st, 14);
   return decodeRecordClaims(columnText(st, 12), r.claims);
 }
 
@@ -166,7 +171,7 @@ class SqliteStore : public SessionStore {
   Status putNew(const SessionRecord& r) override {
     auto result = withConnection<bool>([&](sqlite3* db) -> Result<bool> {
       Statement st(db, "INSERT INTO sessions (" + std::string(kColumns) +
-                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare insert");
       st.bind(1, r.key);
       st.bind(2, std::string_view(recordKindName(r.kind)));
@@ -182,6 +187,7 @@ class SqliteStore : public SessionStore {
       st.bind(12, r.path);
       st.bind(13, encodeRecordClaims(r.claims));
       st.bind(14, r.last_seen);
+      st.bind(15, r.sid);
       int rc = st.step();
       if (rc == SQLITE_CONSTRAINT) return Status::alreadyExists("record exists");
       if (rc != SQLITE_DONE) return sqliteError(db, rc, "insert");
@@ -202,6 +208,22 @@ class SqliteStore : public SessionStore {
     return withConnection<size_t>([&](sqlite3* db) {
       return execute(db, "DELETE FROM sessions WHERE sub = ? AND kind = 'session'", sub,
                      "delete user");
+    });
+  }
+
+  Result<size_t> removeProviderSession(std::string_view sid, std::string_view sub) override {
+    if (sid.empty()) return static_cast<size_t>(0);
+    return withConnection<size_t>([&](sqlite3* db) -> Result<size_t> {
+      Statement st(db,
+                   "DELETE FROM sessions WHERE sid = ? AND sid <> '' AND kind = 'session' AND "
+                   "(? = '' OR sub = ?)");
+      if (!st.ok()) return sqliteError(db, SQLITE_ERROR, "prepare delete sid");
+      st.bind(1, sid);
+      st.bind(2, sub);
+      st.bind(3, sub);
+      int rc = st.step();
+      if (rc != SQLITE_DONE) return sqliteError(db, rc, "delete sid");
+      return static_cast<size_t>(sqlite3_changes(db));
     });
   }
 

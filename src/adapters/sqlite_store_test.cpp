@@ -89,8 +89,11 @@ TEST_F(SqliteStoreTest, RoundTripsRecords) {
 // touch() per the SessionStore contract.
 TEST_F(SqliteStoreTest, Touch) { expectTouchContract(*store_); }
 
-// A database made before last_seen existed gets the column when opened:
-// its rows read (last_seen 0) and can be touched.
+// removeProviderSession() per the SessionStore contract.
+TEST_F(SqliteStoreTest, RemoveProviderSession) { expectRemoveProviderSessionContract(*store_); }
+
+// A database made before last_seen and sid existed gets the columns when
+// opened: its rows read (last_seen 0, no sid) and can be touched.
 TEST_F(SqliteStoreTest, AddsLastSeenToAnOlderDatabase) {
   store_.reset();
   std::filesystem::remove(path_);
@@ -115,8 +118,10 @@ TEST_F(SqliteStoreTest, AddsLastSeenToAnOlderDatabase) {
   auto got = store_->get("old");
   ASSERT_TRUE(got.isOk() && got->has_value()) << got.status().toString();
   EXPECT_EQ((*got)->last_seen, 0);
+  EXPECT_EQ((*got)->sid, "");
   ASSERT_TRUE(store_->touch("old", 1700000100).isOk());
   EXPECT_EQ((*store_->get("old"))->last_seen, 1700000100);
+  EXPECT_EQ(*store_->removeProviderSession("p1", ""), 0u) << "the sid column and index exist";
 }
 
 TEST_F(SqliteStoreTest, PutNewTakeRemove) {

@@ -2,7 +2,7 @@
 //                                [--endpoint URL] [--wait SECONDS]`
 //
 // Creates the DynamoDB session table for local use (dynalite, moto) or a
-// quick trial: PAY_PER_REQUEST, key session_id, GSI sub-index on sub, TTL
+// quick trial: PAY_PER_REQUEST, key session_id, GSIs sub-index and sid-index, TTL
 // on valid_until. In AWS the regional stack creates it instead. Idempotent:
 // an existing table is reported, not an error.
 //
@@ -52,6 +52,7 @@ void run(const CreateTableFlags& flags) {
   if (!outcome.isOk()) throw CliError(outcome.status().message(), 1);
   std::printf("table %s %s (%s)\n", store.table.c_str(),
               outcome->created ? "created" : "already exists", outcome->table_status.c_str());
+  if (outcome->sid_index_added) std::printf("sid-index: added (it builds in the background)\n");
   std::printf(outcome->ttl_enabled ? "TTL on valid_until: enabled\n"
                                    : "TTL on valid_until: not supported by this endpoint\n");
 }
@@ -69,7 +70,8 @@ CommandRegistrar reg(
     [](CLI::App& app) {
       auto flags = std::make_shared<CreateTableFlags>();
       CLI::App* cmd = sessionsCommand(app)->add_subcommand(
-          "create-table", "Create the DynamoDB session table (key, sub-index GSI, TTL)");
+          "create-table",
+          "Create the DynamoDB session table (key, sub-index and sid-index GSIs, TTL)");
       cmd->add_option("-c,--config", flags->config_path, "barrier.yaml to read store.* from");
       cmd->add_option("--table", flags->table, "table name (overrides store.table)");
       cmd->add_option("--region", flags->region, "AWS region (overrides store.region)");

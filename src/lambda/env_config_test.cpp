@@ -84,6 +84,7 @@ TEST(EnvConfigTest, OidcAndOverrides) {
       {"BARRIER_DYNAMODB_ENDPOINT", "http://127.0.0.1:4567"},
       {"BARRIER_SESSION_LIFETIME", "3600"},
       {"BARRIER_USERINFO", "true"},
+      {"BARRIER_BACKCHANNEL_LOGOUT", "true"},
       {"BARRIER_SCOPES", "openid email"},
   }));
   ASSERT_TRUE(text.isOk());
@@ -93,6 +94,7 @@ TEST(EnvConfigTest, OidcAndOverrides) {
   EXPECT_EQ(doc["store"]["endpoint"], "http://127.0.0.1:4567");
   EXPECT_EQ(doc["session"]["lifetime"], 3600);
   EXPECT_EQ(doc["provider"]["userinfo"], true);
+  EXPECT_EQ(doc["provider"]["backchannel_logout"], true);
   EXPECT_EQ(doc["provider"]["scopes"], Json({"openid", "email"}));
 }
 

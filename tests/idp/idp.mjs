@@ -36,6 +36,15 @@
 // /logout?client_id=..&logout_uri=.. (Cognito) or post_logout_redirect_uri
 // (OIDC) ends the provider session, so the next authorize shows the login
 // form again, then redirects to the given URI if it is registered.
+//
+// --backchannel-logout-uri URL (or IDP_BACKCHANNEL_LOGOUT_URI) turns on
+// OpenID Connect Back-Channel Logout: the client is registered with that
+// backchannel_logout_uri and backchannel_logout_session_required, so its ID
+// tokens carry a `sid`, the discovery document announces
+// backchannel_logout_supported, and oidc-provider's own end-session flow
+// (POST /logout, then its confirmation form to /logout/confirm with
+// logout=yes) posts a logout token (sub, sid) to the URL. Without it the
+// provider is as before (no sid in ID tokens).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -60,6 +69,7 @@ function options() {
       'id-token-ttl': { type: 'string' },
       'api-client': { type: 'string' },
       'api-audience': { type: 'string' },
+      'backchannel-logout-uri': { type: 'string' },
     },
   });
   const list = (v) => (v ? v.split(',').filter(Boolean) : []);
@@ -73,6 +83,7 @@ function options() {
     idTokenTtl: Number(values['id-token-ttl'] ?? 3600),
     apiClient: values['api-client'],
     apiAudience: values['api-audience'] ?? 'https://api.example.com',
+    backchannelLogoutUri: values['backchannel-logout-uri'] ?? process.env.IDP_BACKCHANNEL_LOGOUT_URI,
   };
 }
 
@@ -96,6 +107,11 @@ function makeProvider(issuer, opts) {
   // the sign-in flow's tokens stay exactly as they were.
   const clients = [client];
   const features = { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } };
+  if (opts.backchannelLogoutUri) {
+    features.backchannelLogout = { enabled: true };
+    client.backchannel_logout_uri = opts.backchannelLogoutUri;
+    client.backchannel_logout_session_required = true;
+  }
   if (opts.apiClient) {
     const [apiId, apiSecret] = opts.apiClient.split(':');
     clients.push({

@@ -54,10 +54,11 @@ TEST(DeployTemplatesTest, KeepTheDesignedSettings) {
   std::string manager = readTemplate("session-manager.yaml");
   for (const char* needle :
        {"DeletionPolicy: Retain", "AttributeName: valid_until", "IndexName: sub-index",
-        "PointInTimeRecoveryEnabled: true", "Runtime: provided.al2023", "PathPart: \"{proxy+}\"",
-        "PathPart: _identity", "StageName: live", "Value: /live", "Type: AWS::ApiGateway::Stage",
-        "AllowedOAuthFlows: [code]", "AllowedOAuthScopes: [openid, email, profile]",
-        "/_identity/auth", "/_identity/signed-out", "NoEcho: true", "ProjectionType: KEYS_ONLY"}) {
+        "IndexName: sid-index", "PointInTimeRecoveryEnabled: true", "Runtime: provided.al2023",
+        "PathPart: \"{proxy+}\"", "PathPart: _identity", "StageName: live", "Value: /live",
+        "Type: AWS::ApiGateway::Stage", "AllowedOAuthFlows: [code]",
+        "AllowedOAuthScopes: [openid, email, profile]", "/_identity/auth", "/_identity/signed-out",
+        "NoEcho: true", "ProjectionType: KEYS_ONLY"}) {
     EXPECT_NE(manager.find(needle), std::string::npos) << needle;
   }
   // Cognito's default branding style for the app client, only when the

@@ -96,6 +96,42 @@ class DynamoDbStoreTest : public ::testing::TestWithParam<EmulatorKind> {
 // touch() per the SessionStore contract: a conditional UpdateItem.
 TEST_P(DynamoDbStoreTest, Touch) { expectTouchContract(*store_); }
 
+// removeProviderSession() per the SessionStore contract, through the
+// sid-index (filtered on kind and sub).
+TEST_P(DynamoDbStoreTest, RemoveProviderSession) { expectRemoveProviderSessionContract(*store_); }
+
+// A table made before the sid-index (only the sub-index): removal by sid
+// says how to add it, and create-table adds it to the existing table.
+TEST_P(DynamoDbStoreTest, CreateTableAddsTheSidIndexToAnOlderTable) {
+  std::string old_table = table_ + "-old";
+  nlohmann::json request = createTableRequest(old_table);
+  request["AttributeDefinitions"].erase(2);    // sid
+  request["GlobalSecondaryIndexes"].erase(1);  // sid-index
+  ASSERT_TRUE(
+      client_->callJsonText("dynamodb", dynamoDbTarget("CreateTable"), request.dump()).isOk());
+  auto old_store = makeDynamoDbStore(old_table, client_);
+  auto refused = old_store->removeProviderSession("p1", "");
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.status().message().find("create-table"), std::string::npos)
+      << refused.status().toString();
+  if (GetParam() == EmulatorKind::kDynalite) {
+    GTEST_SKIP() << "dynalite's UpdateTable wants a ProvisionedThroughput for a new index even "
+                    "on an on-demand table (where AWS refuses one): the upgrade runs on moto";
+  }
+
+  auto upgraded = createSessionTable(*client_, old_table, 30);
+  ASSERT_TRUE(upgraded.isOk()) << upgraded.status().toString();
+  EXPECT_FALSE(upgraded->created);
+  EXPECT_TRUE(upgraded->sid_index_added);
+  SessionRecord r = session("k", "alice");
+  r.sid = "p1";
+  ASSERT_TRUE(old_store->putNew(r).isOk());
+  EXPECT_EQ(*old_store->removeProviderSession("p1", "alice"), 1u);
+  auto again = createSessionTable(*client_, old_table, 30);
+  ASSERT_TRUE(again.isOk()) << again.status().toString();
+  EXPECT_FALSE(again->sid_index_added) << "already there";
+}
+
 // create-table is idempotent: a second run reports the existing table
 // (CreateTable's ResourceInUseException) and its TTL, which moto keeps on and
 // dynalite cannot set (UnknownOperationException: not a failure).

@@ -24,6 +24,7 @@
 #include "tests/integration/support/lambda_harness.h"
 #include "tests/integration/support/lambda_runtime_api.h"
 #include "tests/integration/support/manager_browser.h"
+#include "tests/integration/support/serve_http.h"
 
 namespace barrier::testing {
 namespace {
@@ -320,6 +321,67 @@ TEST_F(LambdaManagerTest, FullLoginThroughRestAndHttpApiEvents) {
 
   fullVisit(api, *bootstrap, *http, LambdaEventFormat::kRestV1);
   fullVisit(api, *bootstrap, *http, LambdaEventFormat::kHttpV2);
+  EXPECT_TRUE(bootstrap->running());
+}
+
+// An API Gateway stand-in for the provider's back-channel call: a loopback
+// server whose every request becomes a REST API event for the packaged
+// manager, its answer the HTTP response.
+std::string throughLambdaRaw(LambdaRuntimeApi& api, const SeenRequest& seen) {
+  Request request;
+  request.method = seen.method;
+  request.path = seen.target.substr(0, seen.target.find('?'));
+  request.headers = seen.headers;
+  request.body = seen.body;
+  auto outcome = api.invoke(lambdaEvent(LambdaEventFormat::kRestV1, request), 30s);
+  if (!outcome || outcome->error) return "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
+  Response r = parseLambdaAnswer(LambdaEventFormat::kRestV1, outcome->body).response;
+  return "HTTP/1.1 " + std::to_string(r.status) +
+         " X\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
+}
+
+// OpenID Connect Back-Channel Logout through the packaged manager, with
+// DynamoDB (dynalite, the sid-index) and the local IdP: alice signs in
+// through the manager, ends her session at the provider, whose logout
+// token (sub and sid) reaches POST /_identity/backchannel-logout; her
+// barrier cookie is dead after.
+TEST_F(LambdaManagerTest, BackchannelLogoutEndsTheSession) {
+  DynamoDbEmulator dynalite(EmulatorKind::kDynalite);
+  if (!dynalite.unavailableReason().empty()) GTEST_SKIP() << dynalite.unavailableReason();
+  ASSERT_TRUE(dynalite.start());
+  Status table = createTable(dynalite.endpoint(), "barrier-lambda-bcl");
+  ASSERT_TRUE(table.isOk()) << table.toString();
+  LambdaRuntimeApi api;
+  FakeUpstream gateway([&api](const SeenRequest& seen) { return throughLambdaRaw(api, seen); });
+  IdpOptions options;
+  options.client_id = kClientId;
+  options.client_secret = kClientSecret;
+  options.redirect_uris = {std::string(kSite) + "/_identity/auth"};
+  options.backchannel_logout_uri = gateway.url() + "/_identity/backchannel-logout";
+  IdpProcess idp(options);
+  ASSERT_TRUE(idp.ok()) << "the local IdP did not start: " << idp.error();
+  auto env = lambdaEnvironment(
+      api, {"BARRIER_OIDC_ISSUER=" + idp.issuer(), "BARRIER_TABLE=barrier-lambda-bcl",
+            "BARRIER_DYNAMODB_ENDPOINT=" + dynalite.endpoint(), "BARRIER_BACKCHANNEL_LOGOUT=true",
+            "AWS_ACCESS_KEY_ID=AKIDLAMBDATEST", "AWS_SECRET_ACCESS_KEY=lambda-test-secret-key"});
+  auto bootstrap = startBootstrap(env, "backchannel.log");
+  ASSERT_TRUE(api.waitUntilPolling(20s)) << bootstrap->log();
+  auto http = makeCurlHttpClient();
+  ManagerBrowser b(*http, kSite, throughLambda(api, *bootstrap, LambdaEventFormat::kHttpV2));
+  auto isCallback = [](const std::string& l) {
+    return l.rfind(std::string(kSite) + "/_identity/auth", 0) == 0;
+  };
+  BrowserPage page = b.follow(b.get(std::string(kSite) + "/_identity/login?path=/"), isCallback);
+  if (page.status == 200)
+    page = b.follow(b.submitLogin(page, "alice", "alice-password"), isCallback);
+  ASSERT_TRUE(isCallback(page.location())) << page.status << " " << page.body;
+  ASSERT_EQ(b.get(page.location()).status, 302) << bootstrap->log();
+  ASSERT_EQ(b.get(std::string(kSite) + "/_identity/me").status, 200);
+
+  BrowserPage out = b.endProviderSession(idp.issuer());
+  ASSERT_TRUE(out.status > 0 && out.status < 400) << out.status << " " << out.body;
+  ASSERT_EQ(gateway.seen().size(), 1u) << "the provider sent no logout token";
+  EXPECT_EQ(b.get(std::string(kSite) + "/_identity/me").status, 401) << bootstrap->log();
   EXPECT_TRUE(bootstrap->running());
 }
 

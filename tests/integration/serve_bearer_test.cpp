@@ -10,49 +10,30 @@
 
 #include "adapters/curl_http_client.h"
 #include "core/encoding.h"
-#include "support/idp_process.h"
+#include "support/idp_serve_fixture.h"
 #include "support/idp_test_keys.h"
-#include "support/serve_program.h"
 
 namespace barrier::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ServeBearerTest : public ::testing::Test {
+class ServeBearerTest : public IdpServeTest {
  protected:
   void SetUp() override {
     IdpOptions options;
     options.api_client = "machine:machine-secret";
-    idp_ = std::make_unique<IdpProcess>(options);
-    if (!idp_->ok()) GTEST_SKIP() << "needs node and oidc-provider: " << idp_->error();
-    dir_ = makeTempDir("barrier-serve-bearer-");
-    fs::create_directories(fs::path(dir_) / "site" / "api" / "admin");
-    std::ofstream(fs::path(dir_) / "site" / "api" / "x") << "api answer\n";
-    std::ofstream(fs::path(dir_) / "site" / "api" / "admin" / "x") << "admin answer\n";
-    std::ofstream(fs::path(dir_) / "barrier.yaml")
-        << "site_url: http://127.0.0.1\n"
-           "provider:\n  type: oidc\n  issuer: "
-        << idp_->issuer()
-        << "\n  client_id: barrier\n"
-           "session:\n  signing_keys: [\""
-        << std::string(44, 'A')
-        << "\"]\n"
-           "store:\n  type: memory\n"
-           "api:\n  bearer: true\n  audiences: [https://api.example.com]\n"
-           "rules:\n"
-           "  - path: /api/admin/*\n    allow: [{claims: {scope: [api/write]}}]\n"
-           "  - path: /api/*\n    allow: [{claims: {scope: [api/read]}}]\n"
-           "headers:\n  X-Barrier-Scope: scope\n"
-           "server:\n  origins:\n    - prefix: /\n      static: site\n";
-    serve_ = std::make_unique<ServeProgram>(dir_ + "/barrier.yaml", dir_);
-    ASSERT_TRUE(serve_->ok()) << serve_->error();
-  }
-  void TearDown() override {
-    serve_.reset();
-    idp_.reset();
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
+    ASSERT_NO_FATAL_FAILURE(startIdp(options, "barrier-serve-bearer-"));
+    if (IsSkipped()) return;
+    fs::create_directories(fs::path(siteDir()) / "api" / "admin");
+    std::ofstream(fs::path(siteDir()) / "api" / "x") << "api answer\n";
+    std::ofstream(fs::path(siteDir()) / "api" / "admin" / "x") << "admin answer\n";
+    startServe("",
+               "api:\n  bearer: true\n  audiences: [https://api.example.com]\n"
+               "rules:\n"
+               "  - path: /api/admin/*\n    allow: [{claims: {scope: [api/write]}}]\n"
+               "  - path: /api/*\n    allow: [{claims: {scope: [api/read]}}]\n"
+               "headers:\n  X-Barrier-Scope: scope\n");
   }
 
   // An access token from the client-credentials grant, for `scope`.
@@ -77,10 +58,6 @@ class ServeBearerTest : public ::testing::Test {
     return httpGet(serve_->port(), path,
                    "Accept: text/html\r\nAuthorization: Bearer " + token_value + "\r\n" + extra);
   }
-
-  std::unique_ptr<IdpProcess> idp_;
-  std::string dir_;
-  std::unique_ptr<ServeProgram> serve_;
 };
 
 // A real token passes where its scopes allow, 403 insufficient_scope where

@@ -37,27 +37,18 @@ class ServeProcessTest : public ::testing::Test {
   // Starts the binary with a config whose static origin is relative to the
   // config file; returns once "listening on" was printed.
   void startServe(const std::string& log_level = "info") {
-    std::string config =
-        "site_url: http://127.0.0.1\n"
-        "provider:\n"
-        "  type: oidc\n"
-        "  issuer: http://127.0.0.1:9\n"
-        "  client_id: barrier\n"
-        "session:\n"
-        "  signing_keys: [\"" +
-        std::string(44, 'A') +
-        "\"]\n"
-        "store:\n"
-        "  type: memory\n"
-        "public_paths: [\"/public/*\", \"/slow\"]\n"
-        "server:\n"
-        "  threads: 2\n"
-        "  origins:\n"
-        "    - prefix: /\n"
-        "      static: site\n"
-        "    - prefix: /slow\n"
-        "      upstream: " +
-        upstream_->url() + "\n";
+    std::string config = serveConfigHead() +
+                         "store:\n"
+                         "  type: memory\n"
+                         "public_paths: [\"/public/*\", \"/slow\"]\n"
+                         "server:\n"
+                         "  threads: 2\n"
+                         "  origins:\n"
+                         "    - prefix: /\n"
+                         "      static: site\n"
+                         "    - prefix: /slow\n"
+                         "      upstream: " +
+                         upstream_->url() + "\n";
     std::ofstream(fs::path(dir_) / "barrier.yaml") << config;
     serve_ = std::make_unique<ServeProgram>(dir_ + "/barrier.yaml", dir_,
                                             std::vector<std::string>{"--log-level", log_level});

@@ -24,8 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kKey(44, 'A');
-
 class ServeRevocationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -57,15 +55,7 @@ class ServeRevocationTest : public ::testing::Test {
   }
 
   void writeConfig(const std::string& name, const std::string& server_extra) {
-    std::ofstream(dir_ + "/" + name) << "site_url: http://127.0.0.1\n"
-                                        "provider:\n"
-                                        "  type: oidc\n"
-                                        "  issuer: http://127.0.0.1:9\n"
-                                        "  client_id: barrier\n"
-                                        "session:\n"
-                                        "  signing_keys: [\"" +
-                                            kKey +
-                                            "\"]\n"
+    std::ofstream(dir_ + "/" + name) << serveConfigHead() +
                                             "cache:\n"
                                             "  ttl: 300\n"
                                             "store:\n"
@@ -98,7 +88,7 @@ class ServeRevocationTest : public ::testing::Test {
     EXPECT_TRUE(store.isOk()) << store.status().message();
     if (!store.isOk()) return {};
     std::string raw;
-    EXPECT_TRUE(base64Decode(kKey, raw));
+    EXPECT_TRUE(base64Decode(kServeTestSigningKey, raw));
     IdCodec codec(*crypto, {raw});
     auto issued = codec.issue(*random);
     SessionRecord record;

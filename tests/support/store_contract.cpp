@@ -29,7 +29,51 @@ std::optional<SessionRecord> read(SessionStore& store, const char* key) {
   return got.isOk() ? *got : std::nullopt;
 }
 
+SessionRecord sidSession(const char* key, const char* sub, const char* sid) {
+  SessionRecord r = contractRecord(key, RecordKind::kSession);
+  r.sub = sub;
+  r.sid = sid;
+  return r;
+}
+
+size_t removed(SessionStore& store, const char* sid, const char* sub) {
+  Result<size_t> n = store.removeProviderSession(sid, sub);
+  EXPECT_TRUE(n.isOk()) << n.status().toString();
+  return n.isOk() ? *n : 0;
+}
+
 }  // namespace
+
+void expectRemoveProviderSessionContract(SessionStore& store) {
+  for (const SessionRecord& r :
+       {sidSession("sid-a1", "alice", "p1"), sidSession("sid-a2", "alice", "p1"),
+        sidSession("sid-a3", "alice", "p2"), sidSession("sid-b1", "bob", "p1"),
+        sidSession("sid-none", "alice", "")}) {
+    ASSERT_TRUE(store.putNew(r).isOk());
+  }
+  SessionRecord login = contractRecord("sid-login", RecordKind::kLogin);
+  login.sid = "p1";  // never the case, but a login record must not end
+  ASSERT_TRUE(store.putNew(login).isOk());
+  EXPECT_EQ(read(store, "sid-a1")->sid, "p1");
+  EXPECT_EQ(read(store, "sid-none")->sid, "");
+
+  EXPECT_EQ(removed(store, "p1", "alice"), 2u);
+  EXPECT_FALSE(read(store, "sid-a1").has_value());
+  EXPECT_FALSE(read(store, "sid-a2").has_value());
+  EXPECT_TRUE(read(store, "sid-a3").has_value()) << "another provider session";
+  EXPECT_TRUE(read(store, "sid-b1").has_value()) << "p1 of another sub";
+  EXPECT_TRUE(read(store, "sid-none").has_value());
+  EXPECT_TRUE(read(store, "sid-login").has_value()) << "a login record is not a session";
+  EXPECT_EQ(removed(store, "", ""), 0u);
+  EXPECT_TRUE(read(store, "sid-none").has_value()) << "an empty sid names no session";
+
+  EXPECT_EQ(removed(store, "p1", ""), 1u) << "a sid alone ends the sessions of every sub";
+  EXPECT_FALSE(read(store, "sid-b1").has_value());
+  ASSERT_TRUE(store.remove("sid-a3").isOk());
+  EXPECT_EQ(removed(store, "p2", ""), 0u);
+  ASSERT_TRUE(store.remove("sid-none").isOk());
+  ASSERT_TRUE(store.remove("sid-login").isOk());
+}
 
 void expectTouchContract(SessionStore& store) {
   ASSERT_TRUE(store.putNew(contractRecord("touch-s", RecordKind::kSession)).isOk());

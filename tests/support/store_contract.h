@@ -12,4 +12,11 @@ namespace barrier {
 // a later touch wins. Uses keys "touch-s", "touch-l" and "touch-absent".
 void expectTouchContract(SessionStore& store);
 
+// removeProviderSession(): ends the sessions of a sid (and keeps its value
+// through a write and a read), of that sub only when one is named; a
+// login record, another sid and an empty sid are left alone; the index
+// follows take and remove (a sid whose sessions are gone ends nothing).
+// Uses keys starting "sid-".
+void expectRemoveProviderSessionContract(SessionStore& store);
+
 }  // namespace barrier

@@ -15,7 +15,7 @@ using json = nlohmann::json;
 constexpr const char* kAllAttributes[] = {
     kAttrSessionId, kAttrKind,  kAttrValidUntil, kAttrCreatedAt, kAttrSub,
     kAttrUsername,  kAttrEmail, kAttrGroups,     kAttrSecret,    kAttrCodeVerifier,
-    kAttrNonce,     kAttrPath,  kAttrClaims,     kAttrLastSeen,
+    kAttrNonce,     kAttrPath,  kAttrClaims,     kAttrLastSeen,  kAttrSid,
 };
 
 // Generous bounds against absurd answers: DynamoDB items are at most 400 KB.
@@ -196,6 +196,7 @@ json encodeItem(const SessionRecord& r) {
   putString(item, kAttrPath, r.path);
   putString(item, kAttrClaims, encodeRecordClaims(r.claims));
   if (r.last_seen != 0) putNumber(item, kAttrLastSeen, r.last_seen);
+  putString(item, kAttrSid, r.sid);
   return item;
 }
 
@@ -215,7 +216,8 @@ Result<SessionRecord> decodeItem(const json& item) {
       readString(item, kAttrSecret, r.secret, error) &&
       readString(item, kAttrCodeVerifier, r.code_verifier, error) &&
       readString(item, kAttrNonce, r.nonce, error) && readString(item, kAttrPath, r.path, error) &&
-      readNumber(item, kAttrLastSeen, r.last_seen, error);
+      readNumber(item, kAttrLastSeen, r.last_seen, error) &&
+      readString(item, kAttrSid, r.sid, error);
   std::string claims;
   ok = ok && readString(item, kAttrClaims, claims, error);
   if (ok && !decodeRecordClaims(claims, r.claims)) {
@@ -275,6 +277,26 @@ json querySubRequest(std::string_view table, std::string_view sub,
   return request;
 }
 
+json querySidRequest(std::string_view table, std::string_view sid, std::string_view sub,
+                     const json& exclusive_start_key) {
+  json request = {
+      {"TableName", std::string(table)},
+      {"IndexName", kSidIndexName},
+      {"KeyConditionExpression", "#p = :p"},
+      {"FilterExpression", "#t = :t"},
+      {"ProjectionExpression", "#k"},
+      {"ExpressionAttributeNames", {{"#p", kAttrSid}, {"#k", kAttrSessionId}, {"#t", kAttrKind}}},
+      {"ExpressionAttributeValues",
+       {{":p", {{"S", std::string(sid)}}}, {":t", {{"S", "session"}}}}}};
+  if (!sub.empty()) {
+    request["FilterExpression"] = "#t = :t AND #s = :s";
+    request["ExpressionAttributeNames"]["#s"] = kAttrSub;
+    request["ExpressionAttributeValues"][":s"] = {{"S", std::string(sub)}};
+  }
+  if (exclusive_start_key.is_object()) request["ExclusiveStartKey"] = exclusive_start_key;
+  return request;
+}
+
 json batchDeleteRequest(std::string_view table, const std::vector<std::string>& keys) {
   json deletes = json::array();
   for (const auto& key : keys) {
@@ -292,20 +314,43 @@ json scanRequest(std::string_view table, size_t limit, const json& exclusive_sta
 
 json describeTableRequest(std::string_view table) { return {{"TableName", std::string(table)}}; }
 
+namespace {
+
+// The sid index holds kind and sub too, for the filter on its query (only
+// sessions end, and only the named sub's when the logout token names one);
+// never a record's secrets.
+json sidIndex() {
+  return {
+      {"IndexName", kSidIndexName},
+      {"KeySchema", json::array({{{"AttributeName", kAttrSid}, {"KeyType", "HASH"}}})},
+      {"Projection", {{"ProjectionType", "INCLUDE"}, {"NonKeyAttributes", {kAttrKind, kAttrSub}}}}};
+}
+
+}  // namespace
+
 json createTableRequest(std::string_view table) {
   return {
       {"TableName", std::string(table)},
       {"BillingMode", "PAY_PER_REQUEST"},
       {"AttributeDefinitions",
        json::array({{{"AttributeName", kAttrSessionId}, {"AttributeType", "S"}},
-                    {{"AttributeName", kAttrSub}, {"AttributeType", "S"}}})},
+                    {{"AttributeName", kAttrSub}, {"AttributeType", "S"}},
+                    {{"AttributeName", kAttrSid}, {"AttributeType", "S"}}})},
       {"KeySchema", json::array({{{"AttributeName", kAttrSessionId}, {"KeyType", "HASH"}}})},
       {"GlobalSecondaryIndexes",
        json::array(
            {{{"IndexName", kSubIndexName},
              {"KeySchema", json::array({{{"AttributeName", kAttrSub}, {"KeyType", "HASH"}}})},
-             {"Projection", {{"ProjectionType", "KEYS_ONLY"}}}}})},
+             {"Projection", {{"ProjectionType", "KEYS_ONLY"}}}},
+            sidIndex()})},
   };
+}
+
+json addSidIndexRequest(std::string_view table) {
+  return {{"TableName", std::string(table)},
+          {"AttributeDefinitions",
+           json::array({{{"AttributeName", kAttrSid}, {"AttributeType", "S"}}})},
+          {"GlobalSecondaryIndexUpdates", json::array({{{"Create", sidIndex()}}})}};
 }
 
 json updateTimeToLiveRequest(std::string_view table) {
@@ -412,18 +457,41 @@ Result<std::vector<std::string>> parseBatchWriteUnprocessed(std::string_view bod
   return keys;
 }
 
-Result<std::string> parseTableStatus(std::string_view body) {
+namespace {
+
+// DescribeTable's Table object.
+Result<json> describedTable(std::string_view body) {
   Result<json> doc = parseDynamoDbJson(body);
   if (!doc) return doc.status();
   auto table = doc->find("Table");
   if (table == doc->end() || !table->is_object()) {
     return Status::invalid("dynamodb DescribeTable: Table is missing");
   }
+  return std::move(*table);
+}
+
+}  // namespace
+
+Result<std::string> parseTableStatus(std::string_view body) {
+  Result<json> table = describedTable(body);
+  if (!table) return table.status();
   auto status = table->find("TableStatus");
   if (status == table->end() || !status->is_string()) {
     return Status::invalid("dynamodb DescribeTable: TableStatus is missing");
   }
   return status->get<std::string>();
+}
+
+Result<bool> parseTableHasIndex(std::string_view body, std::string_view index) {
+  Result<json> table = describedTable(body);
+  if (!table) return table.status();
+  auto indexes = table->find("GlobalSecondaryIndexes");
+  if (indexes == table->end() || !indexes->is_array()) return false;
+  for (const json& entry : *indexes) {
+    auto name = entry.is_object() ? entry.find("IndexName") : entry.end();
+    if (name != entry.end() && name->is_string() && *name == index) return true;
+  }
+  return false;
 }
 
 std::string dynamoDbEndpoint(std::string_view region, std::string_view endpoint) {

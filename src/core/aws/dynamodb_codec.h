@@ -9,7 +9,8 @@
 // seconds, also the TTL attribute), created_at N, sub/username/email S,
 // groups L of S, secret/code_verifier/nonce/path S, claims S (the kept
 // claims as JSON text, core/session/record_claims.h), last_seen N (absent
-// until the first touch; never the TTL attribute). Empty strings and empty
+// until the first touch; never the TTL attribute), sid S (the provider's
+// session, key of the sid-index). Empty strings and empty
 // lists are left out of the item (a GSI key may not be empty, and older
 // emulators refuse empty strings); a missing attribute decodes as empty.
 //
@@ -48,7 +49,9 @@ inline constexpr char kAttrNonce[] = "nonce";
 inline constexpr char kAttrPath[] = "path";
 inline constexpr char kAttrClaims[] = "claims";  // S: JSON text (record_claims.h)
 inline constexpr char kAttrLastSeen[] = "last_seen";
+inline constexpr char kAttrSid[] = "sid";  // the provider's session (ID token's sid)
 inline constexpr char kSubIndexName[] = "sub-index";
+inline constexpr char kSidIndexName[] = "sid-index";
 
 // Answers larger than this are refused unread (a Scan page is at most 1 MB).
 inline constexpr size_t kMaxDynamoDbResponseBytes = 4 * 1024 * 1024;
@@ -77,14 +80,24 @@ nlohmann::json deleteItemRequest(std::string_view table, std::string_view key, b
 // Keys of `sub`'s records on the sub index, one page.
 nlohmann::json querySubRequest(std::string_view table, std::string_view sub,
                                const nlohmann::json& exclusive_start_key);
+// Keys of the sessions of the provider session `sid` on the sid index, one
+// page; with a non-empty `sub`, only those of `sub` (a filter on the kind
+// and sub the index projects).
+nlohmann::json querySidRequest(std::string_view table, std::string_view sid, std::string_view sub,
+                               const nlohmann::json& exclusive_start_key);
 // At most 25 DeleteRequests (the BatchWriteItem limit); callers split.
 nlohmann::json batchDeleteRequest(std::string_view table, const std::vector<std::string>& keys);
 inline constexpr size_t kBatchWriteMax = 25;
 nlohmann::json scanRequest(std::string_view table, size_t limit,
                            const nlohmann::json& exclusive_start_key);
 nlohmann::json describeTableRequest(std::string_view table);
-// PAY_PER_REQUEST, key session_id (S), GSI sub-index on sub (KEYS_ONLY).
+// PAY_PER_REQUEST, key session_id (S), GSI sub-index on sub (KEYS_ONLY),
+// GSI sid-index on sid (keys, kind and sub).
 nlohmann::json createTableRequest(std::string_view table);
+// UpdateTable adding the sid-index to a table made before it existed.
+nlohmann::json addSidIndexRequest(std::string_view table);
+// DescribeTable: whether Table.GlobalSecondaryIndexes names `index`.
+Result<bool> parseTableHasIndex(std::string_view body, std::string_view index);
 // TTL on valid_until.
 nlohmann::json updateTimeToLiveRequest(std::string_view table);
 

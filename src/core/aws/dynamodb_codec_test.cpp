@@ -120,9 +120,25 @@ TEST(DynamoDbCodec, GetItemRequest) {
   EXPECT_EQ(request["Key"], json::parse(R"({"session_id": {"S": "k"}})"));
   EXPECT_EQ(request["ConsistentRead"], true);
   EXPECT_EQ(request["ProjectionExpression"],
-            "#a0,#a1,#a2,#a3,#a4,#a5,#a6,#a7,#a8,#a9,#a10,#a11,#a12,#a13");
+            "#a0,#a1,#a2,#a3,#a4,#a5,#a6,#a7,#a8,#a9,#a10,#a11,#a12,#a13,#a14");
   EXPECT_EQ(request["ExpressionAttributeNames"]["#a11"], "path");
   EXPECT_EQ(request["ExpressionAttributeNames"]["#a12"], "claims");
+  EXPECT_EQ(request["ExpressionAttributeNames"]["#a14"], "sid");
+}
+
+// The provider's sid is an S attribute (absent when empty, as the sid-index
+// key may not be empty) and round-trips.
+TEST(DynamoDbCodec, SidRoundTrip) {
+  SessionRecord r = sampleSession();
+  EXPECT_FALSE(encodeItem(r).contains("sid"));
+  r.sid = "provider-session-1";
+  json item = encodeItem(r);
+  EXPECT_EQ(item["sid"]["S"], "provider-session-1");
+  auto back = decodeItem(item);
+  ASSERT_TRUE(back.isOk()) << back.status().toString();
+  EXPECT_EQ(back->sid, "provider-session-1");
+  item["sid"] = {{"N", "1"}};
+  EXPECT_EQ(decodeItem(item).status().code(), Code::kInvalidArgument);
 }
 
 // A session's kept claims travel as one JSON string attribute, absent when
@@ -161,8 +177,37 @@ TEST(DynamoDbCodec, WriteRequests) {
   json create = createTableRequest("tbl");
   EXPECT_EQ(create["BillingMode"], "PAY_PER_REQUEST");
   EXPECT_EQ(create["GlobalSecondaryIndexes"][0]["IndexName"], "sub-index");
+  EXPECT_EQ(create["GlobalSecondaryIndexes"][1],
+            addSidIndexRequest("tbl")["GlobalSecondaryIndexUpdates"][0]["Create"]);
+  EXPECT_EQ(create["GlobalSecondaryIndexes"][1]["IndexName"], "sid-index");
   EXPECT_EQ(updateTimeToLiveRequest("tbl")["TimeToLiveSpecification"]["AttributeName"],
             "valid_until");
+}
+
+// A provider session's sessions are found on the sid index, sessions only,
+// and only the named sub's when there is one; DescribeTable tells whether a
+// table has that index.
+TEST(DynamoDbCodec, SidQueryAndIndex) {
+  json query = querySidRequest("tbl", "p1", "", nullptr);
+  EXPECT_EQ(query["IndexName"], "sid-index");
+  EXPECT_EQ(query["ExpressionAttributeValues"][":p"]["S"], "p1");
+  EXPECT_EQ(query["FilterExpression"], "#t = :t");
+  EXPECT_EQ(query["ExpressionAttributeValues"][":t"]["S"], "session");
+  json both = querySidRequest("tbl", "p1", "alice", keyAttribute("k9"));
+  EXPECT_EQ(both["FilterExpression"], "#t = :t AND #s = :s");
+  EXPECT_EQ(both["ExpressionAttributeNames"]["#s"], "sub");
+  EXPECT_EQ(both["ExpressionAttributeValues"][":s"]["S"], "alice");
+  EXPECT_EQ(both["ExclusiveStartKey"], keyAttribute("k9"));
+  EXPECT_EQ(
+      *parseTableHasIndex(
+          R"({"Table":{"GlobalSecondaryIndexes":[{"IndexName":"sub-index"},{"IndexName":"sid-index"}]}})",
+          "sid-index"),
+      true);
+  EXPECT_EQ(*parseTableHasIndex(
+                R"({"Table":{"GlobalSecondaryIndexes":[{"IndexName":"sub-index"}]}})", "sid-index"),
+            false);
+  EXPECT_EQ(*parseTableHasIndex(R"({"Table":{}})", "sid-index"), false);
+  EXPECT_FALSE(parseTableHasIndex("[]", "sid-index").isOk());
 }
 
 // An absent item is an ok nullopt; a present one decodes; garbage is

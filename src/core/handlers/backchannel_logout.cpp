@@ -36,6 +36,14 @@ SessionRecord jtiMarker(IdentityContext& ctx, const LogoutRequest& logout) {
   return marker;
 }
 
+// §2.7: a token naming a sid ends the sessions signed in during that
+// provider session (of its sub only, when it names one too); a token naming
+// only a sub ends every session of the sub.
+Result<size_t> endSessions(SessionStore& store, const LogoutRequest& logout) {
+  if (!logout.sid.empty()) return store.removeProviderSession(logout.sid, logout.sub);
+  return store.removeUser(logout.sub);
+}
+
 }  // namespace
 
 Response handleBackchannelLogout(IdentityContext& ctx, const Request& request) {
@@ -59,11 +67,10 @@ Response handleBackchannelLogout(IdentityContext& ctx, const Request& request) {
                         {{"error", logout.status().message()}});
     return invalid(logout.status().message());
   }
-  if (logout->sub.empty()) return invalid("logout tokens naming only a sid are not supported");
   Status seen = ctx.ports.store.putNew(jtiMarker(ctx, *logout));
   if (seen.code() == Code::kAlreadyExists) return invalid("logout token replayed (jti seen)");
   if (!seen) return unavailable(ctx, "backchannel_logout.store_error", seen);
-  Result<size_t> ended = ctx.ports.store.removeUser(logout->sub);
+  Result<size_t> ended = endSessions(ctx.ports.store, *logout);
   if (!ended) return unavailable(ctx, "backchannel_logout.store_error", ended.status());
   ctx.ports.log.write(LogLevel::kInfo, "backchannel_logout",
                       {{"sessions", std::to_string(*ended)}});

@@ -7,14 +7,16 @@
 // is recorded in the session store until the token expires — a marker
 // record of kind `login` under "jti:<hash>", which can never pass as a
 // session — so a replay is refused on every instance sharing the store.
-// Then every session of the token's `sub` ends (through the store, so a
-// Redis store announces each one to every instance).
+// Then the sessions it names end (through the store, so a Redis store
+// announces each one to every instance): with a `sid`, those signed in
+// during that provider session (the ID token's sid, kept in the record),
+// of the token's `sub` only when it names one; without, every session of
+// the `sub`.
 //
 // Answers (with Cache-Control: no-store, as all of /_identity/): 200 when
 // done; 400 with {"error":"invalid_request","error_description":...} for
-// a token refused, replayed, or naming only a sid (sessions are found by
-// sub); 405 for another method; 503 when the provider's keys or the store
-// cannot be had (the provider may try again).
+// a token refused or replayed; 405 for another method; 503 when the
+// provider's keys or the store cannot be had (the provider may try again).
 #pragma once
 
 #include "core/handlers/identity_context.h"

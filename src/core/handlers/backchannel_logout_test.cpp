@@ -1,7 +1,7 @@
-// POST /_identity/backchannel-logout: a valid Logout Token ends the user's
-// sessions (200, no-store); a refused, replayed or sid-only token is a 400
-// with a JSON error and ends nothing; the endpoint exists only when
-// provider.backchannel_logout is on.
+// POST /_identity/backchannel-logout: a valid Logout Token ends the
+// sessions it names, by sid or by sub (200, no-store); a refused or
+// replayed token is a 400 with a JSON error and ends nothing; the endpoint
+// exists only when provider.backchannel_logout is on.
 #include "core/handlers/backchannel_logout.h"
 
 #include <gtest/gtest.h>
@@ -39,14 +39,16 @@ class BackchannelLogoutTest : public ::testing::Test {
     valid_.emplace(mustValidate(config));
     handlers_ = std::make_unique<IdentityHandlers>(
         *valid_, IdentityPorts{clock_, random_, *crypto_, *store_, http_, log_});
-    for (const char* key : {"s1", "s2"}) addSession(key, "sub-alice");
-    addSession("s3", "sub-bob");
+    addSession("s1", "sub-alice", "sid-a1");
+    addSession("s2", "sub-alice", "sid-a2");
+    addSession("s3", "sub-bob", "sid-b");
   }
 
-  void addSession(const char* key, const char* sub) {
+  void addSession(const char* key, const char* sub, const char* sid = "") {
     SessionRecord r;
     r.key = key;
     r.sub = sub;
+    r.sid = sid;
     r.created_at = kNow;
     r.valid_until = kNow + 3600;
     ASSERT_TRUE(store_->putNew(r).isOk());
@@ -123,9 +125,10 @@ TEST_F(BackchannelLogoutTest, RefusedTokensEndNothing) {
   wrong_iss["iss"] = "https://evil.example.com";
   json neither = claims();
   neither.erase("sub");
-  json sid_only = claims();
-  sid_only.erase("sub");
-  sid_only["sid"] = "sid-1";
+  json stale = claims();
+  stale["iat"] = kNow - 3600;
+  json expired = claims();
+  expired["exp"] = kNow - 600;
   std::string unsigned_token = base64UrlEncode(R"({"alg":"none","kid":"k1"})") + "." +
                                base64UrlEncode(claims().dump()) + ".";
   struct Case {
@@ -139,7 +142,8 @@ TEST_F(BackchannelLogoutTest, RefusedTokensEndNothing) {
       {"nonce present", providerKey().signRs256(with_nonce)},
       {"events missing", providerKey().signRs256(no_events)},
       {"neither sub nor sid", providerKey().signRs256(neither)},
-      {"sid only", providerKey().signRs256(sid_only)},
+      {"issued an hour ago", providerKey().signRs256(stale)},
+      {"expired", providerKey().signRs256(expired)},
       {"not a token", "garbage"},
   };
   for (const auto& c : cases) {
@@ -151,6 +155,33 @@ TEST_F(BackchannelLogoutTest, RefusedTokensEndNothing) {
   empty.path = kBackchannelLogoutPath;
   EXPECT_NE(refusal(handlers_->handle(empty)).find("logout_token"), std::string::npos);
   EXPECT_EQ(post(providerKey().signRs256(claims()), "GET").status, 405);
+}
+
+// A token naming a sid ends the sessions of that provider session only;
+// with a sub too, only those of that sub (a sid of someone else's session
+// ends nothing); a sid alone is enough.
+TEST_F(BackchannelLogoutTest, EndsTheSessionsOfASid) {
+  addSession("s4", "sub-alice", "sid-a1");
+  json both = claims();
+  both["sid"] = "sid-a1";
+  EXPECT_EQ(post(providerKey().signRs256(both)).status, 200);
+  EXPECT_FALSE(present("s1"));
+  EXPECT_FALSE(present("s4"));
+  EXPECT_TRUE(present("s2")) << "another provider session of the same user";
+
+  json other_sub = claims();
+  other_sub["jti"] = "jti-2";
+  other_sub["sid"] = "sid-b";
+  EXPECT_EQ(post(providerKey().signRs256(other_sub)).status, 200);
+  EXPECT_TRUE(present("s3")) << "sid-b is bob's, the token names alice";
+
+  json sid_only = claims();
+  sid_only.erase("sub");
+  sid_only["jti"] = "jti-3";
+  sid_only["sid"] = "sid-b";
+  EXPECT_EQ(post(providerKey().signRs256(sid_only)).status, 200);
+  EXPECT_FALSE(present("s3"));
+  EXPECT_TRUE(present("s2"));
 }
 
 // Off (the default), the path is not there.

@@ -169,6 +169,7 @@ Result<SessionRecord> sessionRecord(IdentityContext& ctx, const Identity& identi
   record.created_at = now;
   record.valid_until = now + ctx.config.session.lifetime;
   record.sub = identity.sub;
+  record.sid = identity.sid;  // from the ID token only (userinfo's is never merged)
   record.username = identity.username;
   record.email = identity.email;
   record.groups = identity.groups;

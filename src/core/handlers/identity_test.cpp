@@ -741,6 +741,22 @@ TEST_F(IdentityTest, GroupsClaimConfigurable) {
   EXPECT_EQ(store->list(1)->records.front().groups, std::vector<std::string>{"ops"});
 }
 
+// The provider's sid is kept from the ID token (for back-channel logout);
+// a sid only userinfo names is not (it is not the session's).
+TEST_F(IdentityTest, CallbackKeepsTheIdTokensSid) {
+  config.provider.userinfo = true;
+  provider.userinfo_body = R"({"sub":"sub-alice","sid":"from-userinfo"})";
+  ASSERT_EQ(callback(startLogin()).status, 302);
+  EXPECT_EQ(store->list(1)->records.front().sid, "") << "no sid in the ID token";
+  ASSERT_TRUE(store->removeUser("sub-alice").isOk());
+  provider.make_token = [](json& c) {
+    c["sid"] = "provider-session-7";
+    return goodKey().signRs256(c);
+  };
+  ASSERT_EQ(callback(startLogin()).status, 302);
+  EXPECT_EQ(store->list(1)->records.front().sid, "provider-session-7");
+}
+
 // Top-level allow: who may hold a session at all. Anyone else gets the 403
 // page and no session; near misses of each condition kind included.
 TEST_F(IdentityTest, TopLevelAllowDecidesAtSignIn) {

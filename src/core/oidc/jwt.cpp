@@ -115,6 +115,7 @@ Status checkIdTokenClaims(const nlohmann::json& payload, const IdTokenExpectatio
 Identity identityFromClaims(const nlohmann::json& claims, std::string_view groups_claim) {
   Identity id;
   if (const std::string* sub = json::string(claims, "sub")) id.sub = *sub;
+  if (const std::string* sid = json::string(claims, "sid")) id.sid = *sid;
   for (const char* name : {"cognito:username", "preferred_username", "username"}) {
     if (const std::string* v = json::string(claims, name); v != nullptr && !v->empty()) {
       id.username = *v;

@@ -49,6 +49,7 @@ Status checkIdTokenClaims(const nlohmann::json& payload, const IdTokenExpectatio
 // Who logged in, from ID-token (and optionally userinfo) claims.
 struct Identity {
   std::string sub;
+  std::string sid;  // the provider's session, when the ID token names one
   std::string username;
   std::string email;
   std::vector<std::string> groups;

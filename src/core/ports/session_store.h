@@ -46,6 +46,10 @@ class SessionStore {
   virtual Status remove(std::string_view key) = 0;
   // Deletes every session of `sub`; returns how many were deleted.
   virtual Result<size_t> removeUser(std::string_view sub) = 0;
+  // Deletes every session signed in during the provider's session `sid`
+  // (SessionRecord::sid), and when `sub` is not empty only those of `sub`
+  // (a back-channel logout naming both); returns how many were deleted.
+  virtual Result<size_t> removeProviderSession(std::string_view sid, std::string_view sub) = 0;
   // Sets last_seen of the session record under `key` (session.idle_timeout)
   // when there is one; an absent key or a login record is left alone and is
   // ok. Never creates a record, never changes another field.
@@ -70,6 +74,9 @@ class ForwardingSessionStore : public SessionStore {
   }
   Status remove(std::string_view key) override { return inner_.remove(key); }
   Result<size_t> removeUser(std::string_view sub) override { return inner_.removeUser(sub); }
+  Result<size_t> removeProviderSession(std::string_view sid, std::string_view sub) override {
+    return inner_.removeProviderSession(sid, sub);
+  }
   Status touch(std::string_view key, int64_t last_seen) override {
     return inner_.touch(key, last_seen);
   }

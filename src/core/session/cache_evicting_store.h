@@ -26,6 +26,11 @@ class CacheEvictingStore : public ForwardingSessionStore {
     cache_.clear();
     return n;
   }
+  Result<size_t> removeProviderSession(std::string_view sid, std::string_view sub) override {
+    Result<size_t> n = ForwardingSessionStore::removeProviderSession(sid, sub);
+    cache_.clear();
+    return n;
+  }
 
  private:
   SessionCache& cache_;

@@ -35,6 +35,9 @@ struct SessionRecord {
 
   // Identity (sessions).
   std::string sub;
+  // The provider's session (the ID token's `sid` claim; "" when it named
+  // none): a back-channel logout may end the sessions of one sid.
+  std::string sid;
   std::string username;
   std::string email;
   std::vector<std::string> groups;

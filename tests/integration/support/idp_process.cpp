@@ -51,6 +51,9 @@ IdpProcess::IdpProcess(const IdpOptions& options, int timeout_ms) {
     args.push_back("--logout-uri");
     args.push_back(u);
   }
+  if (!options.backchannel_logout_uri.empty()) {
+    args.insert(args.end(), {"--backchannel-logout-uri", options.backchannel_logout_uri});
+  }
   if (!options.api_client.empty()) {
     args.insert(args.end(),
                 {"--api-client", options.api_client, "--api-audience", options.api_audience});

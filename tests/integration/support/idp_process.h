@@ -20,6 +20,11 @@ struct IdpOptions {
   // for `api_audience` (empty: none).
   std::string api_client;
   std::string api_audience = "https://api.example.com";
+  // The client's backchannel_logout_uri (empty: the provider has no
+  // back-channel logout): when set, ID tokens name a sid and ending the
+  // session at the provider (POST /logout, then its confirmation form)
+  // posts a logout token there.
+  std::string backchannel_logout_uri;
 };
 
 class IdpProcess {

@@ -156,4 +156,16 @@ std::map<std::string, std::string> ManagerBrowser::cookies(const std::string& ho
   return it == jar_.end() ? std::map<std::string, std::string>() : it->second;
 }
 
+BrowserPage ManagerBrowser::endProviderSession(const std::string& issuer) {
+  BrowserPage ask = request("POST", issuer + "/logout");
+  std::smatch xsrf;
+  if (ask.status != 200 ||
+      !std::regex_search(ask.body, xsrf, std::regex(R"re(name="xsrf" value="([^"]+)")re"))) {
+    ask.status = -1;  // not the confirmation page
+    return ask;
+  }
+  return request("POST", formAction(ask, "/logout/confirm"),
+                 "xsrf=" + percentEncode(xsrf[1].str()) + "&logout=yes");
+}
+
 }  // namespace barrier::testing

@@ -48,6 +48,12 @@ class ManagerBrowser {
                           const std::string& password);
   // Posts the form whose action ends in `suffix` (e.g. "/abort") with no fields.
   BrowserPage submitForm(const BrowserPage& page, const std::string& suffix);
+  // Ends the browser's session at oidc-provider (tests/idp at `issuer`) as
+  // its own logout page does: POST /logout (end_session), then the
+  // confirmation form with logout=yes. The provider sends its back-channel
+  // logout tokens before it answers. The confirmation's answer (status -1
+  // when no confirmation page came).
+  BrowserPage endProviderSession(const std::string& issuer);
 
   // The cookie `name` for `host_url`'s host, "" when absent.
   std::string cookie(const std::string& host_url, const std::string& name) const;

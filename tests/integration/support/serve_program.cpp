@@ -1,14 +1,33 @@
 #include "serve_program.h"
 
+#include <algorithm>
 #include <regex>
 
 namespace barrier::testing {
 
+std::string serveConfigHead(const std::string& issuer, const std::string& site_url,
+                            const std::string& provider_extra) {
+  return "site_url: " + site_url +
+         "\n"
+         "provider:\n"
+         "  type: oidc\n"
+         "  issuer: " +
+         issuer +
+         "\n"
+         "  client_id: barrier\n" +
+         provider_extra +
+         "session:\n"
+         "  signing_keys: [\"" +
+         kServeTestSigningKey + "\"]\n";
+}
+
 ServeProgram::ServeProgram(const std::string& config_path, const std::string& dir,
                            const std::vector<std::string>& extra_args, int timeout_ms)
     : stdout_(dir + "/stdout.log"), stderr_(dir + "/stderr.log") {
-  std::vector<std::string> argv = {BARRIER_BINARY, "serve",    "-c",
-                                   config_path,    "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = {BARRIER_BINARY, "serve", "-c", config_path};
+  if (std::find(extra_args.begin(), extra_args.end(), "--listen") == extra_args.end()) {
+    argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(argv, stdout_, stderr_);
   bool printed = waitForFile(

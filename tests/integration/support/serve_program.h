@@ -12,10 +12,24 @@
 
 namespace barrier::testing {
 
+// The signing key (base64 of 33 zero bytes) of every test configuration
+// below, for a test that issues cookies itself.
+inline const std::string kServeTestSigningKey(44, 'A');
+
+// The first lines of a test's barrier.yaml: site_url, an oidc provider at
+// `issuer` (client_id barrier; `provider_extra`, indented lines, added to
+// it) and the session's signing key. The test appends the rest (store,
+// server...).
+std::string serveConfigHead(const std::string& issuer = "http://127.0.0.1:9",
+                            const std::string& site_url = "http://127.0.0.1",
+                            const std::string& provider_extra = "");
+
 class ServeProgram {
  public:
   // Runs BARRIER_BINARY serve -c `config_path` --listen 127.0.0.1:0
-  // `extra_args`, stdout and stderr to `dir`/stdout.log and stderr.log, and
+  // `extra_args` (with their own --listen, that one instead: a test that
+  // must know the port before starting, e.g. for the provider's
+  // registration), stdout and stderr to `dir`/stdout.log and stderr.log, and
   // waits (up to `timeout_ms`) for its address. ok() is false (error() says
   // why, with its stderr) when it did not print one.
   ServeProgram(const std::string& config_path, const std::string& dir,
