@@ -255,7 +255,8 @@ class SettingsDecoder {
         }
       }
     }
-    return idleTimeout();
+    if (Status s = idleTimeout(); !s) return s;
+    return validateHosts(config_);
   }
 
  private:

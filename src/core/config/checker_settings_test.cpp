@@ -317,6 +317,40 @@ TEST(CheckerSettings, RefusesValuesTheConfigWouldRefuse) {
   EXPECT_EQ(bad.status().message().find("secret"), std::string::npos);
 }
 
+// The site's other hosts reach the edge checker: session.cookie_domain and
+// one allowed_host line each round-trip, and a settings file the config's
+// host rules would refuse is refused.
+TEST(CheckerSettings, HostsRoundTripAndAreChecked) {
+  Config c;
+  c.site_url = "https://app.example.com";
+  c.session.signing_keys = {rawKey('a')};
+  c.session.cookie_domain = "example.com";
+  c.allowed_hosts = {"docs.example.com", "api.example.com"};
+  std::string text = encodeCheckerSettings(c);
+  EXPECT_NE(text.find("\nsession.cookie_domain example.com\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nallowed_host docs.example.com\nallowed_host api.example.com\n"),
+            std::string::npos);
+  Result<ValidConfig> d = decodeCheckerSettings(text);
+  ASSERT_TRUE(d.isOk()) << d.status().message();
+  EXPECT_EQ(d->session.cookie_domain, "example.com");
+  EXPECT_EQ(d->allowed_hosts, c.allowed_hosts);
+
+  auto refused = [&](const std::string& from, const std::string& to) {
+    std::string changed = text;
+    changed.replace(changed.find(from), from.size(), to);
+    return decodeCheckerSettings(changed).status().message();
+  };
+  EXPECT_NE(refused("allowed_host docs.example.com", "allowed_host docs.evil.example")
+                .find("is not within session.cookie_domain"),
+            std::string::npos);
+  EXPECT_NE(refused("session.cookie_domain example.com\n", "").find("set session.cookie_domain"),
+            std::string::npos);
+  EXPECT_NE(refused("session.cookie_domain example.com",
+                    "session.cookie_domain example.com\nsession.cookie_domain example.com")
+                .find("given twice"),
+            std::string::npos);
+}
+
 // Line structure: '\n' only (CRLF is refused at line 1), every line ends in
 // '\n', nothing after `end`, no empty lines, and `end` must be there.
 TEST(CheckerSettings, RefusesBrokenLineStructure) {

@@ -134,6 +134,8 @@ const char* checkOutcomeName(CheckOutcome outcome) {
       return "forbidden";
     case CheckOutcome::kStoreError:
       return "store_error";
+    case CheckOutcome::kBadToken:
+      return "bad_token";
   }
   return "unknown";
 }
@@ -170,6 +172,9 @@ bool isCorsPreflight(const Request& request) {
 Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache,
                  Log& log, VerifiedIdMemo* memo, BearerVerifier* bearer)
     : cookie_name_(config.session.cookie_name),
+      cookie_domain_(config.session.cookie_domain),
+      site_url_(config.site_url),
+      allowed_hosts_(config.allowed_hosts),
       secure_cookies_(config.secureCookies()),
       retry_after_(config.retry_after > 0 ? config.retry_after : 5),
       public_paths_(config.public_paths),
@@ -378,13 +383,29 @@ void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
     // Back to the same place after login. Encoded once here, decoded once by
     // the login handler, which then applies the safe return path rule.
     d.response.status = 307;
-    d.response.headers.add(
-        "Location", std::string(kLoginPath) + "?path=" + percentEncode(step.request_.target()));
-    d.response.headers.add("Set-Cookie", clearCookie(cookie_name_, secure_cookies_));
+    d.response.headers.add("Location", loginLocation(step.request_));
+    d.response.headers.add("Set-Cookie",
+                           clearCookie(cookie_name_, secure_cookies_, "/", cookie_domain_));
     d.response.headers.add("Cache-Control", "no-store");
   } else {
     d.response = jsonResponse(401, {{"error", "unauthenticated"}, {"login", kLoginPath}});
   }
+}
+
+std::string Checker::loginLocation(const Request& request) const {
+  std::string target = request.target();
+  if (!allowed_hosts_.empty()) {
+    // Only a listed host's name is copied into the URL; the Host header
+    // comes from the client, and any other value signs in as before.
+    const std::string* host = request.headers.find("Host");
+    for (const std::string& listed : allowed_hosts_) {
+      if (host == nullptr || !equalsIgnoreCase(*host, listed)) continue;
+      std::string_view scheme = std::string_view(site_url_).substr(0, site_url_.find("://") + 3);
+      return site_url_ + std::string(kLoginPath) +
+             "?path=" + percentEncode(std::string(scheme) + listed + target);
+    }
+  }
+  return std::string(kLoginPath) + "?path=" + percentEncode(target);
 }
 
 void Checker::unavailable(CheckStep& step, const Status& status) const {

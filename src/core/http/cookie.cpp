@@ -169,6 +169,9 @@ std::string serializeSetCookie(const SetCookie& cookie) {
   out += filtered(cookie.value, isCookieOctet);
   std::string path = filtered(cookie.path, [](unsigned char c) { return !isCtl(c) && c != ';'; });
   if (!path.empty()) out += "; Path=" + path;
+  std::string domain =
+      filtered(cookie.domain, [](unsigned char c) { return !isCtl(c) && c != ';'; });
+  if (!domain.empty()) out += "; Domain=" + domain;
   if (cookie.max_age) {
     int64_t max_age = *cookie.max_age < 0 ? 0 : *cookie.max_age;
     out += "; Max-Age=" + std::to_string(max_age);
@@ -182,10 +185,12 @@ std::string serializeSetCookie(const SetCookie& cookie) {
   return out;
 }
 
-std::string clearCookie(std::string_view name, bool secure, std::string_view path) {
+std::string clearCookie(std::string_view name, bool secure, std::string_view path,
+                        std::string_view domain) {
   SetCookie cookie;
   cookie.name = std::string(name);
   cookie.path = std::string(path);
+  cookie.domain = std::string(domain);
   cookie.max_age = 0;
   cookie.secure = secure;
   return serializeSetCookie(cookie);
