@@ -59,10 +59,12 @@ class ServeHostsTest : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_, ec);
   }
 
-  // GET `target` with Host `host` on barrier serve.
+  // GET `target` with Host `host` on barrier serve (at 127.0.0.1).
   HttpReply get(const std::string& host, const std::string& target,
                 const std::string& extra = kNavigation) {
-    return httpGet(serve_->port(), target, extra, host);
+    HttpConnection connection("127.0.0.1", serve_->port());
+    return connection.exchange("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n" + extra +
+                               "\r\n");
   }
 
   // "http://app.localhost/x?y" -> {"app.localhost", "/x?y"}.
