@@ -9,6 +9,15 @@
 #include "core/http/cookie.h"
 #include "core/http/percent.h"
 
+// Clang's "optimise this function for size": check.cpp is built -O2 at the
+// edge (cmake/wasm.cmake) for the cached-session pass; the cold paths marked
+// with it keep the module within its size budget. GCC has no such attribute.
+#if defined(__clang__)
+#define BARRIER_MINSIZE __attribute__((minsize))
+#else
+#define BARRIER_MINSIZE
+#endif
+
 namespace barrier {
 
 namespace {
@@ -377,7 +386,9 @@ __attribute__((noinline)) void Checker::touch(CheckDecision& d, int64_t now) con
   cache_.refresh(std::move(touched));
 }
 
-void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
+// Built for size, as loginLocation: the cached-session pass is the path
+// worth -O2 at the edge, not the refusal.
+BARRIER_MINSIZE void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
   CheckDecision& d = decide(step, outcome, /*forward=*/false);
   if (isBrowserNavigation(step.request_)) {
     // Back to the same place after login. Encoded once here, decoded once by
@@ -392,7 +403,10 @@ void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
   }
 }
 
-std::string Checker::loginLocation(const Request& request) const {
+// Out of line and built for size (check.cpp is -O2 at the edge): only a
+// refused navigation runs it.
+__attribute__((noinline)) BARRIER_MINSIZE std::string Checker::loginLocation(
+    const Request& request) const {
   std::string target = request.target();
   if (!allowed_hosts_.empty()) {
     // Only a listed host's name is copied into the URL; the Host header
@@ -408,7 +422,8 @@ std::string Checker::loginLocation(const Request& request) const {
   return std::string(kLoginPath) + "?path=" + percentEncode(target);
 }
 
-void Checker::unavailable(CheckStep& step, const Status& status) const {
+// Built for size: a store failure is rare.
+BARRIER_MINSIZE void Checker::unavailable(CheckStep& step, const Status& status) const {
   if (log_.enabled(LogLevel::kWarn)) {
     log_.write(LogLevel::kWarn, "check.store_error",
                {{"key", mask(step.keys_[step.next_])}, {"status", status.toString()}});
