@@ -96,10 +96,20 @@ void run(const std::string& path, bool connect_too) {
               c.session.cookie_name.c_str(), static_cast<long long>(c.session.lifetime),
               c.session.signing_keys.size());
   std::printf("  rules:     %zu (public paths: %zu)\n", c.rules.size(), c.public_paths.size());
+  if (!c.allowed_hosts.empty() || !c.session.cookie_domain.empty()) {
+    std::string hosts;
+    for (const std::string& host : c.listedHosts()) hosts += (hosts.empty() ? "" : ", ") + host;
+    std::printf(
+        "  hosts:     %s; session cookie for %s (sign-in runs on %s)\n", hosts.c_str(),
+        c.session.cookie_domain.empty() ? "this host only" : c.session.cookie_domain.c_str(),
+        std::string(c.siteHost()).c_str());
+  }
   // Advice, not an error: without the prefix, a page on any sibling
   // subdomain can set cookies of this name for the whole domain, which the
-  // browser sends first, crowding out or standing in for the real one.
-  if (c.secureCookies() && c.session.cookie_name.rfind("__Host-", 0) != 0) {
+  // browser sends first, crowding out or standing in for the real one. A
+  // cookie_domain shares the cookie on purpose, and __Host- cannot have one.
+  if (c.secureCookies() && c.session.cookie_domain.empty() &&
+      c.session.cookie_name.rfind("__Host-", 0) != 0) {
     std::printf(
         "  note:      cookie \"%s\" can be set by any subdomain of your domain (for all of it); "
         "session.cookie_name \"__Host-%s\" rules that out on an https site\n",

@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <sstream>
 
+#include "adapters/yaml_config.h"
 #include "core/config/config.h"
 #include "core/ports/log.h"
 
@@ -239,7 +240,8 @@ void readCloudfront(Reader& r, const YAML::Node& root, Assembly& a) {
   YAML::Node cf =
       r.map(root, "", "Cloudfront", true, "add Cloudfront: {DomainName: www.example.com}");
   if (!cf.IsDefined()) return;
-  r.checkKeys(cf, "Cloudfront", {"DomainName", "DistributionId", "ProtectedBehaviors"});
+  r.checkKeys(cf, "Cloudfront",
+              {"DomainName", "DistributionId", "ProtectedBehaviors", "AllowedHosts"});
   std::string domain = r.scalar(cf, "Cloudfront", "DomainName", true,
                                 "set it to the public host name of the site, e.g. www.example.com");
   if (r.ok() && domain.find("://") != std::string::npos) {
@@ -270,6 +272,20 @@ void readCloudfront(Reader& r, const YAML::Node& root, Assembly& a) {
   if (r.ok() && !a.protected_behaviors.empty() && a.distribution_id.empty()) {
     r.fail("Cloudfront.ProtectedBehaviors",
            "needs Cloudfront.DistributionId; add it or remove ProtectedBehaviors");
+  }
+  a.allowed_hosts = r.list(cf, "Cloudfront", "AllowedHosts",
+                           "list the site's other host names, e.g. [docs.example.com]");
+  for (size_t i = 0; i < a.allowed_hosts.size() && r.ok(); ++i) {
+    if (!isHostName(a.allowed_hosts[i])) {
+      r.fail("Cloudfront.AllowedHosts[" + std::to_string(i) + "]",
+             "must be a lowercase host name such as docs.example.com, got '" + a.allowed_hosts[i] +
+                 "'");
+    }
+  }
+  if (r.ok() && !a.allowed_hosts.empty() && a.distribution_id.empty()) {
+    r.fail("Cloudfront.AllowedHosts",
+           "needs Cloudfront.DistributionId (the hosts become the distribution's aliases); add "
+           "it or remove AllowedHosts");
   }
 }
 
@@ -344,7 +360,8 @@ void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
   YAML::Node session =
       r.map(root, "", "Session", false, "e.g. Session: {Lifetime: 8h, CacheTtl: 5m}");
   if (session.IsDefined()) {
-    r.checkKeys(session, "Session", {"Lifetime", "CacheTtl"});
+    r.checkKeys(session, "Session", {"Lifetime", "CacheTtl", "CookieDomain"});
+    a.cookie_domain = r.scalar(session, "Session", "CookieDomain", false, "");
     std::string lifetime = r.scalar(session, "Session", "Lifetime", false, "");
     if (r.ok() && !lifetime.empty() &&
         (!parseSeconds(lifetime, a.session_lifetime) || a.session_lifetime < 60 ||
@@ -367,18 +384,20 @@ void readBarrierKeys(Reader& r, const YAML::Node& root, Assembly& a) {
   a.required_groups = r.list(root, "", "RequiredGroups", "e.g. [staff]");
   YAML::Node rules = root["Rules"];
   if (rules && !rules.IsNull()) {
-    if (!rules.IsSequence()) return r.fail("Rules", "must be a list of {Path, Groups}");
+    if (!rules.IsSequence())
+      return r.fail("Rules", "must be a list of {Path, Groups} or {Path, Allow}");
     for (size_t i = 0; i < rules.size() && r.ok(); ++i) {
       std::string key = "Rules[" + std::to_string(i) + "]";
       if (!rules[i].IsMap())
         return r.fail(key, "must be a mapping {Path: /admin/*, Groups: [admins]}");
-      r.checkKeys(rules[i], key, {"Path", "Groups"});
+      r.checkKeys(rules[i], key, {"Path", "Groups", "Methods", "Allow"});
       AssemblyRule rule;
       rule.path = r.scalar(rules[i], key, "Path", true, "e.g. Path: /admin/*");
       rule.groups = r.list(rules[i], key, "Groups", "e.g. Groups: [admins]");
       if (r.ok() && rule.path.front() != '/') r.fail(key + ".Path", "must start with '/'");
-      if (r.ok() && rule.groups.empty())
-        r.fail(key + ".Groups", "is missing; list the groups allowed on " + rule.path);
+      if (r.ok() && rule.groups.empty() && !rules[i]["Allow"])
+        r.fail(key + ".Groups",
+               "is missing; list the groups allowed on " + rule.path + " (or give Allow)");
       a.rules.push_back(std::move(rule));
     }
   }
@@ -401,10 +420,10 @@ Result<Assembly> readAssembly(const YAML::Node& root, std::string_view source) {
   Assembly a;
   if (!root.IsMap())
     return Status::invalid(std::string(source) + ": must be a YAML mapping of keys");
-  r.checkKeys(
-      root, "",
-      {"StacksPrefix", "CookieName", "Environment", "Packaging", "Cloudfront", "CognitoUserPool",
-       "Session", "PublicPaths", "RequiredGroups", "Rules", "Throttling", "LogLevel"});
+  r.checkKeys(root, "",
+              {"StacksPrefix", "CookieName", "Environment", "Packaging", "Cloudfront",
+               "CognitoUserPool", "Session", "PublicPaths", "RequiredGroups", "Rules", "Throttling",
+               "LogLevel", "Allow", "Headers", "CorsPreflight"});
   a.stacks_prefix = r.scalar(root, "", "StacksPrefix", true,
                              "set a short name that starts the stack names, e.g. MySiteBarrier");
   if (r.ok() && (!std::isalpha(static_cast<unsigned char>(a.stacks_prefix[0])) ||
@@ -429,6 +448,105 @@ Result<Assembly> readAssembly(const YAML::Node& root, std::string_view source) {
   return a;
 }
 
+// Replaces each `from` of `names` in `text` with its `to`.
+std::string renamed(std::string text,
+                    std::initializer_list<std::pair<std::string_view, std::string_view>> names) {
+  for (const auto& [from, to] : names) {
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+  }
+  return text;
+}
+
+// Session.CookieDomain and Cloudfront.AllowedHosts under barrier.yaml's
+// rules (validateHosts), site_url being https://<Cloudfront.DomainName>.
+Status checkHosts(const Assembly& a, std::string_view source) {
+  Config c;
+  c.site_url = "https://" + a.cloudfront_domain;
+  c.session.cookie_name = a.cookie_name;
+  c.session.cookie_domain = a.cookie_domain;
+  c.allowed_hosts = a.allowed_hosts;
+  Status s = validateHosts(c);
+  if (s) return s;
+  return Status::invalid(std::string(source) + ": " +
+                         renamed(s.message(), {{"session.cookie_domain", "Session.CookieDomain"},
+                                               {"allowed_hosts", "Cloudfront.AllowedHosts"},
+                                               {"site_url's host", "Cloudfront.DomainName"},
+                                               {"site_url", "Cloudfront.DomainName"}}));
+}
+
+// The access fields as barrier.yaml names them: Allow -> allow, Rules[i]
+// -> rules[i] with Path, Groups, Methods and Allow in lowercase, Headers ->
+// headers, CorsPreflight -> cors_preflight. Condition keys (groups, emails,
+// email_domains, claims, users) are barrier.yaml's in both files.
+nlohmann::json accessFields(const nlohmann::json& doc) {
+  nlohmann::json out = nlohmann::json::object();
+  const std::pair<const char*, const char*> top[] = {
+      {"Allow", "allow"}, {"Headers", "headers"}, {"CorsPreflight", "cors_preflight"}};
+  for (const auto& [from, to] : top) {
+    if (doc.contains(from) && !doc[from].is_null()) out[to] = doc[from];
+  }
+  if (!doc.contains("Rules") || !doc["Rules"].is_array()) return out;
+  out["rules"] = nlohmann::json::array();
+  for (const nlohmann::json& rule : doc["Rules"]) {
+    nlohmann::json item = nlohmann::json::object();
+    const std::pair<const char*, const char*> keys[] = {
+        {"Path", "path"}, {"Groups", "groups"}, {"Methods", "methods"}, {"Allow", "allow"}};
+    for (const auto& [from, to] : keys) {
+      if (rule.contains(from) && !rule[from].is_null()) item[to] = rule[from];
+    }
+    out["rules"].push_back(std::move(item));
+  }
+  return out;
+}
+
+// A reader's message with its leading field in assembly.yaml's names:
+// "rules[2].allow[0].emails[1] must ..." -> "Rules[2].Allow[0].emails[1] must ...".
+std::string assemblyField(std::string message) {
+  auto rename = [&](size_t at, std::string_view from, std::string_view to) {
+    if (message.compare(at, from.size(), from) != 0) return false;
+    size_t end = at + from.size();
+    if (end < message.size() && std::string_view("[. ").find(message[end]) == std::string::npos) {
+      return false;  // a longer name (a claim called "allowed")
+    }
+    message.replace(at, from.size(), to);
+    return true;
+  };
+  if (rename(0, "allow", "Allow") || rename(0, "headers", "Headers") ||
+      rename(0, "cors_preflight", "CorsPreflight") || !rename(0, "rules", "Rules")) {
+    return message;
+  }
+  size_t dot = message.find_first_of(". ");
+  if (dot == std::string::npos || message[dot] != '.') return message;
+  for (auto [from, to] : {std::pair{"path", "Path"}, std::pair{"groups", "Groups"},
+                          std::pair{"methods", "Methods"}, std::pair{"allow", "Allow"}}) {
+    if (rename(dot + 1, from, to)) break;
+  }
+  return message;
+}
+
+// Reads the access fields with barrier.yaml's own reader (one parser for
+// both files); its messages get assembly.yaml's names.
+Status readAccess(std::string_view yaml_text, std::string_view source, Assembly& a) {
+  Result<std::string> doc = yamlConfigToJson(yaml_text, source);
+  if (!doc.isOk()) return doc.status();
+  nlohmann::json fields = accessFields(nlohmann::json::parse(*doc, nullptr, false));
+  Result<Config> read = readConfigJson(fields.dump(), "");
+  if (read.isOk()) {
+    for (size_t i = 0; i < a.rules.size() && fields.contains("rules"); ++i) {
+      for (const char* key : {"methods", "allow"}) {
+        if (fields["rules"][i].contains(key)) a.rules[i].access[key] = fields["rules"][i][key];
+      }
+    }
+    fields.erase("rules");
+    a.access = std::move(fields);
+    return Status::ok();
+  }
+  return Status::invalid(std::string(source) + ": " + assemblyField(read.status().message()));
+}
+
 }  // namespace
 
 std::string Assembly::userPoolRegion() const {
@@ -445,7 +563,11 @@ Result<Assembly> parseAssembly(std::string_view yaml_text, std::string_view sour
                            std::to_string(e.mark.line + 1) + "): " + e.msg);
   }
   try {
-    return readAssembly(root, source);
+    Result<Assembly> a = readAssembly(root, source);
+    if (!a.isOk()) return a;
+    if (Status s = checkHosts(*a, source); !s) return s;
+    if (Status s = readAccess(yaml_text, source, *a); !s) return s;
+    return a;
   } catch (const YAML::Exception& e) {
     return Status::invalid(std::string(source) + ": " + e.what());
   }

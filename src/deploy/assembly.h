@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,9 @@ namespace barrier {
 struct AssemblyRule {
   std::string path;                 // Rules[i].Path
   std::vector<std::string> groups;  // Rules[i].Groups
+  // Rules[i].Methods and .Allow as barrier.yaml's rules name them
+  // (`methods`, `allow`), checked by its reader; {} when neither is given.
+  nlohmann::json access = nlohmann::json::object();
 };
 
 struct Assembly {
@@ -38,12 +42,22 @@ struct Assembly {
   // barrier's optional keys.
   std::string distribution_id;                   // Cloudfront.DistributionId
   std::vector<std::string> protected_behaviors;  // Cloudfront.ProtectedBehaviors; empty = all
-  int64_t session_lifetime = 8 * 3600;           // Session.Lifetime
-  int64_t cache_ttl = 300;                       // Session.CacheTtl (checker cache)
-  std::vector<std::string> public_paths;         // PublicPaths
-  std::vector<std::string> required_groups;      // RequiredGroups
-  std::vector<AssemblyRule> rules;               // Rules
-  std::string log_level = "info";                // LogLevel
+  // Cloudfront.AllowedHosts: the site's other hosts (barrier.yaml's
+  // allowed_hosts), added to the distribution's aliases.
+  std::vector<std::string> allowed_hosts;
+  std::string cookie_domain;                 // Session.CookieDomain (session.cookie_domain)
+  int64_t session_lifetime = 8 * 3600;       // Session.Lifetime
+  int64_t cache_ttl = 300;                   // Session.CacheTtl (checker cache)
+  std::vector<std::string> public_paths;     // PublicPaths
+  std::vector<std::string> required_groups;  // RequiredGroups
+  std::vector<AssemblyRule> rules;           // Rules
+  // The access fields as barrier.yaml names them, checked by its own
+  // readers (core/config/access_config.h): `allow` (Allow), `headers`
+  // (Headers) and `cors_preflight` (CorsPreflight); each rule's are in
+  // AssemblyRule::access. Both functions' configurations take these keys
+  // as they are.
+  nlohmann::json access = nlohmann::json::object();
+  std::string log_level = "info";  // LogLevel
   // Throttling.RateLimit / BurstLimit: requests per second (steady, and the
   // bucket for bursts) API Gateway lets through to the session manager;
   // beyond them it answers 429. Every /_identity/login writes a login record,

@@ -189,5 +189,101 @@ TEST(AssemblyTest, ProtectedBehaviorsNeedADistribution) {
   EXPECT_NE(errorOf(text).find("needs Cloudfront.DistributionId"), std::string::npos);
 }
 
+// The access fields barrier.yaml accepts are accepted here under
+// assembly.yaml's names (Allow, Rules[i].Methods/Allow, Headers,
+// CorsPreflight) and kept as barrier.yaml names them.
+TEST(AssemblyTest, AccessFieldsAsBarrierYamlReadsThem) {
+  std::string text = std::string(kReference) + R"(
+Allow:
+  - {email_domains: [example.com]}
+  - {groups: [partners], claims: {department: [sales]}}
+Rules:
+  - {Path: /admin/*, Groups: [admins]}
+  - {Path: /api/*, Methods: [post, DELETE], Allow: [{users: [sub-1]}, {emails: [a@example.com]}]}
+Headers: {X-Barrier-Department: department}
+CorsPreflight: pass
+)";
+  auto a = parseAssembly(text, "assembly.yaml");
+  ASSERT_TRUE(a.isOk()) << a.status().toString();
+  const nlohmann::json& access = a->access;
+  EXPECT_EQ(access["allow"].size(), 2u);
+  EXPECT_EQ(access["allow"][0]["email_domains"][0], "example.com");
+  ASSERT_EQ(a->rules.size(), 2u);
+  EXPECT_EQ(a->rules[0].access, nlohmann::json::object());
+  EXPECT_EQ(a->rules[1].access["methods"], (nlohmann::json{"post", "DELETE"}));
+  EXPECT_EQ(a->rules[1].access["allow"][1]["emails"][0], "a@example.com");
+  EXPECT_FALSE(access.contains("rules"));
+  EXPECT_EQ(access["headers"]["X-Barrier-Department"], "department");
+  EXPECT_EQ(access["cors_preflight"], "pass");
+  EXPECT_TRUE(a->rules[1].groups.empty());
+}
+
+// barrier.yaml's reader checks them, and the message names the key as
+// assembly.yaml spells it.
+TEST(AssemblyTest, AccessFieldErrorsNameTheAssemblyKey) {
+  auto withAccess = [](const std::string& yaml) { return std::string(kReference) + yaml; };
+  EXPECT_NE(errorOf(withAccess("Allow: [{emails: [not-an-address]}]\n"))
+                .find("assembly.yaml: Allow[0].emails[0] must be an e-mail address"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withAccess("Allow: []\n")).find("assembly.yaml: Allow must list at least one"),
+            std::string::npos);
+  EXPECT_NE(
+      errorOf(withAccess("Allow: [{}]\n")).find("Allow[0] must be a mapping with at least one"),
+      std::string::npos);
+  EXPECT_NE(errorOf(withAccess("Rules: [{Path: /a, Methods: [G-T], Groups: [x]}]\n"))
+                .find("assembly.yaml: Rules[0].Methods[0] must be an HTTP method"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withAccess("Rules: [{Path: /a, Groups: [x], Allow: [{groups: [y]}]}]\n"))
+                .find("assembly.yaml: Rules[0] gives both groups and allow"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withAccess("Rules: [{Path: /a, Allow: [{claims: {allowed: []}}]}]\n"))
+                .find("assembly.yaml: Rules[0].Allow[0].claims.allowed must list at least one"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withAccess("Rules: [{Path: /a}]\n")).find("Rules[0].Groups is missing"),
+            std::string::npos);
+  EXPECT_NE(
+      errorOf(withAccess("Headers: {X-Other: department}\n"))
+          .find("assembly.yaml: Headers.X-Other must be a header name starting with X-Barrier-"),
+      std::string::npos);
+  EXPECT_NE(errorOf(withAccess("CorsPreflight: maybe\n"))
+                .find("assembly.yaml: CorsPreflight must be one of refuse, pass"),
+            std::string::npos);
+}
+
+// Session.CookieDomain and Cloudfront.AllowedHosts follow barrier.yaml's
+// rules for session.cookie_domain and allowed_hosts, site_url being
+// https://<Cloudfront.DomainName>; the hosts need a distribution to alias.
+TEST(AssemblyTest, CookieDomainAndAllowedHosts) {
+  std::string text = replaced(kReference, "  DomainName: www.example.com\n",
+                              "  DomainName: www.example.com\n  DistributionId: E1ABC\n"
+                              "  AllowedHosts: [docs.example.com]\n") +
+                     "Session: {CookieDomain: example.com}\n";
+  auto a = parseAssembly(text, "assembly.yaml");
+  ASSERT_TRUE(a.isOk()) << a.status().toString();
+  EXPECT_EQ(a->allowed_hosts, std::vector<std::string>{"docs.example.com"});
+  EXPECT_EQ(a->cookie_domain, "example.com");
+
+  EXPECT_NE(errorOf(replaced(text, "CookieDomain: example.com", "CookieDomain: other.com"))
+                .find("assembly.yaml: Session.CookieDomain \"other.com\" must be a parent domain "
+                      "of Cloudfront.DomainName www.example.com"),
+            std::string::npos);
+  EXPECT_NE(errorOf(replaced(text, "Session: {CookieDomain: example.com}\n", ""))
+                .find("Cloudfront.AllowedHosts[0] \"docs.example.com\" is not "
+                      "Cloudfront.DomainName: set Session.CookieDomain"),
+            std::string::npos);
+  EXPECT_NE(errorOf(replaced(text, "[docs.example.com]", "[docs.example.org]"))
+                .find("is not within Session.CookieDomain"),
+            std::string::npos);
+  EXPECT_NE(errorOf(replaced(text, "[docs.example.com]", "[https://docs.example.com]"))
+                .find("Cloudfront.AllowedHosts[0] must be a lowercase host name"),
+            std::string::npos);
+  EXPECT_NE(errorOf(replaced(text, "  DistributionId: E1ABC\n", ""))
+                .find("Cloudfront.AllowedHosts needs Cloudfront.DistributionId"),
+            std::string::npos);
+  EXPECT_NE(errorOf(replaced(text, "CookieName: demo-session", "CookieName: __Host-s"))
+                .find("browsers refuse a __Host- cookie that has a Domain"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace barrier

@@ -404,7 +404,7 @@ Status Deployer::wireDistribution(const BarrierInfo& info, const DeployOptions& 
   auto current = cloudfront.getConfig(id);
   if (!current) return current.status();
   WiringSpec spec{info.origin_host, info.origin_path, info.checker_arn,
-                  assembly_.protected_behaviors};
+                  assembly_.protected_behaviors, assembly_.allowed_hosts};
   auto wiring = barrier::wireDistribution(current->config, spec);
   if (!wiring) return wiring.status().withContext("cloudfront " + id);
   // The identity headers must reach the origins, in the same update.

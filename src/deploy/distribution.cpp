@@ -201,6 +201,32 @@ bool covers(const XmlElement& existing, const XmlElement& wanted) {
   return true;
 }
 
+// Adds each of `aliases` missing from the distribution's Aliases (CNAMEs
+// compare ignoring case). CloudFront refuses an alias its viewer
+// certificate does not cover: the change line says so.
+void wireAliases(XmlElement& config, const std::vector<std::string>& aliases,
+                 std::vector<std::string>& changes) {
+  if (aliases.empty()) return;
+  XmlElement* names = config.child("Aliases");
+  if (names == nullptr) {
+    // Schema order: Aliases follows CallerReference.
+    auto& c = config.children;
+    auto at = std::find_if(c.begin(), c.end(),
+                           [](const XmlElement& e) { return e.localName() == "CallerReference"; });
+    names = &*c.insert(at == c.end() ? c.begin() : at + 1, emptyList("Aliases"));
+  }
+  for (const std::string& alias : aliases) {
+    std::vector<std::string> present = itemTexts(names);
+    bool known = std::any_of(present.begin(), present.end(),
+                             [&](const std::string& p) { return equalsIgnoreCase(p, alias); });
+    if (known) continue;
+    itemsOf(*names).add("CNAME", alias);
+    syncQuantity(*names);
+    changes.push_back("add alias " + alias +
+                      " (allowed_hosts; the distribution's certificate must cover it)");
+  }
+}
+
 // Adds or refreshes the barrier origin.
 void wireOrigin(XmlElement& config, const WiringSpec& spec, std::vector<std::string>& changes) {
   XmlElement* origins = config.child("Origins");
@@ -431,6 +457,7 @@ Result<Wiring> wireDistribution(XmlElement& config, const WiringSpec& spec) {
           ", but the distribution has no cache behaviour with that path pattern");
     }
   }
+  wireAliases(config, spec.aliases, changes);
   wireOrigin(config, spec, changes);
   wireIdentityBehavior(config, changes);
   if (isProtected(spec.protected_behaviors, "*")) {

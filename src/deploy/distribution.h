@@ -11,7 +11,9 @@
 //    query strings and headers but Host forwarded (managed origin-request
 //    policy AllViewerExceptHostHeader), every method allowed;
 //  - the checker version as viewer-request association on the protected
-//    behaviours, replacing an older version of the same function.
+//    behaviours, replacing an older version of the same function;
+//  - the site's other hosts (allowed_hosts) among the distribution's
+//    Aliases, so a sign-in may start and end on each.
 // Applying it to an already wired document changes nothing.
 #pragma once
 
@@ -43,6 +45,10 @@ struct WiringSpec {
   // Path patterns of the behaviours to protect; "*" is the default
   // behaviour. Empty: every behaviour except /_identity/*.
   std::vector<std::string> protected_behaviors;
+  // Host names the distribution must answer besides its domain
+  // (Cloudfront.AllowedHosts): added to its Aliases, never removed (they
+  // are the site's names; destroy leaves them).
+  std::vector<std::string> aliases{};
 };
 
 // What wireDistribution did, and what it leaves the operator to act on.

@@ -37,6 +37,38 @@ WiringSpec spec(const char* arn) {
   return {"abc123.execute-api.eu-west-1.amazonaws.com", "/prod", arn, {}};
 }
 
+// allowed_hosts become the distribution's aliases (after CallerReference,
+// as the schema orders them); one already there, in any case, is kept, and
+// wiring again changes nothing.
+TEST(DistributionTest, AddsAllowedHostsAsAliases) {
+  XmlElement c = config();
+  WiringSpec wanted = spec(kV1);
+  wanted.aliases = {"docs.example.com", "api.example.com"};
+  auto wiring = wireDistribution(c, wanted);
+  ASSERT_TRUE(wiring.isOk()) << wiring.status().toString();
+  EXPECT_EQ(c.children[1].localName(), "Aliases");
+  EXPECT_EQ(c.find({"Aliases", "Quantity"})->text, "2");
+  EXPECT_EQ(c.find({"Aliases", "Items"})->children[0].text, "docs.example.com");
+  EXPECT_EQ(c.find({"Aliases", "Items"})->children[1].text, "api.example.com");
+  EXPECT_NE(std::find(wiring->changes.begin(), wiring->changes.end(),
+                      "add alias docs.example.com (allowed_hosts; the distribution's certificate "
+                      "must cover it)"),
+            wiring->changes.end());
+  auto again = wireDistribution(c, wanted);
+  ASSERT_TRUE(again.isOk());
+  EXPECT_TRUE(again->changes.empty());
+
+  XmlElement existing = config();
+  existing.children.insert(existing.children.begin() + 1, XmlElement{"Aliases", {}, "", {}});
+  XmlElement& aliases = existing.children[1];
+  aliases.add("Quantity", "1");
+  aliases.add("Items").add("CNAME", "Docs.Example.com");
+  auto kept = wireDistribution(existing, wanted);
+  ASSERT_TRUE(kept.isOk());
+  EXPECT_EQ(existing.find({"Aliases", "Quantity"})->text, "2");
+  EXPECT_EQ(existing.find({"Aliases", "Items"})->children[0].text, "Docs.Example.com");
+}
+
 // The first wiring adds the origin, the /_identity/* behaviour (first) and
 // the viewer-request association on every other behaviour.
 TEST(DistributionTest, WiresOriginBehaviourAndAssociations) {

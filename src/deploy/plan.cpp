@@ -22,8 +22,24 @@ std::string joinComma(const std::vector<std::string>& items) {
 
 Json rulesJson(const Assembly& a) {
   Json rules = Json::array();
-  for (const auto& r : a.rules) rules.push_back({{"path", r.path}, {"groups", r.groups}});
+  for (const auto& r : a.rules) {
+    Json rule = r.access;
+    rule["path"] = r.path;
+    if (!r.groups.empty()) rule["groups"] = r.groups;
+    rules.push_back(std::move(rule));
+  }
   return rules;
+}
+
+// What both functions' configurations share beyond paths and rules: the
+// access fields (allow, headers, cors_preflight: as barrier.yaml reads
+// them) and the site's other hosts.
+void addSharedFields(const Assembly& a, Json& doc) {
+  for (const char* key : {"allow", "headers", "cors_preflight"}) {
+    if (a.access.contains(key)) doc[key] = a.access[key];
+  }
+  if (!a.allowed_hosts.empty()) doc["allowed_hosts"] = a.allowed_hosts;
+  if (!a.cookie_domain.empty()) doc["session"]["cookie_domain"] = a.cookie_domain;
 }
 
 bool isSecretParameter(const std::string& key) { return key == "SigningKeys"; }
@@ -197,6 +213,7 @@ std::string managerConfigJson(const Assembly& a) {
               {"public_paths", a.public_paths},
               {"rules", rulesJson(a)}};
   if (!a.required_groups.empty()) doc["provider"] = {{"required_groups", a.required_groups}};
+  addSharedFields(a, doc);
   return doc.dump();
 }
 
@@ -307,6 +324,7 @@ std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,
       // logs at "info" whatever LogLevel says. Only log_level is set:
       // the other server keys mean nothing at the edge.
       {"server", {{"log_level", a.log_level}}}};
+  addSharedFields(a, doc);
   return doc.dump(2) + "\n";
 }
 

@@ -121,6 +121,58 @@ TEST(PlanTest, CheckerConfigCarriesTheLogLevel) {
   EXPECT_NE(settings->find("server.log_level debug\n"), std::string::npos) << *settings;
 }
 
+// The access fields and the site's other hosts reach both functions: the
+// checker's config.json and checker.settings, and the manager's config.
+TEST(PlanTest, AccessFieldsAndHostsReachBothFunctions) {
+  auto a = parseAssembly(R"(
+StacksPrefix: Demo
+CookieName: demo
+Environment: {Region: eu-west-1}
+Packaging: {S3Buckets: {eu-west-1: b-eu, us-east-1: b-us}}
+Cloudfront: {DomainName: www.example.com, DistributionId: E1ABC, AllowedHosts: [docs.example.com]}
+CognitoUserPool: {UserPoolId: eu-west-1_Pool1, DomainName: login.example.com}
+Session: {CookieDomain: example.com}
+Allow: [{email_domains: [example.com]}]
+Rules: [{Path: /api/*, Methods: [POST], Allow: [{claims: {department: [sales]}}]}]
+Headers: {X-Barrier-Department: department}
+CorsPreflight: pass
+)",
+                         "assembly.yaml");
+  ASSERT_TRUE(a.isOk()) << a.status().toString();
+  SeededRandom random(1);
+  std::string json = checkerConfigJson(*a, outputs(), {newSigningKey(random)});
+  auto checker = parseConfigJson(json, "config.json");
+  ASSERT_TRUE(checker.isOk()) << checker.status().toString() << "\n" << json;
+  auto manager = parseConfigJson(
+      [&] {
+        nlohmann::json doc = nlohmann::json::parse(managerConfigJson(*a));
+        nlohmann::json full = nlohmann::json::parse(json);
+        full.merge_patch(doc);
+        return full.dump();
+      }(),
+      "manager");
+  ASSERT_TRUE(manager.isOk()) << manager.status().toString();
+  for (const ValidConfig* c : {&*checker, &*manager}) {
+    ASSERT_EQ(c->allow.size(), 1u);
+    EXPECT_EQ(c->allow[0].email_domains, std::vector<std::string>{"example.com"});
+    ASSERT_EQ(c->rules.size(), 1u);
+    EXPECT_EQ(c->rules[0].methods, std::vector<std::string>{"POST"});
+    ASSERT_EQ(c->rules[0].allow.size(), 1u);
+    ASSERT_EQ(c->headers.size(), 1u);
+    EXPECT_TRUE(c->cors_preflight_pass);
+    EXPECT_EQ(c->allowed_hosts, std::vector<std::string>{"docs.example.com"});
+    EXPECT_EQ(c->session.cookie_domain, "example.com");
+  }
+  auto settings = checkerSettingsFromConfigJson(json);
+  ASSERT_TRUE(settings.isOk()) << settings.status().toString();
+  for (const char* line :
+       {"rule.methods POST\n", "condition.claim department sales\n",
+        "header X-Barrier-Department department\n", "cors_preflight pass\n",
+        "session.cookie_domain example.com\n", "allowed_host docs.example.com\n"}) {
+    EXPECT_NE(settings->find(line), std::string::npos) << line << *settings;
+  }
+}
+
 // Dry-run parameter listings mask the signing keys.
 TEST(PlanTest, DescribeParametersMasksSecrets) {
   auto params = managerParameters(sample(), "b-eu", "p/k.zip", {"c2VjcmV0c2VjcmV0"}, false);

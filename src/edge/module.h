@@ -103,12 +103,12 @@ struct PendingFetch {
 };
 
 // Every request header the Checker reads (check.cpp: cookieValues,
-// isBrowserNavigation, isCorsPreflight), lowercase. The host sends only
-// these: a header missing here would silently change decisions.
-constexpr std::array<std::string_view, 7> kHeadersRead = {
+// isBrowserNavigation, isCorsPreflight, loginLocation), lowercase. The host
+// sends only these: a header missing here would silently change decisions.
+constexpr std::array<std::string_view, 8> kHeadersRead = {
     "accept",           "cookie", "sec-fetch-mode",
     "x-requested-with", "origin", "access-control-request-method",
-    "authorization"};
+    "authorization",    "host"};
 
 // The touch the last "T" output asked for (barrier_touch builds it).
 struct PendingTouch {

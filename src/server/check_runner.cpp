@@ -19,12 +19,28 @@ net::awaitable<void> applyStoreWrites(Exchange& ex, const CheckDecision& decisio
   });
 }
 
+// A request the checker may decide from a bearer token (api.bearer): its
+// verification may fetch the provider's JWKS (a blocking HTTP call, at
+// start and on an unknown kid), so it must not run on an io thread.
+bool mayVerifyBearer(const Gateway& gateway, const Request& request) {
+  return gateway.config().api.bearer && bearerToken(request).has_value();
+}
+
+// beginCheck, on the manager's pool (the one that waits on the identity
+// provider) when it may verify a bearer token.
+net::awaitable<CheckStep> beginCheck(Exchange& ex, Request& request) {
+  Gateway& gateway = *ex.site->gateway;
+  // Moved, not copied: the checker keeps the request (and forwards it).
+  if (!mayVerifyBearer(gateway, request)) co_return gateway.beginCheck(std::move(request));
+  co_return co_await runBlocking(
+      ex.server.blocking, [&gateway, &request] { return gateway.beginCheck(std::move(request)); });
+}
+
 }  // namespace
 
 net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request) {
   Gateway& gateway = *ex.site->gateway;
-  // Moved, not copied: the checker keeps the request (and forwards it).
-  CheckStep step = gateway.beginCheck(std::move(request));
+  CheckStep step = co_await beginCheck(ex, request);
   if (!step.needsLookup()) {  // a cache hit, or decided without the store
     CheckDecision decision = std::move(step).decision();
     if (Gateway::hasStoreWrites(decision)) co_await applyStoreWrites(ex, decision);

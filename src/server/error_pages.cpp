@@ -16,6 +16,8 @@ std::string_view defaultDetail(int status) {
       return "This method is not allowed here.";
     case 413:
       return "The request body is too large.";
+    case 421:
+      return "This site is not served at this address.";
     case 429:
       return "Too many sign-in attempts from your address. Please wait a moment and try again.";
     case 431:

@@ -58,6 +58,12 @@ Result<Request> forwardAuthSubject(const Request& check_request) {
   subject.path = uri->substr(0, question);
   if (question != std::string::npos) subject.query = uri->substr(question + 1);
   subject.method = method->empty() ? "GET" : *method;
+  // The host the visitor asked for, so a sign-in started there returns
+  // there (allowed_hosts); the checker copies only a listed host's name.
+  Result<std::string> host =
+      agreedValue(check_request.headers, {"X-Forwarded-Host", "X-Original-Host"});
+  if (!host.isOk()) return host.status();
+  if (!host->empty()) subject.headers.set("Host", *host);
   return subject;
 }
 

@@ -115,6 +115,8 @@ Outcome Gateway::outcomeOf(CheckOutcome outcome) {
       return Outcome::kForbidden;
     case CheckOutcome::kStoreError:
       return Outcome::kStoreError;
+    case CheckOutcome::kBadToken:
+      return Outcome::kBadToken;
   }
   return Outcome::kStoreError;
 }

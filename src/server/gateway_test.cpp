@@ -73,6 +73,26 @@ TEST(GatewayTest, ForwardAuthSubjectRefusesConflictingHeaders) {
   EXPECT_EQ(same->method, "PUT");
 }
 
+// The visitor's host comes from X-Forwarded-Host (or X-Original-Host) and
+// becomes the subject's Host (allowed_hosts); values that disagree are
+// refused as for the URI; without either, the check request's Host stays.
+TEST(GatewayTest, ForwardAuthSubjectTakesTheForwardedHost) {
+  Request check;
+  check.headers = {{"Host", "barrier:8080"},
+                   {"X-Forwarded-Uri", "/a"},
+                   {"X-Forwarded-Host", "docs.example.com"}};
+  EXPECT_EQ(forwardAuthSubject(check)->headers.get("Host"), "docs.example.com");
+  check.headers = {
+      {"Host", "barrier:8080"}, {"X-Original-URI", "/a"}, {"X-Original-Host", "docs.example.com"}};
+  EXPECT_EQ(forwardAuthSubject(check)->headers.get("Host"), "docs.example.com");
+  check.headers = {{"X-Forwarded-Uri", "/a"},
+                   {"X-Forwarded-Host", "docs.example.com"},
+                   {"X-Original-Host", "app.example.com"}};
+  EXPECT_FALSE(forwardAuthSubject(check).isOk());
+  check.headers = {{"Host", "barrier:8080"}, {"X-Forwarded-Uri", "/a"}};
+  EXPECT_EQ(forwardAuthSubject(check)->headers.get("Host"), "barrier:8080");
+}
+
 // Pass: 200 with only the identity headers, all of them. Login redirect: 401 with the
 // login URL in X-Barrier-Login (or the 307 itself with redirect). Others
 // keep their status.

@@ -22,6 +22,8 @@ const char* outcomeName(Outcome outcome) {
       return "forbidden";
     case Outcome::kStoreError:
       return "store_error";
+    case Outcome::kBadToken:
+      return "bad_token";
     case Outcome::kIdentity:
       return "identity";
     case Outcome::kInternal:

@@ -13,7 +13,7 @@
 namespace barrier {
 
 // Why a request ended the way it did: one label value each in
-// barrier_requests_total{outcome=...}. The first eight mirror the checker's
+// barrier_requests_total{outcome=...}. The first nine mirror the checker's
 // CheckOutcome (for protected requests and forward-auth checks alike).
 enum class Outcome {
   kPublic,          // public path, forwarded without a session
@@ -24,6 +24,7 @@ enum class Outcome {
   kInvalidSession,  // expired record or not of kind `session`
   kForbidden,       // valid session, access rule not met (403)
   kStoreError,      // store failed: fail closed (503)
+  kBadToken,        // bearer token refused (api.bearer): 401 invalid_token
   kIdentity,        // a /_identity/* manager endpoint (login, auth, logout, me...)
   kInternal,        // health and metrics
   kBadRequest,      // malformed or over a limit (400, 413, 431)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "server/access_log.h"
+#include "server/gateway.h"
 #include "tests/support/recording_log.h"
 
 namespace barrier {
@@ -27,6 +28,9 @@ TEST(MetricsTest, RendersPrometheusText) {
   EXPECT_NE(text.find("barrier_requests_total{outcome=\"pass\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_requests_total{outcome=\"store_error\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_requests_total{outcome=\"upstream_error\"} 0\n"), std::string::npos);
+  // A refused bearer token has its own outcome (not bad_cookie).
+  EXPECT_EQ(Gateway::outcomeOf(CheckOutcome::kBadToken), Outcome::kBadToken);
+  EXPECT_NE(text.find("barrier_requests_total{outcome=\"bad_token\"} 0\n"), std::string::npos);
   EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"0.00025\"} 1\n"),
             std::string::npos);
   EXPECT_NE(text.find("barrier_store_latency_seconds_bucket{le=\"0.005\"} 2\n"), std::string::npos);

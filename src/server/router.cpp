@@ -33,6 +33,16 @@ net::awaitable<Response> answerOwnRoute(Exchange& ex, Gateway::Route route,
   co_return errorPage(404);
 }
 
+// With allowed_hosts, the Host header selects one of the site's listed
+// hosts, and a request for any other name is not this site's: 421
+// (RFC 9110 §15.5.20). Forward-auth checks and health come from the proxy
+// and probes, under barrier's own address, and are not the site's pages.
+bool misdirected(const Exchange& ex, Gateway::Route route, const Request& request) {
+  if (route != Gateway::Route::kProtected && route != Gateway::Route::kIdentity) return false;
+  const ValidConfig& config = ex.site->gateway->config();
+  return !config.allowed_hosts.empty() && config.listedHost(request.headers.get("Host")).empty();
+}
+
 }  // namespace
 
 net::awaitable<bool> dispatch(Exchange& ex, Request& request, ClientBody& body) {
@@ -40,6 +50,11 @@ net::awaitable<bool> dispatch(Exchange& ex, Request& request, ClientBody& body) 
   if (!servedOnListener(route, ex.admin)) {
     ex.outcome = Outcome::kInternal;
     Response page = errorPage(404);
+    co_return co_await sendResponse(ex, page);
+  }
+  if (misdirected(ex, route, request)) {
+    ex.outcome = Outcome::kBadRequest;
+    Response page = errorPage(421);
     co_return co_await sendResponse(ex, page);
   }
   if (route == Gateway::Route::kProtected) co_return co_await serveProtected(ex, request, body);

@@ -78,6 +78,43 @@ TEST(CheckConfigTest, SuggestsTheHostPrefix) {
   fs::remove_all(dir);
 }
 
+// One sign-in for several hosts: the summary names the hosts and the
+// cookie domain; a __Host- name with a cookie domain, or a host outside it,
+// is refused with the field and the fix (exit code 2).
+TEST(CheckConfigTest, ExplainsHostsAndCookieDomain) {
+  fs::path dir = fs::temp_directory_path() / ("barrier-check-hosts-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "barrier.yaml";
+  auto check = [&](const std::string& cookie, const std::string& hosts) {
+    std::ofstream(file)
+        << "site_url: https://app.example.com\n"
+        << "allowed_hosts: " << hosts << "\n"
+        << "session:\n  cookie_name: \"" << cookie << "\"\n  cookie_domain: example.com\n"
+        << "  signing_keys: [\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n  client_id: web\n";
+    return run("{ " + std::string(BARRIER_BINARY) + " check-config -c " + file.string() +
+               "; echo rc=$?; }");
+  };
+  std::string ok = check("__Secure-barrier", "[docs.example.com]");
+  EXPECT_NE(ok.find("hosts:     app.example.com, docs.example.com; session cookie for example.com"),
+            std::string::npos)
+      << ok;
+  EXPECT_EQ(ok.find("note:"), std::string::npos) << ok;
+  std::string host_prefix = check("__Host-barrier", "[docs.example.com]");
+  EXPECT_NE(host_prefix.find("session.cookie_domain cannot be used with the cookie name "
+                             "\"__Host-barrier\": browsers refuse a __Host- cookie that has a "
+                             "Domain; name it __Secure-barrier"),
+            std::string::npos)
+      << host_prefix;
+  EXPECT_NE(host_prefix.find("rc=2"), std::string::npos) << host_prefix;
+  std::string outside = check("barrier", "[docs.example.org]");
+  EXPECT_NE(outside.find("allowed_hosts[0] \"docs.example.org\" is not within "
+                         "session.cookie_domain \"example.com\""),
+            std::string::npos)
+      << outside;
+  fs::remove_all(dir);
+}
+
 // A static folder that does not exist fails check-config as it would fail
 // serve, naming the file, the key as written and the folder tried.
 TEST(CheckConfigTest, MissingStaticFolderIsAnError) {

@@ -4,9 +4,12 @@
 // gateway and at forward-auth.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "adapters/curl_http_client.h"
 #include "core/encoding.h"
@@ -101,6 +104,82 @@ TEST_F(ServeBearerTest, ForgedTokensRefused) {
     HttpReply check = get("/_identity/check", forged, "X-Original-URI: /api/x\r\n");
     EXPECT_EQ(check.status, 401);
   }
+}
+
+// A bearer token's first check fetches the provider's JWKS: that fetch
+// runs on the manager's pool, never on an io thread. With one io thread and
+// a provider that holds the JWKS answer back, a public page is still
+// answered while the bearer request waits; once the provider answers, the
+// token (the provider's kid, another key) is refused.
+TEST(ServeBearerJwksTest, FetchDoesNotHoldUpTheIoThread) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool jwks_asked = false;
+  bool release = false;
+  std::string issuer;
+  TestRsaKey provider_key("provider-key");
+  FakeUpstream provider([&](const SeenRequest& request) {
+    if (request.target == "/.well-known/openid-configuration") {
+      nlohmann::json doc = {{"issuer", issuer},
+                            {"authorization_endpoint", issuer + "/auth"},
+                            {"token_endpoint", issuer + "/token"},
+                            {"jwks_uri", issuer + "/jwks"}};
+      return FakeUpstream::ok(doc.dump(), "Content-Type: application/json\r\n");
+    }
+    std::unique_lock lock(mu);
+    jwks_asked = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return FakeUpstream::ok(jwksOf({&provider_key}), "Content-Type: application/json\r\n");
+  });
+  issuer = provider.url();
+  std::string dir = makeTempDir("barrier-serve-jwks-");
+  fs::create_directories(fs::path(dir) / "site" / "public");
+  std::ofstream(fs::path(dir) / "site" / "public" / "x") << "public answer\n";
+  std::ofstream(fs::path(dir) / "barrier.yaml")
+      << "site_url: http://127.0.0.1\n"
+         "provider:\n  type: oidc\n  issuer: "
+      << issuer
+      << "\n  client_id: barrier\n  timeout_ms: 60000\n"
+         "session:\n  signing_keys: [\""
+      << std::string(44, 'A')
+      << "\"]\n"
+         "store:\n  type: memory\n"
+         "api:\n  bearer: true\n  audiences: [https://api.example.com]\n"
+         "public_paths: [/public/*]\n"
+         "server:\n  threads: 1\n  origins:\n    - prefix: /\n      static: site\n";
+  {
+    ServeProgram serve(dir + "/barrier.yaml", dir);
+    ASSERT_TRUE(serve.ok()) << serve.error();
+    TestRsaKey attacker("provider-key");  // the provider's kid, another key
+    std::string forged = attacker.signRs256({{"iss", issuer},
+                                             {"aud", "https://api.example.com"},
+                                             {"sub", "machine"},
+                                             {"exp", 4102444800}});
+    HttpReply bearer_reply;
+    std::thread bearer([&] {
+      bearer_reply = httpGet(serve.port(), "/api/x", "Authorization: Bearer " + forged + "\r\n");
+    });
+    {
+      std::unique_lock lock(mu);
+      bool asked = cv.wait_for(lock, std::chrono::seconds(20), [&] { return jwks_asked; });
+      EXPECT_TRUE(asked) << "the bearer check never asked for the JWKS";
+    }
+    // The JWKS answer is held: an io thread blocked on it could not answer.
+    HttpReply page = httpGet(serve.port(), "/public/x");
+    EXPECT_EQ(page.status, 200) << page.error;
+    EXPECT_EQ(page.body, "public answer\n");
+    {
+      std::lock_guard lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+    bearer.join();
+    EXPECT_EQ(bearer_reply.status, 401) << bearer_reply.error << bearer_reply.body;
+    EXPECT_EQ(bearer_reply.headers.get("WWW-Authenticate"), "Bearer error=\"invalid_token\"");
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 }  // namespace

@@ -391,6 +391,37 @@ describe('Lambda@Edge checker', { skip, timeout: 120000 }, () => {
       line.includes('nodejs22.x')), lines.join('\n'));
   });
 
+  // allowed_hosts: a navigation to another listed host (an alias of the
+  // distribution) signs in on site_url's host with an absolute return URL,
+  // and the cleared cookie names the cookie domain; a Host not listed
+  // signs in as before.
+  test('a second host signs in on the site and returns there', async () => {
+    const hosts = await loadHandler(checkerConfig(db.endpoint, {
+      site_url: 'https://app.example.com',
+      session: {
+        cookie_name: 'barrier', cookie_domain: 'example.com',
+        signing_keys: [SIGNING_KEY.toString('base64')],
+      },
+      allowed_hosts: ['docs.example.com'],
+    }));
+    const onHost = (host) => {
+      const event = fixture('navigation', newCookie().value);
+      requestOf(event).headers.host = [{ key: 'Host', value: host }];
+      return event;
+    };
+    const { result } = await run(hosts, onHost('Docs.Example.com'));
+    expectResponse(result, '307');
+    assert.deepEqual(headerValues(result.headers, 'location'), [
+      `https://app.example.com/_identity/login?path=${encodeURIComponent('https://docs.example.com/docs/page.html?tab=2')}`]);
+    assert.match(headerValues(result.headers, 'set-cookie')[0], /^barrier=;.*; Domain=example\.com;.*Max-Age=0/);
+    for (const host of ['docs.example.com.evil', 'app.example.com', 'evil.example.com']) {
+      const { result: other } = await run(hosts, onHost(host));
+      expectResponse(other, '307');
+      assert.deepEqual(headerValues(other.headers, 'location'),
+        [`/_identity/login?path=${encodeURIComponent('/docs/page.html?tab=2')}`], host);
+    }
+  });
+
   // A plain-HTTP endpoint off loopback is refused by the packager (the
   // configuration's validation) and, should checker.settings name one all
   // the same, by the handler's transport: the signed request would carry the

@@ -160,6 +160,9 @@ TEST_F(BearerTest, ForgedTokensRefused) {
   for (const auto& [name, token] : cases) {
     CheckDecision d = request("Bearer " + token);
     EXPECT_EQ(d.response.status, 401) << name;
+    // Metrics and logs tell a refused token from a forged cookie.
+    EXPECT_EQ(d.outcome, CheckOutcome::kBadToken) << name;
+    EXPECT_STREQ(checkOutcomeName(d.outcome), "bad_token") << name;
     EXPECT_EQ(d.response.headers.get("WWW-Authenticate"), "Bearer error=\"invalid_token\"") << name;
     EXPECT_FALSE(d.response.headers.has("Location")) << name;
     EXPECT_FALSE(d.forward) << name;

@@ -255,6 +255,12 @@ class SettingsDecoder {
         }
       }
     }
+    // session.cookie_domain and allowed_host are not checked again
+    // (validateHosts): the packager validated them, and the checker only
+    // names a listed host in its redirect to site_url's login, where the
+    // manager checks the return URL against its own configuration. The
+    // module's size budget (README, "Lambda@Edge checker") has no room for
+    // the rules' messages twice.
     return idleTimeout();
   }
 

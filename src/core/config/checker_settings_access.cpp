@@ -1,6 +1,6 @@
 // The access lines of the checker settings (checker_settings_lines.h): the
-// rules' methods and conditions and the claim headers, so the edge checker
-// decides as `barrier serve` does.
+// rules' methods and conditions, the claim headers and the site's other
+// hosts, so the edge checker decides as `barrier serve` does.
 #include <string>
 
 #include "core/config/checker_settings_lines.h"
@@ -15,6 +15,8 @@ constexpr std::string_view kRuleAllow = "rule.allow";
 constexpr std::string_view kConditionClaim = "condition.claim";
 constexpr std::string_view kHeader = "header";
 constexpr std::string_view kCorsPreflight = "cors_preflight";
+constexpr std::string_view kCookieDomain = "session.cookie_domain";
+constexpr std::string_view kAllowedHost = "allowed_host";
 
 // The list keys of a condition, with the member each fills.
 struct ConditionList {
@@ -90,6 +92,12 @@ void encodeHeaderLines(std::string& out, const Config& config) {
     addLine(out, kHeader, percentEncode(h.header) + ' ' + percentEncode(h.claim));
   }
   if (config.cors_preflight_pass) addLine(out, kCorsPreflight, "pass");
+  if (!config.session.cookie_domain.empty()) {
+    addLine(out, kCookieDomain, percentEncode(config.session.cookie_domain));
+  }
+  for (const std::string& host : config.allowed_hosts) {
+    addLine(out, kAllowedHost, percentEncode(host));
+  }
 }
 
 std::optional<Status> decodeAccessLine(std::string_view key,
@@ -102,6 +110,13 @@ std::optional<Status> decodeAccessLine(std::string_view key,
     if (Status s = decodeString(key, values[1], h.claim); !s) return s;
     config.headers.push_back(std::move(h));
     return Status::ok();
+  }
+  if (key == kCookieDomain || key == kAllowedHost) {
+    if (Status s = needValues(key, values, 1); !s) return s;
+    if (key == kAllowedHost)
+      return decodeString(key, values[0], config.allowed_hosts.emplace_back());
+    if (!config.session.cookie_domain.empty()) return valueError(key, "given twice");
+    return decodeString(key, values[0], config.session.cookie_domain);
   }
   if (key == kCorsPreflight) {
     if (values.size() != 1 || values[0] != "pass") return valueError(key, "takes the value pass");

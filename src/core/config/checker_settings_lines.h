@@ -10,6 +10,8 @@
 //   condition.claim department sales,hr   one claim of the last condition
 //   header X-Barrier-Department department
 //   cors_preflight pass
+//   session.cookie_domain example.com
+//   allowed_host docs.example.com         one line per allowed_hosts entry
 //
 // Every value is percent-encoded, lists joined by ','.
 #pragma once
@@ -35,7 +37,8 @@ Status decodeSettingsList(std::string_view key, std::string_view list,
 
 // The access lines of `rule` (written after its `rule` line).
 void encodeRuleAccessLines(std::string& out, const AccessRule& rule);
-// The header and cors_preflight lines of `config`.
+// The header, cors_preflight, session.cookie_domain and allowed_host lines
+// of `config`.
 void encodeHeaderLines(std::string& out, const Config& config);
 // One access line into `config`; nullopt when `key` is not an access key.
 std::optional<Status> decodeAccessLine(std::string_view key,

@@ -317,6 +317,34 @@ TEST(CheckerSettings, RefusesValuesTheConfigWouldRefuse) {
   EXPECT_EQ(bad.status().message().find("secret"), std::string::npos);
 }
 
+// The site's other hosts reach the edge checker: session.cookie_domain and
+// one allowed_host line each round-trip; the cookie domain is given once.
+TEST(CheckerSettings, HostsRoundTrip) {
+  Config c;
+  c.site_url = "https://app.example.com";
+  c.session.signing_keys = {rawKey('a')};
+  c.session.cookie_domain = "example.com";
+  c.allowed_hosts = {"docs.example.com", "api.example.com"};
+  std::string text = encodeCheckerSettings(c);
+  EXPECT_NE(text.find("\nsession.cookie_domain example.com\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nallowed_host docs.example.com\nallowed_host api.example.com\n"),
+            std::string::npos);
+  Result<ValidConfig> d = decodeCheckerSettings(text);
+  ASSERT_TRUE(d.isOk()) << d.status().message();
+  EXPECT_EQ(d->session.cookie_domain, "example.com");
+  EXPECT_EQ(d->allowed_hosts, c.allowed_hosts);
+  EXPECT_EQ(d->listedHost("Docs.Example.com"), "docs.example.com");
+  Result<ValidConfig> twice = decodeCheckerSettings(
+      replaced(text, "session.cookie_domain example.com",
+               "session.cookie_domain example.com\nsession.cookie_domain example.com"));
+  ASSERT_FALSE(twice.isOk());
+  EXPECT_NE(twice.status().message().find("session.cookie_domain: given twice"), std::string::npos)
+      << twice.status().message();
+  EXPECT_FALSE(decodeCheckerSettings(replaced(text, "allowed_host docs.example.com",
+                                              "allowed_host docs.example.com extra"))
+                   .isOk());
+}
+
 // Line structure: '\n' only (CRLF is refused at line 1), every line ends in
 // '\n', nothing after `end`, no empty lines, and `end` must be there.
 TEST(CheckerSettings, RefusesBrokenLineStructure) {

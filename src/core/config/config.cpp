@@ -24,8 +24,9 @@ void readSession(ConfigReader& r, const Json& root, SessionConfig& s) {
   if (obj == nullptr) return;
   r.checkKeys(*obj, "session",
               {"cookie_name", "lifetime", "login_lifetime", "signing_keys", "idle_timeout",
-               "touch_interval"});
+               "touch_interval", "cookie_domain"});
   r.string(*obj, "session", "cookie_name", s.cookie_name);
+  r.string(*obj, "session", "cookie_domain", s.cookie_domain);
   r.duration(*obj, "session", "lifetime", s.lifetime, 60, 400 * kDay);
   r.duration(*obj, "session", "login_lifetime", s.login_lifetime, 30, 3600);
   r.duration(*obj, "session", "idle_timeout", s.idle_timeout, 0, kMaxIdleTimeout);
@@ -168,10 +169,12 @@ void readRules(ConfigReader& r, const Json& root, std::vector<AccessRule>& out) 
 }
 
 void readRoot(ConfigReader& r, const Json& root, Config& c) {
-  r.checkKeys(root, "",
-              {"site_url", "session", "cache", "provider", "store", "server", "public_paths",
-               "rules", "retry_after", "allow", "headers", "cors_preflight", "api"});
+  r.checkKeys(
+      root, "",
+      {"site_url", "session", "cache", "provider", "store", "server", "public_paths", "rules",
+       "retry_after", "allow", "headers", "cors_preflight", "api", "allowed_hosts"});
   r.string(root, "", "site_url", c.site_url);
+  r.stringList(root, "", "allowed_hosts", c.allowed_hosts);
   readSession(r, root, c.session);
   readCache(r, root, c.cache);
   readProvider(r, root, c.provider);

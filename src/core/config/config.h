@@ -58,6 +58,10 @@ struct SessionConfig {
   // often its use is written to the store (0 = idle_timeout / 10, >= 1 s).
   int64_t idle_timeout = 0;
   int64_t touch_interval = 0;
+  // A parent domain of site_url's host ("example.com") the session cookie
+  // is set for, so one sign-in serves every host under it (allowed_hosts);
+  // "" = the cookie belongs to site_url's host alone. Lowercase.
+  std::string cookie_domain;
   // Raw key bytes (base64 in the file). The first signs; all verify.
   std::vector<std::string> signing_keys;
 };
@@ -149,6 +153,11 @@ struct Config {
   ProviderConfig provider;
   StoreConfig store;
   ServerConfig server;
+  // Other hosts (host[:port], lowercase) of the same site that a sign-in
+  // may start on and return to (README, "One sign-in for several hosts").
+  // Sign-in itself always runs on site_url's host, whose callback is the
+  // one registered with the provider.
+  std::vector<std::string> allowed_hosts;
   std::vector<std::string> public_paths;  // pass untouched, same patterns as AccessRule
   std::vector<AccessRule> rules;          // first match wins
   // Who may hold a session at all, checked at sign-in (with
@@ -193,6 +202,13 @@ class ValidConfig : public Config {
   std::string_view siteHost() const;
   // server.log_level as a LogLevel.
   LogLevel logLevel() const;
+  // "https" or "http": site_url's scheme, which every listed host shares.
+  std::string_view siteScheme() const;
+  // `host` (a Host header value) names site_url's host or one of
+  // allowed_hosts, ignoring ASCII case; the listed spelling, or "".
+  std::string_view listedHost(std::string_view host) const;
+  // site_url's host, then allowed_hosts: where a sign-in may return.
+  std::vector<std::string> listedHosts() const;
 
  private:
   ValidConfig() = default;
@@ -218,6 +234,11 @@ Result<ValidConfig> parseConfigJson(std::string_view json_text, std::string_view
 Status validateSiteUrl(Config& config);
 // session.cookie_name: an RFC 6265 token of 1-64 characters.
 Status validateCookieName(const std::string& cookie_name);
+// session.cookie_domain and allowed_hosts against site_url (canonical by
+// now): the domain a parent of every listed host, never with a __Host-
+// cookie; a host other than site_url's only with a cookie_domain.
+// Lowercases both.
+Status validateHosts(Config& config);
 // server.log_level: one of kLogLevelNames (core/ports/log.h).
 Status validateLogLevel(const std::string& log_level);
 // An AWS region name: groups of lowercase letters joined by '-', then '-'

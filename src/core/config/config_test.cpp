@@ -408,6 +408,78 @@ TEST(Config, SessionRules) {
   expectError(j, "session.login_lifetime must not exceed session.lifetime, got 1800 > 600");
 }
 
+// One sign-in for several hosts: session.cookie_domain must be a parent
+// domain of site_url's host and of every allowed host, never with a __Host-
+// cookie; allowed_hosts other than site_url's need it. Each error names
+// the field and the fix.
+TEST(Config, HostRules) {
+  Json j = minimalCognito();
+  j["session"]["cookie_domain"] = "Example.COM";
+  j["allowed_hosts"] = {"Docs.example.com", "www.example.com", "example.com"};
+  auto ok = parse(j);
+  ASSERT_TRUE(ok.isOk()) << ok.status().message();
+  EXPECT_EQ(ok->session.cookie_domain, "example.com");
+  EXPECT_EQ(ok->allowed_hosts,
+            (std::vector<std::string>{"docs.example.com", "www.example.com", "example.com"}));
+  EXPECT_EQ(ok->listedHost("DOCS.example.com"), "docs.example.com");
+  EXPECT_EQ(ok->listedHost("www.example.com"), "www.example.com");
+  EXPECT_EQ(ok->listedHost("docs.example.com.evil"), "");
+  EXPECT_EQ(ok->listedHost(""), "");
+
+  // The domain: a parent of site_url's host, a name, not a suffix of a label.
+  for (const char* bad : {"www.example.com", "other.com", "ample.com", "com", "example.com.",
+                          "127.0.0.1", ".example.com", "exa mple.com", "example.com:443"}) {
+    j = minimalCognito();
+    j["session"]["cookie_domain"] = bad;
+    expectError(j, "session.cookie_domain");
+  }
+  j = minimalCognito();
+  j["session"]["cookie_domain"] = "other.com";
+  expectError(j, "must be a parent domain of site_url's host www.example.com");
+  j["session"]["cookie_domain"] = "com";
+  expectError(j, "session.cookie_domain must be a domain name such as example.com");
+
+  // __Host- cookies may not have a Domain; __Secure- may.
+  j = minimalCognito();
+  j["session"]["cookie_domain"] = "example.com";
+  j["session"]["cookie_name"] = "__Host-barrier";
+  expectError(j, "browsers refuse a __Host- cookie that has a Domain; name it __Secure-barrier");
+  j["session"]["cookie_name"] = "__Secure-barrier";
+  EXPECT_TRUE(parse(j).isOk());
+
+  // Another host needs the cookie domain, and must be within it.
+  j = minimalCognito();
+  j["allowed_hosts"] = {"docs.example.com"};
+  expectError(j,
+              "allowed_hosts[0] \"docs.example.com\" is not site_url's host: set "
+              "session.cookie_domain");
+  j["allowed_hosts"] = {"www.example.com"};
+  EXPECT_TRUE(parse(j).isOk()) << "site_url's own host needs no cookie domain";
+  j["session"]["cookie_domain"] = "example.com";
+  j["allowed_hosts"] = {"docs.example.com", "docs.example.org"};
+  expectError(j, "allowed_hosts[1] \"docs.example.org\" is not within session.cookie_domain");
+  j["allowed_hosts"] = {"docs.evilexample.com"};
+  expectError(j, "is not within session.cookie_domain");
+  for (const char* bad : {"https://docs.example.com", "docs.example.com/x", "user@docs.example.com",
+                          "docs.example.com:99999", "", "docs example.com"}) {
+    j["allowed_hosts"] = {bad};
+    expectError(j, "allowed_hosts[0] must be a host name such as docs.example.com");
+  }
+  j["allowed_hosts"] = "docs.example.com";  // one string is a one-item list
+  EXPECT_TRUE(parse(j).isOk());
+  j["allowed_hosts"] = Json::array({Json::object({{"host", "x"}})});
+  expectError(j, "allowed_hosts[0] must be a string");
+
+  // An http site (loopback only) lists loopback hosts only.
+  j = minimalCognito();
+  j["site_url"] = "http://app.localhost:8080";
+  j["session"]["cookie_domain"] = "localhost";
+  j["allowed_hosts"] = {"docs.localhost:8080"};
+  EXPECT_TRUE(parse(j).isOk());
+  j["allowed_hosts"] = {"docs.example.com"};
+  expectError(j, "is served over site_url's http://");
+}
+
 // Cognito needs region, pool id, domain and client id, consistently.
 TEST(Config, CognitoRules) {
   for (const char* field : {"region", "user_pool_id", "domain", "client_id"}) {

@@ -7,6 +7,7 @@
 #include "core/config/config.h"
 #include "core/config/redis_url.h"
 #include "core/http/loopback.h"
+#include "core/http/message.h"
 #include "core/session/idle.h"
 
 namespace barrier {
@@ -386,18 +387,123 @@ Status checkCookiePrefix(const Config& c) {
   return Status::ok();
 }
 
+namespace {
+
+// host ends with "." + domain, or is it: the hosts a Domain=<domain>
+// cookie reaches.
+bool withinDomain(std::string_view host, std::string_view domain) {
+  if (host == domain) return true;
+  return host.size() > domain.size() && host.ends_with(domain) &&
+         host[host.size() - domain.size() - 1] == '.';
+}
+
+bool isIpv4Literal(std::string_view host) {
+  return std::all_of(host.begin(), host.end(), [](char c) { return isDigit(c) || c == '.'; });
+}
+
+Status checkCookieDomain(const Config& c, std::string_view site_host) {
+  const std::string& domain = c.session.cookie_domain;
+  if (domain.empty()) return Status::ok();
+  // A Domain cookie on a top-level name or an address is refused by
+  // browsers; "localhost" is the one single-label name kept (loopback demos).
+  bool named = isHostName(domain) && domain.front() != '[' && !isIpv4Literal(domain) &&
+               domain.back() != '.' &&
+               (domain.find('.') != std::string::npos || domain == "localhost");
+  if (!named) {
+    return Status::invalid(
+        "session.cookie_domain must be a domain name such as example.com, got \"" + domain + "\"");
+  }
+  if (site_host == domain || !withinDomain(site_host, domain)) {
+    return Status::invalid("session.cookie_domain \"" + domain +
+                           "\" must be a parent domain of site_url's host " +
+                           std::string(site_host) + " (e.g. the part after its first '.')");
+  }
+  if (c.session.cookie_name.starts_with("__Host-")) {
+    return Status::invalid("session.cookie_domain cannot be used with the cookie name \"" +
+                           c.session.cookie_name +
+                           "\": browsers refuse a __Host- cookie that has a Domain; name it "
+                           "__Secure-" +
+                           c.session.cookie_name.substr(7) + " or drop session.cookie_domain");
+  }
+  return Status::ok();
+}
+
+Status checkAllowedHost(const Config& c, size_t index, std::string_view site_authority,
+                        std::string_view scheme) {
+  const std::string& entry = c.allowed_hosts[index];
+  std::string field = "allowed_hosts[" + std::to_string(index) + "]";
+  std::string_view host = hostPart(entry);
+  if (host.empty() || entry.find_first_of("/@?#") != std::string::npos) {
+    return Status::invalid(field + " must be a host name such as docs.example.com (with :port " +
+                           "only when the site is served on one), got \"" + entry + "\"");
+  }
+  if (entry == site_authority) return Status::ok();
+  if (scheme == "http" && !isLoopbackHost(host)) {
+    return Status::invalid(field + " \"" + entry +
+                           "\" is served over site_url's http://, which only " + kLoopbackHosts +
+                           " may use");
+  }
+  const std::string& domain = c.session.cookie_domain;
+  if (domain.empty()) {
+    return Status::invalid(field + " \"" + entry +
+                           "\" is not site_url's host: set session.cookie_domain to a parent "
+                           "domain of both (e.g. example.com), or the session made at sign-in "
+                           "would not reach it");
+  }
+  if (!withinDomain(host, domain)) {
+    return Status::invalid(field + " \"" + entry + "\" is not within session.cookie_domain \"" +
+                           domain + "\": the session cookie would not reach it");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status validateHosts(Config& c) {
+  c.session.cookie_domain = lowercase(c.session.cookie_domain);
+  for (std::string& host : c.allowed_hosts) host = lowercase(host);
+  ParsedUrl site;
+  if (!parseHttpUrl(c.site_url, site)) return Status::invalid("site_url is not a URL");
+  if (Status s = checkCookieDomain(c, site.host); !s) return s;
+  for (size_t i = 0; i < c.allowed_hosts.size(); ++i) {
+    if (Status s = checkAllowedHost(c, i, site.authority, site.scheme); !s) return s;
+  }
+  return Status::ok();
+}
+
 Result<ValidConfig> validate(Config config) {
   for (Status s : {validateSiteUrl(config), checkSession(config.session),
                    checkProvider(config.provider), checkStore(config.store),
                    checkServer(config.server), checkPaths(config), checkCookiePrefix(config)}) {
     if (!s.isOk()) return s;
   }
+  // After site_url is canonical.
+  if (Status s = validateHosts(config); !s) return s;
   return ValidConfig(std::move(config));
 }
 
 std::string_view ValidConfig::siteHost() const {
   std::string_view url = site_url;
   return url.substr(url.find("://") + 3);  // canonical: scheme://host[:port]
+}
+
+std::string_view ValidConfig::siteScheme() const {
+  std::string_view url = site_url;
+  return url.substr(0, url.find("://"));
+}
+
+std::string_view ValidConfig::listedHost(std::string_view host) const {
+  if (equalsIgnoreCase(host, siteHost())) return siteHost();
+  for (const std::string& listed : allowed_hosts) {
+    if (equalsIgnoreCase(host, listed)) return listed;
+  }
+  return {};
+}
+
+std::vector<std::string> ValidConfig::listedHosts() const {
+  std::vector<std::string> hosts{std::string(siteHost())};
+  hosts.insert(hosts.end(), allowed_hosts.begin(), allowed_hosts.end());
+  return hosts;
 }
 
 LogLevel ValidConfig::logLevel() const {

@@ -207,8 +207,11 @@ Response signedIn(IdentityContext& ctx, const Request& request, const IssuedId& 
   }
   Response r;
   r.status = 302;
-  r.headers.add("Location", ctx.siteBase() + encodeForLocation(safeReturnPath(login.path)));
+  std::vector<std::string> hosts = ctx.config.listedHosts();
+  r.headers.add("Location", returnLocation(login.path, ctx.siteBase(),
+                                           ReturnHosts{ctx.config.siteScheme(), hosts}));
   SetCookie cookie;
+  cookie.domain = ctx.config.session.cookie_domain;
   cookie.name = ctx.config.session.cookie_name;
   cookie.value = id.cookie_value;
   cookie.path = "/";

@@ -9,6 +9,15 @@
 #include "core/http/cookie.h"
 #include "core/http/percent.h"
 
+// Clang's "optimise this function for size": check.cpp is built -O2 at the
+// edge (cmake/wasm.cmake) for the cached-session pass; the cold paths marked
+// with it keep the module within its size budget. GCC has no such attribute.
+#if defined(__clang__)
+#define BARRIER_MINSIZE __attribute__((minsize))
+#else
+#define BARRIER_MINSIZE
+#endif
+
 namespace barrier {
 
 namespace {
@@ -134,6 +143,8 @@ const char* checkOutcomeName(CheckOutcome outcome) {
       return "forbidden";
     case CheckOutcome::kStoreError:
       return "store_error";
+    case CheckOutcome::kBadToken:
+      return "bad_token";
   }
   return "unknown";
 }
@@ -170,6 +181,9 @@ bool isCorsPreflight(const Request& request) {
 Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache,
                  Log& log, VerifiedIdMemo* memo, BearerVerifier* bearer)
     : cookie_name_(config.session.cookie_name),
+      cookie_domain_(config.session.cookie_domain),
+      site_url_(config.site_url),
+      allowed_hosts_(config.allowed_hosts),
       secure_cookies_(config.secureCookies()),
       retry_after_(config.retry_after > 0 ? config.retry_after : 5),
       public_paths_(config.public_paths),
@@ -372,22 +386,44 @@ __attribute__((noinline)) void Checker::touch(CheckDecision& d, int64_t now) con
   cache_.refresh(std::move(touched));
 }
 
-void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
+// Built for size, as loginLocation: the cached-session pass is the path
+// worth -O2 at the edge, not the refusal.
+BARRIER_MINSIZE void Checker::refuse(CheckStep& step, CheckOutcome outcome) const {
   CheckDecision& d = decide(step, outcome, /*forward=*/false);
   if (isBrowserNavigation(step.request_)) {
     // Back to the same place after login. Encoded once here, decoded once by
     // the login handler, which then applies the safe return path rule.
     d.response.status = 307;
-    d.response.headers.add(
-        "Location", std::string(kLoginPath) + "?path=" + percentEncode(step.request_.target()));
-    d.response.headers.add("Set-Cookie", clearCookie(cookie_name_, secure_cookies_));
+    d.response.headers.add("Location", loginLocation(step.request_));
+    d.response.headers.add("Set-Cookie",
+                           clearCookie(cookie_name_, secure_cookies_, "/", cookie_domain_));
     d.response.headers.add("Cache-Control", "no-store");
   } else {
     d.response = jsonResponse(401, {{"error", "unauthenticated"}, {"login", kLoginPath}});
   }
 }
 
-void Checker::unavailable(CheckStep& step, const Status& status) const {
+// Out of line and built for size (check.cpp is -O2 at the edge): only a
+// refused navigation runs it.
+__attribute__((noinline)) BARRIER_MINSIZE std::string Checker::loginLocation(
+    const Request& request) const {
+  std::string target = request.target();
+  if (!allowed_hosts_.empty()) {
+    // Only a listed host's name is copied into the URL; the Host header
+    // comes from the client, and any other value signs in as before.
+    const std::string* host = request.headers.find("Host");
+    for (const std::string& listed : allowed_hosts_) {
+      if (host == nullptr || !equalsIgnoreCase(*host, listed)) continue;
+      std::string_view scheme = std::string_view(site_url_).substr(0, site_url_.find("://") + 3);
+      return site_url_ + std::string(kLoginPath) +
+             "?path=" + percentEncode(std::string(scheme) + listed + target);
+    }
+  }
+  return std::string(kLoginPath) + "?path=" + percentEncode(target);
+}
+
+// Built for size: a store failure is rare.
+BARRIER_MINSIZE void Checker::unavailable(CheckStep& step, const Status& status) const {
   if (log_.enabled(LogLevel::kWarn)) {
     log_.write(LogLevel::kWarn, "check.store_error",
                {{"key", mask(step.keys_[step.next_])}, {"status", status.toString()}});

@@ -59,6 +59,7 @@ enum class CheckOutcome {
   kInvalidSession,  // record found but expired or not of kind `session`
   kForbidden,       // valid session, the path's rule needs a group it lacks
   kStoreError,      // store unreachable or erroring: 503
+  kBadToken,        // bearer token refused (api.bearer): 401 invalid_token
 };
 const char* checkOutcomeName(CheckOutcome outcome);  // "public", "pass", "no_session", ...
 
@@ -183,8 +184,15 @@ class Checker {
   void addCandidate(CheckStep& step, std::string_view cookie_value) const;
   // codec_.verifiedStoreKey through memo_, when there is one.
   std::optional<std::string> verifiedStoreKey(std::string_view cookie_value) const;
+  // Where a refused navigation signs in: /_identity/login?path=<target>, on
+  // site_url's host with an absolute return URL when the request came to
+  // another listed host (allowed_hosts).
+  std::string loginLocation(const Request& request) const;
 
   std::string cookie_name_;
+  std::string cookie_domain_;               // session.cookie_domain
+  std::string site_url_;                    // canonical, for sign-ins from other hosts
+  std::vector<std::string> allowed_hosts_;  // other hosts whose visitors sign in there
   bool secure_cookies_;
   int64_t retry_after_;
   std::vector<std::string> public_paths_;

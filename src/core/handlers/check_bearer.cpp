@@ -32,7 +32,7 @@ void Checker::decideBearer(CheckStep& step, std::string_view token) const {
     if (log_.enabled(LogLevel::kInfo)) {
       log_.write(LogLevel::kInfo, "check.bearer_refused", {{"reason", record.status().message()}});
     }
-    CheckDecision& d = decide(step, CheckOutcome::kBadCookie, /*forward=*/false);
+    CheckDecision& d = decide(step, CheckOutcome::kBadToken, /*forward=*/false);
     d.response = bearerRefusal(401, "invalid_token");
     return;
   }

@@ -342,6 +342,34 @@ TEST_F(CheckTest, NavigationRedirectsToLogin) {
   EXPECT_EQ(run(old).response.status, 307);
 }
 
+// With allowed_hosts, a navigation to another listed host signs in on
+// site_url's host and returns to the host it came to (absolute return URL);
+// an unlisted Host signs in as before. The cleared cookie names the
+// cookie domain, as the session cookie does.
+TEST_F(CheckTest, NavigationOnAnotherListedHostSignsInOnTheSite) {
+  config_.site_url = "https://app.example.com";
+  config_.session.cookie_domain = "example.com";
+  config_.allowed_hosts = {"docs.example.com"};
+  rebuild();
+  Request req = navigation("/guide");
+  req.query = "a=1";
+  req.headers.add("Host", "DOCS.example.com");
+  auto d = run(req);
+  ASSERT_EQ(d.response.status, 307);
+  EXPECT_EQ(d.response.headers.get("Location"),
+            "https://app.example.com/_identity/"
+            "login?path=https%3A%2F%2Fdocs.example.com%2Fguide%3Fa%3D1");
+  EXPECT_NE(d.response.headers.get("Set-Cookie").find("; Domain=example.com;"), std::string::npos)
+      << d.response.headers.get("Set-Cookie");
+  for (const char* host :
+       {"app.example.com", "evil.example", "docs.example.com.evil", "docs.example.com:8443"}) {
+    Request other = navigation("/guide");
+    other.headers.add("Host", host);
+    EXPECT_EQ(run(other).response.headers.get("Location"), "/_identity/login?path=%2Fguide")
+        << host;
+  }
+}
+
 // XHR, non-GET, non-navigate fetches and Accept without HTML get 401 JSON.
 TEST_F(CheckTest, NonNavigationsGet401) {
   Request xhr = navigation("/api");

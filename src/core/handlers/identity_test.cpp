@@ -1007,5 +1007,80 @@ TEST_F(IdentityTest, LocalhostSiteCookiesNotSecure) {
   EXPECT_EQ(r.headers.getAll("Set-Cookie")[0].find("Secure"), std::string::npos);
 }
 
+// One sign-in for several hosts: a sign-in started on docs.example.com
+// moves to site_url's host (its flow cookie and the registered callback
+// live there), then returns to docs with a session cookie for the parent
+// domain.
+TEST_F(IdentityTest, SignInFromAnotherHostReturnsThere) {
+  config.site_url = "https://app.example.com";
+  config.session.cookie_domain = "example.com";
+  config.allowed_hosts = {"docs.example.com"};
+  Request start;
+  start.path = "/_identity/login";
+  start.query = "path=%2Fguide%3Fa%3D1";
+  start.headers.add("Host", "Docs.Example.com");
+  Response moved = handlers().handle(start);
+  ASSERT_EQ(moved.status, 302);
+  EXPECT_EQ(moved.headers.get("Location"),
+            "https://app.example.com/_identity/"
+            "login?path=https%3A%2F%2Fdocs.example.com%2Fguide%3Fa%3D1");
+  EXPECT_FALSE(moved.headers.has("Set-Cookie")) << "no flow starts on the other host";
+  EXPECT_EQ(store->list(10)->size(), 0u);
+
+  std::string location = moved.headers.get("Location");
+  Started s = startLogin(location.substr(location.find('?') + 1));
+  EXPECT_EQ(s.set_cookie.find("Domain="), std::string::npos)
+      << "the flow cookie stays on the site host";
+  EXPECT_EQ(queryParam(s.authorize, "redirect_uri"), "https://app.example.com/_identity/auth");
+  ASSERT_EQ(store->list(10)->records.front().path, "https://docs.example.com/guide?a=1");
+
+  Response done = callback(s);
+  ASSERT_EQ(done.status, 302) << done.body;
+  EXPECT_EQ(done.headers.get("Location"), "https://docs.example.com/guide?a=1");
+  auto cookies = done.headers.getAll("Set-Cookie");
+  ASSERT_EQ(cookies.size(), 2u);
+  EXPECT_TRUE(cookies[0].starts_with("barrier=")) << cookies[0];
+  EXPECT_NE(cookies[0].find("; Domain=example.com;"), std::string::npos) << cookies[0];
+  EXPECT_EQ(cookies[1].find("Domain="), std::string::npos) << cookies[1];
+
+  // Sign-out clears the session cookie for the same domain.
+  Response out = get("/_identity/logout", "", cookiePair(cookies[0]));
+  ASSERT_EQ(out.status, 302);
+  std::string cleared = out.headers.getAll("Set-Cookie").at(0);
+  EXPECT_TRUE(cleared.starts_with("barrier=;")) << cleared;
+  EXPECT_NE(cleared.find("; Domain=example.com;"), std::string::npos) << cleared;
+}
+
+// A Host the configuration does not list changes nothing: the sign-in runs
+// where it is and returns to site_url's host (an absolute URL to an
+// unlisted host in `path` becomes "/").
+TEST_F(IdentityTest, UnlistedHostAndReturnUrlStayOnSite) {
+  config.site_url = "https://app.example.com";
+  config.session.cookie_domain = "example.com";
+  config.allowed_hosts = {"docs.example.com"};
+  for (const char* host : {"evil.example", "docs.example.com.evil", "docs.example.com:444"}) {
+    Request r;
+    r.path = "/_identity/login";
+    r.query = "path=https%3A%2F%2Fdocs.example.com.evil%2Fx";
+    r.headers.add("Host", host);
+    Response answer = handlers().handle(r);
+    ASSERT_EQ(answer.status, 302) << host;
+    EXPECT_TRUE(answer.headers.get("Location").starts_with("https://auth.example.com/")) << host;
+  }
+  auto all = store->list(10);
+  ASSERT_TRUE(all.isOk());
+  EXPECT_EQ(all->size(), 3u);
+  for (const auto& record : all->records) EXPECT_EQ(record.path, "/");
+}
+
+// Without session.cookie_domain, the session cookie names no Domain.
+TEST_F(IdentityTest, SessionCookieHasNoDomainByDefault) {
+  Response r = callback(startLogin());
+  ASSERT_EQ(r.status, 302);
+  for (const auto& c : r.headers.getAll("Set-Cookie")) {
+    EXPECT_EQ(c.find("Domain="), std::string::npos) << c;
+  }
+}
+
 }  // namespace
 }  // namespace barrier

@@ -3,6 +3,7 @@
 #include "core/encoding.h"
 #include "core/handlers/pages.h"
 #include "core/http/cookie.h"
+#include "core/http/percent.h"
 #include "core/http/query.h"
 #include "core/http/return_path.h"
 #include "core/oidc/authorize.h"
@@ -11,15 +12,35 @@ namespace barrier {
 
 namespace {
 
-// The return path, decoded exactly once by the query parser; anything not
-// a same-site relative reference becomes "/", so a crafted link cannot send
-// the visitor to another site after sign-in (docs/ARCHITECTURE.md, "Login",
+// The return target, decoded exactly once by the query parser; anything
+// not a same-site relative reference, or an absolute URL to one of the
+// site's listed hosts, becomes "/", so a crafted link cannot send the
+// visitor to another site after sign-in (docs/ARCHITECTURE.md, "Login",
 // step 1).
-std::string returnPath(const Request& request) {
+std::string returnTarget(const IdentityContext& ctx, const Request& request) {
   QueryParams params = parseQuery(request.query);
   auto path = queryParam(params, "path");
   if (!path || path->size() > kMaxReturnPathBytes) return "/";
-  return safeReturnPath(*path);
+  std::vector<std::string> hosts = ctx.config.listedHosts();
+  return safeReturnTarget(*path, ReturnHosts{ctx.config.siteScheme(), hosts});
+}
+
+// A sign-in that starts on another listed host (its Host header; `barrier
+// serve` answers no other) moves to site_url's host first, where the
+// provider's one registered callback lands and the flow cookie must be:
+// back to this host afterwards. nullopt on site_url's host.
+std::optional<Response> moveToSiteHost(const IdentityContext& ctx, const Request& request,
+                                       const std::string& target) {
+  std::string_view host = ctx.config.listedHost(request.headers.get("Host"));
+  if (host.empty() || host == ctx.config.siteHost()) return std::nullopt;
+  std::string absolute = target.starts_with("/") ? std::string(ctx.config.siteScheme()) + "://" +
+                                                       std::string(host) + target
+                                                 : target;
+  Response r;
+  r.status = 302;
+  r.headers.add("Location", ctx.siteBase() + kSignInPath + "?path=" + percentEncode(absolute));
+  r.headers.add("Cache-Control", "no-store");
+  return r;
 }
 
 Response unavailable(const IdentityContext& ctx, const char* what) {
@@ -38,6 +59,8 @@ Response handleLogin(IdentityContext& ctx, const Request& request) {
     r.headers.set("Allow", "GET, HEAD");
     return r;
   }
+  std::string target = returnTarget(ctx, request);
+  if (std::optional<Response> moved = moveToSiteHost(ctx, request, target)) return *moved;
   auto endpoints = ctx.oidc.endpoints();
   if (!endpoints) {
     ctx.ports.log.write(LogLevel::kError, "login.provider_unavailable",
@@ -58,7 +81,7 @@ Response handleLogin(IdentityContext& ctx, const Request& request) {
   record.secret = flow.secret;
   record.code_verifier = pkce.verifier;
   record.nonce = base64UrlEncode(ctx.ports.random.bytes(32));
-  record.path = returnPath(request);
+  record.path = std::move(target);
   if (Status s = ctx.ports.store.putNew(record); !s) {
     ctx.ports.log.write(LogLevel::kError, "login.store_error", {{"error", s.toString()}});
     return unavailable(ctx, "The session store is unavailable.");

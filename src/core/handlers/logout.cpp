@@ -12,7 +12,7 @@ namespace {
 void clearOurCookies(IdentityContext& ctx, const Request& request, Response& r) {
   const std::string& name = ctx.config.session.cookie_name;
   bool secure = ctx.config.secureCookies();
-  r.headers.add("Set-Cookie", clearCookie(name, secure, "/"));
+  r.headers.add("Set-Cookie", clearCookie(name, secure, "/", ctx.config.session.cookie_domain));
   std::string flow_prefix = name + "-login-";
   size_t cleared = 0;
   for (const Cookie& c : parseCookies(request.headers)) {

@@ -167,8 +167,13 @@ std::string serializeSetCookie(const SetCookie& cookie) {
   std::string out = filtered(cookie.name, isTokenChar);
   out += '=';
   out += filtered(cookie.value, isCookieOctet);
-  std::string path = filtered(cookie.path, [](unsigned char c) { return !isCtl(c) && c != ';'; });
+  // An attribute's value: no ';' (which would start another attribute)
+  // and no control character.
+  auto attribute = [](unsigned char c) { return !isCtl(c) && c != ';'; };
+  std::string path = filtered(cookie.path, attribute);
   if (!path.empty()) out += "; Path=" + path;
+  std::string domain = filtered(cookie.domain, attribute);
+  if (!domain.empty()) out += "; Domain=" + domain;
   if (cookie.max_age) {
     int64_t max_age = *cookie.max_age < 0 ? 0 : *cookie.max_age;
     out += "; Max-Age=" + std::to_string(max_age);
@@ -182,10 +187,12 @@ std::string serializeSetCookie(const SetCookie& cookie) {
   return out;
 }
 
-std::string clearCookie(std::string_view name, bool secure, std::string_view path) {
+std::string clearCookie(std::string_view name, bool secure, std::string_view path,
+                        std::string_view domain) {
   SetCookie cookie;
   cookie.name = std::string(name);
   cookie.path = std::string(path);
+  cookie.domain = std::string(domain);
   cookie.max_age = 0;
   cookie.secure = secure;
   return serializeSetCookie(cookie);

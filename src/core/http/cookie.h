@@ -43,18 +43,21 @@ struct SetCookie {
   std::string name;
   std::string value;
   std::string path = "/";
+  std::string domain;              // "" = host-only (no Domain attribute)
   std::optional<int64_t> max_age;  // seconds; 0 clears
   bool http_only = true;
   bool secure = true;
   SameSite same_site = SameSite::kLax;
 };
 
-// "name=value; Path=/; Max-Age=300; HttpOnly; Secure; SameSite=Lax"
+// "name=value; Path=/; Domain=example.com; Max-Age=300; HttpOnly; Secure; SameSite=Lax"
 // Bytes that are not RFC 6265 token chars (name) or cookie-octets (value),
 // and ';' or control characters in the path, are dropped, so a value can
 // never add an attribute or a header. Max-Age=0 also adds an Expires in 1970.
 std::string serializeSetCookie(const SetCookie& cookie);
-// A Set-Cookie that deletes `name` (empty value, Max-Age=0, same attributes).
-std::string clearCookie(std::string_view name, bool secure, std::string_view path = "/");
+// A Set-Cookie that deletes `name` (empty value, Max-Age=0, same attributes:
+// a cookie set with a Domain is only deleted by one naming it too).
+std::string clearCookie(std::string_view name, bool secure, std::string_view path = "/",
+                        std::string_view domain = {});
 
 }  // namespace barrier

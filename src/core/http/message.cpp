@@ -116,6 +116,8 @@ const char* reasonPhrase(int status) {
       return "Payload Too Large";
     case 414:
       return "URI Too Long";
+    case 421:
+      return "Misdirected Request";
     case 429:
       return "Too Many Requests";
     case 431:

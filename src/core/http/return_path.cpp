@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "core/http/message.h"
 #include "core/http/percent.h"
 
 namespace barrier {
@@ -173,6 +174,42 @@ bool isSafeReturnPath(std::string_view decoded) {
 
 std::string safeReturnPath(std::string_view decoded) {
   return isSafeReturnPath(decoded) ? std::string(decoded) : std::string("/");
+}
+
+std::optional<ReturnUrl> parseReturnUrl(std::string_view decoded, const ReturnHosts& allowed) {
+  if (decoded.size() > kMaxReturnPathBytes) return std::nullopt;
+  size_t sep = decoded.find("://");
+  if (sep == std::string_view::npos || !equalsIgnoreCase(decoded.substr(0, sep), allowed.scheme)) {
+    return std::nullopt;
+  }
+  // The authority is everything up to the first '/': compared whole with
+  // each listed host, so "app.example.com.evil", "user@app.example.com",
+  // "app.example.com:444" or "app.example.com\@evil" name none of them.
+  std::string_view rest = decoded.substr(sep + 3);
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (!isSafeReturnPath(path)) return std::nullopt;
+  for (const std::string& host : allowed.hosts) {
+    if (equalsIgnoreCase(authority, host)) return ReturnUrl{host, std::move(path)};
+  }
+  return std::nullopt;
+}
+
+std::string safeReturnTarget(std::string_view decoded, const ReturnHosts& allowed) {
+  if (isSafeReturnPath(decoded)) return std::string(decoded);
+  std::optional<ReturnUrl> url = parseReturnUrl(decoded, allowed);
+  if (!url) return "/";
+  return std::string(allowed.scheme) + "://" + std::string(url->host) + url->path;
+}
+
+std::string returnLocation(std::string_view target, std::string_view site_base,
+                           const ReturnHosts& allowed) {
+  if (std::optional<ReturnUrl> url = parseReturnUrl(target, allowed)) {
+    return std::string(allowed.scheme) + "://" + std::string(url->host) +
+           encodeForLocation(url->path);
+  }
+  return std::string(site_base) + encodeForLocation(safeReturnPath(target));
 }
 
 std::string encodeForLocation(std::string_view safe_path) {

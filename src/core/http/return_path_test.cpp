@@ -228,5 +228,129 @@ TEST(ReturnPath, LocationFormIsPlainAscii) {
   }
 }
 
+// The hosts of a site with allowed_hosts: site_url's host first.
+const std::vector<std::string> kListedHosts = {"app.example.com", "docs.example.com"};
+const ReturnHosts kAllowed{"https", kListedHosts};
+
+// With allowed_hosts, every open-redirect payload still becomes "/", as a
+// value of its own and as the path of an absolute URL to a listed host.
+TEST(ReturnUrl, OpenRedirectPayloadsStillBecomeRoot) {
+  for (const auto& p : openRedirectPayloads()) {
+    EXPECT_EQ(safeReturnTarget(p, kAllowed), "/") << "payload: " << testing::PrintToString(p);
+    if (!p.starts_with("/")) continue;
+    for (const auto& host : kListedHosts) {
+      EXPECT_EQ(safeReturnTarget("https://" + host + p, kAllowed), "/")
+          << "payload: " << testing::PrintToString(p) << " on " << host;
+    }
+  }
+}
+
+// An absolute URL to each listed host is kept, with the listed spelling of
+// the host (scheme and host compare ignoring case); a relative path stays.
+TEST(ReturnUrl, KeepsListedHosts) {
+  EXPECT_EQ(safeReturnTarget("https://app.example.com/a?b=c", kAllowed),
+            "https://app.example.com/a?b=c");
+  EXPECT_EQ(safeReturnTarget("https://docs.example.com/guide/x#y", kAllowed),
+            "https://docs.example.com/guide/x#y");
+  EXPECT_EQ(safeReturnTarget("https://docs.example.com", kAllowed), "https://docs.example.com/");
+  EXPECT_EQ(safeReturnTarget("HTTPS://Docs.Example.COM/x", kAllowed), "https://docs.example.com/x");
+  EXPECT_EQ(safeReturnTarget("/relative?q=1", kAllowed), "/relative?q=1");
+  auto url = parseReturnUrl("https://docs.example.com/p", kAllowed);
+  ASSERT_TRUE(url.has_value());
+  EXPECT_EQ(url->host, "docs.example.com");
+  EXPECT_EQ(url->path, "/p");
+}
+
+// Near misses of a listed host name none of them: "/" (a test each).
+TEST(ReturnUrl, RefusesNearMisses) {
+  const std::vector<std::string> near_misses = {
+      // Longer or shorter names.
+      "https://app.example.com.evil/x",
+      "https://app.example.com.evil.com/x",
+      "https://evilapp.example.com/x",
+      "https://xapp.example.com/x",
+      "https://example.com/x",
+      "https://app.example.co/x",
+      "https://app.example.com./x",
+      "https://docs.example.com.evil",
+      // Another scheme.
+      "http://app.example.com/x",
+      "ftp://app.example.com/x",
+      "javascript://app.example.com/%0Aalert(1)",
+      "wss://app.example.com/x",
+      "https:app.example.com/x",
+      "https:/app.example.com/x",
+      "//app.example.com/x",
+      " https://app.example.com/x",
+      "https ://app.example.com/x",
+      // Userinfo.
+      "https://user@app.example.com/x",
+      "https://app.example.com@evil.com/x",
+      "https://app.example.com:pass@evil.com/x",
+      "https://evil.com\\@app.example.com/x",
+      "https://app.example.com\\@evil.com/x",
+      "https://app.example.com%40evil.com/x",
+      "https://app.example.com#@evil.com",
+      "https://app.example.com?@evil.com",
+      // Ports.
+      "https://app.example.com:443/x",
+      "https://app.example.com:8443/x",
+      "https://app.example.com:/x",
+      "https://app.example.com:0/x",
+      // Escapes, whitespace and look-alikes in the authority.
+      "https://app%2Eexample.com/x",
+      "https://app.example.com%2F@evil.com",
+      "https://app.example.com\t/x",
+      "https://app.example.com /x",
+      "https://app.example\xE3\x80\x82"
+      "com/x",
+      // A listed host, then a path that leaves it.
+      "https://app.example.com//evil.com",
+      "https://app.example.com/\\evil.com",
+      "https://app.example.com/.//evil.com",
+      "https://app.example.com/%2F%2Fevil.com",
+      "https://app.example.com/@evil.com",
+      "https://app.example.com/x\r\nSet-Cookie:a=b",
+  };
+  for (const auto& p : near_misses) {
+    EXPECT_EQ(safeReturnTarget(p, kAllowed), "/") << "url: " << testing::PrintToString(p);
+    EXPECT_FALSE(parseReturnUrl(p, kAllowed).has_value()) << testing::PrintToString(p);
+  }
+}
+
+// A listed host with a port matches only that port.
+TEST(ReturnUrl, PortIsPartOfTheHost) {
+  const std::vector<std::string> hosts = {"app.localhost:8080", "docs.localhost:8080"};
+  ReturnHosts allowed{"http", hosts};
+  EXPECT_EQ(safeReturnTarget("http://docs.localhost:8080/x", allowed),
+            "http://docs.localhost:8080/x");
+  EXPECT_EQ(safeReturnTarget("http://docs.localhost/x", allowed), "/");
+  EXPECT_EQ(safeReturnTarget("http://docs.localhost:8081/x", allowed), "/");
+  EXPECT_EQ(safeReturnTarget("http://docs.localhost:08080/x", allowed), "/");
+  EXPECT_EQ(safeReturnTarget("https://docs.localhost:8080/x", allowed), "/");
+}
+
+// Without allowed_hosts only site_url's host is listed: another host of
+// the same domain is refused.
+TEST(ReturnUrl, OnlySiteHostWithoutAllowedHosts) {
+  const std::vector<std::string> hosts = {"app.example.com"};
+  ReturnHosts allowed{"https", hosts};
+  EXPECT_EQ(safeReturnTarget("https://docs.example.com/x", allowed), "/");
+  EXPECT_EQ(safeReturnTarget("https://app.example.com/x", allowed), "https://app.example.com/x");
+}
+
+// The Location at the end of a sign-in: the site for a path, the listed
+// host for its URL, both encoded; a stored value that no longer passes
+// (allowed_hosts changed) ends on the site's root.
+TEST(ReturnUrl, LocationForStoredTarget) {
+  std::string_view site = "https://app.example.com";
+  EXPECT_EQ(returnLocation("/a b", site, kAllowed), "https://app.example.com/a%20b");
+  EXPECT_EQ(returnLocation("https://docs.example.com/a b?c", site, kAllowed),
+            "https://docs.example.com/a%20b?c");
+  EXPECT_EQ(returnLocation("https://old.example.com/x", site, kAllowed),
+            "https://app.example.com/");
+  EXPECT_EQ(returnLocation("//evil.com", site, kAllowed), "https://app.example.com/");
+}
+
 }  // namespace
 }  // namespace barrier
