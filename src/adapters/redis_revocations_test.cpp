@@ -44,8 +44,8 @@ class RevocationListenerTest : public ::testing::Test {
     // The listener's thread evicts while the test reads: the locked cache,
     // as barrier serve uses.
     cache_ = std::make_shared<GatedSessionCache>(makeLockedSessionCache(*clock_, config));
-    listener_ =
-        std::make_unique<RevocationListener>(server_->url(), cache_, log_, [this] { ++lost_; });
+    listener_ = std::make_unique<RevocationListener>(server_->url(), StoreTlsConfig{}, cache_, log_,
+                                                     [this] { ++lost_; });
   }
   void TearDown() override { listener_.reset(); }
 
