@@ -120,7 +120,7 @@ RedisConnection::~RedisConnection() {
     if (n > 0) (void)::send(fd_, buffer, static_cast<size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
   }
   ssl_.reset();  // frees its BIOs
-  redisReaderFree(reader_);
+  if (reader_ != nullptr) redisReaderFree(reader_);
   ::close(fd_);
 }
 

@@ -17,18 +17,10 @@
 #include "tests/support/eventually.h"
 #include "tests/support/recording_log.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/store_contract.h"
 
 namespace barrier {
 namespace {
-
-SessionRecord liveSession(const std::string& key, const std::string& sub) {
-  SessionRecord r;
-  r.key = key;
-  r.sub = sub;
-  r.created_at = std::time(nullptr);
-  r.valid_until = r.created_at + 3600;
-  return r;
-}
 
 class RevocationListenerTest : public ::testing::Test {
  protected:

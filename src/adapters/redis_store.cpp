@@ -374,9 +374,9 @@ class RedisStore : public SessionStore {
     return c;
   }
 
-  // One command on one connection. A NULL reply means the connection is
-  // broken (its err is set); a Redis error reply is kUnavailable too, but
-  // for WRONGTYPE (kInternal).
+  // One command on one connection. An exchange that fails marks the
+  // connection failed (never pooled again); a Redis error reply is
+  // kUnavailable too, but for WRONGTYPE (kInternal).
   static Result<Reply> command(RedisConnection* c, const std::vector<std::string>& args) {
     Result<Reply> sent = c->command(args);
     if (!sent.isOk()) {

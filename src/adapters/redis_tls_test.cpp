@@ -20,70 +20,17 @@
 #include "tests/support/eventually.h"
 #include "tests/support/recording_log.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/store_contract.h"
+#include "tests/support/test_pki.h"
 
 namespace barrier {
 namespace {
-
-bool haveOpenssl() { return std::system("command -v openssl >/dev/null 2>&1") == 0; }
-
-// The CAs and certificates, made once for the suite (EC P-256: quick).
-class Pki {
- public:
-  explicit Pki(std::string dir) : dir_(std::move(dir)) {}
-
-  bool make() {
-    std::filesystem::create_directories(dir_);
-    return ca("ca") && ca("other-ca") &&
-           leaf("server", "ca", "DNS:localhost,IP:127.0.0.1", "1", "serverAuth") &&
-           leaf("wrong-name", "ca", "DNS:elsewhere.example", "1", "serverAuth") &&
-           leaf("expired", "ca", "DNS:localhost,IP:127.0.0.1", "-1", "serverAuth") &&
-           leaf("client", "ca", "DNS:barrier.client", "1", "clientAuth") &&
-           leaf("other-client", "other-ca", "DNS:barrier.client", "1", "clientAuth");
-  }
-
-  std::string pem(const std::string& name) const { return dir_ + "/" + name + ".pem"; }
-  std::string key(const std::string& name) const { return dir_ + "/" + name + ".key"; }
-
- private:
-  bool run(const std::string& command) {
-    return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
-  }
-  bool newKey(const std::string& name) {
-    return run("openssl ecparam -genkey -name prime256v1 -noout -out " + key(name)) &&
-           ::chmod(key(name).c_str(), 0600) == 0;
-  }
-  bool ca(const std::string& name) {
-    return newKey(name) && run("openssl req -x509 -new -key " + key(name) + " -subj /CN=" + name +
-                               " -days 2 -out " + pem(name));
-  }
-  bool leaf(const std::string& name, const std::string& issuer, const std::string& san,
-            const std::string& days, const std::string& usage) {
-    std::string csr = dir_ + "/" + name + ".csr";
-    return newKey(name) &&
-           run("openssl req -new -key " + key(name) + " -subj /CN=" + name +
-               " -addext subjectAltName=" + san + " -addext extendedKeyUsage=" + usage + " -out " +
-               csr) &&
-           run("openssl x509 -req -in " + csr + " -CA " + pem(issuer) + " -CAkey " + key(issuer) +
-               " -CAcreateserial -days " + days + " -copy_extensions copy -out " + pem(name));
-  }
-
-  std::string dir_;
-};
-
-SessionRecord liveSession(const std::string& key, const std::string& sub) {
-  SessionRecord r;
-  r.key = key;
-  r.sub = sub;
-  r.created_at = std::time(nullptr);
-  r.valid_until = r.created_at + 3600;
-  return r;
-}
 
 class RedisTlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!haveOpenssl() || !haveRedisServer()) return;
-    pki_ = new Pki(::testing::TempDir() + "barrier-redis-tls-" + std::to_string(::getpid()));
+    pki_ = new TestPki(::testing::TempDir() + "barrier-redis-tls-" + std::to_string(::getpid()));
     if (!pki_->make()) {
       delete pki_;
       pki_ = nullptr;
@@ -98,6 +45,21 @@ class RedisTlsTest : public ::testing::Test {
     if (!haveOpenssl()) GTEST_SKIP() << "needs openssl (apt-get install openssl)";
     if (!haveRedisServer()) GTEST_SKIP() << "needs redis-server (apt-get install redis-server)";
     ASSERT_NE(pki_, nullptr) << "openssl could not make the test CA";
+    if (!serverHasTls()) {
+      GTEST_SKIP() << "needs redis-server with TLS (Debian's is built with it): it does not "
+                      "start with --tls-port";
+    }
+  }
+
+  // Whether this redis-server starts with TLS at all (asked once).
+  bool serverHasTls() {
+    static const bool has_tls = [&] {
+      RedisServer probe(freeLoopbackPort(),
+                        redisTlsArgs(freeLoopbackPort(), pki_->pem("server"), pki_->key("server"),
+                                     pki_->pem("ca"), false));
+      return probe.start();
+    }();
+    return has_tls;
   }
 
   // A redis-server with TLS on tls_port_ (and plain on another port, for
@@ -105,18 +67,9 @@ class RedisTlsTest : public ::testing::Test {
   void startServer(const std::string& cert, bool require_client_cert = false) {
     tls_port_ = freeLoopbackPort();
     server_ = std::make_unique<RedisServer>(
-        freeLoopbackPort(),
-        std::vector<std::string>{"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
-                                 pki_->pem(cert), "--tls-key-file", pki_->key(cert),
-                                 "--tls-ca-cert-file", pki_->pem("ca"), "--tls-auth-clients",
-                                 require_client_cert ? "yes" : "no",
-                                 // The store signs in as this user (AUTH over TLS); the
-                                 // default user stays open for the plain port's checks.
-                                 "--user", "barrier", "on", ">s3cret-pw", "~*", "&*", "+@all"});
-    if (!server_->start()) {
-      GTEST_SKIP() << "needs redis-server with TLS (Debian's is built with it): it did not start "
-                      "with --tls-port";
-    }
+        freeLoopbackPort(), redisTlsArgs(tls_port_, pki_->pem(cert), pki_->key(cert),
+                                         pki_->pem("ca"), require_client_cert));
+    ASSERT_TRUE(server_->start()) << "redis-server with --tls-port did not start";
   }
 
   std::string url(const std::string& host = "127.0.0.1") const {
@@ -150,12 +103,12 @@ class RedisTlsTest : public ::testing::Test {
     EXPECT_EQ(s.message().find("s3cret-pw"), std::string::npos) << s.message();
   }
 
-  static Pki* pki_;
+  static TestPki* pki_;
   int tls_port_ = 0;
   std::unique_ptr<RedisServer> server_;
 };
 
-Pki* RedisTlsTest::pki_ = nullptr;
+TestPki* RedisTlsTest::pki_ = nullptr;
 
 // A server whose certificate the configured CA signed: records round-trip
 // (and are on the server), by IP address and by name (SNI, DNS name check).
@@ -247,6 +200,32 @@ TEST_F(RedisTlsTest, ClientCertificate) {
   tls.key = pki_->key("client");
   Status with = ping(tls);
   EXPECT_TRUE(with.isOk()) << with.toString();
+}
+
+// rediss-sentinel://: the sentinel and the master it names are both
+// reached over verified TLS (the sentinel itself talks TLS to the master).
+TEST_F(RedisTlsTest, SentinelOverTls) {
+  startServer("server");
+  int sentinel_tls_port = freeLoopbackPort();
+  std::vector<std::string> args = redisTlsArgs(sentinel_tls_port, pki_->pem("server"),
+                                               pki_->key("server"), pki_->pem("ca"), false);
+  args.insert(args.end(), {"--tls-replication", "yes", "--sentinel"});
+  RedisServer sentinel(freeLoopbackPort(), args,
+                       "sentinel monitor main 127.0.0.1 " + std::to_string(tls_port_) + " 1\n");
+  ASSERT_TRUE(sentinel.start());
+  RedisStoreOptions options;
+  options.tls = trusting("ca");
+  auto store = makeRedisStore("rediss-sentinel://barrier:s3cret-pw@127.0.0.1:" +
+                                  std::to_string(sentinel_tls_port) + "/main",
+                              options);
+  ASSERT_TRUE(store.isOk()) << store.status().toString();
+  // The sentinel learns of the master within a moment of starting.
+  Status written;
+  EXPECT_TRUE(eventually(10, [&] {
+    written = (*store)->putNew(liveSession("via-sentinel", "alice"));
+    return written.isOk();
+  })) << written.toString();
+  EXPECT_EQ(server_->integerCommand("EXISTS barrier:s:via-sentinel"), 1);
 }
 
 // The store.tls files are read when the store is made: each problem is

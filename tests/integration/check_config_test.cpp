@@ -70,7 +70,7 @@ TEST(CheckConfigTest, ExplainsStoreTlsFiles) {
                            "store:\n  type: redis\n  url: rediss://127.0.0.1:6390\n"
                         << tls;
     return run(std::string(BARRIER_BINARY) + " check-config -c " + file.string() +
-               "; echo exit=$?");
+               " 2>&1; echo exit=$?");
   };
   std::string system_cas = check("");
   EXPECT_NE(system_cas.find("TLS: CAs from the system"), std::string::npos) << system_cas;

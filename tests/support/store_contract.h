@@ -12,4 +12,8 @@ namespace barrier {
 // a later touch wins. Uses keys "touch-s", "touch-l" and "touch-absent".
 void expectTouchContract(SessionStore& store);
 
+// A session record of `sub` under `key`, created now and valid for an hour
+// (for stores on real servers, whose housekeeping expiry uses real time).
+SessionRecord liveSession(const std::string& key, const std::string& sub);
+
 }  // namespace barrier
