@@ -10,10 +10,8 @@
 #include <fstream>
 
 #include "adapters/store_factory.h"
-#include "adapters/system.h"
-#include "core/encoding.h"
-#include "core/session/session_id.h"
 #include "support/serve_program.h"
+#include "support/stored_session.h"
 #include "tests/support/eventually.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/test_pki.h"
@@ -82,25 +80,6 @@ class ServeRedisTlsTest : public ::testing::Test {
     return config;
   }
 
-  // A session as a sign-in leaves it, written to Redis by another client
-  // (`store`): its store key and its Cookie header line.
-  std::pair<std::string, std::string> session(SessionStore& store) {
-    std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
-    std::unique_ptr<Random> random = makeOsRandom();
-    std::unique_ptr<barrier::Clock> clock = makeSystemClock();
-    std::string raw;
-    EXPECT_TRUE(base64Decode(kKey, raw));
-    IdCodec codec(*crypto, {raw});
-    auto issued = codec.issue(*random);
-    SessionRecord record;
-    record.key = issued->store_key;
-    record.created_at = clock->now();
-    record.valid_until = clock->now() + 3600;
-    record.sub = "alice-sub";
-    EXPECT_TRUE(store.putNew(record).isOk());
-    return {issued->store_key, "Cookie: barrier=" + issued->cookie_value + "\r\n"};
-  }
-
   int status(const std::string& cookie) { return httpGet(serve_->port(), "/page", cookie).status; }
 
   std::string dir_;
@@ -118,7 +97,7 @@ TEST_F(ServeRedisTlsTest, SessionsAndRevocationsOverTls) {
   })) << serve_->log();
   auto store = makeStore(trustedStore());
   ASSERT_TRUE(store.isOk()) << store.status().message();
-  auto [key, cookie] = session(**store);
+  auto [key, cookie] = storeSession(**store, kKey);
   EXPECT_EQ(status(cookie), 200);
   EXPECT_EQ(status(cookie), 200);  // from the cache
   ASSERT_TRUE((*store)->remove(key).isOk());
@@ -132,7 +111,7 @@ TEST_F(ServeRedisTlsTest, UnknownCaFailsClosed) {
   startServe("other-ca");
   auto store = makeStore(trustedStore());
   ASSERT_TRUE(store.isOk()) << store.status().message();
-  auto [key, cookie] = session(**store);
+  auto [key, cookie] = storeSession(**store, kKey);
   EXPECT_EQ(status(cookie), 503);
   EXPECT_EQ(occurrences(serve_->log(), "store.revocations_subscribed"), 0u) << serve_->log();
 }
