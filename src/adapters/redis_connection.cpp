@@ -112,9 +112,10 @@ RedisConnection::RedisConnection(int fd, std::string where, Timeouts timeouts)
     : fd_(fd), where_(std::move(where)), timeouts_(timeouts), reader_(redisReaderCreate()) {}
 
 RedisConnection::~RedisConnection() {
-  if (ssl_ && !failed_) {
+  if (ssl_ && !failed_ && SSL_is_init_finished(ssl_.get())) {
     // A courtesy close_notify, if the socket takes it at once.
     SSL_shutdown(ssl_.get());
+    ERR_clear_error();
     char buffer[256];
     int n = BIO_read(tls_out_, buffer, sizeof buffer);
     if (n > 0) (void)::send(fd_, buffer, static_cast<size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
