@@ -1,7 +1,6 @@
 #include "adapters/redis_revocations.h"
 
 #include <hiredis/hiredis.h>
-#include <poll.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,15 +16,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kPollMs = 250;
 constexpr int kMaxBackoffMs = 2000;
-
-struct ContextDeleter {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Context = std::unique_ptr<redisContext, ContextDeleter>;
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 std::string_view text(const redisReply* r) {
   return r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS
@@ -47,9 +37,14 @@ int64_t millisSince(SteadyClock::time_point t) {
 
 }  // namespace
 
-RevocationListener::RevocationListener(std::string url, std::shared_ptr<GatedSessionCache> cache,
-                                       Log& log, std::function<void()> on_lost)
-    : url_(std::move(url)), cache_(std::move(cache)), log_(log), on_lost_(std::move(on_lost)) {
+RevocationListener::RevocationListener(std::string url, StoreTlsConfig tls,
+                                       std::shared_ptr<GatedSessionCache> cache, Log& log,
+                                       std::function<void()> on_lost)
+    : url_(std::move(url)),
+      tls_(std::move(tls)),
+      cache_(std::move(cache)),
+      log_(log),
+      on_lost_(std::move(on_lost)) {
   cache_->close();
   thread_ = std::thread([this] { run(); });
 }
@@ -92,13 +87,13 @@ void RevocationListener::listenOnce(bool& subscribed) {
   RedisStoreOptions options;
   options.connect_timeout_ms = 1000;
   options.command_timeout_ms = 1000;
-  Result<redisContext*> opened = openRedisConnection(url_, options);
+  options.tls = tls_;
+  Result<std::unique_ptr<RedisConnection>> opened = openRedisConnection(url_, options);
   if (!opened.isOk()) return;
-  Context c(*opened);
-  Reply confirmed(
-      static_cast<redisReply*>(redisCommand(c.get(), "SUBSCRIBE %s", kRedisRevokedChannel)));
+  RedisConnection& c = **opened;
+  Result<RedisReply> confirmed = c.command({"SUBSCRIBE", kRedisRevokedChannel});
   std::string_view payload;
-  if (!confirmed || kindOf(confirmed.get(), payload) != "subscribe") return;
+  if (!confirmed.isOk() || kindOf(confirmed->get(), payload) != "subscribe") return;
   cache_->open();
   subscribed = true;
   if (log_.enabled(LogLevel::kInfo)) {
@@ -108,33 +103,21 @@ void RevocationListener::listenOnce(bool& subscribed) {
   auto heard = SteadyClock::now();
   bool pinged = false;
   while (!stop_.load()) {
-    pollfd p{c->fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, kPollMs);
-    if (ready < 0) return;
-    if (ready == 0) {
+    Result<RedisReply> reply = c.receive(kPollMs);
+    if (!reply.isOk()) return;  // closed or failed
+    if (*reply == nullptr) {
       int64_t silent = millisSince(heard);
       if (silent >= 2 * kPingAfterMs) return;  // no answer to the ping: lost
       if (silent >= kPingAfterMs && !pinged) {
-        int done = 0;
-        if (redisAppendCommand(c.get(), "PING") != REDIS_OK) return;
-        while (!done) {
-          if (redisBufferWrite(c.get(), &done) != REDIS_OK) return;
-        }
+        if (!c.send({"PING"}).isOk()) return;
         pinged = true;
       }
       continue;
     }
-    if (redisBufferRead(c.get()) != REDIS_OK) return;  // closed or failed
     heard = SteadyClock::now();
     pinged = false;
-    void* raw = nullptr;
-    while (redisGetReplyFromReader(c.get(), &raw) == REDIS_OK && raw != nullptr) {
-      Reply reply(static_cast<redisReply*>(raw));
-      raw = nullptr;
-      payload = {};
-      if (kindOf(reply.get(), payload) == "message" && !payload.empty()) cache_->erase(payload);
-    }
-    if (c->err) return;
+    payload = {};
+    if (kindOf(reply->get(), payload) == "message" && !payload.empty()) cache_->erase(payload);
   }
 }
 

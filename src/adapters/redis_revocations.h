@@ -26,6 +26,7 @@
 #include <string>
 #include <thread>
 
+#include "core/config/config.h"
 #include "core/ports/log.h"
 #include "core/session/session_cache.h"
 
@@ -71,11 +72,12 @@ class RevocationListener {
  public:
   static constexpr int kPingAfterMs = 5000;
 
-  // Starts listening on the store at `url` (a store.url) for `cache`,
-  // which stays closed until the first subscription. `log` must outlive
-  // the listener; `on_lost` is called on its thread.
-  RevocationListener(std::string url, std::shared_ptr<GatedSessionCache> cache, Log& log,
-                     std::function<void()> on_lost);
+  // Starts listening on the store at `url` (a store.url, with store.tls
+  // for rediss://) for `cache`, which stays closed until the first
+  // subscription. `log` must outlive the listener; `on_lost` is called on
+  // its thread.
+  RevocationListener(std::string url, StoreTlsConfig tls, std::shared_ptr<GatedSessionCache> cache,
+                     Log& log, std::function<void()> on_lost);
   // Stops the thread (within about 250 ms).
   ~RevocationListener();
   RevocationListener(const RevocationListener&) = delete;
@@ -91,6 +93,7 @@ class RevocationListener {
   void pause(int ms);
 
   const std::string url_;
+  const StoreTlsConfig tls_;
   const std::shared_ptr<GatedSessionCache> cache_;
   Log& log_;
   const std::function<void()> on_lost_;

@@ -17,18 +17,10 @@
 #include "tests/support/eventually.h"
 #include "tests/support/recording_log.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/store_contract.h"
 
 namespace barrier {
 namespace {
-
-SessionRecord liveSession(const std::string& key, const std::string& sub) {
-  SessionRecord r;
-  r.key = key;
-  r.sub = sub;
-  r.created_at = std::time(nullptr);
-  r.valid_until = r.created_at + 3600;
-  return r;
-}
 
 class RevocationListenerTest : public ::testing::Test {
  protected:
@@ -44,8 +36,8 @@ class RevocationListenerTest : public ::testing::Test {
     // The listener's thread evicts while the test reads: the locked cache,
     // as barrier serve uses.
     cache_ = std::make_shared<GatedSessionCache>(makeLockedSessionCache(*clock_, config));
-    listener_ =
-        std::make_unique<RevocationListener>(server_->url(), cache_, log_, [this] { ++lost_; });
+    listener_ = std::make_unique<RevocationListener>(server_->url(), StoreTlsConfig{}, cache_, log_,
+                                                     [this] { ++lost_; });
   }
   void TearDown() override { listener_.reset(); }
 

@@ -1,9 +1,7 @@
 #include "adapters/redis_store.h"
 
 #include <hiredis/hiredis.h>
-#include <sys/socket.h>
 
-#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
@@ -102,27 +100,8 @@ redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
 return 1
 )lua";
 
-// Owns one reply.
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-
-struct ContextDeleter {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-using Context = std::unique_ptr<redisContext, ContextDeleter>;
-
-timeval toTimeval(int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; }
-
-// A hiredis I/O error: EAGAIN after a socket timeout is a timeout.
-Status connectionError(const redisContext* c, std::string_view what) {
-  std::string message = "redis: " + std::string(what) + ": " + (c ? c->errstr : "out of memory");
-  if (c && c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    return Status::timeout(message);
-  }
-  return Status::unavailable(message);
-}
+using Reply = RedisReply;
+using Context = std::unique_ptr<RedisConnection>;
 
 std::string field(const std::vector<std::pair<std::string, std::string>>& fields,
                   std::string_view name) {
@@ -217,8 +196,10 @@ Result<std::optional<SessionRecord>> recordFromReply(std::string_view key,
 
 class RedisStore : public SessionStore {
  public:
-  RedisStore(RedisTarget target, RedisStoreOptions options)
-      : target_(std::move(target)), options_(options) {}
+  // `tls`: set exactly when the URL is rediss:// (or rediss-sentinel://).
+  RedisStore(RedisTarget target, RedisStoreOptions options,
+             std::shared_ptr<const TlsClientContext> tls)
+      : target_(std::move(target)), options_(std::move(options)), tls_(std::move(tls)) {}
 
   Result<std::optional<SessionRecord>> get(std::string_view key) override {
     Result<Reply> reply = run({"HGETALL", recordKey(key)});
@@ -328,8 +309,8 @@ class RedisStore : public SessionStore {
 
  private:
   // A subscriber's connection is made as the pool's are.
-  friend Result<redisContext*> barrier::openRedisConnection(const std::string& url,
-                                                            const RedisStoreOptions& options);
+  friend Result<std::unique_ptr<RedisConnection>> barrier::openRedisConnection(
+      const std::string& url, const RedisStoreOptions& options);
 
   static std::string recordKey(std::string_view key) { return kRecordPrefix + std::string(key); }
 
@@ -346,16 +327,9 @@ class RedisStore : public SessionStore {
         c = std::move(idle_.back());
         idle_.pop_back();
       }
-      if (stillOpen(c.get())) return c;
+      if (c->reusable()) return c;
     }
     return connect();
-  }
-
-  // Open, and nothing unasked waiting to be read.
-  static bool stillOpen(const redisContext* c) {
-    char byte;
-    ssize_t n = ::recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
   void release(Context c) {
@@ -411,17 +385,10 @@ class RedisStore : public SessionStore {
                                tried + ")");
   }
 
-  // A connected socket with the command timeout set.
+  // A connected socket (with TLS, verified) with the command timeout set.
   Result<Context> open(const std::string& host, int port) {
-    timeval connect_timeout = toTimeval(options_.connect_timeout_ms);
-    Context c(target_.unix_path.empty()
-                  ? redisConnectWithTimeout(host.c_str(), port, connect_timeout)
-                  : redisConnectUnixWithTimeout(target_.unix_path.c_str(), connect_timeout));
-    if (!c || c->err) return connectionError(c.get(), "cannot connect");
-    if (redisSetTimeout(c.get(), toTimeval(options_.command_timeout_ms)) != REDIS_OK) {
-      return connectionError(c.get(), "cannot set timeout");
-    }
-    return c;
+    return RedisConnection::open({host, port, target_.unix_path}, tls_,
+                                 {options_.connect_timeout_ms, options_.command_timeout_ms});
   }
 
   // open(), then AUTH and SELECT as configured.
@@ -434,7 +401,12 @@ class RedisStore : public SessionStore {
       if (!target_.user.empty()) auth.push_back(target_.user);
       auth.push_back(target_.password);
       Result<Reply> reply = command(c.get(), auth);
-      if (!reply.isOk()) return Status(reply.status().code(), "redis: AUTH failed");
+      if (!reply.isOk()) {
+        // A lost connection says why (a TLS refusal surfaces here); a
+        // refusal by the server gives its code only.
+        const Status& s = reply.status();
+        return s.reason().empty() ? s : Status(s.code(), "redis: AUTH failed (" + s.reason() + ")");
+      }
     }
     if (target_.db != 0) {
       Result<Reply> reply = command(c.get(), {"SELECT", std::to_string(target_.db)});
@@ -443,19 +415,15 @@ class RedisStore : public SessionStore {
     return c;
   }
 
-  // One command on one connection. A NULL reply means the connection is
-  // broken (its err is set); a Redis error reply is kUnavailable too, but
-  // for WRONGTYPE (kInternal).
-  static Result<Reply> command(redisContext* c, const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
+  // One command on one connection. An exchange that fails marks the
+  // connection failed (never pooled again); a Redis error reply is
+  // kUnavailable too, but for WRONGTYPE (kInternal).
+  static Result<Reply> command(RedisConnection* c, const std::vector<std::string>& args) {
+    Result<Reply> sent = c->command(args);
+    if (!sent.isOk()) {
+      return Status(sent.status().code(), sent.status().message() + " (" + args.front() + ")");
     }
-    Reply reply(static_cast<redisReply*>(
-        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
-    if (!reply) return connectionError(c, args.front());
+    Reply reply = std::move(*sent);
     if (reply->type == REDIS_REPLY_ERROR) {
       std::string_view text(reply->str, reply->len);
       // An error reply starts with its code ("WRONGTYPE Operation against
@@ -487,7 +455,7 @@ class RedisStore : public SessionStore {
     }
     // Only a healthy connection goes back: after an I/O error or timeout the
     // stream may hold a late reply that would answer the next command.
-    if ((*c)->err == 0 && (reply.isOk() || !isDemoted(reply.status()))) release(std::move(*c));
+    if (!(*c)->failed() && (reply.isOk() || !isDemoted(reply.status()))) release(std::move(*c));
     return reply;
   }
 
@@ -496,26 +464,42 @@ class RedisStore : public SessionStore {
 
   const RedisTarget target_;
   const RedisStoreOptions options_;
+  const std::shared_ptr<const TlsClientContext> tls_;
   Mutex mu_;
   std::vector<Context> idle_ GUARDED_BY(mu_);
 };
 
-}  // namespace
-
-Result<redisContext*> openRedisConnection(const std::string& url,
-                                          const RedisStoreOptions& options) {
+// The store for `url`, with its TLS context when the URL asks for TLS (the
+// files are read here, so a missing CA file stops the start, not a request).
+Result<std::unique_ptr<RedisStore>> makeStoreFor(const std::string& url,
+                                                 const RedisStoreOptions& options) {
   Result<RedisTarget> target = parseRedisUrl(url);
   if (!target.isOk()) return target.status();
-  Result<Context> c = RedisStore(std::move(*target), options).connect();
-  if (!c.isOk()) return c.status();
-  return c->release();
+  std::shared_ptr<const TlsClientContext> tls;
+  if (target->tls) {
+    TlsClientOptions files{options.tls.ca_file, options.tls.cert, options.tls.key, "1.2",
+                           "store.tls"};
+    Result<std::shared_ptr<const TlsClientContext>> made = TlsClientContext::make(files);
+    if (!made.isOk()) return made.status();
+    tls = std::move(*made);
+  }
+  return std::make_unique<RedisStore>(std::move(*target), options, std::move(tls));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RedisConnection>> openRedisConnection(const std::string& url,
+                                                             const RedisStoreOptions& options) {
+  Result<std::unique_ptr<RedisStore>> store = makeStoreFor(url, options);
+  if (!store.isOk()) return store.status();
+  return (*store)->connect();
 }
 
 Result<std::unique_ptr<SessionStore>> makeRedisStore(const std::string& url,
                                                      const RedisStoreOptions& options) {
-  Result<RedisTarget> target = parseRedisUrl(url);
-  if (!target.isOk()) return target.status();
-  return std::unique_ptr<SessionStore>(std::make_unique<RedisStore>(std::move(*target), options));
+  Result<std::unique_ptr<RedisStore>> store = makeStoreFor(url, options);
+  if (!store.isOk()) return store.status();
+  return std::unique_ptr<SessionStore>(std::move(*store));
 }
 
 }  // namespace barrier

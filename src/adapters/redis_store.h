@@ -22,14 +22,20 @@
 // returned, and the next call reconnects. Connect and command timeouts turn
 // a hung server into kTimeout, a refused or dropped connection into
 // kUnavailable; never a crash or a hang.
+//
+// TLS (rediss://, rediss-sentinel://): every connection, to sentinels and
+// data servers alike, is verified as store.tls says (adapters/
+// tls_client_context.h); one that fails verification is kUnavailable
+// naming the reason and the server, and never falls back to plain. The
+// connections themselves are adapters/redis_connection.h.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "adapters/redis_connection.h"
+#include "core/config/config.h"
 #include "core/ports/session_store.h"
-
-struct redisContext;
 
 namespace barrier {
 
@@ -37,15 +43,17 @@ struct RedisStoreOptions {
   int connect_timeout_ms = 2000;
   int command_timeout_ms = 2000;
   size_t max_idle_connections = 8;
+  // rediss:// only: CAs to trust and a client certificate (store.tls).
+  StoreTlsConfig tls;
 };
 
 // `url`: redis://[:password@]host[:port][/db], unix:///path/to/socket, or
 // redis-sentinel://[:password@]host[:port][,host[:port]...]/master[/db]
 // (sentinel port 26379 by default; the password is the data servers', the
-// sentinels are asked without one).
-// Only the URL is checked here (kInvalidArgument naming store.url); the
-// server is contacted on first use, so a store that is down at start-up
-// gives 503s until it is back rather than a process that will not start.
+// sentinels are asked without one); rediss:// and rediss-sentinel:// for TLS.
+// Only the URL and the TLS files are checked here (kInvalidArgument naming
+// store.url or the store.tls field); the server is contacted on first use, so a store that is down
+// at start-up gives 503s until it is back rather than a process that will not start.
 Result<std::unique_ptr<SessionStore>> makeRedisStore(const std::string& url,
                                                      const RedisStoreOptions& options = {});
 
@@ -58,8 +66,8 @@ inline constexpr char kRedisRevokedChannel[] = "barrier:revoked";
 
 // A new connection to the store's server (with Sentinel, to the master),
 // authenticated and with its db selected, for a subscriber; the caller
-// owns it (redisFree). Fails as the store's calls do.
-Result<redisContext*> openRedisConnection(const std::string& url,
-                                          const RedisStoreOptions& options = {});
+// owns it. Fails as the store's calls do.
+Result<std::unique_ptr<RedisConnection>> openRedisConnection(const std::string& url,
+                                                             const RedisStoreOptions& options = {});
 
 }  // namespace barrier

@@ -13,8 +13,11 @@ Result<std::unique_ptr<SessionStore>> makeStore(const StoreConfig& config) {
       return makeMemoryStore(/*purge_expired=*/true);
     case StoreConfig::Type::kSqlite:
       return makeSqliteStore(config.path);
-    case StoreConfig::Type::kRedis:
-      return makeRedisStore(config.url);
+    case StoreConfig::Type::kRedis: {
+      RedisStoreOptions options;
+      options.tls = config.tls;
+      return makeRedisStore(config.url, options);
+    }
     case StoreConfig::Type::kDynamoDb:
       return makeDynamoDbStore(config);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "adapters/curl_http_client.h"
+#include "adapters/store_factory.h"
 #include "adapters/system.h"
 #include "adapters/yaml_config.h"
 #include "cli/command.h"
@@ -47,6 +48,14 @@ std::string describeProvider(const ProviderConfig& p) {
   return "oidc (" + p.issuer + ", client " + p.client_id + ")";
 }
 
+// ", TLS: CAs from FILE, client certificate FILE" for rediss:// URLs.
+std::string describeStoreTls(const StoreConfig& s) {
+  if (s.url.rfind("rediss", 0) != 0) return "";
+  std::string out = ", TLS: CAs from " + (s.tls.ca_file.empty() ? "the system" : s.tls.ca_file);
+  if (!s.tls.cert.empty()) out += ", client certificate " + s.tls.cert;
+  return out;
+}
+
 std::string describeStore(const StoreConfig& s) {
   switch (s.type) {
     case StoreConfig::Type::kMemory:
@@ -54,7 +63,7 @@ std::string describeStore(const StoreConfig& s) {
     case StoreConfig::Type::kSqlite:
       return "sqlite (" + s.path + ")";
     case StoreConfig::Type::kRedis:
-      return "redis (" + maskUrlPassword(s.url) + ")";
+      return "redis (" + maskUrlPassword(s.url) + describeStoreTls(s) + ")";
     case StoreConfig::Type::kDynamoDb:
       return "dynamodb (table " + s.table + (s.region.empty() ? "" : ", region " + s.region) +
              (s.endpoint.empty() ? "" : ", endpoint " + s.endpoint) + ")";
@@ -88,6 +97,13 @@ void run(const std::string& path, bool connect_too) {
     throw CliError(path + ": " + opened.status().message(), 2);
   }
   const ValidConfig& c = *config;
+  // The Redis store reads store.tls's files when it is made (without
+  // connecting): a missing or unreadable file is the file's error.
+  if (c.store.type == StoreConfig::Type::kRedis) {
+    if (auto store = makeStore(c.store); !store.isOk()) {
+      throw CliError(path + ": " + store.status().message(), 2);
+    }
+  }
   std::printf("%s: ok\n", path.c_str());
   std::printf("  site:      %s\n", c.site_url.c_str());
   std::printf("  provider:  %s\n", describeProvider(c.provider).c_str());

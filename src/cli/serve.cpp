@@ -114,7 +114,7 @@ std::shared_ptr<SessionCache> makeSiteCache(const ValidConfig& c, ProcessPorts& 
   auto gated = std::make_shared<GatedSessionCache>(std::move(cache));
   Metrics& metrics = ports.metrics;
   revocations = std::make_shared<RevocationListener>(
-      c.store.url, gated, *ports.log, [&metrics] { metrics.countRevocationsLost(); });
+      c.store.url, c.store.tls, gated, *ports.log, [&metrics] { metrics.countRevocationsLost(); });
   return gated;
 }
 

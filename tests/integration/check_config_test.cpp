@@ -33,7 +33,9 @@ TEST(CheckConfigTest, SummaryNeverShowsTheRedisPassword) {
        {"redis://:S3cretPassw0rd@127.0.0.1:6390/0", "redis://S3cretPassw0rd@127.0.0.1:6390/0",
         "redis://default:S3cretPassw0rd@127.0.0.1:6390",
         "redis://:p@S3cretPassw0rd@127.0.0.1:6390/1",
-        "redis-sentinel://:S3cretPassw0rd@127.0.0.1:26379/main"}) {
+        "redis-sentinel://:S3cretPassw0rd@127.0.0.1:26379/main",
+        "rediss://:S3cretPassw0rd@127.0.0.1:6390/0",
+        "rediss-sentinel://:S3cretPassw0rd@127.0.0.1:26379/main"}) {
     fs::path file = dir / "barrier.yaml";
     std::ofstream(file)
         << "site_url: https://www.example.com\n"
@@ -49,6 +51,45 @@ TEST(CheckConfigTest, SummaryNeverShowsTheRedisPassword) {
     EXPECT_EQ(out.find("ClientS3cret"), std::string::npos) << out;
     EXPECT_EQ(out.find("c2lnbmluZy1rZXk"), std::string::npos) << out;
   }
+  fs::remove_all(dir);
+}
+
+// store.tls's files are read without connecting: a missing CA file and a
+// private key other users can read are each refused (exit 2) naming the
+// field, the file and the fix; the summary says where the CAs come from.
+TEST(CheckConfigTest, ExplainsStoreTlsFiles) {
+  fs::path dir = fs::temp_directory_path() / ("barrier-check-tls-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "barrier.yaml";
+  auto check = [&](const std::string& tls) {
+    std::ofstream(file) << "site_url: https://www.example.com\n"
+                           "session:\n  signing_keys: "
+                           "[\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+                           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n"
+                           "  client_id: web\n"
+                           "store:\n  type: redis\n  url: rediss://127.0.0.1:6390\n"
+                        << tls;
+    return run(std::string(BARRIER_BINARY) + " check-config -c " + file.string() +
+               " 2>&1; echo exit=$?");
+  };
+  std::string system_cas = check("");
+  EXPECT_NE(system_cas.find("TLS: CAs from the system"), std::string::npos) << system_cas;
+  EXPECT_NE(system_cas.find("exit=0"), std::string::npos) << system_cas;
+  std::string missing = (dir / "missing-ca.pem").string();
+  std::string out = check("  tls:\n    ca_file: " + missing + "\n");
+  EXPECT_NE(out.find("store.tls.ca_file: " + missing + ": cannot open"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=2"), std::string::npos) << out;
+  fs::path cert = dir / "client.pem";
+  fs::path key = dir / "client.key";
+  std::ofstream(cert) << "not checked before the key's mode\n";
+  std::ofstream(key) << "a key\n";
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                           fs::perms::others_read);
+  out = check("  tls:\n    cert: " + cert.string() + "\n    key: " + key.string() + "\n");
+  EXPECT_NE(out.find("store.tls.key: " + key.string() + ": has mode 0644"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("chmod 600 " + key.string()), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=2"), std::string::npos) << out;
   fs::remove_all(dir);
 }
 

@@ -12,10 +12,8 @@
 #include <thread>
 
 #include "adapters/store_factory.h"
-#include "adapters/system.h"
-#include "core/encoding.h"
-#include "core/session/session_id.h"
 #include "support/serve_program.h"
+#include "support/stored_session.h"
 #include "tests/support/eventually.h"
 #include "tests/support/redis_server.h"
 
@@ -78,27 +76,14 @@ class ServeRevocationTest : public ::testing::Test {
   // A session in Redis, as a sign-in leaves it: its store key, and the
   // Cookie header line for it.
   std::pair<std::string, std::string> signIn() {
-    std::unique_ptr<Crypto> crypto = makeOpenSslCrypto();
-    std::unique_ptr<Random> random = makeOsRandom();
-    std::unique_ptr<barrier::Clock> clock = makeSystemClock();
     StoreConfig config;
     config.type = StoreConfig::Type::kRedis;
     config.url = redis_->url();
     auto store = makeStore(config);
     EXPECT_TRUE(store.isOk()) << store.status().message();
     if (!store.isOk()) return {};
-    std::string raw;
-    EXPECT_TRUE(base64Decode(kServeTestSigningKey, raw));
-    IdCodec codec(*crypto, {raw});
-    auto issued = codec.issue(*random);
-    SessionRecord record;
-    record.key = issued->store_key;
-    record.created_at = clock->now();
-    record.valid_until = clock->now() + 3600;
-    record.sub = "alice-sub";
-    record.username = "alice";
-    EXPECT_TRUE(store.value()->putNew(record).isOk());
-    return {issued->store_key, "Cookie: barrier=" + issued->cookie_value + "\r\n"};
+    StoredSession stored = storeSession(**store, kKey);
+    return {stored.store_key, stored.cookie};
   }
 
   static int status(ServeProgram& serve, const std::string& cookie) {

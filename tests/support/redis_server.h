@@ -42,6 +42,33 @@ inline int freeLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
+// RedisServer's extra arguments for TLS on `tls_port` besides the plain
+// port (kept for its readiness check and for looking at what a store
+// wrote), with this certificate, trusting `ca_file` for client
+// certificates, and a user "barrier" with the password "s3cret-pw" that
+// the store signs in as (AUTH over TLS; the default user stays open).
+inline std::vector<std::string> redisTlsArgs(int tls_port, const std::string& cert_file,
+                                             const std::string& key_file,
+                                             const std::string& ca_file, bool require_client_cert) {
+  return {"--tls-port",
+          std::to_string(tls_port),
+          "--tls-cert-file",
+          cert_file,
+          "--tls-key-file",
+          key_file,
+          "--tls-ca-cert-file",
+          ca_file,
+          "--tls-auth-clients",
+          require_client_cert ? "yes" : "no",
+          "--user",
+          "barrier",
+          "on",
+          ">s3cret-pw",
+          "~*",
+          "&*",
+          "+@all"};
+}
+
 // A throw-away redis-server on 127.0.0.1:<port>, no persistence; stopped
 // (SIGKILL) by the destructor even when a test fails.
 class RedisServer {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 namespace barrier {
 
 namespace {
@@ -98,6 +100,15 @@ void expectTouchContract(SessionStore& store) {
   ASSERT_TRUE(store.remove("touch-s").isOk());
   EXPECT_TRUE(store.touch("touch-s", kCreated + 180).isOk());
   EXPECT_FALSE(read(store, "touch-s").has_value());
+}
+
+SessionRecord liveSession(const std::string& key, const std::string& sub) {
+  SessionRecord r;
+  r.key = key;
+  r.sub = sub;
+  r.created_at = std::time(nullptr);
+  r.valid_until = r.created_at + 3600;
+  return r;
 }
 
 }  // namespace barrier

@@ -19,4 +19,8 @@ void expectTouchContract(SessionStore& store);
 // Uses keys starting "sid-".
 void expectRemoveProviderSessionContract(SessionStore& store);
 
+// A session record of `sub` under `key`, created now and valid for an hour
+// (for stores on real servers, whose housekeeping expiry uses real time).
+SessionRecord liveSession(const std::string& key, const std::string& sub);
+
 }  // namespace barrier

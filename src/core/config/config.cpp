@@ -93,7 +93,7 @@ void readProvider(ConfigReader& r, const Json& root, ProviderConfig& p) {
 void readStore(ConfigReader& r, const Json& root, StoreConfig& s) {
   const Json* obj = r.object(root, "", "store");
   if (obj == nullptr) return;
-  r.checkKeys(*obj, "store", {"type", "path", "url", "table", "region", "endpoint"});
+  r.checkKeys(*obj, "store", {"type", "path", "url", "table", "region", "endpoint", "tls"});
   int type = static_cast<int>(s.type);
   r.choice(*obj, "store", "type", type, {"memory", "sqlite", "redis", "dynamodb"});
   s.type = static_cast<StoreConfig::Type>(type);
@@ -102,6 +102,12 @@ void readStore(ConfigReader& r, const Json& root, StoreConfig& s) {
   r.string(*obj, "store", "table", s.table);
   r.string(*obj, "store", "region", s.region);
   r.string(*obj, "store", "endpoint", s.endpoint);
+  if (const Json* tls = r.object(*obj, "store", "tls")) {
+    r.checkKeys(*tls, "store.tls", {"ca_file", "cert", "key"});
+    r.string(*tls, "store.tls", "ca_file", s.tls.ca_file);
+    r.string(*tls, "store.tls", "cert", s.tls.cert);
+    r.string(*tls, "store.tls", "key", s.tls.key);
+  }
 }
 
 void readOrigins(ConfigReader& r, const Json& server, std::vector<OriginConfig>& out) {

@@ -97,6 +97,18 @@ struct ApiConfig {
   std::vector<std::string> client_ids;
 };
 
+// store.tls: how a rediss:// store checks its server and proves itself
+// (docs/ARCHITECTURE.md, "Redis over TLS"). Paths only: the files are read
+// by the store when it is made (adapters/tls_client_context.h).
+struct StoreTlsConfig {
+  std::string ca_file;  // PEM CAs to trust; "" = the system's
+  std::string cert;     // client certificate chain (PEM), with key
+  std::string key;      // its private key (PEM), readable by its owner only
+
+  bool empty() const { return ca_file.empty() && cert.empty() && key.empty(); }
+  bool operator==(const StoreTlsConfig&) const = default;
+};
+
 struct StoreConfig {
   enum class Type { kMemory, kSqlite, kRedis, kDynamoDb };
   Type type = Type::kSqlite;
@@ -105,6 +117,7 @@ struct StoreConfig {
   std::string table = "barrier-sessions";    // dynamodb
   std::string region;                        // dynamodb
   std::string endpoint;                      // dynamodb endpoint override (dynalite, moto)
+  StoreTlsConfig tls;                        // redis: rediss:// only
 
   bool operator==(const StoreConfig&) const = default;
 };

@@ -633,6 +633,33 @@ TEST(Config, StoreRules) {
   EXPECT_TRUE(parse(j).isOk());
 }
 
+// store.tls goes with rediss:// (or rediss-sentinel://) only, and a client
+// certificate needs both its files; the files themselves are read by the
+// store (src/adapters/redis_tls_test.cpp).
+TEST(Config, StoreTlsRules) {
+  Json j = minimalCognito();
+  for (const char* url : {"rediss://:pw@h:6380/1", "rediss-sentinel://s1,s2:26380/main/1"}) {
+    j["store"] = {{"type", "redis"}, {"url", url}};
+    EXPECT_TRUE(parse(j).isOk()) << url << ": " << parse(j).status().toString();
+  }
+  j["store"]["tls"] = {{"ca_file", "/etc/ca.pem"}, {"cert", "/etc/c.pem"}, {"key", "/etc/c.key"}};
+  auto r = parse(j);
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_EQ(r->store.tls.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(r->store.tls.cert, "/etc/c.pem");
+  EXPECT_EQ(r->store.tls.key, "/etc/c.key");
+  j["store"]["tls"] = {{"cert", "/etc/c.pem"}};
+  expectError(j, "store.tls.key is missing");
+  j["store"]["tls"] = {{"key", "/etc/c.key"}};
+  expectError(j, "store.tls.cert is missing");
+  j["store"]["tls"] = {{"ca_fil", "/etc/ca.pem"}};
+  expectError(j, "ca_file");
+  j["store"] = {{"type", "redis"}, {"url", "redis://h:6379"}, {"tls", {{"ca_file", "/ca.pem"}}}};
+  expectError(j, "store.tls is set but store.url is not rediss://");
+  j["store"] = {{"type", "sqlite"}, {"path", "x.db"}, {"tls", {{"ca_file", "/ca.pem"}}}};
+  expectError(j, "store.tls applies to store.type redis");
+}
+
 // A Redis URL check-config passes is one `barrier serve` opens: ports
 // 1-65535 and a database 0-10000, as parseRedisUrl() in
 // src/adapters/redis_store.cpp has them. The password is never echoed, not

@@ -207,7 +207,26 @@ Status checkProvider(const ProviderConfig& p) {
   return Status::ok();
 }
 
+// The files themselves are opened by the store (adapters/tls_client_context.h),
+// which names them in its errors; here only what can be told without them.
+Status checkStoreTls(const StoreTlsConfig& tls, bool url_is_tls) {
+  if (!url_is_tls && !tls.empty()) {
+    return Status::invalid(
+        "store.tls is set but store.url is not rediss:// (or rediss-sentinel://): the "
+        "connection would not use TLS; write rediss:// or remove store.tls");
+  }
+  if (tls.cert.empty() != tls.key.empty()) {
+    return Status::invalid(std::string("store.tls.") + (tls.cert.empty() ? "cert" : "key") +
+                           " is missing: a client certificate needs both store.tls.cert and "
+                           "store.tls.key");
+  }
+  return Status::ok();
+}
+
 Status checkStore(const StoreConfig& s) {
+  if (s.type != StoreConfig::Type::kRedis && !s.tls.empty()) {
+    return Status::invalid("store.tls applies to store.type redis (with rediss://) only");
+  }
   switch (s.type) {
     case StoreConfig::Type::kMemory:
       return Status::ok();
@@ -215,16 +234,21 @@ Status checkStore(const StoreConfig& s) {
       if (s.path.empty())
         return Status::invalid("store.path is required when store.type is sqlite");
       return Status::ok();
-    case StoreConfig::Type::kRedis:
+    case StoreConfig::Type::kRedis: {
       if (s.url.rfind("redis://", 0) != 0 && s.url.rfind("unix://", 0) != 0 &&
-          s.url.rfind("redis-sentinel://", 0) != 0) {
+          s.url.rfind("redis-sentinel://", 0) != 0 && s.url.rfind("rediss://", 0) != 0 &&
+          s.url.rfind("rediss-sentinel://", 0) != 0) {
         return Status::invalid(
             "store.url must be redis://host:port[/db] (or unix:///path, or "
-            "redis-sentinel://host:port[,host:port...]/master[/db]) when store.type is redis");
+            "redis-sentinel://host:port[,host:port...]/master[/db]; rediss:// or "
+            "rediss-sentinel:// for TLS) when store.type is redis");
       }
       // The parser the store connects with: check-config refuses what
       // `barrier serve` would.
-      return parseRedisUrl(s.url).status();
+      Result<RedisTarget> target = parseRedisUrl(s.url);
+      if (!target.isOk()) return target.status();
+      return checkStoreTls(s.tls, target->tls);
+    }
     case StoreConfig::Type::kDynamoDb:
       if (s.table.empty())
         return Status::invalid("store.table is required when store.type is dynamodb");

@@ -12,7 +12,7 @@ Status badUrl(const std::string& why) {
   return Status::invalid("store.url: " + why +
                          " (expected redis://[:password@]host[:port][/db], "
                          "redis-sentinel://[:password@]host[:port][,host[:port]...]/master[/db] "
-                         "or unix:///path)");
+                         "or unix:///path; rediss:// and rediss-sentinel:// for TLS)");
 }
 
 // "host[:port]", or "[IPv6]" / "[IPv6]:port" (the host without brackets).
@@ -64,9 +64,12 @@ Result<RedisTarget> parseRedisUrl(const std::string& url) {
       return badUrl("unix socket path must be absolute");
     return t;
   }
-  bool sentinel = rest.rfind("redis-sentinel://", 0) == 0;
-  if (!sentinel && rest.rfind("redis://", 0) != 0) return badUrl("unsupported scheme");
-  rest.remove_prefix(sentinel ? 17 : 8);
+  size_t scheme_end = rest.find("://");
+  std::string_view scheme = rest.substr(0, scheme_end);
+  bool sentinel = scheme == "redis-sentinel" || scheme == "rediss-sentinel";
+  t.tls = scheme == "rediss" || scheme == "rediss-sentinel";
+  if (!sentinel && !t.tls && scheme != "redis") return badUrl("unsupported scheme");
+  rest.remove_prefix(scheme_end + 3);
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);

@@ -5,6 +5,8 @@
 //   redis://[[user]:password@]host[:port][/db]
 //   redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/master[/db]
 //   unix:///absolute/path
+//   rediss://..., rediss-sentinel://...: the same over TLS (sentinels and
+//   data servers alike), verified as store.tls says
 //
 // Errors never quote the URL or a piece of it: its userinfo holds the
 // password (and a password holding '/' or ':' would read as the database or
@@ -34,6 +36,7 @@ struct RedisTarget {
   std::string user;
   std::string password;
   int db = 0;
+  bool tls = false;  // rediss:// or rediss-sentinel://
 };
 
 Result<RedisTarget> parseRedisUrl(const std::string& url);
