@@ -82,7 +82,7 @@ class ServeRevocationTest : public ::testing::Test {
     auto store = makeStore(config);
     EXPECT_TRUE(store.isOk()) << store.status().message();
     if (!store.isOk()) return {};
-    StoredSession stored = storeSession(**store, kKey);
+    StoredSession stored = storeSession(**store, kServeTestSigningKey);
     return {stored.store_key, stored.cookie};
   }
 
