@@ -235,6 +235,7 @@ class SettingsDecoder {
     }
     if (key == kRule) return rule(values);
     if (std::optional<Status> s = decodeAccessLine(key, values, config_)) return *s;
+    if (std::optional<Status> s = decodeApiLine(key, values, config_)) return *s;
     return value(key, values);
   }
 
@@ -255,6 +256,7 @@ class SettingsDecoder {
         }
       }
     }
+    if (Status s = checkApiLines(config_); !s) return s;
     return idleTimeout();
   }
 
@@ -392,6 +394,7 @@ std::string encodeCheckerSettings(const Config& config) {
     encodeRuleAccessLines(out, rule);
   }
   encodeHeaderLines(out, config);
+  encodeApiLines(out, config);
   out += kEndKey;
   out += '\n';
   return out;

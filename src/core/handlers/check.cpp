@@ -168,7 +168,7 @@ bool isCorsPreflight(const Request& request) {
 }
 
 Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache,
-                 Log& log, VerifiedIdMemo* memo, BearerVerifier* bearer)
+                 Log& log, VerifiedIdMemo* memo, BearerTokenCheck* bearer)
     : cookie_name_(config.session.cookie_name),
       secure_cookies_(config.secureCookies()),
       retry_after_(config.retry_after > 0 ? config.retry_after : 5),
