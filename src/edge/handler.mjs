@@ -493,8 +493,8 @@ function answerOf(wasm, tag, request, fetches, deadline) {
     case kFetch:
     case kKeys:
       if (fetches < kMaxFetchesPerEvent) {
-        const next = tag === kFetch ? lookUp : fetchKeys;
-        return next(wasm, wasm.fields(), request, fetches + 1, deadline ?? Date.now() + kEventBudgetMs);
+        return (tag === kFetch ? lookUp : fetchKeys)(wasm, wasm.fields(), request, fetches + 1,
+          deadline ?? Date.now() + kEventBudgetMs);
       }
       log('error', 'edge.module', { error: 'too many fetches for one event' });
       return unavailable();
