@@ -20,6 +20,8 @@ struct IdpOptions {
   // for `api_audience` (empty: none).
   std::string api_client;
   std::string api_audience = "https://api.example.com";
+  // --es256: a P-256 key besides the RSA one, signing ID and access tokens.
+  bool es256 = false;
 };
 
 class IdpProcess {
