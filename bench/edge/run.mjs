@@ -20,6 +20,12 @@
 //    the runtime parses each invocation). One mean comes from a timed batch minus the time to build
 //    the events; a second run times each call on its own (mean and
 //    percentiles, without the building).
+// 4. Per bearer request (api.bearer): a second package whose provider is
+//    oidc-provider (tests/idp/idp.mjs) in this process, once with RS256 and
+//    once with ES256 keys; a real client-credentials token, its keys fetched
+//    at cold start, then --bearer-events events carrying it. Every event
+//    checks the signature (node:crypto through the host import) and the
+//    claims in the module: no cache, by design.
 //
 // Targets (issue 6): <= 10 ms cold, <= 2 us per cached event.
 //
@@ -42,6 +48,7 @@ const option = (name, fallback) => {
 };
 const RUNS = option('runs', 20);
 const EVENTS = option('events', 100000);
+const BEARER_EVENTS = option('bearer-events', 20000);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -214,9 +221,68 @@ try {
   const fifth = Math.floor(EVENTS / 5);
   const fifths = [0, 1, 2, 3, 4].map((k) => pct(Array.from(samples.subarray(k * fifth, (k + 1) * fifth)), 0.5));
   console.log(`  p50 of each fifth of the calls, in order: ${fifths.map((x) => (x / 1000).toFixed(2)).join(' / ')} us`);
+
+  // --- per event, bearer token -----------------------------------------------
+  for (const alg of ['RS256', 'ES256']) await bearerRow(alg);
 } finally {
   await db.close();
   rmSync(work, { recursive: true, force: true });
 }
 // The keep-alive agent's socket to dynalite would keep the loop alive.
 process.exit(0);
+
+// One row: a package with api.bearer against oidc-provider signing `alg`,
+// and the time per event of a request carrying a real access token.
+async function bearerRow(alg) {
+  const { startIdp } = await import('../../tests/idp/idp.mjs');
+  const idp = await startIdp({
+    host: '127.0.0.1', port: 0, clientId: 'barrier', clientSecret: 'web-secret', redirectUris: [],
+    logoutUris: [], idTokenTtl: 3600, apiClient: 'machine:machine-secret',
+    apiAudience: 'https://api.example.com', es256: alg === 'ES256',
+  });
+  try {
+    const dir = path.join(work, `bearer-${alg}`);
+    mkdirSync(dir);
+    stageHandler(dir, checkerConfig(db.endpoint, {
+      server: { log_level: 'error' },
+      provider: { type: 'oidc', issuer: idp.issuer, client_id: 'barrier', client_secret: 'web-secret' },
+      api: { bearer: true, audiences: ['https://api.example.com'] },
+    }));
+    const answer = await fetch(`${idp.issuer}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('machine:machine-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&scope=api/read',
+    });
+    const token = (await answer.json()).access_token;
+    const { handler } = await import(pathToFileURL(path.join(dir, 'handler.mjs')).href);
+    const event = fixture('navigation');
+    delete requestOf(event).headers.cookie;
+    requestOf(event).headers.authorization = [{ key: 'Authorization', value: `Bearer ${token}` }];
+    const eventText = JSON.stringify(event);
+    const first = await handler(JSON.parse(eventText));  // waits for the keys
+    if (first.uri === undefined) throw new Error(`bearer ${alg}: the token did not pass: ${JSON.stringify(first)}`);
+    for (let i = 0; i < 500; ++i) await handler(JSON.parse(eventText));  // JIT warm-up
+    const samples = new Float64Array(BEARER_EVENTS);
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < BEARER_EVENTS; ++i) {
+      const e = JSON.parse(eventText);
+      const t = process.hrtime.bigint();
+      const r = await handler(e);
+      samples[i] = Number(process.hrtime.bigint() - t);
+      if (r.uri === undefined) throw new Error(`bearer ${alg}: event ${i} did not pass`);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const list = Array.from(samples).sort((a, b) => a - b);
+    const us = (ns) => `${(ns / 1000).toFixed(1)} us`;
+    console.log(`\nper event, bearer token ${alg} (api.bearer), ${BEARER_EVENTS} events:`);
+    console.log(`  handler() timed per call: mean ${us(list.reduce((a, b) => a + b, 0) / list.length)}, ` +
+      `p50 ${us(pct(list, 0.5))}, p99 ${us(pct(list, 0.99))}; ` +
+      `CPU time per event ${us(((cpu.user + cpu.system) * 1000) / BEARER_EVENTS)} (incl. parsing the event)`);
+  } finally {
+    idp.server.closeAllConnections?.();
+    await new Promise((resolve) => idp.server.close(() => resolve()));
+  }
+}

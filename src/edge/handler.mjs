@@ -5,9 +5,12 @@
 // WebAssembly (barrier_checker.wasm, ABI at the top of src/edge/wasm_main.cpp);
 // this file instantiates the module once per container and configures it
 // with the baked checker.settings, passes the clock with each call,
-// supplies its host functions (SHA-256/HMAC from node:crypto, log lines), sends the DynamoDB GetItem the
-// module builds and signs itself (one HTTPS request, keep-alive), and
-// returns what the module decides in Lambda@Edge's shapes. No AWS SDK:
+// supplies its host functions (SHA-256/HMAC and the signature checks of
+// bearer tokens from node:crypto, log lines), sends the DynamoDB GetItem the
+// module builds and signs itself (one HTTPS request, keep-alive), fetches
+// the provider's keys when the module asks (api.bearer: at cold start, and
+// for a kid the module does not know, at most once a minute), and returns
+// what the module decides in Lambda@Edge's shapes. No AWS SDK:
 // loading it would cost more than the whole cold start. config.json (the
 // same settings, readable) gives this file its log level and Retry-After.
 // Runs on Node.js 20.16+ and 22.3+ (every Lambda nodejs20.x and nodejs22.x
@@ -47,8 +50,8 @@ const kDefaultTimeoutMs = 2000;
 // wait asked for is not honoured (the GetItem is sent at once).
 const kMaxRetryDelayMs = 1000;
 // The module's output tags (src/edge/wasm_main.cpp), as its exports return them.
-const [kOk, kError, kHeaderNames, kPass, kResponse, kFetch, kTouchPass, kWrite] =
-  [...'OEHPRFTW'].map((c) => c.charCodeAt(0));
+const [kOk, kError, kHeaderNames, kPass, kResponse, kFetch, kTouchPass, kWrite, kKeys] =
+  [...'OEHPRFTWK'].map((c) => c.charCodeAt(0));
 // Headers a generated response may not carry (a 502 at the edge) or that
 // CloudFront sets itself. The module never emits them; this is a backstop.
 // A set and a few prefixes rather than one regular expression: compiling
@@ -95,6 +98,45 @@ const loadBuiltin = (name) => process.getBuiltinModule(name);
 let nodeCrypto = null;
 const crypto = () => nodeCrypto ?? (nodeCrypto = loadBuiltin('node:crypto'));
 
+// Public keys as node:crypto objects, by their bytes: building one takes
+// longer than the check itself. The provider has a handful of keys.
+const publicKeys = new Map();
+function publicKey(jwk, id) {
+  let key = publicKeys.get(id);
+  if (key === undefined) {
+    if (publicKeys.size >= 64) publicKeys.clear();
+    key = crypto().createPublicKey({ key: jwk, format: 'jwk' });  // throws on a point off the curve
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
+// Host ops 4 and 5: is `signature` (in `a` with the key) a valid signature
+// of `data`? The module has checked every length already; the algorithm is
+// the module's choice (its op), never the token's. ES256 (op 4): a = x || y
+// || r || s, 32 bytes each, the signature JOSE's raw form (ieee-p1363, not
+// DER). RS256 (op 5): a = one byte L, the exponent (L bytes), the modulus,
+// the signature (as long as the modulus).
+function verifySignature(op, a, data) {
+  const b64 = (bytes) => Buffer.from(bytes).toString('base64url');
+  try {
+    if (op === 4) {
+      const point = a.subarray(0, 64);
+      const key = publicKey({ kty: 'EC', crv: 'P-256', x: b64(point.subarray(0, 32)), y: b64(point.subarray(32)) },
+        `ec:${b64(point)}`);
+      return crypto().verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, a.subarray(64));
+    }
+    const eLen = a[0];
+    const nLen = (a.length - 1 - eLen) / 2;
+    const e = a.subarray(1, 1 + eLen);
+    const n = a.subarray(1 + eLen, 1 + eLen + nLen);
+    const key = publicKey({ kty: 'RSA', n: b64(n), e: b64(e) }, `rsa:${b64(e)}.${b64(n)}`);
+    return crypto().verify('sha256', data, key, a.subarray(1 + eLen + nLen));
+  } catch {
+    return false;  // a malformed key or signature is a refusal
+  }
+}
+
 // Instantiates barrier_checker.wasm with node:crypto host functions and
 // configures it. Throws on any failure; the caller keeps the error.
 function createChecker() {
@@ -113,8 +155,9 @@ function createChecker() {
   const mem = () => (u8.length !== 0 ? u8 : (u8 = new Uint8Array(memory.buffer)));
   // The module's one import (ABI: src/edge/wasm_main.cpp): op 1 SHA-256,
   // op 2 HMAC-SHA256 (key a), each of b into 32 bytes at out; op 3 a log
-  // line (b). The module filters logs by the configured level and masks ids
-  // itself. It imports nothing from WASI.
+  // line (b); op 4 ES256 and op 5 RS256 signature checks of b (key and
+  // signature in a), one byte at out. The module filters logs by the
+  // configured level and masks ids itself. It imports nothing from WASI.
   const host = (op, a, aLen, b, bLen, out) => {
     const m = mem();
     const data = m.subarray(b, b + bLen);
@@ -122,6 +165,8 @@ function createChecker() {
       case 1: m.set(crypto().createHash('sha256').update(data).digest(), out); return;
       case 2: m.set(crypto().createHmac('sha256', m.subarray(a, a + aLen)).update(data).digest(), out); return;
       case 3: console.log(decoder.decode(data)); return;
+      case 4:
+      case 5: m[out] = verifySignature(op, m.subarray(a, a + aLen), data) ? 1 : 0; return;
       default: throw new Error(`unknown host operation ${op}`);
     }
   };
@@ -201,6 +246,16 @@ function createChecker() {
       const len = write(answer);
       return x.barrier_resume(ticket, inPtr, len, 2, Date.now());
     },
+    // The answer to a "K" (the provider's keys), as resume's.
+    keys(ticket, answer) {
+      const len = write(answer);
+      return x.barrier_keys(ticket, inPtr, len, 2, Date.now());
+    },
+    // At cold start: "K" when the provider's keys should be fetched now
+    // (api.bearer), else "O".
+    prefetch() {
+      return typeof x.barrier_prefetch === 'function' ? x.barrier_prefetch(Date.now()) : kOk;
+    },
     // After a "T": the signed UpdateItem touching the session ("W"
     // fields), or null.
     touch() {
@@ -236,6 +291,10 @@ function createChecker() {
 }
 
 let checker = null;
+// The cold start's fetch of the provider's keys (api.bearer), while it
+// runs: events with an Authorization header wait for it (the module would
+// otherwise find no keys, and not ask again for a few seconds).
+let keysLoading = null;
 
 // The container's module, created on first use and again after a failure: a
 // trap may leave the module's memory inconsistent, so it is never reused.
@@ -247,11 +306,18 @@ function currentChecker() {
       log('error', 'edge.init', { error: String(e?.message ?? e) });
       return null;
     }
+    const wasm = checker;
+    const tag = wasm.prefetch();
+    if (tag === kKeys) {
+      keysLoading = fetchKeys(wasm, wasm.fields(), null, 0, Date.now() + kEventBudgetMs)
+        .catch((e) => log('error', 'edge.keys', { error: String(e?.message ?? e) }))
+        .finally(() => { keysLoading = null; });
+    } else if (tag !== kOk) {
+      log('error', 'edge.module', { error: tag === kError ? wasm.fields()[0] : 'no prefetch answer' });
+    }
   }
   return checker;
 }
-// Instantiated while the container initialises, not on the first viewer.
-currentChecker();
 
 // --- the one HTTPS request --------------------------------------------------
 
@@ -337,6 +403,10 @@ function sendOnce({ lib, agent }, url, fetch, timeoutMs) {
   });
 }
 
+// Instantiated while the container initialises, not on the first viewer
+// (after the transport above: its keys may be fetched at once).
+currentChecker();
+
 // --- Lambda@Edge shapes -------------------------------------------------------
 
 function header(key, value) {
@@ -421,10 +491,12 @@ function answerOf(wasm, tag, request, fetches, deadline) {
     case kTouchPass: return touchThen(wasm, forward(request, wasm.identity()), deadline);
     case kResponse: return generatedResponse(wasm.fields());
     case kFetch:
+    case kKeys:
       if (fetches < kMaxFetchesPerEvent) {
-        return lookUp(wasm, wasm.fields(), request, fetches + 1, deadline ?? Date.now() + kEventBudgetMs);
+        return (tag === kFetch ? lookUp : fetchKeys)(wasm, wasm.fields(), request, fetches + 1,
+          deadline ?? Date.now() + kEventBudgetMs);
       }
-      log('error', 'edge.module', { error: 'too many GetItems for one event' });
+      log('error', 'edge.module', { error: 'too many fetches for one event' });
       return unavailable();
     default:
       log('error', 'edge.module', { error: tag === kError ? wasm.fields()[0] : 'no decision' });
@@ -460,6 +532,24 @@ async function lookUp(wasm, [ticket, timeout, delay, method, url, body, ...pairs
   return answerOf(wasm, wasm.resume(Number(ticket), report), request, fetches, deadline);
 }
 
+// Fetches the provider's keys for the module ("K" fields: ticket,
+// timeout_ms, url) and hands the answer back: the module then asks for the
+// next document or decides the parked request (null: the cold start's
+// fetch, nothing to decide). Within the event's budget: past it, 503.
+async function fetchKeys(wasm, [ticket, timeout, url], request, fetches, deadline) {
+  const left = deadline - Date.now();
+  if (left <= 0) return request === null ? null : overBudget();
+  const timeoutMs = Math.min(Number(timeout) > 0 ? Number(timeout) : kDefaultTimeoutMs, left);
+  const answer = await send({ method: 'GET', url, body: '', headers: { accept: 'application/json' }, timeout_ms: timeoutMs });
+  if (answer.error) log('warn', 'edge.keys', { error: answer.error });
+  const report = answer.error ? `0\0${answer.error}` : `${answer.status}\0${answer.body}`;
+  const tag = wasm.keys(Number(ticket), report);
+  if (request !== null) return answerOf(wasm, tag, request, fetches, deadline);
+  if (tag === kKeys && fetches < kMaxFetchesPerEvent) return fetchKeys(wasm, wasm.fields(), null, fetches + 1, deadline);
+  if (tag !== kOk) log('error', 'edge.keys', { error: tag === kError ? wasm.fields()[0] : 'no keys answer' });
+  return null;
+}
+
 // A pass whose session is due a touch (session.idle_timeout): sends the
 // module's signed UpdateItem ("W" fields: timeout_ms, method, url, body,
 // header pairs) and then lets the request through whatever the answer —
@@ -490,6 +580,9 @@ async function touchThen(wasm, answer, deadline) {
 function decide(request) {
   const wasm = currentChecker();
   if (wasm === null || request === null || typeof request !== 'object') return unavailable();
+  if (keysLoading !== null && request.headers?.authorization !== undefined) {
+    return keysLoading.then(() => decide(request));
+  }
   const tag = wasm.check(request);
   if (tag === null) return unavailable();
   return answerOf(wasm, tag, request, 0);

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/access/bearer_offline.h"
 #include "core/config/config.h"
 #include "core/handlers/check.h"
 #include "core/ports/clock.h"
@@ -39,18 +40,20 @@ class HostClock : public Clock {
   int64_t now_ = 0;
 };
 
-// SHA-256 and HMAC by the host (node:crypto). A cached session's requests
-// need neither: the Checker remembers verified cookie values
-// (Module::verified_ids).
+// SHA-256, HMAC and signature checks by the host (node:crypto). A cached
+// session's requests need none: the Checker remembers verified cookie
+// values (Module::verified_ids). Signatures are bearer tokens'
+// (api.bearer); the sizes OpenSSL natively insists on (an RSA modulus of
+// 2048 bits or more, the signature as long as it; P-256 coordinates and
+// r || s of 32 bytes each) are checked here, before the host is called.
 class HostCrypto : public Crypto {
  public:
   Digest sha256(std::string_view data) override;
   Digest hmacSha256(std::string_view key, std::string_view data) override;
-  // ID tokens are never verified at the edge.
-  bool verifyRs256(std::string_view, std::string_view, std::string_view,
-                   std::string_view) override {
-    return false;
-  }
+  bool verifyRs256(std::string_view modulus, std::string_view exponent,
+                   std::string_view signing_input, std::string_view signature) override;
+  bool verifyEs256(std::string_view x, std::string_view y, std::string_view signing_input,
+                   std::string_view signature) override;
 };
 
 // Log lines are rare at the edge (store errors, debug): JSON through
@@ -122,10 +125,13 @@ struct Module {
   HostLog log;
   std::unique_ptr<ValidConfig> config;
   std::unique_ptr<SessionCache> cache;
-  VerifiedIdMemo verified_ids;  // the checker's; emptied when reconfigured
+  VerifiedIdMemo verified_ids;                    // the checker's; emptied when reconfigured
+  std::unique_ptr<OfflineBearerVerifier> bearer;  // api.bearer only; before checker
   std::unique_ptr<Checker> checker;
   std::map<uint32_t, PendingFetch> pending;  // ticket -> check waiting for a store answer
-  PendingTouch touch;                        // key empty: none
+  // ticket -> request waiting for the provider's keys (wasm_keys.cpp)
+  std::map<uint32_t, Request> awaiting_keys;
+  PendingTouch touch;  // key empty: none
   EdgeCredentials credentials;
   IdentityIds identities;
   double identity_id = 0;  // of the last output
@@ -233,6 +239,12 @@ int emitDecision(const CheckDecision& d);
 // the first attempt's time and the wait before sending.
 int emitFetch(CheckStep&& step, int attempt = 1, int64_t first_ms = -1, int delay_ms = 0);
 int emitStep(CheckStep&& step);
+// The host's report for a fetch: "status", "body", or "0", "error".
+EdgeFetchAnswer answerFromFields(std::string_view data, uint32_t fields);
+// Before `request` is decided: when it carries a bearer token whose keys
+// must be fetched first (OfflineBearerVerifier::fetchFor), parks it and
+// outputs "K" (wasm_keys.cpp); otherwise returns 0 and leaves it alone.
+int parkForKeys(Request& request);
 // The export's return value: the output's tag ('E' if a field held a NUL).
 int finishOutput(const Output& out);
 

@@ -52,9 +52,6 @@ __attribute__((noinline)) int emitFetch(CheckStep&& step, int attempt, int64_t f
   return emitDecision(step.decision());
 }
 
-namespace {
-
-// The host's report ("status", "body" or "0", "error") as an answer.
 EdgeFetchAnswer answerFromFields(std::string_view data, uint32_t fields) {
   std::array<std::string_view, 2> f;
   EdgeFetchAnswer answer;
@@ -71,8 +68,6 @@ EdgeFetchAnswer answerFromFields(std::string_view data, uint32_t fields) {
   }
   return answer;
 }
-
-}  // namespace
 
 }  // namespace barrier
 

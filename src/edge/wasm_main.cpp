@@ -25,6 +25,10 @@
 //     op 1: SHA-256 of b[0, b_len) into 32 bytes at out
 //     op 2: HMAC-SHA256 with key a[0, a_len) of b[0, b_len) into out
 //     op 3: log b[0, b_len), one JSON line (a and out unused)
+//     op 4: ES256: is a = x || y || r || s (32 bytes each) a valid
+//           signature of b? One byte at out: 1 yes, 0 no
+//     op 5: RS256: a = one byte L, the exponent (L bytes), the modulus,
+//           then the signature (as long as the modulus); out as op 4
 // Nothing is imported from WASI: the few WASI calls wasi-libc keeps answer
 // ENOSYS inside the module (src/edge/wasi_stubs.cpp); it does no file or
 // console I/O.
@@ -52,7 +56,7 @@
 //   barrier_resume(ticket, ptr, len, fields, now_ms) -> 'P' | 'R' | 'F' | 'E'
 //       Input, the answer to fetch `ticket`: status (decimal), body — or
 //       "0" and a transport error text when no HTTP answer came.
-//   Output of check and resume, by tag:
+//   Output of check, resume and keys, by tag:
 //     "P" outcome, then name, value pairs: forward the event's request with
 //         every client-sent x-barrier-* header removed and these added.
 //         `barrier_identity_id()` -> f64 names the pairs: equal ids mean
@@ -68,12 +72,24 @@
 //         answer DynamoDB means to be retried (throttling, 5xx) is answered
 //         with another "F" (a new ticket, signed afresh), at most
 //         kEdgeMaxAttempts per lookup (src/edge/edge_dynamodb.h).
+//   barrier_prefetch(now_ms) -> 'K' | 'O' | 'E'
+//       At cold start, after configuring (api.bearer): "K" 0 when the
+//       provider's keys should be fetched now, else "O".
+//   barrier_keys(ticket, ptr, len, fields, now_ms) -> 'K' | 'O' | 'P' | 'R' | 'F' | 'E'
+//       Input, the answer to a "K": as barrier_resume's. Output: another
+//       "K" for the same ticket (the JWKS after the discovery document);
+//       for ticket 0 "O"; for a parked request its decision, as from
+//       barrier_check.
 //   barrier_touch(now_ms) -> 'W' | 'E'
 //       After a "T": "W" timeout_ms, method, url, body, then header name,
 //       value pairs: the signed DynamoDB UpdateItem setting the session's
 //       last_seen. The host sends it and waits for it (a frozen container
 //       might never send it), but its answer, or none, changes nothing: the
 //       request was let through already. 'E' when no touch is pending.
+//     "K" ticket, timeout_ms, url: with api.bearer, the request carries a
+//         bearer token and the provider's keys must be fetched first (the
+//         first set; a kid not in the set, at most once a minute): GET the
+//         URL and call barrier_keys(ticket, ..) with the answer.
 //   Any error (unconfigured, malformed input, unknown ticket): the host
 //   answers 503 itself (fail closed).
 #include <array>
@@ -175,6 +191,9 @@ int barrier_check(const char* data, size_t len, uint32_t fields, double now_ms) 
   Request request;
   if (!requestFromFields(std::string_view(data, len), fields, request)) {
     return emitError("malformed request fields");
+  }
+  if (m.bearer) {
+    if (int tag = parkForKeys(request)) return tag;
   }
   return emitStep(m.checker->begin(std::move(request)));
 }

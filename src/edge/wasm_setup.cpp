@@ -48,13 +48,18 @@ BARRIER_EXPORT("barrier_configure") int barrier_configure(const char* data, size
     return emitError(s.message());
   }
   m.pending.clear();
+  m.awaiting_keys.clear();
   m.checker.reset();
+  m.bearer.reset();
   m.config = std::move(config);
   m.log.setMinLevel(m.config->logLevel());
   m.cache = makeLruSessionCache(m.clock, m.config->cache);
   m.verified_ids.clear();  // the signing keys may have changed
-  m.checker =
-      std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log, &m.verified_ids);
+  if (m.config->api.bearer) {
+    m.bearer = std::make_unique<OfflineBearerVerifier>(*m.config, m.clock, m.crypto);
+  }
+  m.checker = std::make_unique<Checker>(*m.config, m.crypto, m.clock, *m.cache, m.log,
+                                        &m.verified_ids, m.bearer.get());
   return finishOutput(Output('O'));
 }
 

@@ -27,6 +27,10 @@
 // (RS256, the same key) with `aud` = the audience, `client_id` and the
 // `api/read api/write` scopes it asks for, as a resource server's.
 //
+// --es256 adds a P-256 key (kid idp-ec-1) to the key set, next to the RSA
+// one, and signs with it instead: the client's ID tokens and the machine
+// client's access tokens are then ES256.
+//
 // The login form (GET /interaction/<uid>) is a plain HTML form posting
 // `username` and `password` to /interaction/<uid>/login: a browser fills it
 // in, an HTTP client can post it. Its Cancel button posts to
@@ -70,6 +74,7 @@ function options() {
       'api-client': { type: 'string' },
       'api-audience': { type: 'string' },
       'backchannel-logout-uri': { type: 'string' },
+      es256: { type: 'boolean' },
     },
   });
   const list = (v) => (v ? v.split(',').filter(Boolean) : []);
@@ -84,6 +89,7 @@ function options() {
     apiClient: values['api-client'],
     apiAudience: values['api-audience'] ?? 'https://api.example.com',
     backchannelLogoutUri: values['backchannel-logout-uri'] ?? process.env.IDP_BACKCHANNEL_LOGOUT_URI,
+    es256: values.es256 ?? false,
   };
 }
 
@@ -129,9 +135,20 @@ function makeProvider(issuer, opts) {
       }),
     };
   }
+  // --es256: an EC key besides the RSA one, and tokens signed with it.
+  const keys = [jwk];
+  if (opts.es256) {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    keys.push({ ...ec.export({ format: 'jwk' }), kid: 'idp-ec-1', use: 'sig', alg: 'ES256' });
+    client.id_token_signed_response_alg = 'ES256';
+    if (features.resourceIndicators) {
+      const info = features.resourceIndicators.getResourceServerInfo;
+      features.resourceIndicators.getResourceServerInfo = (...args) => ({ ...info(...args), jwt: { sign: { alg: 'ES256' } } });
+    }
+  }
   const provider = new Provider(issuer, {
     clients,
-    jwks: { keys: [jwk] },
+    jwks: { keys },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     pkce: { methods: ['S256'], required: () => true },
     routes: {
@@ -186,7 +203,7 @@ function makeProvider(issuer, opts) {
     },
   });
   provider.proxy = false;
-  return { provider, client };
+  return { provider, client, keys };
 }
 
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -259,7 +276,7 @@ export async function startIdp(opts) {
   const server = http.createServer();
   await new Promise((resolve) => server.listen(opts.port, opts.host, resolve));
   const issuer = `http://${opts.host}:${server.address().port}`;
-  const { provider, client } = makeProvider(issuer, opts);
+  const { provider, client, keys } = makeProvider(issuer, opts);
   const handle = provider.callback();
   server.on('request', (req, res) => {
     const url = new URL(req.url, issuer);
@@ -270,7 +287,9 @@ export async function startIdp(opts) {
     else return handle(req, res);
     work.catch((err) => { if (!res.headersSent) send(res, 400, escapeHtml(err.message)); });
   });
-  return { server, issuer };
+  // signingKeys: the private JWKs, for tests that forge what only the
+  // provider could sign (expired tokens, other claims).
+  return { server, issuer, signingKeys: keys };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -91,13 +91,16 @@ std::string closedUrl(const std::string& path) {
 
 class ManagerFlowTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { idp_ = new IdpProcess(idpOptions(/*es256=*/false)); }
+  // The stand-in for this site; with `es256` it signs ID tokens ES256.
+  static testing::IdpOptions idpOptions(bool es256) {
     testing::IdpOptions options;
     options.client_id = "barrier";
     options.client_secret = "barrier-secret";
     options.redirect_uris = {kSite + "/_identity/auth"};
     options.logout_uris = {kSite + "/_identity/signed-out"};
-    idp_ = new IdpProcess(options);
+    options.es256 = es256;
+    return options;
   }
   static void TearDownTestSuite() {
     delete idp_;
@@ -232,6 +235,26 @@ TEST_F(ManagerFlowTest, LoginMeLogout) {
   BrowserPage again = b.follow(b.get(kSite + "/_identity/login"), isCallback);
   EXPECT_EQ(again.status, 200);
   EXPECT_NE(again.body.find("name=\"password\""), std::string::npos);
+}
+
+// The same flows against a provider that signs its ID tokens ES256 (a
+// P-256 key next to its RSA key in the JWKS).
+class ManagerFlowEs256Test : public ManagerFlowTest {
+ protected:
+  static void SetUpTestSuite() { idp_ = new IdpProcess(idpOptions(/*es256=*/true)); }
+};
+
+// Sign-in with an ES256 ID token (the only kind this provider issues, so a
+// verifier without ES256 would answer the error page) creates alice's session.
+TEST_F(ManagerFlowEs256Test, LoginWithEs256IdToken) {
+  ManagerBrowser b = newBrowser();
+  BrowserPage done = deliver(b, toCallback(b, "/reports"));
+  ASSERT_EQ(done.status, 302) << done.body;
+  EXPECT_EQ(done.location(), kSite + "/reports");
+  auto sessions = records(RecordKind::kSession);
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].username, "alice");
+  EXPECT_EQ(sessions[0].groups, std::vector<std::string>{"admins"});
 }
 
 // Generic OIDC: endpoints from the discovery document; logout uses

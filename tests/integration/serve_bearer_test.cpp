@@ -26,6 +26,7 @@ class ServeBearerTest : public IdpServeTest {
   void SetUp() override {
     IdpOptions options;
     options.api_client = "machine:machine-secret";
+    options.es256 = es256_;
     ASSERT_NO_FATAL_FAILURE(startIdp(options, "barrier-serve-bearer-"));
     if (IsSkipped()) return;
     fs::create_directories(fs::path(siteDir()) / "api" / "admin");
@@ -61,6 +62,8 @@ class ServeBearerTest : public IdpServeTest {
     return httpGet(serve_->port(), path,
                    "Accept: text/html\r\nAuthorization: Bearer " + token_value + "\r\n" + extra);
   }
+
+  bool es256_ = false;  // the provider signs ES256 (ServeBearerEs256Test)
 };
 
 // A real token passes where its scopes allow, 403 insufficient_scope where
@@ -180,6 +183,36 @@ TEST(ServeBearerJwksTest, FetchDoesNotHoldUpTheIoThread) {
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
+
+class ServeBearerEs256Test : public ServeBearerTest {
+ protected:
+  ServeBearerEs256Test() { es256_ = true; }
+};
+
+// The provider signing ES256: its real tokens pass; another P-256 key under
+// its kid, and its kids under the other algorithm (ES256 on its RSA key,
+// RS256 on its EC key), are 401 invalid_token.
+TEST_F(ServeBearerEs256Test, Es256TokensPassAndConfusionIsRefused) {
+  std::string read = token("api/read");
+  ASSERT_FALSE(read.empty()) << "the provider issued no access token";
+  std::string header;
+  ASSERT_TRUE(base64UrlDecode(read.substr(0, read.find('.')), header));
+  EXPECT_EQ(nlohmann::json::parse(header)["alg"], "ES256");
+  HttpReply ok = get("/api/x", read);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  std::string payload;
+  ASSERT_TRUE(base64UrlDecode(read.substr(read.find('.') + 1, read.rfind('.') - read.find('.') - 1),
+                              payload));
+  nlohmann::json claims = nlohmann::json::parse(payload);
+  TestEcKey attacker("idp-ec-1");
+  TestRsaKey rsa("x");
+  for (const std::string& forged :
+       {attacker.signEs256(claims), attacker.sign({{"alg", "ES256"}, {"kid", "idp-key-1"}}, claims),
+        rsa.sign({{"alg", "RS256"}, {"kid", "idp-ec-1"}}, claims)}) {
+    HttpReply r = get("/api/x", forged);
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.headers.get("WWW-Authenticate"), "Bearer error=\"invalid_token\"");
+  }
 }
 
 }  // namespace

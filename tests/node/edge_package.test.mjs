@@ -54,8 +54,8 @@ describe('barrier package checker', { skip, timeout: 120000 }, () => {
   });
 
   // The zip holds exactly handler.mjs, the module and the reduced config,
-  // is within the README's 100 KB target (Lambda@Edge's limit is 1 MB;
-  // the README says about 89 KB), and its handler passes a valid session
+  // is within the README's 110 KB target (Lambda@Edge's limit is 1 MB;
+  // the README says about 103 KB), and its handler passes a valid session
   // after a GetItem to dynalite.
   test('packaged handler runs from the unzipped folder', async (t) => {
     const config = checkerConfig(db.endpoint);
@@ -69,7 +69,7 @@ describe('barrier package checker', { skip, timeout: 120000 }, () => {
     const size = statSync(zip).size;
     t.diagnostic(`barrier-checker.zip: ${size} bytes (${(size / 1024).toFixed(1)} KiB); ${stdout.trim()}`);
     console.log(`barrier-checker.zip size: ${size} bytes`);
-    assert.ok(size <= 100 * 1024, `the README promises a checker zip of at most 100 KB, got ${size} bytes`);
+    assert.ok(size <= 110 * 1024, `the README promises a checker zip of at most 110 KB, got ${size} bytes`);
 
     const unzipped = path.join(dir, 'unzipped');
     await run('unzip', ['-q', '-o', zip, '-d', unzipped]);

@@ -78,6 +78,26 @@ BearerVerifier::BearerVerifier(const ValidConfig& config, HttpClient& http, Cloc
       jwks_(http, clock, crypto, config.provider.timeout_ms),
       claim_names_(namedClaims(config)) {}
 
+Result<SessionRecord> bearerRecord(const Jwt& jwt, const BearerExpectations& expect,
+                                   std::string_view groups_claim,
+                                   const std::vector<std::string>& claim_names) {
+  if (Status s = checkBearerClaims(jwt.payload, expect); !s) return s;
+  Identity identity = identityFromClaims(jwt.payload, groups_claim);
+  SessionRecord record;
+  record.kind = RecordKind::kSession;
+  record.valid_until = json::integer(jwt.payload, "exp").value_or(0);
+  // Client-credentials tokens may name no user: the client is the subject.
+  if (identity.sub.empty()) {
+    if (const std::string* client = json::string(jwt.payload, "client_id")) identity.sub = *client;
+  }
+  record.sub = identity.sub;
+  record.username = identity.username.empty() ? identity.sub : identity.username;
+  record.email = identity.email;
+  record.groups = identity.groups;
+  record.claims = keepClaims(jwt.payload, claim_names);
+  return record;
+}
+
 Result<SessionRecord> BearerVerifier::verify(std::string_view token) {
   auto jwt = parseJwt(token);
   if (!jwt) return Status::unauthenticated(jwt.status().message());
@@ -89,21 +109,7 @@ Result<SessionRecord> BearerVerifier::verify(std::string_view token) {
   if (Status s = jwks_.verify(endpoints->jwks_uri, *jwt); !s) return s;
   BearerExpectations expect{endpoints->issuer, config_.api.audiences, config_.api.client_ids,
                             clock_.now()};
-  if (Status s = checkBearerClaims(jwt->payload, expect); !s) return s;
-  Identity identity = identityFromClaims(jwt->payload, config_.provider.groups_claim);
-  SessionRecord record;
-  record.kind = RecordKind::kSession;
-  record.valid_until = json::integer(jwt->payload, "exp").value_or(0);
-  // Client-credentials tokens may name no user: the client is the subject.
-  if (identity.sub.empty()) {
-    if (const std::string* client = json::string(jwt->payload, "client_id")) identity.sub = *client;
-  }
-  record.sub = identity.sub;
-  record.username = identity.username.empty() ? identity.sub : identity.username;
-  record.email = identity.email;
-  record.groups = identity.groups;
-  record.claims = keepClaims(jwt->payload, claim_names_);
-  return record;
+  return bearerRecord(*jwt, expect, config_.provider.groups_claim, claim_names_);
 }
 
 }  // namespace barrier

@@ -1,7 +1,7 @@
 // API clients with bearer tokens (`api.bearer`): a request carrying
 // `Authorization: Bearer <JWT>` and no session cookie is decided from the
 // token instead of a session. The token must be signed by the provider
-// (its JWKS; RS256 only, as for ID tokens: "none", HS* and unknown
+// (its JWKS; RS256 or ES256, as for ID tokens: "none", HS* and unknown
 // algorithms are refused before any key is consulted), carry the
 // provider's `iss`, an `aud` listed in api.audiences (or, for Cognito
 // access tokens, a `client_id` in api.client_ids with `token_use: access`),
@@ -42,16 +42,35 @@ struct BearerExpectations {
 // failed check.
 Status checkBearerClaims(const nlohmann::json& payload, const BearerExpectations& expect);
 
+// The record of `jwt`, a token whose signature has been verified
+// (verifyJwtSignature), when its claims pass checkBearerClaims; its claims
+// become the record's as a session's would (`groups_claim`, and the claims
+// in `claim_names` kept). Every verifier below ends here.
+Result<SessionRecord> bearerRecord(const Jwt& jwt, const BearerExpectations& expect,
+                                   std::string_view groups_claim,
+                                   const std::vector<std::string>& claim_names);
+
+// What the Checker asks of a bearer token: the record to decide on, or
+// kUnauthenticated / kInvalidArgument (refused: 401), or kUnavailable /
+// kTimeout (no keys to check it with: 503).
+class BearerTokenCheck {
+ public:
+  virtual ~BearerTokenCheck() = default;
+  virtual Result<SessionRecord> verify(std::string_view token) = 0;
+};
+
 // Verifies bearer tokens against the provider; owns its discovery and JWKS
-// caches. Thread-safe; the ports must outlive it.
-class BearerVerifier {
+// caches, and fetches through `http` (`barrier serve`). The edge module,
+// which cannot fetch, uses OfflineBearerVerifier (bearer_offline.h).
+// Thread-safe; the ports must outlive it.
+class BearerVerifier : public BearerTokenCheck {
  public:
   BearerVerifier(const ValidConfig& config, HttpClient& http, Clock& clock, Crypto& crypto);
 
   // The token's record; kUnauthenticated (or kInvalidArgument) for a token
   // that is refused, kUnavailable / kTimeout when the provider's keys
   // cannot be had (the caller answers 503, not "bad token").
-  Result<SessionRecord> verify(std::string_view token);
+  Result<SessionRecord> verify(std::string_view token) override;
 
  private:
   const ValidConfig& config_;

@@ -172,6 +172,26 @@ TEST_F(BearerTest, ForgedTokensRefused) {
             CheckOutcome::kPass);
 }
 
+// ES256 tokens pass as RS256 ones do, from a key set holding both; an
+// ES256 header on an RSA key's kid and an RS256 header on the EC key's are
+// refused (401), and so is another P-256 key under the provider's kid.
+TEST_F(BearerTest, Es256TokensAndAlgorithmConfusion) {
+  static testing::TestEcKey ec("api-ec");
+  static testing::TestEcKey attacker("api-ec");
+  jwks_ = testing::jwksOfJwks({providerKey().jwk(), ec.jwk()});
+  EXPECT_EQ(request("Bearer " + ec.signEs256(accessClaims())).outcome, CheckOutcome::kPass);
+  const std::string forged[] = {
+      attacker.signEs256(accessClaims()),
+      ec.sign({{"alg", "ES256"}, {"kid", "api-good"}}, accessClaims()),
+      providerKey().sign({{"alg", "RS256"}, {"kid", "api-ec"}}, accessClaims()),
+  };
+  for (const std::string& token : forged) {
+    CheckDecision d = request("Bearer " + token);
+    EXPECT_EQ(d.response.status, 401) << token;
+    EXPECT_EQ(d.response.headers.get("WWW-Authenticate"), "Bearer error=\"invalid_token\"");
+  }
+}
+
 // The provider's keys out of reach: 503, not "bad token".
 TEST_F(BearerTest, KeysUnavailableIs503) {
   jwks_ = "not json";

@@ -235,6 +235,7 @@ class SettingsDecoder {
     }
     if (key == kRule) return rule(values);
     if (std::optional<Status> s = decodeAccessLine(key, values, config_)) return *s;
+    if (std::optional<Status> s = decodeApiLine(key, values, config_)) return *s;
     return value(key, values);
   }
 
@@ -261,6 +262,7 @@ class SettingsDecoder {
     // manager checks the return URL against its own configuration. The
     // module's size budget (README, "Lambda@Edge checker") has no room for
     // the rules' messages twice.
+    if (Status s = checkApiLines(config_); !s) return s;
     return idleTimeout();
   }
 
@@ -398,6 +400,7 @@ std::string encodeCheckerSettings(const Config& config) {
     encodeRuleAccessLines(out, rule);
   }
   encodeHeaderLines(out, config);
+  encodeApiLines(out, config);
   out += kEndKey;
   out += '\n';
   return out;

@@ -28,6 +28,8 @@
 //   retry_after 5
 //   public_path %2Fassets%2F%2A              (zero or more, in order)
 //   rule %2Fadmin%2F%2A admins,ops           (zero or more, in order)
+//   ...                                      (access and api lines:
+//                                             checker_settings_lines.h)
 //   end
 //
 // A line is a key, then each ' ' starts one value (a value may be empty).

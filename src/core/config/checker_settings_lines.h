@@ -13,6 +13,14 @@
 //   session.cookie_domain example.com
 //   allowed_host docs.example.com         one line per allowed_hosts entry
 //
+// Api lines (only with api.bearer; checker_settings_api.cpp):
+//
+//   api.bearer                            bearer tokens are decided
+//   api.audience https%3A%2F%2Fapi        one line each (also api.client_id)
+//   api.issuer https%3A%2F%2Fidp          what tokens' iss must be
+//   api.jwks_uri                          the keys ("": the issuer's discovery)
+//   api.groups_claim cognito%3Agroups
+//
 // Every value is percent-encoded, lists joined by ','.
 #pragma once
 
@@ -43,5 +51,16 @@ void encodeHeaderLines(std::string& out, const Config& config);
 // One access line into `config`; nullopt when `key` is not an access key.
 std::optional<Status> decodeAccessLine(std::string_view key,
                                        const std::vector<std::string_view>& values, Config& config);
+
+// The api lines of `config` (none without api.bearer): the issuer and
+// jwks_uri resolved as far as they can be without I/O.
+void encodeApiLines(std::string& out, const Config& config);
+// One api line into `config` (provider.issuer, jwks_uri and groups_claim
+// hold the api.* values); nullopt when `key` is not an api key.
+std::optional<Status> decodeApiLine(std::string_view key,
+                                    const std::vector<std::string_view>& values, Config& config);
+// Once every line is read: api.bearer needs an issuer and an audience or
+// client id.
+Status checkApiLines(const Config& config);
 
 }  // namespace barrier

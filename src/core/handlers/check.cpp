@@ -179,7 +179,7 @@ bool isCorsPreflight(const Request& request) {
 }
 
 Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache,
-                 Log& log, VerifiedIdMemo* memo, BearerVerifier* bearer)
+                 Log& log, VerifiedIdMemo* memo, BearerTokenCheck* bearer)
     : cookie_name_(config.session.cookie_name),
       cookie_domain_(config.session.cookie_domain),
       site_url_(config.site_url),

@@ -137,11 +137,12 @@ class Checker {
   // `memo`, when given, remembers verified cookie values (thread-safe, see
   // verified_id_memo.h); it must outlive the Checker and start empty or hold
   // only this Checker's signing keys' results.
-  // `bearer`, when given (api.bearer in `barrier serve`), decides requests
-  // with a bearer token and no cookie of ours synchronously in begin(); it
-  // must outlive the Checker. Without one such requests are checked as any.
+  // `bearer`, when given (api.bearer: BearerVerifier in `barrier serve`,
+  // OfflineBearerVerifier at the edge), decides requests with a bearer
+  // token and no cookie of ours synchronously in begin(); it must outlive
+  // the Checker. Without one such requests are checked as any.
   Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log,
-          VerifiedIdMemo* memo = nullptr, BearerVerifier* bearer = nullptr);
+          VerifiedIdMemo* memo = nullptr, BearerTokenCheck* bearer = nullptr);
 
   CheckStep begin(Request request) const;
   // `answer` is the store's answer for step.lookupKey(). Calling resume on a
@@ -205,7 +206,7 @@ class Checker {
   SessionCache& cache_;
   Log& log_;
   VerifiedIdMemo* memo_;
-  BearerVerifier* bearer_;
+  BearerTokenCheck* bearer_;
 };
 
 // Resumes `step` with `read(key)`, a synchronous store read returning

@@ -604,14 +604,14 @@ TEST_F(IdentityTest, ForgedTokensRefusedForTheirReason) {
                            return testing::hmacSignedToken(
                                {{"alg", "HS256"}, {"kid", "good"}, {"typ", "JWT"}}, c, key);
                          },
-                         "id token: alg HS256 refused"});
+                         "jwt: alg HS256 refused"});
     // The same MAC under the provider's own alg: an RSA check of it fails.
     forgeries.push_back(
         {"HMAC labelled RS256, keyed with " + encoding,
          [key](json& c) {
            return testing::hmacSignedToken({{"alg", "RS256"}, {"kid", "good"}}, c, key);
          },
-         "id token: bad signature"});
+         "jwt: bad signature"});
   }
   const std::string evil = "https://evil.example";
   std::vector<std::pair<std::string, json>> key_hints = {
@@ -625,13 +625,13 @@ TEST_F(IdentityTest, ForgedTokensRefusedForTheirReason) {
          [hint, value](json& c) {
            return otherKey().sign({{"alg", "RS256"}, {"kid", "attacker"}, {hint, value}}, c);
          },
-         "id token: no key with this kid"});
+         "jwt: no key with this kid"});
   }
   forgeries.push_back({"no kid, own key in jwk",
                        [](json& c) {
                          return otherKey().sign({{"alg", "RS256"}, {"jwk", otherKey().jwk()}}, c);
                        },
-                       "id token: bad signature"});
+                       "jwt: bad signature"});
   for (bool azp : {false, true}) {
     forgeries.push_back({azp ? "aud with others, azp this client" : "aud with others, no azp",
                          [azp](json& c) {

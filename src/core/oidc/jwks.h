@@ -1,8 +1,10 @@
-// JSON Web Key Sets (RFC 7517): the provider's signing keys, and a cache
-// that verifies ID-token signatures against them.
+// JSON Web Key Sets (RFC 7517): the provider's signing keys (RSA and
+// P-256), the one signature check every JWT goes through, and a cache that
+// fetches the keys for it.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,28 +18,67 @@
 
 namespace barrier {
 
-// One RSA signing key: raw big-endian modulus and exponent.
+// The key types a signature may be checked with, one per accepted JWS
+// algorithm: RS256 needs an RSA key, ES256 a P-256 key.
+enum class JwkType { kRsa, kEcP256 };
+
+// The key type `alg` needs: RS256 -> kRsa, ES256 -> kEcP256; nullopt for
+// every other algorithm ("none", HS*, RS512, ...), which is refused. The
+// one place that maps a token's alg to a way of checking it.
+std::optional<JwkType> jwkTypeForAlg(std::string_view alg);
+
+// One signing key, its public numbers base64url decoded.
 struct Jwk {
   std::string kid;
-  std::string n;
-  std::string e;
+  JwkType type = JwkType::kRsa;
+  std::string n;  // kRsa: big-endian modulus
+  std::string e;  // kRsa: big-endian exponent
+  std::string x;  // kEcP256: the point's coordinates, 32 bytes each
+  std::string y;
 };
 
 struct Jwks {
   std::vector<Jwk> keys;
-  // The key named `kid`; with an empty kid, the only key (nullptr when there
-  // are several: guessing would be unsafe).
-  const Jwk* find(std::string_view kid) const;
+  // The key of `type` named `kid`; with an empty kid, the only key of that
+  // type (nullptr when there are several: guessing would be unsafe).
+  const Jwk* find(std::string_view kid, JwkType type) const;
+  // Whether some key, of any type, is named `kid` (never an empty kid).
+  bool names(std::string_view kid) const;
 };
 
-// Keeps RSA keys usable for signatures (kty RSA; use absent or "sig"; alg
-// absent or RS256); skips others. kInvalidArgument when the document is
-// not a JWKS at all.
+// Keeps the keys usable for signatures (use absent or "sig"): kty RSA with
+// n and e (alg absent or RS256), and kty EC with crv P-256 and 32-byte x
+// and y (alg absent or ES256); skips others (other curves, sizes,
+// algorithms). kInvalidArgument when the document is not a JWKS at all.
 Result<Jwks> parseJwks(std::string_view json_text);
 
-// Checks a token's RS256 signature against `jwks`. kUnauthenticated for any
-// refusal (alg not RS256, bad signature); kNotFound when no key has its kid.
+// Checks a token's signature against `jwks`, the algorithm being the
+// token's alg only when it is RS256 or ES256 and the key named by its kid
+// is of that algorithm's type (jwkTypeForAlg): an RSA key never checks an
+// ES256 signature, nor a P-256 key an RS256 one. ID tokens, logout tokens
+// and bearer tokens (natively and at the edge) are all checked here.
+// kUnauthenticated for any refusal (alg refused, key of another type, bad
+// signature); kNotFound when no key has its kid.
 Status verifyJwtSignature(const Jwt& jwt, const Jwks& jwks, Crypto& crypto);
+
+// When a key set is fetched (JwksCache; the edge checker's keys, which its
+// host fetches): the decision alone, so both follow one schedule.
+struct JwksSchedule {
+  static constexpr int64_t kRefetchSeconds = 60;
+  static constexpr int64_t kUnloadedRetrySeconds = 5;
+  static constexpr int64_t kMaxAgeSeconds = 3600;
+
+  enum class Action {
+    kUse,      // verify with the set in hand
+    kWait,     // no set, and the last attempt failed under kUnloadedRetrySeconds ago
+    kFetch,    // fetch; a failure refuses the token (no set, or its kid is unknown)
+    kRefresh,  // fetch; a failure keeps the set in hand (it is kMaxAgeSeconds old)
+  };
+  // `loaded`: a set is in hand; `knows_kid`: it names the token's kid;
+  // `tried_at`, `fetched_at`: the last attempt and the last success.
+  static Action next(bool loaded, bool knows_kid, int64_t now, int64_t tried_at,
+                     int64_t fetched_at);
+};
 
 // The provider's key set, fetched on first use and refetched when a token
 // names an unknown kid (key rotation) — at most once per kRefetchSeconds, so
@@ -58,9 +99,9 @@ class JwksCache {
   // be fetched: the caller answers 5xx, not "bad token").
   Status verify(const std::string& jwks_uri, const Jwt& jwt);
 
-  static constexpr int64_t kRefetchSeconds = 60;
-  static constexpr int64_t kUnloadedRetrySeconds = 5;
-  static constexpr int64_t kMaxAgeSeconds = 3600;
+  static constexpr int64_t kRefetchSeconds = JwksSchedule::kRefetchSeconds;
+  static constexpr int64_t kUnloadedRetrySeconds = JwksSchedule::kUnloadedRetrySeconds;
+  static constexpr int64_t kMaxAgeSeconds = JwksSchedule::kMaxAgeSeconds;
 
  private:
   Status fetch(const std::string& jwks_uri) REQUIRES(mu_);

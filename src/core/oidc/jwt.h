@@ -1,8 +1,9 @@
 // JSON Web Tokens (compact JWS) and the ID-token checks of OIDC Core §3.1.3.7.
 //
-// Only RS256 is accepted. "none", HMAC algorithms (which would let anyone
-// who knows the client secret — or a public key — mint tokens) and anything
-// unknown are refused before a key is even looked at.
+// Only RS256 and ES256 are accepted, each with a key of its own type
+// (verifyJwtSignature, core/oidc/jwks.h). "none", HMAC algorithms (which
+// would let anyone who knows the client secret — or a public key — mint
+// tokens) and anything unknown are refused before a key is even looked at.
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,9 @@
 // OpenID Connect Back-Channel Logout 1.0: the checks a Logout Token must
 // pass (§2.6) before any session is ended for it.
 //
-// The signature is checked as an ID token's (JwksCache::verify: RS256
-// against the provider's key set; "none" and HMAC refused before any key is
-// looked at); the claims here. The caller also keeps each accepted `jti`
+// The signature is checked as an ID token's (JwksCache::verify: RS256 or
+// ES256 against the provider's key set; "none" and HMAC refused before any
+// key is looked at); the claims here. The caller also keeps each accepted `jti`
 // until `expires_at`, and refuses one seen before (a replay, possibly to
 // another instance), then ends the sessions named by `sid` or `sub`.
 #pragma once

@@ -81,6 +81,27 @@ Status checkEndpoints(const ProviderEndpoints& e) {
   return Status::ok();
 }
 
+std::string discoveryUrl(const ProviderConfig& config) {
+  return withoutTrailingSlash(config.issuer) + "/.well-known/openid-configuration";
+}
+
+Result<ProviderEndpoints> endpointsFromDiscovery(const ProviderConfig& config,
+                                                 std::string_view body) {
+  // Providers report the issuer with or without a trailing slash; the
+  // document's own value is what tokens carry.
+  std::string issuer = withoutTrailingSlash(config.issuer);
+  std::string expected = issuer;
+  if (auto doc = json::parseObject(body)) {
+    if (const std::string* iss = json::string(*doc, "issuer");
+        iss != nullptr && withoutTrailingSlash(*iss) == issuer) {
+      expected = *iss;
+    }
+  }
+  auto parsed = parseDiscoveryDocument(body, expected);
+  if (parsed) applyEndpointOverrides(config, *parsed);
+  return parsed;
+}
+
 ProviderDirectory::ProviderDirectory(const ProviderConfig& config, HttpClient& http, Clock& clock)
     : config_(config), http_(http), clock_(clock) {}
 
@@ -109,9 +130,8 @@ Result<ProviderEndpoints> ProviderDirectory::endpoints() {
   }
   attempted_ = true;
   last_attempt_ = now;
-  std::string issuer = withoutTrailingSlash(config_.issuer);
   HttpClientRequest request;
-  request.url = issuer + "/.well-known/openid-configuration";
+  request.url = discoveryUrl(config_);
   request.timeout_ms = config_.timeout_ms;
   request.headers.add("Accept", "application/json");
   auto response = http_.send(request);
@@ -124,21 +144,11 @@ Result<ProviderEndpoints> ProviderDirectory::endpoints() {
         Status::unavailable("discovery answered HTTP " + std::to_string(response->status));
     return last_error_;
   }
-  // Providers report the issuer with or without a trailing slash; the
-  // document's own value is what ID tokens carry.
-  std::string expected = issuer;
-  if (auto doc = json::parseObject(response->body)) {
-    if (const std::string* iss = json::string(*doc, "issuer");
-        iss != nullptr && withoutTrailingSlash(*iss) == issuer) {
-      expected = *iss;
-    }
-  }
-  auto parsed = parseDiscoveryDocument(response->body, expected);
+  auto parsed = endpointsFromDiscovery(config_, response->body);
   if (!parsed) {
     last_error_ = Status::unavailable(parsed.status().message());
     return last_error_;
   }
-  applyEndpointOverrides(config_, *parsed);
   cached_ = std::make_shared<const ProviderEndpoints>(*parsed);
   last_error_ = Status::ok();
   return *cached_;

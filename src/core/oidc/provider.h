@@ -44,6 +44,17 @@ ProviderEndpoints cognitoEndpoints(const ProviderConfig& config);
 Result<ProviderEndpoints> parseDiscoveryDocument(std::string_view json_text,
                                                  std::string_view expected_issuer);
 
+// <issuer>/.well-known/openid-configuration, for the configured issuer.
+std::string discoveryUrl(const ProviderConfig& config);
+
+// The endpoints of `config`'s provider from its discovery document (the
+// body of a 200 from discoveryUrl): the document's issuer must be the
+// configured one, give or take a trailing slash, and is kept as the
+// document writes it (tokens carry that one); configured endpoints are
+// applied over the document's. Errors as parseDiscoveryDocument's.
+Result<ProviderEndpoints> endpointsFromDiscovery(const ProviderConfig& config,
+                                                 std::string_view body);
+
 // Explicitly configured endpoints replace derived or discovered ones.
 void applyEndpointOverrides(const ProviderConfig& config, ProviderEndpoints& endpoints);
 

@@ -22,6 +22,13 @@ class Crypto {
   // decoded). Returns false on any failure, including malformed keys.
   virtual bool verifyRs256(std::string_view modulus, std::string_view exponent,
                            std::string_view signing_input, std::string_view signature) = 0;
+  // ECDSA on P-256 with SHA-256 (JWS "ES256"). `x` and `y` are the raw
+  // 32-byte coordinates of the public point (JWK x/y, base64url decoded);
+  // `signature` is JOSE's raw form, r || s, 32 bytes each (RFC 7518 §3.4),
+  // not DER. Returns false on any failure, including a point that is not on
+  // the curve and a signature of another length.
+  virtual bool verifyEs256(std::string_view x, std::string_view y, std::string_view signing_input,
+                           std::string_view signature) = 0;
 };
 
 class ForwardingCrypto : public Crypto {
@@ -34,6 +41,10 @@ class ForwardingCrypto : public Crypto {
   bool verifyRs256(std::string_view modulus, std::string_view exponent,
                    std::string_view signing_input, std::string_view signature) override {
     return inner_.verifyRs256(modulus, exponent, signing_input, signature);
+  }
+  bool verifyEs256(std::string_view x, std::string_view y, std::string_view signing_input,
+                   std::string_view signature) override {
+    return inner_.verifyEs256(x, y, signing_input, signature);
   }
 
  private:

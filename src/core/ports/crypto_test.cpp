@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/system.h"
+#include "core/encoding.h"
 
 namespace barrier {
 namespace {
@@ -40,6 +41,36 @@ TEST(OpenSslCrypto, MalformedKeyRefused) {
   auto crypto = makeOpenSslCrypto();
   EXPECT_FALSE(crypto->verifyRs256("", "", "x", "y"));
   EXPECT_FALSE(crypto->verifyRs256(std::string(256, '\xff'), "\x01\x00\x01", "x", "y"));
+}
+
+// ES256 against RFC 7515 appendix A.3's key and signature (raw r || s):
+// it verifies, and a changed input, a changed signature or a point off the
+// curve does not.
+TEST(OpenSslCrypto, Es256KnownAnswer) {
+  auto crypto = makeOpenSslCrypto();
+  std::string x, y, signature;
+  ASSERT_TRUE(base64UrlDecode("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", x));
+  ASSERT_TRUE(base64UrlDecode("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", y));
+  ASSERT_TRUE(base64UrlDecode(
+      "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q",
+      signature));
+  const std::string input =
+      "eyJhbGciOiJFUzI1NiJ9."
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVl"
+      "fQ";
+  EXPECT_TRUE(crypto->verifyEs256(x, y, input, signature));
+  EXPECT_FALSE(crypto->verifyEs256(x, y, input + "x", signature));
+  std::string flipped = signature;
+  flipped[10] = static_cast<char>(flipped[10] ^ 1);
+  EXPECT_FALSE(crypto->verifyEs256(x, y, input, flipped));
+  std::string off_curve = y;
+  off_curve[31] = static_cast<char>(off_curve[31] ^ 1);
+  EXPECT_FALSE(crypto->verifyEs256(x, off_curve, input, signature));
+  // Lengths other than 32-byte coordinates and a 64-byte signature.
+  EXPECT_FALSE(crypto->verifyEs256(x.substr(1), y, input, signature));
+  EXPECT_FALSE(crypto->verifyEs256(x, y, input, signature.substr(0, 63)));
+  EXPECT_FALSE(crypto->verifyEs256(x, y, input, signature + '\0'));
+  EXPECT_FALSE(crypto->verifyEs256("", "", input, ""));
 }
 
 }  // namespace

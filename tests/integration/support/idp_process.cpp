@@ -58,6 +58,7 @@ IdpProcess::IdpProcess(const IdpOptions& options, int timeout_ms) {
     args.insert(args.end(),
                 {"--api-client", options.api_client, "--api-audience", options.api_audience});
   }
+  if (options.es256) args.push_back("--es256");
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     error_ = "pipe failed";

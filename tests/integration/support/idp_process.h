@@ -25,6 +25,8 @@ struct IdpOptions {
   // session at the provider (POST /logout, then its confirmation form)
   // posts a logout token there.
   std::string backchannel_logout_uri;
+  // --es256: a P-256 key besides the RSA one, signing ID and access tokens.
+  bool es256 = false;
 };
 
 class IdpProcess {
