@@ -21,12 +21,18 @@ TEST(OriginsTest, ParsesUpstreamUrls) {
   ASSERT_TRUE(c.isOk());
   EXPECT_EQ(c->host, "::1");
   EXPECT_EQ(c->port, "8081");
+  EXPECT_FALSE(c->tls);
+  auto d = parseUpstreamUrl("https://app.internal/base");
+  ASSERT_TRUE(d.isOk());
+  EXPECT_TRUE(d->tls);
+  EXPECT_EQ(d->port, "443");
+  EXPECT_EQ(d->authority, "app.internal");
 }
 
-// Anything but plain http://host[:port][/path] is refused with the value named.
+// Anything but http(s)://host[:port][/path] is refused with the value named.
 TEST(OriginsTest, RefusesOtherUrls) {
   for (const char* url :
-       {"https://x", "ftp://x", "http://", "http://:80", "http://u:p@x", "http://x:0",
+       {"https://", "ftp://x", "http://", "http://:80", "http://u:p@x", "http://x:0",
         "http://x:70000", "http://x:8a", "http://x/?q", "http://[::1", "127.0.0.1:80"}) {
     auto parsed = parseUpstreamUrl(url);
     ASSERT_FALSE(parsed.isOk()) << url;

@@ -18,25 +18,34 @@
 #include "core/mutex.h"
 #include "server/asio_support.h"
 #include "server/origins.h"
+#include "server/tls_stream.h"
 
 namespace barrier::server_detail {
 
 constexpr std::chrono::milliseconds kUpstreamIdleMax{4000};  // below Node's 5 s keep-alive
 constexpr size_t kMaxIdlePerUpstream = 256;
 
+// A connection to the upstream: plain, or TLS (https:// upstream) once
+// connectFresh() has verified the upstream's certificate.
 struct UpstreamConnection {
-  explicit UpstreamConnection(net::io_context& ioc) : socket(ioc) {}
-  tcp::socket socket;
+  UpstreamConnection(net::io_context& ioc, ssl::context* tls) : stream(tls, ioc) {}
+  UpstreamStream stream;
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since;
 };
 
 class UpstreamPool {
  public:
-  UpstreamPool(net::io_context& ioc, UpstreamUrl url) : ioc_(ioc), url_(std::move(url)) {}
+  // `tls`: the client context of an https:// upstream (Origin::tls), null
+  // for http://.
+  UpstreamPool(net::io_context& ioc, UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls);
 
   const UpstreamUrl& url() const { return url_; }
   net::io_context& context() { return ioc_; }
+  // A new connection, not yet connected.
+  std::unique_ptr<UpstreamConnection> newConnection() {
+    return std::make_unique<UpstreamConnection>(ioc_, tls_ ? &*tls_ : nullptr);
+  }
   // An idle connection that still looks usable, or nullptr.
   std::unique_ptr<UpstreamConnection> takeIdle();
   void giveBack(std::unique_ptr<UpstreamConnection> connection);
@@ -46,6 +55,7 @@ class UpstreamPool {
  private:
   net::io_context& ioc_;
   UpstreamUrl url_;
+  std::optional<ssl::context> tls_;
   Mutex mu_;
   std::vector<std::unique_ptr<UpstreamConnection>> idle_ GUARDED_BY(mu_);
 };
@@ -105,7 +115,7 @@ struct RelayOptions {
 // `body`, the client's body is streamed upstream (after a "100 Continue"
 // when the client asked for one) through a 64 KiB buffer, never held whole;
 // otherwise request.body is sent.
-net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& request,
+net::awaitable<RelayResult> relay(ClientStream& client, const Request& request,
                                   ClientBody* body, UpstreamPool& pool, const RelayOptions& options,
                                   const Headers& extra);
 
