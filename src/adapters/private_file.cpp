@@ -14,8 +14,8 @@ namespace {
 
 // Opened (not stat()ed by name) so that the file inspected is the file
 // named, without following a link.
-Status inspect(const std::string& field, const std::string& file, bool missing_ok,
-               struct stat& st, bool& missing) {
+Status inspect(const std::string& field, const std::string& file, bool missing_ok, struct stat& st,
+               bool& missing) {
   missing = false;
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {

@@ -251,7 +251,6 @@ class SqliteStore : public SessionStore {
   }
 
  private:
-
   static Status addMissingColumns(sqlite3* db) {
     for (const char* sql : kAddedColumns) {
       char* err = nullptr;

@@ -93,8 +93,8 @@ bool isIpLiteral(const std::string& host) {
 }  // namespace
 
 Result<SslContextPtr> makeTlsServerContext(const TlsServerFiles& files) {
-  Status key_private = checkPrivateFile(files.field + ".key", files.key_file,
-                                        PrivateAccess::kNoAccessByOthers);
+  Status key_private =
+      checkPrivateFile(files.field + ".key", files.key_file, PrivateAccess::kNoAccessByOthers);
   if (!key_private) return key_private;
   Result<SslContextPtr> ctx = newContext(TLS_server_method(), files.min_version, files.field);
   if (!ctx.isOk()) return ctx;

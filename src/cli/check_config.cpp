@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "adapters/curl_http_client.h"
-#include "adapters/tls_context.h"
 #include "adapters/system.h"
+#include "adapters/tls_context.h"
 #include "adapters/yaml_config.h"
 #include "cli/command.h"
 #include "server/connect_check.h"
@@ -100,9 +100,10 @@ void checkServerTls(const std::string& path, const ServerTlsConfig& tls) {
     std::printf("  warning:   the certificate in %s has expired: browsers refuse it\n",
                 tls.cert.c_str());
   } else if (cert->days_left < kExpiryWarningDays) {
-    std::printf("  warning:   the certificate in %s expires in %lld days: renew it, then send "
-                "SIGHUP to barrier serve\n",
-                tls.cert.c_str(), static_cast<long long>(cert->days_left));
+    std::printf(
+        "  warning:   the certificate in %s expires in %lld days: renew it, then send "
+        "SIGHUP to barrier serve\n",
+        tls.cert.c_str(), static_cast<long long>(cert->days_left));
   }
 }
 

@@ -229,8 +229,8 @@ void printAddresses(const Server& server, const ValidConfig& config) {
   bool tls = config.server.tls.enabled();
   std::printf("listening on %s://%s\n", tls ? "https" : "http", server.localAddress().c_str());
   if (!config.server.redirect_http.empty()) {
-    std::printf("redirecting http on port %u to %s\n",
-                static_cast<unsigned>(server.redirectPort()), config.site_url.c_str());
+    std::printf("redirecting http on port %u to %s\n", static_cast<unsigned>(server.redirectPort()),
+                config.site_url.c_str());
   }
   if (!config.server.metrics_listen.empty()) {
     std::string host =

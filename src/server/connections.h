@@ -16,7 +16,7 @@ namespace barrier::server_detail {
 // connection's strand (shutdown posts there), so no locking is needed.
 struct ConnectionState {
   ClientStream* stream = nullptr;  // null once the connection is done
-  bool idle = false;                    // waiting for the first byte of a request
+  bool idle = false;               // waiting for the first byte of a request
 };
 
 // Every open connection with its executor. Thread-safe.

@@ -10,11 +10,11 @@
 
 #include "core/ports/log.h"
 #include "server/asio_support.h"
-#include "server/tls_stream.h"
 #include "server/connections.h"
 #include "server/health.h"
 #include "server/metrics.h"
 #include "server/site.h"
+#include "server/tls_stream.h"
 
 namespace barrier::server_detail {
 
@@ -56,7 +56,7 @@ struct Exchange {
 
   ServerContext& server;
   ClientStream& stream;  // the client's connection
-  Site* site = nullptr;       // the configuration this request runs under (its connection holds it)
+  Site* site = nullptr;  // the configuration this request runs under (its connection holds it)
   unsigned version = 11;
   bool keep_alive = true;
   bool head = false;

@@ -42,7 +42,7 @@ struct Origin {
   // For an https:// upstream: the client TLS context (its CA file loaded),
   // shared by the connection pools of every Site built from this origin.
   std::shared_ptr<SSL_CTX> tls;
-  size_t index = 0;                     // position in the origin list (pool key)
+  size_t index = 0;  // position in the origin list (pool key)
 };
 
 // Builds the origins of `config`, opening each static root and each https

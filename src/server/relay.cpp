@@ -162,8 +162,7 @@ net::awaitable<error_code> readBodyOp(UpstreamStream& socket, beast::flat_buffer
 // `failure` says why (expired, unknown CA, name mismatch): never a plain
 // or unverified fallback.
 net::awaitable<error_code> verifyUpstream(UpstreamStream& stream, const UpstreamUrl& url,
-                                          std::chrono::milliseconds timeout,
-                                          std::string& failure) {
+                                          std::chrono::milliseconds timeout, std::string& failure) {
   UpstreamStream::TlsLayer& tls = *stream.tls();
   if (Status named = expectPeerName(tls.native_handle(), url.host); !named) {
     failure = "TLS: " + named.message();
@@ -273,8 +272,8 @@ net::awaitable<error_code> Relay::sendRequest() {
     bool reused = connection_ != nullptr;
     if (!connection_) {
       connection_ = pool_.newConnection();
-      ec = co_await connectFresh(*connection_, pool_.url(), options_.upstream_timeout,
-                                 tls_failure_);
+      ec =
+          co_await connectFresh(*connection_, pool_.url(), options_.upstream_timeout, tls_failure_);
       if (ec) break;
     }
     ec = co_await writeRequest();
@@ -496,8 +495,8 @@ net::awaitable<bool> Relay::readUpstreamPiece(http::response<http::buffer_body>&
 
 }  // namespace
 
-net::awaitable<RelayResult> relay(ClientStream& client, const Request& request,
-                                  ClientBody* body, UpstreamPool& pool, const RelayOptions& options,
+net::awaitable<RelayResult> relay(ClientStream& client, const Request& request, ClientBody* body,
+                                  UpstreamPool& pool, const RelayOptions& options,
                                   const Headers& extra) {
   Relay exchange(client, request, body, pool, options, extra);
   co_return co_await exchange.run();

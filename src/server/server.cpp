@@ -291,8 +291,7 @@ void ServerImpl::beginShutdown() {
 
 // Runs on accept_strand_ until shutdown or until a reload closes
 // `acceptor` (its address changed).
-net::awaitable<void> ServerImpl::acceptLoop(std::shared_ptr<tcp::acceptor> acceptor,
-                                            Listening on) {
+net::awaitable<void> ServerImpl::acceptLoop(std::shared_ptr<tcp::acceptor> acceptor, Listening on) {
   while (!server_.stopping.load() && acceptor->is_open()) {
     bool below_cap = co_await waitBelowCap(on);
     if (!below_cap) continue;
@@ -340,8 +339,7 @@ void ServerImpl::startConnection(tcp::socket socket, Listening on) {
   auto executor = socket.get_executor();
   bool capped = on != Listening::kAdmin;
   if (capped) ++open_connections_;
-  std::shared_ptr<ssl::context> tls =
-      on == Listening::kPublic ? certificates_.current() : nullptr;
+  std::shared_ptr<ssl::context> tls = on == Listening::kPublic ? certificates_.current() : nullptr;
   net::co_spawn(executor, serveConnection(server_, std::move(socket), on, std::move(tls)),
                 [this, capped](const std::exception_ptr&) {
                   if (capped) --open_connections_;

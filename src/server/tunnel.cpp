@@ -204,9 +204,8 @@ net::awaitable<RelayResult> relayUpgrade(ClientStream& client, Request& forwarde
   if (ec) co_return result;  // the client went away
   // From here on the tunnel keeps its own time.
   client.expires_never();
-  TunnelEnd end =
-      co_await runTunnel(client, upgrade.client_buffer, result.switched->stream,
-                         result.switched->buffer, upgrade.options, upgrade.recheck);
+  TunnelEnd end = co_await runTunnel(client, upgrade.client_buffer, result.switched->stream,
+                                     result.switched->buffer, upgrade.options, upgrade.recheck);
   upgrade.log.write(end == TunnelEnd::kClosed ? LogLevel::kDebug : LogLevel::kInfo, "tunnel.closed",
                     {{"reason", tunnelEndName(end)},
                      {"upstream", pool.url().authority},

@@ -115,8 +115,8 @@ struct RelayOptions {
 // `body`, the client's body is streamed upstream (after a "100 Continue"
 // when the client asked for one) through a 64 KiB buffer, never held whole;
 // otherwise request.body is sent.
-net::awaitable<RelayResult> relay(ClientStream& client, const Request& request,
-                                  ClientBody* body, UpstreamPool& pool, const RelayOptions& options,
+net::awaitable<RelayResult> relay(ClientStream& client, const Request& request, ClientBody* body,
+                                  UpstreamPool& pool, const RelayOptions& options,
                                   const Headers& extra);
 
 }  // namespace barrier::server_detail

@@ -18,7 +18,7 @@ import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 
 import { browserUnavailable, launchBrowser, signIn } from './lib/browser.mjs';
-import { BARRIER_HOST, USERS, freePort, startStack } from './lib/stack.mjs';
+import { BARRIER_HOST, USERS, freePort, runBarrier, startStack } from './lib/stack.mjs';
 import { makeCa, opensslUnavailable } from './lib/test_ca.mjs';
 
 const noOpenssl = opensslUnavailable();
@@ -254,6 +254,24 @@ describe('barrier serve: TLS', { skip: noOpenssl ?? false, timeout: 300000 }, ()
     chmodSync(stack.tlsFiles.key, 0o600);
     const still = await curl(['--cacert', ca.cert, '-o', '/dev/null', '-w', '%{http_code}', `${stack.site}/index.html`]);
     assert.equal(still.stdout, '200', still.stderr);
+  });
+
+  // check-config loads the pair as serve does and warns of an expiry under
+  // 14 days (the test certificates live two days); a key others may read
+  // fails it, naming the fix.
+  test('check-config: certificate expiry and key permissions', async () => {
+    const ok = await runBarrier(['check-config', '-c', stack.config]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /tls: .*site\.pem \(.*CN ?= ?good.*\), expires .* \([01] days\)/);
+    assert.match(ok.stdout, /warning: .*expires in [01] days: renew it/);
+    chmodSync(stack.tlsFiles.key, 0o640);
+    try {
+      const refused = await runBarrier(['check-config', '-c', stack.config]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /server\.tls\.key: .* has mode 0640: .*run chmod 600/);
+    } finally {
+      chmodSync(stack.tlsFiles.key, 0o600);
+    }
   });
 
   // Keep-alive and new connections run while the pair is swapped twice:

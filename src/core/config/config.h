@@ -116,8 +116,8 @@ struct OriginConfig {
 
 // server.tls: barrier serve terminates HTTPS itself (docs/ARCHITECTURE.md, "TLS").
 struct ServerTlsConfig {
-  std::string cert;                // PEM certificate, then its chain
-  std::string key;                 // PEM private key, readable by barrier's user only
+  std::string cert;                 // PEM certificate, then its chain
+  std::string key;                  // PEM private key, readable by barrier's user only
   std::string min_version = "1.2";  // "1.2" or "1.3"
   bool enabled() const { return !cert.empty() || !key.empty(); }
 };

@@ -417,17 +417,17 @@ Status checkCookiePrefix(const Config& c) {
 // then Secure).
 Status checkTlsSite(const Config& c) {
   if (c.server.tls.enabled() && !c.site_url.starts_with("https:")) {
-    return Status::invalid("site_url must be https:// when server.tls is set, got \"" +
-                           c.site_url + "\"");
+    return Status::invalid("site_url must be https:// when server.tls is set, got \"" + c.site_url +
+                           "\"");
   }
   return Status::ok();
 }
 
 Result<ValidConfig> validate(Config config) {
-  for (Status s : {validateSiteUrl(config), checkSession(config.session),
-                   checkProvider(config.provider), checkStore(config.store),
-                   checkServer(config.server), checkTlsSite(config), checkPaths(config),
-                   checkCookiePrefix(config)}) {
+  for (Status s :
+       {validateSiteUrl(config), checkSession(config.session), checkProvider(config.provider),
+        checkStore(config.store), checkServer(config.server), checkTlsSite(config),
+        checkPaths(config), checkCookiePrefix(config)}) {
     if (!s.isOk()) return s;
   }
   return ValidConfig(std::move(config));
