@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -315,13 +315,14 @@ describe('barrier serve: TLS', { skip: noOpenssl ?? false, timeout: 300000 }, ()
   // Chromium trusting the CA (an NSS database of its own) signs in over
   // HTTPS, and a WebSocket (wss://) and an event stream work through barrier.
   test('Chromium over HTTPS: sign-in, WebSocket and SSE', async (t) => {
-    const why = (await browserUnavailable()) ?? (wsPackage ? null : 'needs node_modules/ws (npm ci)');
+    const why = (await browserUnavailable()) ?? (wsPackage ? null : 'needs node_modules/ws (npm ci)')
+      ?? (existsSync('/usr/bin/certutil') ? null : 'needs certutil (apt-get install libnss3-tools)');
     if (why) { t.skip(why); return; }
     const home = path.join(dir, 'home');
     await new Promise((resolve, reject) => execFile('sh', ['-c',
       `mkdir -p "${home}/.pki/nssdb" && certutil -N -d "sql:${home}/.pki/nssdb" --empty-password && `
       + `certutil -A -d "sql:${home}/.pki/nssdb" -n barrier-test-ca -t C,, -i "${ca.cert}"`],
-    (error, stdout, stderr) => (error ? reject(new Error(`needs certutil: ${stderr}`)) : resolve())));
+    (error, stdout, stderr) => (error ? reject(new Error(`certutil failed: ${stderr}`)) : resolve())));
     const browser = await launchBrowser({ env: { ...process.env, HOME: home } });
     try {
       const context = await browser.newContext();
