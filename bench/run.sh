@@ -11,9 +11,14 @@
 #   4. nginx serving the file behind barrier's forward-auth check (auth_request)
 #   5. nginx proxy_pass to an upstream (the second nginx, the same small file)
 #   6. barrier serve, signed in, proxying to that same upstream
-#   7. a 1 GiB upload (curl -T -, chunked) through barrier serve to a small
+#   7. nginx over TLS serving the file (keep-alive; a certificate made here
+#      with openssl, TLS 1.3, the same for both)
+#   8. a second barrier serve with server.tls (same store, key and file)
+#      serving it over TLS to the signed-in client; the closing note gives
+#      its ratio to (7) against the plain ratio of (2) to (1)
+#   9. a 1 GiB upload (curl -T -, chunked) through barrier serve to a small
 #      Node upstream, with barrier's peak RSS before and after it
-#   8. with --sessions N: N sessions written straight into barrier's store
+#  10. with --sessions N: N sessions written straight into barrier's store
 #      (bench/seed_sessions.cpp, the project's own store and codec), each
 #      requested once with its signed cookie so that barrier's session cache
 #      holds them all, then barrier's RSS with N cached sessions
@@ -109,6 +114,8 @@ NGINX_CEILING_PORT=$(free_port 127.0.0.1)
 NGINX_PROXY_PORT=$(free_port 127.0.0.1)
 BACKEND_PORT=$(free_port 127.0.0.1)
 METRICS_PORT=$(free_port $BARRIER_HOST)
+BARRIER_TLS_PORT=$(free_port $BARRIER_HOST)
+NGINX_TLS_PORT=$(free_port 127.0.0.1)
 UPSTREAM_PORT=$(free_port 127.0.0.1)
 SITE=http://$BARRIER_HOST:$BARRIER_PORT
 SECRET=$(openssl rand -hex 16)
@@ -188,6 +195,16 @@ server:
     - { prefix: /proxied/, upstream: "http://127.0.0.1:$BACKEND_PORT" }
   metrics_listen: "$BARRIER_HOST:$METRICS_PORT"
 YAML
+# Rows (7) and (8): one self-signed certificate for nginx and barrier over
+# TLS; barrier's TLS twin shares the store, key and file of the plain one.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench \
+  -addext "subjectAltName=IP:127.0.0.1,IP:$BARRIER_HOST" \
+  -keyout "$WORK/tls.key" -out "$WORK/tls.pem" 2>/dev/null
+chmod 600 "$WORK/tls.key"
+TLS_SITE=https://$BARRIER_HOST:$BARRIER_TLS_PORT
+sed -e "s|^site_url: .*|site_url: $TLS_SITE|" -e "s|$BARRIER_HOST:$BARRIER_PORT|$BARRIER_HOST:$BARRIER_TLS_PORT|" \
+  -e '/metrics_listen/d' "$WORK/barrier.yaml" >"$WORK/barrier-tls.yaml"
+printf '  tls: { cert: "%s", key: "%s" }\n' "$WORK/tls.pem" "$WORK/tls.key" >>"$WORK/barrier-tls.yaml"
 # cache.max_entries (default 10000, README "cache") bounds the session cache;
 # its 16 shards split the bound evenly and the keys unevenly, so N sessions
 # need some headroom to all stay cached.
@@ -202,6 +219,9 @@ fi
 BARRIER_PID=$!
 PIDS+=("$BARRIER_PID")
 wait_for "$WORK/barrier.out" 'listening on' 30
+"$BARRIER" serve -c "$WORK/barrier-tls.yaml" --log-level warn >"$WORK/barrier-tls.out" 2>"$WORK/barrier-tls.err" &
+PIDS+=($!)
+wait_for "$WORK/barrier-tls.out" 'listening on' 30
 
 # Sign in once, like a browser: login -> provider form -> callback -> cookie.
 JAR=$WORK/cookies.txt
@@ -264,6 +284,13 @@ $(auth_location barrier /_identity/check)
 $(auth_location backend /_allow)
   }
   server {
+    listen 127.0.0.1:$NGINX_TLS_PORT ssl;
+    ssl_certificate $WORK/tls.pem;
+    ssl_certificate_key $WORK/tls.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $WORK/site;
+  }
+  server {
     listen 127.0.0.1:$NGINX_PROXY_PORT;
     location / {
       proxy_pass http://backend;
@@ -274,7 +301,7 @@ $(auth_location backend /_allow)
 }
 NGINX
 start_nginx nginx
-for port in $NGINX_PORT $NGINX_AUTH_PORT $NGINX_CEILING_PORT $NGINX_PROXY_PORT; do
+for port in $NGINX_PORT $NGINX_AUTH_PORT $NGINX_CEILING_PORT $NGINX_PROXY_PORT $NGINX_TLS_PORT; do
   wait_port 127.0.0.1 "$port"
 done
 expect_200() {  # what url [curl args]
@@ -286,6 +313,8 @@ expect_200 "nginx + forward-auth" "http://127.0.0.1:$NGINX_AUTH_PORT/index.html"
 expect_200 "nginx + the 204 ceiling" "http://127.0.0.1:$NGINX_CEILING_PORT/index.html"
 expect_200 "nginx proxy_pass" "http://127.0.0.1:$NGINX_PROXY_PORT/proxied/index.html"
 expect_200 "barrier serve to the upstream" "$SITE/proxied/index.html" -H "Cookie: $COOKIE"
+expect_200 "nginx over TLS" "https://127.0.0.1:$NGINX_TLS_PORT/index.html" --cacert "$WORK/tls.pem"
+expect_200 "barrier serve over TLS" "$TLS_SITE/index.html" --cacert "$WORK/tls.pem" -H "Cookie: $COOKIE"
 
 # Runs wrk; prints "requests/s p50 p99" (latencies in ms).
 run_wrk() {
@@ -345,12 +374,16 @@ wrk -t1 -c4 -d1s "http://127.0.0.1:$NGINX_PORT/index.html" >/dev/null
 wrk -t1 -c4 -d1s -H "Cookie: $COOKIE" "$SITE/index.html" >/dev/null
 wrk -t1 -c4 -d1s "http://127.0.0.1:$NGINX_PROXY_PORT/proxied/index.html" >/dev/null
 wrk -t1 -c4 -d1s -H "Cookie: $COOKIE" "$SITE/proxied/index.html" >/dev/null
+wrk -t1 -c4 -d1s "https://127.0.0.1:$NGINX_TLS_PORT/index.html" >/dev/null
+wrk -t1 -c4 -d1s -H "Cookie: $COOKIE" "$TLS_SITE/index.html" >/dev/null
 read -r N_RPS N_P50 N_P99 < <(run_wrk "http://127.0.0.1:$NGINX_PORT/index.html")
 read -r B_RPS B_P50 B_P99 < <(run_wrk "$SITE/index.html" -H "Cookie: $COOKIE")
 read -r C_RPS C_P50 C_P99 < <(run_wrk "http://127.0.0.1:$NGINX_CEILING_PORT/index.html")
 read -r F_RPS F_P50 F_P99 < <(run_wrk "http://127.0.0.1:$NGINX_AUTH_PORT/index.html" -H "Cookie: $COOKIE")
 read -r P_RPS P_P50 P_P99 < <(run_wrk "http://127.0.0.1:$NGINX_PROXY_PORT/proxied/index.html")
 read -r U_RPS U_P50 U_P99 < <(run_wrk "$SITE/proxied/index.html" -H "Cookie: $COOKIE")
+read -r NT_RPS NT_P50 NT_P99 < <(run_wrk "https://127.0.0.1:$NGINX_TLS_PORT/index.html")
+read -r BT_RPS BT_P50 BT_P99 < <(run_wrk "$TLS_SITE/index.html" -H "Cookie: $COOKIE")
 RSS=$(awk '/^VmRSS/ { print $2 }' "/proc/$BARRIER_PID/status")
 HWM=$(awk '/^VmHWM/ { print $2 }' "/proc/$BARRIER_PID/status")
 
@@ -368,6 +401,11 @@ row "(3) nginx auth_request to nginx 204 (ceiling)" "$C_RPS" "$C_P50" "$C_P99" "
 row "(4) nginx + barrier forward-auth, signed in" "$F_RPS" "$F_P50" "$F_P99" "$(ratio "$F_RPS" "$C_RPS") of (3)"
 row "(5) nginx proxy_pass to upstream" "$P_RPS" "$P_P50" "$P_P99" "reference"
 row "(6) barrier serve to upstream, signed in" "$U_RPS" "$U_P50" "$U_P99" "$(ratio "$U_RPS" "$P_RPS") of (5)"
+row "(7) nginx over TLS, static file" "$NT_RPS" "$NT_P50" "$NT_P99" "reference"
+row "(8) barrier serve over TLS, static file, signed in" "$BT_RPS" "$BT_P50" "$BT_P99" "$(ratio "$BT_RPS" "$NT_RPS") of (7)"
+printf '\nover TLS, barrier serve does %s of nginx, against %s in plain HTTP ((8)/(7) against (2)/(1): %s points apart)\n' \
+  "$(ratio "$BT_RPS" "$NT_RPS")" "$(ratio "$B_RPS" "$N_RPS")" \
+  "$(awk -v a="$BT_RPS" -v b="$NT_RPS" -v c="$B_RPS" -v d="$N_RPS" 'BEGIN { printf "%.0f", 100 * a / b - 100 * c / d }')"
 printf '\nbarrier RSS: %s KiB now, %s KiB peak\n' "$RSS" "$HWM"
 printf 'upload of %s MiB through barrier serve: %s s (%s MiB/s); barrier peak RSS %s KiB before it, %s KiB after\n' \
   "$UPLOAD_MIB" "$UPLOAD_SECONDS" "$(awk -v m="$UPLOAD_MIB" -v s="$UPLOAD_SECONDS" 'BEGIN { printf "%.0f", m / s }')" \

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "adapters/private_file.h"
 #include "core/mutex.h"
 #include "core/session/record_claims.h"
 
@@ -272,35 +273,6 @@ class SqliteStore : public SessionStore {
   }
 
  private:
-  static Status checkPrivateFile(const std::string& file) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
-      if (errno == ELOOP) {
-        return Status::invalid("store.path: " + file + " is a symbolic link; name the file itself");
-      }
-      if (errno == ENOENT) return Status::ok();  // a journal not made yet
-      return Status::unavailable("store.path: cannot open " + file + ": " + std::strerror(errno));
-    }
-    struct stat st {};
-    bool stated = ::fstat(fd, &st) == 0;
-    ::close(fd);
-    if (!stated) return Status::unavailable("store.path: cannot inspect " + file);
-    if (!S_ISREG(st.st_mode))
-      return Status::invalid("store.path: " + file + " is not a regular file");
-    if (st.st_uid != ::geteuid()) {
-      return Status::invalid("store.path: " + file + " belongs to another user (uid " +
-                             std::to_string(st.st_uid) + "); barrier runs as uid " +
-                             std::to_string(::geteuid()));
-    }
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-      char mode[8];
-      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-      return Status::invalid("store.path: " + file + " has mode " + mode +
-                             ": other users could write sessions into it; run chmod 600 " + file);
-    }
-    return Status::ok();
-  }
-
   static Status addMissingColumns(sqlite3* db) {
     for (const char* sql : kAddedColumns) {
       char* err = nullptr;
@@ -332,7 +304,9 @@ class SqliteStore : public SessionStore {
     // them for writing: SQLite would fall back to reading one read-only.)
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
       std::string file = path_ + suffix;
-      if (Status s = checkPrivateFile(file); !s) return s;
+      Status s = checkPrivateFile("store.path", file, PrivateAccess::kNoWriteByOthers,
+                                  /*missing_ok=*/true);
+      if (!s) return s;
     }
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path_.c_str(), &db,

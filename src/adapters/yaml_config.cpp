@@ -208,7 +208,12 @@ void resolveRelativePaths(Config& config, const std::string& config_path) {
     std::filesystem::path p(file);
     if (p.is_relative()) file = (base / p).lexically_normal().string();
   };
-  for (OriginConfig& origin : config.server.origins) resolve(origin.static_root);
+  for (OriginConfig& origin : config.server.origins) {
+    resolve(origin.static_root);
+    resolve(origin.ca_file);
+  }
+  resolve(config.server.tls.cert);
+  resolve(config.server.tls.key);
   if (config.store.type == StoreConfig::Type::kSqlite) resolve(config.store.path);
 }
 

@@ -15,6 +15,7 @@
 #include "adapters/curl_http_client.h"
 #include "adapters/store_factory.h"
 #include "adapters/system.h"
+#include "adapters/tls_context.h"
 #include "adapters/yaml_config.h"
 #include "cli/command.h"
 #include "server/connect_check.h"
@@ -89,6 +90,32 @@ void connect(const ValidConfig& c) {
   if (!failures.empty()) throw CliError("cannot connect: " + failures + " (see above)", 1);
 }
 
+// server.tls as serve loads it (files readable, key private and matching),
+// then the certificate's expiry: a warning under kExpiryWarningDays.
+constexpr int64_t kExpiryWarningDays = 14;
+
+void checkServerTls(const std::string& path, const ServerTlsConfig& tls) {
+  if (!tls.enabled()) return;
+  TlsMinVersion min = tls.min_version == "1.3" ? TlsMinVersion::kTls13 : TlsMinVersion::kTls12;
+  if (auto loaded = makeTlsServerContext({tls.cert, tls.key, min, "server.tls"}); !loaded.isOk()) {
+    throw CliError(path + ": " + loaded.status().message(), 2);
+  }
+  auto cert = summarizeCertificate(tls.cert, "server.tls.cert");
+  if (!cert.isOk()) throw CliError(path + ": " + cert.status().message(), 2);
+  std::printf("  tls:       %s (%s), expires %s (%lld days), TLS %s+\n", tls.cert.c_str(),
+              cert->subject.c_str(), cert->not_after.c_str(),
+              static_cast<long long>(cert->days_left), tls.min_version.c_str());
+  if (cert->days_left < 0) {
+    std::printf("  warning:   the certificate in %s has expired: browsers refuse it\n",
+                tls.cert.c_str());
+  } else if (cert->days_left < kExpiryWarningDays) {
+    std::printf(
+        "  warning:   the certificate in %s expires in %lld days: renew it, then send "
+        "SIGHUP to barrier serve\n",
+        tls.cert.c_str(), static_cast<long long>(cert->days_left));
+  }
+}
+
 void run(const std::string& path, bool connect_too) {
   Result<ValidConfig> config = loadConfigFile(path);
   if (!config.isOk()) throw CliError(config.status().message(), 2);
@@ -131,6 +158,7 @@ void run(const std::string& path, bool connect_too) {
         "session.cookie_name \"__Host-%s\" rules that out on an https site\n",
         c.session.cookie_name.c_str(), c.session.cookie_name.c_str());
   }
+  checkServerTls(path, c.server.tls);
   if (connect_too) connect(c);
 }
 

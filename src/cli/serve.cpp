@@ -13,8 +13,9 @@
 // counts and the log level keep their start-up values until a restart.
 //
 // Once the socket is bound, one line goes to stdout —
-//   listening on http://127.0.0.1:8080
+//   listening on http://127.0.0.1:8080   (https:// with server.tls)
 // — so scripts and tests can wait for it (and learn the port when 0 was asked).
+// With server.tls, SIGHUP also re-reads the certificate and key.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -225,7 +226,12 @@ class Reloader {
 };
 
 void printAddresses(const Server& server, const ValidConfig& config) {
-  std::printf("listening on http://%s\n", server.localAddress().c_str());
+  bool tls = config.server.tls.enabled();
+  std::printf("listening on %s://%s\n", tls ? "https" : "http", server.localAddress().c_str());
+  if (!config.server.redirect_http.empty()) {
+    std::printf("redirecting http on port %u to %s\n", static_cast<unsigned>(server.redirectPort()),
+                config.site_url.c_str());
+  }
   if (!config.server.metrics_listen.empty()) {
     std::string host =
         config.server.metrics_listen.substr(0, config.server.metrics_listen.rfind(':'));

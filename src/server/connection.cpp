@@ -6,6 +6,7 @@
 #include "server/framing.h"
 #include "server/responses.h"
 #include "server/router.h"
+#include "server/tls_server.h"
 
 namespace barrier::server_detail {
 
@@ -21,7 +22,7 @@ constexpr std::chrono::seconds kMaxLinger{2};
 
 // Reads what the client still sends, up to kMaxLingerBytes or
 // kMaxLinger, after the write side was shut down.
-net::awaitable<void> linger(beast::tcp_stream& stream) {
+net::awaitable<void> linger(ClientStream& stream) {
   error_code ec;
   stream.expires_after(kMaxLinger);
   std::array<char, 16 * 1024> scratch;
@@ -38,6 +39,7 @@ net::awaitable<bool> readAndDispatch(Exchange& ex, beast::flat_buffer& buffer, R
   if (read.refuse_status != 0) co_return co_await refuse(ex, read.refuse_status);
   if (!read.ok) co_return false;
   ex.keep_alive = parser.get().keep_alive() && !ex.server.stopping.load();
+  if (ex.redirect_to_https) co_return co_await redirectToHttps(ex, request);
   // The body stays unread until the request is to be forwarded upstream,
   // after the check: nobody gets barrier to read or hold a body without a
   // session (nor "100 Continue" to send one).
@@ -49,12 +51,13 @@ net::awaitable<bool> readAndDispatch(Exchange& ex, beast::flat_buffer& buffer, R
 // Reads one request, answers it, logs it. Returns whether the connection
 // may carry another request; `unread_body` tells whether the client may
 // still be sending a body barrier did not read.
-net::awaitable<bool> serveOne(ServerContext& server, beast::tcp_stream& stream,
+net::awaitable<bool> serveOne(ServerContext& server, ClientStream& stream,
                               beast::flat_buffer& buffer, HeldSite& held, const std::string& remote,
-                              bool admin, bool& unread_body) {
+                              Listening on, bool& unread_body) {
   auto start = std::chrono::steady_clock::now();
   Exchange ex(server, stream);
-  ex.admin = admin;
+  ex.admin = on == Listening::kAdmin;
+  ex.redirect_to_https = on == Listening::kRedirect;
   ex.request_id = server.nextRequestId();
   server.site.refresh(held);
   ex.site = held.site.get();
@@ -76,7 +79,7 @@ net::awaitable<bool> serveOne(ServerContext& server, beast::tcp_stream& stream,
 // Waits for the first bytes of the next request. Idle between requests is
 // the only state in which shutdown may cut the connection. False when the
 // connection is to end.
-net::awaitable<bool> awaitRequest(ServerContext& server, beast::tcp_stream& stream,
+net::awaitable<bool> awaitRequest(ServerContext& server, ClientStream& stream,
                                   beast::flat_buffer& buffer, HeldSite& held,
                                   ConnectionState& state) {
   state.idle = true;
@@ -90,33 +93,51 @@ net::awaitable<bool> awaitRequest(ServerContext& server, beast::tcp_stream& stre
   co_return !ec;
 }
 
+// The end of a connection. An established TLS session says close_notify
+// (waiting at most the linger time for the client's), unless the client
+// may still be sending a body: then, as for plain HTTP, the write side is
+// shut and what comes is read and dropped, so that the answer is not lost
+// to a reset.
+net::awaitable<void> finish(ClientStream& stream, bool established, bool unread_body) {
+  error_code ec;
+  if (stream.tls() != nullptr && established && !unread_body && stream.socket().is_open()) {
+    stream.expires_after(kMaxLinger);
+    co_await stream.tls()->async_shutdown(awaitInto(ec));
+  }
+  stream.shutdownSend(ec);
+  if (unread_body) co_await linger(stream);
+}
+
 }  // namespace
 
-net::awaitable<void> serveConnection(ServerContext& server, tcp::socket socket, bool admin) {
+net::awaitable<void> serveConnection(ServerContext& server, tcp::socket socket, Listening on,
+                                     std::shared_ptr<ssl::context> tls) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   std::string remote;
   if (auto endpoint = socket.remote_endpoint(ec); !ec) remote = endpoint.address().to_string();
   auto executor = socket.get_executor();
-  beast::tcp_stream stream(std::move(socket));
+  ClientStream stream(tls.get(), std::move(socket));
   auto state = std::make_shared<ConnectionState>();
   state->stream = &stream;
+  state->idle = true;  // a handshake may be cut by shutdown as an idle wait is
   server.connections.add(state, executor);
   server.metrics.connectionOpened();
   beast::flat_buffer buffer;
   HeldSite held;
-  bool again = true;
+  server.site.refresh(held);
+  bool established = !tls || co_await acceptTls(server, stream, held.site->options);
+  bool again = established;
   bool unread_body = false;
   while (again) {
     if (buffer.size() == 0) {
       bool arrived = co_await awaitRequest(server, stream, buffer, held, *state);
       if (!arrived) break;
     }
-    again = co_await serveOne(server, stream, buffer, held, remote, admin, unread_body);
+    again = co_await serveOne(server, stream, buffer, held, remote, on, unread_body);
   }
   state->stream = nullptr;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  if (unread_body) co_await linger(stream);
+  co_await finish(stream, established, unread_body);
   server.connections.remove(state);
   server.metrics.connectionClosed();
 }

@@ -8,14 +8,15 @@
 
 #include "core/mutex.h"
 #include "server/asio_support.h"
+#include "server/tls_stream.h"
 
 namespace barrier::server_detail {
 
 // What a connection exposes to the shutdown logic. Touched only on the
 // connection's strand (shutdown posts there), so no locking is needed.
 struct ConnectionState {
-  beast::tcp_stream* stream = nullptr;  // null once the connection is done
-  bool idle = false;                    // waiting for the first byte of a request
+  ClientStream* stream = nullptr;  // null once the connection is done
+  bool idle = false;               // waiting for the first byte of a request
 };
 
 // Every open connection with its executor. Thread-safe.

@@ -14,6 +14,7 @@
 #include "server/health.h"
 #include "server/metrics.h"
 #include "server/site.h"
+#include "server/tls_stream.h"
 
 namespace barrier::server_detail {
 
@@ -50,12 +51,12 @@ struct ServerContext {
 // Per-request facts the router, the endpoints, the writers and the access
 // log share.
 struct Exchange {
-  Exchange(ServerContext& server_in, beast::tcp_stream& stream_in)
+  Exchange(ServerContext& server_in, ClientStream& stream_in)
       : server(server_in), stream(stream_in) {}
 
   ServerContext& server;
-  beast::tcp_stream& stream;  // the client's connection
-  Site* site = nullptr;       // the configuration this request runs under (its connection holds it)
+  ClientStream& stream;  // the client's connection
+  Site* site = nullptr;  // the configuration this request runs under (its connection holds it)
   unsigned version = 11;
   bool keep_alive = true;
   bool head = false;
@@ -69,6 +70,8 @@ struct Exchange {
   bool unread_body = false;
   // Came in on server.metrics_listen: only health and metrics are served.
   bool admin = false;
+  // Came in on server.redirect_http: answered 308 to the https:// site.
+  bool redirect_to_https = false;
   // The checked session's sub, for the access log; kept only with
   // server.log_user.
   std::string user;

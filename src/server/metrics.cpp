@@ -38,6 +38,20 @@ const char* outcomeName(Outcome outcome) {
   return "unknown";
 }
 
+const char* tlsFailureName(TlsFailure failure) {
+  switch (failure) {
+    case TlsFailure::kTimeout:
+      return "timeout";
+    case TlsFailure::kPlainHttp:
+      return "plain_http";
+    case TlsFailure::kHandshake:
+      return "handshake";
+    case TlsFailure::kCount:
+      break;
+  }
+  return "unknown";
+}
+
 void Metrics::observeStoreLatency(double seconds, bool ok) {
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     if (seconds <= kLatencyBuckets[i]) {
@@ -114,6 +128,15 @@ std::string Metrics::render() const {
       "# HELP barrier_open_connections Client connections currently open.\n"
       "# TYPE barrier_open_connections gauge\nbarrier_open_connections " +
       std::to_string(connections_open_.load(std::memory_order_relaxed)) + "\n";
+  out +=
+      "# HELP barrier_tls_handshake_failures_total TLS connections that ended before a request "
+      "(server.tls), by reason.\n"
+      "# TYPE barrier_tls_handshake_failures_total counter\n";
+  for (size_t i = 0; i < tls_failures_.size(); ++i) {
+    out += std::string("barrier_tls_handshake_failures_total{reason=\"") +
+           tlsFailureName(static_cast<TlsFailure>(i)) + "\"} " +
+           std::to_string(load(tls_failures_[i])) + "\n";
+  }
   return out;
 }
 

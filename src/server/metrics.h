@@ -34,6 +34,18 @@ enum class Outcome {
 
 const char* outcomeName(Outcome outcome);
 
+// Why a TLS connection ended before its first request (server.tls): none of
+// these is a request, each is counted in
+// barrier_tls_handshake_failures_total{reason=...}.
+enum class TlsFailure {
+  kTimeout,    // no complete handshake within its timeout
+  kPlainHttp,  // plain HTTP sent to the TLS port (answered 400)
+  kHandshake,  // refused: protocol version, ciphers, the client's alert...
+  kCount
+};
+
+const char* tlsFailureName(TlsFailure failure);
+
 class Metrics {
  public:
   // Upper bounds (seconds) of the store latency histogram buckets.
@@ -51,6 +63,8 @@ class Metrics {
   // A SIGHUP's re-read of the configuration: applied, or refused (the old
   // configuration stays).
   void countReload(bool ok) { relaxedAdd(ok ? reloads_ok_ : reloads_failed_); }
+  void countTlsFailure(TlsFailure failure) { relaxedAdd(tls_failures_[tlsIndex(failure)]); }
+  uint64_t tlsFailures(TlsFailure failure) const { return load(tls_failures_[tlsIndex(failure)]); }
   void connectionOpened() { connections_open_.fetch_add(1, std::memory_order_relaxed); }
   void connectionClosed() { connections_open_.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -67,6 +81,7 @@ class Metrics {
 
  private:
   static size_t index(Outcome outcome) { return static_cast<size_t>(outcome); }
+  static size_t tlsIndex(TlsFailure failure) { return static_cast<size_t>(failure); }
   static void relaxedAdd(std::atomic<uint64_t>& counter, uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
   }
@@ -87,6 +102,7 @@ class Metrics {
   std::atomic<uint64_t> reloads_ok_{0};
   std::atomic<uint64_t> reloads_failed_{0};
   std::atomic<int64_t> connections_open_{0};
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(TlsFailure::kCount)> tls_failures_{};
 };
 
 }  // namespace barrier

@@ -2,17 +2,20 @@
 
 #include <filesystem>
 
+#include "adapters/tls_context.h"
+
 namespace barrier {
 
 Result<UpstreamUrl> parseUpstreamUrl(std::string_view url) {
   auto bad = [&](std::string_view why) {
     return Status::invalid("upstream \"" + std::string(url) + "\": " + std::string(why));
   };
-  constexpr std::string_view kScheme = "http://";
-  if (url.size() < kScheme.size() || !equalsIgnoreCase(url.substr(0, kScheme.size()), kScheme)) {
-    return bad("only http:// URLs are supported");
-  }
-  std::string_view rest = url.substr(kScheme.size());
+  auto hasScheme = [&](std::string_view scheme) {
+    return url.size() >= scheme.size() && equalsIgnoreCase(url.substr(0, scheme.size()), scheme);
+  };
+  bool tls = hasScheme("https://");
+  if (!tls && !hasScheme("http://")) return bad("only http:// and https:// URLs are supported");
+  std::string_view rest = url.substr(tls ? 8 : 7);
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
@@ -20,6 +23,7 @@ Result<UpstreamUrl> parseUpstreamUrl(std::string_view url) {
   if (authority.find('@') != std::string_view::npos) return bad("user info is not supported");
   if (path.find_first_of("?#") != std::string_view::npos) return bad("no query or fragment");
   UpstreamUrl out;
+  out.tls = tls;
   out.authority = std::string(authority);
   std::string_view port;
   if (authority.front() == '[') {
@@ -37,7 +41,7 @@ Result<UpstreamUrl> parseUpstreamUrl(std::string_view url) {
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
   if (out.host.empty()) return bad("missing host");
-  if (port.empty()) port = "80";
+  if (port.empty()) port = tls ? "443" : "80";
   if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
       std::stoi(std::string(port)) == 0 || std::stoi(std::string(port)) > 65535) {
     return bad("bad port");
@@ -68,6 +72,12 @@ Result<std::vector<Origin>> makeOrigins(const std::vector<OriginConfig>& config)
       auto upstream = parseUpstreamUrl(entry.upstream);
       if (!upstream.isOk()) return Status::invalid(field + "." + upstream.status().message());
       origin.upstream = std::move(upstream.value());
+      if (origin.upstream->tls) {
+        auto tls = makeTlsClientContext({entry.ca_file, "", "", TlsMinVersion::kTls12,
+                                         field + (entry.ca_file.empty() ? "" : ".ca_file")});
+        if (!tls.isOk()) return tls.status();
+        origin.tls = std::shared_ptr<SSL_CTX>(tls->release(), SslCtxFree{});
+      }
     }
     if (!origin.files && !origin.upstream) {
       return Status::invalid(field + " needs static or upstream");

@@ -1,5 +1,5 @@
 // The origins behind the barrier (server.origins in barrier.yaml): a static
-// folder, an upstream http:// URL, or both (the folder first; a 404 there
+// folder, an upstream http:// or https:// URL, or both (the folder first; a 404 there
 // falls through to the upstream). The longest matching path prefix wins.
 //
 // Paths are never rewritten: a request for /docs/a.html under prefix /docs/
@@ -7,6 +7,8 @@
 // <upstream>/docs/a.html (the upstream URL's own path, if any, is put in
 // front).
 #pragma once
+
+#include <openssl/ssl.h>
 
 #include <memory>
 #include <optional>
@@ -20,27 +22,31 @@
 
 namespace barrier {
 
-// An upstream http:// URL split for the connector.
+// An upstream http:// or https:// URL split for the connector.
 struct UpstreamUrl {
+  bool tls = false;       // https://: verified TLS (system store or the origin's ca_file)
   std::string host;       // name or IP literal (IPv6 without brackets)
-  std::string port;       // "80" by default
+  std::string port;       // "80" or "443" by default
   std::string base_path;  // "" or "/base" (no trailing '/')
   std::string authority;  // host[:port] as written, for the Host header
 };
 
-// Only plain http:// (TLS to the upstream is a proxy's job on loopback).
-// Errors name the value: "upstream \"ftp://x\": only http:// URLs are supported".
+// http:// or https://host[:port][/base]. Errors name the value:
+// "upstream \"ftp://x\": only http:// and https:// URLs are supported".
 Result<UpstreamUrl> parseUpstreamUrl(std::string_view url);
 
 struct Origin {
   std::string prefix;
   std::unique_ptr<StaticOrigin> files;  // may be null
   std::optional<UpstreamUrl> upstream;  // may be empty
-  size_t index = 0;                     // position in the origin list (pool key)
+  // For an https:// upstream: the client TLS context (its CA file loaded),
+  // shared by the connection pools of every Site built from this origin.
+  std::shared_ptr<SSL_CTX> tls;
+  size_t index = 0;  // position in the origin list (pool key)
 };
 
-// Builds the origins of `config`, opening each static root. Errors name the
-// origin ("server.origins[1].static_root ...").
+// Builds the origins of `config`, opening each static root and each https
+// upstream's CA file. Errors name the origin ("server.origins[1].ca_file ...").
 Result<std::vector<Origin>> makeOrigins(const std::vector<OriginConfig>& config);
 
 // True when `prefix` covers `path`: "/" covers all; "/api" covers "/api" and

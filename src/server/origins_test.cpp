@@ -21,12 +21,18 @@ TEST(OriginsTest, ParsesUpstreamUrls) {
   ASSERT_TRUE(c.isOk());
   EXPECT_EQ(c->host, "::1");
   EXPECT_EQ(c->port, "8081");
+  EXPECT_FALSE(c->tls);
+  auto d = parseUpstreamUrl("https://app.internal/base");
+  ASSERT_TRUE(d.isOk());
+  EXPECT_TRUE(d->tls);
+  EXPECT_EQ(d->port, "443");
+  EXPECT_EQ(d->authority, "app.internal");
 }
 
-// Anything but plain http://host[:port][/path] is refused with the value named.
+// Anything but http(s)://host[:port][/path] is refused with the value named.
 TEST(OriginsTest, RefusesOtherUrls) {
   for (const char* url :
-       {"https://x", "ftp://x", "http://", "http://:80", "http://u:p@x", "http://x:0",
+       {"https://", "ftp://x", "http://", "http://:80", "http://u:p@x", "http://x:0",
         "http://x:70000", "http://x:8a", "http://x/?q", "http://[::1", "127.0.0.1:80"}) {
     auto parsed = parseUpstreamUrl(url);
     ASSERT_FALSE(parsed.isOk()) << url;
@@ -46,27 +52,27 @@ TEST(OriginsTest, PrefixCoversSegments) {
 
 // The longest covering prefix wins, whatever the order in the config.
 TEST(OriginsTest, LongestPrefixWins) {
-  auto origins = makeOrigins({{"/", "", "http://127.0.0.1:1"},
-                              {"/api/v2", "", "http://127.0.0.1:3"},
-                              {"/api", "", "http://127.0.0.1:2"}});
+  auto origins = makeOrigins({{"/", "", "http://127.0.0.1:1", ""},
+                              {"/api/v2", "", "http://127.0.0.1:3", ""},
+                              {"/api", "", "http://127.0.0.1:2", ""}});
   ASSERT_TRUE(origins.isOk());
   EXPECT_EQ(selectOrigin(*origins, "/index.html")->upstream->port, "1");
   EXPECT_EQ(selectOrigin(*origins, "/api/users")->upstream->port, "2");
   EXPECT_EQ(selectOrigin(*origins, "/api/v2/users")->upstream->port, "3");
   EXPECT_EQ(selectOrigin(*origins, "/api/v20")->upstream->port, "2");
-  auto none = makeOrigins({{"/api", "", "http://127.0.0.1:2"}});
+  auto none = makeOrigins({{"/api", "", "http://127.0.0.1:2", ""}});
   EXPECT_EQ(selectOrigin(*none, "/other"), nullptr);
 }
 
 // Config errors name the origin and the field.
 TEST(OriginsTest, ConfigErrorsNameTheOrigin) {
-  auto missing = makeOrigins({{"/", "", ""}});
+  auto missing = makeOrigins({{"/", "", "", ""}});
   ASSERT_FALSE(missing.isOk());
   EXPECT_NE(missing.status().message().find("server.origins[0]"), std::string::npos);
-  auto bad = makeOrigins({{"/", "", "http://127.0.0.1:1"}, {"x", "", "http://a"}});
+  auto bad = makeOrigins({{"/", "", "http://127.0.0.1:1", ""}, {"x", "", "http://a", ""}});
   ASSERT_FALSE(bad.isOk());
   EXPECT_NE(bad.status().message().find("server.origins[1].prefix"), std::string::npos);
-  auto root = makeOrigins({{"/", "/nonexistent/root", ""}});
+  auto root = makeOrigins({{"/", "/nonexistent/root", "", ""}});
   ASSERT_FALSE(root.isOk());
   EXPECT_NE(root.status().message().find("server.origins[0].static: folder /nonexistent/root"),
             std::string::npos)

@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 
+#include "adapters/tls_context.h"
 #include "server/forward_headers.h"
 #include "server/upstream.h"
 
@@ -118,7 +119,13 @@ net::awaitable<error_code> connectOp(tcp::socket& socket, tcp::resolver::results
   co_return ec;
 }
 
-net::awaitable<error_code> writeHeaderOp(tcp::socket& socket, RequestSerializer& serializer) {
+net::awaitable<error_code> handshakeOp(UpstreamStream::TlsLayer& tls) {
+  error_code ec;
+  co_await tls.async_handshake(ssl::stream_base::client, awaitInto(ec));
+  co_return ec;
+}
+
+net::awaitable<error_code> writeHeaderOp(UpstreamStream& socket, RequestSerializer& serializer) {
   error_code ec;
   co_await http::async_write_header(socket, serializer, awaitInto(ec));
   co_return ec;
@@ -126,14 +133,14 @@ net::awaitable<error_code> writeHeaderOp(tcp::socket& socket, RequestSerializer&
 
 // Writes what the request's body buffer holds; "need buffer" (more to come)
 // is not an error.
-net::awaitable<error_code> writeBodyOp(tcp::socket& socket, RequestSerializer& serializer) {
+net::awaitable<error_code> writeBodyOp(UpstreamStream& socket, RequestSerializer& serializer) {
   error_code ec;
   co_await http::async_write(socket, serializer, awaitInto(ec));
   if (ec == http::error::need_buffer) ec = {};
   co_return ec;
 }
 
-net::awaitable<error_code> readHeaderOp(tcp::socket& socket, beast::flat_buffer& buffer,
+net::awaitable<error_code> readHeaderOp(UpstreamStream& socket, beast::flat_buffer& buffer,
                                         UpstreamParser& parser) {
   error_code ec;
   co_await http::async_read_header(socket, buffer, parser, awaitInto(ec));
@@ -142,7 +149,7 @@ net::awaitable<error_code> readHeaderOp(tcp::socket& socket, beast::flat_buffer&
 
 // Some of the body, as it comes: an event stream's event goes on at once,
 // not when 64 KiB have gathered.
-net::awaitable<error_code> readBodyOp(tcp::socket& socket, beast::flat_buffer& buffer,
+net::awaitable<error_code> readBodyOp(UpstreamStream& socket, beast::flat_buffer& buffer,
                                       UpstreamParser& parser) {
   error_code ec;
   co_await http::async_read_some(socket, buffer, parser, awaitInto(ec));
@@ -150,15 +157,37 @@ net::awaitable<error_code> readBodyOp(tcp::socket& socket, beast::flat_buffer& b
   co_return ec;
 }
 
+// The TLS handshake with an https:// upstream: SNI, and a certificate that
+// must chain to the trusted CAs and name the host. When it is refused,
+// `failure` says why (expired, unknown CA, name mismatch): never a plain
+// or unverified fallback.
+net::awaitable<error_code> verifyUpstream(UpstreamStream& stream, const UpstreamUrl& url,
+                                          std::chrono::milliseconds timeout, std::string& failure) {
+  UpstreamStream::TlsLayer& tls = *stream.tls();
+  if (Status named = expectPeerName(tls.native_handle(), url.host); !named) {
+    failure = "TLS: " + named.message();
+    co_return net::error::invalid_argument;
+  }
+  error_code ec = co_await withDeadline(stream, timeout, handshakeOp(tls));
+  if (ec && ec != net::error::timed_out) {
+    std::string reason = verifyFailure(tls.native_handle());
+    failure = "TLS handshake failed: " + (reason.empty() ? ec.message() : reason);
+  }
+  co_return ec;
+}
+
 net::awaitable<error_code> connectFresh(UpstreamConnection& connection, const UpstreamUrl& url,
-                                        std::chrono::milliseconds timeout) {
+                                        std::chrono::milliseconds timeout, std::string& failure) {
   error_code ec;
   tcp::resolver resolver(co_await net::this_coro::executor);
   auto endpoints = co_await resolver.async_resolve(url.host, url.port, awaitInto(ec));
   if (ec) co_return ec;
-  ec = co_await withDeadline(connection.socket, timeout,
-                             connectOp(connection.socket, std::move(endpoints)));
-  if (!ec) connection.socket.set_option(tcp::no_delay(true), ec);
+  tcp::socket& socket = connection.stream.socket();
+  ec = co_await withDeadline(socket, timeout, connectOp(socket, std::move(endpoints)));
+  if (!ec) socket.set_option(tcp::no_delay(true), ec);
+  if (!ec && connection.stream.tls() != nullptr) {
+    ec = co_await verifyUpstream(connection.stream, url, timeout, failure);
+  }
   co_return ec;
 }
 
@@ -166,7 +195,7 @@ net::awaitable<error_code> connectFresh(UpstreamConnection& connection, const Up
 // the state they share (connection, parsers, the buffer) is named once.
 class Relay {
  public:
-  Relay(beast::tcp_stream& client, const Request& request, ClientBody* body, UpstreamPool& pool,
+  Relay(ClientStream& client, const Request& request, ClientBody* body, UpstreamPool& pool,
         const RelayOptions& options, const Headers& extra)
       : client_(client),
         request_(request),
@@ -196,9 +225,9 @@ class Relay {
   net::awaitable<bool> readUpstreamPiece(http::response<http::buffer_body>& response);
   void releaseIfDone();
   void switchProtocols();
-  tcp::socket& upstream() { return connection_->socket; }
+  UpstreamStream& upstream() { return connection_->stream; }
 
-  beast::tcp_stream& client_;
+  ClientStream& client_;
   const Request& request_;
   ClientBody* body_;
   UpstreamPool& pool_;
@@ -213,6 +242,7 @@ class Relay {
   std::optional<http::request_parser<http::buffer_body>> client_body_;
   bool body_started_ = false;  // a byte of the client's body was consumed
   bool released_ = false;      // connection_ went back to the pool
+  std::string tls_failure_;    // why an https:// upstream's certificate was refused
 };
 
 net::awaitable<RelayResult> Relay::run() {
@@ -220,7 +250,7 @@ net::awaitable<RelayResult> Relay::run() {
   if (result_.client_fault) co_return std::move(result_);
   if (ec) {
     result_.failure_status = failureStatusFor(ec);
-    result_.upstream_error = ec.message();
+    result_.upstream_error = tls_failure_.empty() ? ec.message() : tls_failure_;
     co_return std::move(result_);
   }
   if (options_.upgrade && parser_->get().result_int() == 101) {
@@ -241,8 +271,9 @@ net::awaitable<error_code> Relay::sendRequest() {
     connection_ = attempt == 0 ? pool_.takeIdle() : nullptr;
     bool reused = connection_ != nullptr;
     if (!connection_) {
-      connection_ = std::make_unique<UpstreamConnection>(pool_.context());
-      ec = co_await connectFresh(*connection_, pool_.url(), options_.upstream_timeout);
+      connection_ = pool_.newConnection();
+      ec =
+          co_await connectFresh(*connection_, pool_.url(), options_.upstream_timeout, tls_failure_);
       if (ec) break;
     }
     ec = co_await writeRequest();
@@ -469,8 +500,8 @@ net::awaitable<bool> Relay::readUpstreamPiece(http::response<http::buffer_body>&
 
 }  // namespace
 
-net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& request,
-                                  ClientBody* body, UpstreamPool& pool, const RelayOptions& options,
+net::awaitable<RelayResult> relay(ClientStream& client, const Request& request, ClientBody* body,
+                                  UpstreamPool& pool, const RelayOptions& options,
                                   const Headers& extra) {
   Relay exchange(client, request, body, pool, options, extra);
   co_return co_await exchange.run();

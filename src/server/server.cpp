@@ -4,7 +4,9 @@
 // the origins: see endpoints.h).
 #include "server/server.h"
 
+#include <array>
 #include <boost/asio/signal_set.hpp>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "server/connection.h"
 #include "server/exchange.h"
 #include "server/listeners.h"
+#include "server/tls_server.h"
 
 namespace barrier {
 
@@ -43,10 +46,8 @@ class ServerImpl : public Server {
   Status start();
   std::string localAddress() const override { return formatEndpoint(publicEndpoint()); }
   uint16_t port() const override { return publicEndpoint().port(); }
-  uint16_t metricsPort() const override {
-    MutexLock lock(listeners_mu_);
-    return admin_.acceptor ? admin_.local.port() : 0;
-  }
+  uint16_t metricsPort() const override { return portOf(Listening::kAdmin); }
+  uint16_t redirectPort() const override { return portOf(Listening::kRedirect); }
   void run() override;
   void stop() override {
     net::post(accept_strand_, [this] { beginShutdown(); });
@@ -56,23 +57,35 @@ class ServerImpl : public Server {
  private:
   tcp::endpoint publicEndpoint() const {
     MutexLock lock(listeners_mu_);
-    return public_.local;
+    return listener(Listening::kPublic).local;
+  }
+  uint16_t portOf(Listening on) const {
+    MutexLock lock(listeners_mu_);
+    const Listener& l = listener(on);
+    return l.acceptor ? l.local.port() : 0;
+  }
+  Listener& listener(Listening on) REQUIRES(listeners_mu_) {
+    return listeners_[static_cast<size_t>(on)];
+  }
+  const Listener& listener(Listening on) const REQUIRES(listeners_mu_) {
+    return listeners_[static_cast<size_t>(on)];
   }
   Result<Listener> openOn(const std::string& address) {
     return openListener(address, accept_strand_);
   }
-  void spawnAcceptLoop(const Listener& listener, bool admin) {
+  void spawnAcceptLoop(const Listener& listener, Listening on) {
     if (!listener.acceptor) return;
-    net::co_spawn(accept_strand_, acceptLoop(listener.acceptor, admin), net::detached);
+    net::co_spawn(accept_strand_, acceptLoop(listener.acceptor, on), net::detached);
   }
+  void loadCertificates(const ServerOptions& options);
   void noteStartupOnly(const ServerOptions& options);
   Status rebind(const ServerOptions& options);
-  void replaceListener(Listener& running, Listener next, bool admin) REQUIRES(listeners_mu_);
+  void replaceListener(Listening on, Listener next) REQUIRES(listeners_mu_);
   void waitForSignal();
   void beginShutdown();
-  net::awaitable<void> acceptLoop(std::shared_ptr<tcp::acceptor> acceptor, bool admin);
-  net::awaitable<bool> waitBelowCap(bool admin);
-  void startConnection(tcp::socket socket, bool admin);
+  net::awaitable<void> acceptLoop(std::shared_ptr<tcp::acceptor> acceptor, Listening on);
+  net::awaitable<bool> waitBelowCap(Listening on);
+  void startConnection(tcp::socket socket, Listening on);
 
   // As given to create(): the settings a reload cannot change.
   const ServerOptions startup_;
@@ -83,29 +96,48 @@ class ServerImpl : public Server {
   ServerContext server_;  // after ioc_: its pools are joined before ioc_ goes
   Mutex reload_mu_;       // one reload at a time
   mutable Mutex listeners_mu_;
-  Listener public_ GUARDED_BY(listeners_mu_);
-  Listener admin_ GUARDED_BY(listeners_mu_);  // server.metrics_listen
+  // By Listening: server.listen, server.metrics_listen, server.redirect_http.
+  std::array<Listener, 3> listeners_ GUARDED_BY(listeners_mu_);
+  ServerCertificates certificates_;  // server.tls
+  // The TLS files of the running configuration (reload_mu_), and how many
+  // reloads happened (so SIGHUP knows whether the configuration's reload
+  // re-read them already).
+  ServerOptions tls_files_ GUARDED_BY(reload_mu_);
+  std::atomic<uint64_t> reloads_{0};
   // Public client connections being served (accepted, not yet finished).
   std::atomic<int64_t> open_connections_{0};
   bool at_cap_ = false;  // the accept loop's own (one strand)
 };
 
-// Binds both listeners and starts their accept loops (they run once run()
-// does); from then on signals are caught, so none that comes before run()
-// ends the process.
+// The addresses of `options`, by Listening.
+std::array<std::string, 3> addressesOf(const ServerOptions& options) {
+  return {options.listen, options.metrics_listen, options.redirect_http};
+}
+
+// Reads the TLS pair, loads the certificates and binds the listeners, then
+// starts their accept loops (they run once run() does); from then on
+// signals are caught, so none that comes before run() ends the process.
 Status ServerImpl::start() {
-  Result<Listener> main = openOn(startup_.listen);
-  if (!main.isOk()) return main.status();
-  Result<Listener> admin = openOn(startup_.metrics_listen);
-  if (!admin.isOk()) return admin.status();
+  if (Status s = certificates_.load(startup_); !s) return s;
+  {
+    MutexLock reloading(reload_mu_);
+    tls_files_ = startup_;
+  }
+  std::array<Listener, 3> opened;
+  std::array<std::string, 3> addresses = addressesOf(startup_);
+  for (size_t i = 0; i < opened.size(); ++i) {
+    Result<Listener> listener = openOn(addresses[i]);
+    if (!listener.isOk()) return listener.status();
+    opened[i] = std::move(listener.value());
+  }
   MutexLock lock(listeners_mu_);
-  public_ = std::move(main.value());
-  admin_ = std::move(admin.value());
-  spawnAcceptLoop(public_, /*admin=*/false);
-  spawnAcceptLoop(admin_, /*admin=*/true);
+  for (size_t i = 0; i < opened.size(); ++i) {
+    listeners_[i] = std::move(opened[i]);
+    spawnAcceptLoop(listeners_[i], static_cast<Listening>(i));
+  }
   if (startup_.handle_signals) {
     signals_.emplace(accept_strand_, SIGINT, SIGTERM);
-    if (startup_.on_reload) signals_->add(SIGHUP);
+    if (startup_.on_reload || !startup_.tls_cert.empty()) signals_->add(SIGHUP);
     waitForSignal();
   }
   return Status::ok();
@@ -138,7 +170,22 @@ Status ServerImpl::reload(const ServerOptions& options, std::shared_ptr<Gateway>
           ? old->login_limiter
           : std::make_shared<LoginLimiter>(options.login_rate_limit);
   server_.site.set(std::make_shared<Site>(options, std::move(gateway), ioc_, std::move(limiter)));
+  tls_files_ = options;
+  loadCertificates(options);
+  ++reloads_;
   return Status::ok();
+}
+
+// A pair that does not load keeps the running one: the site stays up on
+// the certificate it has, and the log says what to fix.
+void ServerImpl::loadCertificates(const ServerOptions& options) {
+  if (Status s = certificates_.load(options); !s) {
+    server_.log.write(LogLevel::kError, "tls.reload_failed", {{"error", s.message()}});
+    return;
+  }
+  if (!options.tls_cert.empty()) {
+    server_.log.write(LogLevel::kInfo, "tls.loaded", {{"cert", options.tls_cert}});
+  }
 }
 
 // The options a running server cannot change: said once per reload that
@@ -157,43 +204,42 @@ void ServerImpl::noteStartupOnly(const ServerOptions& options) {
 
 // Binds the addresses of `options` that differ from the running ones, then
 // swaps them in and closes the old sockets (on the accept strand, where
-// their loops wait): there is no moment without a listener. Both or
-// neither: a second bind that fails closes the first new socket.
+// their loops wait): there is no moment without a listener. All or none: a
+// bind that fails closes the sockets opened before it.
 Status ServerImpl::rebind(const ServerOptions& options) {
-  Listener main, admin;
+  std::array<std::string, 3> running;
   {
     MutexLock lock(listeners_mu_);
-    main.address = public_.address;
-    admin.address = admin_.address;
+    for (size_t i = 0; i < running.size(); ++i) running[i] = listeners_[i].address;
   }
-  bool main_changed = main.address != options.listen;
-  bool admin_changed = admin.address != options.metrics_listen;
-  if (main_changed) {
-    Result<Listener> opened = openOn(options.listen);
-    if (!opened.isOk()) return opened.status();
-    main = std::move(opened.value());
-  }
-  if (admin_changed) {
-    Result<Listener> opened = openOn(options.metrics_listen);
-    if (!opened.isOk()) return opened.status();  // `main`'s socket closes with it
-    admin = std::move(opened.value());
+  std::array<std::string, 3> asked = addressesOf(options);
+  std::array<std::optional<Listener>, 3> opened;
+  for (size_t i = 0; i < asked.size(); ++i) {
+    if (asked[i] == running[i]) continue;
+    Result<Listener> listener = openOn(asked[i]);
+    if (!listener.isOk()) return listener.status();  // those opened close with `opened`
+    opened[i] = std::move(listener.value());
   }
   MutexLock lock(listeners_mu_);
   if (server_.stopping.load()) return Status::unavailable("reload: the server is stopping");
-  if (main_changed) replaceListener(public_, std::move(main), /*admin=*/false);
-  if (admin_changed) replaceListener(admin_, std::move(admin), /*admin=*/true);
+  for (size_t i = 0; i < opened.size(); ++i) {
+    if (opened[i]) replaceListener(static_cast<Listening>(i), std::move(*opened[i]));
+  }
   return Status::ok();
 }
 
-void ServerImpl::replaceListener(Listener& running, Listener next, bool admin) {
-  spawnAcceptLoop(next, admin);
+void ServerImpl::replaceListener(Listening on, Listener next) {
+  Listener& running = listener(on);
+  spawnAcceptLoop(next, on);
   if (running.acceptor) {
     net::post(accept_strand_, [old = running.acceptor] {
       error_code ignored;
       old->close(ignored);
     });
   }
-  server_.log.write(LogLevel::kInfo, admin ? "server.metrics_listening" : "server.listening",
+  static constexpr const char* kEvents[] = {"server.listening", "server.metrics_listening",
+                                            "server.redirect_listening"};
+  server_.log.write(LogLevel::kInfo, kEvents[static_cast<size_t>(on)],
                     {{"address", next.address}, {"previous", running.address}});
   running = std::move(next);
 }
@@ -207,7 +253,15 @@ void ServerImpl::waitForSignal() {
       stop();
       return;
     }
-    net::post(server_.blocking, startup_.on_reload);
+    // The configuration's reload reads the TLS pair; when there is none,
+    // or it failed, the running configuration's pair is read again.
+    net::post(server_.blocking, [this] {
+      uint64_t before = reloads_.load();
+      if (startup_.on_reload) startup_.on_reload();
+      if (reloads_.load() != before) return;
+      MutexLock reloading(reload_mu_);
+      loadCertificates(tls_files_);
+    });
     waitForSignal();
   });
 }
@@ -221,8 +275,8 @@ void ServerImpl::beginShutdown() {
   error_code ignored;
   {
     MutexLock lock(listeners_mu_);
-    for (Listener* listener : {&public_, &admin_}) {
-      if (listener->acceptor) listener->acceptor->close(ignored);
+    for (Listener& listener : listeners_) {
+      if (listener.acceptor) listener.acceptor->close(ignored);
     }
   }
   if (signals_) signals_->cancel(ignored);
@@ -237,9 +291,9 @@ void ServerImpl::beginShutdown() {
 
 // Runs on accept_strand_ until shutdown or until a reload closes
 // `acceptor` (its address changed).
-net::awaitable<void> ServerImpl::acceptLoop(std::shared_ptr<tcp::acceptor> acceptor, bool admin) {
+net::awaitable<void> ServerImpl::acceptLoop(std::shared_ptr<tcp::acceptor> acceptor, Listening on) {
   while (!server_.stopping.load() && acceptor->is_open()) {
-    bool below_cap = co_await waitBelowCap(admin);
+    bool below_cap = co_await waitBelowCap(on);
     if (!below_cap) continue;
     error_code ec;
     tcp::socket socket(net::make_strand(ioc_));
@@ -252,7 +306,7 @@ net::awaitable<void> ServerImpl::acceptLoop(std::shared_ptr<tcp::acceptor> accep
       co_await pause.async_wait(awaitInto(ec));
       continue;
     }
-    startConnection(std::move(socket), admin);
+    startConnection(std::move(socket), on);
   }
 }
 
@@ -260,8 +314,8 @@ net::awaitable<void> ServerImpl::acceptLoop(std::shared_ptr<tcp::acceptor> accep
 // listen queue until one ends (said once per spell at the cap); false after
 // a short pause there. The cap is the public listener's: the metrics
 // listener must still answer when the public one is saturated.
-net::awaitable<bool> ServerImpl::waitBelowCap(bool admin) {
-  if (admin) co_return true;
+net::awaitable<bool> ServerImpl::waitBelowCap(Listening on) {
+  if (on == Listening::kAdmin) co_return true;
   int64_t max_connections = server_.site.get()->options.max_connections;
   if (open_connections_.load() < max_connections) {
     at_cap_ = false;
@@ -278,12 +332,17 @@ net::awaitable<bool> ServerImpl::waitBelowCap(bool admin) {
   co_return false;
 }
 
-void ServerImpl::startConnection(tcp::socket socket, bool admin) {
+// The public listener's connections count against the cap, the redirect
+// listener's too (both face the internet). Each TLS connection takes the
+// certificate pair current when it was accepted.
+void ServerImpl::startConnection(tcp::socket socket, Listening on) {
   auto executor = socket.get_executor();
-  if (!admin) ++open_connections_;
-  net::co_spawn(executor, serveConnection(server_, std::move(socket), admin),
-                [this, admin](const std::exception_ptr&) {
-                  if (!admin) --open_connections_;
+  bool capped = on != Listening::kAdmin;
+  if (capped) ++open_connections_;
+  std::shared_ptr<ssl::context> tls = on == Listening::kPublic ? certificates_.current() : nullptr;
+  net::co_spawn(executor, serveConnection(server_, std::move(socket), on, std::move(tls)),
+                [this, capped](const std::exception_ptr&) {
+                  if (capped) --open_connections_;
                 });
 }
 
@@ -301,6 +360,10 @@ ServerOptions ServerOptions::fromConfig(const ValidConfig& config) {
   options.upgrade_idle_timeout_ms = server.upgrade_idle_timeout * 1000;
   options.max_connections = server.max_connections;
   options.metrics_listen = server.metrics_listen;
+  options.tls_cert = server.tls.cert;
+  options.tls_key = server.tls.key;
+  options.tls_min_version = server.tls.min_version;
+  options.redirect_http = server.redirect_http;
   options.login_rate_limit = server.login_rate_limit;
   options.trust_forwarded_proto = server.trust_forwarded_proto;
   options.offload_store = config.store.type == StoreConfig::Type::kRedis ||

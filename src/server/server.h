@@ -15,7 +15,9 @@
 // regardless.
 // Reload (reload(), which SIGHUP asks for through on_reload): a new gateway
 // and limits for the requests that start afterwards; requests in flight
-// finish with those they began with.
+// finish with those they began with. With server.tls, SIGHUP re-reads the
+// certificate and key (even when the configuration could not be reloaded):
+// new connections get the new pair, open ones keep theirs.
 //
 // This header is free of Boost on purpose: Beast stays inside src/server/*.cpp.
 #pragma once
@@ -54,6 +56,15 @@ struct ServerOptions {
   // /_identity/health only. Metrics are served nowhere else: the main
   // listener answers them with 404.
   std::string metrics_listen;
+  // server.tls: with a certificate, `listen` speaks HTTPS only (the pair is
+  // read at start, and again on each reload; see tls_server.h).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_min_version = "1.2";  // or "1.3"
+  // A TLS handshake not done within this time ends the connection.
+  int64_t tls_handshake_timeout_ms = 10'000;
+  // server.redirect_http: a plain-HTTP listener answering 308 to https://.
+  std::string redirect_http;
   // /_identity/health answers from a store ping at most this old (one
   // ping at a time): the route is public, and each ping takes a thread of
   // the blocking pool (DescribeTable for DynamoDB). 0 pings every time.
@@ -89,6 +100,8 @@ class Server {
   virtual uint16_t port() const = 0;
   // The metrics listener's port (0 without server.metrics_listen).
   virtual uint16_t metricsPort() const = 0;
+  // The plain-HTTP redirect listener's port (0 without server.redirect_http).
+  virtual uint16_t redirectPort() const = 0;
   // Serves until stopped; returns once every connection has finished.
   virtual void run() = 0;
   // Starts a graceful shutdown. Thread-safe, idempotent, returns at once.

@@ -28,7 +28,7 @@ struct TunnelState {
   void touch() { last_activity = Clock::now(); }
   // Closes both sockets (the first reason given is the one kept): every
   // operation pending on them ends.
-  void end(TunnelEnd why, tcp::socket& a, tcp::socket& b) {
+  void end(TunnelEnd why, ClientStream& a, UpstreamStream& b) {
     if (!ended) {
       ended = true;
       reason = why;
@@ -36,6 +36,14 @@ struct TunnelState {
     error_code ignored;
     a.close(ignored);
     b.close(ignored);
+  }
+  template <class A, class B>
+  void fail(A& a, B& b) {
+    if constexpr (std::is_same_v<A, ClientStream>) {
+      end(TunnelEnd::kFailed, a, b);
+    } else {
+      end(TunnelEnd::kFailed, b, a);
+    }
   }
   void pumpDone() {
     --pumps_running;
@@ -54,8 +62,8 @@ struct TunnelState {
 // One direction: `pending` first, then whatever `from` reads, to `to`. At
 // the end of `from`'s stream the half-close is passed on; a failure either
 // way ends the whole tunnel.
-net::awaitable<void> pump(tcp::socket& from, tcp::socket& to, beast::flat_buffer& pending,
-                          TunnelState& state) {
+template <class From, class To>
+net::awaitable<void> pump(From& from, To& to, beast::flat_buffer& pending, TunnelState& state) {
   error_code ec;
   if (pending.size() > 0) {
     co_await net::async_write(to, pending.data(), awaitInto(ec));
@@ -71,9 +79,9 @@ net::awaitable<void> pump(tcp::socket& from, tcp::socket& to, beast::flat_buffer
   }
   if (ec == net::error::eof) {
     error_code ignored;
-    to.shutdown(tcp::socket::shutdown_send, ignored);
+    to.shutdownSend(ignored);
   } else if (!state.ended) {
-    state.end(TunnelEnd::kFailed, from, to);
+    state.fail(from, to);
   }
 }
 
@@ -89,7 +97,7 @@ std::optional<TunnelEnd> overdue(const TunnelState& state, const TunnelOptions& 
 
 // Ends the tunnel when it idles, the server stops or the session no longer
 // passes; returns once both pumps are done.
-net::awaitable<void> watch(tcp::socket& client, tcp::socket& upstream, TunnelState& state,
+net::awaitable<void> watch(ClientStream& client, UpstreamStream& upstream, TunnelState& state,
                            const TunnelOptions& options, const SessionCheck& recheck) {
   auto next_check = Clock::now() + options.recheck_period;
   while (state.pumps_running > 0) {
@@ -164,8 +172,8 @@ const char* tunnelEndName(TunnelEnd end) {
   return "closed";
 }
 
-net::awaitable<TunnelEnd> runTunnel(tcp::socket& client, beast::flat_buffer& client_pending,
-                                    tcp::socket& upstream, beast::flat_buffer& upstream_pending,
+net::awaitable<TunnelEnd> runTunnel(ClientStream& client, beast::flat_buffer& client_pending,
+                                    UpstreamStream& upstream, beast::flat_buffer& upstream_pending,
                                     const TunnelOptions& options, const SessionCheck& recheck) {
   auto executor = co_await net::this_coro::executor;
   TunnelState state(executor);
@@ -179,7 +187,7 @@ net::awaitable<TunnelEnd> runTunnel(tcp::socket& client, beast::flat_buffer& cli
   co_return state.reason;
 }
 
-net::awaitable<RelayResult> relayUpgrade(beast::tcp_stream& client, Request& forwarded,
+net::awaitable<RelayResult> relayUpgrade(ClientStream& client, Request& forwarded,
                                          const UpgradeRequest& upgrade, UpstreamPool& pool,
                                          const RelayOptions& options, const Headers& extra) {
   forwarded.headers.set("Connection", "Upgrade");
@@ -196,9 +204,8 @@ net::awaitable<RelayResult> relayUpgrade(beast::tcp_stream& client, Request& for
   if (ec) co_return result;  // the client went away
   // From here on the tunnel keeps its own time.
   client.expires_never();
-  TunnelEnd end =
-      co_await runTunnel(client.socket(), upgrade.client_buffer, result.switched->socket,
-                         result.switched->buffer, upgrade.options, upgrade.recheck);
+  TunnelEnd end = co_await runTunnel(client, upgrade.client_buffer, result.switched->stream,
+                                     result.switched->buffer, upgrade.options, upgrade.recheck);
   upgrade.log.write(end == TunnelEnd::kClosed ? LogLevel::kDebug : LogLevel::kInfo, "tunnel.closed",
                     {{"reason", tunnelEndName(end)},
                      {"upstream", pool.url().authority},

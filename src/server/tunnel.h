@@ -72,17 +72,17 @@ struct UpgradeRequest {
 // removed) with Connection: Upgrade and `upgrade.protocol`, and answers the
 // client as relay() does; on a 101 the tunnel runs until it ends. Then the
 // result says status 101, keep_alive false.
-net::awaitable<RelayResult> relayUpgrade(beast::tcp_stream& client, Request& forwarded,
+net::awaitable<RelayResult> relayUpgrade(ClientStream& client, Request& forwarded,
                                          const UpgradeRequest& upgrade, UpstreamPool& pool,
                                          const RelayOptions& options, const Headers& extra);
 
 // The tunnel itself: first what is pending on either side (bytes read past
-// an HTTP header), then everything either socket reads goes to the other,
-// until one of the ends above. Both sockets are closed or shut down when it
+// an HTTP header), then everything either stream reads goes to the other,
+// until one of the ends above. Both are closed or shut down when it
 // returns. All of it runs on the calling coroutine's executor, which must
-// be a strand (or a single thread).
-net::awaitable<TunnelEnd> runTunnel(tcp::socket& client, beast::flat_buffer& client_pending,
-                                    tcp::socket& upstream, beast::flat_buffer& upstream_pending,
+// be a strand (or a single thread). Plain or TLS on either side.
+net::awaitable<TunnelEnd> runTunnel(ClientStream& client, beast::flat_buffer& client_pending,
+                                    UpstreamStream& upstream, beast::flat_buffer& upstream_pending,
                                     const TunnelOptions& options, const SessionCheck& recheck);
 
 }  // namespace barrier::server_detail

@@ -70,12 +70,15 @@ class TunnelTest : public ::testing::Test {
     for (std::thread& thread : threads_) thread.join();
   }
 
-  // Starts the tunnel between the two near sockets; the future holds why it ended.
+  // Starts the tunnel between the two near sockets (as plain streams); the
+  // future holds why it ended.
   std::future<TunnelEnd> start() {
     auto promise = std::make_shared<std::promise<TunnelEnd>>();
     std::future<TunnelEnd> ended = promise->get_future();
+    client_stream_.emplace(nullptr, std::move(client_.near));
+    upstream_stream_.emplace(nullptr, std::move(upstream_.near));
     net::co_spawn(strand_,
-                  runTunnel(client_.near, client_pending_, upstream_.near, upstream_pending_,
+                  runTunnel(*client_stream_, client_pending_, *upstream_stream_, upstream_pending_,
                             options_, recheck_),
                   [promise](const std::exception_ptr&, TunnelEnd end) { promise->set_value(end); });
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -95,6 +98,8 @@ class TunnelTest : public ::testing::Test {
       ioc_.get_executor()};
   SocketPair client_;
   SocketPair upstream_;
+  std::optional<ClientStream> client_stream_;
+  std::optional<UpstreamStream> upstream_stream_;
   beast::flat_buffer client_pending_;
   beast::flat_buffer upstream_pending_;
   TunnelOptions options_;

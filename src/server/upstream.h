@@ -18,6 +18,7 @@
 #include "core/mutex.h"
 #include "server/asio_support.h"
 #include "server/origins.h"
+#include "server/tls_stream.h"
 
 namespace barrier::server_detail {
 
@@ -28,21 +29,29 @@ constexpr size_t kMaxIdlePerUpstream = 256;
 // in one read (Beast reads 512 bytes into an empty buffer).
 constexpr size_t kUpstreamReadBytes = 16 * 1024;
 
+// A connection to the upstream: plain, or TLS (https:// upstream) once
+// connectFresh() has verified the upstream's certificate.
 struct UpstreamConnection {
-  explicit UpstreamConnection(net::io_context& ioc) : socket(ioc) {
+  UpstreamConnection(net::io_context& ioc, ssl::context* tls) : stream(tls, ioc) {
     buffer.reserve(kUpstreamReadBytes);
   }
-  tcp::socket socket;
+  UpstreamStream stream;
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since;
 };
 
 class UpstreamPool {
  public:
-  UpstreamPool(net::io_context& ioc, UpstreamUrl url) : ioc_(ioc), url_(std::move(url)) {}
+  // `tls`: the client context of an https:// upstream (Origin::tls), null
+  // for http://.
+  UpstreamPool(net::io_context& ioc, UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls);
 
   const UpstreamUrl& url() const { return url_; }
   net::io_context& context() { return ioc_; }
+  // A new connection, not yet connected.
+  std::unique_ptr<UpstreamConnection> newConnection() {
+    return std::make_unique<UpstreamConnection>(ioc_, tls_ ? &*tls_ : nullptr);
+  }
   // An idle connection that still looks usable, or nullptr.
   std::unique_ptr<UpstreamConnection> takeIdle();
   void giveBack(std::unique_ptr<UpstreamConnection> connection);
@@ -52,6 +61,7 @@ class UpstreamPool {
  private:
   net::io_context& ioc_;
   UpstreamUrl url_;
+  std::optional<ssl::context> tls_;
   Mutex mu_;
   std::vector<std::unique_ptr<UpstreamConnection>> idle_ GUARDED_BY(mu_);
 };
@@ -111,8 +121,8 @@ struct RelayOptions {
 // `body`, the client's body is streamed upstream (after a "100 Continue"
 // when the client asked for one) through a 64 KiB buffer, never held whole;
 // otherwise request.body is sent.
-net::awaitable<RelayResult> relay(beast::tcp_stream& client, const Request& request,
-                                  ClientBody* body, UpstreamPool& pool, const RelayOptions& options,
+net::awaitable<RelayResult> relay(ClientStream& client, const Request& request, ClientBody* body,
+                                  UpstreamPool& pool, const RelayOptions& options,
                                   const Headers& extra);
 
 }  // namespace barrier::server_detail

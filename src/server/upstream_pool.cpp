@@ -11,13 +11,26 @@ namespace {
 
 // A pooled socket is reusable only if the upstream has neither closed it nor
 // sent anything unasked (a late byte would be read as the next response).
-bool peerStillOpen(tcp::socket& socket) {
+bool peerStillOpen(UpstreamStream& stream) {
+  tcp::socket& socket = stream.socket();
+  // Bytes OpenSSL has read but not handed out count as unasked bytes too.
+  if (stream.tls() != nullptr && SSL_pending(stream.tls()->native_handle()) > 0) return false;
   char byte;
   ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 }  // namespace
+
+UpstreamPool::UpstreamPool(net::io_context& ioc, UpstreamUrl url,
+                           const std::shared_ptr<SSL_CTX>& tls)
+    : ioc_(ioc), url_(std::move(url)) {
+  if (tls) {
+    // asio's context takes a reference of its own (and frees it).
+    SSL_CTX_up_ref(tls.get());
+    tls_.emplace(tls.get());
+  }
+}
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle() {
   auto now = std::chrono::steady_clock::now();
@@ -26,7 +39,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle() {
     std::unique_ptr<UpstreamConnection> connection = std::move(idle_.back());
     idle_.pop_back();
     if (now - connection->idle_since < kUpstreamIdleMax && connection->buffer.size() == 0 &&
-        peerStillOpen(connection->socket)) {
+        peerStillOpen(connection->stream)) {
       return connection;
     }
   }

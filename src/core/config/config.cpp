@@ -5,6 +5,7 @@
 // rules.
 #include "core/config/config.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/config/access_config.h"
@@ -121,13 +122,37 @@ void readOrigins(ConfigReader& r, const Json& server, std::vector<OriginConfig>&
       r.fail(path, "must be a mapping with prefix and static or upstream, got " + describe(item));
       return;
     }
-    r.checkKeys(item, path, {"prefix", "static", "upstream"});
+    r.checkKeys(item, path, {"prefix", "static", "upstream", "ca_file"});
     OriginConfig origin;
     r.string(item, path, "prefix", origin.prefix);
     r.string(item, path, "static", origin.static_root);
     r.string(item, path, "upstream", origin.upstream);
+    r.string(item, path, "ca_file", origin.ca_file);
     out.push_back(std::move(origin));
   }
+}
+
+// server.tls.min_version: YAML reads `1.2` as a number; "1.2" and 1.2 are
+// the same setting.
+void readTlsVersion(ConfigReader& r, const Json& tls, std::string& out) {
+  auto it = tls.find("min_version");
+  if (it == tls.end() || it->is_null()) return;
+  if (it->is_number_float()) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%.1f", it->get<double>());
+    out = text;
+    return;
+  }
+  r.string(tls, "server.tls", "min_version", out);
+}
+
+void readServerTls(ConfigReader& r, const Json& server, ServerTlsConfig& tls) {
+  const Json* obj = r.object(server, "server", "tls");
+  if (obj == nullptr) return;
+  r.checkKeys(*obj, "server.tls", {"cert", "key", "min_version"});
+  r.string(*obj, "server.tls", "cert", tls.cert);
+  r.string(*obj, "server.tls", "key", tls.key);
+  readTlsVersion(r, *obj, tls.min_version);
 }
 
 void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
@@ -137,7 +162,8 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.checkKeys(*obj, path,
               {"listen", "threads", "origins", "trust_forwarded_proto", "max_header_bytes",
                "max_body_bytes", "idle_timeout", "upstream_timeout", "upgrade_idle_timeout",
-               "max_connections", "metrics_listen", "login_rate_limit", "log_level", "log_user"});
+               "max_connections", "metrics_listen", "tls", "redirect_http", "login_rate_limit",
+               "log_level", "log_user"});
   r.string(*obj, path, "listen", s.listen);
   r.integer(*obj, path, "threads", s.threads, 0, 1024, "threads");
   readOrigins(r, *obj, s.origins);
@@ -149,6 +175,8 @@ void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {
   r.duration(*obj, path, "upgrade_idle_timeout", s.upgrade_idle_timeout, 1, 86400);
   r.integer(*obj, path, "max_connections", s.max_connections, 1, 1000000, "connections");
   r.string(*obj, path, "metrics_listen", s.metrics_listen);
+  readServerTls(r, *obj, s.tls);
+  r.string(*obj, path, "redirect_http", s.redirect_http);
   r.integer(*obj, path, "login_rate_limit", s.login_rate_limit, 0, 100000, "logins per minute");
   r.string(*obj, path, "log_level", s.log_level);
   r.boolean(*obj, path, "log_user", s.log_user);

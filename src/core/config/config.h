@@ -125,7 +125,18 @@ struct StoreConfig {
 struct OriginConfig {
   std::string prefix = "/";  // longest matching prefix wins
   std::string static_root;   // serve files from this folder, or
-  std::string upstream;      // proxy to this http:// URL
+  std::string upstream;      // proxy to this http:// or https:// URL
+  // For an https:// upstream: the PEM CA bundle its certificate is checked
+  // against ("" = the system trust store).
+  std::string ca_file;
+};
+
+// server.tls: barrier serve terminates HTTPS itself (docs/ARCHITECTURE.md, "TLS").
+struct ServerTlsConfig {
+  std::string cert;                 // PEM certificate, then its chain
+  std::string key;                  // PEM private key, readable by barrier's user only
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+  bool enabled() const { return !cert.empty() || !key.empty(); }
 };
 
 struct ServerConfig {
@@ -145,6 +156,10 @@ struct ServerConfig {
   // host:port of a second listener for /_identity/metrics (and health), off
   // the public one; "" serves no metrics.
   std::string metrics_listen;
+  ServerTlsConfig tls;  // unset: the listener speaks plain HTTP
+  // With tls: host:port of a plain-HTTP listener that answers every request
+  // with 308 to the https:// site URL; "" = none.
+  std::string redirect_http;
   // GET /_identity/login per client address and minute (each writes a login
   // record before anyone has signed in); 0 = no limit.
   int64_t login_rate_limit = 60;

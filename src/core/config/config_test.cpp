@@ -732,9 +732,11 @@ TEST(Config, ServerRules) {
   j["server"] = {{"origins", {{{"prefix", "/"}, {"static", "/a"}, {"upstream", "http://x"}}}}};
   expectError(j, "server.origins[0] needs exactly one of static");
   j["server"] = {{"origins", {{{"upstream", "ftp://x"}}}}};
-  expectError(j, "server.origins[0].upstream must be an http:// URL");
-  j["server"] = {{"origins", {{{"upstream", "https://app.internal"}}}}};
-  expectError(j, "server.origins[0].upstream must be an http:// URL (TLS to upstreams is not");
+  expectError(j, "server.origins[0].upstream must be an http:// or https:// URL");
+  j["server"] = {{"origins", {{{"upstream", "https://app.internal"}, {"ca_file", "/ca.pem"}}}}};
+  EXPECT_TRUE(parse(j).isOk());
+  j["server"] = {{"origins", {{{"upstream", "http://app.internal"}, {"ca_file", "/ca.pem"}}}}};
+  expectError(j, "server.origins[0].ca_file applies to an https:// upstream only");
   j["server"] = {{"origins", {{{"static", "/a"}}, {{"prefix", "/"}, {"static", "/b"}}}}};
   expectError(j, "server.origins[1].prefix \"/\" repeats server.origins[0].prefix");
   j["server"] = {{"log_level", "verbose"}};
@@ -745,6 +747,30 @@ TEST(Config, ServerRules) {
   expectError(j, "server.upgrade_idle_timeout must be at least 1 s, got 0");
   j["server"] = {{"upgrade_idle_timeout", "2d"}};
   expectError(j, "server.upgrade_idle_timeout must be at most 86400 s, got 172800");
+}
+
+// server.tls: cert and key together, 1.2 or 1.3 (YAML's number 1.3 too),
+// an https site_url; redirect_http only with tls.
+TEST(Config, ServerTlsRules) {
+  Json j = minimalCognito();
+  j["server"] = {{"tls", {{"cert", "/c.pem"}, {"key", "/k.pem"}}}};
+  ASSERT_TRUE(parse(j).isOk()) << parse(j).status().toString();
+  EXPECT_EQ(parse(j)->server.tls.min_version, "1.2");
+  j["server"]["tls"]["min_version"] = 1.3;
+  EXPECT_EQ(parse(j)->server.tls.min_version, "1.3");
+  j["server"]["tls"]["min_version"] = "1.0";
+  expectError(j, "server.tls.min_version must be 1.2 or 1.3, got \"1.0\"");
+  j["server"] = {{"tls", {{"cert", "/c.pem"}}}};
+  expectError(j, "server.tls needs both cert and key");
+  j["server"] = {{"tls", {{"cert", "/c.pem"}, {"key", "/k.pem"}}}, {"redirect_http", ":80"}};
+  EXPECT_TRUE(parse(j).isOk());
+  j["server"]["redirect_http"] = "80";
+  expectError(j, "server.redirect_http must be host:port");
+  j["server"] = {{"redirect_http", ":80"}};
+  expectError(j, "server.redirect_http needs server.tls");
+  j["site_url"] = "http://localhost:8080";
+  j["server"] = {{"tls", {{"cert", "/c.pem"}, {"key", "/k.pem"}}}};
+  expectError(j, "site_url must be https:// when server.tls is set");
 }
 
 // Path patterns start with '/' or '*'; a rule lists at least one group.

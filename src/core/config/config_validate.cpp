@@ -282,6 +282,29 @@ bool isListenAddress(std::string_view listen, bool any_port = false) {
          !(colon > 0 && hostPart(listen.substr(0, colon)).empty());
 }
 
+// server.tls and server.redirect_http; the files themselves are opened by
+// `barrier serve` and check-config (src/adapters/tls_context.h).
+Status checkServerTls(const ServerConfig& s) {
+  const ServerTlsConfig& tls = s.tls;
+  if (tls.enabled() && (tls.cert.empty() || tls.key.empty())) {
+    return Status::invalid("server.tls needs both cert and key (PEM files)");
+  }
+  if (tls.min_version != "1.2" && tls.min_version != "1.3") {
+    return Status::invalid("server.tls.min_version must be 1.2 or 1.3, got \"" + tls.min_version +
+                           "\"");
+  }
+  if (!s.redirect_http.empty()) {
+    if (!tls.enabled()) {
+      return Status::invalid("server.redirect_http needs server.tls (it redirects to https://)");
+    }
+    if (!isListenAddress(s.redirect_http)) {
+      return Status::invalid("server.redirect_http must be host:port (e.g. :80), got \"" +
+                             s.redirect_http + "\"");
+    }
+  }
+  return Status::ok();
+}
+
 Status checkServer(const ServerConfig& s) {
   // Port 0: `barrier serve --listen 127.0.0.1:0` asks for a free port and
   // prints the one it got.
@@ -293,6 +316,7 @@ Status checkServer(const ServerConfig& s) {
     return Status::invalid("server.metrics_listen must be host:port (e.g. 127.0.0.1:9090), got \"" +
                            s.metrics_listen + "\"");
   }
+  if (Status tls = checkServerTls(s); !tls) return tls;
   for (size_t i = 0; i < s.origins.size(); ++i) {
     const OriginConfig& o = s.origins[i];
     std::string field = "server.origins[" + std::to_string(i) + "]";
@@ -302,12 +326,15 @@ Status checkServer(const ServerConfig& s) {
     if (o.static_root.empty() == o.upstream.empty()) {
       return Status::invalid(field + " needs exactly one of static (a folder) or upstream (a URL)");
     }
-    // The proxy speaks plain HTTP/1.1 to an upstream on a trusted network
-    // (loopback, a private subnet); refusing https:// here rather than at
-    // start-up of `barrier serve` keeps check-config truthful.
-    if (!o.upstream.empty() && o.upstream.rfind("http://", 0) != 0) {
-      return Status::invalid(field + ".upstream must be an http:// URL (TLS to upstreams is not " +
-                             "supported), got \"" + o.upstream + "\"");
+    // Checked here rather than at start-up of `barrier serve`, so that
+    // check-config is truthful.
+    bool https = o.upstream.rfind("https://", 0) == 0;
+    if (!o.upstream.empty() && !https && o.upstream.rfind("http://", 0) != 0) {
+      return Status::invalid(field + ".upstream must be an http:// or https:// URL, got \"" +
+                             o.upstream + "\"");
+    }
+    if (!o.ca_file.empty() && !https) {
+      return Status::invalid(field + ".ca_file applies to an https:// upstream only");
     }
     for (size_t j = 0; j < i; ++j) {
       if (s.origins[j].prefix == o.prefix) {
@@ -495,10 +522,21 @@ Status validateHosts(Config& c) {
   return Status::ok();
 }
 
+// A listener that speaks HTTPS serves an https:// site (and its cookies are
+// then Secure).
+Status checkTlsSite(const Config& c) {
+  if (c.server.tls.enabled() && !c.site_url.starts_with("https:")) {
+    return Status::invalid("site_url must be https:// when server.tls is set, got \"" + c.site_url +
+                           "\"");
+  }
+  return Status::ok();
+}
+
 Result<ValidConfig> validate(Config config) {
-  for (Status s : {validateSiteUrl(config), checkSession(config.session),
-                   checkProvider(config.provider), checkStore(config.store),
-                   checkServer(config.server), checkPaths(config), checkCookiePrefix(config)}) {
+  for (Status s :
+       {validateSiteUrl(config), checkSession(config.session), checkProvider(config.provider),
+        checkStore(config.store), checkServer(config.server), checkTlsSite(config),
+        checkPaths(config), checkCookiePrefix(config)}) {
     if (!s.isOk()) return s;
   }
   // After site_url is canonical.

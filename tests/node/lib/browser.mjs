@@ -23,9 +23,12 @@ export async function browserUnavailable() {
 // Launches chromium. playwright starts it with a fresh temporary profile
 // (user-data-dir) every time; each test then opens its own isolated
 // context, so alice's and bob's cookies never meet.
-export async function launchBrowser() {
+// `env`: the browser's environment (e.g. a HOME whose NSS database trusts
+// a test CA).
+export async function launchBrowser({ env } = {}) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
+    env,
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

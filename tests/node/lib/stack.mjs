@@ -80,8 +80,11 @@ export function runBarrier(args, timeoutMs = 20000) {
 }
 
 // The whole stack. `cacheTtl` (seconds) bounds how long a revoked session
-// may still pass. `origins` adds `{ prefix, upstream }` origins.
-export async function startStack({ cacheTtl = 2, logLevel = 'info', origins = [] } = {}) {
+// may still pass. `origins` adds `{ prefix, upstream[, ca_file] }` origins.
+// `tls` ({ cert, key }) serves https:// (server.tls); `serverLines` and
+// `lines` are extra YAML lines under `server:` and at the top level.
+export async function startStack({ cacheTtl = 2, logLevel = 'info', origins = [], tls = null,
+  serverLines = [], lines = [] } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'barrier-e2e-'));
   const children = [];
   const stack = { dir, children, stop: async () => {
@@ -90,7 +93,7 @@ export async function startStack({ cacheTtl = 2, logLevel = 'info', origins = []
   } };
   try {
     const port = await freePort(BARRIER_HOST);
-    const site = `http://${BARRIER_HOST}:${port}`;
+    const site = `${tls ? 'https' : 'http'}://${BARRIER_HOST}:${port}`;
     const clientSecret = randomBytes(16).toString('hex');
     const idp = new Child('idp', process.execPath, [path.join(SOURCE_DIR, 'tests/idp/idp.mjs'),
       '--host', IDP_HOST, '--port', '0', '--client-id', 'barrier', '--client-secret', clientSecret,
@@ -124,7 +127,11 @@ export async function startStack({ cacheTtl = 2, logLevel = 'info', origins = []
       `      static: "${path.join(SOURCE_DIR, 'examples/site')}"`,
       '    - prefix: /whoami',
       `      upstream: "${upstreamUrl}"`,
-      ...origins.flatMap((o) => [`    - prefix: ${o.prefix}`, `      upstream: "${o.upstream}"`]),
+      ...origins.flatMap((o) => [`    - prefix: ${o.prefix}`, `      upstream: "${o.upstream}"`,
+        ...(o.ca_file ? [`      ca_file: "${o.ca_file}"`] : [])]),
+      ...(tls ? ['  tls:', `    cert: "${tls.cert}"`, `    key: "${tls.key}"`] : []),
+      ...serverLines.map((line) => `  ${line}`),
+      ...lines,
       'rules:',
       '  - path: /admin/*',
       '    groups: [admins]',
@@ -132,7 +139,7 @@ export async function startStack({ cacheTtl = 2, logLevel = 'info', origins = []
     ].join('\n'));
     const barrier = new Child('barrier', BARRIER, ['serve', '-c', config, '--log-level', logLevel]);
     children.push(barrier);
-    await barrier.waitFor(/listening on http:\/\/\S+/);
+    await barrier.waitFor(/listening on https?:\/\/\S+/);
     Object.assign(stack, { site, issuer, upstreamUrl, config, idp, upstream, barrier });
     return stack;
   } catch (error) {
