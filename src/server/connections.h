@@ -12,7 +12,8 @@
 namespace barrier::server_detail {
 
 // What a connection exposes to the shutdown logic. Touched only on the
-// connection's strand (shutdown posts there), so no locking is needed.
+// connection's io_context, one thread (shutdown posts there), so no locking
+// is needed.
 struct ConnectionState {
   beast::tcp_stream* stream = nullptr;  // null once the connection is done
   bool idle = false;                    // waiting for the first byte of a request

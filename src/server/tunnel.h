@@ -13,7 +13,8 @@
 // session that opened it no longer passes the check (asked again every
 // `recheck_period`), or when the server stops.
 //
-// Thread safety: a tunnel runs on its client connection's strand; the
+// Thread safety: a tunnel runs on its client connection's io_context (one
+// thread); the
 // coroutines that move bytes and the one that watches them share its state
 // without locks because they never run at once.
 #pragma once
@@ -80,7 +81,7 @@ net::awaitable<RelayResult> relayUpgrade(beast::tcp_stream& client, Request& for
 // an HTTP header), then everything either socket reads goes to the other,
 // until one of the ends above. Both sockets are closed or shut down when it
 // returns. All of it runs on the calling coroutine's executor, which must
-// be a strand (or a single thread).
+// run one handler at a time (a single-threaded io_context, or a strand).
 net::awaitable<TunnelEnd> runTunnel(tcp::socket& client, beast::flat_buffer& client_pending,
                                     tcp::socket& upstream, beast::flat_buffer& upstream_pending,
                                     const TunnelOptions& options, const SessionCheck& recheck);

@@ -7,8 +7,12 @@
 // the answer back through a fixed 64 KiB buffer: a response body is never
 // held in memory whole, whatever its size.
 //
-// Thread safety: the pool's idle list is guarded by a mutex; a connection
-// taken from it belongs to one coroutine until it is given back.
+// Thread safety: the pool's idle lists are guarded by a mutex; a connection
+// taken from one belongs to one coroutine until it is given back. A
+// connection is bound to the io_context of the client connection that
+// opened it and is only reused from that context (one list per context), so
+// its completions never hop to another thread (docs/ARCHITECTURE.md,
+// "Threads").
 #pragma once
 
 #include <atomic>
@@ -29,7 +33,7 @@ constexpr size_t kMaxIdlePerUpstream = 256;
 constexpr size_t kUpstreamReadBytes = 16 * 1024;
 
 struct UpstreamConnection {
-  explicit UpstreamConnection(net::io_context& ioc) : socket(ioc) {
+  explicit UpstreamConnection(const net::any_io_executor& executor) : socket(executor) {
     buffer.reserve(kUpstreamReadBytes);
   }
   tcp::socket socket;
@@ -39,21 +43,28 @@ struct UpstreamConnection {
 
 class UpstreamPool {
  public:
-  UpstreamPool(net::io_context& ioc, UpstreamUrl url) : ioc_(ioc), url_(std::move(url)) {}
+  explicit UpstreamPool(UpstreamUrl url) : url_(std::move(url)) {}
 
   const UpstreamUrl& url() const { return url_; }
-  net::io_context& context() { return ioc_; }
-  // An idle connection that still looks usable, or nullptr.
-  std::unique_ptr<UpstreamConnection> takeIdle();
+  // An idle connection of `executor`'s io_context that still looks usable,
+  // or nullptr.
+  std::unique_ptr<UpstreamConnection> takeIdle(const net::any_io_executor& executor);
   void giveBack(std::unique_ptr<UpstreamConnection> connection);
   // Closes every idle connection (shutdown).
   void closeIdle();
 
  private:
-  net::io_context& ioc_;
+  // The idle connections of one io_context, most recently used last.
+  struct IdleList {
+    const net::execution_context* context;
+    std::vector<std::unique_ptr<UpstreamConnection>> connections;
+  };
+  std::vector<std::unique_ptr<UpstreamConnection>>& listFor(const net::execution_context* context)
+      REQUIRES(mu_);
+
   UpstreamUrl url_;
   Mutex mu_;
-  std::vector<std::unique_ptr<UpstreamConnection>> idle_ GUARDED_BY(mu_);
+  std::vector<IdleList> idle_ GUARDED_BY(mu_);  // one per io_context seen
 };
 
 // What relay() did.
