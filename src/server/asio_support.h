@@ -37,7 +37,8 @@ using error_code = boost::beast::error_code;
 inline auto awaitInto(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
 
 // Runs `fn` (a blocking call: the identity provider, a remote store) on
-// `pool`, then resumes the calling coroutine on its own executor (its strand)
+// `pool`, then resumes the calling coroutine on its own executor (its
+// connection's io_context)
 // with the result. The io threads stay free meanwhile.
 //
 // The initiation is a named object that captures references only, and so

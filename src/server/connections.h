@@ -13,7 +13,8 @@
 namespace barrier::server_detail {
 
 // What a connection exposes to the shutdown logic. Touched only on the
-// connection's strand (shutdown posts there), so no locking is needed.
+// connection's io_context, one thread (shutdown posts there), so no locking
+// is needed.
 struct ConnectionState {
   ClientStream* stream = nullptr;  // null once the connection is done
   bool idle = false;               // waiting for the first byte of a request

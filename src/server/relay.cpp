@@ -267,11 +267,12 @@ net::awaitable<RelayResult> Relay::run() {
 // body is spent.
 net::awaitable<error_code> Relay::sendRequest() {
   error_code ec;
+  net::any_io_executor executor = co_await net::this_coro::executor;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    connection_ = attempt == 0 ? pool_.takeIdle() : nullptr;
+    connection_ = attempt == 0 ? pool_.takeIdle(executor) : nullptr;
     bool reused = connection_ != nullptr;
     if (!connection_) {
-      connection_ = pool_.newConnection();
+      connection_ = pool_.newConnection(executor);
       ec =
           co_await connectFresh(*connection_, pool_.url(), options_.upstream_timeout, tls_failure_);
       if (ec) break;

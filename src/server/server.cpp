@@ -28,17 +28,31 @@ int threadCount(const ServerOptions& options) {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// One io_context per worker thread, each run by that thread alone: a
+// connection stays on the context it was accepted onto until it closes, so
+// its handlers never hop between threads (docs/ARCHITECTURE.md, "Threads").
+std::vector<std::unique_ptr<net::io_context>> makeContexts(int count) {
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  for (int i = 0; i < count; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
+  return contexts;
+}
+
 class ServerImpl : public Server {
  public:
   ServerImpl(const ServerOptions& options, std::shared_ptr<Gateway> gateway, Log& log)
       : startup_(options),
-        ioc_(threadCount(options)),
-        accept_strand_(net::make_strand(ioc_)),
+        contexts_(makeContexts(threadCount(options))),
+        accept_strand_(net::make_strand(*contexts_.front())),
         grace_timer_(accept_strand_),
         server_(log, gateway->metrics(),
-                std::make_shared<Site>(options, gateway, ioc_,
+                std::make_shared<Site>(options, gateway,
                                        std::make_shared<LoginLimiter>(options.login_rate_limit)),
                 options) {
+    // The first context has the accept loops; the others would return
+    // from run() at once while no connection is theirs yet.
+    for (size_t i = 1; i < contexts_.size(); ++i) {
+      keep_running_.push_back(net::make_work_guard(*contexts_[i]));
+    }
     server_.connections.setOnDrained(
         [this] { net::post(accept_strand_, [this] { grace_timer_.cancel(); }); });
   }
@@ -89,11 +103,14 @@ class ServerImpl : public Server {
 
   // As given to create(): the settings a reload cannot change.
   const ServerOptions startup_;
-  net::io_context ioc_;
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  // Until shutdown: keeps the contexts other than the first running.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running_;
+  size_t next_context_ = 0;  // the accept loops' own (one strand)
   net::strand<net::io_context::executor_type> accept_strand_;
   net::steady_timer grace_timer_;
   std::optional<net::signal_set> signals_;
-  ServerContext server_;  // after ioc_: its pools are joined before ioc_ goes
+  ServerContext server_;  // after contexts_: its pools are joined before they go
   Mutex reload_mu_;       // one reload at a time
   mutable Mutex listeners_mu_;
   // By Listening: server.listen, server.metrics_listen, server.redirect_http.
@@ -148,8 +165,10 @@ void ServerImpl::run() {
       LogLevel::kInfo, "server.listening",
       {{"address", localAddress()}, {"threads", std::to_string(threadCount(startup_))}});
   std::vector<std::thread> threads;
-  for (int i = 1; i < threadCount(startup_); ++i) threads.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
+  for (size_t i = 1; i < contexts_.size(); ++i) {
+    threads.emplace_back([context = contexts_[i].get()] { context->run(); });
+  }
+  contexts_.front()->run();
   for (std::thread& thread : threads) thread.join();
   for (auto& pool : server_.site.get()->pools) {
     if (pool) pool->closeIdle();
@@ -169,7 +188,7 @@ Status ServerImpl::reload(const ServerOptions& options, std::shared_ptr<Gateway>
       options.login_rate_limit == old->options.login_rate_limit
           ? old->login_limiter
           : std::make_shared<LoginLimiter>(options.login_rate_limit);
-  server_.site.set(std::make_shared<Site>(options, std::move(gateway), ioc_, std::move(limiter)));
+  server_.site.set(std::make_shared<Site>(options, std::move(gateway), std::move(limiter)));
   tls_files_ = options;
   loadCertificates(options);
   ++reloads_;
@@ -284,8 +303,10 @@ void ServerImpl::beginShutdown() {
   grace_timer_.async_wait([this](const error_code& ec) {
     if (ec) return;
     server_.log.write(LogLevel::kWarn, "server.grace_expired", {});
-    ioc_.stop();
+    for (auto& context : contexts_) context->stop();
   });
+  // Each context returns from run() once its last connection is gone.
+  for (auto& guard : keep_running_) guard.reset();
   if (server_.connections.closeIdle()) grace_timer_.cancel();
 }
 
@@ -296,7 +317,7 @@ net::awaitable<void> ServerImpl::acceptLoop(std::shared_ptr<tcp::acceptor> accep
     bool below_cap = co_await waitBelowCap(on);
     if (!below_cap) continue;
     error_code ec;
-    tcp::socket socket(net::make_strand(ioc_));
+    tcp::socket socket(*contexts_[next_context_++ % contexts_.size()]);
     co_await acceptor->async_accept(socket, awaitInto(ec));
     if (server_.stopping.load() || ec == net::error::operation_aborted) break;
     if (ec) {

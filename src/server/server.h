@@ -1,5 +1,6 @@
 // `barrier serve`'s HTTP/1.1 server: Boost.Beast on Asio, C++20 coroutines,
-// one strand per connection over a pool of io threads.
+// one io_context per worker thread, each connection on one of them from
+// accept to close (docs/ARCHITECTURE.md, "Threads").
 //
 // Every request goes through the Gateway (routing, checker, forward-auth,
 // health, metrics) and then to an origin: a static folder or the reverse

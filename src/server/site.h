@@ -23,7 +23,7 @@ namespace barrier::server_detail {
 // connection holds it: HeldSite), so a reload never changes a request
 // half-way. Immutable once built (the pools and the limiter lock themselves).
 struct Site {
-  Site(const ServerOptions& options_in, std::shared_ptr<Gateway> gateway_in, net::io_context& ioc,
+  Site(const ServerOptions& options_in, std::shared_ptr<Gateway> gateway_in,
        std::shared_ptr<LoginLimiter> limiter);
 
   std::chrono::milliseconds idleTimeout() const {

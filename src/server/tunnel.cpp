@@ -21,7 +21,8 @@ constexpr std::chrono::seconds kStopPoll{1};
 // finish: a WebSocket close handshake takes one round trip.
 constexpr std::chrono::seconds kHalfClosedIdle{10};
 
-// What the two pumps and the watchdog of one tunnel share (on one strand).
+// What the two pumps and the watchdog of one tunnel share (on one thread:
+// the connection's io_context).
 struct TunnelState {
   explicit TunnelState(const net::any_io_executor& executor) : wake(executor) {}
 

@@ -13,7 +13,8 @@
 // session that opened it no longer passes the check (asked again every
 // `recheck_period`), or when the server stops.
 //
-// Thread safety: a tunnel runs on its client connection's strand; the
+// Thread safety: a tunnel runs on its client connection's io_context (one
+// thread); the
 // coroutines that move bytes and the one that watches them share its state
 // without locks because they never run at once.
 #pragma once
@@ -80,7 +81,8 @@ net::awaitable<RelayResult> relayUpgrade(ClientStream& client, Request& forwarde
 // an HTTP header), then everything either stream reads goes to the other,
 // until one of the ends above. Both are closed or shut down when it
 // returns. All of it runs on the calling coroutine's executor, which must
-// be a strand (or a single thread). Plain or TLS on either side.
+// run one handler at a time (a single-threaded io_context, or a strand).
+// Plain or TLS on either side.
 net::awaitable<TunnelEnd> runTunnel(ClientStream& client, beast::flat_buffer& client_pending,
                                     UpstreamStream& upstream, beast::flat_buffer& upstream_pending,
                                     const TunnelOptions& options, const SessionCheck& recheck);

@@ -7,8 +7,12 @@
 // the answer back through a fixed 64 KiB buffer: a response body is never
 // held in memory whole, whatever its size.
 //
-// Thread safety: the pool's idle list is guarded by a mutex; a connection
-// taken from it belongs to one coroutine until it is given back.
+// Thread safety: the pool's idle lists are guarded by a mutex; a connection
+// taken from one belongs to one coroutine until it is given back. A
+// connection is bound to the io_context of the client connection that
+// opened it and is only reused from that context (one list per context), so
+// its completions never hop to another thread (docs/ARCHITECTURE.md,
+// "Threads").
 #pragma once
 
 #include <atomic>
@@ -32,7 +36,8 @@ constexpr size_t kUpstreamReadBytes = 16 * 1024;
 // A connection to the upstream: plain, or TLS (https:// upstream) once
 // connectFresh() has verified the upstream's certificate.
 struct UpstreamConnection {
-  UpstreamConnection(net::io_context& ioc, ssl::context* tls) : stream(tls, ioc) {
+  UpstreamConnection(const net::any_io_executor& executor, ssl::context* tls)
+      : stream(tls, executor) {
     buffer.reserve(kUpstreamReadBytes);
   }
   UpstreamStream stream;
@@ -44,26 +49,33 @@ class UpstreamPool {
  public:
   // `tls`: the client context of an https:// upstream (Origin::tls), null
   // for http://.
-  UpstreamPool(net::io_context& ioc, UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls);
+  UpstreamPool(UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls);
 
   const UpstreamUrl& url() const { return url_; }
-  net::io_context& context() { return ioc_; }
-  // A new connection, not yet connected.
-  std::unique_ptr<UpstreamConnection> newConnection() {
-    return std::make_unique<UpstreamConnection>(ioc_, tls_ ? &*tls_ : nullptr);
+  // A new connection on `executor`'s io_context, not yet connected.
+  std::unique_ptr<UpstreamConnection> newConnection(const net::any_io_executor& executor) {
+    return std::make_unique<UpstreamConnection>(executor, tls_ ? &*tls_ : nullptr);
   }
-  // An idle connection that still looks usable, or nullptr.
-  std::unique_ptr<UpstreamConnection> takeIdle();
+  // An idle connection of `executor`'s io_context that still looks usable,
+  // or nullptr.
+  std::unique_ptr<UpstreamConnection> takeIdle(const net::any_io_executor& executor);
   void giveBack(std::unique_ptr<UpstreamConnection> connection);
   // Closes every idle connection (shutdown).
   void closeIdle();
 
  private:
-  net::io_context& ioc_;
+  // The idle connections of one io_context, most recently used last.
+  struct IdleList {
+    const net::execution_context* context;
+    std::vector<std::unique_ptr<UpstreamConnection>> connections;
+  };
+  std::vector<std::unique_ptr<UpstreamConnection>>& listFor(const net::execution_context* context)
+      REQUIRES(mu_);
+
   UpstreamUrl url_;
   std::optional<ssl::context> tls_;
   Mutex mu_;
-  std::vector<std::unique_ptr<UpstreamConnection>> idle_ GUARDED_BY(mu_);
+  std::vector<IdleList> idle_ GUARDED_BY(mu_);  // one per io_context seen
 };
 
 // What relay() did.

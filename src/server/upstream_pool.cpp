@@ -20,11 +20,14 @@ bool peerStillOpen(UpstreamStream& stream) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+const net::execution_context* contextOf(const net::any_io_executor& executor) {
+  return &net::query(executor, net::execution::context);
+}
+
 }  // namespace
 
-UpstreamPool::UpstreamPool(net::io_context& ioc, UpstreamUrl url,
-                           const std::shared_ptr<SSL_CTX>& tls)
-    : ioc_(ioc), url_(std::move(url)) {
+UpstreamPool::UpstreamPool(UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls)
+    : url_(std::move(url)) {
   if (tls) {
     // asio's context takes a reference of its own (and frees it).
     SSL_CTX_up_ref(tls.get());
@@ -32,12 +35,21 @@ UpstreamPool::UpstreamPool(net::io_context& ioc, UpstreamUrl url,
   }
 }
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle() {
+std::vector<std::unique_ptr<UpstreamConnection>>& UpstreamPool::listFor(
+    const net::execution_context* context) {
+  for (IdleList& list : idle_) {
+    if (list.context == context) return list.connections;
+  }
+  return idle_.emplace_back(IdleList{context, {}}).connections;
+}
+
+std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle(const net::any_io_executor& executor) {
   auto now = std::chrono::steady_clock::now();
   MutexLock lock(mu_);
-  while (!idle_.empty()) {
-    std::unique_ptr<UpstreamConnection> connection = std::move(idle_.back());
-    idle_.pop_back();
+  std::vector<std::unique_ptr<UpstreamConnection>>& idle = listFor(contextOf(executor));
+  while (!idle.empty()) {
+    std::unique_ptr<UpstreamConnection> connection = std::move(idle.back());
+    idle.pop_back();
     if (now - connection->idle_since < kUpstreamIdleMax && connection->buffer.size() == 0 &&
         peerStillOpen(connection->stream)) {
       return connection;
@@ -49,7 +61,9 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle() {
 void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection) {
   connection->idle_since = std::chrono::steady_clock::now();
   MutexLock lock(mu_);
-  if (idle_.size() < kMaxIdlePerUpstream) idle_.push_back(std::move(connection));
+  std::vector<std::unique_ptr<UpstreamConnection>>& idle =
+      listFor(contextOf(connection->stream.get_executor()));
+  if (idle.size() < kMaxIdlePerUpstream) idle.push_back(std::move(connection));
 }
 
 void UpstreamPool::closeIdle() {

@@ -18,9 +18,12 @@
 namespace barrier::testing {
 namespace {
 
-GatewaySetup proxyTo(const std::string& url, int64_t upstream_timeout_ms = 5000) {
+// `threads`: the server's workers (0: one per core). Upstream connections
+// are pooled per worker thread, so a test of their reuse runs one worker.
+GatewaySetup proxyTo(const std::string& url, int64_t upstream_timeout_ms = 5000, int threads = 0) {
   GatewaySetup setup;
   setup.origins.push_back({"/", "", url});
+  setup.server.threads = threads;
   setup.server.upstream_timeout_ms = upstream_timeout_ms;
   setup.server.shutdown_grace_ms = 5000;
   return setup;
@@ -120,7 +123,7 @@ TEST(ServeProxyTest, InterimAnswersAreNotTheAnswer) {
     }
     return FakeUpstream::ok("page of " + r.headers.get("X-Barrier-User"));
   });
-  InProcessGateway gw(proxyTo(upstream.url()));
+  InProcessGateway gw(proxyTo(upstream.url(), 5000, /*threads=*/1));
   ASSERT_TRUE(gw.ok()) << gw.error();
   HttpReply alice = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
   EXPECT_EQ(alice.status, 200);
@@ -168,10 +171,11 @@ TEST(ServeProxyTest, BodyCutShortCountsAsUpstreamError) {
 }
 
 // Upstream connections are pooled: many requests, from several client
-// connections one after another, use one upstream connection.
+// connections one after another, use one upstream connection (per worker
+// thread: one here).
 TEST(ServeProxyTest, UpstreamConnectionsAreReused) {
   FakeUpstream upstream([](const SeenRequest&) { return FakeUpstream::ok("pooled"); });
-  InProcessGateway gw(proxyTo(upstream.url()));
+  InProcessGateway gw(proxyTo(upstream.url(), 5000, /*threads=*/1));
   ASSERT_TRUE(gw.ok()) << gw.error();
   std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
   for (int i = 0; i < 3; ++i) {
