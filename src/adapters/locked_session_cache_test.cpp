@@ -18,7 +18,7 @@ TEST(LockedSessionCache, BehavesLikeTheCoreCache) {
   SessionRecord r;
   r.key = "k";
   r.valid_until = 1700000000 + 60;
-  cache->insertPresent(std::make_shared<const SessionRecord>(r));
+  cache->insertPresent(CachedSession::make(r));
   cache->insertAbsent("n");
   EXPECT_EQ(cache->lookup("k").hit, CacheHit::kPresent);
   EXPECT_EQ(cache->lookup("n").hit, CacheHit::kAbsent);
@@ -43,7 +43,7 @@ TEST(LockedSessionCache, ConcurrentUseKeepsBound) {
         SessionRecord r;
         r.key = "k" + std::to_string(t) + "-" + std::to_string(i % 100);
         r.valid_until = 1700000000 + 600;
-        cache->insertPresent(std::make_shared<const SessionRecord>(r));
+        cache->insertPresent(CachedSession::make(r));
         (void)cache->lookup(r.key);
       }
     });

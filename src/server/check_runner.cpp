@@ -7,27 +7,27 @@ namespace {
 
 // A cache hit due a touch (session.idle_timeout): the write goes where a
 // store read would.
-net::awaitable<void> applyStoreWrites(Exchange& ex, const CheckDecision& decision) {
+net::awaitable<void> runStoreWrites(Exchange& ex, const CheckDecision& decision) {
   Gateway& gateway = *ex.site->gateway;
   if (!ex.site->options.offload_store) {
-    gateway.applyStoreWrites(decision);
+    gateway.writeToStore(decision);
     co_return;
   }
   co_await runBlocking(ex.server.store_reads, [&gateway, &decision] {
-    gateway.applyStoreWrites(decision);
+    gateway.writeToStore(decision);
     return true;
   });
 }
 
 }  // namespace
 
-net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request) {
+net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request, SessionSource source) {
   Gateway& gateway = *ex.site->gateway;
   // Moved, not copied: the checker keeps the request (and forwards it).
-  CheckStep step = gateway.beginCheck(std::move(request));
+  CheckStep step = gateway.beginCheck(std::move(request), source);
   if (!step.needsLookup()) {  // a cache hit, or decided without the store
     CheckDecision decision = std::move(step).decision();
-    if (Gateway::hasStoreWrites(decision)) co_await applyStoreWrites(ex, decision);
+    if (decision.hasStoreWrites()) co_await runStoreWrites(ex, decision);
     co_return decision;
   }
   // finishCheck makes the decision's store writes too.
@@ -49,7 +49,7 @@ void keepForAccessLog(Exchange& ex, const Request& request) {
 // (server.log_user): a sub is personal data.
 void noteUser(const CheckDecision& decision, Exchange& ex) {
   if (ex.site->gateway->config().server.log_user && decision.session) {
-    ex.user = decision.session->sub;
+    ex.user = decision.session->sub();
   }
 }
 
