@@ -8,7 +8,7 @@
 // checked once through the gateway's own Checker and LockedSessionCache,
 // as a request with its cookie would be, and must pass. The figure is the
 // growth of glibc's in-use heap bytes (mallinfo2: payload and chunk
-// headers) across those checks, divided by N; then the same for the
+// headers, and blocks mapped on their own) across those checks, divided by N; then the same for the
 // records alone (each read from the store and packed as the checker packs
 // it, core/session/cached_session.h), so the rest is the cache's own
 // entries and index (their vectors' whole capacity counts). A count, not a timing: it
@@ -30,7 +30,12 @@
 namespace barrier {
 namespace {
 
-size_t heapInUse() { return mallinfo2().uordblks; }
+// Small blocks and the large ones glibc maps on their own (a vector of
+// thousands of slots): uordblks alone leaves the second out.
+size_t heapInUse() {
+  struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
 
 int fail(const std::string& why) {
   std::fprintf(stderr, "session_cache_bytes: %s\n", why.c_str());
