@@ -8,9 +8,10 @@
 // checked once through the gateway's own Checker and LockedSessionCache,
 // as a request with its cookie would be, and must pass. The figure is the
 // growth of glibc's in-use heap bytes (mallinfo2: payload and chunk
-// headers) across those checks, divided by N; then the same for the
-// records alone (each read from the store and shared as the checker shares
-// it), so the rest is the cache's own entries. A count, not a timing: it
+// headers, and blocks mapped on their own) across those checks, divided by N; then the same for the
+// records alone (each read from the store and packed as the checker packs
+// it, core/session/cached_session.h), so the rest is the cache's own
+// entries and index (their vectors' whole capacity counts). A count, not a timing: it
 // is the same on a busy machine as on a quiet one.
 #include <malloc.h>
 
@@ -29,7 +30,12 @@
 namespace barrier {
 namespace {
 
-size_t heapInUse() { return mallinfo2().uordblks; }
+// Small blocks and the large ones glibc maps on their own (a vector of
+// thousands of slots): uordblks alone leaves the second out.
+size_t heapInUse() {
+  struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
 
 int fail(const std::string& why) {
   std::fprintf(stderr, "session_cache_bytes: %s\n", why.c_str());
@@ -81,11 +87,11 @@ int measure(long sessions) {
     return fail("not every session stayed cached");
   cache->clear();
 
-  std::vector<std::shared_ptr<const SessionRecord>> records;
+  std::vector<SessionPtr> records;
   records.reserve(keys.size());
   before = heapInUse();
   for (const std::string& key : keys) {
-    records.push_back(std::make_shared<const SessionRecord>(std::move(*store->get(key).value())));
+    records.push_back(CachedSession::make(*store->get(key).value()));
   }
   size_t records_grown = heapInUse() - before;
   auto perSession = [&](size_t bytes) {
@@ -93,7 +99,7 @@ int measure(long sessions) {
   };
   std::printf(
       "%ld sessions cached: %zu heap bytes, %.1f bytes per cached session\n"
-      "  of which the record (std::make_shared<const SessionRecord>, as the checker shares it): "
+      "  of which the record (CachedSession::make, as the checker packs it): "
       "%.1f\n  and the cache's entry and index: %.1f\n",
       sessions, grown, perSession(grown), perSession(records_grown),
       perSession(grown - records_grown));

@@ -23,6 +23,7 @@ target_compile_options(barrier_core PRIVATE ${BARRIER_WASM_OPT})
 set_source_files_properties(
   src/core/handlers/check.cpp src/core/http/cookie.cpp src/core/http/message.cpp
   src/core/http/path_pattern.cpp src/core/session/session_cache.cpp
+  src/core/session/cached_session.cpp
   src/core/session/verified_id_memo.cpp src/core/ports/crypto.cpp src/edge/module.cpp
   src/edge/wasm_main.cpp
   DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}

@@ -31,13 +31,13 @@ class LockedSessionCache : public SessionCache {
     MutexLock lock(s.mutex);
     return s.cache->lookup(key);
   }
-  void insertPresent(std::shared_ptr<const SessionRecord> record) override {
-    Shard& s = shardFor(record->key);
+  void insertPresent(SessionPtr record) override {
+    Shard& s = shardFor(record->key());
     MutexLock lock(s.mutex);
     s.cache->insertPresent(std::move(record));
   }
-  void refresh(std::shared_ptr<const SessionRecord> record) override {
-    Shard& s = shardFor(record->key);
+  void refresh(SessionPtr record) override {
+    Shard& s = shardFor(record->key());
     MutexLock lock(s.mutex);
     s.cache->refresh(std::move(record));
   }

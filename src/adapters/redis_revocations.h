@@ -42,12 +42,10 @@ class GatedSessionCache : public SessionCache {
   CacheLookup lookup(std::string_view key) override {
     return open_.load(std::memory_order_acquire) ? inner_->lookup(key) : CacheLookup{};
   }
-  void insertPresent(std::shared_ptr<const SessionRecord> record) override {
+  void insertPresent(SessionPtr record) override {
     if (open_.load(std::memory_order_acquire)) inner_->insertPresent(std::move(record));
   }
-  void refresh(std::shared_ptr<const SessionRecord> record) override {
-    inner_->refresh(std::move(record));
-  }
+  void refresh(SessionPtr record) override { inner_->refresh(std::move(record)); }
   void insertAbsent(std::string_view key) override {
     if (open_.load(std::memory_order_acquire)) inner_->insertAbsent(key);
   }

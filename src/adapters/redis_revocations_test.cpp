@@ -44,7 +44,7 @@ class RevocationListenerTest : public ::testing::Test {
   // A session in the store and in the cache.
   void cacheSession(const std::string& key, const std::string& sub) {
     ASSERT_TRUE(store_->putNew(liveSession(key, sub)).isOk());
-    cache_->insertPresent(std::make_shared<const SessionRecord>(liveSession(key, sub)));
+    cache_->insertPresent(CachedSession::make(liveSession(key, sub)));
     ASSERT_EQ(cache_->lookup(key).hit, CacheHit::kPresent);
   }
 

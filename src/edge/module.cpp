@@ -87,7 +87,7 @@ void HostLog::write(LogLevel level, std::string_view event, const LogFields& fie
 // each function on its first call, and only a pass needs this one.
 __attribute__((noinline)) const IdentityIds::Entry& IdentityIds::entryFor(const CheckDecision& d) {
   auto address = reinterpret_cast<uintptr_t>(d.session.get());
-  Entry& slot = slots_[(address / alignof(SessionRecord)) % kSlots];
+  Entry& slot = slots_[(address / alignof(CachedSession)) % kSlots];
   if (slot.record == d.session) return slot;
   slot.record = d.session;
   slot.pairs.clear();

@@ -79,7 +79,7 @@ class HostLog : public Log {
 class IdentityIds {
  public:
   struct Entry {
-    std::shared_ptr<const SessionRecord> record;
+    SessionPtr record;
     std::string pairs;  // name, value fields, each NUL-terminated
     bool clean = true;  // false: a field held a NUL (never output)
     double id = 0;

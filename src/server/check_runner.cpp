@@ -7,14 +7,14 @@ namespace {
 
 // A cache hit due a touch (session.idle_timeout): the write goes where a
 // store read would.
-net::awaitable<void> applyStoreWrites(Exchange& ex, const CheckDecision& decision) {
+net::awaitable<void> runStoreWrites(Exchange& ex, const CheckDecision& decision) {
   Gateway& gateway = *ex.site->gateway;
   if (!ex.site->options.offload_store) {
-    gateway.applyStoreWrites(decision);
+    gateway.writeToStore(decision);
     co_return;
   }
   co_await runBlocking(ex.server.store_reads, [&gateway, &decision] {
-    gateway.applyStoreWrites(decision);
+    gateway.writeToStore(decision);
     return true;
   });
 }
@@ -28,22 +28,23 @@ bool mayVerifyBearer(const Gateway& gateway, const Request& request) {
 
 // beginCheck, on the manager's pool (the one that waits on the identity
 // provider) when it may verify a bearer token.
-net::awaitable<CheckStep> beginCheck(Exchange& ex, Request& request) {
+net::awaitable<CheckStep> beginCheck(Exchange& ex, Request& request, SessionSource source) {
   Gateway& gateway = *ex.site->gateway;
   // Moved, not copied: the checker keeps the request (and forwards it).
-  if (!mayVerifyBearer(gateway, request)) co_return gateway.beginCheck(std::move(request));
-  co_return co_await runBlocking(
-      ex.server.blocking, [&gateway, &request] { return gateway.beginCheck(std::move(request)); });
+  if (!mayVerifyBearer(gateway, request)) co_return gateway.beginCheck(std::move(request), source);
+  co_return co_await runBlocking(ex.server.blocking, [&gateway, &request, source] {
+    return gateway.beginCheck(std::move(request), source);
+  });
 }
 
 }  // namespace
 
-net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request) {
+net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request, SessionSource source) {
   Gateway& gateway = *ex.site->gateway;
-  CheckStep step = co_await beginCheck(ex, request);
+  CheckStep step = co_await beginCheck(ex, request, source);
   if (!step.needsLookup()) {  // a cache hit, or decided without the store
     CheckDecision decision = std::move(step).decision();
-    if (Gateway::hasStoreWrites(decision)) co_await applyStoreWrites(ex, decision);
+    if (decision.hasStoreWrites()) co_await runStoreWrites(ex, decision);
     co_return decision;
   }
   // finishCheck makes the decision's store writes too.
@@ -65,7 +66,7 @@ void keepForAccessLog(Exchange& ex, const Request& request) {
 // (server.log_user): a sub is personal data.
 void noteUser(const CheckDecision& decision, Exchange& ex) {
   if (ex.site->gateway->config().server.log_user && decision.session) {
-    ex.user = decision.session->sub;
+    ex.user = decision.session->sub();
   }
 }
 

@@ -56,7 +56,9 @@ net::awaitable<bool> serveUpgrade(Exchange& ex, Request& forwarded, const Reques
 // store reads inline or, for network stores, on the store-read pool.
 // `request` is moved from (into the decision's forwarded request); an
 // lvalue reference, never a by-value coroutine argument (asio_support.h).
-net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request);
+// SessionSource::kStore reads the store past the cache (a tunnel's recheck).
+net::awaitable<CheckDecision> runCheck(Exchange& ex, Request& request,
+                                       SessionSource source = SessionSource::kCacheFirst);
 // Keeps the request line for the access log (when it is written) before
 // `request` moves into the check.
 void keepForAccessLog(Exchange& ex, const Request& request);

@@ -42,8 +42,8 @@ Gateway::Route Gateway::route(std::string_view path) {
   return Route::kIdentity;
 }
 
-CheckStep Gateway::beginCheck(Request request) {
-  CheckStep step = checker_.begin(std::move(request));
+CheckStep Gateway::beginCheck(Request request, SessionSource source) {
+  CheckStep step = checker_.begin(std::move(request), source);
   if (!step.needsLookup()) {
     // Settled without the store: for a session-bearing request that means
     // the cache answered (positively or negatively).
@@ -67,11 +67,11 @@ CheckDecision Gateway::finishCheck(CheckStep step) {
         metrics_.countCacheMiss();
         return store_.get(key);
       });
-  if (hasStoreWrites(decision)) applyStoreWrites(decision);
+  if (decision.hasStoreWrites()) writeToStore(decision);
   return decision;
 }
 
-void Gateway::applyStoreWrites(const CheckDecision& decision) {
+void Gateway::writeToStore(const CheckDecision& decision) {
   barrier::applyStoreWrites(decision, store_, checker_.log());
 }
 

@@ -45,14 +45,12 @@ class Gateway {
   // finishCheck() does the store reads the step still needs and then the
   // writes the decision asks for, synchronously (it may block). Cache hits
   // and misses are counted here.
-  CheckStep beginCheck(Request request);
+  CheckStep beginCheck(Request request, SessionSource source = SessionSource::kCacheFirst);
   CheckDecision finishCheck(CheckStep step);
-  // The touch and removals a decision asks for (check.h), synchronously;
-  // failures are logged only. hasStoreWrites is the cheap test first.
-  static bool hasStoreWrites(const CheckDecision& d) {
-    return d.touch_at > 0 || !d.idled_out.empty();
-  }
-  void applyStoreWrites(const CheckDecision& decision);
+  // The touch and removals a decision asks for (applyStoreWrites, check.h)
+  // on the gateway's store, synchronously (it may block); failures are
+  // logged only. CheckDecision::hasStoreWrites() is the cheap test first.
+  void writeToStore(const CheckDecision& decision);
 
   // 200 "ok" when the store answers a ping, else 503. May block.
   Response health();

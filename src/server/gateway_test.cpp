@@ -101,10 +101,10 @@ TEST(GatewayTest, ForwardAuthResponse) {
   pass.outcome = CheckOutcome::kPass;
   pass.forward = true;
   pass.request.headers = {{"Cookie", "c"}, {"Accept", "*/*"}};
-  auto alice = std::make_shared<SessionRecord>();
-  alice->key = "k1";
-  alice->username = "alice";
-  pass.session = alice;
+  SessionRecord alice;
+  alice.key = "k1";
+  alice.username = "alice";
+  pass.session = CachedSession::make(alice);
   Response allowed = forwardAuthResponse(pass, false);
   EXPECT_EQ(allowed.status, 200);
   EXPECT_EQ(allowed.headers.get("X-Barrier-User"), "alice");
@@ -130,9 +130,9 @@ TEST(GatewayTest, ForwardAuthResponse) {
             std::vector<std::string>{""});
   CheckDecision member = open;
   member.outcome = CheckOutcome::kPass;
-  auto record = std::make_shared<SessionRecord>();
-  record->claims = {{"department", {"sales"}}};
-  member.session = record;
+  SessionRecord record;
+  record.claims = {{"department", {"sales"}}};
+  member.session = CachedSession::make(record);
   EXPECT_EQ(forwardAuthResponse(member, false).headers.getAll("X-Barrier-Department"),
             std::vector<std::string>{"sales"});
 

@@ -83,9 +83,11 @@ net::awaitable<bool> serveUpgrade(Exchange& ex, Request& forwarded, const Reques
   RelayOptions options = relayOptionsFor(ex);
   const Site& site = *ex.site;
   // Each check takes its request: a copy of the one that opened the tunnel.
+  // It reads the store, past the cache, so that a session revoked on
+  // another instance ends the tunnel within one recheck period (tunnel.h).
   SessionCheck recheck = [&ex, &opened_with]() -> net::awaitable<CheckDecision> {
     Request again = opened_with;
-    co_return co_await runCheck(ex, again);
+    co_return co_await runCheck(ex, again, SessionSource::kStore);
   };
   TunnelOptions tunnel{std::chrono::milliseconds(site.options.upgrade_idle_timeout_ms),
                        recheckPeriod(site.gateway->config().cache.ttl), &ex.server.stopping};

@@ -153,7 +153,7 @@ std::string upgradeProtocol(const Request& request, unsigned version, bool has_b
 }
 
 std::chrono::milliseconds recheckPeriod(int64_t cache_ttl_seconds) {
-  return std::max(std::chrono::milliseconds(cache_ttl_seconds * 1000 / 2),
+  return std::max(std::chrono::milliseconds(cache_ttl_seconds * 1000),
                   std::chrono::milliseconds(1000));
 }
 

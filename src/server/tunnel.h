@@ -40,15 +40,17 @@ std::string upgradeProtocol(const Request& request, unsigned version, bool has_b
 // The server's check of the request that opened a tunnel, run again.
 using SessionCheck = std::function<net::awaitable<CheckDecision>()>;
 
-// How often a tunnel asks whether its session still passes: half the cache
-// TTL, at least once a second. A session that ends is seen once its cache
-// entry is gone: at once after a logout on this instance (which forgets the
-// entry), within cache.ttl plus this period after `barrier sessions revoke`.
+// How often a tunnel asks whether its session still passes: every cache
+// TTL, at least once a second. The recheck reads the store past the cache
+// (SessionSource::kStore, check.h), so a session that ends closes its
+// tunnels within this period wherever it was ended: within cache.ttl, the
+// bound of every other request (a logout on this instance forgets the
+// cache entry, so only open tunnels wait for it).
 std::chrono::milliseconds recheckPeriod(int64_t cache_ttl_seconds);
 
 struct TunnelOptions {
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
-  std::chrono::milliseconds recheck_period{std::chrono::seconds(150)};
+  std::chrono::milliseconds recheck_period{std::chrono::seconds(300)};
   // When set and true, the tunnel closes (server shutdown): looked at least
   // once a second.
   const std::atomic<bool>* stopping = nullptr;

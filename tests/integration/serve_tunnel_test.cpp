@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -21,6 +22,7 @@
 
 #include "support/serve_fixture.h"
 #include "support/serve_http.h"
+#include "tests/support/fixed_clock.h"
 
 namespace barrier::testing {
 namespace {
@@ -246,6 +248,29 @@ TEST(ServeTunnelTest, ClosedWhenTheCheckNoLongerPasses) {
   RawClient client(gw.port());
   openTunnel(client, gw.login("alice"));
   gw.store().down = true;
+  EXPECT_TRUE(client.closedByPeer());
+}
+
+// A session revoked where this instance's cache does not hear of it (its
+// record removed from the store by another process, as `barrier sessions
+// revoke` does) closes its open tunnel within one recheck period, cache.ttl:
+// the recheck reads the store past the cache. The cache's clock stands
+// still here, so its entry never expires and every other request still
+// passes: a recheck that read the cache would keep the tunnel open.
+TEST(ServeTunnelTest, ClosedOnceRevokedInTheStoreWhileStillCached) {
+  EchoUpgradeUpstream upstream;
+  FixedClock frozen(std::time(nullptr));
+  GatewaySetup setup = tunnelTo(upstream.url());
+  setup.cache_clock = &frozen;
+  InProcessGateway gw(setup);
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  std::string cookie = gw.login("alice");
+  RawClient client(gw.port());
+  openTunnel(client, cookie);
+  ASSERT_TRUE(gw.store().removeUser("alice-sub").isOk());
+  HttpReply cached = httpGet(gw.port(), "/_identity/check",
+                             "Cookie: " + cookie + "\r\nX-Original-URI: /ws/chat\r\n");
+  EXPECT_EQ(cached.status, 200) << "the cache no longer held the session: the test proves nothing";
   EXPECT_TRUE(client.closedByPeer());
 }
 

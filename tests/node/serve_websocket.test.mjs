@@ -20,8 +20,8 @@ const { WebSocket, WebSocketServer } = wsPackage ?? {};
 const noWs = wsPackage ? null : 'needs node_modules/ws (npm ci)';
 if (noWs) console.log(`# skipping WebSocket tests: ${noWs}`);
 
-// Seconds. A revoked session's tunnel closes once the gateway's cache entry
-// has expired and the tunnel has checked again (at least once a second).
+// Seconds. A revoked session's tunnel closes at its next check, which reads
+// the store (every cache.ttl, at least once a second).
 const CACHE_TTL = 1;
 
 // The upstream: /ws/ echoes every message as it came (text or binary);

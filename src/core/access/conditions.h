@@ -3,15 +3,17 @@
 //
 // A condition holds any of groups, emails, email_domains, claims and users;
 // every key it gives must hold (AND), and a list of conditions passes when
-// one of them does (OR). Conditions are decided against a SessionRecord: a
-// session's record (the checker reads no provider) or the record a bearer
-// token's claims make. Pure functions; no I/O.
+// one of them does (OR). Conditions are decided against a session: a
+// SessionRecord (at sign-in, or the record a bearer token's claims make) or
+// the checker's CachedSession of it (the checker reads no provider). Pure
+// functions; no I/O.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/session/cached_session.h"
 #include "core/session/record.h"
 
 namespace barrier {
@@ -44,6 +46,7 @@ bool meetsCondition(const AccessCondition& condition, const SessionRecord& recor
 
 // True when `allow` is empty (no restriction) or one of its conditions holds.
 bool meetsAny(const std::vector<AccessCondition>& allow, const SessionRecord& record);
+bool meetsAny(const std::vector<AccessCondition>& allow, const CachedSession& session);
 
 // The domain of `email` (after its last '@'), or "" when it has no local
 // part or no domain.

@@ -46,11 +46,11 @@ std::string headerValue(std::string_view text) {
 
 // Groups joined by ','; a ',' or '%' inside a name is percent-encoded so the
 // list stays unambiguous for the origin.
-std::string groupsHeader(const std::vector<std::string>& groups) {
+std::string groupsHeader(PackedStrings groups) {
   std::string out;
-  for (const auto& g : groups) {
+  for (std::string_view g : groups) {
     if (!out.empty()) out += ',';
-    if (g.find_first_of(",%") == std::string::npos) {
+    if (g.find_first_of(",%") == std::string_view::npos) {
       appendHeaderValue(out, g);
       continue;
     }
@@ -74,13 +74,10 @@ bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
   return false;
 }
 
-bool hasAnyGroup(const SessionRecord& record, const std::vector<std::string>& needed) {
-  for (const auto& g : needed) {
-    if (std::find(record.groups.begin(), record.groups.end(), g) != record.groups.end()) {
-      return true;
-    }
-  }
-  return false;
+bool hasAnyGroup(const CachedSession& session, const std::vector<std::string>& needed) {
+  PackedStrings groups = session.groups();
+  return std::any_of(needed.begin(), needed.end(),
+                     [&](const std::string& g) { return groups.contains(g); });
 }
 
 // A rule listing GET also covers HEAD: a HEAD answer shows what GET's would,
@@ -120,7 +117,7 @@ CheckOutcome worse(CheckOutcome a, CheckOutcome b) {
 __attribute__((noinline)) void writeDecisionLog(Log& log, const CheckDecision& d) {
   log.write(LogLevel::kDebug, "check",
             {{"outcome", checkOutcomeName(d.outcome)},
-             {"session", mask(d.session ? std::string_view(d.session->key) : std::string_view())}});
+             {"session", mask(d.session ? d.session->key() : std::string_view())}});
 }
 
 }  // namespace
@@ -198,9 +195,10 @@ Checker::Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, Sessio
       memo_(memo),
       bearer_(bearer) {}
 
-CheckStep Checker::begin(Request request) const {
+CheckStep Checker::begin(Request request, SessionSource source) const {
   CheckStep step;
   step.request_ = std::move(request);
+  step.source_ = source;
   // Identity headers are stripped first, on every path, public ones
   // included: a client could otherwise name itself, and the origin must be
   // able to trust X-Barrier-* wherever it sees them.
@@ -270,6 +268,7 @@ std::optional<std::string> Checker::verifiedStoreKey(std::string_view cookie_val
 
 void Checker::advance(CheckStep& step) const {
   while (step.next_ < step.keys_.size()) {
+    if (step.source_ == SessionSource::kStore) return;  // the caller reads the store
     CacheLookup hit = cache_.lookup(step.keys_[step.next_]);
     if (hit.hit == CacheHit::kMiss) return;  // the caller reads the store
     // The cache never holds an entry past valid_until; re-checking costs
@@ -322,9 +321,9 @@ CheckStep Checker::resume(CheckStep step, Result<std::optional<SessionRecord>> a
     // The record is identified by the key we asked for, whatever the answer
     // claims: X-Barrier-Session-Id must name the record that was checked.
     record->key = key;
-    auto shared = std::make_shared<const SessionRecord>(std::move(*record));
-    cache_.insertPresent(shared);
-    accept(step, std::move(shared));
+    SessionPtr session = CachedSession::make(*record);
+    cache_.insertPresent(session);
+    accept(step, std::move(session));
     logDecision(step);
     return step;
   }
@@ -345,10 +344,10 @@ const AccessRule* Checker::ruleFor(std::string_view reading, std::string_view me
 }
 
 bool Checker::allowed(const NormalizedPath& path, std::string_view method,
-                      const SessionRecord& record) const {
+                      const CachedSession& session) const {
   auto meets = [&](const AccessRule* rule) {
-    return !rule || ((rule->groups.empty() || hasAnyGroup(record, rule->groups)) &&
-                     meetsAny(rule->allow, record));
+    return !rule || ((rule->groups.empty() || hasAnyGroup(session, rule->groups)) &&
+                     meetsAny(rule->allow, session));
   };
   // Each reading's own first rule (path_pattern.h): an earlier, weaker rule
   // matching one reading must not hide the stricter rule another names.
@@ -356,10 +355,10 @@ bool Checker::allowed(const NormalizedPath& path, std::string_view method,
          (!path.ambiguous || meets(ruleFor(path.decoded, method)));
 }
 
-void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const {
-  if (!allowed(step.path_, step.request_.method, *record)) {
+void Checker::accept(CheckStep& step, SessionPtr session) const {
+  if (!allowed(step.path_, step.request_.method, *session)) {
     CheckDecision& d = decide(step, CheckOutcome::kForbidden, /*forward=*/false);
-    d.session = std::move(record);
+    d.session = std::move(session);
     d.response = pageResponse(403, "Access denied",
                               "You are signed in, but your account does not have access to this "
                               "page.",
@@ -369,7 +368,7 @@ void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> recor
   // The identity headers are derived from the record when the caller asks
   // (identityHeaders()): a caller that keeps them per record builds them once.
   CheckDecision& d = decide(step, CheckOutcome::kPass, /*forward=*/true);
-  d.session = std::move(record);
+  d.session = std::move(session);
   d.request = std::move(step.request_);
   if (idle_.enabled()) {
     int64_t now = clock_.now();
@@ -379,11 +378,9 @@ void Checker::accept(CheckStep& step, std::shared_ptr<const SessionRecord> recor
 
 // Out of line: at most once per touch_interval per session.
 __attribute__((noinline)) void Checker::touch(CheckDecision& d, int64_t now) const {
-  auto touched = std::make_shared<SessionRecord>(*d.session);
-  touched->last_seen = now;
   d.touch_at = now;
-  d.session = touched;
-  cache_.refresh(std::move(touched));
+  d.session = d.session->withLastSeen(now);
+  cache_.refresh(d.session);
 }
 
 // Built for size, as loginLocation: the cached-session pass is the path
@@ -455,19 +452,19 @@ CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forwa
 Headers CheckDecision::identityHeaders() const {
   Headers out;
   if (outcome != CheckOutcome::kPass || !session) return out;
-  const SessionRecord& record = *session;
+  const CachedSession& record = *session;
   out.reserve(4);
   // The record key, not the id: the origin can look the record up but cannot
   // replay it as a cookie.
-  out.add(kHeaderSessionId, record.key);
-  out.add(kHeaderUser, headerValue(record.username.empty() ? record.sub : record.username));
-  out.add(kHeaderEmail, headerValue(record.email));
-  out.add(kHeaderGroups, groupsHeader(record.groups));
+  out.add(kHeaderSessionId, std::string(record.key()));
+  out.add(kHeaderUser, headerValue(record.username().empty() ? record.sub() : record.username()));
+  out.add(kHeaderEmail, headerValue(record.email()));
+  out.add(kHeaderGroups, groupsHeader(record.groups()));
   if (claim_headers == nullptr) return out;
   // Every configured header, empty when the record keeps no such claim
   // (forward-auth proxies copy each one, present or not).
   for (const HeaderClaim& h : *claim_headers) {
-    const std::vector<std::string>* values = claimValues(record, h.claim);
+    std::optional<PackedStrings> values = record.claim(h.claim);
     out.add(h.header, values ? groupsHeader(*values) : std::string());
   }
   return out;
@@ -481,13 +478,14 @@ CheckDecision check(const Checker& checker, const Request& request, SessionStore
 }
 
 void applyStoreWrites(const CheckDecision& decision, SessionStore& store, Log& log) {
+  if (!decision.hasStoreWrites()) return;
   auto report = [&](const char* event, std::string_view key, const Status& status) {
     if (status.isOk() || !log.enabled(LogLevel::kWarn)) return;
     log.write(LogLevel::kWarn, event, {{"key", mask(key)}, {"status", status.toString()}});
   };
   if (decision.touch_at > 0 && decision.session) {
-    report("check.touch_failed", decision.session->key,
-           store.touch(decision.session->key, decision.touch_at));
+    report("check.touch_failed", decision.session->key(),
+           store.touch(decision.session->key(), decision.touch_at));
   }
   for (const auto& key : decision.idled_out) report("check.remove_failed", key, store.remove(key));
 }

@@ -71,9 +71,10 @@ struct CheckDecision {
   bool forward = false;
   Request request;
   Response response;
-  // The live session checked (kPass, kForbidden), as the cache holds it:
-  // immutable and shared, so a caller may key per-session work on it.
-  std::shared_ptr<const SessionRecord> session;
+  // The live session checked (kPass, kForbidden), as the cache holds it
+  // (core/session/cached_session.h): immutable and shared, so a caller may
+  // key per-session work on it.
+  SessionPtr session;
   // The configured claim headers (`headers:`), owned by the Checker, which
   // outlives the decision; identityHeaders() fills them on a pass.
   const std::vector<HeaderClaim>* claim_headers = nullptr;
@@ -83,6 +84,10 @@ struct CheckDecision {
   // pass with a touch due). idled_out: keys of records found idle, to remove.
   int64_t touch_at = 0;
   std::vector<std::string> idled_out;
+
+  // True when the decision asks for store writes (touch_at, idled_out):
+  // the cheap test a caller makes before applyStoreWrites().
+  bool hasStoreWrites() const { return touch_at > 0 || !idled_out.empty(); }
 
   // kPass: the X-Barrier-* headers that tell the origin who this is (built
   // from `session`, control characters removed); otherwise none.
@@ -110,6 +115,15 @@ constexpr size_t kMaxSessionCandidates = 4;
 // browser sends one or two; a crafted header could send hundreds).
 constexpr size_t kMaxCookieValuesExamined = 16;
 
+// Where a check looks for the sessions of a request's cookies first.
+enum class SessionSource {
+  kCacheFirst,  // the cache, then the store on a miss: every request
+  // The store, past the cache (whose entries the answers then replace): a
+  // check that must see a revocation made elsewhere at once, such as the
+  // recheck of an open WebSocket tunnel (src/server/tunnel.h).
+  kStore,
+};
+
 // A check in progress or finished.
 class CheckStep {
  public:
@@ -123,10 +137,11 @@ class CheckStep {
  private:
   friend class Checker;
   std::optional<CheckDecision> decision_;
-  Request request_;                                 // stripped of client X-Barrier-* headers
-  NormalizedPath path_;                             // for the access rules
-  std::vector<std::string> keys_;                   // store keys of the well-signed candidates
-  size_t next_ = 0;                                 // the candidate being looked up
+  Request request_;                // stripped of client X-Barrier-* headers
+  NormalizedPath path_;            // for the access rules
+  std::vector<std::string> keys_;  // store keys of the well-signed candidates
+  size_t next_ = 0;                // the candidate being looked up
+  SessionSource source_ = SessionSource::kCacheFirst;
   CheckOutcome reason_ = CheckOutcome::kNoSession;  // best "why not" so far
   std::vector<std::string> idled_out_;              // CheckDecision::idled_out
 };
@@ -144,7 +159,7 @@ class Checker {
   Checker(const ValidConfig& config, Crypto& crypto, Clock& clock, SessionCache& cache, Log& log,
           VerifiedIdMemo* memo = nullptr, BearerTokenCheck* bearer = nullptr);
 
-  CheckStep begin(Request request) const;
+  CheckStep begin(Request request, SessionSource source = SessionSource::kCacheFirst) const;
   // `answer` is the store's answer for step.lookupKey(). Calling resume on a
   // finished step returns it unchanged.
   CheckStep resume(CheckStep step, Result<std::optional<SessionRecord>> answer) const;
@@ -160,8 +175,12 @@ class Checker {
   void advance(CheckStep& step) const;
   // The well-signed store keys among the request's cookies, into step.keys_.
   void collectCandidates(CheckStep& step) const;
-  // A live session record for step's request: pass or 403.
-  void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const;
+  // A live session for step's request: pass or 403.
+  void accept(CheckStep& step, SessionPtr session) const;
+  // The same for a record not from the cache (a bearer token's).
+  void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const {
+    accept(step, CachedSession::make(*record));
+  }
   // A pass whose session is due a touch: the decision asks for the write,
   // and the cache's entry gets the new last_seen.
   void touch(CheckDecision& d, int64_t now) const;
@@ -177,9 +196,9 @@ class Checker {
   // The first rule matching `reading` (one reading of a path) and `method`,
   // or nullptr.
   const AccessRule* ruleFor(std::string_view reading, std::string_view method) const;
-  // True when `record` meets the rule of every reading of `path`.
+  // True when `session` meets the rule of every reading of `path`.
   bool allowed(const NormalizedPath& path, std::string_view method,
-               const SessionRecord& record) const;
+               const CachedSession& session) const;
   // One value of our cookie: its store key into step.keys_ if well signed
   // and new, else a reason.
   void addCandidate(CheckStep& step, std::string_view cookie_value) const;
@@ -228,6 +247,8 @@ CheckDecision check(const Checker& checker, const Request& request, SessionStore
 
 // The writes `decision` leaves to its caller (touch_at, idled_out), on
 // `store`; failures are logged at warn, never returned: the answer stands.
+// The one place they are made: `barrier serve` calls it through
+// Gateway::writeToStore.
 void applyStoreWrites(const CheckDecision& decision, SessionStore& store, Log& log);
 
 // True for a top-level browser navigation (docs/ARCHITECTURE.md, "Checker flow", step 6):

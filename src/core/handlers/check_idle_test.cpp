@@ -105,7 +105,7 @@ TEST_F(CheckIdleTest, TouchesAtMostOncePerInterval) {
   CheckDecision d = run(cookie);
   EXPECT_EQ(d.outcome, CheckOutcome::kPass);
   EXPECT_EQ(d.touch_at, kNow + 60);
-  EXPECT_EQ(d.session->last_seen, kNow + 60);
+  EXPECT_EQ(d.session->lastSeen(), kNow + 60);
   EXPECT_EQ(store_.touches, 1);
   EXPECT_EQ(stored()->last_seen, kNow + 60);
   for (int i = 0; i < 5; ++i) {

@@ -105,7 +105,7 @@ TEST_F(CheckTest, ValidSessionPasses) {
   EXPECT_EQ(identity.get(kHeaderEmail), "alice@example.com");
   EXPECT_EQ(identity.get(kHeaderGroups), "users,a%2Cb");
   ASSERT_NE(d.session, nullptr);
-  EXPECT_EQ(d.session->key, identity.get(kHeaderSessionId));
+  EXPECT_EQ(d.session->key(), identity.get(kHeaderSessionId));
   EXPECT_EQ(d.request.path, "/page");
   // The request itself carries no identity: the caller adds identityHeaders().
   EXPECT_FALSE(d.request.headers.has(kHeaderUser));
@@ -242,7 +242,7 @@ TEST_F(CheckTest, VerifiedIdMemoSkipsDigestsForKnownValues) {
   ASSERT_EQ(first.outcome, CheckOutcome::kPass);
   EXPECT_EQ(crypto.digests, 2);  // the MAC and the store key
   ASSERT_NE(memo.find(cookie), nullptr);
-  EXPECT_EQ(*memo.find(cookie), first.session->key);
+  EXPECT_EQ(*memo.find(cookie), first.session->key());
   CheckDecision again = check(checker, navigation("/other", "barrier=" + cookie), store_);
   EXPECT_EQ(again.outcome, CheckOutcome::kPass);
   EXPECT_EQ(again.session, first.session);

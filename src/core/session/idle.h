@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "core/config/config.h"
+#include "core/session/cached_session.h"
 #include "core/session/record.h"
 #include "core/status.h"
 
@@ -29,17 +30,23 @@ class IdlePolicy {
   // When the record idles out, capped at its valid_until (valid_until when
   // the policy is off).
   int64_t idleUntil(const SessionRecord& record) const;
-  // True when the record has gone unused for idle_timeout at `now`.
-  bool idledOut(const SessionRecord& record, int64_t now) const {
-    return enabled() && now >= lastActive(record) + idle_timeout_;
+  // True when the session (a SessionRecord or a CachedSession) has gone
+  // unused for idle_timeout at `now`.
+  template <class Session>
+  bool idledOut(const Session& session, int64_t now) const {
+    return enabled() && now >= lastActive(session) + idle_timeout_;
   }
   // True when a request let through at `now` should write last_seen.
-  bool touchDue(const SessionRecord& record, int64_t now) const {
-    return enabled() && now - lastActive(record) >= touch_interval_;
+  template <class Session>
+  bool touchDue(const Session& session, int64_t now) const {
+    return enabled() && now - lastActive(session) >= touch_interval_;
   }
 
   static int64_t lastActive(const SessionRecord& record) {
     return record.last_seen > record.created_at ? record.last_seen : record.created_at;
+  }
+  static int64_t lastActive(const CachedSession& session) {
+    return session.lastSeen() > session.createdAt() ? session.lastSeen() : session.createdAt();
   }
 
  private:

@@ -1,53 +1,36 @@
 #include "core/session/session_cache.h"
 
 #include <algorithm>
-#include <array>
 #include <functional>
-#include <iterator>
-#include <list>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
-
-#include "core/session/session_id.h"
+#include <vector>
 
 namespace barrier {
 
 namespace {
 
-// One cache entry, and one heap block with the list's links (~96 bytes):
-// the key is held inline, since a store key is always kIdTextLength
-// characters (no second block per key, and none in the index).
-struct Entry {
-  std::array<char, kIdTextLength> key;
-  uint8_t key_size = 0;
+constexpr uint32_t kNone = UINT32_MAX;
+
+// One entry: 24 bytes, in a vector of slots (no heap block per entry). A
+// negative entry's record is a key-only block (CachedSession::keyOnly),
+// told apart by its valid_until of 0: a positive entry's is in the future.
+struct Slot {
+  SessionPtr record;  // null while the slot is free
   int64_t expires_ms = 0;
-  std::shared_ptr<const SessionRecord> record;  // null for a negative entry
-
-  std::string_view keyView() const { return {key.data(), key_size}; }
-};
-using Order = std::list<Entry>;
-
-// The index holds list positions (one 16-byte node each, its hash not
-// stored) and is looked up by the key they point at, or by a string_view
-// without building a std::string per request.
-struct KeyHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view key) const noexcept {
-    return std::hash<std::string_view>{}(key);
-  }
-  size_t operator()(Order::iterator it) const noexcept { return (*this)(it->keyView()); }
-};
-struct KeyEqual {
-  using is_transparent = void;
-  static std::string_view view(std::string_view key) { return key; }
-  static std::string_view view(Order::iterator it) { return it->keyView(); }
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const {
-    return view(a) == view(b);
-  }
+  uint32_t newer = kNone;  // LRU links (slot numbers); `older` links free slots too
+  uint32_t older = kNone;
 };
 
+bool isNegative(const Slot& slot) { return slot.record->validUntil() == 0; }
+
+size_t hashKey(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+// Bounded LRU with TTL. Entries live in `slots_`, linked from most to least
+// recently used; the index is an open-addressing table of slot numbers
+// (linear probing, at most half full, deletion by shifting back), looked
+// up by the key each slot's record holds: 4 bytes a cell instead of a node
+// per entry.
 class LruSessionCache : public SessionCache {
  public:
   LruSessionCache(Clock& clock, const CacheConfig& config)
@@ -57,79 +40,155 @@ class LruSessionCache : public SessionCache {
         max_entries_(config.max_entries > 0 ? static_cast<size_t>(config.max_entries) : 0) {}
 
   CacheLookup lookup(std::string_view key) override {
-    auto it = index_.find(key);
-    if (it == index_.end()) return {};
-    Order::iterator entry = *it;
-    if (clock_.nowMillis() >= entry->expires_ms) {
-      index_.erase(it);
-      order_.erase(entry);
+    size_t cell = find(key);
+    if (cell == kNotFound) return {};
+    uint32_t n = index_[cell];
+    Slot& slot = slots_[n];
+    if (clock_.nowMillis() >= slot.expires_ms) {
+      remove(cell);
       return {};
     }
-    order_.splice(order_.begin(), order_, entry);  // most recently used
-    if (!entry->record) return {CacheHit::kAbsent, nullptr};
-    return {CacheHit::kPresent, entry->record};
+    unlink(n);
+    linkNewest(n);
+    if (isNegative(slot)) return {CacheHit::kAbsent, nullptr};
+    return {CacheHit::kPresent, slot.record};
   }
 
-  void insertPresent(std::shared_ptr<const SessionRecord> record) override {
+  void insertPresent(SessionPtr record) override {
     int64_t now_ms = clock_.nowMillis();
     if (!record->isLiveSession(now_ms / 1000)) return;
     // Never past the record's own expiry: the cache must not lengthen a
     // session, and valid_until is in whole seconds.
-    int64_t expires = std::min(now_ms + ttl_ms_, record->valid_until * 1000);
+    int64_t expires = std::min(now_ms + ttl_ms_, record->validUntil() * 1000);
     if (ttl_ms_ <= 0 || expires <= now_ms) return;
-    std::string_view key = record->key;
-    put(key, std::move(record), expires);
+    put(std::move(record), expires);
   }
 
-  void refresh(std::shared_ptr<const SessionRecord> record) override {
-    auto it = index_.find(std::string_view(record->key));
-    if (it != index_.end() && (*it)->record) (*it)->record = std::move(record);
+  void refresh(SessionPtr record) override {
+    size_t cell = find(record->key());
+    if (cell == kNotFound) return;
+    Slot& slot = slots_[index_[cell]];
+    if (!isNegative(slot)) slot.record = std::move(record);
   }
 
   void insertAbsent(std::string_view key) override {
     if (negative_ttl_ms_ <= 0) return;
-    put(key, nullptr, clock_.nowMillis() + negative_ttl_ms_);
+    put(CachedSession::keyOnly(key), clock_.nowMillis() + negative_ttl_ms_);
   }
 
   void erase(std::string_view key) override {
-    auto it = index_.find(key);
-    if (it == index_.end()) return;
-    Order::iterator entry = *it;
-    index_.erase(it);
-    order_.erase(entry);
+    size_t cell = find(key);
+    if (cell != kNotFound) remove(cell);
   }
 
   void clear() override {
-    index_.clear();
-    order_.clear();
+    slots_ = {};
+    index_ = {};
+    count_ = 0;
+    newest_ = oldest_ = free_ = kNone;
   }
 
-  size_t size() override { return index_.size(); }
+  size_t size() override { return count_; }
 
  private:
-  // A key longer than a store key is not cached (it cannot come from the
-  // checker, and a cache may always miss).
-  void put(std::string_view key, std::shared_ptr<const SessionRecord> record, int64_t expires_ms) {
-    if (max_entries_ == 0 || key.size() > kIdTextLength) return;
-    erase(key);
-    Entry& entry = order_.emplace_front();
-    std::copy(key.begin(), key.end(), entry.key.begin());
-    entry.key_size = static_cast<uint8_t>(key.size());
-    entry.expires_ms = expires_ms;
-    entry.record = std::move(record);
-    index_.insert(order_.begin());
-    while (index_.size() > max_entries_) {
-      index_.erase(std::prev(order_.end()));
-      order_.pop_back();
+  static constexpr size_t kNotFound = SIZE_MAX;
+
+  size_t mask() const { return index_.size() - 1; }
+  std::string_view keyOf(uint32_t n) const { return slots_[n].record->key(); }
+
+  // The index cell naming `key`'s slot, or kNotFound.
+  size_t find(std::string_view key) const {
+    if (count_ == 0) return kNotFound;
+    for (size_t cell = hashKey(key) & mask();; cell = (cell + 1) & mask()) {
+      if (index_[cell] == kNone) return kNotFound;
+      if (keyOf(index_[cell]) == key) return cell;
     }
+  }
+
+  void put(SessionPtr record, int64_t expires_ms) {
+    if (max_entries_ == 0) return;
+    erase(record->key());
+    if (2 * (count_ + 1) > index_.size()) grow();
+    uint32_t n = takeFreeSlot();
+    slots_[n].record = std::move(record);
+    slots_[n].expires_ms = expires_ms;
+    linkNewest(n);
+    size_t cell = hashKey(keyOf(n)) & mask();
+    while (index_[cell] != kNone) cell = (cell + 1) & mask();
+    index_[cell] = n;
+    ++count_;
+    while (count_ > max_entries_) remove(find(keyOf(oldest_)));
+  }
+
+  // Frees the slot index_[cell] names and closes the gap in the index:
+  // each later cell of the same run moves back unless that would put it
+  // before its home cell.
+  void remove(size_t cell) {
+    uint32_t n = index_[cell];
+    unlink(n);
+    slots_[n] = Slot{};
+    slots_[n].older = free_;
+    free_ = n;
+    --count_;
+    size_t gap = cell;
+    for (size_t next = (gap + 1) & mask(); index_[next] != kNone; next = (next + 1) & mask()) {
+      size_t home = hashKey(keyOf(index_[next])) & mask();
+      // `next` may fill the gap when its home is not cyclically in (gap, next].
+      bool stays = gap <= next ? (gap < home && home <= next) : (gap < home || home <= next);
+      if (stays) continue;
+      index_[gap] = index_[next];
+      gap = next;
+    }
+    index_[gap] = kNone;
+  }
+
+  uint32_t takeFreeSlot() {
+    if (free_ == kNone) {
+      slots_.emplace_back();
+      return static_cast<uint32_t>(slots_.size() - 1);
+    }
+    uint32_t n = free_;
+    free_ = slots_[n].older;
+    slots_[n].older = kNone;
+    return n;
+  }
+
+  // Doubles the index (16 cells at first) and places every entry again.
+  void grow() {
+    std::vector<uint32_t> cells(std::max<size_t>(16, 2 * index_.size()), kNone);
+    index_.swap(cells);
+    for (uint32_t n : cells) {
+      if (n == kNone) continue;
+      size_t cell = hashKey(keyOf(n)) & mask();
+      while (index_[cell] != kNone) cell = (cell + 1) & mask();
+      index_[cell] = n;
+    }
+  }
+
+  void linkNewest(uint32_t n) {
+    slots_[n].older = newest_;
+    slots_[n].newer = kNone;
+    if (newest_ != kNone) slots_[newest_].newer = n;
+    newest_ = n;
+    if (oldest_ == kNone) oldest_ = n;
+  }
+
+  void unlink(uint32_t n) {
+    Slot& slot = slots_[n];
+    (slot.newer == kNone ? newest_ : slots_[slot.newer].older) = slot.older;
+    (slot.older == kNone ? oldest_ : slots_[slot.older].newer) = slot.newer;
   }
 
   Clock& clock_;
   const int64_t ttl_ms_;
   const int64_t negative_ttl_ms_;
   const size_t max_entries_;
-  Order order_;  // front = most recently used
-  std::unordered_set<Order::iterator, KeyHash, KeyEqual> index_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> index_;  // slot numbers; kNone: an empty cell
+  size_t count_ = 0;
+  uint32_t newest_ = kNone;
+  uint32_t oldest_ = kNone;
+  uint32_t free_ = kNone;  // free slots, chained through `older`
 };
 
 }  // namespace

@@ -8,6 +8,10 @@
 //    expired record, `login` record). It lives `negative_ttl` seconds, which
 //    bounds how often a replayed id costs a store read.
 //
+// A positive entry holds a CachedSession (core/session/cached_session.h):
+// the record's session fields packed in one block. The cache's own cost per
+// entry is a 24-byte slot and a 4-byte index cell or two (session_cache.cpp).
+//
 // Revocation latency: deleting a record ends the session everywhere once the
 // positive entries for it expire, i.e. within `ttl` seconds. That is the
 // design's trade of a store read per request for a bounded delay.
@@ -25,7 +29,7 @@
 
 #include "core/config/config.h"
 #include "core/ports/clock.h"
-#include "core/session/record.h"
+#include "core/session/cached_session.h"
 
 namespace barrier {
 
@@ -33,7 +37,7 @@ enum class CacheHit { kMiss, kPresent, kAbsent };
 
 struct CacheLookup {
   CacheHit hit = CacheHit::kMiss;
-  std::shared_ptr<const SessionRecord> record;  // set when hit == kPresent
+  SessionPtr record;  // set when hit == kPresent
 };
 
 class SessionCache {
@@ -41,16 +45,16 @@ class SessionCache {
   virtual ~SessionCache() = default;
   // Expired entries are reported as kMiss (and dropped).
   virtual CacheLookup lookup(std::string_view key) = 0;
-  // Caches a live session record under record->key (never null). A record
-  // that is not a live session at the clock's now is not cached positively.
-  // Lookups hand out this same object: callers may key per-session work on
-  // its address while they hold it.
-  virtual void insertPresent(std::shared_ptr<const SessionRecord> record) = 0;
-  // Replaces the record of the positive entry under record->key (never
+  // Caches a live session under record->key() (never null). A record past
+  // its valid_until at the clock's now is not cached. Lookups hand out this
+  // same object: callers may key per-session work on its address while
+  // they hold it.
+  virtual void insertPresent(SessionPtr record) = 0;
+  // Replaces the record of the positive entry under record->key() (never
   // null), keeping the entry's expiry: a session's touch (core/session/
   // idle.h) updates last_seen without lengthening how long the entry is
   // trusted. Does nothing when no positive entry is there.
-  virtual void refresh(std::shared_ptr<const SessionRecord> record) = 0;
+  virtual void refresh(SessionPtr record) = 0;
   // Caches "nothing usable under `key`" for negative_ttl.
   virtual void insertAbsent(std::string_view key) = 0;
   virtual void erase(std::string_view key) = 0;
@@ -60,9 +64,8 @@ class SessionCache {
 
 // Bounded LRU with TTL, timed by `clock` (milliseconds). `config.max_entries`
 // <= 0 or `config.ttl` <= 0 disables positive caching; negative_ttl <= 0
-// disables negative caching. A key longer than a store key (kIdTextLength)
-// is never cached: entries hold their key inline. Not thread-safe. `clock`
-// must outlive the cache.
+// disables negative caching. Not thread-safe. `clock` must outlive the
+// cache.
 std::unique_ptr<SessionCache> makeLruSessionCache(Clock& clock, const CacheConfig& config);
 
 }  // namespace barrier

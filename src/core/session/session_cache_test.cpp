@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <list>
+#include <map>
+#include <string>
+
 #include "core/session/session_id.h"
 #include "tests/support/fixed_clock.h"
 
@@ -34,10 +38,10 @@ class SessionCacheTest : public ::testing::Test {
 
 // A live session is served from the cache until the cache ttl runs out.
 TEST_F(SessionCacheTest, PositiveEntryLivesTtl) {
-  cache_->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 3600)));
+  cache_->insertPresent(CachedSession::make(session("k", kNow + 3600)));
   auto hit = cache_->lookup("k");
   ASSERT_EQ(hit.hit, CacheHit::kPresent);
-  EXPECT_EQ(hit.record->username, "alice");
+  EXPECT_EQ(hit.record->username(), "alice");
   clock_.advance(299);
   EXPECT_EQ(cache_->lookup("k").hit, CacheHit::kPresent);
   clock_.advance(1);
@@ -46,7 +50,7 @@ TEST_F(SessionCacheTest, PositiveEntryLivesTtl) {
 
 // A positive entry never outlives the record's valid_until, even with a longer ttl.
 TEST_F(SessionCacheTest, NeverPastValidUntil) {
-  cache_->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 10)));
+  cache_->insertPresent(CachedSession::make(session("k", kNow + 10)));
   clock_.advanceMillis(9999);
   EXPECT_EQ(cache_->lookup("k").hit, CacheHit::kPresent);
   clock_.advanceMillis(1);
@@ -55,10 +59,10 @@ TEST_F(SessionCacheTest, NeverPastValidUntil) {
 
 // Expired and login records are never cached positively.
 TEST_F(SessionCacheTest, RefusesNonLiveRecords) {
-  cache_->insertPresent(std::make_shared<const SessionRecord>(session("expired", kNow)));
+  cache_->insertPresent(CachedSession::make(session("expired", kNow)));
   SessionRecord login = session("login", kNow + 300);
   login.kind = RecordKind::kLogin;
-  cache_->insertPresent(std::make_shared<const SessionRecord>(login));
+  cache_->insertPresent(CachedSession::make(login));
   EXPECT_EQ(cache_->lookup("expired").hit, CacheHit::kMiss);
   EXPECT_EQ(cache_->lookup("login").hit, CacheHit::kMiss);
   EXPECT_EQ(cache_->size(), 0u);
@@ -74,9 +78,9 @@ TEST_F(SessionCacheTest, NegativeEntriesAreShort) {
 
 // The bound holds and the least recently used entry goes first.
 TEST_F(SessionCacheTest, EvictsLeastRecentlyUsed) {
-  cache_->insertPresent(std::make_shared<const SessionRecord>(session("a", kNow + 3600)));
-  cache_->insertPresent(std::make_shared<const SessionRecord>(session("b", kNow + 3600)));
-  cache_->insertPresent(std::make_shared<const SessionRecord>(session("c", kNow + 3600)));
+  cache_->insertPresent(CachedSession::make(session("a", kNow + 3600)));
+  cache_->insertPresent(CachedSession::make(session("b", kNow + 3600)));
+  cache_->insertPresent(CachedSession::make(session("c", kNow + 3600)));
   EXPECT_EQ(cache_->lookup("a").hit, CacheHit::kPresent);  // a is now the freshest
   cache_->insertAbsent("d");
   EXPECT_EQ(cache_->size(), 3u);
@@ -89,7 +93,7 @@ TEST_F(SessionCacheTest, EvictsLeastRecentlyUsed) {
 // Re-inserting replaces the entry; erase and clear remove entries.
 TEST_F(SessionCacheTest, ReplaceEraseClear) {
   cache_->insertAbsent("k");
-  cache_->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 3600)));
+  cache_->insertPresent(CachedSession::make(session("k", kNow + 3600)));
   EXPECT_EQ(cache_->lookup("k").hit, CacheHit::kPresent);
   EXPECT_EQ(cache_->size(), 1u);
   cache_->erase("k");
@@ -99,19 +103,79 @@ TEST_F(SessionCacheTest, ReplaceEraseClear) {
   EXPECT_EQ(cache_->size(), 0u);
 }
 
-// Entries hold their key inline: a full-length store key is cached and found
-// by its exact text only; a longer key is never cached (it cannot be a
-// store key), so it always misses.
-TEST_F(SessionCacheTest, StoreKeysAreHeldWholeLongerKeysNotAtAll) {
+// An entry is found by its exact key only: not by a prefix, not by a
+// longer key.
+TEST_F(SessionCacheTest, FoundByTheExactKeyOnly) {
   std::string key(kIdTextLength, 'k');
-  cache_->insertPresent(std::make_shared<const SessionRecord>(session(key, kNow + 3600)));
+  cache_->insertPresent(CachedSession::make(session(key, kNow + 3600)));
   EXPECT_EQ(cache_->lookup(key).hit, CacheHit::kPresent);
-  EXPECT_EQ(cache_->lookup(key).record->key, key);
+  EXPECT_EQ(cache_->lookup(key).record->key(), key);
   EXPECT_EQ(cache_->lookup(key.substr(1)).hit, CacheHit::kMiss);
-  std::string longer = key + "k";
-  cache_->insertAbsent(longer);
-  EXPECT_EQ(cache_->lookup(longer).hit, CacheHit::kMiss);
+  EXPECT_EQ(cache_->lookup(key + "k").hit, CacheHit::kMiss);
   EXPECT_EQ(cache_->size(), 1u);
+}
+
+// The index (open addressing, deletion by shifting entries back) agrees
+// with a plain map through many inserts, lookups, erasures and evictions:
+// every key the model holds is found with its own record, every other key
+// misses. Keys are short and alike so that runs of cells collide.
+TEST(SessionCacheIndexTest, AgreesWithAModelThroughChurn) {
+  FixedClock clock(kNow);
+  CacheConfig config;
+  config.ttl = 300;
+  config.negative_ttl = 300;
+  config.max_entries = 200;
+  auto cache = makeLruSessionCache(clock, config);
+  std::map<std::string, bool> model;  // key -> present
+  std::list<std::string> order;       // front = most recently used
+  auto touch = [&](const std::string& key) {
+    order.remove(key);
+    order.push_front(key);
+  };
+  uint32_t seed = 12345;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+  for (int i = 0; i < 20000; ++i) {
+    std::string key = "k" + std::to_string((next() >> 8) % 500);
+    switch ((next() >> 8) % 4) {
+      case 0:
+        cache->insertPresent(CachedSession::make(session(key, kNow + 3600)));
+        model[key] = true;
+        touch(key);
+        break;
+      case 1:
+        cache->insertAbsent(key);
+        model[key] = false;
+        touch(key);
+        break;
+      case 2:
+        cache->erase(key);
+        model.erase(key);
+        order.remove(key);
+        break;
+      default: {
+        CacheLookup hit = cache->lookup(key);
+        auto it = model.find(key);
+        if (it == model.end()) {
+          ASSERT_EQ(hit.hit, CacheHit::kMiss) << key;
+        } else {
+          ASSERT_EQ(hit.hit, it->second ? CacheHit::kPresent : CacheHit::kAbsent) << key;
+          if (it->second) {
+            ASSERT_EQ(hit.record->key(), key);
+          }
+          touch(key);
+        }
+      }
+    }
+    while (order.size() > 200) {  // the least recently used go first
+      model.erase(order.back());
+      order.pop_back();
+    }
+    ASSERT_EQ(cache->size(), model.size());
+  }
+  for (int k = 0; k < 500; ++k) {
+    std::string key = "k" + std::to_string(k);
+    EXPECT_EQ(cache->lookup(key).hit == CacheHit::kMiss, model.count(key) == 0) << key;
+  }
 }
 
 // ttl 0 / max_entries 0 turn caching off.
@@ -120,13 +184,13 @@ TEST_F(SessionCacheTest, CanBeDisabled) {
   off.ttl = 0;
   off.negative_ttl = 0;
   auto cache = makeLruSessionCache(clock_, off);
-  cache->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 3600)));
+  cache->insertPresent(CachedSession::make(session("k", kNow + 3600)));
   cache->insertAbsent("n");
   EXPECT_EQ(cache->size(), 0u);
   CacheConfig none;
   none.max_entries = 0;
   auto cache2 = makeLruSessionCache(clock_, none);
-  cache2->insertPresent(std::make_shared<const SessionRecord>(session("k", kNow + 3600)));
+  cache2->insertPresent(CachedSession::make(session("k", kNow + 3600)));
   EXPECT_EQ(cache2->size(), 0u);
 }
 

@@ -33,7 +33,7 @@ InProcessGateway::InProcessGateway(GatewaySetup setup) : config_(gatewayConfig(s
   log_ = makeStderrLog(LogLevel::kWarn);
   store_ = std::make_unique<SwitchableStore>(makeMemoryStore());
   metered_ = std::make_unique<MeteredStore>(*store_, metrics_);
-  cache_ = makeLockedSessionCache(*clock_, config_.cache);
+  cache_ = makeLockedSessionCache(setup.cache_clock ? *setup.cache_clock : *clock_, config_.cache);
   checker_ = std::make_unique<Checker>(config_, *crypto_, *clock_, *cache_, *log_);
   auto origins = makeOrigins(config_.server.origins);
   if (!origins.isOk()) {

@@ -49,6 +49,9 @@ struct GatewaySetup {
   ServerOptions server;  // listen is forced to 127.0.0.1:0
   // Runs in the fake identity handler before it answers (a slow provider).
   std::function<void()> identity_hook;
+  // The session cache's clock (the system clock when null); it must
+  // outlive the gateway. A clock that stands still keeps every entry.
+  Clock* cache_clock = nullptr;
 };
 
 class InProcessGateway {

@@ -1,0 +1,118 @@
+#include "core/session/cached_session.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace barrier {
+namespace {
+
+std::vector<std::string> list(PackedStrings strings) {
+  return std::vector<std::string>(strings.begin(), strings.end());
+}
+
+SessionRecord aliceRecord() {
+  SessionRecord r;
+  r.key = std::string(43, 'k');
+  r.kind = RecordKind::kSession;
+  r.valid_until = 1700003600;
+  r.created_at = 1700000000;
+  r.last_seen = 1700000100;
+  r.sub = "5f0c2b1e-7a4d-4c3b-9e21-000000000001";
+  r.username = "alice";
+  r.email = "alice@example.com";
+  r.groups = {"staff", "", "admins"};
+  r.claims = {{"department", {"sales", "ops"}}, {"empty", {}}, {"level", {"3"}}};
+  r.secret = "flow state, never kept";
+  return r;
+}
+
+// Every field a check reads comes back as the record held it, empty
+// strings and empty lists included.
+TEST(CachedSessionTest, KeepsTheSessionFields) {
+  SessionPtr s = CachedSession::make(aliceRecord());
+  EXPECT_EQ(s->key(), std::string(43, 'k'));
+  EXPECT_EQ(s->sub(), "5f0c2b1e-7a4d-4c3b-9e21-000000000001");
+  EXPECT_EQ(s->username(), "alice");
+  EXPECT_EQ(s->email(), "alice@example.com");
+  EXPECT_EQ(list(s->groups()), (std::vector<std::string>{"staff", "", "admins"}));
+  EXPECT_TRUE(s->groups().contains("admins"));
+  EXPECT_FALSE(s->groups().contains("admin"));
+  EXPECT_EQ(s->validUntil(), 1700003600);
+  EXPECT_EQ(s->createdAt(), 1700000000);
+  EXPECT_EQ(s->lastSeen(), 1700000100);
+  EXPECT_TRUE(s->isLiveSession(1700003599));
+  EXPECT_FALSE(s->isLiveSession(1700003600));
+  ASSERT_TRUE(s->claim("department"));
+  EXPECT_EQ(list(*s->claim("department")), (std::vector<std::string>{"sales", "ops"}));
+  ASSERT_TRUE(s->claim("empty"));
+  EXPECT_TRUE(s->claim("empty")->empty());
+  EXPECT_EQ(list(*s->claim("level")), std::vector<std::string>{"3"});
+  EXPECT_FALSE(s->claim("departmen"));
+}
+
+// A login record is never a live session once packed.
+TEST(CachedSessionTest, OnlyASessionRecordIsLive) {
+  SessionRecord login = aliceRecord();
+  login.kind = RecordKind::kLogin;
+  EXPECT_FALSE(CachedSession::make(login)->isLiveSession(0));
+  EXPECT_TRUE(CachedSession::make(aliceRecord())->isLiveSession(0));
+}
+
+// An empty record packs to empty fields; a key-only block is never live.
+TEST(CachedSessionTest, EmptyAndKeyOnly) {
+  SessionPtr empty = CachedSession::make(SessionRecord{});
+  EXPECT_EQ(empty->key(), "");
+  EXPECT_EQ(empty->sub(), "");
+  EXPECT_TRUE(empty->groups().empty());
+  EXPECT_FALSE(empty->claim(""));
+  SessionPtr key = CachedSession::keyOnly("negative");
+  EXPECT_EQ(key->key(), "negative");
+  EXPECT_EQ(key->username(), "");
+  EXPECT_FALSE(key->isLiveSession(0));
+}
+
+// One block: the header and the strings (each after a 4-byte length),
+// nothing of the record's login-flow fields.
+TEST(CachedSessionTest, OneBlockOfTheStringsItKeeps) {
+  SessionPtr s = CachedSession::make(aliceRecord());
+  // key, sub, username, email; the groups; the claims' names; their values.
+  size_t strings = (43 + 36 + 5 + 17) + (5 + 0 + 6) + (10 + 5 + 5) + (5 + 3 + 1);
+  // One per string, and one value count per claim.
+  size_t lengths = 4 * (4 + 3 + 3 + 3 + 3);
+  EXPECT_EQ(s->blockSize(), sizeof(CachedSession) + strings + lengths);
+  EXPECT_LE(sizeof(CachedSession), 48u);
+}
+
+// A touch makes a new block with the new last_seen and the same fields;
+// the old one is unchanged (holders of it see an immutable session).
+TEST(CachedSessionTest, WithLastSeenCopies) {
+  SessionPtr s = CachedSession::make(aliceRecord());
+  SessionPtr touched = s->withLastSeen(1700000200);
+  EXPECT_NE(touched, s);
+  EXPECT_EQ(touched->lastSeen(), 1700000200);
+  EXPECT_EQ(s->lastSeen(), 1700000100);
+  EXPECT_EQ(touched->email(), "alice@example.com");
+  EXPECT_EQ(list(*touched->claim("department")), (std::vector<std::string>{"sales", "ops"}));
+}
+
+// Copies share the block; it lives while any copy does (ASan checks the
+// frees).
+TEST(CachedSessionTest, SharedUntilTheLastCopyGoes) {
+  SessionPtr copy;
+  {
+    SessionPtr s = CachedSession::make(aliceRecord());
+    copy = s;
+    EXPECT_EQ(copy, s);
+    SessionPtr moved = std::move(s);
+    EXPECT_EQ(s, nullptr);  // NOLINT(bugprone-use-after-move): moved-from is null
+    EXPECT_EQ(moved, copy);
+  }
+  EXPECT_EQ(copy->username(), "alice");
+  copy = nullptr;
+  EXPECT_FALSE(copy);
+}
+
+}  // namespace
+}  // namespace barrier
