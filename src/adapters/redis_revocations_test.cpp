@@ -76,7 +76,7 @@ TEST_F(RevocationListenerTest, EvictsWhatTheStoreRemoves) {
   SessionRecord by_sid = liveSession("k5", "carol");
   by_sid.sid = "p1";
   ASSERT_TRUE(store_->putNew(by_sid).isOk());
-  cache_->insertPresent(std::make_shared<const SessionRecord>(by_sid));
+  cache_->insertPresent(CachedSession::make(by_sid));
   EXPECT_EQ(*store_->removeProviderSession("p1", "carol"), 1u);
   EXPECT_TRUE(eventually(5, [&] { return !cached("k5"); }));
   EXPECT_TRUE(cached("k4")) << "only what was removed";

@@ -146,7 +146,7 @@ TEST_F(RedisTlsTest, RevocationListenerOverTls) {
   RevocationListener listener(url(), trusting("ca"), cache, log, [] {});
   ASSERT_TRUE(eventually(10, [&] { return cache->isOpen(); })) << "never subscribed";
   ASSERT_TRUE((*store)->putNew(liveSession("k1", "alice")).isOk());
-  cache->insertPresent(std::make_shared<const SessionRecord>(liveSession("k1", "alice")));
+  cache->insertPresent(CachedSession::make(liveSession("k1", "alice")));
   ASSERT_EQ(cache->lookup("k1").hit, CacheHit::kPresent);
   ASSERT_TRUE((*store)->remove("k1").isOk());
   EXPECT_TRUE(eventually(5, [&] { return cache->lookup("k1").hit != CacheHit::kPresent; }));

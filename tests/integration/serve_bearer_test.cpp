@@ -183,6 +183,7 @@ TEST(ServeBearerJwksTest, FetchDoesNotHoldUpTheIoThread) {
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
+}
 
 class ServeBearerEs256Test : public ServeBearerTest {
  protected:

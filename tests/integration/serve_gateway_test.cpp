@@ -51,7 +51,7 @@ class ServeGatewayTest : public ::testing::Test {
   }
 
   InProcessGateway& start(GatewaySetup setup = {}) {
-    if (setup.origins.empty()) setup.origins.push_back({"/", root_.string(), ""});
+    if (setup.origins.empty()) setup.origins.push_back({"/", root_.string(), "", ""});
     setup.public_paths.push_back("/public/*");
     setup.rules.push_back({"/admin/*", {"admins"}});
     setup.server.shutdown_grace_ms = 3000;
@@ -370,7 +370,7 @@ TEST_F(ServeGatewayTest, HeaderAndBodyLimits) {
   GatewaySetup setup;
   setup.server.max_header_bytes = 4096;
   setup.server.max_body_bytes = 1000;
-  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port())});
+  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port()), ""});
   auto& gw = start(std::move(setup));
   std::string big_header = "X-Filler: " + std::string(8000, 'x') + "\r\n";
   EXPECT_EQ(httpGet(gw.port(), "/hello.txt", big_header).status, 431);
@@ -410,7 +410,7 @@ TEST_F(ServeGatewayTest, HeaderAndBodyLimits) {
 TEST_F(ServeGatewayTest, AmbiguousFramingIsRefused) {
   FakeUpstream api([](const SeenRequest& r) { return FakeUpstream::ok("got " + r.body); });
   GatewaySetup setup;
-  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port())});
+  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port()), ""});
   auto& gw = start(std::move(setup));
   std::string cookie = "Cookie: " + gw.login("alice") + "\r\n";
   std::string smuggled = "GET /api/smuggled HTTP/1.1\r\nHost: x\r\n" + cookie + "\r\n";
@@ -453,7 +453,7 @@ TEST_F(ServeGatewayTest, NoBodyIsReadWithoutASession) {
   FakeUpstream api([](const SeenRequest&) { return FakeUpstream::ok("api"); });
   GatewaySetup setup;
   setup.server.max_body_bytes = 64 * 1024 * 1024;
-  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port())});
+  setup.origins.push_back({"/api/", "", "http://127.0.0.1:" + std::to_string(api.port()), ""});
   auto& gw = start(std::move(setup));
   HttpConnection expect("127.0.0.1", gw.port());
   HttpReply refused = expect.exchange(

@@ -22,7 +22,7 @@ namespace {
 // are pooled per worker thread, so a test of their reuse runs one worker.
 GatewaySetup proxyTo(const std::string& url, int64_t upstream_timeout_ms = 5000, int threads = 0) {
   GatewaySetup setup;
-  setup.origins.push_back({"/", "", url});
+  setup.origins.push_back({"/", "", url, ""});
   setup.server.threads = threads;
   setup.server.upstream_timeout_ms = upstream_timeout_ms;
   setup.server.shutdown_grace_ms = 5000;

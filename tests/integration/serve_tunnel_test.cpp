@@ -161,7 +161,7 @@ class EchoUpgradeUpstream {
 
 GatewaySetup tunnelTo(const std::string& url) {
   GatewaySetup setup;
-  setup.origins.push_back({"/ws/", "", url});
+  setup.origins.push_back({"/ws/", "", url, ""});
   setup.server.shutdown_grace_ms = 30000;
   return setup;
 }
@@ -227,7 +227,7 @@ TEST(ServeTunnelTest, StaticOriginIgnoresTheUpgrade) {
   std::filesystem::create_directories(root / "files");
   std::ofstream(root / "files" / "a.txt") << "static";
   GatewaySetup setup;
-  setup.origins.push_back({"/files/", root.string(), ""});
+  setup.origins.push_back({"/files/", root.string(), "", ""});
   InProcessGateway gw(setup);
   ASSERT_TRUE(gw.ok()) << gw.error();
   HttpReply reply =
