@@ -114,10 +114,10 @@ TEST_P(DynamoDbStoreTest, CreateTableAddsTheSidIndexToAnOlderTable) {
   ASSERT_FALSE(refused.isOk());
   EXPECT_NE(refused.status().message().find("create-table"), std::string::npos)
       << refused.status().toString();
-  if (GetParam() == EmulatorKind::kDynalite) {
-    GTEST_SKIP() << "dynalite's UpdateTable wants a ProvisionedThroughput for a new index even "
-                    "on an on-demand table (where AWS refuses one): the upgrade runs on moto";
-  }
+  // The upgrade itself is tested on moto only: dynalite's UpdateTable wants
+  // a ProvisionedThroughput for a new index even on an on-demand table
+  // (where AWS refuses one).
+  if (GetParam() == EmulatorKind::kDynalite) return;
 
   auto upgraded = createSessionTable(*client_, old_table, 30);
   ASSERT_TRUE(upgraded.isOk()) << upgraded.status().toString();
