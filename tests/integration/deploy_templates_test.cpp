@@ -81,10 +81,17 @@ TEST(DeployTemplatesTest, KeepTheDesignedSettings) {
   // Least privilege: the manager's table actions and nothing broader.
   EXPECT_EQ(manager.find("dynamodb:*"), std::string::npos);
   EXPECT_EQ(manager.find("dynamodb:Scan"), std::string::npos);
-  std::string checker = readTemplate("session-checker.yaml");
+  // A back-channel logout queries the sub and sid indexes and deletes in
+  // batches (dynamodb_store.cpp).
   for (const char* needle :
-       {"edgelambda.amazonaws.com", "lambda.amazonaws.com", "Action: dynamodb:GetItem",
-        "Runtime: nodejs22.x", "Type: AWS::Lambda::Version", "Value: !Ref CheckerVersion"}) {
+       {"Action: dynamodb:Query", "Resource: !Sub \"${SessionTable.Arn}/index/*\"",
+        "Action: dynamodb:BatchWriteItem"}) {
+    EXPECT_NE(manager.find(needle), std::string::npos) << needle;
+  }
+  std::string checker = readTemplate("session-checker.yaml");
+  for (const char* needle : {"edgelambda.amazonaws.com", "lambda.amazonaws.com",
+                             "- dynamodb:GetItem", "- dynamodb:UpdateItem", "Runtime: nodejs22.x",
+                             "Type: AWS::Lambda::Version", "Value: !Ref CheckerVersion"}) {
     EXPECT_NE(checker.find(needle), std::string::npos) << needle;
   }
   // Lambda@Edge accepts no environment variables.
