@@ -1,8 +1,11 @@
 // relay(): one request forwarded to an upstream and its answer streamed
 // back, through one 64 KiB buffer each way (upstream.h has the contract).
+#include <algorithm>
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <limits>
 #include <optional>
+#include <span>
 
 #include "adapters/tls_context.h"
 #include "server/forward_headers.h"
@@ -18,7 +21,6 @@ constexpr size_t kRelayChunk = 64 * 1024;
 constexpr int kMaxInterimAnswers = 8;
 
 using UpstreamParser = http::response_parser<http::buffer_body>;
-using RequestSerializer = http::request_serializer<http::buffer_body>;
 
 bool isIdempotent(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
@@ -52,65 +54,128 @@ std::optional<std::uint64_t> knownBodyLength(const Request& request, ClientBody*
   return std::nullopt;
 }
 
-// The upstream request's header; its body is framed by Content-Length when
-// its length is known (`body_length`), chunked otherwise.
-http::request<http::buffer_body> buildUpstreamRequest(const Request& request,
-                                                      const UpstreamUrl& url,
-                                                      std::optional<std::uint64_t> body_length,
-                                                      bool streamed) {
-  http::request<http::buffer_body> out;
-  out.method_string(request.method);
-  out.target(url.base_path + request.target());
-  out.version(11);
+// How a body is delimited on the wire (RFC 9112 §6).
+enum class Framing {
+  kNone,        // no body
+  kLength,      // Content-Length: the bytes as they are
+  kChunked,     // Transfer-Encoding: chunked
+  kUntilClose,  // an HTTP/1.0 client, length unknown: the connection's end
+};
+
+void appendField(std::string& head, std::string_view name, std::string_view value) {
+  head.append(name).append(": ").append(value).append("\r\n");
+}
+
+// The upstream request's header, written by hand into one string (Beast's
+// fields and serializer cost an allocation per header and a deep buffer
+// sequence per write). Its body is framed by Content-Length when its length
+// is known (`body_length`), chunked when streamed.
+std::string upstreamRequestHead(const Request& request, const UpstreamUrl& url,
+                                std::optional<std::uint64_t> body_length, bool streamed,
+                                Framing& framing) {
+  std::string head;
+  head.reserve(512);
+  head.append(request.method).append(" ").append(url.base_path);
+  head.append(request.path);
+  if (!request.query.empty()) head.append("?").append(request.query);
+  head.append(" HTTP/1.1\r\n");
   for (const Header& header : request.headers) {
     // Host names the upstream; the body is re-framed below; Expect was
     // already answered by us.
     if (equalsIgnoreCase(header.name, "Host") || equalsIgnoreCase(header.name, "Content-Length") ||
+        equalsIgnoreCase(header.name, "Transfer-Encoding") ||
         equalsIgnoreCase(header.name, "Expect") || !isSafeHeader(header.name, header.value)) {
       continue;
     }
-    out.insert(header.name, header.value);
+    appendField(head, header.name, header.value);
   }
-  out.set(http::field::host, url.authority);
+  appendField(head, "Host", url.authority);
+  framing = Framing::kNone;
   if (body_length) {
-    out.content_length(*body_length);
+    appendField(head, "Content-Length", std::to_string(*body_length));
+    framing = Framing::kLength;
   } else if (streamed) {
-    out.chunked(true);
+    appendField(head, "Transfer-Encoding", "chunked");
+    framing = Framing::kChunked;
   } else if (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
-    out.content_length(0);
+    appendField(head, "Content-Length", "0");
   }
-  out.keep_alive(true);
-  return out;
+  head.append("\r\n");
+  return head;
 }
 
-// The upstream's response header, cleaned for the client.
-http::response<http::buffer_body> clientHeader(const UpstreamParser& parser,
-                                               const RelayOptions& options, const Headers& extra) {
+// The upstream's response header, cleaned for the client, without its
+// framing (Relay::responseHead() adds that).
+std::string clientResponseHead(const UpstreamParser& parser, const RelayOptions& options,
+                               const Headers& extra) {
   const auto& upstream = parser.get();
   Headers headers;
+  headers.reserve(16);
   for (const auto& field : upstream) {
     headers.add(std::string(field.name_string()), std::string(field.value()));
   }
   removeHopByHopHeaders(headers);
   headers.remove("Content-Length");
   for (const Header& header : extra) headers.set(header.name, header.value);
-  http::response<http::buffer_body> response;
-  response.version(options.client_version);
-  response.result(upstream.result_int());
-  response.reason(upstream.reason());
+  std::string head;
+  head.reserve(512);
+  head.append(options.client_version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+  head.append(std::to_string(upstream.result_int())).append(" ");
+  head.append(std::string_view(upstream.reason().data(), upstream.reason().size())).append("\r\n");
   for (const Header& header : headers) {
-    if (isSafeHeader(header.name, header.value)) response.insert(header.name, header.value);
+    if (isSafeHeader(header.name, header.value)) appendField(head, header.name, header.value);
   }
-  return response;
+  return head;
 }
 
-// Points a buffer body at `size` bytes of `data` (null data: nothing more
-// to write); `more` says whether further pieces follow.
-void setPiece(http::buffer_body::value_type& body, void* data, size_t size, bool more) {
-  body.data = data;
-  body.size = size;
-  body.more = more;
+// A chunk's size line ("1a2b\r\n") into `line`; its length.
+size_t chunkSizeLine(size_t size, std::array<char, 24>& line) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char digits[16];
+  size_t count = 0;
+  do {
+    digits[count++] = kHex[size & 0xf];
+    size >>= 4;
+  } while (size != 0);
+  size_t n = 0;
+  while (count > 0) line[n++] = digits[--count];
+  line[n++] = '\r';
+  line[n++] = '\n';
+  return n;
 }
+
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+// One piece of a body as it goes on the wire: `data` framed by `framing`,
+// after `head` (may be empty), followed by the last chunk when `last`.
+// The buffers point into the arguments and `line`.
+class FramedPiece {
+ public:
+  FramedPiece(std::string_view head, Framing framing, const char* data, size_t size, bool last) {
+    if (!head.empty()) add(head.data(), head.size());
+    if (framing == Framing::kChunked && size > 0) {
+      add(line_.data(), chunkSizeLine(size, line_));
+      add(data, size);
+      add(kCrlf.data(), kCrlf.size());
+    } else if (size > 0) {
+      add(data, size);
+    }
+    if (framing == Framing::kChunked && last) add(kLastChunk.data(), kLastChunk.size());
+  }
+  FramedPiece(const FramedPiece&) = delete;
+  FramedPiece& operator=(const FramedPiece&) = delete;
+
+  std::span<const net::const_buffer> buffers() const { return {buffers_.data(), count_}; }
+  bool empty() const { return count_ == 0; }
+
+ private:
+  void add(const char* data, size_t size) { buffers_[count_++] = net::const_buffer(data, size); }
+
+  std::array<char, 24> line_{};
+  std::array<net::const_buffer, 5> buffers_{};
+  size_t count_ = 0;
+};
 
 // Each awaited operation as an awaitable of its error, for withDeadline().
 net::awaitable<error_code> connectOp(tcp::socket& socket, tcp::resolver::results_type endpoints) {
@@ -125,18 +190,10 @@ net::awaitable<error_code> handshakeOp(UpstreamStream::TlsLayer& tls) {
   co_return ec;
 }
 
-net::awaitable<error_code> writeHeaderOp(UpstreamStream& socket, RequestSerializer& serializer) {
+net::awaitable<error_code> writeOp(UpstreamStream& socket,
+                                   std::span<const net::const_buffer> buffers) {
   error_code ec;
-  co_await http::async_write_header(socket, serializer, awaitInto(ec));
-  co_return ec;
-}
-
-// Writes what the request's body buffer holds; "need buffer" (more to come)
-// is not an error.
-net::awaitable<error_code> writeBodyOp(UpstreamStream& socket, RequestSerializer& serializer) {
-  error_code ec;
-  co_await http::async_write(socket, serializer, awaitInto(ec));
-  if (ec == http::error::need_buffer) ec = {};
+  co_await net::async_write(socket, buffers, awaitInto(ec));
   co_return ec;
 }
 
@@ -204,9 +261,8 @@ class Relay {
         options_(options),
         extra_(extra),
         head_(request.method == "HEAD"),
-        upstream_request_(buildUpstreamRequest(request, pool.url(), knownBodyLength(request, body),
-                                               body != nullptr)),
-        chunk_(std::make_unique<char[]>(kRelayChunk)) {
+        upstream_head_(upstreamRequestHead(request, pool.url(), knownBodyLength(request, body),
+                                           body != nullptr, upstream_framing_)) {
     result_.body_read = body == nullptr;
   }
 
@@ -216,13 +272,15 @@ class Relay {
   net::awaitable<error_code> sendRequest();
   net::awaitable<error_code> writeRequest();
   net::awaitable<bool> continueIfAsked();
-  net::awaitable<error_code> streamClientBody(RequestSerializer& serializer);
+  net::awaitable<error_code> streamClientBody();
   net::awaitable<std::optional<size_t>> readClientPiece();
   net::awaitable<error_code> readFinalHeader();
-  http::response<http::buffer_body> responseHeader(bool& keep_alive);
+  std::string responseHead(bool& keep_alive);
   net::awaitable<void> relayResponse();
-  net::awaitable<bool> streamResponseBody(http::response<http::buffer_body>& response);
-  net::awaitable<bool> readUpstreamPiece(http::response<http::buffer_body>& response);
+  net::awaitable<bool> streamResponseBody(const std::string& head);
+  net::awaitable<std::optional<size_t>> readUpstreamPiece();
+  net::awaitable<bool> writeToClient(const FramedPiece& piece);
+  char* chunk(size_t size);
   void releaseIfDone();
   void switchProtocols();
   UpstreamStream& upstream() { return connection_->stream; }
@@ -235,8 +293,13 @@ class Relay {
   const Headers& extra_;
   const bool head_;
   RelayResult result_;
-  http::request<http::buffer_body> upstream_request_;
+  Framing upstream_framing_ = Framing::kNone;  // set with upstream_head_
+  std::string upstream_head_;
+  Framing client_framing_ = Framing::kNone;
+  // The body pieces' buffer, either way: allocated when a body comes, no
+  // larger than it (a small page's response does not cost 64 KiB).
   std::unique_ptr<char[]> chunk_;
+  size_t chunk_size_ = 0;
   std::unique_ptr<UpstreamConnection> connection_;
   std::optional<UpstreamParser> parser_;
   std::optional<http::request_parser<http::buffer_body>> client_body_;
@@ -288,18 +351,20 @@ net::awaitable<error_code> Relay::sendRequest() {
   co_return ec;
 }
 
-// The header, then the body: from memory, or streamed from the client.
+// The header, then the body: from memory in the same write, or streamed
+// from the client.
 net::awaitable<error_code> Relay::writeRequest() {
-  RequestSerializer serializer(upstream_request_);
-  error_code ec = co_await withDeadline(upstream(), options_.upstream_timeout,
-                                        writeHeaderOp(upstream(), serializer));
-  if (ec) co_return ec;
   if (body_ == nullptr) {
-    void* data = request_.body.empty() ? nullptr : const_cast<char*>(request_.body.data());
-    setPiece(upstream_request_.body(), data, request_.body.size(), false);
+    FramedPiece whole(upstream_head_, Framing::kLength, request_.body.data(), request_.body.size(),
+                      false);
     co_return co_await withDeadline(upstream(), options_.upstream_timeout,
-                                    writeBodyOp(upstream(), serializer));
+                                    writeOp(upstream(), whole.buffers()));
   }
+  error_code ec = co_await withDeadline(
+      upstream(), options_.upstream_timeout,
+      writeOp(upstream(),
+              FramedPiece(upstream_head_, Framing::kNone, nullptr, 0, false).buffers()));
+  if (ec) co_return ec;
   if (!client_body_) {
     bool proceeding = co_await continueIfAsked();
     if (!proceeding) {
@@ -309,7 +374,7 @@ net::awaitable<error_code> Relay::writeRequest() {
     client_body_.emplace(std::move(body_->parser));
     client_body_->body_limit(body_->limit);
   }
-  ec = co_await streamClientBody(serializer);
+  ec = co_await streamClientBody();
   if (!ec && !result_.client_fault) result_.body_read = true;
   co_return ec;
 }
@@ -333,25 +398,33 @@ net::awaitable<bool> Relay::continueIfAsked() {
 // The client's body, piece by piece as it comes: an upload moves on while
 // the client is still sending it. Returns the upstream's error; a client
 // fault is in result_.
-net::awaitable<error_code> Relay::streamClientBody(RequestSerializer& serializer) {
+net::awaitable<error_code> Relay::streamClientBody() {
   error_code ec;
-  while (!ec && !serializer.is_done()) {
+  while (!ec) {
     if (client_body_->is_done()) {
-      setPiece(upstream_request_.body(), nullptr, 0, false);
-    } else {
-      std::optional<size_t> size = co_await readClientPiece();
-      if (!size) co_return ec;
-      if (*size == 0 && !client_body_->is_done()) continue;  // a chunk header only
-      // An empty last piece goes as null data, which ends the message once
-      // (empty data at an address left the serializer unfinished, and the
-      // message was ended twice).
-      setPiece(upstream_request_.body(), *size == 0 ? nullptr : chunk_.get(), *size,
-               !client_body_->is_done());
+      if (upstream_framing_ != Framing::kChunked) break;
+      FramedPiece last({}, upstream_framing_, nullptr, 0, true);
+      co_return co_await withDeadline(upstream(), options_.upstream_timeout,
+                                      writeOp(upstream(), last.buffers()));
     }
+    std::optional<size_t> size = co_await readClientPiece();
+    if (!size) co_return ec;
+    if (*size == 0) continue;  // a chunk header only
+    FramedPiece piece({}, upstream_framing_, chunk_.get(), *size, false);
     ec = co_await withDeadline(upstream(), options_.upstream_timeout,
-                               writeBodyOp(upstream(), serializer));
+                               writeOp(upstream(), piece.buffers()));
   }
   co_return ec;
+}
+
+// A buffer of at least `size` bytes for body pieces, kept for the
+// exchange (not zeroed: every piece is written before it is read).
+char* Relay::chunk(size_t size) {
+  if (chunk_size_ < size) {
+    chunk_ = std::make_unique_for_overwrite<char[]>(size);
+    chunk_size_ = size;
+  }
+  return chunk_.get();
 }
 
 // Some of the client's body into chunk_: its size, or nullopt on a client
@@ -359,7 +432,7 @@ net::awaitable<error_code> Relay::streamClientBody(RequestSerializer& serializer
 // when it went away. The upstream connection, holding half a request, is
 // dropped.
 net::awaitable<std::optional<size_t>> Relay::readClientPiece() {
-  client_body_->get().body().data = chunk_.get();
+  client_body_->get().body().data = chunk(kRelayChunk);
   client_body_->get().body().size = kRelayChunk;
   error_code ec;
   client_.expires_after(options_.client_timeout);
@@ -398,26 +471,33 @@ net::awaitable<error_code> Relay::readFinalHeader() {
   co_return ec;
 }
 
-// The client's response header and its framing: the upstream's length, or
+// The client's response header with its framing: the upstream's length, or
 // chunked for HTTP/1.1 and end-of-connection for 1.0 when unknown.
-http::response<http::buffer_body> Relay::responseHeader(bool& keep_alive) {
-  http::response<http::buffer_body> response = clientHeader(*parser_, options_, extra_);
+std::string Relay::responseHead(bool& keep_alive) {
+  std::string head = clientResponseHead(*parser_, options_, extra_);
   unsigned status = parser_->get().result_int();
   bool has_body = !head_ && status != 204 && status != 304 && status >= 200;
   keep_alive = options_.client_keep_alive && result_.body_read &&
                !(options_.stopping != nullptr && options_.stopping->load());
+  client_framing_ = Framing::kNone;
   if (auto length = parser_->content_length(); length && (has_body || head_)) {
-    response.content_length(*length);
+    appendField(head, "Content-Length", std::to_string(*length));
+    if (has_body) client_framing_ = Framing::kLength;
   } else if (has_body) {
     if (options_.client_version >= 11) {
-      response.chunked(true);
+      appendField(head, "Transfer-Encoding", "chunked");
+      client_framing_ = Framing::kChunked;
     } else {
       keep_alive = false;
+      client_framing_ = Framing::kUntilClose;
     }
   }
-  response.keep_alive(keep_alive);
+  // HTTP/1.1 is persistent unless told otherwise; HTTP/1.0 the other way.
+  if (options_.client_version >= 11 && !keep_alive) appendField(head, "Connection", "close");
+  if (options_.client_version < 11 && keep_alive) appendField(head, "Connection", "keep-alive");
+  head.append("\r\n");
   result_.status = static_cast<int>(status);
-  return response;
+  return head;
 }
 
 // The upstream connection goes back to the pool as soon as its response is
@@ -441,11 +521,18 @@ void Relay::switchProtocols() {
 
 net::awaitable<void> Relay::relayResponse() {
   bool keep_alive = false;
-  http::response<http::buffer_body> response = responseHeader(keep_alive);
+  std::string head = responseHead(keep_alive);
   releaseIfDone();
-  bool complete = co_await streamResponseBody(response);
+  bool complete = co_await streamResponseBody(head);
   // A client gone, or an upstream failing mid-body: keep_alive stays false.
   result_.keep_alive = keep_alive && complete;
+}
+
+net::awaitable<bool> Relay::writeToClient(const FramedPiece& piece) {
+  error_code ec;
+  client_.expires_after(options_.client_timeout);
+  co_await net::async_write(client_, piece.buffers(), awaitInto(ec));
+  co_return !ec;
 }
 
 // The header, then the body piece by piece. When the body's first bytes
@@ -453,50 +540,50 @@ net::awaitable<void> Relay::relayResponse() {
 // header in one write; when none did (an event stream waiting for its first
 // event), the header goes out alone at once. False when the client went
 // away or the upstream failed mid-body (result_.truncated).
-net::awaitable<bool> Relay::streamResponseBody(http::response<http::buffer_body>& response) {
-  http::response_serializer<http::buffer_body> serializer(response);
-  error_code ec;
+net::awaitable<bool> Relay::streamResponseBody(const std::string& head) {
+  std::string_view unsent = head;
   if (!parser_->is_done() && connection_->buffer.size() == 0) {
-    client_.expires_after(options_.client_timeout);
-    co_await http::async_write_header(client_, serializer, awaitInto(ec));
-    if (ec) co_return false;
+    FramedPiece alone(head, Framing::kNone, nullptr, 0, false);
+    if (!co_await writeToClient(alone)) co_return false;
+    unsent = {};
   }
-  while (!serializer.is_done()) {
-    if (parser_->is_done()) {
-      setPiece(response.body(), nullptr, 0, false);
-    } else {
-      bool read = co_await readUpstreamPiece(response);
+  for (;;) {
+    size_t size = 0;
+    if (!parser_->is_done()) {
+      std::optional<size_t> read = co_await readUpstreamPiece();
       if (!read) co_return false;
+      size = *read;
     }
-    client_.expires_after(options_.client_timeout);
-    co_await http::async_write(client_, serializer, awaitInto(ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return false;
+    bool last = parser_->is_done();
+    FramedPiece piece(unsent, client_framing_, chunk_.get(), size, last);
+    if (!piece.empty() && !co_await writeToClient(piece)) co_return false;
+    unsent = {};
+    if (last) co_return true;
   }
-  co_return true;
 }
 
-// Some of the upstream's body into chunk_, pointed to by `response`. On a
-// failure the header is out, so the only honest signal left is to cut the
-// client connection (no final chunk).
-net::awaitable<bool> Relay::readUpstreamPiece(http::response<http::buffer_body>& response) {
+// Some of the upstream's body into chunk_: its size (0 only when the body
+// ended). On a failure the header is out, so the only honest signal left is
+// to cut the client connection (no final chunk).
+net::awaitable<std::optional<size_t>> Relay::readUpstreamPiece() {
+  boost::optional<std::uint64_t> length = parser_->content_length();
+  size_t capacity = length ? static_cast<size_t>(std::clamp<std::uint64_t>(*length, 1, kRelayChunk))
+                           : kRelayChunk;
   size_t size = 0;
   while (size == 0 && !parser_->is_done()) {  // a chunk header alone gives no byte
-    parser_->get().body().data = chunk_.get();
-    parser_->get().body().size = kRelayChunk;
+    parser_->get().body().data = chunk(capacity);
+    parser_->get().body().size = capacity;
     error_code ec = co_await withDeadline(upstream(), options_.upstream_timeout,
                                           readBodyOp(upstream(), connection_->buffer, *parser_));
     if (ec) {
       result_.truncated = true;
       result_.upstream_error = ec.message();
-      co_return false;
+      co_return std::nullopt;
     }
-    size = kRelayChunk - parser_->get().body().size;
+    size = capacity - parser_->get().body().size;
   }
-  // An empty last piece goes as null data, which ends the message once.
-  setPiece(response.body(), size == 0 ? nullptr : chunk_.get(), size, !parser_->is_done());
   releaseIfDone();
-  co_return true;
+  co_return size;
 }
 
 }  // namespace

@@ -37,6 +37,13 @@ std::vector<std::unique_ptr<net::io_context>> makeContexts(int count) {
   return contexts;
 }
 
+std::vector<const net::execution_context*> pointersTo(
+    const std::vector<std::unique_ptr<net::io_context>>& contexts) {
+  std::vector<const net::execution_context*> pointers;
+  for (const auto& context : contexts) pointers.push_back(context.get());
+  return pointers;
+}
+
 class ServerImpl : public Server {
  public:
   ServerImpl(const ServerOptions& options, std::shared_ptr<Gateway> gateway, Log& log)
@@ -46,7 +53,8 @@ class ServerImpl : public Server {
         grace_timer_(accept_strand_),
         server_(log, gateway->metrics(),
                 std::make_shared<Site>(options, gateway,
-                                       std::make_shared<LoginLimiter>(options.login_rate_limit)),
+                                       std::make_shared<LoginLimiter>(options.login_rate_limit),
+                                       pointersTo(contexts_)),
                 options) {
     // The first context has the accept loops; the others would return
     // from run() at once while no connection is theirs yet.
@@ -188,7 +196,8 @@ Status ServerImpl::reload(const ServerOptions& options, std::shared_ptr<Gateway>
       options.login_rate_limit == old->options.login_rate_limit
           ? old->login_limiter
           : std::make_shared<LoginLimiter>(options.login_rate_limit);
-  server_.site.set(std::make_shared<Site>(options, std::move(gateway), std::move(limiter)));
+  server_.site.set(std::make_shared<Site>(options, std::move(gateway), std::move(limiter),
+                                          pointersTo(contexts_)));
   tls_files_ = options;
   loadCertificates(options);
   ++reloads_;

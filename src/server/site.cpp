@@ -3,11 +3,13 @@
 namespace barrier::server_detail {
 
 Site::Site(const ServerOptions& options_in, std::shared_ptr<Gateway> gateway_in,
-           std::shared_ptr<LoginLimiter> limiter)
+           std::shared_ptr<LoginLimiter> limiter,
+           const std::vector<const net::execution_context*>& contexts)
     : options(options_in), gateway(std::move(gateway_in)), login_limiter(std::move(limiter)) {
   for (const Origin& origin : gateway->origins()) {
-    pools.push_back(origin.upstream ? std::make_unique<UpstreamPool>(*origin.upstream, origin.tls)
-                                    : nullptr);
+    pools.push_back(origin.upstream
+                        ? std::make_unique<UpstreamPool>(*origin.upstream, origin.tls, contexts)
+                        : nullptr);
   }
 }
 

@@ -21,10 +21,14 @@ namespace barrier::server_detail {
 // limits, a pool of upstream connections per origin and the login limiter.
 // A request runs under the Site it began with until it ends (its
 // connection holds it: HeldSite), so a reload never changes a request
-// half-way. Immutable once built (the pools and the limiter lock themselves).
+// half-way. Immutable once built (the limiter locks itself; each idle list of
+// a pool is only touched by its io_context's thread).
 struct Site {
+  // `contexts`: the server's io_contexts (each upstream pool keeps an idle
+  // list per context).
   Site(const ServerOptions& options_in, std::shared_ptr<Gateway> gateway_in,
-       std::shared_ptr<LoginLimiter> limiter);
+       std::shared_ptr<LoginLimiter> limiter,
+       const std::vector<const net::execution_context*>& contexts);
 
   std::chrono::milliseconds idleTimeout() const {
     return std::chrono::milliseconds(options.idle_timeout_ms);

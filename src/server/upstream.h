@@ -7,19 +7,19 @@
 // the answer back through a fixed 64 KiB buffer: a response body is never
 // held in memory whole, whatever its size.
 //
-// Thread safety: the pool's idle lists are guarded by a mutex; a connection
-// taken from one belongs to one coroutine until it is given back. A
-// connection is bound to the io_context of the client connection that
-// opened it and is only reused from that context (one list per context), so
-// its completions never hop to another thread (docs/ARCHITECTURE.md,
-// "Threads").
+// Thread safety: a connection is bound to the io_context of the client
+// connection that opened it and is only reused from that context, so its
+// completions never hop to another thread. The pool has one idle list per
+// io_context, fixed when it is built, and each list is only touched by the
+// one thread that runs its context: no lock (docs/ARCHITECTURE.md,
+// "Threads"). A connection taken from a list belongs to one coroutine until
+// it is given back.
 #pragma once
 
 #include <atomic>
 #include <vector>
 
 #include "core/http/message.h"
-#include "core/mutex.h"
 #include "server/asio_support.h"
 #include "server/origins.h"
 #include "server/tls_stream.h"
@@ -48,8 +48,9 @@ struct UpstreamConnection {
 class UpstreamPool {
  public:
   // `tls`: the client context of an https:// upstream (Origin::tls), null
-  // for http://.
-  UpstreamPool(UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls);
+  // for http://. `contexts`: the server's io_contexts, one idle list each.
+  UpstreamPool(UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls,
+               const std::vector<const net::execution_context*>& contexts);
 
   const UpstreamUrl& url() const { return url_; }
   // A new connection on `executor`'s io_context, not yet connected.
@@ -57,10 +58,10 @@ class UpstreamPool {
     return std::make_unique<UpstreamConnection>(executor, tls_ ? &*tls_ : nullptr);
   }
   // An idle connection of `executor`'s io_context that still looks usable,
-  // or nullptr.
+  // or nullptr. Called on that context's thread only, as is giveBack().
   std::unique_ptr<UpstreamConnection> takeIdle(const net::any_io_executor& executor);
   void giveBack(std::unique_ptr<UpstreamConnection> connection);
-  // Closes every idle connection (shutdown).
+  // Closes every idle connection; only once no context runs (shutdown).
   void closeIdle();
 
  private:
@@ -69,13 +70,13 @@ class UpstreamPool {
     const net::execution_context* context;
     std::vector<std::unique_ptr<UpstreamConnection>> connections;
   };
-  std::vector<std::unique_ptr<UpstreamConnection>>& listFor(const net::execution_context* context)
-      REQUIRES(mu_);
+  // The list of `context`, or null for a context the pool was not built
+  // with (its connections are not pooled).
+  std::vector<std::unique_ptr<UpstreamConnection>>* listFor(const net::execution_context* context);
 
   UpstreamUrl url_;
   std::optional<ssl::context> tls_;
-  Mutex mu_;
-  std::vector<IdleList> idle_ GUARDED_BY(mu_);  // one per io_context seen
+  std::vector<IdleList> idle_;  // one per io_context; the vector itself never changes
 };
 
 // What relay() did.

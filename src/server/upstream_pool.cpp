@@ -26,8 +26,11 @@ const net::execution_context* contextOf(const net::any_io_executor& executor) {
 
 }  // namespace
 
-UpstreamPool::UpstreamPool(UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls)
+UpstreamPool::UpstreamPool(UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls,
+                           const std::vector<const net::execution_context*>& contexts)
     : url_(std::move(url)) {
+  idle_.reserve(contexts.size());
+  for (const net::execution_context* context : contexts) idle_.push_back(IdleList{context, {}});
   if (tls) {
     // asio's context takes a reference of its own (and frees it).
     SSL_CTX_up_ref(tls.get());
@@ -35,21 +38,21 @@ UpstreamPool::UpstreamPool(UpstreamUrl url, const std::shared_ptr<SSL_CTX>& tls)
   }
 }
 
-std::vector<std::unique_ptr<UpstreamConnection>>& UpstreamPool::listFor(
+std::vector<std::unique_ptr<UpstreamConnection>>* UpstreamPool::listFor(
     const net::execution_context* context) {
   for (IdleList& list : idle_) {
-    if (list.context == context) return list.connections;
+    if (list.context == context) return &list.connections;
   }
-  return idle_.emplace_back(IdleList{context, {}}).connections;
+  return nullptr;
 }
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle(const net::any_io_executor& executor) {
+  std::vector<std::unique_ptr<UpstreamConnection>>* idle = listFor(contextOf(executor));
+  if (idle == nullptr) return nullptr;
   auto now = std::chrono::steady_clock::now();
-  MutexLock lock(mu_);
-  std::vector<std::unique_ptr<UpstreamConnection>>& idle = listFor(contextOf(executor));
-  while (!idle.empty()) {
-    std::unique_ptr<UpstreamConnection> connection = std::move(idle.back());
-    idle.pop_back();
+  while (!idle->empty()) {
+    std::unique_ptr<UpstreamConnection> connection = std::move(idle->back());
+    idle->pop_back();
     if (now - connection->idle_since < kUpstreamIdleMax && connection->buffer.size() == 0 &&
         peerStillOpen(connection->stream)) {
       return connection;
@@ -59,16 +62,15 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::takeIdle(const net::any_io_exe
 }
 
 void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection) {
-  connection->idle_since = std::chrono::steady_clock::now();
-  MutexLock lock(mu_);
-  std::vector<std::unique_ptr<UpstreamConnection>>& idle =
+  std::vector<std::unique_ptr<UpstreamConnection>>* idle =
       listFor(contextOf(connection->stream.get_executor()));
-  if (idle.size() < kMaxIdlePerUpstream) idle.push_back(std::move(connection));
+  if (idle == nullptr || idle->size() >= kMaxIdlePerUpstream) return;
+  connection->idle_since = std::chrono::steady_clock::now();
+  idle->push_back(std::move(connection));
 }
 
 void UpstreamPool::closeIdle() {
-  MutexLock lock(mu_);
-  idle_.clear();
+  for (IdleList& list : idle_) list.connections.clear();
 }
 
 }  // namespace barrier::server_detail
