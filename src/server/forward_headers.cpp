@@ -16,18 +16,29 @@ bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
 }
 
+// Calls `each` with every non-empty token of the comma-separated `list`
+// until it returns true; true when one did.
+template <class Each>
+bool anyToken(std::string_view list, Each each) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view token = trimOws(list.substr(0, comma));
+    if (!token.empty() && each(token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 // The comma-separated tokens of every Connection header.
 std::vector<std::string> connectionTokens(const Headers& headers) {
   std::vector<std::string> tokens;
-  for (const std::string& value : headers.getAll("Connection")) {
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      size_t comma = rest.find(',');
-      std::string_view token = trimOws(rest.substr(0, comma));
-      if (!token.empty()) tokens.emplace_back(token);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
+  for (const Header& header : headers) {
+    if (!equalsIgnoreCase(header.name, "Connection")) continue;
+    anyToken(header.value, [&](std::string_view token) {
+      tokens.emplace_back(token);
+      return false;
+    });
   }
   return tokens;
 }
@@ -86,9 +97,13 @@ void removeHopByHopHeaders(Headers& headers) {
   headers.removePrefix("proxy-");
 }
 
+bool listsToken(std::string_view list, std::string_view token) {
+  return anyToken(list, [&](std::string_view listed) { return equalsIgnoreCase(listed, token); });
+}
+
 bool hasConnectionToken(const Headers& headers, std::string_view token) {
-  for (const std::string& listed : connectionTokens(headers)) {
-    if (equalsIgnoreCase(listed, token)) return true;
+  for (const Header& header : headers) {
+    if (equalsIgnoreCase(header.name, "Connection") && listsToken(header.value, token)) return true;
   }
   return false;
 }

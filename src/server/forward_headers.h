@@ -21,6 +21,9 @@ void removeHopByHopHeaders(Headers& headers);
 
 // True when a Connection header lists `token` (any case): "keep-alive, Upgrade".
 bool hasConnectionToken(const Headers& headers, std::string_view token);
+// True when the comma-separated `list` (one Connection header's value) has
+// `token` (any case).
+bool listsToken(std::string_view list, std::string_view token);
 
 // True when `name` is an RFC 9110 token and `value` has no CR, LF or NUL.
 // Headers failing this are dropped before serialisation: a value taken from

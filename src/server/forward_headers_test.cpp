@@ -30,6 +30,16 @@ TEST(ForwardHeadersTest, RemovesHeadersNamedInConnection) {
   EXPECT_EQ(headers.get("X-C"), "3");
 }
 
+TEST(ForwardHeadersTest, ListsToken) {
+  EXPECT_TRUE(listsToken("close, X-A", "x-a"));
+  EXPECT_TRUE(listsToken(" ,keep-alive ,", "Keep-Alive"));
+  EXPECT_FALSE(listsToken("close, X-AB", "X-A"));
+  EXPECT_FALSE(listsToken("", "close"));
+  EXPECT_TRUE(
+      hasConnectionToken(Headers{{"Connection", "a"}, {"connection", "Upgrade"}}, "upgrade"));
+  EXPECT_FALSE(hasConnectionToken(Headers{{"X-Connection", "upgrade"}}, "upgrade"));
+}
+
 // Without a trusted proxy in front, every forwarding header is the
 // visitor's: X-Forwarded-For is the peer alone, X-Forwarded-Proto http,
 // X-Forwarded-Host the site's host (not the request's Host), and the other

@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <limits>
+#include <memory_resource>
 #include <optional>
 #include <span>
 
@@ -20,7 +21,11 @@ constexpr size_t kRelayChunk = 64 * 1024;
 // More interim answers before the final one than anyone sends: a 502.
 constexpr int kMaxInterimAnswers = 8;
 
-using UpstreamParser = http::response_parser<http::buffer_body>;
+// The upstream's answer is parsed into fields allocated from the exchange's
+// own arena (Relay::arena_): its headers cost no malloc each.
+using ArenaAllocator = std::pmr::polymorphic_allocator<char>;
+using UpstreamParser = http::response_parser<http::buffer_body, ArenaAllocator>;
+using UpstreamFields = http::basic_fields<ArenaAllocator>;
 
 bool isIdempotent(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
@@ -104,25 +109,37 @@ std::string upstreamRequestHead(const Request& request, const UpstreamUrl& url,
   return head;
 }
 
-// The upstream's response header, cleaned for the client, without its
-// framing (Relay::responseHead() adds that).
+// True when a Connection header of `fields` names `name`: a hop-by-hop
+// header too.
+bool namedByConnection(const UpstreamFields& fields, std::string_view name) {
+  auto [first, last] = fields.equal_range(http::field::connection);
+  for (auto it = first; it != last; ++it) {
+    if (listsToken(std::string_view(it->value().data(), it->value().size()), name)) return true;
+  }
+  return false;
+}
+
+// The upstream's response header, cleaned for the client (the headers
+// removeHopByHopHeaders() removes, Content-Length, `extra`'s names, unsafe
+// ones), then `extra`; without its framing (Relay::responseHead() adds that).
 std::string clientResponseHead(const UpstreamParser& parser, const RelayOptions& options,
                                const Headers& extra) {
   const auto& upstream = parser.get();
-  Headers headers;
-  headers.reserve(16);
-  for (const auto& field : upstream) {
-    headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  removeHopByHopHeaders(headers);
-  headers.remove("Content-Length");
-  for (const Header& header : extra) headers.set(header.name, header.value);
   std::string head;
   head.reserve(512);
   head.append(options.client_version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
   head.append(std::to_string(upstream.result_int())).append(" ");
   head.append(std::string_view(upstream.reason().data(), upstream.reason().size())).append("\r\n");
-  for (const Header& header : headers) {
+  for (const auto& field : upstream) {
+    std::string_view name(field.name_string().data(), field.name_string().size());
+    std::string_view value(field.value().data(), field.value().size());
+    if (isHopByHopHeader(name) || equalsIgnoreCase(name, "Content-Length") || extra.has(name) ||
+        namedByConnection(upstream, name) || !isSafeHeader(name, value)) {
+      continue;
+    }
+    appendField(head, name, value);
+  }
+  for (const Header& header : extra) {
     if (isSafeHeader(header.name, header.value)) appendField(head, header.name, header.value);
   }
   return head;
@@ -301,6 +318,10 @@ class Relay {
   std::unique_ptr<char[]> chunk_;
   size_t chunk_size_ = 0;
   std::unique_ptr<UpstreamConnection> connection_;
+  // The upstream parser's fields: a small answer's headers fit in the
+  // buffer inside the frame, a larger one's spill to the heap.
+  std::array<std::byte, 2048> arena_buffer_;
+  std::pmr::monotonic_buffer_resource arena_{arena_buffer_.data(), arena_buffer_.size()};
   std::optional<UpstreamParser> parser_;
   std::optional<http::request_parser<http::buffer_body>> client_body_;
   bool body_started_ = false;  // a byte of the client's body was consumed
@@ -458,7 +479,8 @@ net::awaitable<std::optional<size_t>> Relay::readClientPiece() {
 net::awaitable<error_code> Relay::readFinalHeader() {
   error_code ec;
   for (int interim = 0; !ec; ++interim) {
-    parser_.emplace();
+    parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                    std::make_tuple(ArenaAllocator(&arena_)));
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (head_) parser_->skip(true);
     ec = co_await withDeadline(upstream(), options_.upstream_timeout,
