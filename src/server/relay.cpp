@@ -194,7 +194,8 @@ class FramedPiece {
   size_t count_ = 0;
 };
 
-// Each awaited operation as an awaitable of its error, for withDeadline().
+// The connection's set-up steps as awaitables of their error, for
+// withDeadline() (a fresh connection only).
 net::awaitable<error_code> connectOp(tcp::socket& socket, tcp::resolver::results_type endpoints) {
   error_code ec;
   co_await net::async_connect(socket, endpoints, awaitInto(ec));
@@ -207,29 +208,61 @@ net::awaitable<error_code> handshakeOp(UpstreamStream::TlsLayer& tls) {
   co_return ec;
 }
 
-net::awaitable<error_code> writeOp(UpstreamStream& socket,
-                                   std::span<const net::const_buffer> buffers) {
-  error_code ec;
-  co_await net::async_write(socket, buffers, awaitInto(ec));
-  co_return ec;
-}
+// The deadline of each step of an exchange with the upstream (a write, a
+// read): each must end within the timeout from its start. One timer serves
+// the whole exchange: a step only moves the deadline, and the timer, when it
+// fires before the deadline in force, waits again until it. (A timer started
+// and cancelled per step cost a coroutine frame, a shared state and two
+// timer-queue changes each.) Everything runs on the exchange's io_context.
+class StepDeadline {
+ public:
+  StepDeadline(const net::any_io_executor& executor, std::chrono::milliseconds timeout)
+      : timeout_(timeout), state_(std::make_shared<State>(executor)) {}
+  ~StepDeadline() {
+    // A completion already queued still runs: it finds the stream gone.
+    state_->stream = nullptr;
+    state_->timer.cancel();
+  }
+  StepDeadline(const StepDeadline&) = delete;
+  StepDeadline& operator=(const StepDeadline&) = delete;
 
-net::awaitable<error_code> readHeaderOp(UpstreamStream& socket, beast::flat_buffer& buffer,
-                                        UpstreamParser& parser) {
-  error_code ec;
-  co_await http::async_read_header(socket, buffer, parser, awaitInto(ec));
-  co_return ec;
-}
+  // A step on `stream` starts now.
+  void start(UpstreamStream& stream) {
+    state_->deadline = std::chrono::steady_clock::now() + timeout_;
+    state_->stream = &stream;
+    state_->fired = false;
+    if (!state_->waiting) wait(state_);
+  }
+  // The step ended with `ec`: timed_out instead when the deadline cut it.
+  error_code end(error_code ec) {
+    state_->stream = nullptr;
+    return state_->fired ? error_code(net::error::timed_out) : ec;
+  }
 
-// Some of the body, as it comes: an event stream's event goes on at once,
-// not when 64 KiB have gathered.
-net::awaitable<error_code> readBodyOp(UpstreamStream& socket, beast::flat_buffer& buffer,
-                                      UpstreamParser& parser) {
-  error_code ec;
-  co_await http::async_read_some(socket, buffer, parser, awaitInto(ec));
-  if (ec == http::error::need_buffer) ec = {};
-  co_return ec;
-}
+ private:
+  struct State {
+    explicit State(const net::any_io_executor& executor) : timer(executor) {}
+    net::steady_timer timer;
+    std::chrono::steady_clock::time_point deadline;
+    UpstreamStream* stream = nullptr;  // of the step running, if any
+    bool waiting = false;
+    bool fired = false;
+  };
+  static void wait(const std::shared_ptr<State>& state) {
+    state->waiting = true;
+    state->timer.expires_at(state->deadline);
+    state->timer.async_wait([state](error_code ec) {
+      state->waiting = false;
+      if (ec || state->stream == nullptr) return;  // cancelled, or no step runs
+      if (std::chrono::steady_clock::now() < state->deadline) return wait(state);
+      state->fired = true;
+      state->stream->cancel();
+    });
+  }
+
+  std::chrono::milliseconds timeout_;
+  std::shared_ptr<State> state_;
+};
 
 // The TLS handshake with an https:// upstream: SNI, and a certificate that
 // must chain to the trusted CAs and name the host. When it is refused,
@@ -279,7 +312,8 @@ class Relay {
         extra_(extra),
         head_(request.method == "HEAD"),
         upstream_head_(upstreamRequestHead(request, pool.url(), knownBodyLength(request, body),
-                                           body != nullptr, upstream_framing_)) {
+                                           body != nullptr, upstream_framing_)),
+        deadline_(client.get_executor(), options.upstream_timeout) {
     result_.body_read = body == nullptr;
   }
 
@@ -296,6 +330,7 @@ class Relay {
   net::awaitable<void> relayResponse();
   net::awaitable<bool> streamResponseBody(const std::string& head);
   net::awaitable<std::optional<size_t>> readUpstreamPiece();
+  net::awaitable<error_code> writeUpstream(const FramedPiece& piece);
   net::awaitable<bool> writeToClient(const FramedPiece& piece);
   char* chunk(size_t size);
   void releaseIfDone();
@@ -327,6 +362,7 @@ class Relay {
   bool body_started_ = false;  // a byte of the client's body was consumed
   bool released_ = false;      // connection_ went back to the pool
   std::string tls_failure_;    // why an https:// upstream's certificate was refused
+  StepDeadline deadline_;      // of each write and read upstream
 };
 
 net::awaitable<RelayResult> Relay::run() {
@@ -378,13 +414,10 @@ net::awaitable<error_code> Relay::writeRequest() {
   if (body_ == nullptr) {
     FramedPiece whole(upstream_head_, Framing::kLength, request_.body.data(), request_.body.size(),
                       false);
-    co_return co_await withDeadline(upstream(), options_.upstream_timeout,
-                                    writeOp(upstream(), whole.buffers()));
+    co_return co_await writeUpstream(whole);
   }
-  error_code ec = co_await withDeadline(
-      upstream(), options_.upstream_timeout,
-      writeOp(upstream(),
-              FramedPiece(upstream_head_, Framing::kNone, nullptr, 0, false).buffers()));
+  FramedPiece head(upstream_head_, Framing::kNone, nullptr, 0, false);
+  error_code ec = co_await writeUpstream(head);
   if (ec) co_return ec;
   if (!client_body_) {
     bool proceeding = co_await continueIfAsked();
@@ -425,15 +458,13 @@ net::awaitable<error_code> Relay::streamClientBody() {
     if (client_body_->is_done()) {
       if (upstream_framing_ != Framing::kChunked) break;
       FramedPiece last({}, upstream_framing_, nullptr, 0, true);
-      co_return co_await withDeadline(upstream(), options_.upstream_timeout,
-                                      writeOp(upstream(), last.buffers()));
+      co_return co_await writeUpstream(last);
     }
     std::optional<size_t> size = co_await readClientPiece();
     if (!size) co_return ec;
     if (*size == 0) continue;  // a chunk header only
     FramedPiece piece({}, upstream_framing_, chunk_.get(), *size, false);
-    ec = co_await withDeadline(upstream(), options_.upstream_timeout,
-                               writeOp(upstream(), piece.buffers()));
+    ec = co_await writeUpstream(piece);
   }
   co_return ec;
 }
@@ -483,8 +514,9 @@ net::awaitable<error_code> Relay::readFinalHeader() {
                     std::make_tuple(ArenaAllocator(&arena_)));
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (head_) parser_->skip(true);
-    ec = co_await withDeadline(upstream(), options_.upstream_timeout,
-                               readHeaderOp(upstream(), connection_->buffer, *parser_));
+    deadline_.start(upstream());
+    co_await http::async_read_header(upstream(), connection_->buffer, *parser_, awaitInto(ec));
+    ec = deadline_.end(ec);
     unsigned status = ec ? 0 : parser_->get().result_int();
     if (status < 100 || status > 199 || (status == 101 && options_.upgrade)) break;
     // A 101 Switching Protocols nobody asked for (only tunnel.h passes an Upgrade).
@@ -550,6 +582,13 @@ net::awaitable<void> Relay::relayResponse() {
   result_.keep_alive = keep_alive && complete;
 }
 
+net::awaitable<error_code> Relay::writeUpstream(const FramedPiece& piece) {
+  error_code ec;
+  deadline_.start(upstream());
+  co_await net::async_write(upstream(), piece.buffers(), awaitInto(ec));
+  co_return deadline_.end(ec);
+}
+
 net::awaitable<bool> Relay::writeToClient(const FramedPiece& piece) {
   error_code ec;
   client_.expires_after(options_.client_timeout);
@@ -595,8 +634,13 @@ net::awaitable<std::optional<size_t>> Relay::readUpstreamPiece() {
   while (size == 0 && !parser_->is_done()) {  // a chunk header alone gives no byte
     parser_->get().body().data = chunk(capacity);
     parser_->get().body().size = capacity;
-    error_code ec = co_await withDeadline(upstream(), options_.upstream_timeout,
-                                          readBodyOp(upstream(), connection_->buffer, *parser_));
+    // Some of the body, as it comes: an event stream's event goes on at
+    // once, not when the buffer is full.
+    error_code ec;
+    deadline_.start(upstream());
+    co_await http::async_read_some(upstream(), connection_->buffer, *parser_, awaitInto(ec));
+    if (ec == http::error::need_buffer) ec = {};
+    ec = deadline_.end(ec);
     if (ec) {
       result_.truncated = true;
       result_.upstream_error = ec.message();

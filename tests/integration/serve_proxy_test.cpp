@@ -316,6 +316,87 @@ TEST(ServeProxyTest, UploadReachesUpstreamBeforeItEnds) {
   ::close(listener);
 }
 
+// A one-connection upstream that reads a request's header, then sends
+// `pieces` of its answer, each after its delay.
+class PacedUpstream {
+ public:
+  struct Piece {
+    std::chrono::milliseconds delay;
+    std::string bytes;
+  };
+  explicit PacedUpstream(std::vector<Piece> pieces) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(listener_, 4);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, pieces = std::move(pieces)] {
+      int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      std::string seen;
+      char buffer[4096];
+      while (seen.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        seen.append(buffer, static_cast<size_t>(n));
+      }
+      for (const Piece& piece : pieces) {
+        std::this_thread::sleep_for(piece.delay);
+        ::send(fd, piece.bytes.data(), piece.bytes.size(), MSG_NOSIGNAL);
+      }
+      ::close(fd);
+    });
+  }
+  ~PacedUpstream() {
+    thread_.join();
+    ::close(listener_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// upstream_timeout bounds each read and write, not the whole answer: a body
+// whose pieces each come in time passes, even when all of it takes longer.
+TEST(ServeProxyTest, EachUpstreamReadHasItsOwnDeadline) {
+  using std::chrono::milliseconds;
+  PacedUpstream upstream({{milliseconds(0), "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\na"},
+                          {milliseconds(300), "b"},
+                          {milliseconds(300), "c"}});
+  InProcessGateway gw(proxyTo(upstream.url(), 450));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  HttpReply reply = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "abc");
+}
+
+// An upstream that stops in the middle of its body: the client connection
+// is cut once upstream_timeout has passed without a byte (not when the
+// upstream finally closes), and the request counts as an upstream error.
+TEST(ServeProxyTest, UpstreamStallingMidBodyIsCut) {
+  using std::chrono::milliseconds;
+  PacedUpstream upstream({{milliseconds(0), "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\na"},
+                          {milliseconds(3000), "bc"}});
+  GatewaySetup setup = proxyTo(upstream.url(), 400);
+  setup.server.metrics_listen = "127.0.0.1:0";
+  InProcessGateway gw(std::move(setup));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  auto start = std::chrono::steady_clock::now();
+  HttpReply reply = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2500));
+  EXPECT_NE(reply.body, "abc");
+  std::string metrics = httpGet(gw.metricsPort(), "/_identity/metrics").body;
+  EXPECT_NE(metrics.find("barrier_requests_total{outcome=\"upstream_error\"} 1"), std::string::npos)
+      << metrics;
+}
+
 // Nothing listening upstream: 502 with a page, and the client connection lives on.
 TEST(ServeProxyTest, RefusedUpstreamIs502) {
   uint16_t dead = freePort();
