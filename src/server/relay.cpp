@@ -631,16 +631,28 @@ net::awaitable<std::optional<size_t>> Relay::readUpstreamPiece() {
   size_t capacity = length ? static_cast<size_t>(std::clamp<std::uint64_t>(*length, 1, kRelayChunk))
                            : kRelayChunk;
   size_t size = 0;
+  bool wants_more = false;                    // what is buffered is not enough to go on
   while (size == 0 && !parser_->is_done()) {  // a chunk header alone gives no byte
     parser_->get().body().data = chunk(capacity);
     parser_->get().body().size = capacity;
-    // Some of the body, as it comes: an event stream's event goes on at
-    // once, not when the buffer is full.
     error_code ec;
-    deadline_.start(upstream());
-    co_await http::async_read_some(upstream(), connection_->buffer, *parser_, awaitInto(ec));
+    if (connection_->buffer.size() > 0 && !wants_more) {
+      // Bytes that came with the header (a small page: all of it) are parsed
+      // here: Beast would post the completion through the io_context.
+      connection_->buffer.consume(parser_->put(connection_->buffer.data(), ec));
+      if (ec == http::error::need_more) {
+        ec = {};
+        wants_more = true;
+      }
+    } else {
+      // Some of the body, as it comes: an event stream's event goes on at
+      // once, not when the buffer is full.
+      deadline_.start(upstream());
+      co_await http::async_read_some(upstream(), connection_->buffer, *parser_, awaitInto(ec));
+      ec = deadline_.end(ec);
+      wants_more = false;
+    }
     if (ec == http::error::need_buffer) ec = {};
-    ec = deadline_.end(ec);
     if (ec) {
       result_.truncated = true;
       result_.upstream_error = ec.message();

@@ -377,6 +377,22 @@ TEST(ServeProxyTest, EachUpstreamReadHasItsOwnDeadline) {
   EXPECT_EQ(reply.body, "abc");
 }
 
+// A chunked body whose chunk header is split across reads, the first part
+// arriving with the response's header: the rest is read, and the client
+// gets the body whole.
+TEST(ServeProxyTest, ChunkHeaderSplitAcrossReads) {
+  using std::chrono::milliseconds;
+  PacedUpstream upstream(
+      {{milliseconds(0), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r"},
+       {milliseconds(100), "\nabc\r"},
+       {milliseconds(100), "\n0\r\n\r\n"}});
+  InProcessGateway gw(proxyTo(upstream.url()));
+  ASSERT_TRUE(gw.ok()) << gw.error();
+  HttpReply reply = httpGet(gw.port(), "/", "Cookie: " + gw.login("alice") + "\r\n");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "abc");
+}
+
 // An upstream that stops in the middle of its body: the client connection
 // is cut once upstream_timeout has passed without a byte (not when the
 // upstream finally closes), and the request counts as an upstream error.
