@@ -268,14 +268,9 @@ TEST(ServeProxyTest, UploadsAreStreamed) {
 // while the client still holds the second half back.
 TEST(ServeProxyTest, UploadReachesUpstreamBeforeItEnds) {
   constexpr size_t kHalf = 1024 * 1024;
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  uint16_t port = 0;
+  int listener = listenOnLoopback(port);
+  ASSERT_GE(listener, 0);
   std::atomic<size_t> received{0};
   std::thread upstream([&] {
     int fd = ::accept(listener, nullptr, nullptr);
@@ -296,7 +291,7 @@ TEST(ServeProxyTest, UploadReachesUpstreamBeforeItEnds) {
     ::close(fd);
   });
   {
-    InProcessGateway gw(proxyTo("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))));
+    InProcessGateway gw(proxyTo("http://127.0.0.1:" + std::to_string(port)));
     ASSERT_TRUE(gw.ok()) << gw.error();
     HttpConnection client("127.0.0.1", gw.port());
     ASSERT_TRUE(client.sendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nCookie: " + gw.login("alice") +
@@ -325,15 +320,7 @@ class PacedUpstream {
     std::string bytes;
   };
   explicit PacedUpstream(std::vector<Piece> pieces) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(listener_, 4);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listener_ = listenOnLoopback(port_);
     thread_ = std::thread([this, pieces = std::move(pieces)] {
       int fd = ::accept(listener_, nullptr, nullptr);
       if (fd < 0) return;

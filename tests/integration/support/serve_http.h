@@ -71,6 +71,10 @@ struct SeenRequest {
 // A loopback HTTP/1.1 server on a thread. Each request is answered by
 // `respond` with raw response bytes (after an optional delay); requests are
 // recorded. Connections are kept alive unless the response says close.
+// A listening TCP socket on 127.0.0.1, on a port picked by the kernel
+// (written to `port`); -1 when it could not be opened.
+int listenOnLoopback(uint16_t& port);
+
 class FakeUpstream {
  public:
   using Responder = std::function<std::string(const SeenRequest&)>;
