@@ -423,7 +423,7 @@ Result<Assembly> readAssembly(const YAML::Node& root, std::string_view source) {
   r.checkKeys(root, "",
               {"StacksPrefix", "CookieName", "Environment", "Packaging", "Cloudfront",
                "CognitoUserPool", "Session", "PublicPaths", "RequiredGroups", "Rules", "Throttling",
-               "LogLevel", "Allow", "Headers", "CorsPreflight"});
+               "LogLevel", "Allow", "Headers", "CorsPreflight", "Api"});
   a.stacks_prefix = r.scalar(root, "", "StacksPrefix", true,
                              "set a short name that starts the stack names, e.g. MySiteBarrier");
   if (r.ok() && (!std::isalpha(static_cast<unsigned char>(a.stacks_prefix[0])) ||
@@ -477,16 +477,37 @@ Status checkHosts(const Assembly& a, std::string_view source) {
                                                {"site_url", "Cloudfront.DomainName"}}));
 }
 
+// Api's keys and barrier.yaml's names for them.
+constexpr std::pair<const char*, const char*> kApiKeys[] = {
+    {"Bearer", "bearer"}, {"Audiences", "audiences"}, {"ClientIds", "client_ids"}};
+
 // The access fields as barrier.yaml names them: Allow -> allow, Rules[i]
 // -> rules[i] with Path, Groups, Methods and Allow in lowercase, Headers ->
-// headers, CorsPreflight -> cors_preflight. Condition keys (groups, emails,
-// email_domains, claims, users) are barrier.yaml's in both files.
+// headers, CorsPreflight -> cors_preflight, Api -> api with Bearer,
+// Audiences and ClientIds in barrier.yaml's spelling. Condition keys (groups,
+// emails, email_domains, claims, users) are barrier.yaml's in both files.
 nlohmann::json accessFields(const nlohmann::json& doc) {
   nlohmann::json out = nlohmann::json::object();
   const std::pair<const char*, const char*> top[] = {
       {"Allow", "allow"}, {"Headers", "headers"}, {"CorsPreflight", "cors_preflight"}};
   for (const auto& [from, to] : top) {
     if (doc.contains(from) && !doc[from].is_null()) out[to] = doc[from];
+  }
+  if (doc.contains("Api") && doc["Api"].is_object()) {
+    out["api"] = nlohmann::json::object();
+    for (const auto& [from, to] : kApiKeys) {
+      if (doc["Api"].contains(from) && !doc["Api"][from].is_null()) {
+        out["api"][to] = doc["Api"][from];
+      }
+    }
+    for (const auto& [key, value] : doc["Api"].items()) {
+      if (std::none_of(std::begin(kApiKeys), std::end(kApiKeys),
+                       [&](const auto& names) { return key == names.first; })) {
+        out["api"][key] = value;  // barrier.yaml's reader names the unknown key
+      }
+    }
+  } else if (doc.contains("Api") && !doc["Api"].is_null()) {
+    out["api"] = doc["Api"];  // not a mapping: barrier.yaml's reader says so
   }
   if (!doc.contains("Rules") || !doc["Rules"].is_array()) return out;
   out["rules"] = nlohmann::json::array();
@@ -514,6 +535,15 @@ std::string assemblyField(std::string message) {
     message.replace(at, from.size(), to);
     return true;
   };
+  if (rename(0, "api", "Api")) {
+    // Api's messages name its other keys too ("needs api.audiences ...").
+    return renamed(message, {{"api.bearer", "Api.Bearer"},
+                             {"api.audiences", "Api.Audiences"},
+                             {"api.client_ids", "Api.ClientIds"},
+                             {"Api.bearer", "Api.Bearer"},
+                             {"Api.audiences", "Api.Audiences"},
+                             {"Api.client_ids", "Api.ClientIds"}});
+  }
   if (rename(0, "allow", "Allow") || rename(0, "headers", "Headers") ||
       rename(0, "cors_preflight", "CorsPreflight") || !rename(0, "rules", "Rules")) {
     return message;

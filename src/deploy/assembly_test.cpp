@@ -250,6 +250,33 @@ TEST(AssemblyTest, AccessFieldErrorsNameTheAssemblyKey) {
             std::string::npos);
 }
 
+// Api is barrier.yaml's api (bearer tokens) under assembly.yaml's names,
+// read and checked by barrier.yaml's reader; its messages name Api's keys.
+TEST(AssemblyTest, ApiAsBarrierYamlReadsIt) {
+  auto a = parseAssembly(
+      std::string(kReference) + "Api: {Bearer: true, ClientIds: [app-1], Audiences: [orders]}\n",
+      "assembly.yaml");
+  ASSERT_TRUE(a.isOk()) << a.status().toString();
+  EXPECT_EQ(
+      a->access["api"],
+      (nlohmann::json{{"bearer", true}, {"client_ids", {"app-1"}}, {"audiences", {"orders"}}}));
+  auto withApi = [](const std::string& yaml) { return std::string(kReference) + yaml; };
+  EXPECT_NE(errorOf(withApi("Api: {Bearer: true}\n"))
+                .find("assembly.yaml: Api.Bearer needs Api.Audiences (the aud your API's access "
+                      "tokens carry) or, for Cognito access tokens, Api.ClientIds"),
+            std::string::npos)
+      << errorOf(withApi("Api: {Bearer: true}\n"));
+  EXPECT_NE(errorOf(withApi("Api: {ClientIds: [app-1]}\n"))
+                .find("assembly.yaml: Api.Bearer must be true for Api.Audiences or Api.ClientIds"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withApi("Api: {Bearer: true, ClientIds: []}\n")).find("Api.ClientIds"),
+            std::string::npos);
+  EXPECT_NE(errorOf(withApi("Api: {Bearer: true, Scopes: [x]}\n")).find("Api.Scopes"),
+            std::string::npos)
+      << errorOf(withApi("Api: {Bearer: true, Scopes: [x]}\n"));
+  EXPECT_NE(errorOf(withApi("Api: [x]\n")).find("assembly.yaml: Api"), std::string::npos);
+}
+
 // Session.CookieDomain and Cloudfront.AllowedHosts follow barrier.yaml's
 // rules for session.cookie_domain and allowed_hosts, site_url being
 // https://<Cloudfront.DomainName>; the hosts need a distribution to alias.

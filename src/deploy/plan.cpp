@@ -325,6 +325,9 @@ std::string checkerConfigJson(const Assembly& a, const ManagerOutputs& outputs,
       // the other server keys mean nothing at the edge.
       {"server", {{"log_level", a.log_level}}}};
   addSharedFields(a, doc);
+  // Bearer tokens are the checker's alone: the manager's endpoints take
+  // none, and its settings have 4 KB to fit in.
+  if (a.access.contains("api")) doc["api"] = a.access["api"];
   return doc.dump(2) + "\n";
 }
 

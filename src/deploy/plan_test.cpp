@@ -121,6 +121,33 @@ TEST(PlanTest, CheckerConfigCarriesTheLogLevel) {
   EXPECT_NE(settings->find("server.log_level debug\n"), std::string::npos) << *settings;
 }
 
+// Api reaches the checker (config.json and checker.settings), not the
+// manager, whose endpoints take no bearer token.
+TEST(PlanTest, ApiReachesTheCheckerOnly) {
+  auto a = parseAssembly(R"(
+StacksPrefix: Demo
+CookieName: demo
+Environment: {Region: eu-west-1}
+Packaging: {S3Buckets: {eu-west-1: b-eu, us-east-1: b-us}}
+Cloudfront: {DomainName: www.example.com}
+CognitoUserPool: {UserPoolId: eu-west-1_Pool1, DomainName: login.example.com}
+Api: {Bearer: true, ClientIds: [app-1]}
+)",
+                         "assembly.yaml");
+  ASSERT_TRUE(a.isOk()) << a.status().toString();
+  SeededRandom random(1);
+  std::string json = checkerConfigJson(*a, outputs(), {newSigningKey(random)});
+  auto checker = parseConfigJson(json, "config.json");
+  ASSERT_TRUE(checker.isOk()) << checker.status().toString() << "\n" << json;
+  EXPECT_TRUE(checker->api.bearer);
+  EXPECT_EQ(checker->api.client_ids, std::vector<std::string>{"app-1"});
+  auto settings = checkerSettingsFromConfigJson(json);
+  ASSERT_TRUE(settings.isOk()) << settings.status().toString();
+  EXPECT_NE(settings->find("api.bearer"), std::string::npos) << *settings;
+  EXPECT_NE(settings->find("api.client_id app-1\n"), std::string::npos) << *settings;
+  EXPECT_FALSE(nlohmann::json::parse(managerConfigJson(*a)).contains("api"));
+}
+
 // The access fields and the site's other hosts reach both functions: the
 // checker's config.json and checker.settings, and the manager's config.
 TEST(PlanTest, AccessFieldsAndHostsReachBothFunctions) {
