@@ -32,12 +32,12 @@ class LockedSessionCache : public SessionCache {
     return s.cache->lookup(key);
   }
   void insertPresent(SessionPtr record) override {
-    Shard& s = shardFor(record->key());
+    Shard& s = shardFor(record->keyHash());
     MutexLock lock(s.mutex);
     s.cache->insertPresent(std::move(record));
   }
   void refresh(SessionPtr record) override {
-    Shard& s = shardFor(record->key());
+    Shard& s = shardFor(record->keyHash());
     MutexLock lock(s.mutex);
     s.cache->refresh(std::move(record));
   }
@@ -73,9 +73,11 @@ class LockedSessionCache : public SessionCache {
     std::unique_ptr<SessionCache> cache PT_GUARDED_BY(mutex);
   };
 
-  Shard& shardFor(std::string_view key) {
-    return *shards_[std::hash<std::string_view>{}(key) % shards_.size()];
-  }
+  // By the key's hash (PackedKey), its high half: each shard's own index
+  // places entries by the low bits of the same hash, which a shard's keys
+  // would otherwise all share.
+  Shard& shardFor(uint64_t key_hash) { return *shards_[(key_hash >> 32) % shards_.size()]; }
+  Shard& shardFor(std::string_view key) { return shardFor(PackedKey(key).hash()); }
 
   std::vector<std::unique_ptr<Shard>> shards_;
 };
