@@ -41,8 +41,8 @@ int measure(long requests) {
   std::string error;
   auto bench = bench::CheckBench::make("", error, &memo);
   if (!bench) return fail(error);
-  std::string cookie, key;
-  if (Status s = bench->seed(1, cookie, key); !s) return fail(s.toString());
+  std::string cookie;
+  if (Status s = bench->seed(1, cookie); !s) return fail(s.toString());
   Request request;
   request.method = "GET";
   request.path = "/index.html";

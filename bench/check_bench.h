@@ -47,14 +47,13 @@ class CheckBench {
   }
 
   // Puts the n-th seeded session in the store under a fresh id; its cookie
-  // ("<name>=<value>") in `cookie` and its store key in `key`.
-  Status seed(long n, std::string& cookie, std::string& key) {
+  // ("<name>=<value>") in `cookie`.
+  Status seed(long n, std::string& cookie) {
     Result<IssuedId> issued = codec.issue(*random);
     if (!issued.isOk()) return issued.status();
     Status put = store->putNew(seededSession(*issued, n, clock->now(), config.session.lifetime));
     if (!put) return put;
     cookie = config.session.cookie_name + "=" + issued->cookie_value;
-    key = issued->store_key;
     return Status::ok();
   }
 

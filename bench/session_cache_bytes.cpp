@@ -8,10 +8,11 @@
 // checked once through the gateway's own Checker and LockedSessionCache,
 // as a request with its cookie would be, and must pass. The figure is the
 // growth of glibc's in-use heap bytes (mallinfo2: payload and chunk
-// headers, and blocks mapped on their own) across those checks, divided by N; then the same for the
-// records alone (each read from the store and packed as the checker packs
-// it, core/session/cached_session.h), so the rest is the cache's own
-// entries and index (their vectors' whole capacity counts). A count, not a timing: it
+// headers, and blocks mapped on their own) across those checks, divided by
+// N; of it, the records (CachedSession blocks, core/session/
+// cached_session.h) are the growth of their pool's chunks
+// (core/session/block_pool.h), and the rest is the cache's own entries and
+// index (their vectors' whole capacity counts). A count, not a timing: it
 // is the same on a busy machine as on a quiet one.
 #include <malloc.h>
 
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "bench/check_bench.h"
+#include "core/session/block_pool.h"
 
 namespace barrier {
 namespace {
@@ -40,14 +42,14 @@ int measure(long sessions) {
       "cache: { max_entries: " + std::to_string(2 * sessions + 1024) + " }\n", error);
   if (!bench) return fail(error);
   std::vector<std::string> cookies(static_cast<size_t>(sessions));
-  std::vector<std::string> keys(static_cast<size_t>(sessions));
   for (long n = 0; n < sessions; ++n) {
-    Status s = bench->seed(n, cookies[static_cast<size_t>(n)], keys[static_cast<size_t>(n)]);
+    Status s = bench->seed(n, cookies[static_cast<size_t>(n)]);
     if (!s) return fail(s.toString());
   }
   Request request;
   request.headers.add("Cookie", "");
   size_t before = heapInUse();
+  size_t pool_before = BlockPool::sessions().chunkBytes();
   for (const std::string& cookie : cookies) {
     request.headers.set("Cookie", cookie);
     if (check(bench->checker, request, *bench->store).outcome != CheckOutcome::kPass) {
@@ -55,23 +57,15 @@ int measure(long sessions) {
     }
   }
   size_t grown = heapInUse() - before;
+  size_t records_grown = BlockPool::sessions().chunkBytes() - pool_before;
   if (bench->cache->size() != static_cast<size_t>(sessions))
     return fail("not every session stayed cached");
-  bench->cache->clear();
-
-  std::vector<SessionPtr> records;
-  records.reserve(keys.size());
-  before = heapInUse();
-  for (const std::string& key : keys) {
-    records.push_back(CachedSession::make(*bench->store->get(key).value()));
-  }
-  size_t records_grown = heapInUse() - before;
   auto perSession = [&](size_t bytes) {
     return static_cast<double>(bytes) / static_cast<double>(sessions);
   };
   std::printf(
       "%ld sessions cached: %zu heap bytes, %.1f bytes per cached session\n"
-      "  of which the record (CachedSession::make, as the checker packs it): "
+      "  of which the records (CachedSession blocks, the chunks of their pool): "
       "%.1f\n  and the cache's entry and index: %.1f\n",
       sessions, grown, perSession(grown), perSession(records_grown),
       perSession(grown - records_grown));

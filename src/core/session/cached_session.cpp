@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "core/encoding.h"
+#include "core/session/block_pool.h"
 
 namespace barrier {
 
@@ -68,6 +69,26 @@ char* pack(char* out, std::string_view text) {
   return out + text.size();
 }
 
+// Natively the blocks come from a pool of their own (block_pool.h says
+// why); the edge module's allocator (src/edge/small_blocks.h) already keeps
+// blocks of each size apart.
+void* allocateBlock(size_t bytes) {
+#if defined(__wasi__)
+  return ::operator new(bytes);
+#else
+  return BlockPool::sessions().allocate(bytes);
+#endif
+}
+
+void releaseBlock(void* block, size_t bytes) {
+#if defined(__wasi__)
+  (void)bytes;
+  ::operator delete(block);
+#else
+  BlockPool::sessions().release(block, bytes);
+#endif
+}
+
 }  // namespace
 
 PackedKey::PackedKey(std::string_view key) : text_(key) {
@@ -89,7 +110,7 @@ bool PackedStrings::contains(std::string_view value) const {
 }
 
 SessionPtr CachedSession::allocate(size_t text_size) {
-  void* block = ::operator new(sizeof(CachedSession) + text_size);
+  void* block = allocateBlock(sizeof(CachedSession) + text_size);
   auto* session = new (block) CachedSession();
   session->text_size_ = static_cast<uint32_t>(text_size);
   return SessionPtr(session);
@@ -98,7 +119,7 @@ SessionPtr CachedSession::allocate(size_t text_size) {
 void CachedSession::release() const {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // Trivially destructible (asserted below): the block is all there is.
-  ::operator delete(const_cast<CachedSession*>(this));
+  releaseBlock(const_cast<CachedSession*>(this), blockSize());
 }
 
 static_assert(std::is_trivially_destructible_v<CachedSession>,
