@@ -7,7 +7,7 @@
 // heap block per long string and per list; a CachedSession is a 40-byte
 // header, its key (the 32 bytes of a store key IdCodec made, see
 // PackedKey) and its strings, each after a varint length (one byte below
-// 128), in one block.
+// 128), in one block (natively from BlockPool::sessions(), block_pool.h).
 //
 // What it keeps: key, valid_until, created_at, last_seen, sub, username,
 // email, groups and claims. Nothing else of the record: the login flow's
