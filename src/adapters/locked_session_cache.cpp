@@ -32,12 +32,12 @@ class LockedSessionCache : public SessionCache {
     return s.cache->lookup(key);
   }
   void insertPresent(SessionPtr record) override {
-    Shard& s = shardFor(record->keyHash());
+    Shard& s = shardFor(record->key());
     MutexLock lock(s.mutex);
     s.cache->insertPresent(std::move(record));
   }
   void refresh(SessionPtr record) override {
-    Shard& s = shardFor(record->keyHash());
+    Shard& s = shardFor(record->key());
     MutexLock lock(s.mutex);
     s.cache->refresh(std::move(record));
   }
@@ -73,11 +73,15 @@ class LockedSessionCache : public SessionCache {
     std::unique_ptr<SessionCache> cache PT_GUARDED_BY(mutex);
   };
 
-  // By the key's hash (PackedKey), its high half: each shard's own index
-  // places entries by the low bits of the same hash, which a shard's keys
-  // would otherwise all share.
-  Shard& shardFor(uint64_t key_hash) { return *shards_[(key_hash >> 32) % shards_.size()]; }
-  Shard& shardFor(std::string_view key) { return shardFor(PackedKey(key).hash()); }
+  // By a hash of the key's text, its high half: each shard's own index
+  // places entries by another hash (PackedKey's), and a lookup, the hot
+  // path, decodes the key only there. A record's text key is made again
+  // (one string) only to insert or refresh it: after a store read or a
+  // touch.
+  Shard& shardFor(std::string_view key) {
+    uint64_t hash = std::hash<std::string_view>{}(key);
+    return *shards_[(hash >> 32) % shards_.size()];
+  }
 
   std::vector<std::unique_ptr<Shard>> shards_;
 };

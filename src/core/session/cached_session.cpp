@@ -15,15 +15,16 @@ static_assert(sizeof(CachedSession) % alignof(CachedSession) == 0, "the strings 
 
 constexpr size_t kCanonicalKeyLength = base64UrlLength(PackedKey::kRawBytes);  // 43
 
-// The value of a base64url character, or -1.
-int base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
+// The value of each base64url character; -1 for any other byte.
+constexpr std::array<int8_t, 256> kBase64UrlValues = [] {
+  std::array<int8_t, 256> values{};
+  values.fill(-1);
+  const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (int8_t v = 0; v < 64; ++v) values[static_cast<unsigned char>(alphabet[v])] = v;
+  return values;
+}();
+
+int base64UrlValue(char c) { return kBase64UrlValues[static_cast<unsigned char>(c)]; }
 
 // Decodes a canonical key into `out`: 43 base64url characters whose last
 // one carries no bits past the 256th (so the text is the only encoding of
