@@ -17,12 +17,7 @@
 #include <new>
 #include <string>
 
-#include "adapters/locked_session_cache.h"
-#include "adapters/memory_store.h"
-#include "adapters/system.h"
-#include "adapters/yaml_config.h"
-#include "bench/seeded_session.h"
-#include "core/handlers/check.h"
+#include "bench/check_bench.h"
 
 namespace {
 std::atomic<long> allocations{0};
@@ -39,44 +34,26 @@ void operator delete(void* p, size_t) noexcept { std::free(p); }
 namespace barrier {
 namespace {
 
-int fail(const std::string& why) {
-  std::fprintf(stderr, "check_allocations: %s\n", why.c_str());
-  return 1;
-}
+int fail(const std::string& why) { return bench::fail("check_allocations", why); }
 
 int measure(long requests) {
-  Result<ValidConfig> config = loadConfigText(
-      "site_url: https://www.example.com\n"
-      "session:\n  signing_keys: [\"Y2hlY2stYWxsb2NhdGlvbnMtYmVuY2gtc2lnbmluZy1rZXk=\"]\n"
-      "provider: { type: oidc, issuer: https://idp.example.com, client_id: web, "
-      "client_secret: s }\n"
-      "store: { type: memory }\n",
-      "check_allocations");
-  if (!config.isOk()) return fail(config.status().toString());
-  auto crypto = makeOpenSslCrypto();
-  auto random = makeOsRandom();
-  auto clock = makeSystemClock();
-  auto log = makeStderrLog(LogLevel::kWarn);
-  IdCodec codec(*crypto, config->session.signing_keys);
-  auto store = makeMemoryStore();
-  Result<IssuedId> issued = codec.issue(*random);
-  if (!issued.isOk()) return fail(issued.status().toString());
-  Status put = store->putNew(bench::seededSession(*issued, 1, clock->now(), 3600));
-  if (!put) return fail(put.toString());
-  auto cache = makeLockedSessionCache(*clock, config->cache);
   VerifiedIdMemo memo(4096);
-  Checker checker(*config, *crypto, *clock, *cache, *log, &memo);
+  std::string error;
+  auto bench = bench::CheckBench::make("", error, &memo);
+  if (!bench) return fail(error);
+  std::string cookie;
+  if (Status s = bench->seed(1, cookie); !s) return fail(s.toString());
   Request request;
   request.method = "GET";
   request.path = "/index.html";
   request.headers.add("Host", "www.example.com");
-  request.headers.add("Cookie", config->session.cookie_name + "=" + issued->cookie_value);
-  if (check(checker, request, *store).outcome != CheckOutcome::kPass) {
+  request.headers.add("Cookie", cookie);
+  if (check(bench->checker, request, *bench->store).outcome != CheckOutcome::kPass) {
     return fail("the seeded session did not pass");
   }
   long before = allocations.load();
   for (long i = 0; i < requests; ++i) {
-    CheckStep step = checker.begin(request);  // a copy, as a connection's parsed request
+    CheckStep step = bench->checker.begin(request);  // a copy, as a connection's parsed request
     if (step.needsLookup()) return fail("the session was not cached");
     CheckDecision decision = std::move(step).decision();
     if (decision.outcome != CheckOutcome::kPass) return fail("a cached check did not pass");

@@ -37,7 +37,8 @@
 # BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 64),
 # BENCH_THREADS (wrk threads, default 2), BENCH_SERVER_THREADS (workers of
 # each nginx and barrier threads, default: cores), BENCH_UPLOAD_MIB
-# (default 1024).
+# (default 1024), BENCH_SMAPS (with --sessions: a file to copy barrier's
+# /proc/<pid>/smaps to once the N sessions are cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -354,6 +355,7 @@ fill_cache() {  # cookie-file
 }
 if ((SESSIONS > 0)); then
   RSS_BEFORE_FILL=$(awk '/^VmRSS/ { print $2 }' "/proc/$BARRIER_PID/status")
+  [ -z "${BENCH_SMAPS:-}" ] || cp "/proc/$BARRIER_PID/smaps" "$BENCH_SMAPS.before"
   MISSES_BEFORE=$(metric barrier_cache_misses_total)
   FILL_START=$(date +%s.%N)
   fill_cache "$WORK/seeded-cookies.txt"
@@ -363,6 +365,7 @@ if ((SESSIONS > 0)); then
     die "barrier read $((MISSES_FILLED - MISSES_BEFORE)) sessions from its store, not $SESSIONS"
   RSS_CACHED=$(awk '/^VmRSS/ { print $2 }' "/proc/$BARRIER_PID/status")
   RSS_ANON_CACHED=$(awk '/^RssAnon/ { print $2 }' "/proc/$BARRIER_PID/status")
+  [ -z "${BENCH_SMAPS:-}" ] || cp "/proc/$BARRIER_PID/smaps" "$BENCH_SMAPS"
   tail -n 1000 "$WORK/seeded-cookies.txt" >"$WORK/sample-cookies.txt"
   fill_cache "$WORK/sample-cookies.txt"
   UNCACHED=$(($(metric barrier_cache_misses_total) - MISSES_FILLED))

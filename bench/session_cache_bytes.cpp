@@ -8,10 +8,11 @@
 // checked once through the gateway's own Checker and LockedSessionCache,
 // as a request with its cookie would be, and must pass. The figure is the
 // growth of glibc's in-use heap bytes (mallinfo2: payload and chunk
-// headers, and blocks mapped on their own) across those checks, divided by N; then the same for the
-// records alone (each read from the store and packed as the checker packs
-// it, core/session/cached_session.h), so the rest is the cache's own
-// entries and index (their vectors' whole capacity counts). A count, not a timing: it
+// headers, and blocks mapped on their own) across those checks, divided by
+// N; of it, the records (CachedSession blocks, core/session/
+// cached_session.h) are the growth of their pool's chunks
+// (core/session/block_pool.h), and the rest is the cache's own entries and
+// index (their vectors' whole capacity counts). A count, not a timing: it
 // is the same on a busy machine as on a quiet one.
 #include <malloc.h>
 
@@ -20,12 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "adapters/locked_session_cache.h"
-#include "adapters/memory_store.h"
-#include "adapters/system.h"
-#include "adapters/yaml_config.h"
-#include "bench/seeded_session.h"
-#include "core/handlers/check.h"
+#include "bench/check_bench.h"
+#include "core/session/block_pool.h"
 
 namespace barrier {
 namespace {
@@ -37,69 +34,38 @@ size_t heapInUse() {
   return info.uordblks + info.hblkhd;
 }
 
-int fail(const std::string& why) {
-  std::fprintf(stderr, "session_cache_bytes: %s\n", why.c_str());
-  return 1;
-}
+int fail(const std::string& why) { return bench::fail("session_cache_bytes", why); }
 
 int measure(long sessions) {
-  std::string yaml =
-      "site_url: https://www.example.com\n"
-      "session:\n  signing_keys: [\"c2Vzc2lvbi1jYWNoZS1ieXRlcy1iZW5jaC1zaWduaW5nLWtleQ==\"]\n"
-      "provider: { type: oidc, issuer: https://idp.example.com, client_id: web, "
-      "client_secret: s }\n"
-      "store: { type: memory }\n"
-      "cache: { max_entries: " +
-      std::to_string(2 * sessions + 1024) + " }\n";
-  Result<ValidConfig> config = loadConfigText(yaml, "session_cache_bytes");
-  if (!config.isOk()) return fail(config.status().toString());
-  auto crypto = makeOpenSslCrypto();
-  auto random = makeOsRandom();
-  auto clock = makeSystemClock();
-  auto log = makeStderrLog(LogLevel::kWarn);
-  IdCodec codec(*crypto, config->session.signing_keys);
-  auto store = makeMemoryStore();
-  std::vector<std::string> cookies, keys;
-  cookies.reserve(static_cast<size_t>(sessions));
-  keys.reserve(static_cast<size_t>(sessions));
+  std::string error;
+  auto bench = bench::CheckBench::make(
+      "cache: { max_entries: " + std::to_string(2 * sessions + 1024) + " }\n", error);
+  if (!bench) return fail(error);
+  std::vector<std::string> cookies(static_cast<size_t>(sessions));
   for (long n = 0; n < sessions; ++n) {
-    Result<IssuedId> issued = codec.issue(*random);
-    if (!issued.isOk()) return fail(issued.status().toString());
-    Status s =
-        store->putNew(bench::seededSession(*issued, n, clock->now(), config->session.lifetime));
+    Status s = bench->seed(n, cookies[static_cast<size_t>(n)]);
     if (!s) return fail(s.toString());
-    cookies.push_back(config->session.cookie_name + "=" + issued->cookie_value);
-    keys.push_back(issued->store_key);
   }
-  auto cache = makeLockedSessionCache(*clock, config->cache);
-  Checker checker(*config, *crypto, *clock, *cache, *log);
   Request request;
   request.headers.add("Cookie", "");
   size_t before = heapInUse();
+  size_t pool_before = BlockPool::sessions().chunkBytes();
   for (const std::string& cookie : cookies) {
     request.headers.set("Cookie", cookie);
-    if (check(checker, request, *store).outcome != CheckOutcome::kPass) {
+    if (check(bench->checker, request, *bench->store).outcome != CheckOutcome::kPass) {
       return fail("a seeded session did not pass");
     }
   }
   size_t grown = heapInUse() - before;
-  if (cache->size() != static_cast<size_t>(sessions))
+  size_t records_grown = BlockPool::sessions().chunkBytes() - pool_before;
+  if (bench->cache->size() != static_cast<size_t>(sessions))
     return fail("not every session stayed cached");
-  cache->clear();
-
-  std::vector<SessionPtr> records;
-  records.reserve(keys.size());
-  before = heapInUse();
-  for (const std::string& key : keys) {
-    records.push_back(CachedSession::make(*store->get(key).value()));
-  }
-  size_t records_grown = heapInUse() - before;
   auto perSession = [&](size_t bytes) {
     return static_cast<double>(bytes) / static_cast<double>(sessions);
   };
   std::printf(
       "%ld sessions cached: %zu heap bytes, %.1f bytes per cached session\n"
-      "  of which the record (CachedSession::make, as the checker packs it): "
+      "  of which the records (CachedSession blocks, the chunks of their pool): "
       "%.1f\n  and the cache's entry and index: %.1f\n",
       sessions, grown, perSession(grown), perSession(records_grown),
       perSession(grown - records_grown));

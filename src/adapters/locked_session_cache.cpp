@@ -73,8 +73,14 @@ class LockedSessionCache : public SessionCache {
     std::unique_ptr<SessionCache> cache PT_GUARDED_BY(mutex);
   };
 
+  // By a hash of the key's text, its high half: each shard's own index
+  // places entries by another hash (PackedKey's), and a lookup, the hot
+  // path, decodes the key only there. A record's text key is made again
+  // (one string) only to insert or refresh it: after a store read or a
+  // touch.
   Shard& shardFor(std::string_view key) {
-    return *shards_[std::hash<std::string_view>{}(key) % shards_.size()];
+    uint64_t hash = std::hash<std::string_view>{}(key);
+    return *shards_[(hash >> 32) % shards_.size()];
   }
 
   std::vector<std::unique_ptr<Shard>> shards_;

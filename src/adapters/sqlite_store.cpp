@@ -320,8 +320,10 @@ class SqliteStore : public SessionStore {
       return Status::unavailable(message);
     }
     sqlite3_busy_timeout(db, options_.busy_timeout_ms);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", nullptr, nullptr,
-                 nullptr);
+    std::string pragmas =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-" +
+        std::to_string(options_.page_cache_kib) + ";";
+    sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr);
     return db;
   }
 

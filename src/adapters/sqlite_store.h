@@ -25,6 +25,14 @@ struct SqliteStoreOptions {
   int purge_every = 64;        // writes between purges; 0 = never purge
   int64_t purge_grace = 3600;  // seconds past valid_until before a row is purged
   size_t max_pooled_connections = 8;
+  // Each connection's page cache (PRAGMA cache_size), in KiB; SQLite's own
+  // default is 2,000. Small because a larger one buys little here: a
+  // session read is a random leaf of the table (a 2 MB cache holds a few
+  // percent of 100,000 sessions' leaves), WAL mode drops a connection's
+  // cache whenever another has written since its last read, and the
+  // operating system caches the file anyway. 512 KiB keeps the table's
+  // interior pages up to ~100,000 sessions (docs/ARCHITECTURE.md, "Memory").
+  int page_cache_kib = 512;
 };
 
 // Opens (creating when absent, with mode 0600: login records hold flow

@@ -333,6 +333,32 @@ TEST_F(SqliteStoreTest, ExpiredRowsPurgedLazily) {
   EXPECT_TRUE((*purging)->get("live")->has_value());
 }
 
+// Each connection's page cache is bounded by page_cache_kib: reading every
+// row of a table larger than the bound leaves SQLite's memory near it, and
+// a larger bound lets it grow past (so the bound is what limits it).
+TEST_F(SqliteStoreTest, PageCacheBounded) {
+  auto memoryAfterReadingAll = [&](const std::string& file, int page_cache_kib) -> int64_t {
+    SqliteStoreOptions options;
+    options.page_cache_kib = page_cache_kib;
+    options.max_pooled_connections = 1;
+    auto store = makeSqliteStore(dir_ + "/" + file, options);
+    EXPECT_TRUE(store.isOk());
+    if (!store.isOk()) return -1;
+    // ~3 MB of rows: 5,000 of ~600 bytes.
+    for (int i = 0; i < 5000; ++i) {
+      std::string n = std::to_string(i);
+      EXPECT_TRUE((*store)->putNew(session("key-" + n, std::string(200, 'u') + n)));
+    }
+    for (int i = 0; i < 5000; ++i) {
+      EXPECT_TRUE((*store)->get("key-" + std::to_string(i))->has_value());
+    }
+    return sqlite3_memory_used();
+  };
+  store_.reset();  // only the stores below hold connections
+  EXPECT_LT(memoryAfterReadingAll("bounded.db", 256), 1024 * 1024);
+  EXPECT_GT(memoryAfterReadingAll("large.db", 8192), 2 * 1024 * 1024);
+}
+
 // The factory builds the SQLite store from config; a bad path names the field.
 TEST_F(SqliteStoreTest, FactoryBuildsSqlite) {
   StoreConfig config;

@@ -117,7 +117,7 @@ CheckOutcome worse(CheckOutcome a, CheckOutcome b) {
 __attribute__((noinline)) void writeDecisionLog(Log& log, const CheckDecision& d) {
   log.write(LogLevel::kDebug, "check",
             {{"outcome", checkOutcomeName(d.outcome)},
-             {"session", mask(d.session ? d.session->key() : std::string_view())}});
+             {"session", mask(d.session ? d.session->key() : std::string())}});
 }
 
 }  // namespace
@@ -456,7 +456,7 @@ Headers CheckDecision::identityHeaders() const {
   out.reserve(4);
   // The record key, not the id: the origin can look the record up but cannot
   // replay it as a cookie.
-  out.add(kHeaderSessionId, std::string(record.key()));
+  out.add(kHeaderSessionId, record.key());
   out.add(kHeaderUser, headerValue(record.username().empty() ? record.sub() : record.username()));
   out.add(kHeaderEmail, headerValue(record.email()));
   out.add(kHeaderGroups, groupsHeader(record.groups()));
@@ -484,8 +484,8 @@ void applyStoreWrites(const CheckDecision& decision, SessionStore& store, Log& l
     log.write(LogLevel::kWarn, event, {{"key", mask(key)}, {"status", status.toString()}});
   };
   if (decision.touch_at > 0 && decision.session) {
-    report("check.touch_failed", decision.session->key(),
-           store.touch(decision.session->key(), decision.touch_at));
+    std::string key = decision.session->key();
+    report("check.touch_failed", key, store.touch(key, decision.touch_at));
   }
   for (const auto& key : decision.idled_out) report("check.remove_failed", key, store.remove(key));
 }

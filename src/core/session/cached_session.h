@@ -4,8 +4,10 @@
 // Why: the session cache holds one per signed-in visitor, and `barrier
 // serve` holds up to cache.max_entries of them. A SessionRecord is ~310
 // bytes inline (twelve std::strings, the login flow's among them) plus a
-// heap block per long string and per list; a CachedSession is a 48-byte
-// header and its strings, each after a 4-byte length, in one block.
+// heap block per long string and per list; a CachedSession is a 40-byte
+// header, its key (the 32 bytes of a store key IdCodec made, see
+// PackedKey) and its strings, each after a varint length (one byte below
+// 128), in one block (natively from BlockPool::sessions(), block_pool.h).
 //
 // What it keeps: key, valid_until, created_at, last_seen, sub, username,
 // email, groups and claims. Nothing else of the record: the login flow's
@@ -18,12 +20,14 @@
 // so a caller may key per-session work on its address while holding it.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -32,6 +36,33 @@
 namespace barrier {
 
 class CachedSession;
+
+// A store key as a CachedSession keeps it: a canonical key, the 43
+// base64url characters of 32 bytes that IdCodec::storeKey makes, as those
+// 32 bytes; any other key (a test's, a negative entry's garbage) as its
+// text. Two keys are the same key exactly when their PackedKeys are equal.
+// Holds a view of the text it was made from: it must not outlive it.
+class PackedKey {
+ public:
+  static constexpr size_t kRawBytes = 32;
+  explicit PackedKey(std::string_view key);
+
+  bool raw() const { return raw_; }
+  // The 32 bytes, or the text.
+  std::string_view bytes() const {
+    return raw_ ? std::string_view(bytes_.data(), bytes_.size()) : text_;
+  }
+  // A hash of the key, the same as CachedSession::keyHash() of a block made
+  // with it. A canonical key's is its first 8 bytes: a SHA-256 output is
+  // already uniform.
+  size_t hash() const { return hashOf(raw_, bytes()); }
+  static size_t hashOf(bool raw, std::string_view bytes);
+
+ private:
+  bool raw_ = false;
+  std::array<char, kRawBytes> bytes_{};
+  std::string_view text_;
+};
 
 // A shared, counted reference to a CachedSession (like std::shared_ptr,
 // with the count in the block itself: no second allocation).
@@ -109,11 +140,20 @@ class CachedSession {
   // The same session with last_seen set to `last_seen` (a touch).
   SessionPtr withLastSeen(int64_t last_seen) const;
 
-  std::string_view key() const { return stringAt(0); }
-  std::string_view sub() const { return stringAt(1); }
-  std::string_view username() const { return stringAt(2); }
-  std::string_view email() const { return stringAt(3); }
-  PackedStrings groups() const { return {text() + groups_at_, group_count_}; }
+  // The store key's text (re-encoded when kept as 32 bytes: a copy).
+  std::string key() const;
+  // Whether this block is the session under `key` (no copy).
+  bool hasKey(const PackedKey& key) const;
+  // PackedKey(key()).hash(), without the copy.
+  size_t keyHash() const;
+  // Whether `other` is under the same key.
+  bool sameKey(const CachedSession& other) const {
+    return rawKey() == other.rawKey() && keyBytes() == other.keyBytes();
+  }
+  std::string_view sub() const { return stringAt(0); }
+  std::string_view username() const { return stringAt(1); }
+  std::string_view email() const { return stringAt(2); }
+  PackedStrings groups() const { return {stringsAt(3), group_count_}; }
   // The values kept for claim `name`, or nullopt when the record keeps none.
   std::optional<PackedStrings> claim(std::string_view name) const;
 
@@ -134,35 +174,57 @@ class CachedSession {
   static SessionPtr allocate(size_t text_size);
   void release() const;
 
+  // text(): the key's form (kRawKey, then its 32 bytes; or kTextKey, then
+  // a length and its text), then sub, username, email, the groups and the
+  // claims (each: its name, its value count, its values), each string a
+  // varint length and its bytes.
+  static constexpr char kTextKey = 0;
+  static constexpr char kRawKey = 1;
   const char* text() const { return reinterpret_cast<const char*>(this + 1); }
   char* text() { return reinterpret_cast<char*>(this + 1); }
-  // The n-th of key, sub, username, email (each a length, then its bytes).
+  bool rawKey() const { return text()[0] == kRawKey; }
+  // The key's bytes as PackedKey::bytes() holds them.
+  std::string_view keyBytes() const;
+  // Where the n-th string after the key starts (its length).
+  const char* stringsAt(int n) const;
+  // The n-th of sub, username, email.
   std::string_view stringAt(int n) const;
 
   mutable std::atomic<uint32_t> refs_{1};
   uint32_t text_size_ = 0;
   uint32_t group_count_ = 0;
-  uint32_t groups_at_ = 0;  // offset in text() of the first group
   uint32_t claim_count_ = 0;
-  uint32_t claims_at_ = 0;  // each claim: its name, its value count, its values
   int64_t valid_until_ = 0;
   int64_t created_at_ = 0;
   int64_t last_seen_ = 0;
 };
 
-// Reads the 4-byte length at `at` (any alignment).
-inline uint32_t packedLength(const char* at) {
-  uint32_t n;
-  std::memcpy(&n, at, sizeof n);
-  return n;
+// Reads the varint length at `at` (7 bits a byte, low first; the high
+// bit set on every byte but the last) and moves `at` past it.
+inline uint32_t readLength(const char*& at) {
+  uint32_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    auto byte = static_cast<unsigned char>(*at++);
+    n |= static_cast<uint32_t>(byte & 0x7f) << shift;
+    if (byte < 0x80) return n;
+  }
+}
+
+// The packed string at `at`; moves `at` past it.
+inline std::string_view readString(const char*& at) {
+  uint32_t n = readLength(at);
+  std::string_view s(at, n);
+  at += n;
+  return s;
 }
 
 inline std::string_view PackedStrings::Iterator::operator*() const {
-  return {at_ + sizeof(uint32_t), packedLength(at_)};
+  const char* at = at_;
+  return readString(at);
 }
 
 inline PackedStrings::Iterator& PackedStrings::Iterator::operator++() {
-  at_ += sizeof(uint32_t) + packedLength(at_);
+  readString(at_);
   --left_;
   return *this;
 }

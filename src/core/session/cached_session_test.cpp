@@ -73,16 +73,79 @@ TEST(CachedSessionTest, EmptyAndKeyOnly) {
   EXPECT_FALSE(key->isLiveSession(0));
 }
 
-// One block: the header and the strings (each after a 4-byte length),
-// nothing of the record's login-flow fields.
+// One block: the header and the strings (each after a one-byte length
+// below 128 bytes), nothing of the record's login-flow fields.
 TEST(CachedSessionTest, OneBlockOfTheStringsItKeeps) {
   SessionPtr s = CachedSession::make(aliceRecord());
-  // key, sub, username, email; the groups; the claims' names; their values.
-  size_t strings = (43 + 36 + 5 + 17) + (5 + 0 + 6) + (10 + 5 + 5) + (5 + 3 + 1);
-  // One per string, and one value count per claim.
-  size_t lengths = 4 * (4 + 3 + 3 + 3 + 3);
+  // The key's form and its 32 bytes (43 'k's are a canonical key: see
+  // PackedKey); sub, username, email; the groups; the claims' names; their
+  // values.
+  size_t strings = (1 + 32) + (36 + 5 + 17) + (5 + 0 + 6) + (10 + 5 + 5) + (5 + 3 + 1);
+  // One per string after the key, and one value count per claim.
+  size_t lengths = 3 + 3 + 3 + 3 + 3;
   EXPECT_EQ(s->blockSize(), sizeof(CachedSession) + strings + lengths);
-  EXPECT_LE(sizeof(CachedSession), 48u);
+  EXPECT_LE(sizeof(CachedSession), 40u);
+}
+
+// A store key as IdCodec makes it (base64url of 32 bytes) is kept as its
+// bytes and given back as the same text; any other key is kept as text.
+TEST(CachedSessionTest, CanonicalKeysKeptAsTheirBytes) {
+  const std::string canonical =
+      "qL6Yc0XKxD1Lx2YqJtVdGk3m9Wb0cHnQ7rS8uVw-_a4";  // ends in 4: 0b111000
+  PackedKey packed(canonical);
+  EXPECT_TRUE(packed.raw());
+  EXPECT_EQ(packed.bytes().size(), 32u);
+  SessionRecord r = aliceRecord();
+  r.key = canonical;
+  SessionPtr s = CachedSession::make(r);
+  EXPECT_EQ(s->key(), canonical);
+  EXPECT_TRUE(s->hasKey(packed));
+  EXPECT_EQ(s->keyHash(), packed.hash());
+  EXPECT_EQ(s->email(), "alice@example.com");
+  // The last character carries 2 bits past the 256th: 'l' (37) sets one.
+  // Such a text is not the encoding of any 32 bytes, so it stays text.
+  for (std::string other :
+       {canonical.substr(0, 42) + "l", canonical.substr(0, 42), canonical.substr(0, 42) + "=",
+        "+" + canonical.substr(1), std::string()}) {
+    PackedKey text(other);
+    EXPECT_FALSE(text.raw()) << other;
+    EXPECT_EQ(text.bytes(), other);
+    r.key = other;
+    SessionPtr t = CachedSession::make(r);
+    EXPECT_EQ(t->key(), other);
+    EXPECT_TRUE(t->hasKey(text));
+    EXPECT_FALSE(t->hasKey(packed));
+    EXPECT_FALSE(s->hasKey(text));
+    EXPECT_FALSE(t->sameKey(*s));
+    EXPECT_EQ(t->keyHash(), text.hash());
+  }
+}
+
+// A text key that happens to be the same bytes as a canonical key's 32 is
+// still another key.
+TEST(CachedSessionTest, TextKeyNeverEqualsRawKeyOfTheSameBytes) {
+  PackedKey raw(std::string(43, 'A'));  // 32 zero bytes
+  ASSERT_TRUE(raw.raw());
+  SessionPtr text = CachedSession::keyOnly(std::string(32, '\0'));
+  EXPECT_FALSE(text->hasKey(raw));
+  EXPECT_FALSE(text->sameKey(*CachedSession::keyOnly(std::string(43, 'A'))));
+}
+
+// Strings of 128 bytes and more take longer lengths and come back whole.
+TEST(CachedSessionTest, LongStrings) {
+  SessionRecord r = aliceRecord();
+  r.sub = std::string(200, 's');
+  r.email = std::string(20000, 'e');
+  r.groups = {std::string(127, 'g'), std::string(128, 'h'), std::string(16384, 'i')};
+  r.claims = {{std::string(300, 'n'), std::vector<std::string>(130, "v")}};
+  SessionPtr s = CachedSession::make(r);
+  EXPECT_EQ(s->sub(), r.sub);
+  EXPECT_EQ(s->username(), "alice");
+  EXPECT_EQ(s->email(), r.email);
+  EXPECT_EQ(list(s->groups()), r.groups);
+  ASSERT_TRUE(s->claim(std::string(300, 'n')));
+  EXPECT_EQ(list(*s->claim(std::string(300, 'n'))), std::vector<std::string>(130, "v"));
+  EXPECT_EQ(list(*s->withLastSeen(1)->claim(std::string(300, 'n'))).size(), 130u);
 }
 
 // A touch makes a new block with the new last_seen and the same fields;

@@ -24,13 +24,11 @@ struct Slot {
 
 bool isNegative(const Slot& slot) { return slot.record->validUntil() == 0; }
 
-size_t hashKey(std::string_view key) { return std::hash<std::string_view>{}(key); }
-
 // Bounded LRU with TTL. Entries live in `slots_`, linked from most to least
 // recently used; the index is an open-addressing table of slot numbers
 // (linear probing, at most half full, deletion by shifting back), looked
-// up by the key each slot's record holds: 4 bytes a cell instead of a node
-// per entry.
+// up by the key each slot's record holds (compared and hashed as a
+// PackedKey, without a copy): 4 bytes a cell instead of a node per entry.
 class LruSessionCache : public SessionCache {
  public:
   LruSessionCache(Clock& clock, const CacheConfig& config)
@@ -40,7 +38,7 @@ class LruSessionCache : public SessionCache {
         max_entries_(config.max_entries > 0 ? static_cast<size_t>(config.max_entries) : 0) {}
 
   CacheLookup lookup(std::string_view key) override {
-    size_t cell = find(key);
+    size_t cell = find(PackedKey(key));
     if (cell == kNotFound) return {};
     uint32_t n = index_[cell];
     Slot& slot = slots_[n];
@@ -65,7 +63,7 @@ class LruSessionCache : public SessionCache {
   }
 
   void refresh(SessionPtr record) override {
-    size_t cell = find(record->key());
+    size_t cell = find(*record);
     if (cell == kNotFound) return;
     Slot& slot = slots_[index_[cell]];
     if (!isNegative(slot)) slot.record = std::move(record);
@@ -76,10 +74,7 @@ class LruSessionCache : public SessionCache {
     put(CachedSession::keyOnly(key), clock_.nowMillis() + negative_ttl_ms_);
   }
 
-  void erase(std::string_view key) override {
-    size_t cell = find(key);
-    if (cell != kNotFound) remove(cell);
-  }
+  void erase(std::string_view key) override { eraseCell(find(PackedKey(key))); }
 
   void clear() override {
     slots_ = {};
@@ -94,30 +89,42 @@ class LruSessionCache : public SessionCache {
   static constexpr size_t kNotFound = SIZE_MAX;
 
   size_t mask() const { return index_.size() - 1; }
-  std::string_view keyOf(uint32_t n) const { return slots_[n].record->key(); }
+  size_t homeOf(uint32_t n) const { return slots_[n].record->keyHash() & mask(); }
 
   // The index cell naming `key`'s slot, or kNotFound.
-  size_t find(std::string_view key) const {
+  size_t find(const PackedKey& key) const {
     if (count_ == 0) return kNotFound;
-    for (size_t cell = hashKey(key) & mask();; cell = (cell + 1) & mask()) {
+    for (size_t cell = key.hash() & mask();; cell = (cell + 1) & mask()) {
       if (index_[cell] == kNone) return kNotFound;
-      if (keyOf(index_[cell]) == key) return cell;
+      if (slots_[index_[cell]].record->hasKey(key)) return cell;
     }
+  }
+  // The cell of the slot holding `record`'s key.
+  size_t find(const CachedSession& record) const {
+    if (count_ == 0) return kNotFound;
+    for (size_t cell = record.keyHash() & mask();; cell = (cell + 1) & mask()) {
+      if (index_[cell] == kNone) return kNotFound;
+      if (slots_[index_[cell]].record->sameKey(record)) return cell;
+    }
+  }
+
+  void eraseCell(size_t cell) {
+    if (cell != kNotFound) remove(cell);
   }
 
   void put(SessionPtr record, int64_t expires_ms) {
     if (max_entries_ == 0) return;
-    erase(record->key());
+    eraseCell(find(*record));
     if (2 * (count_ + 1) > index_.size()) grow();
     uint32_t n = takeFreeSlot();
     slots_[n].record = std::move(record);
     slots_[n].expires_ms = expires_ms;
     linkNewest(n);
-    size_t cell = hashKey(keyOf(n)) & mask();
+    size_t cell = homeOf(n);
     while (index_[cell] != kNone) cell = (cell + 1) & mask();
     index_[cell] = n;
     ++count_;
-    while (count_ > max_entries_) remove(find(keyOf(oldest_)));
+    while (count_ > max_entries_) remove(find(*slots_[oldest_].record));
   }
 
   // Frees the slot index_[cell] names and closes the gap in the index:
@@ -132,7 +139,7 @@ class LruSessionCache : public SessionCache {
     --count_;
     size_t gap = cell;
     for (size_t next = (gap + 1) & mask(); index_[next] != kNone; next = (next + 1) & mask()) {
-      size_t home = hashKey(keyOf(index_[next])) & mask();
+      size_t home = homeOf(index_[next]);
       // `next` may fill the gap when its home is not cyclically in (gap, next].
       bool stays = gap <= next ? (gap < home && home <= next) : (gap < home || home <= next);
       if (stays) continue;
@@ -159,7 +166,7 @@ class LruSessionCache : public SessionCache {
     index_.swap(cells);
     for (uint32_t n : cells) {
       if (n == kNone) continue;
-      size_t cell = hashKey(keyOf(n)) & mask();
+      size_t cell = homeOf(n);
       while (index_[cell] != kNone) cell = (cell + 1) & mask();
       index_[cell] = n;
     }
