@@ -99,7 +99,7 @@ struct ApiConfig {
 
 // store.tls: how a rediss:// store checks its server and proves itself
 // (docs/ARCHITECTURE.md, "Redis over TLS"). Paths only: the files are read
-// by the store when it is made (adapters/tls_client_context.h).
+// by the store when it is made (adapters/redis_connection.h, makeRedisTls).
 struct StoreTlsConfig {
   std::string ca_file;  // PEM CAs to trust; "" = the system's
   std::string cert;     // client certificate chain (PEM), with key

@@ -207,8 +207,9 @@ Status checkProvider(const ProviderConfig& p) {
   return Status::ok();
 }
 
-// The files themselves are opened by the store (adapters/tls_client_context.h),
-// which names them in its errors; here only what can be told without them.
+// The files themselves are read by the Redis store's TLS context
+// (adapters/redis_connection.h, makeRedisTls), which names them in its
+// errors; here only what can be told without them.
 Status checkStoreTls(const StoreTlsConfig& tls, bool url_is_tls) {
   if (!url_is_tls && !tls.empty()) {
     return Status::invalid(
