@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "adapters/curl_http_client.h"
-#include "adapters/store_factory.h"
 #include "adapters/system.h"
 #include "adapters/tls_context.h"
 #include "adapters/yaml_config.h"
@@ -124,13 +123,6 @@ void run(const std::string& path, bool connect_too) {
     throw CliError(path + ": " + opened.status().message(), 2);
   }
   const ValidConfig& c = *config;
-  // The Redis store reads store.tls's files when it is made (without
-  // connecting): a missing or unreadable file is the file's error.
-  if (c.store.type == StoreConfig::Type::kRedis) {
-    if (auto store = makeStore(c.store); !store.isOk()) {
-      throw CliError(path + ": " + store.status().message(), 2);
-    }
-  }
   std::printf("%s: ok\n", path.c_str());
   std::printf("  site:      %s\n", c.site_url.c_str());
   std::printf("  provider:  %s\n", describeProvider(c.provider).c_str());
