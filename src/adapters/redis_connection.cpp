@@ -107,7 +107,8 @@ int connectSocket(const RedisEndpoint& e, SteadyClock::time_point deadline, int&
 }  // namespace
 
 Result<std::shared_ptr<const RedisTls>> makeRedisTls(const StoreTlsConfig& tls) {
-  TlsClientSettings settings{tls.ca_file, tls.cert, tls.key, TlsMinVersion::kTls12, "store.tls"};
+  TlsClientSettings settings{tls.ca_file, tls.cert, tls.key, tlsMinVersion(tls.min_version),
+                             "store.tls"};
   Result<SslContextPtr> context = makeTlsClientContext(settings);
   if (!context.isOk()) return context.status();
   return std::make_shared<const RedisTls>(

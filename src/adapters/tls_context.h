@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -33,6 +34,11 @@ struct SslCtxFree {
 using SslContextPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
 enum class TlsMinVersion { kTls12, kTls13 };
+
+// A validated configuration's min_version ("1.2" or "1.3").
+inline TlsMinVersion tlsMinVersion(std::string_view text) {
+  return text == "1.3" ? TlsMinVersion::kTls13 : TlsMinVersion::kTls12;
+}
 
 struct TlsServerFiles {
   std::string cert_file;  // PEM: the certificate, then its chain

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/encoding.h"
+#include "tests/support/test_pki.h"
 
 namespace barrier::testing {
 namespace {
@@ -90,6 +91,38 @@ TEST(CheckConfigTest, ExplainsStoreTlsFiles) {
       << out;
   EXPECT_NE(out.find("chmod 600 " + key.string()), std::string::npos) << out;
   EXPECT_NE(out.find("exit=2"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
+// store.tls with a client certificate that expires within 14 days (the
+// test PKI's live a day): the summary names it, its expiry and the
+// protocol floor, and a warning says to renew it, as for server.tls.
+TEST(CheckConfigTest, WarnsOfAnExpiringStoreClientCertificate) {
+  if (!haveOpenssl()) GTEST_SKIP() << "needs openssl (apt-get install openssl)";
+  fs::path dir = fs::temp_directory_path() / ("barrier-check-expiry-" + std::to_string(::getpid()));
+  TestPki pki(dir.string());
+  ASSERT_TRUE(pki.make()) << "openssl could not make the test CA";
+  fs::path file = dir / "barrier.yaml";
+  std::ofstream(file) << "site_url: https://www.example.com\n"
+                         "session:\n  signing_keys: "
+                         "[\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+                         "provider:\n  type: oidc\n  issuer: https://idp.example.com\n"
+                         "  client_id: web\n"
+                         "store:\n  type: redis\n  url: rediss://127.0.0.1:6390\n"
+                         "  tls:\n    ca_file: ca.pem\n    cert: client.pem\n    key: client.key\n"
+                         "    min_version: 1.3\n";
+  std::string out =
+      run(std::string(BARRIER_BINARY) + " check-config -c " + file.string() + "; echo exit=$?");
+  EXPECT_NE(out.find("exit=0"), std::string::npos) << out;
+  EXPECT_NE(out.find("client certificate " + pki.pem("client") + ", 1.3+"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("store tls: " + pki.pem("client") + " (/CN=client), expires "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("warning:   the certificate in " + pki.pem("client") + " expires in "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("days: renew it, then restart barrier serve"), std::string::npos) << out;
   fs::remove_all(dir);
 }
 

@@ -101,11 +101,14 @@ struct ApiConfig {
 // (docs/ARCHITECTURE.md, "Redis over TLS"). Paths only: the files are read
 // by the store when it is made (adapters/redis_connection.h, makeRedisTls).
 struct StoreTlsConfig {
-  std::string ca_file;  // PEM CAs to trust; "" = the system's
-  std::string cert;     // client certificate chain (PEM), with key
-  std::string key;      // its private key (PEM), readable by its owner only
+  std::string ca_file;              // PEM CAs to trust; "" = the system's
+  std::string cert;                 // client certificate chain (PEM), with key
+  std::string key;                  // its private key (PEM), readable by its owner only
+  std::string min_version = "1.2";  // "1.2" or "1.3"
 
-  bool empty() const { return ca_file.empty() && cert.empty() && key.empty(); }
+  bool empty() const {
+    return ca_file.empty() && cert.empty() && key.empty() && min_version == "1.2";
+  }
   bool operator==(const StoreTlsConfig&) const = default;
 };
 
