@@ -177,10 +177,6 @@ class Checker {
   void collectCandidates(CheckStep& step) const;
   // A live session for step's request: pass or 403.
   void accept(CheckStep& step, SessionPtr session) const;
-  // The same for a record not from the cache (a bearer token's).
-  void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const {
-    accept(step, CachedSession::make(*record));
-  }
   // A pass whose session is due a touch: the decision asks for the write,
   // and the cache's entry gets the new last_seen.
   void touch(CheckDecision& d, int64_t now) const;
