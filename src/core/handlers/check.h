@@ -84,6 +84,10 @@ struct CheckDecision {
   // pass with a touch due). idled_out: keys of records found idle, to remove.
   int64_t touch_at = 0;
   std::vector<std::string> idled_out;
+  // Candidates the cache settled, live or known absent (for the cache-hit
+  // metric): a decision made without a cache lookup (a public path, a
+  // bearer token, no cookie) has none.
+  size_t cache_hits = 0;
 
   // True when the decision asks for store writes (touch_at, idled_out):
   // the cheap test a caller makes before applyStoreWrites().
@@ -144,6 +148,7 @@ class CheckStep {
   SessionSource source_ = SessionSource::kCacheFirst;
   CheckOutcome reason_ = CheckOutcome::kNoSession;  // best "why not" so far
   std::vector<std::string> idled_out_;              // CheckDecision::idled_out
+  size_t cache_hits_ = 0;                           // CheckDecision::cache_hits
 };
 
 class Checker {
