@@ -527,6 +527,25 @@ TEST_F(ManagerFlowTest, SessionsCommandRevokesFromAnotherProcess) {
   EXPECT_EQ(after_rc, 0) << after;
   EXPECT_EQ(after.find("damaged-key"), std::string::npos) << after;
 
+  // A session's provider sid (what a back-channel logout ends) is listed,
+  // in the table and in the JSON.
+  SessionRecord with_sid;
+  with_sid.key = "key-with-sid";
+  with_sid.kind = RecordKind::kSession;
+  with_sid.sub = "bob-sub";
+  with_sid.sid = "provider-sid-0042";
+  with_sid.created_at = clock.now();
+  with_sid.valid_until = clock.now() + 3600;
+  ASSERT_TRUE(store->putNew(with_sid).isOk());
+  auto [table_rc, table] = runBarrier("sessions list -c " + dir + "/barrier.yaml");
+  EXPECT_EQ(table_rc, 0) << table;
+  EXPECT_NE(table.find("PROVIDER SID"), std::string::npos) << table;
+  EXPECT_NE(table.find("bob-sub               provider-sid-0042"), std::string::npos) << table;
+  auto [json_rc, json] = runBarrier("sessions list --json -c " + dir + "/barrier.yaml");
+  EXPECT_EQ(json_rc, 0) << json;
+  EXPECT_NE(json.find("\"sid\": \"provider-sid-0042\""), std::string::npos) << json;
+  ASSERT_TRUE(store->remove("key-with-sid").isOk());
+
   manager_.reset();
   store.reset();
   std::filesystem::remove_all(dir);
