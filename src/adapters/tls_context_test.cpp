@@ -22,12 +22,8 @@ namespace {
 class TlsContextTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!haveOpenssl()) return;
-    pki_ = new TestPki(::testing::TempDir() + "barrier-tls-context-" + std::to_string(::getpid()));
-    if (!pki_->make()) {
-      delete pki_;
-      pki_ = nullptr;
-    }
+    pki_ =
+        TestPki::makeIn(::testing::TempDir() + "barrier-tls-context-" + std::to_string(::getpid()));
   }
   static void TearDownTestSuite() {
     delete pki_;
