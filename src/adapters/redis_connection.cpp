@@ -106,6 +106,15 @@ int connectSocket(const RedisEndpoint& e, SteadyClock::time_point deadline, int&
 
 }  // namespace
 
+Result<std::shared_ptr<const RedisTls>> makeRedisTls(const StoreTlsConfig& tls) {
+  TlsClientSettings settings{tls.ca_file, tls.cert, tls.key, tlsMinVersion(tls.min_version),
+                             "store.tls"};
+  Result<SslContextPtr> context = makeTlsClientContext(settings);
+  if (!context.isOk()) return context.status();
+  return std::make_shared<const RedisTls>(
+      RedisTls{std::shared_ptr<SSL_CTX>(context->release(), SslCtxFree{}), std::move(settings)});
+}
+
 void RedisReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
 
 RedisConnection::RedisConnection(int fd, std::string where, Timeouts timeouts)
@@ -125,8 +134,9 @@ RedisConnection::~RedisConnection() {
   ::close(fd_);
 }
 
-Result<std::unique_ptr<RedisConnection>> RedisConnection::open(
-    const RedisEndpoint& endpoint, std::shared_ptr<const TlsClientContext> tls, Timeouts timeouts) {
+Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoint& endpoint,
+                                                               std::shared_ptr<const RedisTls> tls,
+                                                               Timeouts timeouts) {
   std::string where = describeEndpoint(endpoint, tls != nullptr);
   auto deadline = after(timeouts.connect_ms);
   int error = 0;
@@ -143,13 +153,14 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(
   return c;
 }
 
-Status RedisConnection::connectTls(std::shared_ptr<const TlsClientContext> tls,
-                                   const std::string& host) {
-  Result<SslPtr> ssl = tls->newConnection(host);
-  if (!ssl.isOk()) return fail(ssl.status());
+Status RedisConnection::connectTls(std::shared_ptr<const RedisTls> tls, const std::string& host) {
+  ssl_.reset(SSL_new(tls->context.get()));
+  if (!ssl_) return fail(Status::internal("redis: out of memory"));
+  if (Status named = expectPeerName(ssl_.get(), host); !named) {
+    return fail(Status::invalid("redis: TLS with " + where_ + ": " + named.message()));
+  }
   tls_ = std::move(tls);
   host_ = host;
-  ssl_ = std::move(*ssl);
   tls_in_ = BIO_new(BIO_s_mem());
   tls_out_ = BIO_new(BIO_s_mem());
   if (tls_in_ == nullptr || tls_out_ == nullptr) {
@@ -308,8 +319,8 @@ Result<int> RedisConnection::driveTls(Op op, Deadline deadline) {
     if (error == SSL_ERROR_NONE) return r;
     if (error == SSL_ERROR_ZERO_RETURN) return lost("connection closed by the server");
     if (error != SSL_ERROR_WANT_READ) {
-      return fail(Status::unavailable("redis: TLS with " + where_ +
-                                      " failed: " + tls_->describeFailure(ssl_.get(), host_)));
+      return fail(Status::unavailable("redis: TLS with " + where_ + " failed: " +
+                                      describeClientFailure(ssl_.get(), host_, tls_->settings)));
     }
     char buffer[kReadChunk];
     Result<size_t> n = recvSome(buffer, sizeof buffer, deadline);
@@ -346,7 +357,7 @@ Status RedisConnection::lost(const std::string& why) {
     message +=
         " right after the TLS handshake (a server that requires a client certificate "
         "does this: see " +
-        tls_->field() + ".cert and " + tls_->field() + ".key)";
+        tls_->settings.field + ".cert and " + tls_->settings.field + ".key)";
   }
   return fail(Status::unavailable(std::move(message)));
 }

@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "adapters/tls_client_context.h"
+#include "adapters/tls_context.h"
+#include "core/config/config.h"
 #include "core/status.h"
 
 struct redisReply;
 struct redisReader;
-struct bio_st;
 
 namespace barrier {
 
@@ -32,6 +32,20 @@ struct RedisReplyDeleter {
 };
 // One parsed reply (hiredis's redisReply tree); an error reply is a reply.
 using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>;
+
+// rediss://: the client context made from store.tls, shared by every
+// connection of a store (OpenSSL lets many threads make connections from
+// one context), and the settings it was made from, to say in a refusal
+// which CAs were trusted and which fields to fix.
+struct RedisTls {
+  std::shared_ptr<SSL_CTX> context;
+  TlsClientSettings settings;
+};
+
+// Reads store.tls's files (adapters/tls_context.h): the CA file or the
+// system's store, and the client pair when given. Errors name the field,
+// the file and the fix; nothing is connected to.
+Result<std::shared_ptr<const RedisTls>> makeRedisTls(const StoreTlsConfig& tls);
 
 struct RedisEndpoint {
   std::string host;
@@ -52,7 +66,7 @@ class RedisConnection {
   // its reason and the server ("rediss://host:port": the URL's password is
   // never known here).
   static Result<std::unique_ptr<RedisConnection>> open(const RedisEndpoint& endpoint,
-                                                       std::shared_ptr<const TlsClientContext> tls,
+                                                       std::shared_ptr<const RedisTls> tls,
                                                        Timeouts timeouts);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
@@ -79,7 +93,7 @@ class RedisConnection {
 
   RedisConnection(int fd, std::string where, Timeouts timeouts);
 
-  Status connectTls(std::shared_ptr<const TlsClientContext> tls, const std::string& host);
+  Status connectTls(std::shared_ptr<const RedisTls> tls, const std::string& host);
   Status write(const std::vector<std::string>& args, Deadline deadline);
   Result<RedisReply> readReply(Deadline deadline);
   // Some bytes of the (decrypted) stream into the reply reader.
@@ -103,10 +117,10 @@ class RedisConnection {
   const std::string where_;  // "rediss://host:port", for messages
   const Timeouts timeouts_;
   redisReader* reader_;
-  std::shared_ptr<const TlsClientContext> tls_;
+  std::shared_ptr<const RedisTls> tls_;
   SslPtr ssl_;
-  bio_st* tls_in_ = nullptr;   // ciphertext received, for OpenSSL to read
-  bio_st* tls_out_ = nullptr;  // ciphertext OpenSSL wrote, to send
+  BIO* tls_in_ = nullptr;   // ciphertext received, for OpenSSL to read
+  BIO* tls_out_ = nullptr;  // ciphertext OpenSSL wrote, to send
   std::string host_;
   bool answered_ = false;  // a reply has been read
   bool failed_ = false;

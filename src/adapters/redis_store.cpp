@@ -197,8 +197,7 @@ Result<std::optional<SessionRecord>> recordFromReply(std::string_view key,
 class RedisStore : public SessionStore {
  public:
   // `tls`: set exactly when the URL is rediss:// (or rediss-sentinel://).
-  RedisStore(RedisTarget target, RedisStoreOptions options,
-             std::shared_ptr<const TlsClientContext> tls)
+  RedisStore(RedisTarget target, RedisStoreOptions options, std::shared_ptr<const RedisTls> tls)
       : target_(std::move(target)), options_(std::move(options)), tls_(std::move(tls)) {}
 
   Result<std::optional<SessionRecord>> get(std::string_view key) override {
@@ -464,7 +463,7 @@ class RedisStore : public SessionStore {
 
   const RedisTarget target_;
   const RedisStoreOptions options_;
-  const std::shared_ptr<const TlsClientContext> tls_;
+  const std::shared_ptr<const RedisTls> tls_;
   Mutex mu_;
   std::vector<Context> idle_ GUARDED_BY(mu_);
 };
@@ -475,11 +474,9 @@ Result<std::unique_ptr<RedisStore>> makeStoreFor(const std::string& url,
                                                  const RedisStoreOptions& options) {
   Result<RedisTarget> target = parseRedisUrl(url);
   if (!target.isOk()) return target.status();
-  std::shared_ptr<const TlsClientContext> tls;
+  std::shared_ptr<const RedisTls> tls;
   if (target->tls) {
-    TlsClientOptions files{options.tls.ca_file, options.tls.cert, options.tls.key, "1.2",
-                           "store.tls"};
-    Result<std::shared_ptr<const TlsClientContext>> made = TlsClientContext::make(files);
+    Result<std::shared_ptr<const RedisTls>> made = makeRedisTls(options.tls);
     if (!made.isOk()) return made.status();
     tls = std::move(*made);
   }

@@ -24,10 +24,11 @@
 // kUnavailable; never a crash or a hang.
 //
 // TLS (rediss://, rediss-sentinel://): every connection, to sentinels and
-// data servers alike, is verified as store.tls says (adapters/
-// tls_client_context.h); one that fails verification is kUnavailable
-// naming the reason and the server, and never falls back to plain. The
-// connections themselves are adapters/redis_connection.h.
+// data servers alike, is verified as store.tls says (makeRedisTls in
+// adapters/redis_connection.h, with adapters/tls_context.h); one that fails
+// verification is kUnavailable naming the reason and the server, and never
+// falls back to plain. The connections themselves are
+// adapters/redis_connection.h.
 #pragma once
 
 #include <memory>

@@ -237,7 +237,7 @@ TEST_F(SqliteStoreTest, RefusesAFileOthersCanWrite) {
     ASSERT_EQ(::chmod((path_ + suffix).c_str(), 0666), 0);
     auto journal = makeSqliteStore(path_);
     ASSERT_FALSE(journal.isOk()) << suffix;
-    EXPECT_NE(journal.status().message().find(std::string(suffix) + " has mode 0666"),
+    EXPECT_NE(journal.status().message().find(std::string(suffix) + ": has mode 0666"),
               std::string::npos)
         << journal.status().message();
     std::filesystem::remove(path_ + suffix);

@@ -21,16 +21,21 @@ constexpr const char* kIntermediateCiphers =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
 
-// OpenSSL's queued errors, oldest first, as one line (and the queue emptied).
-std::string opensslErrors() {
+// The reasons of OpenSSL's queued errors, oldest first, as one line ("" when
+// there is none), and the queue emptied.
+std::string opensslReasons() {
   std::string out;
   while (unsigned long e = ERR_get_error()) {
-    char text[256];
-    ERR_error_string_n(e, text, sizeof text);
+    const char* reason = ERR_reason_error_string(e);
     if (!out.empty()) out += "; ";
-    out += text;
+    out += reason != nullptr ? reason : "error " + std::to_string(e);
   }
-  return out.empty() ? "unknown OpenSSL error" : out;
+  return out;
+}
+
+std::string opensslErrors() {
+  std::string reasons = opensslReasons();
+  return reasons.empty() ? "unknown OpenSSL error" : reasons;
 }
 
 int versionOf(TlsMinVersion v) {
@@ -50,23 +55,89 @@ Result<SslContextPtr> newContext(const SSL_METHOD* method, TlsMinVersion min_ver
   return ctx;
 }
 
-// The certificate chain and key of `cert_file`/`key_file`, checked to match.
+bool isKeyMismatch(unsigned long code) {
+  return ERR_GET_LIB(code) == ERR_LIB_X509 && (ERR_GET_REASON(code) == X509_R_KEY_VALUES_MISMATCH ||
+                                               ERR_GET_REASON(code) == X509_R_KEY_TYPE_MISMATCH);
+}
+
+// The certificate chain of `cert_file` and the key of `key_file` (which
+// the caller has checked is private), checked to match.
 Status loadPair(SSL_CTX* ctx, const std::string& cert_file, const std::string& key_file,
                 const std::string& field) {
+  const std::string cert_field = field + ".cert";
+  const std::string key_field = field + ".key";
+  const std::string mismatch = key_field + ": " + key_file +
+                               ": does not match the certificate in " + cert_field + " (" +
+                               cert_file + ")";
+  if (Status s = checkReadableFile(cert_field, cert_file); !s) return s;
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
-    return Status::invalid(field + ".cert: cannot load " + cert_file +
-                           " (a PEM certificate, then its chain): " + opensslErrors());
+    return Status::invalid(cert_field + ": " + cert_file +
+                           ": not a PEM certificate followed by its chain (" + opensslErrors() +
+                           ")");
   }
+  // OpenSSL checks the key against the certificate loaded before it (one
+  // of the same type; SSL_CTX_check_private_key catches the others).
   if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return Status::invalid(field + ".key: cannot load " + key_file +
-                           " (a PEM private key, unencrypted): " + opensslErrors());
+    if (isKeyMismatch(ERR_peek_last_error())) {
+      ERR_clear_error();
+      return Status::invalid(mismatch);
+    }
+    return Status::invalid(key_field + ": " + key_file + ": not an unencrypted PEM private key (" +
+                           opensslErrors() + ")");
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    return Status::invalid(field + ": the key in " + key_file +
-                           " does not match the certificate in " + cert_file);
+    ERR_clear_error();
+    return Status::invalid(mismatch);
   }
   return Status::ok();
+}
+
+// The CAs the peer's chain must lead to: `ca_file`, or the system's store.
+Status loadTrust(SSL_CTX* ctx, const TlsClientSettings& settings) {
+  const std::string field = settings.field + ".ca_file";
+  ERR_clear_error();
+  if (settings.ca_file.empty()) {
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+      return Status::invalid(field + ": the system's CA store cannot be loaded (" +
+                             opensslErrors() + "); name a PEM file of CAs");
+    }
+    return Status::ok();
+  }
+  if (Status s = checkReadableFile(field, settings.ca_file); !s) return s;
+  if (SSL_CTX_load_verify_locations(ctx, settings.ca_file.c_str(), nullptr) != 1) {
+    return Status::invalid(field + ": " + settings.ca_file + ": holds no PEM certificate (" +
+                           opensslErrors() + ")");
+  }
+  return Status::ok();
+}
+
+// The verdict of a failed certificate check, in the words an operator
+// looks for: expired, unknown CA (and which CAs were trusted), name mismatch.
+std::string verdict(long result, const std::string& host, const TlsClientSettings& settings) {
+  switch (result) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return "the server's certificate has expired";
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "the server's certificate is not valid yet";
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+      std::string trusted =
+          settings.ca_file.empty()
+              ? "the system's store (set " + settings.field + ".ca_file for a private CA)"
+              : settings.field + ".ca_file " + settings.ca_file;
+      return "unknown CA: the server's certificate is not signed by a CA in " + trusted + " (" +
+             X509_verify_cert_error_string(result) + ")";
+    }
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return "name mismatch: the server's certificate is not for " + host;
+    default:
+      return std::string("certificate rejected: ") + X509_verify_cert_error_string(result);
+  }
 }
 
 // ALPN: http/1.1 when the client offers it; a client offering only other
@@ -109,24 +180,21 @@ Result<SslContextPtr> makeTlsClientContext(const TlsClientSettings& settings) {
   Result<SslContextPtr> ctx = newContext(TLS_client_method(), settings.min_version, settings.field);
   if (!ctx.isOk()) return ctx;
   SSL_CTX* raw = ctx->get();
-  int loaded = settings.ca_file.empty()
-                   ? SSL_CTX_set_default_verify_paths(raw)
-                   : SSL_CTX_load_verify_locations(raw, settings.ca_file.c_str(), nullptr);
-  if (loaded != 1) {
-    return Status::invalid(settings.field + ": cannot load the CA certificates " +
-                           (settings.ca_file.empty() ? "of the system" : "in " + settings.ca_file) +
-                           ": " + opensslErrors());
-  }
   SSL_CTX_set_verify(raw, SSL_VERIFY_PEER, nullptr);
-  if (!settings.cert_file.empty() || !settings.key_file.empty()) {
-    if (Status key_private = checkPrivateFile(settings.field + ".key", settings.key_file,
-                                              PrivateAccess::kNoAccessByOthers);
-        !key_private) {
-      return key_private;
-    }
-    Status s = loadPair(raw, settings.cert_file, settings.key_file, settings.field);
-    if (!s) return s;
+  if (Status s = loadTrust(raw, settings); !s) return s;
+  if (settings.cert_file.empty() && settings.key_file.empty()) return ctx;
+  if (settings.cert_file.empty() || settings.key_file.empty()) {
+    return Status::invalid(settings.field + ": a client certificate needs both " + settings.field +
+                           ".cert and " + settings.field + ".key");
   }
+  // The key's permissions first: a key others can read is the finding,
+  // whatever else is wrong with the files.
+  if (Status key_private = checkPrivateFile(settings.field + ".key", settings.key_file,
+                                            PrivateAccess::kNoAccessByOthers);
+      !key_private) {
+    return Status::invalid(key_private.message());
+  }
+  if (Status s = loadPair(raw, settings.cert_file, settings.key_file, settings.field); !s) return s;
   return ctx;
 }
 
@@ -150,6 +218,14 @@ std::string verifyFailure(const SSL* ssl) {
   long result = SSL_get_verify_result(ssl);
   if (result == X509_V_OK) return "";
   return X509_verify_cert_error_string(result);
+}
+
+std::string describeClientFailure(const SSL* ssl, const std::string& host,
+                                  const TlsClientSettings& settings) {
+  long result = SSL_get_verify_result(ssl);
+  std::string reason = opensslReasons();
+  if (result != X509_V_OK) return verdict(result, host, settings);
+  return reason.empty() ? "connection closed during the TLS handshake" : reason;
 }
 
 Result<CertificateSummary> summarizeCertificate(const std::string& cert_file,

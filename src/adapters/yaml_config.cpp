@@ -12,6 +12,9 @@
 #include <sstream>
 #include <utility>
 
+#include "adapters/redis_connection.h"
+#include "core/config/redis_url.h"
+
 namespace barrier {
 
 namespace {
@@ -140,7 +143,10 @@ int lineOfField(const YAML::Node& root, std::string_view field) {
 // "source:line: message", the line found from the field the message starts with.
 Status locate(const Status& status, const YAML::Node& root, std::string_view source) {
   const std::string& message = status.message();
-  int line = lineOfField(root, std::string_view(message).substr(0, message.find(' ')));
+  // "store.tls.key: FILE: ..." names its field as "store.tls.key must ...".
+  std::string_view field = std::string_view(message).substr(0, message.find(' '));
+  if (!field.empty() && field.back() == ':') field.remove_suffix(1);
+  int line = lineOfField(root, field);
   std::string where(source);
   if (line > 0) where += ":" + std::to_string(line);
   return Status(status.code(), where + ": " + message);
@@ -215,12 +221,29 @@ void resolveRelativePaths(Config& config, const std::string& config_path) {
   resolve(config.server.tls.cert);
   resolve(config.server.tls.key);
   if (config.store.type == StoreConfig::Type::kSqlite) resolve(config.store.path);
+  resolve(config.store.tls.ca_file);
+  resolve(config.store.tls.cert);
+  resolve(config.store.tls.key);
+}
+
+// What validate() cannot tell without opening files: store.tls's, read as
+// the Redis store reads them when it is made (a CA file without a
+// certificate, a key others can read or that does not match), without
+// connecting. server.tls's pair is loaded by serve and check-config, which
+// need the context itself.
+Status checkFiles(const ValidConfig& config) {
+  if (config.store.type != StoreConfig::Type::kRedis) return Status::ok();
+  Result<RedisTarget> target = parseRedisUrl(config.store.url);
+  if (!target.isOk() || !target->tls) return Status::ok();
+  return makeRedisTls(config.store.tls).status();
 }
 
 // Read (with `overrides` merged over the document), let `adjust` change
-// the fields, validate; errors located in the YAML.
+// the fields, validate, then `check` what needs the files; errors located
+// in the YAML.
 Result<ValidConfig> load(std::string_view yaml, std::string_view source, const Json& overrides,
-                         const std::function<void(Config&)>& adjust) {
+                         const std::function<void(Config&)>& adjust,
+                         const std::function<Status(const ValidConfig&)>& check) {
   YAML::Node root;
   Result<Json> json = loadJson(yaml, source, root);
   if (!json.isOk()) return json.status();
@@ -230,6 +253,9 @@ Result<ValidConfig> load(std::string_view yaml, std::string_view source, const J
   if (config.isOk() && adjust) adjust(*config);
   Result<ValidConfig> valid =
       config.isOk() ? validate(std::move(config.value())) : Result<ValidConfig>(config.status());
+  if (valid.isOk() && check) {
+    if (Status checked = check(*valid); !checked) valid = checked;
+  }
   if (valid.isOk()) return valid;
   try {
     return locate(valid.status(), root, source);
@@ -241,7 +267,7 @@ Result<ValidConfig> load(std::string_view yaml, std::string_view source, const J
 }  // namespace
 
 Result<ValidConfig> loadConfigText(std::string_view yaml, std::string_view source) {
-  return load(yaml, source, Json::object(), nullptr);
+  return load(yaml, source, Json::object(), nullptr, nullptr);
 }
 
 Result<ValidConfig> loadConfigFile(const std::string& path, const nlohmann::json& overrides) {
@@ -249,8 +275,9 @@ Result<ValidConfig> loadConfigFile(const std::string& path, const nlohmann::json
   if (!in) return Status::invalid(path + ": cannot read: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  return load(text.str(), path, overrides,
-              [&path](Config& config) { resolveRelativePaths(config, path); });
+  return load(
+      text.str(), path, overrides, [&path](Config& config) { resolveRelativePaths(config, path); },
+      checkFiles);
 }
 
 }  // namespace barrier

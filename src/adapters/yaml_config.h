@@ -16,8 +16,11 @@
 namespace barrier {
 
 // Reads, parses and validates the YAML (or JSON) file at `path`. Relative
-// file names in it (server.origins[].static, a sqlite store.path) name files
-// beside it, whatever the working directory of the command that reads it.
+// file names in it (server.origins[].static, a sqlite store.path, the TLS
+// files) name files beside it, whatever the working directory of the
+// command that reads it. The files of store.tls are read too, as the store
+// will read them, so that every command (serve, check-config, sessions)
+// refuses a missing CA file or a key others can read before anything else.
 // `overrides`, a JSON object in the document's shape (e.g. the command
 // line's {"server": {"listen": ":8080"}}), is merged over the file's
 // document first (RFC 7386), so its values are read and validated as the

@@ -171,6 +171,34 @@ TEST(YamlConfig, LoadsFiles) {
   std::filesystem::remove_all(dir);
 }
 
+// store.tls's files are read when the file is loaded (as the store will
+// read them): a relative name is the configuration file's neighbour, and a
+// missing one is refused with the file's line, the field and the file.
+TEST(YamlConfig, ReadsStoreTlsFiles) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("barrier-yaml-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto file = dir / "barrier.yaml";
+  std::string text = kValid;
+  text.replace(text.find("type: memory"), 12,
+               "type: redis\n  url: rediss://127.0.0.1:6380\n  tls:\n    ca_file: ca.pem");
+  std::ofstream(file) << text;
+  auto r = loadConfigFile(file.string());
+  ASSERT_FALSE(r.isOk());
+  std::string ca = (dir / "ca.pem").string();
+  EXPECT_NE(
+      r.status().message().find("barrier.yaml:18: store.tls.ca_file: " + ca + ": cannot open"),
+      std::string::npos)
+      << r.status().message();
+  // A plain redis:// store has no TLS files to read.
+  text.replace(text.find("rediss://"), 9, "redis://");
+  text.replace(text.find("  tls:\n    ca_file: ca.pem"), 26, "");
+  std::ofstream(file) << text;
+  r = loadConfigFile(file.string());
+  EXPECT_TRUE(r.isOk()) << r.status().toString();
+  std::filesystem::remove_all(dir);
+}
+
 // Overrides (the command line's) replace the file's fields before they are
 // read and validated: a bad value is refused like the file's own.
 TEST(YamlConfig, OverridesAreReadAndValidated) {

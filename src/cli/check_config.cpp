@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "adapters/curl_http_client.h"
-#include "adapters/store_factory.h"
 #include "adapters/system.h"
 #include "adapters/tls_context.h"
 #include "adapters/yaml_config.h"
@@ -49,12 +48,16 @@ std::string describeProvider(const ProviderConfig& p) {
   return "oidc (" + p.issuer + ", client " + p.client_id + ")";
 }
 
-// ", TLS: CAs from FILE, client certificate FILE" for rediss:// URLs.
+bool storeUsesTls(const StoreConfig& s) {
+  return s.type == StoreConfig::Type::kRedis && s.url.rfind("rediss", 0) == 0;
+}
+
+// ", TLS: CAs from FILE, client certificate FILE, 1.2+" for rediss:// URLs.
 std::string describeStoreTls(const StoreConfig& s) {
-  if (s.url.rfind("rediss", 0) != 0) return "";
+  if (!storeUsesTls(s)) return "";
   std::string out = ", TLS: CAs from " + (s.tls.ca_file.empty() ? "the system" : s.tls.ca_file);
   if (!s.tls.cert.empty()) out += ", client certificate " + s.tls.cert;
-  return out;
+  return out + ", " + s.tls.min_version + "+";
 }
 
 std::string describeStore(const StoreConfig& s) {
@@ -90,30 +93,59 @@ void connect(const ValidConfig& c) {
   if (!failures.empty()) throw CliError("cannot connect: " + failures + " (see above)", 1);
 }
 
-// server.tls as serve loads it (files readable, key private and matching),
-// then the certificate's expiry: a warning under kExpiryWarningDays.
+// A certificate barrier presents, as the summary shows it and what its
+// expiry means.
+struct CertificateUse {
+  const char* label;          // the summary's label, padded: "tls:       "
+  std::string field;          // its configuration field, for errors
+  std::string extra;          // the end of its summary line
+  const char* refused_by;     // who refuses it once expired
+  const char* after_renewal;  // how barrier comes to present the new one
+};
+
+// Certificates expiring sooner than this get a warning.
 constexpr int64_t kExpiryWarningDays = 14;
 
+// The certificate's line in the summary (file, subject, expiry), then a
+// warning when it has expired or expires within kExpiryWarningDays.
+void reportCertificate(const std::string& path, const std::string& cert_file,
+                       const CertificateUse& use) {
+  auto cert = summarizeCertificate(cert_file, use.field);
+  if (!cert.isOk()) throw CliError(path + ": " + cert.status().message(), 2);
+  std::printf("  %s%s (%s), expires %s (%lld days)%s\n", use.label, cert_file.c_str(),
+              cert->subject.c_str(), cert->not_after.c_str(),
+              static_cast<long long>(cert->days_left), use.extra.c_str());
+  if (cert->days_left < 0) {
+    std::printf("  warning:   the certificate in %s has expired: %s\n", cert_file.c_str(),
+                use.refused_by);
+  } else if (cert->days_left < kExpiryWarningDays) {
+    std::printf("  warning:   the certificate in %s expires in %lld days: renew it, then %s\n",
+                cert_file.c_str(), static_cast<long long>(cert->days_left), use.after_renewal);
+  }
+}
+
+// server.tls as serve loads it (files readable, key private and matching),
+// then its certificate's expiry.
 void checkServerTls(const std::string& path, const ServerTlsConfig& tls) {
   if (!tls.enabled()) return;
-  TlsMinVersion min = tls.min_version == "1.3" ? TlsMinVersion::kTls13 : TlsMinVersion::kTls12;
-  if (auto loaded = makeTlsServerContext({tls.cert, tls.key, min, "server.tls"}); !loaded.isOk()) {
+  if (auto loaded =
+          makeTlsServerContext({tls.cert, tls.key, tlsMinVersion(tls.min_version), "server.tls"});
+      !loaded.isOk()) {
     throw CliError(path + ": " + loaded.status().message(), 2);
   }
-  auto cert = summarizeCertificate(tls.cert, "server.tls.cert");
-  if (!cert.isOk()) throw CliError(path + ": " + cert.status().message(), 2);
-  std::printf("  tls:       %s (%s), expires %s (%lld days), TLS %s+\n", tls.cert.c_str(),
-              cert->subject.c_str(), cert->not_after.c_str(),
-              static_cast<long long>(cert->days_left), tls.min_version.c_str());
-  if (cert->days_left < 0) {
-    std::printf("  warning:   the certificate in %s has expired: browsers refuse it\n",
-                tls.cert.c_str());
-  } else if (cert->days_left < kExpiryWarningDays) {
-    std::printf(
-        "  warning:   the certificate in %s expires in %lld days: renew it, then send "
-        "SIGHUP to barrier serve\n",
-        tls.cert.c_str(), static_cast<long long>(cert->days_left));
-  }
+  reportCertificate(path, tls.cert,
+                    {"tls:       ", "server.tls.cert", ", TLS " + tls.min_version + "+",
+                     "browsers refuse it", "send SIGHUP to barrier serve"});
+}
+
+// store.tls's client certificate (its files were read with the
+// configuration): its expiry, as the server certificate's.
+void checkStoreTls(const std::string& path, const StoreConfig& store) {
+  if (!storeUsesTls(store) || store.tls.cert.empty()) return;
+  reportCertificate(path, store.tls.cert,
+                    {"store tls: ", "store.tls.cert", "",
+                     "a Redis server that checks client certificates refuses it",
+                     "restart barrier serve (the store reads it when it starts)"});
 }
 
 void run(const std::string& path, bool connect_too) {
@@ -124,13 +156,6 @@ void run(const std::string& path, bool connect_too) {
     throw CliError(path + ": " + opened.status().message(), 2);
   }
   const ValidConfig& c = *config;
-  // The Redis store reads store.tls's files when it is made (without
-  // connecting): a missing or unreadable file is the file's error.
-  if (c.store.type == StoreConfig::Type::kRedis) {
-    if (auto store = makeStore(c.store); !store.isOk()) {
-      throw CliError(path + ": " + store.status().message(), 2);
-    }
-  }
   std::printf("%s: ok\n", path.c_str());
   std::printf("  site:      %s\n", c.site_url.c_str());
   std::printf("  provider:  %s\n", describeProvider(c.provider).c_str());
@@ -159,6 +184,7 @@ void run(const std::string& path, bool connect_too) {
         c.session.cookie_name.c_str(), c.session.cookie_name.c_str());
   }
   checkServerTls(path, c.server.tls);
+  checkStoreTls(path, c.store);
   if (connect_too) connect(c);
 }
 

@@ -67,6 +67,9 @@ nlohmann::json recordJson(const SessionRecord& r, int64_t now) {
     j["email"] = r.email;
     j["groups"] = r.groups;
     j["last_seen"] = IdlePolicy::lastActive(r);
+    // The provider's session id (back-channel logout ends the sessions that
+    // carry it); "" when the provider gave none.
+    j["sid"] = r.sid;
   }
   return j;
 }
@@ -83,19 +86,22 @@ void list(const SessionsFlags& flags) {
       out.push_back({{"key", key}, {"kind", "unreadable"}});
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
-    std::printf("%-43s  %-10s  %-20s  %-20s  %-20s  %s\n", "KEY", "KIND", "VALID UNTIL",
-                "LAST SEEN", "USER", "GROUPS");
+    std::printf("%-43s  %-10s  %-20s  %-20s  %-20s  %-36s  %s\n", "KEY", "KIND", "VALID UNTIL",
+                "LAST SEEN", "USER", "PROVIDER SID", "GROUPS");
     for (const auto& r : listed->records) {
       std::string until = formatIso8601(r.valid_until) + (r.valid_until <= now ? "*" : "");
       bool session = r.kind == RecordKind::kSession;
       // A session never touched was last seen when it began.
       std::string seen = session ? formatIso8601(IdlePolicy::lastActive(r)) : "-";
       std::string user = session ? (r.username.empty() ? r.sub : r.username) : "-";
-      std::printf("%-43s  %-10s  %-20s  %-20s  %-20s  %s\n", r.key.c_str(), recordKindName(r.kind),
-                  until.c_str(), seen.c_str(), user.c_str(), joined(r.groups).c_str());
+      std::string sid = session && !r.sid.empty() ? r.sid : "-";
+      std::printf("%-43s  %-10s  %-20s  %-20s  %-20s  %-36s  %s\n", r.key.c_str(),
+                  recordKindName(r.kind), until.c_str(), seen.c_str(), user.c_str(), sid.c_str(),
+                  joined(r.groups).c_str());
     }
     for (const auto& key : listed->unreadable) {
-      std::printf("%-43s  %-10s  %-20s  %-20s  %-20s\n", key.c_str(), "unreadable", "-", "-", "-");
+      std::printf("%-43s  %-10s  %-20s  %-20s  %-20s  %s\n", key.c_str(), "unreadable", "-", "-",
+                  "-", "-");
     }
   }
   std::fprintf(stderr, "%zu record(s)%s\n", listed->size(),

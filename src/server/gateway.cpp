@@ -44,20 +44,9 @@ Gateway::Route Gateway::route(std::string_view path) {
 
 CheckStep Gateway::beginCheck(Request request, SessionSource source) {
   CheckStep step = checker_.begin(std::move(request), source);
-  if (!step.needsLookup()) {
-    // Settled without the store: for a session-bearing request that means
-    // the cache answered (positively or negatively).
-    switch (step.decision().outcome) {
-      case CheckOutcome::kPass:
-      case CheckOutcome::kForbidden:
-      case CheckOutcome::kUnknownSession:
-      case CheckOutcome::kInvalidSession:
-        metrics_.countCacheHit();
-        break;
-      default:
-        break;
-    }
-  }
+  // Settled without the store: count what the cache answered (a step that
+  // still needs the store is counted when finishCheck settles it).
+  if (!step.needsLookup()) metrics_.countCacheHits(step.decision().cache_hits);
   return step;
 }
 
@@ -67,6 +56,7 @@ CheckDecision Gateway::finishCheck(CheckStep step) {
         metrics_.countCacheMiss();
         return store_.get(key);
       });
+  metrics_.countCacheHits(decision.cache_hits);
   if (decision.hasStoreWrites()) writeToStore(decision);
   return decision;
 }

@@ -7,6 +7,7 @@
 #include "core/session/session_cache.h"
 #include "server/forward_auth.h"
 #include "tests/support/fixed_clock.h"
+#include "tests/support/seeded_random.h"
 #include "tests/support/valid_config.h"
 
 namespace barrier {
@@ -195,6 +196,69 @@ TEST(GatewayTest, Health) {
   Request request;
   request.path = "/_identity/login";
   EXPECT_EQ(up.identity(request).status, 404);
+}
+
+// The cache-hit counter counts lookups the cache answered, and nothing
+// else: a bearer token's pass or 403 looks nothing up; a session's first
+// check reads the store (a miss), its next ones (pass or 403) are hits.
+TEST(GatewayTest, CountsOnlyCacheLookupsThatHit) {
+  class FixedBearer : public BearerTokenCheck {
+   public:
+    Result<SessionRecord> verify(std::string_view) override {
+      SessionRecord r;
+      r.sub = "api-client";
+      r.valid_until = 1700000000 + 3600;
+      return r;
+    }
+  };
+  Config c = testConfig();
+  c.api.bearer = true;
+  c.api.audiences = {"api"};
+  c.rules = {AccessRule{"/admin/*", {"admin"}}};
+  const ValidConfig config = mustValidate(c);
+  FixedClock clock(1700000000);
+  auto crypto = makeOpenSslCrypto();
+  auto cache = makeLruSessionCache(clock, config.cache);
+  NullLog log;
+  FixedBearer bearer;
+  Checker checker(config, *crypto, clock, *cache, log, nullptr, &bearer);
+  auto store = makeMemoryStore();
+  Metrics metrics;
+  Gateway gateway(config, checker, *store, metrics, nullptr, {});
+  auto check = [&](Request request) {
+    CheckStep step = gateway.beginCheck(std::move(request));
+    return step.needsLookup() ? gateway.finishCheck(std::move(step)) : std::move(step).decision();
+  };
+  auto get = [](std::string path, const char* header, std::string value) {
+    Request r;
+    r.method = "GET";
+    r.path = std::move(path);
+    r.headers.add(header, std::move(value));
+    return r;
+  };
+
+  EXPECT_EQ(check(get("/data", "Authorization", "Bearer t")).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(check(get("/admin/x", "Authorization", "Bearer t")).outcome, CheckOutcome::kForbidden);
+  EXPECT_EQ(metrics.cacheHits(), 0u) << "a bearer token is not a cache lookup";
+  EXPECT_EQ(metrics.cacheMisses(), 0u);
+
+  SeededRandom random(7);
+  auto issued = checker.codec().issue(random);
+  ASSERT_TRUE(issued.isOk());
+  SessionRecord record;
+  record.key = issued->store_key;
+  record.kind = RecordKind::kSession;
+  record.valid_until = 1700000000 + 3600;
+  record.sub = "alice";
+  ASSERT_TRUE(store->putNew(record).isOk());
+  std::string cookie = config.session.cookie_name + "=" + issued->cookie_value;
+  EXPECT_EQ(check(get("/data", "Cookie", cookie)).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(metrics.cacheHits(), 0u);
+  EXPECT_EQ(metrics.cacheMisses(), 1u);
+  EXPECT_EQ(check(get("/data", "Cookie", cookie)).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(check(get("/admin/x", "Cookie", cookie)).outcome, CheckOutcome::kForbidden);
+  EXPECT_EQ(metrics.cacheHits(), 2u);
+  EXPECT_EQ(metrics.cacheMisses(), 1u);
 }
 
 }  // namespace

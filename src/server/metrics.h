@@ -54,7 +54,9 @@ class Metrics {
 
   void countRequest(Outcome outcome) { relaxedAdd(requests_[index(outcome)]); }
   void observeStoreLatency(double seconds, bool ok);
-  void countCacheHit() { relaxedAdd(cache_hits_); }
+  void countCacheHits(uint64_t n) {
+    if (n > 0) relaxedAdd(cache_hits_, n);
+  }
   void countCacheMiss() { relaxedAdd(cache_misses_); }
   void countLogin() { relaxedAdd(logins_); }
   void countLogout() { relaxedAdd(logouts_); }

@@ -18,7 +18,7 @@ TEST(MetricsTest, RendersPrometheusText) {
   metrics.observeStoreLatency(0.0002, true);
   metrics.observeStoreLatency(0.003, true);
   metrics.observeStoreLatency(9.0, false);
-  metrics.countCacheHit();
+  metrics.countCacheHits(1);
   metrics.countLogin();
   metrics.countReload(true);
   metrics.countReload(false);

@@ -73,8 +73,7 @@ Result<std::vector<Origin>> makeOrigins(const std::vector<OriginConfig>& config)
       if (!upstream.isOk()) return Status::invalid(field + "." + upstream.status().message());
       origin.upstream = std::move(upstream.value());
       if (origin.upstream->tls) {
-        auto tls = makeTlsClientContext({entry.ca_file, "", "", TlsMinVersion::kTls12,
-                                         field + (entry.ca_file.empty() ? "" : ".ca_file")});
+        auto tls = makeTlsClientContext({entry.ca_file, "", "", TlsMinVersion::kTls12, field});
         if (!tls.isOk()) return tls.status();
         origin.tls = std::shared_ptr<SSL_CTX>(tls->release(), SslCtxFree{});
       }

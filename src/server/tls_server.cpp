@@ -32,10 +32,6 @@ net::awaitable<void> answerPlainHttp(beast::tcp_stream& tcp) {
   co_await net::async_write(tcp, net::buffer(answer), awaitInto(ec));
 }
 
-TlsMinVersion minVersion(const std::string& text) {
-  return text == "1.3" ? TlsMinVersion::kTls13 : TlsMinVersion::kTls12;
-}
-
 void noteFailure(ServerContext& server, TlsFailure failure, const error_code& ec) {
   server.metrics.countTlsFailure(failure);
   server.log.write(LogLevel::kDebug, "tls.handshake_failed",
@@ -51,7 +47,7 @@ Status ServerCertificates::load(const ServerOptions& options) {
     return Status::ok();
   }
   Result<SslContextPtr> built = makeTlsServerContext(
-      {options.tls_cert, options.tls_key, minVersion(options.tls_min_version), "server.tls"});
+      {options.tls_cert, options.tls_key, tlsMinVersion(options.tls_min_version), "server.tls"});
   if (!built.isOk()) return built.status();
   // asio's context owns the SSL_CTX from here on.
   auto context = std::make_shared<ssl::context>(built->release());

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/encoding.h"
+#include "tests/support/test_pki.h"
 
 namespace barrier::testing {
 namespace {
@@ -54,6 +55,24 @@ TEST(CheckConfigTest, SummaryNeverShowsTheRedisPassword) {
   fs::remove_all(dir);
 }
 
+// check-config's output, ending "exit=N", on a small valid configuration
+// followed by `rest` (more top-level keys), written to `file`.
+std::string checkConfig(const fs::path& file, const std::string& rest) {
+  std::ofstream(file) << "site_url: https://www.example.com\n"
+                         "session:\n  signing_keys: "
+                         "[\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
+                         "provider:\n  type: oidc\n  issuer: https://idp.example.com\n"
+                         "  client_id: web\n"
+                      << rest;
+  return run(std::string(BARRIER_BINARY) + " check-config -c " + file.string() +
+             " 2>&1; echo exit=$?");
+}
+
+// The same with a rediss:// store and `tls` (store.tls's lines, or "").
+std::string checkRedissConfig(const fs::path& file, const std::string& tls) {
+  return checkConfig(file, "store:\n  type: redis\n  url: rediss://127.0.0.1:6390\n" + tls);
+}
+
 // store.tls's files are read without connecting: a missing CA file and a
 // private key other users can read are each refused (exit 2) naming the
 // field, the file and the fix; the summary says where the CAs come from.
@@ -61,17 +80,7 @@ TEST(CheckConfigTest, ExplainsStoreTlsFiles) {
   fs::path dir = fs::temp_directory_path() / ("barrier-check-tls-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   fs::path file = dir / "barrier.yaml";
-  auto check = [&](const std::string& tls) {
-    std::ofstream(file) << "site_url: https://www.example.com\n"
-                           "session:\n  signing_keys: "
-                           "[\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
-                           "provider:\n  type: oidc\n  issuer: https://idp.example.com\n"
-                           "  client_id: web\n"
-                           "store:\n  type: redis\n  url: rediss://127.0.0.1:6390\n"
-                        << tls;
-    return run(std::string(BARRIER_BINARY) + " check-config -c " + file.string() +
-               " 2>&1; echo exit=$?");
-  };
+  auto check = [&](const std::string& tls) { return checkRedissConfig(file, tls); };
   std::string system_cas = check("");
   EXPECT_NE(system_cas.find("TLS: CAs from the system"), std::string::npos) << system_cas;
   EXPECT_NE(system_cas.find("exit=0"), std::string::npos) << system_cas;
@@ -90,6 +99,31 @@ TEST(CheckConfigTest, ExplainsStoreTlsFiles) {
       << out;
   EXPECT_NE(out.find("chmod 600 " + key.string()), std::string::npos) << out;
   EXPECT_NE(out.find("exit=2"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
+// store.tls with a client certificate that expires within 14 days (the
+// test PKI's live a day): the summary names it, its expiry and the
+// protocol floor, and a warning says to renew it, as for server.tls.
+TEST(CheckConfigTest, WarnsOfAnExpiringStoreClientCertificate) {
+  if (!haveOpenssl()) GTEST_SKIP() << "needs openssl (apt-get install openssl)";
+  fs::path dir = fs::temp_directory_path() / ("barrier-check-expiry-" + std::to_string(::getpid()));
+  TestPki pki(dir.string());
+  ASSERT_TRUE(pki.make()) << "openssl could not make the test CA";
+  std::string out =
+      checkRedissConfig(dir / "barrier.yaml",
+                        "  tls:\n    ca_file: ca.pem\n    cert: client.pem\n    key: client.key\n"
+                        "    min_version: 1.3\n");
+  EXPECT_NE(out.find("exit=0"), std::string::npos) << out;
+  EXPECT_NE(out.find("client certificate " + pki.pem("client") + ", 1.3+"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("store tls: " + pki.pem("client") + " (/CN=client), expires "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("warning:   the certificate in " + pki.pem("client") + " expires in "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("days: renew it, then restart barrier serve"), std::string::npos) << out;
   fs::remove_all(dir);
 }
 
@@ -295,15 +329,6 @@ TEST(CheckConfigTest, ConnectSaysWhichPartFails) {
 }
 
 }  // namespace
-std::string checkConfig(const fs::path& file, const std::string& access) {
-  std::ofstream(file) << "site_url: https://www.example.com\n"
-                         "session:\n  signing_keys: "
-                         "[\"c2lnbmluZy1rZXktZm9yLWNoZWNrLWNvbmZpZy10ZXN0cw==\"]\n"
-                         "provider:\n  type: oidc\n  issuer: https://idp.example.com\n"
-                         "  client_id: web\n"
-                      << access;
-  return run(std::string(BARRIER_BINARY) + " check-config -c " + file.string());
-}
 
 // The access fields (allow, rules' methods and allow, headers,
 // cors_preflight): a good file is ok, and each mistake is explained by

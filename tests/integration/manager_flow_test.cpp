@@ -198,11 +198,45 @@ class ManagerFlowTest : public ::testing::Test {
 
 IdpProcess* ManagerFlowTest::idp_ = nullptr;
 
+// The sign-in flows, once against a provider that signs its ID tokens
+// RS256 and once against one that signs them ES256 only (a P-256 key next
+// to its RSA key in the JWKS: a verifier without ES256 would answer the
+// error page). One provider per algorithm for the suite.
+class ManagerFlowSigningTest : public ManagerFlowTest,
+                               public ::testing::WithParamInterface<const char*> {
+ protected:
+  static void SetUpTestSuite() {
+    rs256_ = new IdpProcess(idpOptions(/*es256=*/false));
+    es256_ = new IdpProcess(idpOptions(/*es256=*/true));
+  }
+  static void TearDownTestSuite() {
+    idp_ = nullptr;
+    delete rs256_;
+    delete es256_;
+    rs256_ = es256_ = nullptr;
+  }
+  void SetUp() override {
+    idp_ = std::string(GetParam()) == "ES256" ? es256_ : rs256_;
+    ManagerFlowTest::SetUp();
+  }
+
+  static IdpProcess* rs256_;
+  static IdpProcess* es256_;
+};
+
+IdpProcess* ManagerFlowSigningTest::rs256_ = nullptr;
+IdpProcess* ManagerFlowSigningTest::es256_ = nullptr;
+
+INSTANTIATE_TEST_SUITE_P(IdTokens, ManagerFlowSigningTest, ::testing::Values("RS256", "ES256"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param);
+                         });
+
 // Happy path: login creates a session record of kind session with alice's
 // identity; /me shows it; logout deletes it, goes to the provider's logout,
 // which ends the provider session and returns to the signed-out page; the
 // next login asks for the password again.
-TEST_F(ManagerFlowTest, LoginMeLogout) {
+TEST_P(ManagerFlowSigningTest, LoginMeLogout) {
   ManagerBrowser b = newBrowser();
   BrowserPage done = deliver(b, toCallback(b, "/reports"));
   ASSERT_EQ(done.status, 302) << done.body;
@@ -235,26 +269,6 @@ TEST_F(ManagerFlowTest, LoginMeLogout) {
   BrowserPage again = b.follow(b.get(kSite + "/_identity/login"), isCallback);
   EXPECT_EQ(again.status, 200);
   EXPECT_NE(again.body.find("name=\"password\""), std::string::npos);
-}
-
-// The same flows against a provider that signs its ID tokens ES256 (a
-// P-256 key next to its RSA key in the JWKS).
-class ManagerFlowEs256Test : public ManagerFlowTest {
- protected:
-  static void SetUpTestSuite() { idp_ = new IdpProcess(idpOptions(/*es256=*/true)); }
-};
-
-// Sign-in with an ES256 ID token (the only kind this provider issues, so a
-// verifier without ES256 would answer the error page) creates alice's session.
-TEST_F(ManagerFlowEs256Test, LoginWithEs256IdToken) {
-  ManagerBrowser b = newBrowser();
-  BrowserPage done = deliver(b, toCallback(b, "/reports"));
-  ASSERT_EQ(done.status, 302) << done.body;
-  EXPECT_EQ(done.location(), kSite + "/reports");
-  auto sessions = records(RecordKind::kSession);
-  ASSERT_EQ(sessions.size(), 1u);
-  EXPECT_EQ(sessions[0].username, "alice");
-  EXPECT_EQ(sessions[0].groups, std::vector<std::string>{"admins"});
 }
 
 // Generic OIDC: endpoints from the discovery document; logout uses
@@ -526,6 +540,25 @@ TEST_F(ManagerFlowTest, SessionsCommandRevokesFromAnotherProcess) {
   auto [after_rc, after] = runBarrier("sessions list --json -c " + dir + "/barrier.yaml");
   EXPECT_EQ(after_rc, 0) << after;
   EXPECT_EQ(after.find("damaged-key"), std::string::npos) << after;
+
+  // A session's provider sid (what a back-channel logout ends) is listed,
+  // in the table and in the JSON.
+  SessionRecord with_sid;
+  with_sid.key = "key-with-sid";
+  with_sid.kind = RecordKind::kSession;
+  with_sid.sub = "bob-sub";
+  with_sid.sid = "provider-sid-0042";
+  with_sid.created_at = clock.now();
+  with_sid.valid_until = clock.now() + 3600;
+  ASSERT_TRUE(store->putNew(with_sid).isOk());
+  auto [table_rc, table] = runBarrier("sessions list -c " + dir + "/barrier.yaml");
+  EXPECT_EQ(table_rc, 0) << table;
+  EXPECT_NE(table.find("PROVIDER SID"), std::string::npos) << table;
+  EXPECT_NE(table.find("bob-sub               provider-sid-0042"), std::string::npos) << table;
+  auto [json_rc, json] = runBarrier("sessions list --json -c " + dir + "/barrier.yaml");
+  EXPECT_EQ(json_rc, 0) << json;
+  EXPECT_NE(json.find("\"sid\": \"provider-sid-0042\""), std::string::npos) << json;
+  ASSERT_TRUE(store->remove("key-with-sid").isOk());
 
   manager_.reset();
   store.reset();

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <utility>
 
 namespace barrier {
 
@@ -30,6 +31,16 @@ class TestPki {
            leaf("expired", "ca", "DNS:localhost,IP:127.0.0.1", "-1", "serverAuth") &&
            leaf("client", "ca", "DNS:barrier.client", "1", "clientAuth") &&
            leaf("other-client", "other-ca", "DNS:barrier.client", "1", "clientAuth");
+  }
+
+  // A made PKI in `dir`, or nullptr when openssl is missing or failed (a
+  // suite's SetUp then skips, or fails saying so).
+  static TestPki* makeIn(std::string dir) {
+    if (!haveOpenssl()) return nullptr;
+    auto* pki = new TestPki(std::move(dir));
+    if (pki->make()) return pki;
+    delete pki;
+    return nullptr;
   }
 
   std::string pem(const std::string& name) const { return dir_ + "/" + name + ".pem"; }

@@ -91,6 +91,20 @@ void readProvider(ConfigReader& r, const Json& root, ProviderConfig& p) {
   r.boolean(*obj, path, "backchannel_logout", p.backchannel_logout);
 }
 
+// server.tls.min_version, store.tls.min_version: YAML reads `1.2` as a
+// number; "1.2" and 1.2 are the same setting.
+void readTlsVersion(ConfigReader& r, const Json& tls, const char* path, std::string& out) {
+  auto it = tls.find("min_version");
+  if (it == tls.end() || it->is_null()) return;
+  if (it->is_number_float()) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%.1f", it->get<double>());
+    out = text;
+    return;
+  }
+  r.string(tls, path, "min_version", out);
+}
+
 void readStore(ConfigReader& r, const Json& root, StoreConfig& s) {
   const Json* obj = r.object(root, "", "store");
   if (obj == nullptr) return;
@@ -104,10 +118,11 @@ void readStore(ConfigReader& r, const Json& root, StoreConfig& s) {
   r.string(*obj, "store", "region", s.region);
   r.string(*obj, "store", "endpoint", s.endpoint);
   if (const Json* tls = r.object(*obj, "store", "tls")) {
-    r.checkKeys(*tls, "store.tls", {"ca_file", "cert", "key"});
+    r.checkKeys(*tls, "store.tls", {"ca_file", "cert", "key", "min_version"});
     r.string(*tls, "store.tls", "ca_file", s.tls.ca_file);
     r.string(*tls, "store.tls", "cert", s.tls.cert);
     r.string(*tls, "store.tls", "key", s.tls.key);
+    readTlsVersion(r, *tls, "store.tls", s.tls.min_version);
   }
 }
 
@@ -132,27 +147,13 @@ void readOrigins(ConfigReader& r, const Json& server, std::vector<OriginConfig>&
   }
 }
 
-// server.tls.min_version: YAML reads `1.2` as a number; "1.2" and 1.2 are
-// the same setting.
-void readTlsVersion(ConfigReader& r, const Json& tls, std::string& out) {
-  auto it = tls.find("min_version");
-  if (it == tls.end() || it->is_null()) return;
-  if (it->is_number_float()) {
-    char text[16];
-    std::snprintf(text, sizeof text, "%.1f", it->get<double>());
-    out = text;
-    return;
-  }
-  r.string(tls, "server.tls", "min_version", out);
-}
-
 void readServerTls(ConfigReader& r, const Json& server, ServerTlsConfig& tls) {
   const Json* obj = r.object(server, "server", "tls");
   if (obj == nullptr) return;
   r.checkKeys(*obj, "server.tls", {"cert", "key", "min_version"});
   r.string(*obj, "server.tls", "cert", tls.cert);
   r.string(*obj, "server.tls", "key", tls.key);
-  readTlsVersion(r, *obj, tls.min_version);
+  readTlsVersion(r, *obj, "server.tls", tls.min_version);
 }
 
 void readServer(ConfigReader& r, const Json& root, ServerConfig& s) {

@@ -99,13 +99,16 @@ struct ApiConfig {
 
 // store.tls: how a rediss:// store checks its server and proves itself
 // (docs/ARCHITECTURE.md, "Redis over TLS"). Paths only: the files are read
-// by the store when it is made (adapters/tls_client_context.h).
+// by the store when it is made (adapters/redis_connection.h, makeRedisTls).
 struct StoreTlsConfig {
-  std::string ca_file;  // PEM CAs to trust; "" = the system's
-  std::string cert;     // client certificate chain (PEM), with key
-  std::string key;      // its private key (PEM), readable by its owner only
+  std::string ca_file;              // PEM CAs to trust; "" = the system's
+  std::string cert;                 // client certificate chain (PEM), with key
+  std::string key;                  // its private key (PEM), readable by its owner only
+  std::string min_version = "1.2";  // "1.2" or "1.3"
 
-  bool empty() const { return ca_file.empty() && cert.empty() && key.empty(); }
+  bool empty() const {
+    return ca_file.empty() && cert.empty() && key.empty() && min_version == "1.2";
+  }
   bool operator==(const StoreTlsConfig&) const = default;
 };
 

@@ -633,9 +633,10 @@ TEST(Config, StoreRules) {
   EXPECT_TRUE(parse(j).isOk());
 }
 
-// store.tls goes with rediss:// (or rediss-sentinel://) only, and a client
-// certificate needs both its files; the files themselves are read by the
-// store (src/adapters/redis_tls_test.cpp).
+// store.tls goes with rediss:// (or rediss-sentinel://) only, a client
+// certificate needs both its files, min_version is 1.2 or 1.3; the files
+// themselves are read by the adapters (src/adapters/tls_context_test.cpp,
+// src/adapters/redis_tls_test.cpp).
 TEST(Config, StoreTlsRules) {
   Json j = minimalCognito();
   for (const char* url : {"rediss://:pw@h:6380/1", "rediss-sentinel://s1,s2:26380/main/1"}) {
@@ -648,6 +649,11 @@ TEST(Config, StoreTlsRules) {
   EXPECT_EQ(r->store.tls.ca_file, "/etc/ca.pem");
   EXPECT_EQ(r->store.tls.cert, "/etc/c.pem");
   EXPECT_EQ(r->store.tls.key, "/etc/c.key");
+  EXPECT_EQ(r->store.tls.min_version, "1.2");
+  j["store"]["tls"]["min_version"] = 1.3;  // YAML's number, as for server.tls
+  EXPECT_EQ(parse(j)->store.tls.min_version, "1.3");
+  j["store"]["tls"]["min_version"] = "1.1";
+  expectError(j, "store.tls.min_version must be 1.2 or 1.3, got \"1.1\"");
   j["store"]["tls"] = {{"cert", "/etc/c.pem"}};
   expectError(j, "store.tls.key is missing");
   j["store"]["tls"] = {{"key", "/etc/c.key"}};
@@ -655,6 +661,8 @@ TEST(Config, StoreTlsRules) {
   j["store"]["tls"] = {{"ca_fil", "/etc/ca.pem"}};
   expectError(j, "ca_file");
   j["store"] = {{"type", "redis"}, {"url", "redis://h:6379"}, {"tls", {{"ca_file", "/ca.pem"}}}};
+  expectError(j, "store.tls is set but store.url is not rediss://");
+  j["store"]["tls"] = {{"min_version", "1.3"}};
   expectError(j, "store.tls is set but store.url is not rediss://");
   j["store"] = {{"type", "sqlite"}, {"path", "x.db"}, {"tls", {{"ca_file", "/ca.pem"}}}};
   expectError(j, "store.tls applies to store.type redis");

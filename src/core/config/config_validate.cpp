@@ -207,8 +207,17 @@ Status checkProvider(const ProviderConfig& p) {
   return Status::ok();
 }
 
-// The files themselves are opened by the store (adapters/tls_client_context.h),
-// which names them in its errors; here only what can be told without them.
+// The files themselves are read by the Redis store's TLS context
+// (adapters/redis_connection.h, makeRedisTls), which names them in its
+// errors; here only what can be told without them.
+// FIELD.min_version: the protocol versions barrier offers or accepts.
+Status checkTlsVersion(const std::string& field, const std::string& version) {
+  if (version != "1.2" && version != "1.3") {
+    return Status::invalid(field + ".min_version must be 1.2 or 1.3, got \"" + version + "\"");
+  }
+  return Status::ok();
+}
+
 Status checkStoreTls(const StoreTlsConfig& tls, bool url_is_tls) {
   if (!url_is_tls && !tls.empty()) {
     return Status::invalid(
@@ -220,7 +229,7 @@ Status checkStoreTls(const StoreTlsConfig& tls, bool url_is_tls) {
                            " is missing: a client certificate needs both store.tls.cert and "
                            "store.tls.key");
   }
-  return Status::ok();
+  return checkTlsVersion("store.tls", tls.min_version);
 }
 
 Status checkStore(const StoreConfig& s) {
@@ -289,10 +298,7 @@ Status checkServerTls(const ServerConfig& s) {
   if (tls.enabled() && (tls.cert.empty() || tls.key.empty())) {
     return Status::invalid("server.tls needs both cert and key (PEM files)");
   }
-  if (tls.min_version != "1.2" && tls.min_version != "1.3") {
-    return Status::invalid("server.tls.min_version must be 1.2 or 1.3, got \"" + tls.min_version +
-                           "\"");
-  }
+  if (Status version = checkTlsVersion("server.tls", tls.min_version); !version) return version;
   if (!s.redirect_http.empty()) {
     if (!tls.enabled()) {
       return Status::invalid("server.redirect_http needs server.tls (it redirects to https://)");

@@ -281,9 +281,11 @@ void Checker::advance(CheckStep& step) const {
         cache_.erase(step.keys_[step.next_]);
         return;
       }
+      ++step.cache_hits_;
       accept(step, std::move(hit.record));
       return;
     }
+    ++step.cache_hits_;
     step.reason_ = worse(step.reason_, CheckOutcome::kUnknownSession);
     ++step.next_;
   }
@@ -446,6 +448,7 @@ CheckDecision& Checker::decide(CheckStep& step, CheckOutcome outcome, bool forwa
   d.forward = forward;
   d.claim_headers = &claim_headers_;
   if (!step.idled_out_.empty()) d.idled_out = std::move(step.idled_out_);
+  d.cache_hits = step.cache_hits_;
   return d;
 }
 

@@ -84,6 +84,10 @@ struct CheckDecision {
   // pass with a touch due). idled_out: keys of records found idle, to remove.
   int64_t touch_at = 0;
   std::vector<std::string> idled_out;
+  // Candidates the cache settled, live or known absent (for the cache-hit
+  // metric): a decision made without a cache lookup (a public path, a
+  // bearer token, no cookie) has none.
+  size_t cache_hits = 0;
 
   // True when the decision asks for store writes (touch_at, idled_out):
   // the cheap test a caller makes before applyStoreWrites().
@@ -144,6 +148,7 @@ class CheckStep {
   SessionSource source_ = SessionSource::kCacheFirst;
   CheckOutcome reason_ = CheckOutcome::kNoSession;  // best "why not" so far
   std::vector<std::string> idled_out_;              // CheckDecision::idled_out
+  size_t cache_hits_ = 0;                           // CheckDecision::cache_hits
 };
 
 class Checker {
@@ -177,10 +182,6 @@ class Checker {
   void collectCandidates(CheckStep& step) const;
   // A live session for step's request: pass or 403.
   void accept(CheckStep& step, SessionPtr session) const;
-  // The same for a record not from the cache (a bearer token's).
-  void accept(CheckStep& step, std::shared_ptr<const SessionRecord> record) const {
-    accept(step, CachedSession::make(*record));
-  }
   // A pass whose session is due a touch: the decision asks for the write,
   // and the cache's entry gets the new last_seen.
   void touch(CheckDecision& d, int64_t now) const;

@@ -36,9 +36,9 @@ void Checker::decideBearer(CheckStep& step, std::string_view token) const {
     d.response = bearerRefusal(401, "invalid_token");
     return;
   }
-  // Rules apply to the token's claims as to a session's; the Authorization
-  // header goes to the origin unchanged.
-  accept(step, std::make_shared<const SessionRecord>(std::move(record.value())));
+  // Rules apply to the token's claims as to a session's (the record is
+  // never cached); the Authorization header goes to the origin unchanged.
+  accept(step, CachedSession::make(record.value()));
   if (step.decision().outcome == CheckOutcome::kForbidden) {
     step.decision_->response = bearerRefusal(403, "insufficient_scope");
   }
