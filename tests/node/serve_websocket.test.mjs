@@ -183,7 +183,8 @@ describe('barrier serve: WebSockets and streaming', { skip: noWs ?? false, timeo
     // Cut, not closed by either end: no close frame.
     assert.equal((await end).code, 1006);
     while (upstream.seen.closes.length === closes) await new Promise((r) => setTimeout(r, 20));
-    assert.match(stack.barrier.output, /"event":"tunnel\.closed".*"reason":"session_ended"/);
+    // barrier logs the tunnel's end once both sockets are closed: wait for it.
+    await stack.barrier.waitFor(/"event":"tunnel\.closed".*"reason":"session_ended"/, 5000);
     await assert.rejects(openSocket(stack, '/ws/revoked', { cookie }), { status: 401 });
   });
 
