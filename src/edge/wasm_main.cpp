@@ -125,7 +125,7 @@ __attribute__((noinline)) int emitDecision(const CheckDecision& d) {
   // A pass whose session is due a touch says so by its tag; the host then
   // asks for the write with barrier_touch.
   Output out(d.touch_at > 0 ? 'T' : 'P');
-  if (d.touch_at > 0) m.touch = PendingTouch{std::string(d.session->key()), d.touch_at};
+  if (d.touch_at > 0) m.touch = PendingTouch{d.session->key(), d.touch_at};
   out.field(checkOutcomeName(d.outcome));
   if (d.outcome == CheckOutcome::kPass && d.session) {
     const IdentityIds::Entry& identity = m.identities.entryFor(d);

@@ -81,9 +81,7 @@ std::string upstreamRequestHead(const Request& request, const UpstreamUrl& url,
   std::string head;
   head.reserve(512);
   head.append(request.method).append(" ").append(url.base_path);
-  head.append(request.path);
-  if (!request.query.empty()) head.append("?").append(request.query);
-  head.append(" HTTP/1.1\r\n");
+  head.append(request.target()).append(" HTTP/1.1\r\n");
   for (const Header& header : request.headers) {
     // Host names the upstream; the body is re-framed below; Expect was
     // already answered by us.
